@@ -1,0 +1,274 @@
+//! The records and enums the shells see, and their conversions from the core's types. Dates travel
+//! as RFC 3339 strings so both languages parse them with their standard libraries.
+
+use crate::QianpiError;
+use qianpi_core::client::{ClientError, InboxItem as CoreInboxItem, QueuedCommand, SyncReport};
+use qianpi_core::protocol::VerdictOutcome;
+use qianpi_core::store::{Account, LocalTaskState, StoreError, VerdictRow};
+use qianpi_core::sync::SyncError;
+
+/// 态度 — what the person says with an approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Attitude {
+    /// 同意.
+    Agree,
+    /// 不同意 (the flow still continues).
+    Disagree,
+}
+
+impl From<Attitude> for qianpi_core::model::Attitude {
+    fn from(a: Attitude) -> Self {
+        match a {
+            Attitude::Agree => qianpi_core::model::Attitude::Agree,
+            Attitude::Disagree => qianpi_core::model::Attitude::Disagree,
+        }
+    }
+}
+
+/// Where an inbox item stands on this phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TaskStatus {
+    /// 待办.
+    Pending,
+    /// Decided here, waiting for the gateway.
+    Queued,
+    /// 已办.
+    Done,
+}
+
+/// One inbox row.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct InboxItem {
+    /// Task id.
+    pub task_id: String,
+    /// 标题.
+    pub title: String,
+    /// 发文字号, e.g. 晋农办〔2026〕12号.
+    pub document_number: String,
+    /// 紧急程度.
+    pub urgency: String,
+    /// 公文类型.
+    pub kind: String,
+    /// 当前节点.
+    pub node_name: String,
+    /// Local status.
+    pub status: TaskStatus,
+    /// Whether 同意/不同意 may be offered now.
+    pub can_approve: bool,
+}
+
+impl From<CoreInboxItem> for InboxItem {
+    fn from(item: CoreInboxItem) -> Self {
+        InboxItem {
+            task_id: item.task_id,
+            title: item.title,
+            document_number: item.document_number,
+            urgency: item.urgency,
+            kind: item.kind,
+            node_name: item.node_name,
+            status: match item.state {
+                LocalTaskState::Pending => TaskStatus::Pending,
+                LocalTaskState::Queued => TaskStatus::Queued,
+                LocalTaskState::Done => TaskStatus::Done,
+            },
+            can_approve: item.can_approve,
+        }
+    }
+}
+
+/// Who this device belongs to.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AccountInfo {
+    /// User id.
+    pub user_id: String,
+    /// 姓名.
+    pub name: String,
+    /// 职务.
+    pub post: String,
+    /// 单位.
+    pub unit_name: String,
+    /// Device id at the gateway.
+    pub device_id: String,
+    /// Gateway URL.
+    pub server_url: String,
+}
+
+impl From<Account> for AccountInfo {
+    fn from(a: Account) -> Self {
+        AccountInfo {
+            user_id: a.identity.user_id,
+            name: a.identity.name,
+            post: a.identity.post,
+            unit_name: a.unit_name,
+            device_id: a.device_id,
+            server_url: a.server_url,
+        }
+    }
+}
+
+/// An approval waiting in the outbox.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ApprovalQueued {
+    /// Command id.
+    pub command_id: String,
+    /// Task id.
+    pub task_id: String,
+    /// When decided, RFC 3339.
+    pub created_at: String,
+    /// Whether the gateway was unreachable at the time.
+    pub decided_offline: bool,
+}
+
+impl From<QueuedCommand> for ApprovalQueued {
+    fn from(q: QueuedCommand) -> Self {
+        ApprovalQueued {
+            command_id: q.command_id,
+            task_id: q.task_id,
+            created_at: q.created_at.to_rfc3339(),
+            decided_offline: q.decided_offline,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncSummary {
+    /// Commands pushed.
+    pub pushed: u32,
+    /// Accepted.
+    pub accepted: u32,
+    /// Refused.
+    pub refused: u32,
+    /// Changes pulled.
+    pub pulled: u32,
+    /// Still waiting.
+    pub outbox_remaining: u32,
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl From<SyncReport> for SyncSummary {
+    fn from(r: SyncReport) -> Self {
+        SyncSummary {
+            pushed: count(r.pushed),
+            accepted: count(r.accepted),
+            refused: count(r.refused),
+            pulled: count(r.pulled),
+            outbox_remaining: count(r.outbox_remaining),
+        }
+    }
+}
+
+/// The gateway's verdict on one command.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Verdict {
+    /// Command id.
+    pub command_id: String,
+    /// Task id.
+    pub task_id: String,
+    /// Whether it was applied.
+    pub accepted: bool,
+    /// New instance state (accepted), e.g. `running`.
+    pub instance_state: Option<String>,
+    /// New instance version (accepted) or current version (refused).
+    pub instance_version: Option<u64>,
+    /// The node now open (accepted).
+    pub current_node: Option<String>,
+    /// Refusal code.
+    pub reason_code: Option<String>,
+    /// Refusal reason in Chinese.
+    pub reason_zh: Option<String>,
+    /// Whether the command had been decided offline.
+    pub decided_offline: bool,
+    /// When the person decided, RFC 3339.
+    pub decided_locally_at: Option<String>,
+    /// When the gateway decided, RFC 3339.
+    pub decided_at: String,
+}
+
+impl From<VerdictRow> for Verdict {
+    fn from(row: VerdictRow) -> Self {
+        let v = row.verdict;
+        let (accepted, instance_state, instance_version, current_node, reason_code, reason_zh) =
+            match v.outcome {
+                VerdictOutcome::Accepted {
+                    instance_version,
+                    instance_state,
+                    current_node_name,
+                } => (
+                    true,
+                    serde_state(instance_state),
+                    Some(instance_version),
+                    current_node_name,
+                    None,
+                    None,
+                ),
+                VerdictOutcome::Refused {
+                    code,
+                    message_zh,
+                    current_version,
+                    ..
+                } => (
+                    false,
+                    None,
+                    current_version,
+                    None,
+                    Some(code),
+                    Some(message_zh),
+                ),
+            };
+        Verdict {
+            command_id: v.command_id,
+            task_id: v.task_id,
+            accepted,
+            instance_state,
+            instance_version,
+            current_node,
+            reason_code,
+            reason_zh,
+            decided_offline: row.decided_offline,
+            decided_locally_at: row.decided_locally_at.map(|t| t.to_rfc3339()),
+            decided_at: v.decided_at.to_rfc3339(),
+        }
+    }
+}
+
+fn serde_state(state: qianpi_core::workflow::InstanceState) -> Option<String> {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+impl From<ClientError> for QianpiError {
+    fn from(e: ClientError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ClientError::NotActivated => QianpiError::NotActivated { reason },
+            ClientError::Store(StoreError::WrongKey) => QianpiError::WrongKey { reason },
+            ClientError::Store(_) => QianpiError::Storage { reason },
+            ClientError::Sync(SyncError::Unreachable(_)) => QianpiError::Unreachable { reason },
+            ClientError::Sync(SyncError::Refused {
+                status,
+                code,
+                message,
+            }) => QianpiError::Refused {
+                status,
+                code,
+                reason: message,
+            },
+            ClientError::Sync(SyncError::InsecureUrl(_)) | ClientError::NoSuchTask(_) => {
+                QianpiError::InvalidInput { reason }
+            }
+            ClientError::Rejected(r) => QianpiError::NotAllowed {
+                code: r.code.as_str().to_owned(),
+                reason_zh: r.code.message_zh().to_owned(),
+                reason_en: r.code.message_en().to_owned(),
+                current_version: r.current_version,
+            },
+            ClientError::Platform(_) | ClientError::Key(_) => QianpiError::Platform { reason },
+            _ => QianpiError::Internal { reason },
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! qianpi-ffi: the uniffi surface over `qianpi-core` for the Kotlin and Swift shells. Thin on
+//! purpose: it converts types, owns the one tokio runtime, and adapts the platform key services
+//! (implemented in Kotlin or Swift as foreign traits) to the core's traits. No logic lives here.
+
+mod convert;
+mod platform;
+
+use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, Verdict};
+pub use platform::{software_device_signer, software_key_store, DeviceSigner, KeyStore};
+use qianpi_core::Client;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+uniffi::setup_scaffolding!();
+
+/// The one error type the shells see. Each variant says what happened; `reason` is for people.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum QianpiError {
+    /// The device is not activated yet.
+    #[error("not activated: {reason}")]
+    NotActivated {
+        /// What to do.
+        reason: String,
+    },
+    /// The local store cannot be opened with the key the keystore returned.
+    #[error("wrong key: {reason}")]
+    WrongKey {
+        /// What to do.
+        reason: String,
+    },
+    /// The gateway cannot be reached; nothing was lost, try again later.
+    #[error("gateway unreachable: {reason}")]
+    Unreachable {
+        /// Why.
+        reason: String,
+    },
+    /// The gateway refused the request.
+    #[error("gateway refused ({status} {code}): {reason}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Stable code.
+        code: String,
+        /// The gateway's message.
+        reason: String,
+    },
+    /// The workflow does not allow the action.
+    #[error("not allowed ({code}): {reason_en}")]
+    NotAllowed {
+        /// Stable code.
+        code: String,
+        /// Reason in Chinese.
+        reason_zh: String,
+        /// Reason in English.
+        reason_en: String,
+        /// The instance version the decision saw.
+        current_version: u64,
+    },
+    /// A platform key service (keystore or signer) failed.
+    #[error("key service failed: {reason}")]
+    Platform {
+        /// What the platform said.
+        reason: String,
+    },
+    /// The local store failed.
+    #[error("storage failed: {reason}")]
+    Storage {
+        /// Why.
+        reason: String,
+    },
+    /// An argument was not acceptable.
+    #[error("invalid input: {reason}")]
+    InvalidInput {
+        /// Why.
+        reason: String,
+    },
+    /// Anything else.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for QianpiError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> QianpiError {
+        QianpiError::Platform { reason: e.reason }
+    }
+}
+
+/// The tokio runtime that runs every network call. uniffi has no runtime of its own, and a
+/// foreign thread has none either; futures are spawned here and awaited from the shell.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, QianpiError> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("qianpi-io")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| QianpiError::Internal {
+            reason: format!("cannot start the IO runtime: {e}"),
+        })
+}
+
+/// The phone core, as a shell holds it: one per data folder.
+#[derive(uniffi::Object)]
+pub struct QianpiClient {
+    inner: Arc<Client>,
+}
+
+#[uniffi::export]
+impl QianpiClient {
+    /// Opens the encrypted store in `data_dir`; its data key is unwrapped through `key_store`, and
+    /// the device keys live in `signer`.
+    #[uniffi::constructor]
+    pub fn new(
+        data_dir: String,
+        key_store: Arc<dyn KeyStore>,
+        signer: Arc<dyn DeviceSigner>,
+    ) -> Result<Arc<QianpiClient>, QianpiError> {
+        let client = Client::open(
+            Path::new(&data_dir),
+            Arc::new(platform::ForeignKeyStore(key_store)),
+            Arc::new(platform::ForeignSigner(signer)),
+        )?;
+        Ok(Arc::new(QianpiClient {
+            inner: Arc::new(client),
+        }))
+    }
+
+    /// Binds this device to `login` with the administrator's one-time `code`.
+    pub async fn activate(
+        &self,
+        server_url: String,
+        login: String,
+        code: String,
+        device_name: String,
+        platform: String,
+    ) -> Result<AccountInfo, QianpiError> {
+        let inner = Arc::clone(&self.inner);
+        let account = runtime()?
+            .spawn(async move {
+                inner
+                    .activate(&server_url, &login, &code, &device_name, &platform)
+                    .await
+            })
+            .await
+            .map_err(|e| QianpiError::Internal {
+                reason: e.to_string(),
+            })??;
+        Ok(account.into())
+    }
+
+    /// The account, once activated.
+    pub fn account(&self) -> Result<Option<AccountInfo>, QianpiError> {
+        Ok(self.inner.account()?.map(Into::into))
+    }
+
+    /// 待办 and the rest of the inbox, pending first.
+    pub fn inbox(&self) -> Result<Vec<InboxItem>, QianpiError> {
+        Ok(self.inner.inbox()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Approves a pending task with an opinion (批示). Works offline; the command waits in the
+    /// outbox until `sync` delivers it.
+    pub fn approve(
+        &self,
+        task_id: String,
+        attitude: Attitude,
+        opinion: String,
+    ) -> Result<ApprovalQueued, QianpiError> {
+        Ok(self
+            .inner
+            .approve(&task_id, attitude.into(), &opinion)?
+            .into())
+    }
+
+    /// Pushes the outbox, then pulls every change.
+    pub async fn sync(&self) -> Result<SyncSummary, QianpiError> {
+        let inner = Arc::clone(&self.inner);
+        let report = runtime()?
+            .spawn(async move { inner.sync().await })
+            .await
+            .map_err(|e| QianpiError::Internal {
+                reason: e.to_string(),
+            })??;
+        Ok(report.into())
+    }
+
+    /// How many commands wait for the gateway.
+    pub fn outbox_count(&self) -> Result<u32, QianpiError> {
+        Ok(u32::try_from(self.inner.outbox()?.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Verdicts on this device's commands, newest first (refused ones stay, with their reason).
+    pub fn verdicts(&self) -> Result<Vec<Verdict>, QianpiError> {
+        Ok(self.inner.verdicts()?.into_iter().map(Into::into).collect())
+    }
+}

@@ -1,0 +1,192 @@
+//! The end-to-end demo, the README's main job: a gateway on loopback with a fresh data folder, a
+//! leader's phone activated with a one-time code, the gateway taken away, an instruction (批示)
+//! approved offline, the gateway brought back on the same address, and the verdict synced.
+//! Every step is real: the same core, store, signatures and gateway the phones use.
+
+use crate::phone::{inbox_line, open_with, verdict_line};
+use chrono::{DateTime, Local, Utc};
+use qianpi_core::model::Attitude;
+use qianpi_core::ClientError;
+use qianpi_gateway::admin::{demo, describe_instance, issue_activation_code};
+use qianpi_gateway::{open_database, start, GatewayConfig, RunningGateway};
+use std::net::SocketAddr;
+
+const OPINION: &str =
+    "同意。请厅办公室牵头，会同种植业处于3月10日前拿出春耕备耕工作方案，确保农资供应不断档。";
+
+fn step(actor: &str, text: impl AsRef<str>) {
+    println!("[{actor:<7}] {}", text.as_ref());
+}
+
+fn local(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+async fn start_gateway(config: &GatewayConfig) -> Result<RunningGateway, String> {
+    start(config.clone()).await.map_err(|e| e.to_string())
+}
+
+/// Runs the demo and prints its transcript.
+pub async fn run() -> Result<(), String> {
+    let gateway_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let phone_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    println!("签批 Qianpi — one approval, decided offline, end to end\n");
+
+    let mut config = GatewayConfig {
+        data_dir: gateway_dir.path().join("gateway"),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        seed_demo: true,
+        public_scheme: "http".into(),
+    };
+    let gateway = start_gateway(&config).await?;
+    // Come back on the same port later, as a real gateway would after an outage.
+    config.listen = gateway.addr();
+    let url = gateway.url();
+    step(
+        "gateway",
+        format!("listening on {url} with a new SQLite database"),
+    );
+    step(
+        "gateway",
+        "seeded 山西省农业厅办公室: 王建国 (厅长), 李晓梅 (秘书科科员), 赵文 (办公室主任)",
+    );
+    let db = open_database(&config).map_err(|e| e.to_string())?;
+    let code =
+        issue_activation_code(&db, demo::LEADER, Utc::now().timestamp()).map_err(|e| e.message)?;
+    step(
+        "admin",
+        format!(
+            "issued a one-time activation code for {} ({} characters, valid 24 h)",
+            demo::LEADER,
+            code.len()
+        ),
+    );
+
+    let phone = open_with(
+        &phone_dir.path().join("phone"),
+        "demo passphrase — software vault",
+    )
+    .map_err(|e| e.to_string())?;
+    step(
+        "phone",
+        "opened the encrypted store (SQLCipher, data key wrapped by the software key vault)",
+    );
+    let account = phone
+        .activate(&url, demo::LEADER, &code, "demo terminal", "terminal")
+        .await
+        .map_err(|e| e.to_string())?;
+    step(
+        "phone",
+        format!(
+            "activated: {} · {} · {} (device {})",
+            account.identity.name, account.identity.post, account.unit_name, account.device_id
+        ),
+    );
+    let report = phone.sync().await.map_err(|e| e.to_string())?;
+    step(
+        "phone",
+        format!(
+            "synced: {} change(s) pulled with signed requests",
+            report.pulled
+        ),
+    );
+    let inbox = phone.inbox().map_err(|e| e.to_string())?;
+    step("phone", format!("待办 ({}):", inbox.len()));
+    for item in &inbox {
+        println!("          {}", inbox_line(item));
+    }
+    let task = inbox
+        .iter()
+        .find(|i| i.can_approve)
+        .ok_or("the leader has nothing to approve")?
+        .clone();
+
+    gateway.stop().await.map_err(|e| e.to_string())?;
+    step("network", "gateway stopped: the leader is on a plane");
+    match phone.sync().await {
+        Err(ClientError::Sync(e)) => step("phone", format!("sync failed as expected: {e}")),
+        Err(e) => return Err(e.to_string()),
+        Ok(_) => return Err("the sync should have failed while the gateway is down".into()),
+    }
+    let queued = phone
+        .approve(&task.task_id, Attitude::Agree, OPINION)
+        .map_err(|e| e.to_string())?;
+    step(
+        "phone",
+        format!(
+            "批示 by {} at {}: “{OPINION}”",
+            account.identity.name,
+            local(&queued.created_at)
+        ),
+    );
+    step(
+        "phone",
+        format!(
+            "approved {} — signed with the approval key, queued as command {} (outbox: {})",
+            if queued.decided_offline {
+                "OFFLINE"
+            } else {
+                "online"
+            },
+            queued.command_id,
+            phone.outbox().map_err(|e| e.to_string())?.len()
+        ),
+    );
+    for item in phone.inbox().map_err(|e| e.to_string())? {
+        println!("          {}", inbox_line(&item));
+    }
+
+    let gateway = start_gateway(&config).await?;
+    step("network", format!("gateway back on {}", gateway.url()));
+    let report = phone.sync().await.map_err(|e| e.to_string())?;
+    step(
+        "phone",
+        format!(
+            "synced: pushed {}, accepted {}, refused {}, pulled {}; outbox now {}",
+            report.pushed, report.accepted, report.refused, report.pulled, report.outbox_remaining
+        ),
+    );
+    let verdicts = phone.verdicts().map_err(|e| e.to_string())?;
+    let verdict = verdicts
+        .iter()
+        .find(|v| v.verdict.command_id == queued.command_id)
+        .ok_or("no verdict arrived for the approval")?;
+    step("phone", format!("verdict: {}", verdict_line(verdict)));
+    if let Some(decided) = verdict.decided_locally_at {
+        step(
+            "phone",
+            format!(
+                "decided offline at {} by {}; accepted by the gateway at {}",
+                local(&decided),
+                account.identity.name,
+                local(&verdict.verdict.decided_at)
+            ),
+        );
+    }
+    let summary = describe_instance(&db, demo::INSTANCE)
+        .map_err(|e| e.message)?
+        .ok_or("the demo instance is gone")?;
+    step(
+        "gateway",
+        format!(
+            "instance {}: version {}, {} ({:?}), now at {} with {}; {} trace record(s)",
+            demo::INSTANCE,
+            summary.version,
+            summary.state.label_zh(),
+            summary.state,
+            summary.current_node.as_deref().unwrap_or("—"),
+            summary.pending_with.join("、"),
+            summary.trace_records
+        ),
+    );
+    gateway.stop().await.map_err(|e| e.to_string())?;
+    if !verdict.verdict.outcome.is_accepted() {
+        return Err("the offline approval was refused".into());
+    }
+    println!(
+        "\nThe approval made while the gateway was unreachable was accepted after reconnecting."
+    );
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! `qianpi`: the terminal shell over the phone core, and the end-to-end demo.
+//!
+//! ```text
+//! qianpi demo                                   # the whole story, self-contained
+//! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
+//! qianpi inbox | approve <task> --opinion "…" | sync | verdicts
+//! ```
+//! The terminal keeps its keys in the SOFTWARE key vault, protected by the passphrase in
+//! `QIANPI_PASSPHRASE`.
+
+mod demo;
+mod phone;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "qianpi",
+    about = "签批 Qianpi — the terminal shell over the phone core",
+    version
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the end-to-end demo: gateway, activation, offline approval, reconnect, verdict.
+    Demo,
+    /// Bind this terminal to a user with an activation code.
+    Activate {
+        /// The gateway's base URL.
+        #[arg(long)]
+        server: String,
+        /// The user's login.
+        #[arg(long)]
+        login: String,
+        /// The one-time activation code.
+        #[arg(long)]
+        code: String,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// List the inbox (待办 first).
+    Inbox {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Approve a task with an opinion (works offline).
+    Approve {
+        /// The task id, as `inbox` shows it.
+        task: String,
+        /// The opinion (批示).
+        #[arg(long)]
+        opinion: String,
+        /// Record 不同意 instead of 同意 (the flow continues).
+        #[arg(long)]
+        disagree: bool,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Push the outbox and pull changes.
+    Sync {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Show the gateway's verdicts on this device's commands.
+    Verdicts {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("qianpi: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match Cli::parse().command {
+            Command::Demo => demo::run().await,
+            Command::Activate {
+                server,
+                login,
+                code,
+                data_dir,
+            } => phone::activate(&data_dir, &server, &login, &code).await,
+            Command::Inbox { data_dir } => phone::inbox(&data_dir),
+            Command::Approve {
+                task,
+                opinion,
+                disagree,
+                data_dir,
+            } => phone::approve(&data_dir, &task, &opinion, disagree),
+            Command::Sync { data_dir } => phone::sync(&data_dir).await,
+            Command::Verdicts { data_dir } => phone::verdicts(&data_dir),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("qianpi: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The terminal as a phone: opens the core with the software key vault and prints what a phone
+//! screen would show. Shared by the subcommands and the demo.
+
+use qianpi_core::client::{Client, InboxItem};
+use qianpi_core::model::Attitude;
+use qianpi_core::protocol::VerdictOutcome;
+use qianpi_core::software::SoftwareKeyVault;
+use qianpi_core::store::{LocalTaskState, VerdictRow};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Environment variable holding the vault passphrase.
+pub const PASSPHRASE_ENV: &str = "QIANPI_PASSPHRASE";
+
+/// Opens the phone core in `data_dir` with the software vault in `data_dir/vault`.
+pub fn open_with(data_dir: &Path, passphrase: &str) -> Result<Client, String> {
+    let vault = Arc::new(
+        SoftwareKeyVault::open(&data_dir.join("vault"), passphrase).map_err(|e| e.to_string())?,
+    );
+    Client::open(data_dir, vault.clone(), vault).map_err(|e| e.to_string())
+}
+
+fn open(data_dir: &Path) -> Result<Client, String> {
+    let passphrase = std::env::var(PASSPHRASE_ENV).map_err(|_| {
+        format!("set {PASSPHRASE_ENV} to the passphrase that protects this terminal's keys")
+    })?;
+    open_with(data_dir, &passphrase)
+}
+
+pub async fn activate(
+    data_dir: &Path,
+    server: &str,
+    login: &str,
+    code: &str,
+) -> Result<(), String> {
+    let client = open(data_dir)?;
+    let account = client
+        .activate(server, login, code, "terminal", "terminal")
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "activated: {} · {} · {} (device {})",
+        account.identity.name, account.identity.post, account.unit_name, account.device_id
+    );
+    Ok(())
+}
+
+pub fn inbox(data_dir: &Path) -> Result<(), String> {
+    let client = open(data_dir)?;
+    let items = client.inbox().map_err(|e| e.to_string())?;
+    if items.is_empty() {
+        println!("(the inbox is empty — run `qianpi sync`)");
+    }
+    for item in &items {
+        println!("{}", inbox_line(item));
+    }
+    Ok(())
+}
+
+pub fn approve(data_dir: &Path, task: &str, opinion: &str, disagree: bool) -> Result<(), String> {
+    let client = open(data_dir)?;
+    let attitude = if disagree {
+        Attitude::Disagree
+    } else {
+        Attitude::Agree
+    };
+    let queued = client
+        .approve(task, attitude, opinion)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "queued {} for task {} — run `qianpi sync` to deliver it",
+        queued.command_id, queued.task_id
+    );
+    Ok(())
+}
+
+pub async fn sync(data_dir: &Path) -> Result<(), String> {
+    let client = open(data_dir)?;
+    let report = client.sync().await.map_err(|e| e.to_string())?;
+    println!(
+        "pushed {}, accepted {}, refused {}, pulled {} changes; {} waiting",
+        report.pushed, report.accepted, report.refused, report.pulled, report.outbox_remaining
+    );
+    Ok(())
+}
+
+pub fn verdicts(data_dir: &Path) -> Result<(), String> {
+    let client = open(data_dir)?;
+    for row in client.verdicts().map_err(|e| e.to_string())? {
+        println!("{}", verdict_line(&row));
+    }
+    Ok(())
+}
+
+/// One inbox row as a list shows it.
+pub fn inbox_line(item: &InboxItem) -> String {
+    let status = match item.state {
+        LocalTaskState::Pending => "待办",
+        LocalTaskState::Queued => "待同步",
+        LocalTaskState::Done => "已办",
+    };
+    format!(
+        "[{status}] [{}] {}  {}  {} · {}  (task {})",
+        item.urgency, item.title, item.document_number, item.kind, item.node_name, item.task_id
+    )
+}
+
+/// One verdict as the phone shows it.
+pub fn verdict_line(row: &VerdictRow) -> String {
+    let offline = if row.decided_offline {
+        ", decided offline"
+    } else {
+        ""
+    };
+    match &row.verdict.outcome {
+        VerdictOutcome::Accepted { instance_version, current_node_name, .. } => format!(
+            "ACCEPTED task {} (command {}{offline}): the flow is at version {instance_version}, now at {}",
+            row.verdict.task_id,
+            row.verdict.command_id,
+            current_node_name.as_deref().unwrap_or("its end")
+        ),
+        VerdictOutcome::Refused { code, message_zh, message_en, .. } => format!(
+            "REFUSED task {} (command {}{offline}): {message_zh} / {message_en} [{code}]",
+            row.verdict.task_id, row.verdict.command_id
+        ),
+    }
+}

@@ -1,0 +1,421 @@
+//! The facade a shell talks to: open the store, activate the device, list the inbox, approve
+//! (offline first), sync, and read the outbox and verdicts. It delegates: rules to `workflow`,
+//! persistence to `store`, transport to `sync`, keys to the platform traits.
+//!
+//! No Rust lock is ever held while a platform key service runs (it may show a biometric prompt,
+//! or call back into the core): state is read, the lock released, the signature made, and the
+//! write re-checks that nothing moved meanwhile.
+
+use crate::crypto::{self, CryptoError};
+use crate::keys::{
+    self, DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
+};
+use crate::model::{Attitude, Opinion};
+use crate::protocol::record::{
+    CommandRecord, RecordError, SignedCommand, RECORD_VERSION, SUITE_P256,
+};
+use crate::protocol::{ActivateRequest, CommandBatch};
+use crate::store::{Account, InboxRow, LocalTaskState, OutboxRow, Store, StoreError, VerdictRow};
+use crate::sync::{Credentials, GatewayClient, SyncError};
+use crate::workflow::{self, Command, Rejection};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// File name of the encrypted database inside the data folder.
+pub const DATABASE_FILE: &str = "qianpi.db";
+/// At most this many commands go in one push request (keeps bodies small on bad links).
+const PUSH_BATCH: usize = 32;
+/// How often `approve` retries when another action took the device counter at the same moment.
+const ENQUEUE_ATTEMPTS: usize = 3;
+
+/// Errors a shell sees.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The data key could not be loaded.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The platform key service failed.
+    #[error(transparent)]
+    Platform(#[from] PlatformKeyError),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Talking to the gateway failed.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// A signature was malformed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A command record could not be built.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The device has not been activated yet.
+    #[error("this device is not activated yet; activate it with a code from your administrator")]
+    NotActivated,
+    /// No such item in the inbox.
+    #[error("no task {0} in the inbox")]
+    NoSuchTask(String),
+    /// The workflow refused the action (shown to the user with its reason).
+    #[error("the action is not allowed: {0}")]
+    Rejected(#[from] Rejection),
+    /// The gateway's activation answer does not match this device's keys.
+    #[error("the gateway registered different keys than this device holds; activation aborted")]
+    KeyMismatch,
+    /// The data folder could not be created.
+    #[error("the data folder could not be created: {0}")]
+    Io(#[from] std::io::Error),
+    /// A lock was poisoned by an earlier panic.
+    #[error("the client is in an inconsistent state after an internal failure; reopen it")]
+    Poisoned,
+}
+
+/// An inbox item as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    /// The task id.
+    pub task_id: String,
+    /// 标题 — the document title.
+    pub title: String,
+    /// 发文字号 — e.g. `晋农办〔2026〕12号`.
+    pub document_number: String,
+    /// 紧急程度 label.
+    pub urgency: String,
+    /// 公文类型 label.
+    pub kind: String,
+    /// 当前节点 — the node the task is at.
+    pub node_name: String,
+    /// Where it stands on this phone.
+    pub state: LocalTaskState,
+    /// Whether the user may approve it now (the workflow's control flags).
+    pub can_approve: bool,
+}
+
+/// A command the phone queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedCommand {
+    /// UUIDv7 command id.
+    pub command_id: String,
+    /// The task.
+    pub task_id: String,
+    /// When the person decided (server-adjusted clock).
+    pub created_at: DateTime<Utc>,
+    /// Whether the gateway was unreachable at the last attempt.
+    pub decided_offline: bool,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    /// Commands pushed.
+    pub pushed: usize,
+    /// Of those, accepted.
+    pub accepted: usize,
+    /// Of those, refused.
+    pub refused: usize,
+    /// Changes pulled.
+    pub pulled: usize,
+    /// Commands still waiting.
+    pub outbox_remaining: usize,
+}
+
+/// The phone core.
+pub struct Client {
+    store: Mutex<Store>,
+    signer: Arc<dyn DeviceSigner>,
+    trust_anchors: Vec<Vec<u8>>,
+    data_dir: PathBuf,
+}
+
+impl Client {
+    /// Opens the encrypted store in `data_dir`, unwrapping its data key through `keystore` (a key
+    /// is generated and wrapped on first use).
+    pub fn open(
+        data_dir: &Path,
+        keystore: Arc<dyn KeyStore>,
+        signer: Arc<dyn DeviceSigner>,
+    ) -> Result<Client, ClientError> {
+        std::fs::create_dir_all(data_dir)?;
+        let key = keys::load_or_create_data_key(keystore.as_ref(), data_dir)?;
+        let store = Store::open(&data_dir.join(DATABASE_FILE), &key)?;
+        drop(key); // zeroized: SQLCipher keeps its own copy in locked memory
+        Ok(Client {
+            store: Mutex::new(store),
+            signer,
+            trust_anchors: Vec::new(),
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    /// Sets the deployment's CA certificates (DER) used to verify the gateway.
+    pub fn with_trust_anchors(mut self, anchors: Vec<Vec<u8>>) -> Client {
+        self.trust_anchors = anchors;
+        self
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn store(&self) -> Result<MutexGuard<'_, Store>, ClientError> {
+        self.store.lock().map_err(|_| ClientError::Poisoned)
+    }
+
+    /// The account, once activated.
+    pub fn account(&self) -> Result<Option<Account>, ClientError> {
+        Ok(self.store()?.account()?.map(|(account, _)| account))
+    }
+
+    /// Binds this device to `login` at the gateway with the administrator's one-time `code`:
+    /// creates the request and approval keys in the platform keystore and registers them.
+    pub async fn activate(
+        &self,
+        server_url: &str,
+        login: &str,
+        code: &str,
+        device_name: &str,
+        platform: &str,
+    ) -> Result<Account, ClientError> {
+        let gateway = GatewayClient::new(server_url, &self.trust_anchors)?;
+        let request_spki = self.signer.create_key(REQUEST_KEY_ALIAS.to_owned())?;
+        let approval_spki = self.signer.create_key(APPROVAL_KEY_ALIAS.to_owned())?;
+        let request = ActivateRequest {
+            login: login.to_owned(),
+            code: code.to_owned(),
+            request_key_spki: STANDARD.encode(&request_spki),
+            approval_key_spki: STANDARD.encode(&approval_spki),
+            device_name: device_name.to_owned(),
+            platform: platform.to_owned(),
+        };
+        let response = gateway.activate(&request).await?;
+        if response.request_key_id != crypto::key_id("dk", &request_spki)
+            || response.approval_key_id != crypto::key_id("ak", &approval_spki)
+        {
+            return Err(ClientError::KeyMismatch);
+        }
+        let account = Account {
+            server_url: gateway.base_url().to_owned(),
+            device_id: response.device_id,
+            identity: response.identity,
+            unit_name: response.unit_name,
+            request_key_id: response.request_key_id,
+            approval_key_id: response.approval_key_id,
+            access_token: response.access_token,
+        };
+        self.store()?
+            .save_account(&account, offset_ms(response.server_time))?;
+        Ok(account)
+    }
+
+    /// The inbox, pending first, with what the user may do on each item.
+    pub fn inbox(&self) -> Result<Vec<InboxItem>, ClientError> {
+        let store = self.store()?;
+        let (account, _) = store.account()?.ok_or(ClientError::NotActivated)?;
+        Ok(store
+            .inbox()?
+            .iter()
+            .map(|row| inbox_item(row, &account.identity.user_id))
+            .collect())
+    }
+
+    /// Approves (attitude 同意 or 不同意) a pending task with an opinion. Works offline: the
+    /// decision is checked by the workflow on the local copy, signed with the approval key, and
+    /// written with the optimistic state to the outbox in one transaction.
+    pub fn approve(
+        &self,
+        task_id: &str,
+        attitude: Attitude,
+        opinion_text: &str,
+    ) -> Result<QueuedCommand, ClientError> {
+        let mut last_error = ClientError::Store(StoreError::Contended);
+        for _ in 0..ENQUEUE_ATTEMPTS {
+            match self.try_approve(task_id, attitude, opinion_text) {
+                Err(ClientError::Store(StoreError::Contended)) => {
+                    last_error = ClientError::Store(StoreError::Contended)
+                }
+                other => return other,
+            }
+        }
+        Err(last_error)
+    }
+
+    fn try_approve(
+        &self,
+        task_id: &str,
+        attitude: Attitude,
+        opinion_text: &str,
+    ) -> Result<QueuedCommand, ClientError> {
+        let (account, device, row) = {
+            let store = self.store()?;
+            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
+            let row = store
+                .inbox_row(task_id)?
+                .ok_or_else(|| ClientError::NoSuchTask(task_id.to_owned()))?;
+            (account, device, row)
+        };
+        let now = Utc::now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
+        let command = Command::Approve {
+            task_id: task_id.to_owned(),
+            opinion: Opinion {
+                attitude,
+                text: opinion_text.to_owned(),
+            },
+        };
+        let user_id = &account.identity.user_id;
+        let (local_instance, _) = workflow::execute(
+            &row.entry.definition,
+            instance,
+            user_id,
+            instance.version,
+            &command,
+            now,
+        )?;
+        let record = CommandRecord {
+            v: RECORD_VERSION,
+            suite: SUITE_P256.to_owned(),
+            command_id: uuid::Uuid::now_v7().to_string(),
+            tenant: account.identity.unit_id.clone(),
+            instance_id: instance.id.clone(),
+            instance_version: instance.version,
+            command,
+            signer_user_id: user_id.clone(),
+            approval_key_id: account.approval_key_id.clone(),
+            counter: device.next_counter,
+            created_at: now,
+            prev_record_hash: device.last_record_hash.clone(),
+        };
+        let payload = record.to_payload()?;
+        // No lock is held here: the platform may ask the user to confirm with a fingerprint.
+        let der = self
+            .signer
+            .sign(APPROVAL_KEY_ALIAS.to_owned(), payload.clone())?;
+        let signed = SignedCommand::new(
+            &record.command_id,
+            &payload,
+            &crypto::der_to_raw_signature(&der)?,
+        );
+        let queued = OutboxRow {
+            command: signed,
+            task_id: task_id.to_owned(),
+            created_at: now,
+            decided_offline: !device.online,
+        };
+        self.store()?.enqueue(
+            &queued,
+            device.next_counter,
+            &queued.command.record_hash()?,
+            &local_instance,
+        )?;
+        Ok(QueuedCommand {
+            command_id: record.command_id,
+            task_id: task_id.to_owned(),
+            created_at: now,
+            decided_offline: !device.online,
+        })
+    }
+
+    /// Pushes the outbox, then pulls every new change. If the gateway cannot be reached, the
+    /// outbox stays as it is and the error says so.
+    pub async fn sync(&self) -> Result<SyncReport, ClientError> {
+        let result = self.sync_inner().await;
+        if let Err(ClientError::Sync(SyncError::Unreachable(_))) = &result {
+            self.store()?.set_network(false, None)?;
+        }
+        result
+    }
+
+    async fn sync_inner(&self) -> Result<SyncReport, ClientError> {
+        let (account, device, outbox) = {
+            let store = self.store()?;
+            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
+            (account, device, store.outbox()?)
+        };
+        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?;
+        let mut credentials = Credentials {
+            signer: Arc::clone(&self.signer),
+            request_key_id: account.request_key_id.clone(),
+            access_token: account.access_token.clone(),
+            clock_offset_ms: device.clock_offset_ms,
+        };
+        let mut report = SyncReport::default();
+        // Push before pull, in counter order.
+        for chunk in outbox.chunks(PUSH_BATCH) {
+            let batch = CommandBatch {
+                commands: chunk.iter().map(|row| row.command.clone()).collect(),
+            };
+            let response = gateway.push(&credentials, &batch).await?;
+            credentials.clock_offset_ms = offset_ms(response.server_time);
+            let mut store = self.store()?;
+            store.record_verdicts(&response.verdicts)?;
+            store.set_network(true, Some(credentials.clock_offset_ms))?;
+            report.pushed += chunk.len();
+            report.accepted += response
+                .verdicts
+                .iter()
+                .filter(|v| v.outcome.is_accepted())
+                .count();
+            report.refused += response
+                .verdicts
+                .iter()
+                .filter(|v| !v.outcome.is_accepted())
+                .count();
+        }
+        let mut cursor = device.cursor;
+        loop {
+            let page = gateway.pull(&credentials, &cursor).await?;
+            credentials.clock_offset_ms = offset_ms(page.server_time);
+            let mut store = self.store()?;
+            store.apply_page(&page)?;
+            store.set_network(true, Some(credentials.clock_offset_ms))?;
+            report.pulled += page.changes.len();
+            cursor = page.next_cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        report.outbox_remaining = self.store()?.outbox()?.len();
+        Ok(report)
+    }
+
+    /// Commands waiting for the gateway, in order.
+    pub fn outbox(&self) -> Result<Vec<OutboxRow>, ClientError> {
+        Ok(self.store()?.outbox()?)
+    }
+
+    /// Verdicts received, newest first; refused ones stay here with their reason.
+    pub fn verdicts(&self) -> Result<Vec<VerdictRow>, ClientError> {
+        Ok(self.store()?.verdicts()?)
+    }
+}
+
+fn inbox_item(row: &InboxRow, user_id: &str) -> InboxItem {
+    let entry = &row.entry;
+    let instance = row.local_instance.as_ref().unwrap_or(&entry.instance);
+    let node_name = entry
+        .instance
+        .task(&entry.task_id)
+        .and_then(|task| entry.definition.nodes.iter().find(|n| n.id == task.node_id))
+        .map(|node| node.name.clone())
+        .unwrap_or_default();
+    let can_approve = row.state == LocalTaskState::Pending
+        && workflow::controls(&entry.definition, instance, user_id, &entry.task_id).can_approve;
+    InboxItem {
+        task_id: entry.task_id.clone(),
+        title: entry.document.title.clone(),
+        document_number: entry.document.number.to_string(),
+        urgency: entry.document.urgency.label_zh().to_owned(),
+        kind: entry.document.kind.label_zh().to_owned(),
+        node_name,
+        state: row.state,
+        can_approve,
+    }
+}
+
+/// Server time minus device time, in milliseconds.
+fn offset_ms(server_time: DateTime<Utc>) -> i64 {
+    (server_time - Utc::now()).num_milliseconds()
+}

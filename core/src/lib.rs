@@ -1,0 +1,27 @@
+//! Qianpi core (签批): everything the phone runs, in Rust, shared by the Kotlin, Swift and terminal
+//! shells through thin front ends. The gateway depends on [`model`], [`workflow`] and [`protocol`]
+//! so the approval rules exist exactly once.
+//!
+//! | module | role |
+//! | --- | --- |
+//! | [`model`] | the 公文 and the people who handle it |
+//! | [`workflow`] | the approval state machine: pure `decide` / `apply` / `controls` |
+//! | [`protocol`] | wire types, the request-signature profile, signed command records |
+//! | [`crypto`] | P-256, SHA-256, AES-GCM, DER↔raw signatures |
+//! | [`keys`] | the platform key seam ([`keys::KeyStore`], [`keys::DeviceSigner`]) and the data key |
+//! | [`software`] | the passphrase-protected software key vault for the terminal and tests |
+//! | [`store`] | the SQLCipher store |
+//! | [`sync`] | the signed HTTP link to the gateway |
+//! | [`client`] | the facade a shell talks to |
+
+pub mod client;
+pub mod crypto;
+pub mod keys;
+pub mod model;
+pub mod protocol;
+pub mod software;
+pub mod store;
+pub mod sync;
+pub mod workflow;
+
+pub use client::{Client, ClientError, InboxItem, QueuedCommand, SyncReport};

@@ -1,0 +1,258 @@
+//! The phone's HTTP link to the gateway: activation, signed pull and signed push over reqwest with
+//! rustls (ring provider). Every request but activation carries an RFC 9421 signature made by the
+//! device request key (DSK) through the [`DeviceSigner`], with the clock corrected by the offset
+//! learned from the gateway, so a wrong phone clock does not lock the user out.
+//!
+//! Transport failures are reported as [`SyncError::Unreachable`]: the caller keeps its outbox and
+//! tries again later. Any answer from the gateway is reported with its status and stable code.
+
+use crate::crypto::{self, CryptoError};
+use crate::keys::{DeviceSigner, PlatformKeyError, REQUEST_KEY_ALIAS};
+use crate::protocol::signature::{self, CoveredValues, SignatureParams};
+use crate::protocol::{
+    self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, SyncPage,
+};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use reqwest::{Method, Url};
+use std::sync::Arc;
+use std::time::Duration;
+
+const JSON: &str = "application/json";
+/// How long to wait for a TCP connection before calling the gateway unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest any one request may take, end to end.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many changes to ask for per page.
+pub const PAGE_LIMIT: usize = 200;
+
+/// Errors talking to the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No answer: no route, refused connection, timeout. Nothing was lost; try again later.
+    #[error("the gateway cannot be reached: {0}")]
+    Unreachable(String),
+    /// The gateway answered with an error.
+    #[error("the gateway refused the request ({status} {code}): {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Stable error code.
+        code: String,
+        /// The gateway's message.
+        message: String,
+    },
+    /// The answer was not what the protocol promises (e.g. a captive portal's HTML page).
+    #[error("the gateway's answer could not be understood: {0}")]
+    Protocol(String),
+    /// The gateway address is not acceptable.
+    #[error(
+        "the gateway address {0} is not allowed: use https (plain http only for this machine)"
+    )]
+    InsecureUrl(String),
+    /// The device key failed to sign.
+    #[error(transparent)]
+    Key(#[from] PlatformKeyError),
+    /// The signature from the device key was malformed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+/// What a signed request needs from the account.
+pub struct Credentials {
+    /// The device signer holding the request key.
+    pub signer: Arc<dyn DeviceSigner>,
+    /// Key id of the request key.
+    pub request_key_id: String,
+    /// The access token bound to that key.
+    pub access_token: String,
+    /// Server time minus device time, in milliseconds.
+    pub clock_offset_ms: i64,
+}
+
+/// A connection to one gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl GatewayClient {
+    /// A client for the gateway at `base_url`. Plain http is refused except on loopback, where a
+    /// development gateway runs; `trust_anchors` are the deployment's CA certificates (DER).
+    pub fn new(base_url: &str, trust_anchors: &[Vec<u8>]) -> Result<GatewayClient, SyncError> {
+        let base = Url::parse(base_url).map_err(|_| SyncError::InsecureUrl(base_url.to_owned()))?;
+        let loopback = matches!(base.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        if base.scheme() != "https" && !(base.scheme() == "http" && loopback) {
+            return Err(SyncError::InsecureUrl(base_url.to_owned()));
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        for anchor in trust_anchors {
+            roots
+                .add(rustls::pki_types::CertificateDer::from(anchor.clone()))
+                .map_err(|e| SyncError::Protocol(format!("bad trust anchor: {e}")))?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        // reqwest does not set ALPN on a preconfigured config.
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .no_proxy()
+            .build()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(GatewayClient { http, base })
+    }
+
+    /// The gateway's base URL.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// Binds this device with a one-time code (unsigned: the keys are not registered yet).
+    pub async fn activate(&self, request: &ActivateRequest) -> Result<ActivateResponse, SyncError> {
+        let url = self.url(protocol::ACTIVATE_PATH)?;
+        let body = serde_json::to_vec(request).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let response = self
+            .http
+            .post(url)
+            .header("content-type", JSON)
+            .body(body)
+            .send()
+            .await;
+        parse(response).await
+    }
+
+    /// Pulls one page of the change feed after `cursor`.
+    pub async fn pull(
+        &self,
+        credentials: &Credentials,
+        cursor: &str,
+    ) -> Result<SyncPage, SyncError> {
+        let mut url = self.url(protocol::SYNC_PATH)?;
+        url.query_pairs_mut()
+            .append_pair("cursor", cursor)
+            .append_pair("limit", &PAGE_LIMIT.to_string());
+        self.send_signed(Method::GET, url, Vec::new(), credentials)
+            .await
+    }
+
+    /// Pushes a batch of signed commands; one verdict per command comes back.
+    pub async fn push(
+        &self,
+        credentials: &Credentials,
+        batch: &CommandBatch,
+    ) -> Result<PushResponse, SyncError> {
+        let url = self.url(protocol::COMMANDS_PATH)?;
+        let body = serde_json::to_vec(batch).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        self.send_signed(Method::POST, url, body, credentials).await
+    }
+
+    fn url(&self, path: &str) -> Result<Url, SyncError> {
+        self.base
+            .join(path)
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    async fn send_signed<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Vec<u8>,
+        credentials: &Credentials,
+    ) -> Result<T, SyncError> {
+        let now = Utc::now() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
+        let headers = sign_request(method.as_str(), url.as_str(), &body, credentials, now)?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("content-type", JSON)
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        parse(request.send().await).await
+    }
+}
+
+/// The headers of a signed request: `authorization`, `content-digest`, `signature-input`,
+/// `signature`. Public so tests (and the gateway's tests) can build requests exactly as phones do.
+pub fn sign_request(
+    method: &str,
+    target_uri: &str,
+    body: &[u8],
+    credentials: &Credentials,
+    now: DateTime<Utc>,
+) -> Result<Vec<(&'static str, String)>, SyncError> {
+    let authorization = format!("Bearer {}", credentials.access_token);
+    let digest = signature::content_digest(body);
+    let created = now.timestamp();
+    let params = SignatureParams {
+        created,
+        expires: created + signature::MAX_VALIDITY_SECS,
+        nonce: URL_SAFE_NO_PAD.encode(crypto::random_bytes::<16>()?),
+        key_id: credentials.request_key_id.clone(),
+    };
+    let covered = CoveredValues {
+        method,
+        target_uri,
+        content_digest: &digest,
+        content_type: JSON,
+        authorization: &authorization,
+    };
+    let base = signature::signature_base(&covered, &params);
+    let der = credentials
+        .signer
+        .sign(REQUEST_KEY_ALIAS.to_owned(), base.into_bytes())?;
+    let raw = crypto::der_to_raw_signature(&der)?;
+    Ok(vec![
+        ("authorization", authorization),
+        ("content-digest", digest),
+        ("signature-input", params.header_value()),
+        ("signature", signature::signature_header(&raw)),
+    ])
+}
+
+/// Reads a gateway answer: JSON on success, an [`ErrorBody`] otherwise; anything else (HTML from a
+/// captive portal, a proxy's page) is a protocol error, not a server error.
+async fn parse<T: serde::de::DeserializeOwned>(
+    response: reqwest::Result<reqwest::Response>,
+) -> Result<T, SyncError> {
+    let response = response.map_err(|e| SyncError::Unreachable(transport_reason(&e)))?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| SyncError::Unreachable(transport_reason(&e)))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Protocol(format!("unexpected body: {e}")));
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(error) => Err(SyncError::Refused {
+            status: status.as_u16(),
+            code: error.code,
+            message: error.message,
+        }),
+        Err(_) => Err(SyncError::Protocol(format!(
+            "HTTP {status} without a gateway error body"
+        ))),
+    }
+}
+
+fn transport_reason(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "connection failed".to_owned()
+    } else {
+        "the connection broke".to_owned()
+    }
+}

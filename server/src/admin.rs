@@ -1,0 +1,174 @@
+//! Administration: the demo unit seeded on a fresh database, and one-time activation codes.
+//!
+//! Codes are short enough to read over the phone, drawn from an alphabet without look-alike
+//! characters, stored only as a hash, expire after a day and allow a few wrong attempts.
+
+use crate::db::{encode, publish_instance, Db};
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use qianpi_core::crypto;
+use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
+use qianpi_core::workflow::{Instance, NodeDefinition, ProcessDefinition};
+use rusqlite::{params, OptionalExtension};
+
+/// The alphabet of activation codes: no 0/O, 1/I/L.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// Characters per code (31^8 ≈ 8.5·10^11 possibilities against a handful of attempts).
+const CODE_LEN: usize = 8;
+/// How long a code stays valid.
+pub const CODE_TTL_SECS: i64 = 24 * 3600;
+/// Wrong attempts allowed before a code is dead.
+pub const CODE_MAX_ATTEMPTS: i64 = 5;
+
+/// Logins of the demo users.
+pub mod demo {
+    /// 王建国, 厅长: the leader who approves.
+    pub const LEADER: &str = "wangjianguo";
+    /// 李晓梅, 秘书科科员: the drafter who registered the document.
+    pub const DRAFTER: &str = "lixiaomei";
+    /// 赵文, 办公室主任: handles the document after the leader.
+    pub const HANDLER: &str = "zhaowen";
+    /// The seeded instance.
+    pub const INSTANCE: &str = "inst-2026-0012";
+}
+
+/// Seeds the demo unit 山西省农业厅办公室: a leader, a drafter, a handler, a 收文 process and one
+/// incoming document waiting for the leader's instruction (批示).
+pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
+    db.call_blocking(|conn| {
+        let tx = conn.transaction()?;
+        tx.execute("INSERT INTO units (id, name, organ_code) VALUES ('unit-sxnyt', '山西省农业厅办公室', '晋农办')", [])?;
+        for (id, login, name, post, role) in [
+            ("user-wang", demo::LEADER, "王建国", "厅长", "leader"),
+            ("user-li", demo::DRAFTER, "李晓梅", "秘书科科员", "staff"),
+            ("user-zhao", demo::HANDLER, "赵文", "办公室主任", "staff"),
+        ] {
+            tx.execute(
+                "INSERT INTO users (id, unit_id, login, name, post, role) VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5)",
+                params![id, login, name, post, role],
+            )?;
+        }
+        let definition = ProcessDefinition {
+            id: "def-incoming".into(),
+            name: "收文办理".into(),
+            nodes: vec![
+                NodeDefinition { id: "leader-instruction".into(), name: "领导批示".into(), handlers: vec!["user-wang".into()] },
+                NodeDefinition { id: "handling".into(), name: "承办".into(), handlers: vec!["user-zhao".into()] },
+            ],
+        };
+        let document = Document {
+            id: "doc-2026-0012".into(),
+            unit_id: "unit-sxnyt".into(),
+            kind: DocumentKind::Incoming,
+            title: "关于做好2026年春耕备耕工作的通知".into(),
+            number: DocumentNumber { organ: "晋农办".into(), year: 2026, sequence: 12 },
+            urgency: Urgency::Urgent,
+            secrecy: SecrecyLevel::None,
+            from_organ: Some("山西省人民政府办公厅".into()),
+            received_at: Some("2026-03-02T09:00:00+08:00".into()),
+        };
+        let instance = Instance::start(demo::INSTANCE, &document.id, "user-li", &definition)
+            .map_err(|code| ApiError::internal(format!("demo definition invalid: {}", code.as_str())))?;
+        tx.execute("INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)", params![definition.id, encode(&definition)?])?;
+        tx.execute(
+            "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, 'unit-sxnyt', 'none', ?2)",
+            params![document.id, encode(&document)?],
+        )?;
+        tx.execute(
+            "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body) VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5)",
+            params![instance.id, document.id, definition.id, instance.version as i64, encode(&instance)?],
+        )?;
+        publish_instance(&tx, &instance, &definition, &document)?;
+        tx.commit()?;
+        Ok(())
+    })
+}
+
+/// Issues a one-time activation code for `login`, replacing any earlier one. Returns the code.
+pub fn issue_activation_code(db: &Db, login: &str, now_unix: i64) -> Result<String, ApiError> {
+    let code = random_code()?;
+    let hash = crypto::sha256(code.as_bytes()).to_vec();
+    let login = login.to_owned();
+    db.call_blocking(move |conn| {
+        let user_id: Option<String> = conn.query_row("SELECT id FROM users WHERE login = ?1", [&login], |r| r.get(0)).optional()?;
+        let user_id = user_id.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_such_user", format!("no user with login {login}")))?;
+        conn.execute(
+            "INSERT INTO activation_codes (user_id, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, 0)
+             ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0",
+            params![user_id, hash, now_unix + CODE_TTL_SECS],
+        )?;
+        Ok(())
+    })?;
+    Ok(code)
+}
+
+/// A uniformly random code (rejection sampling keeps every character equally likely).
+fn random_code() -> Result<String, ApiError> {
+    let mut code = String::with_capacity(CODE_LEN);
+    let limit = 256 - (256 % CODE_ALPHABET.len());
+    while code.len() < CODE_LEN {
+        let bytes = crypto::random_bytes::<16>().map_err(|e| ApiError::internal(e.to_string()))?;
+        for byte in bytes.iter().map(|b| usize::from(*b)).filter(|b| *b < limit) {
+            if code.len() < CODE_LEN {
+                code.push(char::from(CODE_ALPHABET[byte % CODE_ALPHABET.len()]));
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// A readable summary of an instance at the gateway, for administrators and the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceSummary {
+    /// Version.
+    pub version: u64,
+    /// State.
+    pub state: qianpi_core::workflow::InstanceState,
+    /// The node now open, if any.
+    pub current_node: Option<String>,
+    /// Names of the people with a pending task.
+    pub pending_with: Vec<String>,
+    /// Trace records written so far.
+    pub trace_records: u64,
+}
+
+/// Describes instance `id`, or `None` if there is none.
+pub fn describe_instance(db: &Db, id: &str) -> Result<Option<InstanceSummary>, ApiError> {
+    let id = id.to_owned();
+    db.call_blocking(move |conn| {
+        let Some((_, instance, definition, _)) = crate::db::load_instance(conn, &id)? else {
+            return Ok(None);
+        };
+        let mut pending_with = Vec::new();
+        for task in instance
+            .tasks
+            .iter()
+            .filter(|t| t.state == qianpi_core::workflow::TaskState::Pending)
+        {
+            let name: Option<String> = conn
+                .query_row(
+                    "SELECT name FROM users WHERE id = ?1",
+                    [&task.assignee],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            pending_with.push(name.unwrap_or_else(|| task.assignee.clone()));
+        }
+        let trace_records: i64 = conn.query_row(
+            "SELECT count(*) FROM trace WHERE instance_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )?;
+        Ok(Some(InstanceSummary {
+            version: instance.version,
+            state: instance.state,
+            current_node: instance
+                .current_node
+                .as_ref()
+                .and_then(|n| definition.nodes.iter().find(|d| &d.id == n))
+                .map(|n| n.name.clone()),
+            pending_with,
+            trace_records: u64::try_from(trace_records).unwrap_or(0),
+        }))
+    })
+}

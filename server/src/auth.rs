@@ -1,0 +1,167 @@
+//! Verification of signed requests (the RFC 9421 profile of security.md) on every phone request:
+//! digest, time window, known and active key, token bound to that key, signature, and a nonce used
+//! once per key (stored in the database so every replica sees it). Any failure is a 401 with a
+//! code that says which check failed.
+
+use crate::db::Db;
+use crate::error::ApiError;
+use axum::http::{HeaderMap, Method, Uri};
+use qianpi_core::crypto;
+use qianpi_core::protocol::signature::{self, CoveredValues, SignatureParams, MAX_VALIDITY_SECS};
+use rusqlite::{params, OptionalExtension};
+
+/// The device a verified request came from.
+#[derive(Debug, Clone)]
+pub struct AuthedDevice {
+    /// Device id.
+    pub device_id: String,
+    /// The user the device belongs to.
+    pub user_id: String,
+    /// The user's unit.
+    pub unit_id: String,
+}
+
+/// Everything of a request that the signature covers.
+pub struct SignedRequest<'a> {
+    /// The method.
+    pub method: &'a Method,
+    /// The request URI (path and query as received).
+    pub uri: &'a Uri,
+    /// The headers.
+    pub headers: &'a HeaderMap,
+    /// The body bytes.
+    pub body: &'a [u8],
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, ApiError> {
+    headers
+        .get(name)
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing_component",
+                format!("the signed request has no {name} header"),
+            )
+        })?
+        .to_str()
+        .map_err(|_| {
+            ApiError::unauthorized(
+                "malformed_signature",
+                format!("the {name} header is not text"),
+            )
+        })
+}
+
+/// Verifies `request` at `now_unix`; `scheme` is how clients reach this gateway (`http`/`https`).
+pub async fn verify(
+    db: &Db,
+    request: SignedRequest<'_>,
+    scheme: &str,
+    now_unix: i64,
+) -> Result<AuthedDevice, ApiError> {
+    let params = SignatureParams::parse_header(header(request.headers, "signature-input")?)
+        .map_err(|e| ApiError::unauthorized("malformed_signature", e.to_string()))?;
+    let raw_signature = signature::parse_signature_header(header(request.headers, "signature")?)
+        .map_err(|e| ApiError::unauthorized("malformed_signature", e.to_string()))?;
+    let digest = header(request.headers, "content-digest")?;
+    let content_type = header(request.headers, "content-type")?;
+    let authorization = header(request.headers, "authorization")?;
+    let host = header(request.headers, "host")?;
+
+    if digest != signature::content_digest(request.body) {
+        return Err(ApiError::unauthorized(
+            "bad_digest",
+            "the body does not match its Content-Digest",
+        ));
+    }
+    if params.expires <= params.created || params.expires - params.created > MAX_VALIDITY_SECS {
+        return Err(ApiError::unauthorized(
+            "bad_validity",
+            "a signature may be valid for at most 60 seconds",
+        ));
+    }
+    if (now_unix - params.created).abs() > MAX_VALIDITY_SECS || now_unix > params.expires {
+        return Err(ApiError::unauthorized(
+            "outside_window",
+            "the signature was not made within 60 seconds of the gateway's clock",
+        ));
+    }
+    let token = authorization.strip_prefix("Bearer ").ok_or_else(|| {
+        ApiError::unauthorized(
+            "bad_token",
+            "the Authorization header must be a Bearer token",
+        )
+    })?;
+
+    let key_id = params.key_id.clone();
+    let device = db
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT d.id, d.user_id, u.unit_id, d.request_key_spki, d.token_hash, d.state FROM devices d
+                 JOIN users u ON u.id = d.user_id WHERE d.request_key_id = ?1",
+                [&key_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, Vec<u8>>(4)?, r.get::<_, String>(5)?)),
+            )
+            .optional()
+            .map_err(ApiError::from)
+        })
+        .await?;
+    let (device_id, user_id, unit_id, spki, token_hash, state) = device.ok_or_else(|| {
+        ApiError::unauthorized("unknown_key", "no device is registered with this key")
+    })?;
+    if state != "active" {
+        return Err(ApiError::unauthorized(
+            "device_not_active",
+            format!("this device is {state}"),
+        ));
+    }
+    // The token is bound to the key: presented with another device's key it is worthless.
+    if !crypto::constant_time_eq(&crypto::sha256(token.as_bytes()), &token_hash) {
+        return Err(ApiError::unauthorized(
+            "token_not_bound",
+            "the access token does not belong to this device key",
+        ));
+    }
+    let target_uri = format!(
+        "{scheme}://{host}{}",
+        request
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let covered = CoveredValues {
+        method: request.method.as_str(),
+        target_uri: &target_uri,
+        content_digest: digest,
+        content_type,
+        authorization,
+    };
+    let base = signature::signature_base(&covered, &params);
+    crypto::verify_p256(&spki, base.as_bytes(), &raw_signature).map_err(|_| {
+        ApiError::unauthorized("bad_signature", "the request signature does not verify")
+    })?;
+
+    // Only a verified request may spend a nonce, so nobody can burn another device's nonces.
+    let (key_id, nonce) = (params.key_id.clone(), params.nonce.clone());
+    let fresh = db
+        .call(move |conn| {
+            conn.execute("DELETE FROM nonces WHERE expires_at < ?1", [now_unix - MAX_VALIDITY_SECS])?;
+            let inserted = conn.execute(
+                "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![key_id, nonce, params.expires + MAX_VALIDITY_SECS],
+            )?;
+            Ok(inserted == 1)
+        })
+        .await?;
+    if !fresh {
+        return Err(ApiError::unauthorized(
+            "replayed_nonce",
+            "this request was already received",
+        ));
+    }
+    Ok(AuthedDevice {
+        device_id,
+        user_id,
+        unit_id,
+    })
+}

@@ -1,0 +1,220 @@
+//! The authority: each pushed command is verified (approval-key signature, signer, device chain)
+//! and decided by core's workflow on the authoritative instance. Instance, trace record, verdict,
+//! device chain and change-feed rows are written in one transaction, and the verdict is stored
+//! under the command id so a resent command gets the same answer and changes nothing.
+
+use crate::auth::AuthedDevice;
+use crate::db::{append_change, decode, encode, load_instance, save_instance};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use qianpi_core::protocol::{Change, CommandVerdict, SignedCommand, VerdictOutcome};
+use qianpi_core::workflow::{self, Command};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// How far ahead of the gateway's clock a record's time may be (the phone corrects its clock by
+/// the gateway's offset, so only a small tolerance is needed).
+const FUTURE_TOLERANCE_SECS: i64 = 60;
+
+/// Decides one command for `device`, returning its verdict (stored, or the one stored before).
+pub fn decide_command(
+    conn: &mut Connection,
+    device: &AuthedDevice,
+    signed: &SignedCommand,
+    now: DateTime<Utc>,
+) -> Result<CommandVerdict, ApiError> {
+    let tx = conn.transaction()?;
+    let previous: Option<(String, String)> = tx
+        .query_row(
+            "SELECT device_id, body FROM verdicts WHERE command_id = ?1",
+            [&signed.command_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((owner, body)) = previous {
+        if owner != device.device_id {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "command_id_taken",
+                "this command id belongs to another device",
+            ));
+        }
+        // Idempotent: the same verdict again, nothing changed.
+        return decode(&body);
+    }
+    let verdict = match verify_and_decide(&tx, device, signed, now)? {
+        Decided::Verdict(verdict) => verdict,
+        // Not even attributable to this device's chain: answer, but store nothing.
+        Decided::Unverified(verdict) => return Ok(verdict),
+    };
+    tx.execute(
+        "INSERT INTO verdicts (command_id, device_id, body) VALUES (?1, ?2, ?3)",
+        params![verdict.command_id, device.device_id, encode(&verdict)?],
+    )?;
+    append_change(
+        &tx,
+        &device.user_id,
+        &Change::Verdict {
+            verdict: verdict.clone(),
+        },
+    )?;
+    tx.commit()?;
+    Ok(verdict)
+}
+
+enum Decided {
+    Verdict(CommandVerdict),
+    Unverified(CommandVerdict),
+}
+
+fn refused(
+    signed: &SignedCommand,
+    task_id: &str,
+    code: &str,
+    zh: &str,
+    en: &str,
+    now: DateTime<Utc>,
+) -> CommandVerdict {
+    CommandVerdict {
+        command_id: signed.command_id.clone(),
+        task_id: task_id.to_owned(),
+        outcome: VerdictOutcome::Refused {
+            code: code.to_owned(),
+            message_zh: zh.to_owned(),
+            message_en: en.to_owned(),
+            current_version: None,
+        },
+        decided_at: now,
+    }
+}
+
+fn verify_and_decide(
+    tx: &Transaction<'_>,
+    device: &AuthedDevice,
+    signed: &SignedCommand,
+    now: DateTime<Utc>,
+) -> Result<Decided, ApiError> {
+    let (approval_spki, last_counter, last_hash): (Vec<u8>, i64, String) = tx.query_row(
+        "SELECT approval_key_spki, last_counter, last_record_hash FROM devices WHERE id = ?1",
+        [&device.device_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let record = match signed.verify(&approval_spki) {
+        Ok(record) => record,
+        Err(_) => {
+            let v = refused(
+                signed,
+                "",
+                "bad_record_signature",
+                "审批记录签名无效",
+                "the approval record's signature does not verify",
+                now,
+            );
+            return Ok(Decided::Unverified(v));
+        }
+    };
+    let Command::Approve { task_id, .. } = &record.command;
+    if record.signer_user_id != device.user_id || record.tenant != device.unit_id {
+        let v = refused(
+            signed,
+            task_id,
+            "signer_mismatch",
+            "审批人与设备绑定用户不符",
+            "the record was signed for another user",
+            now,
+        );
+        return Ok(Decided::Unverified(v));
+    }
+    let counter = i64::try_from(record.counter).unwrap_or(i64::MAX);
+    if counter <= last_counter {
+        let v = refused(
+            signed,
+            task_id,
+            "counter_reused",
+            "审批记录序号重复",
+            "this device already used that record counter",
+            now,
+        );
+        return Ok(Decided::Unverified(v));
+    }
+    if counter == last_counter + 1 && record.prev_record_hash != last_hash {
+        let v = refused(
+            signed,
+            task_id,
+            "chain_broken",
+            "审批记录链断裂",
+            "the record does not follow the device's previous record",
+            now,
+        );
+        return Ok(Decided::Unverified(v));
+    }
+    // From here on the record is this device's next link: the chain advances whatever the verdict.
+    tx.execute(
+        "UPDATE devices SET last_counter = ?1, last_record_hash = ?2 WHERE id = ?3",
+        params![
+            counter,
+            signed
+                .record_hash()
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+            device.device_id
+        ],
+    )?;
+    if (record.created_at - now).num_seconds() > FUTURE_TOLERANCE_SECS {
+        let v = refused(
+            signed,
+            task_id,
+            "from_future",
+            "审批时间晚于服务器时间",
+            "the record claims a time in the future",
+            now,
+        );
+        return Ok(Decided::Verdict(v));
+    }
+    let loaded =
+        load_instance(tx, &record.instance_id)?.filter(|(unit, ..)| unit == &device.unit_id);
+    let Some((_, instance, definition, document)) = loaded else {
+        let v = refused(
+            signed,
+            task_id,
+            "no_such_instance",
+            "流程不存在",
+            "no such flow in your unit",
+            now,
+        );
+        return Ok(Decided::Verdict(v));
+    };
+    let outcome = match workflow::execute(
+        &definition,
+        &instance,
+        &device.user_id,
+        record.instance_version,
+        &record.command,
+        record.created_at,
+    ) {
+        Ok((next, events)) => {
+            save_instance(tx, &next, &definition, &document)?;
+            tx.execute(
+                "INSERT INTO trace (instance_id, command_id, actor, device_id, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![next.id, record.command_id, device.user_id, device.device_id, encode(&events)?, now.to_rfc3339()],
+            )?;
+            let current_node_name = next
+                .current_node
+                .as_ref()
+                .and_then(|id| definition.nodes.iter().find(|n| &n.id == id))
+                .map(|n| n.name.clone());
+            VerdictOutcome::Accepted {
+                instance_version: next.version,
+                instance_state: next.state,
+                current_node_name,
+            }
+        }
+        Err(rejection) => {
+            VerdictOutcome::refused_by_rule(rejection.code, rejection.current_version)
+        }
+    };
+    Ok(Decided::Verdict(CommandVerdict {
+        command_id: signed.command_id.clone(),
+        task_id: task_id.clone(),
+        outcome,
+        decided_at: now,
+    }))
+}

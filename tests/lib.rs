@@ -1,1 +1,171 @@
-//! stub
+//! Cross-part test harness: a real gateway on loopback with its own data folder, and phones made
+//! of the real core with the software key vault. Used by the end-to-end tests in `tests/`.
+
+// A harness failure must stop the test that hit it, loudly.
+#![allow(clippy::panic)]
+
+use qianpi_core::client::Client;
+use qianpi_core::keys::DeviceSigner;
+use qianpi_core::software::SoftwareKeyVault;
+use qianpi_core::store::Account;
+use qianpi_core::sync::{sign_request, Credentials};
+use qianpi_gateway::db::Db;
+use qianpi_gateway::{admin, open_database, start, GatewayConfig, RunningGateway};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// A gateway that can be stopped and brought back on the same address.
+pub struct Harness {
+    gateway: Option<RunningGateway>,
+    config: GatewayConfig,
+    /// The gateway's database, for inspecting authoritative state.
+    pub db: Db,
+    dir: TempDir,
+}
+
+/// A phone: the core and the vault holding its keys.
+pub struct Phone {
+    /// The phone core.
+    pub client: Client,
+    /// Its software key vault (also its signer).
+    pub vault: Arc<SoftwareKeyVault>,
+}
+
+impl Harness {
+    /// Starts a seeded gateway on a free loopback port.
+    pub async fn start() -> Result<Harness, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut config = GatewayConfig {
+            data_dir: dir.path().join("gateway"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed_demo: true,
+            public_scheme: "http".into(),
+        };
+        let gateway = start(config.clone()).await.map_err(|e| e.to_string())?;
+        config.listen = gateway.addr();
+        let db = open_database(&config).map_err(|e| e.to_string())?;
+        Ok(Harness {
+            gateway: Some(gateway),
+            config,
+            db,
+            dir,
+        })
+    }
+
+    /// The gateway's base URL (valid while stopped too: it comes back on the same address).
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.config.listen)
+    }
+
+    /// Makes the gateway unreachable.
+    pub async fn stop_gateway(&mut self) -> Result<(), String> {
+        if let Some(gateway) = self.gateway.take() {
+            gateway.stop().await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Brings the gateway back on the same address with the same data.
+    pub async fn restart_gateway(&mut self) -> Result<(), String> {
+        self.stop_gateway().await?;
+        self.gateway = Some(
+            start(self.config.clone())
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+        Ok(())
+    }
+
+    /// Issues a one-time activation code for `login`.
+    pub fn code(&self, login: &str) -> Result<String, String> {
+        admin::issue_activation_code(&self.db, login, chrono::Utc::now().timestamp())
+            .map_err(|e| e.message)
+    }
+
+    /// A new, not yet activated phone with its own data folder.
+    pub fn phone(&self, name: &str) -> Result<Phone, String> {
+        let dir = self.dir.path().join(name);
+        let vault = Arc::new(
+            SoftwareKeyVault::open(&dir.join("vault"), "test passphrase")
+                .map_err(|e| e.to_string())?,
+        );
+        let client = Client::open(&dir.join("data"), vault.clone(), vault.clone())
+            .map_err(|e| e.to_string())?;
+        Ok(Phone { client, vault })
+    }
+
+    /// A phone activated for `login`.
+    pub async fn activated_phone(&self, name: &str, login: &str) -> Result<Phone, String> {
+        let phone = self.phone(name)?;
+        let code = self.code(login)?;
+        phone
+            .client
+            .activate(&self.url(), login, &code, name, "terminal")
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(phone)
+    }
+}
+
+impl Phone {
+    /// The account of an activated phone.
+    pub fn account(&self) -> Account {
+        match self.client.account() {
+            Ok(Some(account)) => account,
+            other => panic!("phone is not activated: {other:?}"),
+        }
+    }
+
+    /// Credentials for hand-made signed requests.
+    pub fn credentials(&self) -> Credentials {
+        let account = self.account();
+        Credentials {
+            signer: self.vault.clone() as Arc<dyn DeviceSigner>,
+            request_key_id: account.request_key_id,
+            access_token: account.access_token,
+            clock_offset_ms: 0,
+        }
+    }
+}
+
+/// Sends a request signed exactly as a phone signs it, after letting `tamper` change the headers.
+pub async fn send_signed(
+    url: &str,
+    method: reqwest::Method,
+    body: Vec<u8>,
+    credentials: &Credentials,
+    now: chrono::DateTime<chrono::Utc>,
+    tamper: impl FnOnce(&mut Vec<(&'static str, String)>),
+) -> reqwest::Response {
+    let mut headers = match sign_request(method.as_str(), url, &body, credentials, now) {
+        Ok(headers) => headers,
+        Err(e) => panic!("signing failed: {e}"),
+    };
+    tamper(&mut headers);
+    let mut request = http()
+        .request(method, url)
+        .header("content-type", "application/json")
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(response) => response,
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+/// The stable code of a gateway error response.
+pub async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+/// A plain HTTP client for hand-made requests (rustls with the ring provider, as the phone uses).
+pub fn http() -> reqwest::Client {
+    // Installing twice is harmless: the second call just reports the first provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

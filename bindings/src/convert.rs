@@ -3,6 +3,7 @@
 
 use crate::QianpiError;
 use qianpi_core::client::{ClientError, InboxItem as CoreInboxItem, QueuedCommand, SyncReport};
+use qianpi_core::keys::KeyError;
 use qianpi_core::protocol::VerdictOutcome;
 use qianpi_core::store::{Account, LocalTaskState, StoreError, VerdictRow};
 use qianpi_core::sync::SyncError;
@@ -246,7 +247,9 @@ impl From<ClientError> for QianpiError {
         let reason = e.to_string();
         match e {
             ClientError::NotActivated => QianpiError::NotActivated { reason },
-            ClientError::Store(StoreError::WrongKey) => QianpiError::WrongKey { reason },
+            ClientError::Store(StoreError::WrongKey) | ClientError::Key(KeyError::WrongDataKey) => {
+                QianpiError::WrongKey { reason }
+            }
             ClientError::Store(_) => QianpiError::Storage { reason },
             ClientError::Sync(SyncError::Unreachable(_)) => QianpiError::Unreachable { reason },
             ClientError::Sync(SyncError::Refused {

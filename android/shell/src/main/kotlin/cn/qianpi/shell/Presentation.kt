@@ -1,0 +1,73 @@
+// The Kotlin shell's presentation logic: what the 待办 list and the verdict banner show, and one
+// sync call that turns "the gateway is unreachable" into a state the screen can draw instead of an
+// error. Plain JVM code over the generated bindings, so it compiles and is tested off-device; the
+// Compose screens in app/ only draw what this returns.
+package cn.qianpi.shell
+
+import cn.qianpi.core.InboxItem
+import cn.qianpi.core.QianpiClient
+import cn.qianpi.core.QianpiException
+import cn.qianpi.core.SyncSummary
+import cn.qianpi.core.TaskStatus
+import cn.qianpi.core.Verdict
+
+/** One row of the inbox list. */
+data class InboxRow(
+    val taskId: String,
+    /** e.g. "[加急] 关于做好2026年春耕备耕工作的通知" */
+    val headline: String,
+    /** e.g. "晋农办〔2026〕12号 · 收文 · 领导批示" */
+    val subtitle: String,
+    /** 待办 / 待同步 / 已办 */
+    val badge: String,
+    /** Whether the approve button is shown. */
+    val actionable: Boolean,
+)
+
+/** Maps core records to what the screens draw. */
+object InboxPresenter {
+    fun badge(status: TaskStatus): String = when (status) {
+        TaskStatus.PENDING -> "待办"
+        TaskStatus.QUEUED -> "待同步"
+        TaskStatus.DONE -> "已办"
+    }
+
+    fun rows(items: List<InboxItem>): List<InboxRow> = items.map { item ->
+        InboxRow(
+            taskId = item.taskId,
+            headline = "[${item.urgency}] ${item.title}",
+            subtitle = "${item.documentNumber} · ${item.kind} · ${item.nodeName}",
+            badge = badge(item.status),
+            actionable = item.canApprove,
+        )
+    }
+
+    /** The banner shown once the gateway has decided on an approval. */
+    fun verdictBanner(verdict: Verdict): String {
+        val offline = if (verdict.decidedOffline) "（离线批示）" else ""
+        return if (verdict.accepted) {
+            "已送达$offline，流程已转至${verdict.currentNode ?: "办结"}"
+        } else {
+            "未被接受$offline：${verdict.reasonZh ?: verdict.reasonCode ?: "原因未知"}"
+        }
+    }
+}
+
+/** What a sync attempt means for the screen. */
+sealed class SyncOutcome {
+    data class Synced(val summary: SyncSummary) : SyncOutcome()
+
+    /** The gateway is out of reach; `pending` commands wait safely in the outbox. */
+    data class Offline(val pending: UInt, val reason: String) : SyncOutcome()
+}
+
+/** A phone session over one client: the calls the screens make. */
+class ApprovalSession(private val client: QianpiClient) {
+    suspend fun refresh(): SyncOutcome = try {
+        SyncOutcome.Synced(client.sync())
+    } catch (e: QianpiException.Unreachable) {
+        SyncOutcome.Offline(client.outboxCount(), e.reason)
+    }
+
+    fun inbox(): List<InboxRow> = InboxPresenter.rows(client.inbox())
+}

@@ -1,0 +1,264 @@
+// The walking skeleton from Kotlin: the real Rust core through the generated bindings, the
+// platform key services implemented here in Kotlin (JCA P-256 and AES-GCM, as Android Keystore
+// would provide them), and a real gateway process started on loopback. Runs on a plain JVM; prints
+// one line per test and "N passed, M failed" last; exits non-zero on any failure.
+package cn.qianpi.shell
+
+import cn.qianpi.core.Attitude
+import cn.qianpi.core.DeviceSigner
+import cn.qianpi.core.KeyStore
+import cn.qianpi.core.QianpiClient
+import cn.qianpi.core.QianpiException
+import kotlinx.coroutines.runBlocking
+import java.io.File
+import java.net.ServerSocket
+import java.nio.file.Files
+import java.security.KeyPair
+import java.security.KeyPairGenerator
+import java.security.SecureRandom
+import java.security.Signature
+import java.security.spec.ECGenParameterSpec
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import javax.crypto.Cipher
+import javax.crypto.KeyGenerator
+import javax.crypto.SecretKey
+import javax.crypto.spec.GCMParameterSpec
+import kotlin.system.exitProcess
+
+/** AES-256-GCM under a key held only in memory: the shape of an Android Keystore wrapping key. */
+class JcaKeyStore : KeyStore {
+    private val keys = ConcurrentHashMap<String, SecretKey>()
+    val wraps = AtomicInteger()
+    val unwraps = AtomicInteger()
+
+    private fun key(alias: String): SecretKey = keys.getOrPut(alias) {
+        KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+    }
+
+    override fun wrap(alias: String, plaintext: ByteArray): ByteArray {
+        wraps.incrementAndGet()
+        val iv = ByteArray(12).also { SecureRandom().nextBytes(it) }
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.ENCRYPT_MODE, key(alias), GCMParameterSpec(128, iv))
+        cipher.updateAAD(alias.toByteArray())
+        return iv + cipher.doFinal(plaintext)
+    }
+
+    override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
+        unwraps.incrementAndGet()
+        val key = keys[alias] ?: throw QianpiException.Platform("no wrapping key $alias in this keystore")
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped, 0, 12))
+        cipher.updateAAD(alias.toByteArray())
+        return try {
+            cipher.doFinal(wrapped, 12, wrapped.size - 12)
+        } catch (e: javax.crypto.AEADBadTagException) {
+            throw QianpiException.Platform("the wrapped key does not open under this keystore's key")
+        }
+    }
+
+    override fun delete(alias: String) {
+        keys.remove(alias)
+    }
+}
+
+/** A keystore that hands back a well-formed but wrong data key, as a restored backup might. */
+class WrongKeyStore : KeyStore {
+    override fun wrap(alias: String, plaintext: ByteArray): ByteArray = plaintext
+    // 48 bytes: the size of a real data key (32) plus its salt (16), just not this store's.
+    override fun unwrap(alias: String, wrapped: ByteArray): ByteArray = ByteArray(48).also { SecureRandom().nextBytes(it) }
+    override fun delete(alias: String) {}
+}
+
+/** ECDSA P-256 keys from the JCA, returning DER signatures exactly as Android Keystore does. */
+class JcaDeviceSigner : DeviceSigner {
+    private val keys = ConcurrentHashMap<String, KeyPair>()
+    val signatures = AtomicInteger()
+
+    override fun createKey(alias: String): ByteArray {
+        val generator = KeyPairGenerator.getInstance("EC").apply { initialize(ECGenParameterSpec("secp256r1")) }
+        return generator.generateKeyPair().also { keys[alias] = it }.public.encoded
+    }
+
+    override fun publicKey(alias: String): ByteArray =
+        (keys[alias] ?: throw QianpiException.Platform("no key $alias")).public.encoded
+
+    override fun sign(alias: String, message: ByteArray): ByteArray {
+        val pair = keys[alias] ?: throw QianpiException.Platform("no key $alias")
+        signatures.incrementAndGet()
+        return Signature.getInstance("SHA256withECDSA").run {
+            initSign(pair.private)
+            update(message)
+            sign()
+        }
+    }
+}
+
+/** The gateway binary, started and stopped on one loopback port with one data folder. */
+class GatewayProcess(private val binary: String, private val dataDir: File) {
+    private val port = ServerSocket(0).use { it.localPort }
+    private var process: Process? = null
+    val url = "http://127.0.0.1:$port/"
+
+    fun start() {
+        val log = File(dataDir.parentFile, "gateway-$port.log")
+        process = ProcessBuilder(binary, "serve", "--data-dir", dataDir.path, "--listen", "127.0.0.1:$port")
+            .redirectErrorStream(true)
+            .redirectOutput(log)
+            .start()
+        val deadline = System.currentTimeMillis() + 30_000
+        while (!log.readText().contains("listening on")) {
+            check(process!!.isAlive) { "the gateway exited: ${log.readText()}" }
+            check(System.currentTimeMillis() < deadline) { "the gateway did not start in 30 s" }
+            Thread.sleep(50)
+        }
+    }
+
+    fun stop() {
+        process?.let {
+            it.destroy()
+            check(it.waitFor(10, TimeUnit.SECONDS)) { "the gateway did not stop" }
+        }
+        process = null
+    }
+
+    fun issueCode(login: String): String {
+        val run = ProcessBuilder(binary, "issue-code", "--data-dir", dataDir.path, "--login", login)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start()
+        val code = run.inputStream.bufferedReader().readText().trim()
+        check(run.waitFor() == 0 && code.length == 8) { "issue-code failed" }
+        return code
+    }
+}
+
+class Runner {
+    private var passed = 0
+    private var failed = 0
+
+    fun test(name: String, body: () -> Unit) {
+        try {
+            body()
+            passed++
+            println("ok   - $name")
+        } catch (e: Throwable) {
+            failed++
+            println("FAIL - $name: $e")
+            e.printStackTrace(System.out)
+        }
+    }
+
+    fun finish(): Int {
+        println("$passed passed, $failed failed")
+        return if (failed == 0) 0 else 1
+    }
+}
+
+fun expect(condition: Boolean, message: () -> String) {
+    if (!condition) throw AssertionError(message())
+}
+
+fun main() {
+    val gatewayBinary = System.getProperty("qianpi.gateway") ?: error("set -Dqianpi.gateway to the qianpi-gateway binary")
+    val root = Files.createTempDirectory("qianpi-kotlin").toFile()
+    val gateway = GatewayProcess(gatewayBinary, File(root, "gateway"))
+    gateway.start()
+    val runner = Runner()
+    try {
+        val keyStore = JcaKeyStore()
+        val signer = JcaDeviceSigner()
+        val phoneDir = File(root, "phone").path
+
+        runner.test("a wrong activation code is refused with 401") {
+            QianpiClient(File(root, "stranger").path, JcaKeyStore(), JcaDeviceSigner()).use { client ->
+                gateway.issueCode("lixiaomei")
+                try {
+                    runBlocking { client.activate(gateway.url, "lixiaomei", "WRONGCDE", "test", "android") }
+                    throw AssertionError("activation with a wrong code succeeded")
+                } catch (e: QianpiException.Refused) {
+                    expect(e.status.toInt() == 401) { "status ${e.status}" }
+                }
+            }
+        }
+
+        runner.test("activate, pull, approve offline, push after reconnect, verdict") {
+            QianpiClient(phoneDir, keyStore, signer).use { client ->
+                expect(keyStore.wraps.get() == 1) { "the data key was not wrapped through the Kotlin keystore" }
+                val account = runBlocking { client.activate(gateway.url, "wangjianguo", gateway.issueCode("wangjianguo"), "Pixel (JVM test)", "android") }
+                expect(account.name == "王建国" && account.unitName == "山西省农业厅办公室") { "account $account" }
+
+                val session = ApprovalSession(client)
+                val first = runBlocking { session.refresh() }
+                expect(first is SyncOutcome.Synced && first.summary.pulled == 1u) { "first sync $first" }
+                val rows = session.inbox()
+                expect(rows.size == 1) { "inbox $rows" }
+                val row = rows[0]
+                expect(row.headline == "[加急] 关于做好2026年春耕备耕工作的通知") { row.headline }
+                expect(row.subtitle == "晋农办〔2026〕12号 · 收文 · 领导批示") { row.subtitle }
+                expect(row.badge == "待办" && row.actionable) { "row $row" }
+
+                gateway.stop()
+                val offline = runBlocking { session.refresh() }
+                expect(offline is SyncOutcome.Offline && offline.pending == 0u) { "offline sync $offline" }
+                val queued = client.approve(row.taskId, Attitude.AGREE, "同意。请厅办公室牵头落实。")
+                expect(queued.decidedOffline) { "the approval was not marked offline" }
+                expect(client.outboxCount() == 1u) { "outbox ${client.outboxCount()}" }
+                expect(session.inbox()[0].badge == "待同步" && !session.inbox()[0].actionable) { "queued row ${session.inbox()[0]}" }
+                val stillOffline = runBlocking { session.refresh() }
+                expect(stillOffline is SyncOutcome.Offline && stillOffline.pending == 1u) { "second offline sync $stillOffline" }
+
+                gateway.start()
+                val back = runBlocking { session.refresh() }
+                expect(back is SyncOutcome.Synced && back.summary.accepted == 1u && back.summary.outboxRemaining == 0u) { "sync after reconnect $back" }
+                val verdict = client.verdicts().single()
+                expect(verdict.commandId == queued.commandId && verdict.accepted && verdict.decidedOffline) { "verdict $verdict" }
+                expect(verdict.currentNode == "承办" && verdict.instanceVersion == 2uL) { "verdict $verdict" }
+                expect(InboxPresenter.verdictBanner(verdict) == "已送达（离线批示），流程已转至承办") { InboxPresenter.verdictBanner(verdict) }
+                expect(session.inbox()[0].badge == "已办") { "done row ${session.inbox()[0]}" }
+                expect(signer.signatures.get() >= 5) { "requests and the approval were not signed by the Kotlin signer" }
+            }
+        }
+
+        runner.test("the store reopens with the Kotlin keystore and keeps the verdict") {
+            QianpiClient(phoneDir, keyStore, signer).use { client ->
+                expect(keyStore.unwraps.get() >= 1) { "the data key was not unwrapped through the Kotlin keystore" }
+                expect(client.verdicts().size == 1) { "verdicts after reopening ${client.verdicts()}" }
+            }
+        }
+
+        runner.test("approving a task that does not exist is an input error") {
+            QianpiClient(phoneDir, keyStore, signer).use { client ->
+                try {
+                    client.approve("no-such-task", Attitude.AGREE, "同意")
+                    throw AssertionError("approving a missing task succeeded")
+                } catch (e: QianpiException.InvalidInput) {
+                    // expected
+                }
+            }
+        }
+
+        runner.test("the store refuses to open with a wrong data key") {
+            try {
+                QianpiClient(phoneDir, WrongKeyStore(), signer).close()
+                throw AssertionError("the store opened with a wrong key")
+            } catch (e: QianpiException.WrongKey) {
+                // expected
+            }
+        }
+
+        runner.test("another keystore cannot unwrap the data key") {
+            try {
+                QianpiClient(phoneDir, JcaKeyStore(), signer).close()
+                throw AssertionError("the store opened through a foreign keystore")
+            } catch (e: QianpiException.Platform) {
+                expect(e.reason.contains("no wrapping key")) { e.reason }
+            }
+        }
+    } finally {
+        gateway.stop()
+        root.deleteRecursively()
+    }
+    exitProcess(runner.finish())
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the Rust library and generates the Kotlin and Swift bindings from it into
+# bindings/generated/ (Kotlin) and the SwiftPM package under ios/ (Swift). Run from anywhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q -p qianpi-ffi -p qianpi-gateway
+rm -rf bindings/generated
+cargo run -q -p uniffi-bindgen -- generate target/debug/libqianpi_ffi.so \
+  -l kotlin -l swift --no-format --config uniffi.toml -o bindings/generated
+mkdir -p ios/Sources/QianpiFFI/include ios/Sources/Qianpi
+cp bindings/generated/QianpiFFI.h ios/Sources/QianpiFFI/include/QianpiFFI.h
+cp bindings/generated/Qianpi.swift ios/Sources/Qianpi/Qianpi.swift

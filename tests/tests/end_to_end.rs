@@ -1,0 +1,243 @@
+//! One approval through every Rust layer: activation with a one-time code, signed pull of the
+//! inbox, approval while the gateway is unreachable, push after reconnect, verdict, and the
+//! authoritative instance moving on at the gateway.
+
+use qianpi_core::client::ClientError;
+use qianpi_core::model::Attitude;
+use qianpi_core::protocol::{CommandBatch, PushResponse};
+use qianpi_core::store::{LocalTaskState, StoreError};
+use qianpi_core::sync::SyncError;
+use qianpi_core::workflow::InstanceState;
+use qianpi_gateway::admin::{demo, describe_instance};
+use qianpi_tests::{send_signed, Harness};
+
+#[tokio::test]
+async fn an_approval_made_offline_is_accepted_after_reconnect() {
+    let mut harness = Harness::start().await.unwrap();
+    let phone = harness
+        .activated_phone("leader-phone", demo::LEADER)
+        .await
+        .unwrap();
+    assert_eq!(phone.account().identity.name, "王建国");
+
+    let report = phone.client.sync().await.unwrap();
+    assert_eq!(report.pulled, 1);
+    let inbox = phone.client.inbox().unwrap();
+    assert_eq!(inbox.len(), 1);
+    let item = &inbox[0];
+    assert_eq!(item.title, "关于做好2026年春耕备耕工作的通知");
+    assert_eq!(item.document_number, "晋农办〔2026〕12号");
+    assert_eq!(item.urgency, "加急");
+    assert_eq!(item.node_name, "领导批示");
+    assert!(item.can_approve);
+
+    harness.stop_gateway().await.unwrap();
+    let offline = phone.client.sync().await;
+    assert!(
+        matches!(offline, Err(ClientError::Sync(SyncError::Unreachable(_)))),
+        "got {offline:?}"
+    );
+
+    let queued = phone
+        .client
+        .approve(&item.task_id, Attitude::Agree, "同意，请抓紧落实。")
+        .unwrap();
+    assert!(queued.decided_offline);
+    assert_eq!(phone.client.outbox().unwrap().len(), 1);
+    assert_eq!(
+        phone.client.inbox().unwrap()[0].state,
+        LocalTaskState::Queued
+    );
+    assert!(
+        !phone.client.inbox().unwrap()[0].can_approve,
+        "a queued task must not be offered again"
+    );
+    // Still unreachable: the command stays queued, nothing is lost.
+    assert!(phone.client.sync().await.is_err());
+    assert_eq!(phone.client.outbox().unwrap().len(), 1);
+
+    harness.restart_gateway().await.unwrap();
+    let report = phone.client.sync().await.unwrap();
+    assert_eq!(
+        (
+            report.pushed,
+            report.accepted,
+            report.refused,
+            report.outbox_remaining
+        ),
+        (1, 1, 0, 0)
+    );
+
+    let verdicts = phone.client.verdicts().unwrap();
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(verdicts[0].verdict.command_id, queued.command_id);
+    assert!(verdicts[0].verdict.outcome.is_accepted());
+    assert!(verdicts[0].decided_offline);
+    assert_eq!(phone.client.inbox().unwrap()[0].state, LocalTaskState::Done);
+
+    let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.version, 2);
+    assert_eq!(summary.state, InstanceState::Running);
+    assert_eq!(summary.current_node.as_deref(), Some("承办"));
+    assert_eq!(summary.pending_with, ["赵文"]);
+    assert_eq!(summary.trace_records, 1);
+}
+
+#[tokio::test]
+async fn the_next_handler_receives_the_document_after_the_leaders_approval() {
+    let harness = Harness::start().await.unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let handler = harness
+        .activated_phone("handler", demo::HANDLER)
+        .await
+        .unwrap();
+    handler.client.sync().await.unwrap();
+    assert!(handler.client.inbox().unwrap().is_empty());
+
+    leader.client.sync().await.unwrap();
+    let task = leader.client.inbox().unwrap()[0].task_id.clone();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    leader.client.sync().await.unwrap();
+
+    handler.client.sync().await.unwrap();
+    let inbox = handler.client.inbox().unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].node_name, "承办");
+    assert!(inbox[0].can_approve);
+}
+
+#[tokio::test]
+async fn a_resent_command_gets_the_same_verdict_and_changes_nothing() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    phone.client.sync().await.unwrap();
+    let task = phone.client.inbox().unwrap()[0].task_id.clone();
+    phone
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let batch = CommandBatch {
+        commands: vec![phone.client.outbox().unwrap()[0].command.clone()],
+    };
+    let body = serde_json::to_vec(&batch).unwrap();
+    let url = format!("{}v1/commands", harness.url());
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = send_signed(
+            &url,
+            reqwest::Method::POST,
+            body.clone(),
+            &phone.credentials(),
+            chrono::Utc::now(),
+            |_| {},
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        answers.push(response.json::<PushResponse>().await.unwrap().verdicts);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0][0].outcome.is_accepted());
+    assert_eq!(
+        describe_instance(&harness.db, demo::INSTANCE)
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_activation_code_works_only_once() {
+    let harness = Harness::start().await.unwrap();
+    let code = harness.code(demo::LEADER).unwrap();
+    let first = harness.phone("first").unwrap();
+    first
+        .client
+        .activate(&harness.url(), demo::LEADER, &code, "first", "terminal")
+        .await
+        .unwrap();
+    let second = harness.phone("second").unwrap();
+    let again = second
+        .client
+        .activate(&harness.url(), demo::LEADER, &code, "second", "terminal")
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(ClientError::Sync(SyncError::Refused { status: 401, .. }))
+        ),
+        "got {again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_activation_code_is_refused_and_attempts_are_limited() {
+    let harness = Harness::start().await.unwrap();
+    let _code = harness.code(demo::LEADER).unwrap();
+    let phone = harness.phone("guesser").unwrap();
+    for _ in 0..5 {
+        let result = phone
+            .client
+            .activate(&harness.url(), demo::LEADER, "AAAAAAAA", "g", "terminal")
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(ClientError::Sync(SyncError::Refused { status: 401, .. }))
+            ),
+            "got {result:?}"
+        );
+    }
+    let locked = phone
+        .client
+        .activate(&harness.url(), demo::LEADER, "AAAAAAAA", "g", "terminal")
+        .await;
+    assert!(
+        matches!(
+            locked,
+            Err(ClientError::Sync(SyncError::Refused { status: 429, .. }))
+        ),
+        "got {locked:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_store_refuses_to_open_with_another_devices_data_key() {
+    let harness = Harness::start().await.unwrap();
+    let a = harness.phone("a").unwrap();
+    let b = harness.phone("b").unwrap();
+    let a_dir = a.client.data_dir().to_owned();
+    let b_dir = b.client.data_dir().to_owned();
+    drop(a);
+    drop(b);
+    // Phone b's wrapped key now sits beside phone a's database.
+    std::fs::copy(
+        b_dir.join("data-key.wrapped"),
+        a_dir.join("data-key.wrapped"),
+    )
+    .unwrap();
+    let vault_b = std::sync::Arc::new(
+        qianpi_core::software::SoftwareKeyVault::open(
+            &b_dir.parent().unwrap().join("vault"),
+            "test passphrase",
+        )
+        .unwrap(),
+    );
+    let opened = qianpi_core::Client::open(&a_dir, vault_b.clone(), vault_b);
+    assert!(
+        matches!(opened, Err(ClientError::Store(StoreError::WrongKey))),
+        "got {:?}",
+        opened.err()
+    );
+}

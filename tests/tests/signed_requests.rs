@@ -1,0 +1,193 @@
+//! The gateway refuses every request that is not signed exactly as the profile demands, with a 401
+//! and a code naming the failed check; a correctly signed request passes.
+
+use qianpi_gateway::admin::demo;
+use qianpi_tests::{error_code, http, send_signed, Harness};
+use reqwest::Method;
+
+fn sync_url(harness: &Harness) -> String {
+    format!("{}v1/sync?cursor=&limit=10", harness.url())
+}
+
+#[tokio::test]
+async fn a_correctly_signed_request_is_served() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let response = send_signed(
+        &sync_url(&harness),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn an_unsigned_request_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let response = http().get(sync_url(&harness)).send().await.unwrap();
+    assert_eq!(
+        error_code(response).await,
+        (401, "missing_component".into())
+    );
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let response = send_signed(
+        &sync_url(&harness),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |headers| {
+            for (name, value) in headers.iter_mut() {
+                if *name == "signature" {
+                    // Flip one character inside the base64 signature.
+                    let mut chars: Vec<char> = value.chars().collect();
+                    chars[10] = if chars[10] == 'A' { 'B' } else { 'A' };
+                    *value = chars.into_iter().collect();
+                }
+            }
+        },
+    )
+    .await;
+    assert_eq!(error_code(response).await, (401, "bad_signature".into()));
+}
+
+#[tokio::test]
+async fn a_reused_nonce_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let url = sync_url(&harness);
+    let now = chrono::Utc::now();
+    let headers =
+        qianpi_core::sync::sign_request("GET", &url, &[], &phone.credentials(), now).unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let mut request = http().get(&url).header("content-type", "application/json");
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        statuses.push(error_code(request.send().await.unwrap()).await);
+    }
+    assert_eq!(statuses[0].0, 200);
+    assert_eq!(statuses[1], (401, "replayed_nonce".into()));
+}
+
+#[tokio::test]
+async fn a_tampered_body_fails_its_digest() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let url = format!("{}v1/commands", harness.url());
+    let creds = phone.credentials();
+    let headers = qianpi_core::sync::sign_request(
+        "POST",
+        &url,
+        br#"{"commands":[]}"#,
+        &creds,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let mut request = http()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(r#"{"commands":[{}]}"#);
+    for (name, value) in &headers {
+        request = request.header(*name, value);
+    }
+    assert_eq!(
+        error_code(request.send().await.unwrap()).await,
+        (401, "bad_digest".into())
+    );
+}
+
+#[tokio::test]
+async fn a_signature_made_outside_the_time_window_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let stale = chrono::Utc::now() - chrono::Duration::seconds(300);
+    let response = send_signed(
+        &sync_url(&harness),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        stale,
+        |_| {},
+    )
+    .await;
+    assert_eq!(error_code(response).await, (401, "outside_window".into()));
+}
+
+#[tokio::test]
+async fn a_token_used_with_another_devices_key_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let drafter = harness
+        .activated_phone("drafter", demo::DRAFTER)
+        .await
+        .unwrap();
+    let mut stolen = drafter.credentials();
+    stolen.access_token = leader.account().access_token;
+    let response = send_signed(
+        &sync_url(&harness),
+        Method::GET,
+        vec![],
+        &stolen,
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(error_code(response).await, (401, "token_not_bound".into()));
+}
+
+#[tokio::test]
+async fn a_signature_covering_fewer_components_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let response = send_signed(
+        &sync_url(&harness),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |headers| {
+            for (name, value) in headers.iter_mut() {
+                if *name == "signature-input" {
+                    *value = value.replace(" \"authorization\"", "");
+                }
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        error_code(response).await,
+        (401, "malformed_signature".into())
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_unknown_routes_get_json_errors() {
+    let harness = Harness::start().await.unwrap();
+    let response = http()
+        .post(format!("{}v1/devices/activate", harness.url()))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response).await, (400, "malformed_body".into()));
+    let response = http()
+        .get(format!("{}v1/nothing-here", harness.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response).await, (404, "not_found".into()));
+}

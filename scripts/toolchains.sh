@@ -39,7 +39,7 @@ fi
 
 # Swift: a minimal trixie root with swiftlang, used through chroot.
 ROOT="$TOOLS/trixie"
-if [ ! -x "$ROOT/usr/bin/swift" ]; then
+if [ ! -x "$ROOT/usr/libexec/swift/bin/swift" ]; then
   if [ ! -f "$ROOT/.debootstrap-done" ]; then
     log "creating a Debian trixie root for Swift (debootstrap)"
     rm -rf "$ROOT"

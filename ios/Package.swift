@@ -1,0 +1,32 @@
+// swift-tools-version:5.9
+// The Swift shell of Qianpi: the generated bindings over the Rust core (QianpiFFI + Qianpi), the
+// presentation logic the SwiftUI screens use (QianpiShell), and its tests. Everything here builds
+// and is tested on Linux; the SwiftUI app sources in App/ are Apple-only and not part of this
+// package. Run scripts/bindings.sh first: it generates Sources/QianpiFFI/include/QianpiFFI.h and
+// Sources/Qianpi/Qianpi.swift from the built library.
+import PackageDescription
+
+// Where the Rust library (libqianpi_ffi.so / .dylib) was built.
+let rustLib = Context.environment["QIANPI_RUST_LIB_DIR"] ?? (Context.packageDirectory + "/../target/debug")
+
+let package = Package(
+    name: "Qianpi",
+    platforms: [.iOS(.v16), .macOS(.v13)],
+    products: [
+        .library(name: "QianpiShell", targets: ["QianpiShell"]),
+    ],
+    targets: [
+        // The C header of the Rust library; its module map links libqianpi_ffi.
+        .target(name: "QianpiFFI", path: "Sources/QianpiFFI"),
+        // The generated Swift bindings (Swift 5 language mode: the uniffi templates are not clean
+        // under Swift 6 strict concurrency).
+        .target(name: "Qianpi", dependencies: ["QianpiFFI"], path: "Sources/Qianpi"),
+        .target(name: "QianpiShell", dependencies: ["Qianpi"], path: "Sources/QianpiShell"),
+        .testTarget(
+            name: "QianpiShellTests",
+            dependencies: ["QianpiShell", "Qianpi"],
+            path: "Tests/QianpiShellTests",
+            linkerSettings: [.unsafeFlags(["-L\(rustLib)", "-Xlinker", "-rpath", "-Xlinker", rustLib])]
+        ),
+    ]
+)

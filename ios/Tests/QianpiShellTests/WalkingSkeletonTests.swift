@@ -1,0 +1,235 @@
+// The walking skeleton from Swift: the real Rust core through the generated bindings, platform key
+// services implemented as Swift classes conforming to the foreign-trait protocols, and a real
+// gateway process on loopback.
+//
+// Linux has no CryptoKit, so the Swift key services keep their bookkeeping in Swift and delegate
+// the cryptography to the core's software vault; on iOS, App/SecureEnclaveKeys.swift provides the
+// Secure Enclave implementations of the same protocols.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Qianpi
+import QianpiShell
+import XCTest
+
+/// A Swift keystore that counts its calls and wraps through the software vault.
+final class SwiftKeyStore: KeyStore, @unchecked Sendable {
+    private let inner: KeyStore
+    private let lock = NSLock()
+    private var counts = (wraps: 0, unwraps: 0)
+
+    init(dir: String) throws {
+        inner = try softwareKeyStore(dir: dir, passphrase: "swift test passphrase")
+    }
+
+    var wraps: Int { lock.lock(); defer { lock.unlock() }; return counts.wraps }
+    var unwraps: Int { lock.lock(); defer { lock.unlock() }; return counts.unwraps }
+
+    func wrap(alias: String, plaintext: Data) throws -> Data {
+        lock.lock(); counts.wraps += 1; lock.unlock()
+        return try inner.wrap(alias: alias, plaintext: plaintext)
+    }
+
+    func unwrap(alias: String, wrapped: Data) throws -> Data {
+        lock.lock(); counts.unwraps += 1; lock.unlock()
+        return try inner.unwrap(alias: alias, wrapped: wrapped)
+    }
+
+    func delete(alias: String) throws {
+        try inner.delete(alias: alias)
+    }
+}
+
+/// A Swift signer that counts signatures and signs through the software vault (DER, as the
+/// Secure Enclave returns them).
+final class SwiftSigner: DeviceSigner, @unchecked Sendable {
+    private let inner: DeviceSigner
+    private let lock = NSLock()
+    private var count = 0
+
+    init(dir: String) throws {
+        inner = try softwareDeviceSigner(dir: dir, passphrase: "swift test passphrase")
+    }
+
+    var signatures: Int { lock.lock(); defer { lock.unlock() }; return count }
+
+    func createKey(alias: String) throws -> Data { try inner.createKey(alias: alias) }
+    func publicKey(alias: String) throws -> Data { try inner.publicKey(alias: alias) }
+    func sign(alias: String, message: Data) throws -> Data {
+        lock.lock(); count += 1; lock.unlock()
+        return try inner.sign(alias: alias, message: message)
+    }
+}
+
+/// Pure Swift: hands back a well-formed (48-byte) but wrong data key.
+final class WrongKeyStore: KeyStore, @unchecked Sendable {
+    func wrap(alias: String, plaintext: Data) throws -> Data { plaintext }
+    func unwrap(alias: String, wrapped: Data) throws -> Data {
+        var rng = SystemRandomNumberGenerator()
+        return Data((0..<48).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    }
+    func delete(alias: String) throws {}
+}
+
+/// The gateway binary on one loopback port and one data folder; stop and start keep both.
+final class GatewayProcess {
+    private let binary: String
+    private let dataDir: URL
+    private var process: Process?
+    private(set) var url = ""
+    private var listen = "127.0.0.1:0"
+
+    init(binary: String, dataDir: URL) {
+        self.binary = binary
+        self.dataDir = dataDir
+    }
+
+    func start() throws {
+        let out = dataDir.deletingLastPathComponent().appendingPathComponent("gateway-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["serve", "--data-dir", dataDir.path, "--listen", listen]
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                url = String(line.dropFirst("listening on ".count))
+                // Come back on the same address after a stop, as a real gateway would.
+                listen = url.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "/", with: "")
+                return
+            }
+            guard p.isRunning, Date() < deadline else { throw TestFailure("the gateway did not start: \(text)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// A hard outage: SIGKILL. (A child of Foundation's Process inherits the test's blocked signal
+    /// mask, so SIGTERM would never reach the gateway's handler.)
+    func stop() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    func issueCode(login: String) throws -> String {
+        let p = Process()
+        let pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["issue-code", "--data-dir", dataDir.path, "--login", login]
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let code = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard p.terminationStatus == 0, code.count == 8 else { throw TestFailure("issue-code failed") }
+        return code
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+final class WalkingSkeletonTests: XCTestCase {
+    private var root: URL!
+    private var gateway: GatewayProcess!
+
+    override func setUpWithError() throws {
+        guard let binary = ProcessInfo.processInfo.environment["QIANPI_GATEWAY"] else {
+            throw TestFailure("set QIANPI_GATEWAY to the qianpi-gateway binary")
+        }
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("qianpi-swift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        gateway = GatewayProcess(binary: binary, dataDir: root.appendingPathComponent("gateway"))
+        try gateway.start()
+    }
+
+    override func tearDownWithError() throws {
+        gateway?.stop()
+        if let root { try? FileManager.default.removeItem(at: root) }
+    }
+
+    private func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+    func testAnApprovalMadeOfflineIsAcceptedAfterReconnect() async throws {
+        let keyStore = try SwiftKeyStore(dir: path("vault"))
+        let signer = try SwiftSigner(dir: path("vault"))
+        let client = try QianpiClient(dataDir: path("phone"), keyStore: keyStore, signer: signer)
+        XCTAssertEqual(keyStore.wraps, 1, "the data key is wrapped through the Swift keystore")
+
+        let account = try await client.activate(
+            serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"),
+            deviceName: "iPhone (Linux test)", platform: "ios")
+        XCTAssertEqual(account.name, "王建国")
+        XCTAssertEqual(account.unitName, "山西省农业厅办公室")
+
+        let session = ApprovalSession(client: client)
+        guard case .synced(let first) = try await session.refresh() else { return XCTFail("the first sync failed") }
+        XCTAssertEqual(first.pulled, 1)
+        let rows = try session.inbox()
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertEqual(rows[0].headline, "[加急] 关于做好2026年春耕备耕工作的通知")
+        XCTAssertEqual(rows[0].subtitle, "晋农办〔2026〕12号 · 收文 · 领导批示")
+        XCTAssertEqual(rows[0].badge, "待办")
+        XCTAssertTrue(rows[0].actionable)
+
+        gateway.stop()
+        guard case .offline(let pending, _) = try await session.refresh() else { return XCTFail("sync succeeded without a gateway") }
+        XCTAssertEqual(pending, 0)
+        let queued = try client.approve(taskId: rows[0].taskId, attitude: .agree, opinion: "同意。请厅办公室牵头落实。")
+        XCTAssertTrue(queued.decidedOffline)
+        XCTAssertEqual(try client.outboxCount(), 1)
+        XCTAssertEqual(try session.inbox()[0].badge, "待同步")
+        XCTAssertFalse(try session.inbox()[0].actionable)
+
+        try gateway.start()
+        guard case .synced(let back) = try await session.refresh() else { return XCTFail("sync after reconnect failed") }
+        XCTAssertEqual(back.accepted, 1)
+        XCTAssertEqual(back.outboxRemaining, 0)
+        let verdicts = try client.verdicts()
+        XCTAssertEqual(verdicts.count, 1)
+        XCTAssertEqual(verdicts[0].commandId, queued.commandId)
+        XCTAssertTrue(verdicts[0].accepted)
+        XCTAssertTrue(verdicts[0].decidedOffline)
+        XCTAssertEqual(verdicts[0].currentNode, "承办")
+        XCTAssertEqual(InboxPresenter.verdictBanner(verdicts[0]), "已送达（离线批示），流程已转至承办")
+        XCTAssertEqual(try session.inbox()[0].badge, "已办")
+        XCTAssertGreaterThanOrEqual(signer.signatures, 5, "requests and the approval are signed through the Swift signer")
+    }
+
+    func testAWrongActivationCodeIsRefused() async throws {
+        let client = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))
+        _ = try gateway.issueCode(login: "lixiaomei")
+        do {
+            _ = try await client.activate(serverUrl: gateway.url, login: "lixiaomei", code: "WRONGCDE", deviceName: "t", platform: "ios")
+            XCTFail("activation with a wrong code succeeded")
+        } catch QianpiError.Refused(let status, _, _) {
+            XCTAssertEqual(status, 401)
+        }
+    }
+
+    func testTheStoreRefusesAWrongDataKey() throws {
+        let signer = try SwiftSigner(dir: path("vault"))
+        _ = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: signer)
+        XCTAssertThrowsError(try QianpiClient(dataDir: path("phone"), keyStore: WrongKeyStore(), signer: signer)) { error in
+            guard case QianpiError.WrongKey = error else { return XCTFail("expected WrongKey, got \(error)") }
+        }
+    }
+
+    func testApprovingAnUnknownTaskIsAnInputError() async throws {
+        let client = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))
+        _ = try await client.activate(serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"), deviceName: "t", platform: "ios")
+        XCTAssertThrowsError(try client.approve(taskId: "no-such-task", attitude: .agree, opinion: "同意")) { error in
+            guard case QianpiError.InvalidInput = error else { return XCTFail("expected InvalidInput, got \(error)") }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole test suite, on a machine that starts with nothing but Rust: installs the Kotlin and
+# Swift toolchains (scripts/toolchains.sh), checks formatting and lints, runs the Rust tests,
+# generates the bindings, and runs the Kotlin and Swift tests against the real library and a real
+# gateway. Every suite runs even if an earlier one failed; the last line is
+# "N passed, M failed" over all of them, and the exit code is non-zero if anything failed or
+# could not run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+total_passed=0
+total_failed=0
+broken=()
+declare -A counts
+
+stage() { printf '\n==> %s\n' "$*"; }
+
+# record NAME PASSED FAILED STATUS
+record() {
+  counts[$1]="$2 passed, $3 failed"
+  total_passed=$((total_passed + $2))
+  total_failed=$((total_failed + $3))
+  if [ "$4" -ne 0 ] || [ "$3" -ne 0 ]; then broken+=("$1"); fi
+}
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+stage "toolchains (Debian packages, Kotlin compiler, Swift root)"
+if ! ./scripts/toolchains.sh; then
+  echo "the toolchains could not be installed: the Kotlin and Swift tests cannot run" >&2
+  broken+=("toolchains")
+fi
+
+stage "format and lints"
+if cargo fmt --all -- --check && cargo clippy -q --workspace --all-targets -- -D warnings; then
+  record lints 1 0 0
+else
+  record lints 0 1 1
+fi
+
+stage "Rust tests"
+cargo test --workspace 2>&1 | tee "$log/rust"
+status=${PIPESTATUS[0]}
+passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log/rust")
+failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$log/rust")
+[ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ] && failed=1   # a build failure counts as a failure
+record rust "${passed:-0}" "${failed:-0}" "$status"
+
+stage "bindings (Kotlin and Swift, generated from the built library)"
+if ./scripts/bindings.sh; then bindings_ok=1; else bindings_ok=0; broken+=("bindings"); fi
+
+for lang in kotlin swift; do
+  stage "$lang tests"
+  if [ "$bindings_ok" -eq 1 ]; then
+    "./scripts/test-$lang.sh" 2>&1 | tee "$log/$lang"
+    status=${PIPESTATUS[0]}
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/$lang" | tail -1)
+  else
+    status=1
+    line=""
+  fi
+  if [ -n "$line" ]; then
+    record "$lang" "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")" "$status"
+  else
+    record "$lang" 0 1 1   # the suite did not run: a failure, never a skip
+  fi
+done
+
+stage "summary"
+for suite in lints rust kotlin swift; do
+  printf '  %-7s %s\n' "$suite" "${counts[$suite]:-did not run}"
+done
+if [ ${#broken[@]} -gt 0 ]; then
+  echo "  failing: ${broken[*]}"
+fi
+echo "$total_passed passed, $total_failed failed"
+[ ${#broken[@]} -eq 0 ]

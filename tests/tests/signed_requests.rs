@@ -2,11 +2,35 @@
 //! and a code naming the failed check; a correctly signed request passes.
 
 use qianpi_gateway::admin::demo;
-use qianpi_tests::{error_code, http, send_signed, Harness};
+use qianpi_tests::{error_code, http, send_signed, Harness, Phone};
 use reqwest::Method;
 
 fn sync_url(harness: &Harness) -> String {
     format!("{}v1/sync?cursor=&limit=10", harness.url())
+}
+
+/// A pull signed by `phone`, with header `name` rewritten by `edit` after signing; returns the
+/// status and error code.
+async fn pull_with_edited_header(
+    harness: &Harness,
+    phone: &Phone,
+    name: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> (u16, String) {
+    let response = send_signed(
+        &sync_url(harness),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |headers| {
+            if let Some((_, value)) = headers.iter_mut().find(|(n, _)| *n == name) {
+                *value = edit(value);
+            }
+        },
+    )
+    .await;
+    error_code(response).await
 }
 
 #[tokio::test]
@@ -39,25 +63,14 @@ async fn an_unsigned_request_is_refused() {
 async fn a_bad_signature_is_refused() {
     let harness = Harness::start().await.unwrap();
     let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
-    let response = send_signed(
-        &sync_url(&harness),
-        Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |headers| {
-            for (name, value) in headers.iter_mut() {
-                if *name == "signature" {
-                    // Flip one character inside the base64 signature.
-                    let mut chars: Vec<char> = value.chars().collect();
-                    chars[10] = if chars[10] == 'A' { 'B' } else { 'A' };
-                    *value = chars.into_iter().collect();
-                }
-            }
-        },
-    )
+    // Flip one character inside the base64 signature.
+    let answer = pull_with_edited_header(&harness, &phone, "signature", |value| {
+        let mut chars: Vec<char> = value.chars().collect();
+        chars[10] = if chars[10] == 'A' { 'B' } else { 'A' };
+        chars.into_iter().collect()
+    })
     .await;
-    assert_eq!(error_code(response).await, (401, "bad_signature".into()));
+    assert_eq!(answer, (401, "bad_signature".into()));
 }
 
 #[tokio::test]
@@ -153,25 +166,11 @@ async fn a_token_used_with_another_devices_key_is_refused() {
 async fn a_signature_covering_fewer_components_is_refused() {
     let harness = Harness::start().await.unwrap();
     let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
-    let response = send_signed(
-        &sync_url(&harness),
-        Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |headers| {
-            for (name, value) in headers.iter_mut() {
-                if *name == "signature-input" {
-                    *value = value.replace(" \"authorization\"", "");
-                }
-            }
-        },
-    )
+    let answer = pull_with_edited_header(&harness, &phone, "signature-input", |value| {
+        value.replace(" \"authorization\"", "")
+    })
     .await;
-    assert_eq!(
-        error_code(response).await,
-        (401, "malformed_signature".into())
-    );
+    assert_eq!(answer, (401, "malformed_signature".into()));
 }
 
 #[tokio::test]

@@ -3,9 +3,11 @@
 # bindings/generated/ (Kotlin) and the SwiftPM package under ios/ (Swift). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p qianpi-ffi -p qianpi-gateway
+# Build the whole workspace: the same feature set as `cargo test --workspace`, so nothing that the
+# tests already built is compiled again (building single packages would resolve features anew).
+cargo build -q --workspace
 rm -rf bindings/generated
-cargo run -q -p uniffi-bindgen -- generate target/debug/libqianpi_ffi.so \
+target/debug/uniffi-bindgen generate target/debug/libqianpi_ffi.so \
   -l kotlin -l swift --no-format --config uniffi.toml -o bindings/generated
 mkdir -p ios/Sources/QianpiFFI/include ios/Sources/Qianpi
 cp bindings/generated/QianpiFFI.h ios/Sources/QianpiFFI/include/QianpiFFI.h

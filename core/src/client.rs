@@ -258,8 +258,10 @@ impl Client {
         };
         let now = Utc::now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
+        // The node's only route; a choice among several is not offered by this facade yet.
         let command = Command::Approve {
             task_id: task_id.to_owned(),
+            route: None,
             opinion: Opinion {
                 attitude,
                 text: opinion_text.to_owned(),

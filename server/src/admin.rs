@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use axum::http::StatusCode;
 use qianpi_core::crypto;
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
-use qianpi_core::workflow::{Instance, NodeDefinition, ProcessDefinition};
+use qianpi_core::workflow::{Instance, Node, ProcessDefinition};
 use rusqlite::{params, OptionalExtension};
 
 /// The alphabet of activation codes: no 0/O, 1/I/L.
@@ -51,9 +51,11 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
         let definition = ProcessDefinition {
             id: "def-incoming".into(),
             name: "收文办理".into(),
+            start: "leader-instruction".into(),
             nodes: vec![
-                NodeDefinition { id: "leader-instruction".into(), name: "领导批示".into(), handlers: vec!["user-wang".into()] },
-                NodeDefinition { id: "handling".into(), name: "承办".into(), handlers: vec!["user-zhao".into()] },
+                Node::manual("leader-instruction", "领导批示", &["user-wang"]).route("送承办", "handling"),
+                Node::manual("handling", "承办", &["user-zhao"]).route("办结", "end"),
+                Node::end("end"),
             ],
         };
         let document = Document {
@@ -68,7 +70,7 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
             received_at: Some("2026-03-02T09:00:00+08:00".into()),
         };
         let instance = Instance::start(demo::INSTANCE, &document.id, "user-li", &definition)
-            .map_err(|code| ApiError::internal(format!("demo definition invalid: {}", code.as_str())))?;
+            .map_err(|e| ApiError::internal(format!("demo definition invalid: {e}")))?;
         tx.execute("INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)", params![definition.id, encode(&definition)?])?;
         tx.execute(
             "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, 'unit-sxnyt', 'none', ?2)",

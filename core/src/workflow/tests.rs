@@ -1,36 +1,10 @@
-//! Behaviour of the approval state machine for the slices built so far.
+//! Behaviour of process definitions and the approval state machine built so far: validation that
+//! names the node at fault, routes, every handler mode and completion rule, refusals, and
+//! invariants over random valid definitions and random command sequences.
 
 use super::*;
+use crate::model::{Attitude, Opinion};
 use proptest::prelude::*;
-
-fn definition() -> ProcessDefinition {
-    ProcessDefinition {
-        id: "def-收文".into(),
-        name: "收文办理".into(),
-        nodes: vec![
-            NodeDefinition {
-                id: "n1".into(),
-                name: "领导批示".into(),
-                handlers: vec!["leader".into()],
-            },
-            NodeDefinition {
-                id: "n2".into(),
-                name: "承办".into(),
-                handlers: vec!["clerk".into(), "deputy".into()],
-            },
-        ],
-    }
-}
-
-fn agree(task_id: &str) -> Command {
-    Command::Approve {
-        task_id: task_id.into(),
-        opinion: Opinion {
-            attitude: Attitude::Agree,
-            text: "同意，请办公室抓紧落实。".into(),
-        },
-    }
-}
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
@@ -38,9 +12,195 @@ fn now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+fn definition(nodes: Vec<Node>) -> ProcessDefinition {
+    ProcessDefinition {
+        id: "def".into(),
+        name: "测试流程".into(),
+        start: nodes[0].id.clone(),
+        nodes,
+    }
+}
+
+/// 收文: 领导批示 (one leader) → 承办 (two handlers, all must finish) → end.
+fn incoming() -> ProcessDefinition {
+    definition(vec![
+        Node::manual("n1", "领导批示", &["leader"]).route("送承办", "n2"),
+        Node::manual("n2", "承办", &["clerk", "deputy"]).route("办结", "end"),
+        Node::end("end"),
+    ])
+}
+
+fn approve(task_id: &str, attitude: Attitude) -> Command {
+    Command::Approve {
+        task_id: task_id.into(),
+        route: None,
+        opinion: Opinion {
+            attitude,
+            text: "同意，请抓紧落实。".into(),
+        },
+    }
+}
+
+fn agree(task_id: &str) -> Command {
+    approve(task_id, Attitude::Agree)
+}
+
+fn pending(instance: &Instance) -> Vec<&str> {
+    instance
+        .tasks
+        .iter()
+        .filter(|t| t.state == TaskState::Pending)
+        .map(|t| t.assignee.as_str())
+        .collect()
+}
+
+// ---- validation ----
+
+#[test]
+fn a_valid_definition_passes() {
+    incoming().validate().unwrap();
+}
+
+#[test]
+fn validation_names_the_node_at_fault() {
+    let unreachable = definition(vec![
+        Node::manual("n1", "拟办", &["a"]).route("结束", "end"),
+        Node::manual("orphan", "核稿", &["b"]).route("结束", "end"),
+        Node::end("end"),
+    ]);
+    assert_eq!(
+        unreachable.validate(),
+        Err(DefinitionError::Unreachable("orphan".into()))
+    );
+    assert!(unreachable
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("orphan"));
+
+    let no_end = definition(vec![Node::manual("n1", "拟办", &["a"]).route("回", "n1")]);
+    assert_eq!(no_end.validate(), Err(DefinitionError::NoEnd));
+
+    let dead_end = definition(vec![
+        Node::manual("n1", "拟办", &["a"])
+            .route("去", "loop")
+            .route("结束", "end"),
+        Node::manual("loop", "循环", &["b"]).route("回", "loop"),
+        Node::end("end"),
+    ]);
+    assert_eq!(
+        dead_end.validate(),
+        Err(DefinitionError::DeadEnd("loop".into()))
+    );
+
+    let unknown = definition(vec![
+        Node::manual("n1", "拟办", &["a"]).route("去", "nowhere"),
+        Node::end("end"),
+    ]);
+    assert!(
+        matches!(unknown.validate(), Err(DefinitionError::UnknownRouteTarget { node, .. }) if node == "n1")
+    );
+
+    let duplicate = definition(vec![
+        Node::manual("n1", "拟办", &["a"]).route("结束", "end"),
+        Node::end("end"),
+        Node::end("end"),
+    ]);
+    assert_eq!(
+        duplicate.validate(),
+        Err(DefinitionError::DuplicateNode("end".into()))
+    );
+
+    let no_handlers = definition(vec![
+        Node::manual("n1", "拟办", &[]).route("结束", "end"),
+        Node::end("end"),
+    ]);
+    assert_eq!(
+        no_handlers.validate(),
+        Err(DefinitionError::BadHandlers("n1".into()))
+    );
+
+    let no_way_out = definition(vec![Node::manual("n1", "拟办", &["a"]), Node::end("end")]);
+    assert_eq!(
+        no_way_out.validate(),
+        Err(DefinitionError::BadRoutes("n1".into()))
+    );
+}
+
+#[test]
+fn contradictory_settings_are_refused_with_the_node_named() {
+    let contradiction = |mutate: fn(&mut Node)| {
+        let mut node = Node::manual("n1", "会签", &["a", "b"]).route("结束", "end");
+        mutate(&mut node);
+        match definition(vec![
+            node,
+            Node::manual("n0", "拟稿", &["c"]).route("结束", "end"),
+            Node::end("end"),
+        ])
+        .validate()
+        {
+            Err(DefinitionError::Contradiction { node, .. }) => node,
+            other => panic!("expected a contradiction, got {other:?}"),
+        }
+    };
+    assert_eq!(contradiction(|n| n.mode = HandlerMode::Single), "n1");
+    assert_eq!(
+        contradiction(|n| n.completion = Completion::Ratio { percent: 0 }),
+        "n1"
+    );
+    assert_eq!(
+        contradiction(|n| n.completion = Completion::WeightedVote { threshold: 3 }),
+        "n1"
+    );
+    assert_eq!(
+        contradiction(|n| {
+            n.mode = HandlerMode::Serial;
+            n.completion = Completion::FirstWins
+        }),
+        "n1"
+    );
+    assert_eq!(
+        contradiction(|n| n.reject = RejectPolicy::ReturnTo { node: "end".into() }),
+        "n1"
+    );
+    assert_eq!(
+        contradiction(|n| n.returns.targets = vec!["n0".into()]),
+        "n1"
+    );
+    assert_eq!(
+        contradiction(|n| {
+            n.allow.batch = true;
+            n.routes[0].requires_opinion = true
+        }),
+        "n1"
+    );
+    assert_eq!(
+        contradiction(|n| {
+            n.read_only = true;
+            n.returns.allowed = true
+        }),
+        "n1"
+    );
+}
+
+#[test]
+fn definitions_round_trip_through_json_with_defaults_filled() {
+    let json = r#"{"id":"d","name":"签报","start":"a","nodes":[
+        {"id":"a","name":"拟稿","handlers":[{"user":"u1"}],"routes":[{"id":"r","label":"送","to":"e"}]},
+        {"id":"e","name":"结束","kind":"end"}]}"#;
+    let parsed: ProcessDefinition = serde_json::from_str(json).unwrap();
+    parsed.validate().unwrap();
+    assert_eq!(parsed.nodes[0].handlers[0].weight, 1);
+    let again: ProcessDefinition =
+        serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
+    assert_eq!(again, parsed);
+}
+
+// ---- approvals ----
+
 #[test]
 fn approving_the_leaders_task_opens_the_next_node_for_every_handler() {
-    let def = definition();
+    let def = incoming();
     let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
     let (next, events) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
     assert_eq!(next.version, 2);
@@ -51,22 +211,25 @@ fn approving_the_leaders_task_opens_the_next_node_for_every_handler() {
             attitude: Attitude::Agree
         }
     );
-    let pending: Vec<_> = next
-        .tasks
-        .iter()
-        .filter(|t| t.state == TaskState::Pending)
-        .map(|t| t.assignee.as_str())
-        .collect();
-    assert_eq!(pending, ["clerk", "deputy"]);
+    assert_eq!(next.task("i1-t1").unwrap().route.as_deref(), Some("r1"));
+    assert_eq!(pending(&next), ["clerk", "deputy"]);
     assert_eq!(events.len(), 2);
 }
 
 #[test]
-fn the_flow_completes_only_when_every_handler_of_the_last_node_has_finished() {
-    let def = definition();
+fn the_flow_completes_only_when_every_handler_of_an_all_node_has_finished() {
+    let def = incoming();
     let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
     let (inst, _) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
-    let (inst, _) = execute(&def, &inst, "clerk", 2, &agree("i1-t2"), now()).unwrap();
+    let (inst, _) = execute(
+        &def,
+        &inst,
+        "clerk",
+        2,
+        &approve("i1-t2", Attitude::Disagree),
+        now(),
+    )
+    .unwrap();
     assert_eq!(inst.state, InstanceState::Running);
     let (inst, events) = execute(&def, &inst, "deputy", 3, &agree("i1-t3"), now()).unwrap();
     assert_eq!(inst.state, InstanceState::Completed);
@@ -74,112 +237,326 @@ fn the_flow_completes_only_when_every_handler_of_the_last_node_has_finished() {
 }
 
 #[test]
-fn a_command_decided_on_an_older_version_is_refused_as_stale() {
-    let def = definition();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    let err = decide(&def, &inst, "leader", 0, &agree("i1-t1"), now()).unwrap_err();
+fn a_serial_node_hands_the_task_on_in_order() {
+    let mut review = Node::manual("n1", "核稿", &["a", "b", "c"]).route("结束", "end");
+    review.mode = HandlerMode::Serial;
+    let def = definition(vec![review, Node::end("end")]);
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    assert_eq!(pending(&inst), ["a"]);
+    let (inst, _) = execute(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
+    assert_eq!(pending(&inst), ["b"]);
+    let (inst, _) = execute(&def, &inst, "b", 2, &agree("i-t2"), now()).unwrap();
+    let (inst, _) = execute(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
+    assert_eq!(inst.state, InstanceState::Completed);
+}
+
+#[test]
+fn first_wins_cancels_the_other_handlers() {
+    let mut claim = Node::manual("n1", "抢办", &["a", "b"]).route("结束", "end");
+    claim.completion = Completion::FirstWins;
+    let def = definition(vec![claim, Node::end("end")]);
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let (inst, _) = execute(&def, &inst, "b", 1, &agree("i-t2"), now()).unwrap();
     assert_eq!(
-        err,
+        inst.task("i-t1").unwrap().state,
+        TaskState::Cancelled {
+            reason: CancelReason::CompetitionLost
+        }
+    );
+    assert_eq!(inst.state, InstanceState::Completed);
+}
+
+#[test]
+fn a_ratio_node_finishes_once_enough_handlers_agree() {
+    let mut countersign = Node::manual("n1", "会签", &["a", "b", "c", "d"]).route("签发", "n2");
+    countersign.completion = Completion::Ratio { percent: 50 };
+    let def = definition(vec![
+        countersign,
+        Node::manual("n2", "签发", &["boss"]).route("结束", "end"),
+        Node::end("end"),
+    ]);
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let (inst, _) = execute(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
+    let (inst, _) = execute(
+        &def,
+        &inst,
+        "b",
+        2,
+        &approve("i-t2", Attitude::Disagree),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        inst.current_node.as_deref(),
+        Some("n1"),
+        "one agreement of four is not half"
+    );
+    let (inst, _) = execute(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
+    assert_eq!(inst.current_node.as_deref(), Some("n2"));
+    assert_eq!(
+        inst.task("i-t4").unwrap().state,
+        TaskState::Cancelled {
+            reason: CancelReason::NodeDecided
+        }
+    );
+}
+
+#[test]
+fn a_weighted_vote_finishes_when_the_agreeing_weight_reaches_the_threshold() {
+    let mut vote = Node::manual("n1", "表决", &["chair", "m1", "m2"]).route("结束", "end");
+    vote.handlers[0].weight = 3;
+    vote.completion = Completion::WeightedVote { threshold: 4 };
+    let def = definition(vec![vote, Node::end("end")]);
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let (inst, _) = execute(&def, &inst, "chair", 1, &agree("i-t1"), now()).unwrap();
+    assert_eq!(inst.state, InstanceState::Running, "3 of 4 needed");
+    let (inst, _) = execute(&def, &inst, "m1", 2, &agree("i-t2"), now()).unwrap();
+    assert_eq!(inst.state, InstanceState::Completed);
+}
+
+#[test]
+fn routes_must_be_chosen_when_there_are_several_and_may_require_an_opinion() {
+    let mut leader = Node::manual("n1", "领导批示", &["leader"])
+        .route("送办公室", "n2")
+        .route("直接办结", "end");
+    leader.routes[1].requires_opinion = true;
+    let def = definition(vec![
+        leader,
+        Node::manual("n2", "承办", &["clerk"]).route("办结", "end"),
+        Node::end("end"),
+    ]);
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let code = |command: &Command| {
+        decide(&def, &inst, "leader", 1, command, now())
+            .unwrap_err()
+            .code
+    };
+    assert_eq!(code(&agree("i-t1")), RejectionCode::RouteRequired);
+    let with_route = |route: &str, text: &str| Command::Approve {
+        task_id: "i-t1".into(),
+        route: Some(route.into()),
+        opinion: Opinion {
+            attitude: Attitude::Agree,
+            text: text.into(),
+        },
+    };
+    assert_eq!(code(&with_route("r9", "同意")), RejectionCode::NoSuchRoute);
+    assert_eq!(
+        code(&with_route("r2", "  ")),
+        RejectionCode::OpinionRequired
+    );
+    let (done, _) = execute(
+        &def,
+        &inst,
+        "leader",
+        1,
+        &with_route("r2", "同意，直接办结"),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(done.state, InstanceState::Completed);
+    assert_eq!(controls(&def, &inst, "leader", "i-t1").routes, ["r1", "r2"]);
+}
+
+#[test]
+fn refusals_carry_their_code_and_the_current_version() {
+    let def = incoming();
+    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
+    let refuse = |actor: &str, base: u64, command: &Command| {
+        decide(&def, &inst, actor, base, command, now()).unwrap_err()
+    };
+    assert_eq!(
+        refuse("leader", 0, &agree("i1-t1")),
         Rejection {
             code: RejectionCode::Stale,
             current_version: 1
         }
     );
-}
-
-#[test]
-fn someone_elses_task_is_refused() {
-    let def = definition();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    let err = decide(&def, &inst, "clerk", 1, &agree("i1-t1"), now()).unwrap_err();
-    assert_eq!(err.code, RejectionCode::NotAssignee);
-}
-
-#[test]
-fn a_finished_task_cannot_be_approved_twice() {
-    let def = definition();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    let (inst, _) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
-    let err = decide(&def, &inst, "leader", 2, &agree("i1-t1"), now()).unwrap_err();
-    assert_eq!(err.code, RejectionCode::TaskNotPending);
-}
-
-#[test]
-fn a_read_attitude_is_not_an_approval() {
-    let def = definition();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    let command = Command::Approve {
-        task_id: "i1-t1".into(),
-        opinion: Opinion {
-            attitude: Attitude::Read,
-            text: String::new(),
-        },
-    };
     assert_eq!(
-        decide(&def, &inst, "leader", 1, &command, now())
-            .unwrap_err()
-            .code,
+        refuse("clerk", 1, &agree("i1-t1")).code,
+        RejectionCode::NotAssignee
+    );
+    assert_eq!(
+        refuse("leader", 1, &agree("i1-t9")).code,
+        RejectionCode::NoSuchTask
+    );
+    assert_eq!(
+        refuse("leader", 1, &approve("i1-t1", Attitude::Read)).code,
         RejectionCode::InvalidAttitude
     );
+    let (inst, _) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
+    assert_eq!(
+        decide(&def, &inst, "leader", 2, &agree("i1-t1"), now())
+            .unwrap_err()
+            .code,
+        RejectionCode::TaskNotPending
+    );
+    let other = ProcessDefinition {
+        id: "other".into(),
+        ..def.clone()
+    };
+    assert_eq!(
+        decide(&other, &inst, "clerk", 2, &agree("i1-t2"), now())
+            .unwrap_err()
+            .code,
+        RejectionCode::DefinitionInvalid
+    );
+    for code in [
+        RejectionCode::Stale,
+        RejectionCode::ReadOnlyNode,
+        RejectionCode::UnsupportedNode,
+    ] {
+        assert!(!code.message_zh().is_empty() && !code.message_en().is_empty());
+    }
 }
 
 #[test]
-fn a_definition_without_nodes_cannot_start() {
-    let def = ProcessDefinition {
-        id: "x".into(),
-        name: "空".into(),
-        nodes: vec![],
-    };
+fn a_read_only_node_refuses_approval() {
+    let mut read = Node::manual("n1", "传阅", &["a"]).route("结束", "end");
+    read.read_only = true;
+    let def = definition(vec![read, Node::end("end")]);
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
     assert_eq!(
-        Instance::start("i1", "d1", "a", &def).unwrap_err(),
-        RejectionCode::DefinitionInvalid
+        decide(&def, &inst, "a", 1, &agree("i-t1"), now())
+            .unwrap_err()
+            .code,
+        RejectionCode::ReadOnlyNode
     );
 }
 
 #[test]
-fn controls_show_approve_only_to_the_assignee_of_a_pending_task() {
-    let def = definition();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    assert!(controls(&def, &inst, "leader", "i1-t1").can_approve);
-    assert!(!controls(&def, &inst, "clerk", "i1-t1").can_approve);
+fn entering_a_parallel_split_is_refused_until_supported() {
+    let split = Node {
+        kind: NodeKind::ParallelSplit,
+        handlers: vec![],
+        ..Node::end("split")
+    }
+    .route("结束", "end");
+    let def = definition(vec![
+        Node::manual("n1", "拟稿", &["a"]).route("分发", "split"),
+        split,
+        Node::end("end"),
+    ]);
+    def.validate().unwrap();
+    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    assert_eq!(
+        decide(&def, &inst, "a", 1, &agree("i-t1"), now())
+            .unwrap_err()
+            .code,
+        RejectionCode::UnsupportedNode
+    );
+    assert!(!controls(&def, &inst, "a", "i-t1").can_approve);
+}
+
+// ---- properties ----
+
+const USERS: [&str; 4] = ["u0", "u1", "u2", "u3"];
+
+/// A random valid definition: a chain of manual nodes, each routing forward (to a later node or
+/// the end), with random handlers, modes and completion rules.
+fn arbitrary_definition() -> impl Strategy<Value = ProcessDefinition> {
+    let node = (
+        proptest::sample::subsequence(USERS.to_vec(), 1..=3),
+        0u8..5,
+        1u8..=100,
+        any::<bool>(),
+        0usize..3,
+    );
+    proptest::collection::vec(node, 1..5).prop_map(|specs| {
+        let count = specs.len();
+        let mut nodes: Vec<Node> = specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (handlers, rule, percent, second_route, skip))| {
+                let next = |k: usize| {
+                    if i + k < count {
+                        format!("n{}", i + k)
+                    } else {
+                        "end".to_owned()
+                    }
+                };
+                let mut node = Node::manual(&format!("n{i}"), &format!("节点{i}"), &handlers)
+                    .route("下一步", &next(1));
+                if second_route {
+                    node = node.route("跳过", &next(1 + skip));
+                }
+                if handlers.len() > 1 {
+                    match rule {
+                        0 => node.mode = HandlerMode::Serial,
+                        1 => node.completion = Completion::FirstWins,
+                        2 => node.completion = Completion::Ratio { percent },
+                        3 => {
+                            node.completion = Completion::WeightedVote {
+                                threshold: 1 + u32::from(percent) % handlers.len() as u32,
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                node
+            })
+            .collect();
+        nodes.push(Node::end("end"));
+        definition(nodes)
+    })
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
 
-    /// Random actors approving random tasks on random versions: a refusal changes nothing, an
-    /// accepted command bumps the version by one, a final instance has no pending task, and the
-    /// control flags never allow what `decide` refuses.
+    /// Random actors act on random tasks with random routes and versions: a refusal changes
+    /// nothing, an accepted command bumps the version by one, a finished task never becomes
+    /// pending again, a final instance has nothing pending, and the control flags never offer
+    /// what `decide` refuses.
     #[test]
-    fn invariants_hold_under_random_commands(
-        steps in proptest::collection::vec((0usize..4, 0usize..5, 0u64..3, any::<bool>()), 1..30)
+    fn invariants_hold_for_random_definitions_and_commands(
+        def in arbitrary_definition(),
+        steps in proptest::collection::vec((any::<bool>(), 0usize..4, 0usize..16, 0u64..6, any::<bool>(), 0usize..3), 1..25),
     ) {
-        let def = definition();
-        let actors = ["leader", "clerk", "deputy", "drafter"];
-        let mut inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-        for (actor, task, version_lag, disagree) in steps {
-            let actor = actors[actor];
-            let task_id = format!("i1-t{}", task + 1);
+        prop_assert!(def.validate().is_ok());
+        let mut inst = Instance::start("i", "d", "x", &def).unwrap();
+        let mut accepted = 0usize;
+        for (own, actor, pick, lag, disagree, route) in steps {
+            // Mostly plausible commands (an existing task, often by its own assignee, mostly on the
+            // current version), so that many are accepted; the rest probe the refusals.
+            let task = &inst.tasks[pick % inst.tasks.len()];
+            let task_id = task.id.clone();
+            let actor = if own { task.assignee.clone() } else { USERS[actor].to_owned() };
+            let actor = actor.as_str();
+            let lag = lag.saturating_sub(3);
+            let route = ["r1", "r2", "r3"][route];
             let attitude = if disagree { Attitude::Disagree } else { Attitude::Agree };
-            let command = Command::Approve { task_id: task_id.clone(), opinion: Opinion { attitude, text: "意见".into() } };
-            let base = inst.version.saturating_sub(version_lag);
-            let allowed = controls(&def, &inst, actor, &task_id).can_approve;
+            let command = Command::Approve { task_id: task_id.clone(), route: Some(route.into()), opinion: Opinion { attitude, text: "意见".into() } };
+            let base = inst.version.saturating_sub(lag);
+            let offered = controls(&def, &inst, actor, &task_id).routes.contains(&route.to_owned());
+            let done_before: Vec<String> = inst.tasks.iter().filter(|t| matches!(t.state, TaskState::Done { .. })).map(|t| t.id.clone()).collect();
             match execute(&def, &inst, actor, base, &command, now()) {
                 Ok((next, events)) => {
                     prop_assert_eq!(next.version, inst.version + 1);
                     prop_assert!(!events.is_empty());
-                    // An accepted command was always one the control flags offered.
-                    prop_assert!(allowed);
+                    prop_assert!(offered, "an accepted route was not offered by the control flags");
+                    for id in &done_before {
+                        let still_done = matches!(next.task(id).map(|t| t.state), Some(TaskState::Done { .. }));
+                        prop_assert!(still_done, "finished task {} became unfinished", id);
+                    }
                     inst = next;
+                    accepted += 1;
                 }
                 Err(rejection) => {
                     prop_assert_eq!(rejection.current_version, inst.version);
-                    if base == inst.version { prop_assert!(!allowed); }
+                    if base == inst.version {
+                        prop_assert!(!offered, "the control flags offered a refused route");
+                    } else {
+                        prop_assert_eq!(rejection.code, RejectionCode::Stale);
+                    }
                 }
             }
-            if inst.state != InstanceState::Running {
+            if inst.state.is_final() {
                 prop_assert!(inst.tasks.iter().all(|t| t.state != TaskState::Pending));
+                prop_assert!(inst.current_node.is_none());
             }
         }
+        // Every accepted command moved the version by exactly one from its start at 1.
+        prop_assert_eq!(inst.version, 1 + accepted as u64);
     }
 }

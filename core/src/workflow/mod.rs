@@ -3,40 +3,25 @@
 //!
 //! Pure: no IO, no clock reads, no randomness. Time comes in as an argument and new task ids are
 //! derived from the instance itself, so the same inputs always give the same result on both sides.
-//! `decide` checks a command against the state and returns the events it causes, or a typed
-//! [`Rejection`]; `apply` folds events into a new state and bumps the version by exactly one.
+//! [`decide`] checks a command against the state and returns the events it causes, or a typed
+//! [`Rejection`]; [`apply`] folds events into a new state and bumps the version by exactly one;
+//! [`controls`] derives what a viewer may do by asking `decide`, so the two never disagree.
+//!
+//! This module holds the state types; `definition` the process definitions and their validation;
+//! `engine` the rules.
 
-use crate::model::{Attitude, Opinion};
+pub mod definition;
+mod engine;
+
+use crate::model::Opinion;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// 流程定义 — a process definition: manual nodes visited in order, then the end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProcessDefinition {
-    /// Stable id.
-    pub id: String,
-    /// 流程名称 — display name.
-    pub name: String,
-    /// 节点 — the manual nodes in order; the flow ends after the last.
-    pub nodes: Vec<NodeDefinition>,
-}
-
-/// 节点 — one manual step and who handles it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeDefinition {
-    /// Stable id within the definition.
-    pub id: String,
-    /// 节点名称 — e.g. 领导批示.
-    pub name: String,
-    /// 处理人 — user ids; each gets a task when the node is entered, and all must finish.
-    pub handlers: Vec<String>,
-}
-
-impl ProcessDefinition {
-    fn node_index(&self, node_id: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id == node_id)
-    }
-}
+pub use definition::{
+    Allowances, Completion, DefinitionError, Handler, HandlerMode, Node, NodeKind,
+    ProcessDefinition, RejectPolicy, ReturnPolicy, ReturnWay, Route,
+};
+pub use engine::{apply, controls, decide, execute, Controls};
 
 /// 流程实例状态 — the state of a flow instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +56,27 @@ impl InstanceState {
             InstanceState::Suspended => "挂起",
         }
     }
+
+    /// Whether the instance has ended for good.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            InstanceState::Completed
+                | InstanceState::Rejected
+                | InstanceState::Revoked
+                | InstanceState::Terminated
+        )
+    }
+}
+
+/// Why a task was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    /// 抢办 — another handler of a first-wins node finished first.
+    CompetitionLost,
+    /// The node's ratio or vote was decided without this handler.
+    NodeDecided,
 }
 
 /// 工作项状态 — the state of one task.
@@ -82,25 +88,32 @@ pub enum TaskState {
     /// 已办 — finished with an attitude.
     Done {
         /// The attitude recorded.
-        attitude: Attitude,
+        attitude: crate::model::Attitude,
     },
     /// 已取消 — cancelled.
-    Cancelled,
+    Cancelled {
+        /// Why.
+        reason: CancelReason,
+    },
 }
 
 /// 工作项 — one handler's task at one node visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
-    /// Stable id, derived from the instance (see [`apply`]).
+    /// Stable id, derived from the instance (`<instance>-t<n>`).
     pub id: String,
     /// The node this task belongs to.
     pub node_id: String,
+    /// Which visit of the node: the instance version at which the node was entered.
+    pub visit: u64,
     /// 处理人 — the user who must act.
     pub assignee: String,
     /// Current state.
     pub state: TaskState,
     /// 意见 — the opinion written when it was finished.
     pub opinion: Option<Opinion>,
+    /// The route chosen when it was finished.
+    pub route: Option<String>,
     /// When it was finished.
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -132,19 +145,22 @@ impl Instance {
         self.tasks.iter().find(|t| t.id == task_id)
     }
 
-    /// Starts a running instance at the first node of `definition`, with its tasks created.
+    /// Starts a running instance at the start node of a valid `definition`, its tasks created.
     pub fn start(
         id: &str,
         document_id: &str,
         initiator: &str,
         definition: &ProcessDefinition,
-    ) -> Result<Instance, RejectionCode> {
+    ) -> Result<Instance, DefinitionError> {
+        definition.validate()?;
         let first = definition
-            .nodes
-            .first()
-            .ok_or(RejectionCode::DefinitionInvalid)?;
-        if first.handlers.is_empty() {
-            return Err(RejectionCode::DefinitionInvalid);
+            .node(&definition.start)
+            .ok_or_else(|| DefinitionError::BadStart(definition.start.clone()))?;
+        if first.kind != NodeKind::Manual {
+            return Err(DefinitionError::Contradiction {
+                node: first.id.clone(),
+                reason: "this version starts flows at a manual node only".into(),
+            });
         }
         let mut instance = Instance {
             id: id.to_owned(),
@@ -153,10 +169,10 @@ impl Instance {
             initiator: initiator.to_owned(),
             state: InstanceState::Running,
             version: 1,
-            current_node: Some(first.id.clone()),
+            current_node: None,
             tasks: Vec::new(),
         };
-        open_node(&mut instance, first);
+        engine::enter_node(&mut instance, first);
         Ok(instance)
     }
 }
@@ -165,10 +181,14 @@ impl Instance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Command {
-    /// 同意 / 不同意 — finish one's pending task with an opinion; the flow moves on.
+    /// 同意 / 不同意 — finish one's pending task with an opinion; the flow moves on by `route`
+    /// (which may be left out when the node has exactly one).
     Approve {
         /// The task being finished.
         task_id: String,
+        /// The route chosen, by id.
+        #[serde(default)]
+        route: Option<String>,
         /// The opinion (attitude Agree or Disagree).
         opinion: Opinion,
     },
@@ -184,12 +204,28 @@ pub enum Event {
         task_id: String,
         /// Who finished it.
         actor: String,
+        /// The route taken.
+        route: Option<String>,
         /// The opinion written.
         opinion: Opinion,
         /// When.
         at: DateTime<Utc>,
     },
-    /// The flow entered the next node; its tasks were created.
+    /// The next handler of a serial node got the task.
+    SerialHandoff {
+        /// The node.
+        node_id: String,
+        /// The next handler.
+        assignee: String,
+    },
+    /// Tasks still pending at a decided node were cancelled.
+    TasksCancelled {
+        /// The tasks.
+        task_ids: Vec<String>,
+        /// Why.
+        reason: CancelReason,
+    },
+    /// The flow entered a node; its tasks were created.
     NodeEntered {
         /// The node.
         node_id: String,
@@ -228,7 +264,17 @@ pub enum RejectionCode {
     TaskNotPending,
     /// The attitude does not fit the action.
     InvalidAttitude,
-    /// The process definition is missing nodes or handlers, or does not match the instance.
+    /// The node only takes 已阅.
+    ReadOnlyNode,
+    /// The node has several routes and none was chosen.
+    RouteRequired,
+    /// The chosen route does not leave this node.
+    NoSuchRoute,
+    /// The route requires an opinion and none was written.
+    OpinionRequired,
+    /// The flow would enter a node kind this version cannot run.
+    UnsupportedNode,
+    /// The process definition does not match the instance.
     DefinitionInvalid,
 }
 
@@ -242,6 +288,11 @@ impl RejectionCode {
             RejectionCode::NotAssignee => "not_assignee",
             RejectionCode::TaskNotPending => "task_not_pending",
             RejectionCode::InvalidAttitude => "invalid_attitude",
+            RejectionCode::ReadOnlyNode => "read_only_node",
+            RejectionCode::RouteRequired => "route_required",
+            RejectionCode::NoSuchRoute => "no_such_route",
+            RejectionCode::OpinionRequired => "opinion_required",
+            RejectionCode::UnsupportedNode => "unsupported_node",
             RejectionCode::DefinitionInvalid => "definition_invalid",
         }
     }
@@ -255,6 +306,11 @@ impl RejectionCode {
             RejectionCode::NotAssignee => "该待办不属于您",
             RejectionCode::TaskNotPending => "该待办已办理",
             RejectionCode::InvalidAttitude => "意见态度与操作不符",
+            RejectionCode::ReadOnlyNode => "该节点只需阅知",
+            RejectionCode::RouteRequired => "请选择流转方向",
+            RejectionCode::NoSuchRoute => "所选流转方向不存在",
+            RejectionCode::OpinionRequired => "该流转方向须填写意见",
+            RejectionCode::UnsupportedNode => "本版本暂不支持该流程节点",
             RejectionCode::DefinitionInvalid => "流程定义有误，请联系管理员",
         }
     }
@@ -268,173 +324,15 @@ impl RejectionCode {
             RejectionCode::NotAssignee => "this task is assigned to someone else",
             RejectionCode::TaskNotPending => "this task has already been handled",
             RejectionCode::InvalidAttitude => "the attitude does not fit this action",
+            RejectionCode::ReadOnlyNode => "this step only needs to be marked as read",
+            RejectionCode::RouteRequired => "choose where the document goes next",
+            RejectionCode::NoSuchRoute => "the chosen route does not leave this step",
+            RejectionCode::OpinionRequired => "this route requires an opinion",
+            RejectionCode::UnsupportedNode => "this version cannot run that kind of step yet",
             RejectionCode::DefinitionInvalid => {
                 "the process definition is invalid; contact the administrator"
             }
         }
-    }
-}
-
-/// 操作权限 — what a viewer may do on an instance now; computed by the same rules as `decide`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Controls {
-    /// May approve (agree or disagree) the given task.
-    pub can_approve: bool,
-}
-
-/// Decides `command` by `actor` on `instance` as of `base_version`, at `now`.
-pub fn decide(
-    definition: &ProcessDefinition,
-    instance: &Instance,
-    actor: &str,
-    base_version: u64,
-    command: &Command,
-    now: DateTime<Utc>,
-) -> Result<Vec<Event>, Rejection> {
-    let refuse = |code| Rejection {
-        code,
-        current_version: instance.version,
-    };
-    if definition.id != instance.definition_id {
-        return Err(refuse(RejectionCode::DefinitionInvalid));
-    }
-    if base_version != instance.version {
-        return Err(refuse(RejectionCode::Stale));
-    }
-    if instance.state != InstanceState::Running {
-        return Err(refuse(RejectionCode::NotRunning));
-    }
-    match command {
-        Command::Approve { task_id, opinion } => {
-            let task = instance
-                .task(task_id)
-                .ok_or(refuse(RejectionCode::NoSuchTask))?;
-            if task.assignee != actor {
-                return Err(refuse(RejectionCode::NotAssignee));
-            }
-            if task.state != TaskState::Pending {
-                return Err(refuse(RejectionCode::TaskNotPending));
-            }
-            if opinion.attitude == Attitude::Read {
-                return Err(refuse(RejectionCode::InvalidAttitude));
-            }
-            let node_index = definition
-                .node_index(&task.node_id)
-                .ok_or(refuse(RejectionCode::DefinitionInvalid))?;
-            let mut events = vec![Event::TaskFinished {
-                task_id: task_id.clone(),
-                actor: actor.to_owned(),
-                opinion: opinion.clone(),
-                at: now,
-            }];
-            // Completion rule "all": the node is finished when no other task of it is pending.
-            let others_pending = instance.tasks.iter().any(|t| {
-                t.node_id == task.node_id && t.id != task.id && t.state == TaskState::Pending
-            });
-            if !others_pending {
-                match definition.nodes.get(node_index + 1) {
-                    Some(next) if next.handlers.is_empty() => {
-                        return Err(refuse(RejectionCode::DefinitionInvalid));
-                    }
-                    Some(next) => events.push(Event::NodeEntered {
-                        node_id: next.id.clone(),
-                    }),
-                    None => events.push(Event::InstanceCompleted { at: now }),
-                }
-            }
-            Ok(events)
-        }
-    }
-}
-
-/// Applies accepted events: the result is the new state, one version higher.
-pub fn apply(definition: &ProcessDefinition, instance: &Instance, events: &[Event]) -> Instance {
-    let mut next = instance.clone();
-    next.version += 1;
-    for event in events {
-        match event {
-            Event::TaskFinished {
-                task_id,
-                opinion,
-                at,
-                ..
-            } => {
-                if let Some(task) = next.tasks.iter_mut().find(|t| &t.id == task_id) {
-                    task.state = TaskState::Done {
-                        attitude: opinion.attitude,
-                    };
-                    task.opinion = Some(opinion.clone());
-                    task.finished_at = Some(*at);
-                }
-            }
-            Event::NodeEntered { node_id } => {
-                if let Some(node) = definition.nodes.iter().find(|n| &n.id == node_id) {
-                    next.current_node = Some(node.id.clone());
-                    open_node(&mut next, node);
-                }
-            }
-            Event::InstanceCompleted { .. } => {
-                next.state = InstanceState::Completed;
-                next.current_node = None;
-            }
-        }
-    }
-    next
-}
-
-/// Decides and applies in one step: the new state and the events, or the refusal.
-pub fn execute(
-    definition: &ProcessDefinition,
-    instance: &Instance,
-    actor: &str,
-    base_version: u64,
-    command: &Command,
-    now: DateTime<Utc>,
-) -> Result<(Instance, Vec<Event>), Rejection> {
-    let events = decide(definition, instance, actor, base_version, command, now)?;
-    Ok((apply(definition, instance, &events), events))
-}
-
-/// What `viewer` may do on `task_id` now. Never allows what `decide` would refuse.
-pub fn controls(
-    definition: &ProcessDefinition,
-    instance: &Instance,
-    viewer: &str,
-    task_id: &str,
-) -> Controls {
-    let probe = Command::Approve {
-        task_id: task_id.to_owned(),
-        opinion: Opinion {
-            attitude: Attitude::Agree,
-            text: String::new(),
-        },
-    };
-    // The flags are derived by asking `decide` itself, so they cannot drift from the rules.
-    let can_approve = decide(
-        definition,
-        instance,
-        viewer,
-        instance.version,
-        &probe,
-        DateTime::<Utc>::MIN_UTC,
-    )
-    .is_ok();
-    Controls { can_approve }
-}
-
-/// Creates one pending task per handler of `node`. Task ids are derived from the instance id and
-/// the number of tasks so far, so phone and gateway derive the same ids without randomness.
-fn open_node(instance: &mut Instance, node: &NodeDefinition) {
-    for handler in &node.handlers {
-        let id = format!("{}-t{}", instance.id, instance.tasks.len() + 1);
-        instance.tasks.push(Task {
-            id,
-            node_id: node.id.clone(),
-            assignee: handler.clone(),
-            state: TaskState::Pending,
-            opinion: None,
-            finished_at: None,
-        });
     }
 }
 

@@ -1,0 +1,492 @@
+//! 流程定义 — process definitions: nodes with their per-node configuration, and the validation
+//! that refuses a definition before any instance runs on it. A deployment changes behaviour by
+//! configuring nodes here, never by giving an action another meaning (domain.md).
+//!
+//! Validation names the node at fault in every message, so an administrator loading a definition
+//! file knows what to fix.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+/// A process definition: a graph of nodes from `start` to at least one end node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessDefinition {
+    /// Stable id.
+    pub id: String,
+    /// 流程名称 — display name.
+    pub name: String,
+    /// The node an instance starts at.
+    pub start: String,
+    /// 节点 — every node.
+    pub nodes: Vec<Node>,
+}
+
+/// What a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// 人工节点 — people handle it.
+    #[default]
+    Manual,
+    /// 并行分支 — every route is taken at once.
+    ParallelSplit,
+    /// 并行汇聚 — waits for every branch of its split.
+    ParallelJoin,
+    /// 结束 — the flow completes here.
+    End,
+}
+
+/// 处理方式 — how several handlers of one node work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HandlerMode {
+    /// 单人 — one handler.
+    #[default]
+    Single,
+    /// 串行 — one after another, in the listed order.
+    Serial,
+    /// 并行 — all at once (会签).
+    Parallel,
+}
+
+/// 会签完成规则 — when a parallel node is finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "rule")]
+pub enum Completion {
+    /// 全部 — every handler has finished.
+    #[default]
+    All,
+    /// 比例 — at least `percent` of the handlers agreed.
+    Ratio {
+        /// 1..=100.
+        percent: u8,
+    },
+    /// 抢办 — the first to finish decides; the others' tasks are cancelled.
+    FirstWins,
+    /// 加权表决 — the weights of those who agreed reach `threshold`.
+    WeightedVote {
+        /// The weight needed.
+        threshold: u32,
+    },
+}
+
+/// 驳回 — what a rejection at this node does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "policy")]
+pub enum RejectPolicy {
+    /// Rejection is not offered here.
+    #[default]
+    NotAllowed,
+    /// The instance ends as Rejected.
+    Terminate,
+    /// Behaves as a return to `node`.
+    ReturnTo {
+        /// The manual node the flow goes back to.
+        node: String,
+    },
+}
+
+/// 退回方式 — how the flow comes back after a return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnWay {
+    /// 逐级 — on resubmission the flow walks every node again.
+    #[default]
+    Step,
+    /// 直送 — on resubmission it comes straight back to the returner.
+    Jump,
+}
+
+/// 退回 — whether and where this node may return the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ReturnPolicy {
+    /// Return is offered here.
+    #[serde(default)]
+    pub allowed: bool,
+    /// Allowed targets; empty means any manual node the instance actually passed.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// How the flow comes back.
+    #[serde(default)]
+    pub way: ReturnWay,
+}
+
+/// Which of the optional actions a node allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Allowances {
+    /// 撤回 — the previous handler may recall.
+    #[serde(default)]
+    pub recall: bool,
+    /// 加签 — add signers.
+    #[serde(default)]
+    pub add_sign: bool,
+    /// 转交 — transfer to someone else.
+    #[serde(default)]
+    pub transfer: bool,
+    /// 委派 — delegate and get it back.
+    #[serde(default)]
+    pub delegate: bool,
+    /// 传阅 — circulate for reading.
+    #[serde(default)]
+    pub circulate: bool,
+    /// 催办 — urge the handlers.
+    #[serde(default)]
+    pub urge: bool,
+    /// 批量审批 — approve in a batch.
+    #[serde(default)]
+    pub batch: bool,
+}
+
+/// 路由 — a way out of a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// Stable id within the node.
+    pub id: String,
+    /// The label on the button, e.g. 送办公室.
+    pub label: String,
+    /// The node it leads to.
+    pub to: String,
+    /// An opinion must be written to take this route.
+    #[serde(default)]
+    pub requires_opinion: bool,
+}
+
+/// A handler of a node, with a weight for weighted votes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handler {
+    /// The user id.
+    pub user: String,
+    /// Vote weight (1 unless configured).
+    #[serde(default = "one")]
+    pub weight: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// 节点 — one node and its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// Stable id within the definition.
+    pub id: String,
+    /// 节点名称 — e.g. 领导批示.
+    pub name: String,
+    /// What the node is.
+    #[serde(default)]
+    pub kind: NodeKind,
+    /// 处理人.
+    #[serde(default)]
+    pub handlers: Vec<Handler>,
+    /// How several handlers work.
+    #[serde(default)]
+    pub mode: HandlerMode,
+    /// When a parallel node is finished.
+    #[serde(default)]
+    pub completion: Completion,
+    /// What rejection does.
+    #[serde(default)]
+    pub reject: RejectPolicy,
+    /// Where returns may go.
+    #[serde(default)]
+    pub returns: ReturnPolicy,
+    /// Optional actions allowed.
+    #[serde(default)]
+    pub allow: Allowances,
+    /// Ways out.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// 阅办 — handlers only mark it read (已阅).
+    #[serde(default)]
+    pub read_only: bool,
+    /// 意见栏 — the opinion column its opinions go to (拟办, 领导批示, 会签, 核稿 …).
+    #[serde(default)]
+    pub opinion_column: Option<String>,
+}
+
+impl Node {
+    /// A manual node with these handlers, single mode if one, parallel-all if several; no routes.
+    pub fn manual(id: &str, name: &str, handlers: &[&str]) -> Node {
+        Node {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            kind: NodeKind::Manual,
+            handlers: handlers
+                .iter()
+                .map(|u| Handler {
+                    user: (*u).to_owned(),
+                    weight: 1,
+                })
+                .collect(),
+            mode: if handlers.len() > 1 {
+                HandlerMode::Parallel
+            } else {
+                HandlerMode::Single
+            },
+            completion: Completion::All,
+            reject: RejectPolicy::NotAllowed,
+            returns: ReturnPolicy::default(),
+            allow: Allowances::default(),
+            routes: Vec::new(),
+            read_only: false,
+            opinion_column: Some(name.to_owned()),
+        }
+    }
+
+    /// The end node.
+    pub fn end(id: &str) -> Node {
+        Node {
+            kind: NodeKind::End,
+            opinion_column: None,
+            ..Node::manual(id, "结束", &[])
+        }
+    }
+
+    /// Adds a route to `to`, labelled with `label`.
+    pub fn route(mut self, label: &str, to: &str) -> Node {
+        let id = format!("r{}", self.routes.len() + 1);
+        self.routes.push(Route {
+            id,
+            label: label.to_owned(),
+            to: to.to_owned(),
+            requires_opinion: false,
+        });
+        self
+    }
+}
+
+/// What is wrong with a definition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DefinitionError {
+    /// The definition has no nodes.
+    #[error("the definition has no nodes")]
+    NoNodes,
+    /// Two nodes share an id.
+    #[error("node {0}: the id is used twice")]
+    DuplicateNode(String),
+    /// `start` names no node, or an end node.
+    #[error("the start node {0} does not exist or is an end node")]
+    BadStart(String),
+    /// No end node.
+    #[error("the definition has no end node")]
+    NoEnd,
+    /// A node cannot be reached from the start.
+    #[error("node {0}: cannot be reached from the start")]
+    Unreachable(String),
+    /// From a node, no end can be reached.
+    #[error("node {0}: no end node can be reached from it")]
+    DeadEnd(String),
+    /// A route leads to a node that does not exist.
+    #[error("node {node}: route {route} leads to {to}, which does not exist")]
+    UnknownRouteTarget {
+        /// The node.
+        node: String,
+        /// The route.
+        route: String,
+        /// The missing target.
+        to: String,
+    },
+    /// A non-end node has no way out, or an end node has one.
+    #[error("node {0}: a non-end node needs a route out, and an end node may have none")]
+    BadRoutes(String),
+    /// A manual node without handlers, or handlers on a node that takes none.
+    #[error("node {0}: a manual node needs handlers, and only manual nodes take handlers")]
+    BadHandlers(String),
+    /// Settings that contradict each other.
+    #[error("node {node}: {reason}")]
+    Contradiction {
+        /// The node.
+        node: String,
+        /// What contradicts what.
+        reason: String,
+    },
+}
+
+impl ProcessDefinition {
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// Checks the definition; the first problem found is returned, naming its node.
+    pub fn validate(&self) -> Result<(), DefinitionError> {
+        if self.nodes.is_empty() {
+            return Err(DefinitionError::NoNodes);
+        }
+        let mut index = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if index.insert(node.id.as_str(), i).is_some() {
+                return Err(DefinitionError::DuplicateNode(node.id.clone()));
+            }
+        }
+        match self.node(&self.start) {
+            Some(node) if node.kind != NodeKind::End => {}
+            _ => return Err(DefinitionError::BadStart(self.start.clone())),
+        }
+        if !self.nodes.iter().any(|n| n.kind == NodeKind::End) {
+            return Err(DefinitionError::NoEnd);
+        }
+        for node in &self.nodes {
+            check_node(node, &index, self)?;
+        }
+        let reachable = walk(&self.start, |id| {
+            self.node(id)
+                .map(|n| n.routes.iter().map(|r| r.to.as_str()).collect())
+                .unwrap_or_default()
+        });
+        if let Some(node) = self
+            .nodes
+            .iter()
+            .find(|n| !reachable.contains(n.id.as_str()))
+        {
+            return Err(DefinitionError::Unreachable(node.id.clone()));
+        }
+        // Walk backwards from every end: whatever is not met cannot finish.
+        let mut incoming: HashMap<&str, Vec<&str>> = HashMap::new();
+        for node in &self.nodes {
+            for route in &node.routes {
+                incoming
+                    .entry(route.to.as_str())
+                    .or_default()
+                    .push(node.id.as_str());
+            }
+        }
+        let mut finishing = BTreeSet::new();
+        for end in self.nodes.iter().filter(|n| n.kind == NodeKind::End) {
+            finishing.extend(walk(&end.id, |id| {
+                incoming.get(id).cloned().unwrap_or_default()
+            }));
+        }
+        if let Some(node) = self
+            .nodes
+            .iter()
+            .find(|n| !finishing.contains(n.id.as_str()))
+        {
+            return Err(DefinitionError::DeadEnd(node.id.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// Every node reachable from `from` by `next` (including `from`).
+fn walk<'a>(from: &'a str, next: impl Fn(&str) -> Vec<&'a str>) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::from([from]);
+    let mut queue = VecDeque::from([from]);
+    while let Some(id) = queue.pop_front() {
+        for to in next(id) {
+            if seen.insert(to) {
+                queue.push_back(to);
+            }
+        }
+    }
+    seen
+}
+
+fn contradiction(node: &Node, reason: &str) -> DefinitionError {
+    DefinitionError::Contradiction {
+        node: node.id.clone(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn check_node(
+    node: &Node,
+    index: &HashMap<&str, usize>,
+    definition: &ProcessDefinition,
+) -> Result<(), DefinitionError> {
+    for route in &node.routes {
+        if !index.contains_key(route.to.as_str()) {
+            return Err(DefinitionError::UnknownRouteTarget {
+                node: node.id.clone(),
+                route: route.id.clone(),
+                to: route.to.clone(),
+            });
+        }
+    }
+    let is_end = node.kind == NodeKind::End;
+    if is_end != node.routes.is_empty() {
+        return Err(DefinitionError::BadRoutes(node.id.clone()));
+    }
+    let is_manual = node.kind == NodeKind::Manual;
+    if is_manual == node.handlers.is_empty() {
+        return Err(DefinitionError::BadHandlers(node.id.clone()));
+    }
+    if !is_manual {
+        return Ok(());
+    }
+    let users: BTreeSet<&str> = node.handlers.iter().map(|h| h.user.as_str()).collect();
+    if users.len() != node.handlers.len() {
+        return Err(contradiction(node, "a handler is listed twice"));
+    }
+    if node.mode == HandlerMode::Single && node.handlers.len() > 1 {
+        return Err(contradiction(node, "single mode with several handlers"));
+    }
+    match node.completion {
+        Completion::All => {}
+        _ if node.mode != HandlerMode::Parallel => {
+            return Err(contradiction(
+                node,
+                "a ratio, first-wins or vote rule needs parallel handlers",
+            ));
+        }
+        Completion::Ratio { percent } if percent == 0 || percent > 100 => {
+            return Err(contradiction(
+                node,
+                "the ratio must be between 1 and 100 percent",
+            ));
+        }
+        Completion::WeightedVote { threshold } => {
+            let total: u64 = node.handlers.iter().map(|h| u64::from(h.weight)).sum();
+            if threshold == 0 || u64::from(threshold) > total {
+                return Err(contradiction(
+                    node,
+                    "the vote threshold is zero or more than all weights together",
+                ));
+            }
+        }
+        _ => {}
+    }
+    let manual_target = |id: &str| {
+        definition
+            .node(id)
+            .is_some_and(|n| n.kind == NodeKind::Manual && n.id != node.id)
+    };
+    if let RejectPolicy::ReturnTo { node: target } = &node.reject {
+        if !manual_target(target) {
+            return Err(contradiction(
+                node,
+                "reject returns to a node that is not another manual node",
+            ));
+        }
+    }
+    if !node.returns.allowed && !node.returns.targets.is_empty() {
+        return Err(contradiction(
+            node,
+            "return targets are listed but return is not allowed",
+        ));
+    }
+    if let Some(target) = node.returns.targets.iter().find(|t| !manual_target(t)) {
+        return Err(contradiction(
+            node,
+            &format!("return target {target} is not another manual node"),
+        ));
+    }
+    if node.allow.batch && node.routes.iter().any(|r| r.requires_opinion) {
+        return Err(contradiction(
+            node,
+            "batch approval is allowed but a route requires its own opinion",
+        ));
+    }
+    if node.read_only
+        && (node.reject != RejectPolicy::NotAllowed
+            || node.returns.allowed
+            || node.allow.add_sign
+            || node.allow.delegate)
+    {
+        return Err(contradiction(
+            node,
+            "a read-only node cannot reject, return, add signers or delegate",
+        ));
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ use crate::db::{append_change, decode, encode, load_instance, save_instance};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use qianpi_core::protocol::{Change, CommandVerdict, SignedCommand, VerdictOutcome};
-use qianpi_core::workflow::{self, Command};
+use qianpi_core::workflow;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// How far ahead of the gateway's clock a record's time may be (the phone corrects its clock by
@@ -112,7 +112,7 @@ fn verify_and_decide(
             return Ok(Decided::Unverified(v));
         }
     };
-    let Command::Approve { task_id, .. } = &record.command;
+    let task_id = &record.command.task_id().unwrap_or_default().to_owned();
     if record.signer_user_id != device.user_id || record.tenant != device.unit_id {
         let v = refused(
             signed,

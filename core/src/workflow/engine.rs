@@ -11,9 +11,11 @@
 //!
 //! When a node is done, the flow follows the route chosen by the task that finished it.
 
+use super::actions;
+use super::apply::apply;
 use super::{
     CancelReason, Command, Completion, Event, HandlerMode, Instance, InstanceState, Node, NodeKind,
-    ProcessDefinition, Rejection, RejectionCode, Task, TaskState,
+    ProcessDefinition, Rejection, RejectionCode, Route, Task, TaskState,
 };
 use crate::model::{Attitude, Opinion};
 use chrono::{DateTime, Utc};
@@ -50,44 +52,84 @@ pub fn decide(
     if instance.state != InstanceState::Running {
         return Err(refuse(RejectionCode::NotRunning));
     }
+    let context = Context {
+        definition,
+        instance,
+        actor,
+        now,
+    };
     match command {
         Command::Approve {
             task_id,
             route,
             opinion,
-        } => approve(
-            definition,
-            instance,
-            actor,
+        } => approve(&context, task_id, route.as_deref(), opinion),
+        Command::MarkRead { task_id } => actions::mark_read(&context, task_id),
+        Command::Reject { task_id, opinion } => actions::reject(&context, task_id, opinion),
+        Command::Return {
             task_id,
-            route.as_deref(),
+            target,
             opinion,
-            now,
-        )
-        .map_err(refuse),
+        } => actions::return_to(&context, task_id, target, opinion),
+        Command::Recall { task_id } => actions::recall(&context, task_id),
+        Command::Revoke => actions::revoke(&context),
+        Command::Transfer { task_id, to } => actions::transfer(&context, task_id, to),
+    }
+    .map_err(refuse)
+}
+
+/// What every rule looks at.
+pub(super) struct Context<'a> {
+    pub definition: &'a ProcessDefinition,
+    pub instance: &'a Instance,
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Context<'a> {
+    /// The actor's pending task and its manual node, or why not.
+    pub fn own_pending_task(&self, task_id: &str) -> Result<(&'a Task, &'a Node), RejectionCode> {
+        let task = self
+            .instance
+            .task(task_id)
+            .ok_or(RejectionCode::NoSuchTask)?;
+        if task.assignee != self.actor {
+            return Err(RejectionCode::NotAssignee);
+        }
+        if task.state != TaskState::Pending {
+            return Err(RejectionCode::TaskNotPending);
+        }
+        let node = self
+            .definition
+            .node(&task.node_id)
+            .filter(|n| n.kind == NodeKind::Manual)
+            .ok_or(RejectionCode::DefinitionInvalid)?;
+        Ok((task, node))
+    }
+
+    /// Ids of the other pending tasks of `task`'s node visit.
+    pub fn pending_siblings(&self, task: &Task) -> Vec<String> {
+        self.instance
+            .tasks
+            .iter()
+            .filter(|t| {
+                t.node_id == task.node_id
+                    && t.visit == task.visit
+                    && t.id != task.id
+                    && t.state == TaskState::Pending
+            })
+            .map(|t| t.id.clone())
+            .collect()
     }
 }
 
 fn approve(
-    definition: &ProcessDefinition,
-    instance: &Instance,
-    actor: &str,
+    context: &Context<'_>,
     task_id: &str,
     route: Option<&str>,
     opinion: &Opinion,
-    now: DateTime<Utc>,
 ) -> Result<Vec<Event>, RejectionCode> {
-    let task = instance.task(task_id).ok_or(RejectionCode::NoSuchTask)?;
-    if task.assignee != actor {
-        return Err(RejectionCode::NotAssignee);
-    }
-    if task.state != TaskState::Pending {
-        return Err(RejectionCode::TaskNotPending);
-    }
-    let node = definition
-        .node(&task.node_id)
-        .filter(|n| n.kind == NodeKind::Manual)
-        .ok_or(RejectionCode::DefinitionInvalid)?;
+    let (task, node) = context.own_pending_task(task_id)?;
     if node.read_only {
         return Err(RejectionCode::ReadOnlyNode);
     }
@@ -108,10 +150,23 @@ fn approve(
     if chosen.requires_opinion && opinion.text.trim().is_empty() {
         return Err(RejectionCode::OpinionRequired);
     }
+    complete_task(context, task, node, chosen, opinion)
+}
+
+/// Finishes `task` with `opinion` by `route`, then applies the node's completion rule and, when the
+/// node is done, moves the flow on (straight back to the returner after a jump return).
+pub(super) fn complete_task(
+    context: &Context<'_>,
+    task: &Task,
+    node: &Node,
+    route: &Route,
+    opinion: &Opinion,
+) -> Result<Vec<Event>, RejectionCode> {
+    let (instance, actor, now) = (context.instance, context.actor, context.now);
     let mut events = vec![Event::TaskFinished {
         task_id: task.id.clone(),
         actor: actor.to_owned(),
-        route: Some(chosen.id.clone()),
+        route: Some(route.id.clone()),
         opinion: opinion.clone(),
         at: now,
     }];
@@ -120,11 +175,7 @@ fn approve(
         .iter()
         .filter(|t| t.node_id == node.id && t.visit == task.visit)
         .collect();
-    let others_pending: Vec<String> = visit
-        .iter()
-        .filter(|t| t.id != task.id && t.state == TaskState::Pending)
-        .map(|t| t.id.clone())
-        .collect();
+    let others_pending = context.pending_siblings(task);
     let node_done = match node.mode {
         HandlerMode::Serial => match next_serial_handler(node, actor) {
             Some(next) => {
@@ -168,13 +219,22 @@ fn approve(
             reason,
         });
     }
-    let next = definition
-        .node(&chosen.to)
+    let next_id = match &instance.jump_back {
+        Some(back) => {
+            events.push(Event::JumpBack { node_id: None });
+            back.as_str()
+        }
+        None => route.to.as_str(),
+    };
+    let next = context
+        .definition
+        .node(next_id)
         .ok_or(RejectionCode::DefinitionInvalid)?;
     match next.kind {
         NodeKind::End => events.push(Event::InstanceCompleted { at: now }),
         NodeKind::Manual => events.push(Event::NodeEntered {
             node_id: next.id.clone(),
+            by: Some(task.id.clone()),
         }),
         NodeKind::ParallelSplit | NodeKind::ParallelJoin => {
             return Err(RejectionCode::UnsupportedNode)
@@ -206,58 +266,6 @@ fn agreeing<'a>(visit: &[&'a Task], finishing: &'a Task, opinion: &Opinion) -> V
         users.push(&finishing.assignee);
     }
     users
-}
-
-/// Applies accepted events: the result is the new state, one version higher.
-pub fn apply(definition: &ProcessDefinition, instance: &Instance, events: &[Event]) -> Instance {
-    let mut next = instance.clone();
-    next.version += 1;
-    for event in events {
-        match event {
-            Event::TaskFinished {
-                task_id,
-                route,
-                opinion,
-                at,
-                ..
-            } => {
-                if let Some(task) = next.tasks.iter_mut().find(|t| &t.id == task_id) {
-                    task.state = TaskState::Done {
-                        attitude: opinion.attitude,
-                    };
-                    task.opinion = Some(opinion.clone());
-                    task.route = route.clone();
-                    task.finished_at = Some(*at);
-                }
-            }
-            Event::SerialHandoff { node_id, assignee } => {
-                // The handoff stays within the node's current visit.
-                let visit = next
-                    .tasks
-                    .iter()
-                    .rev()
-                    .find(|t| &t.node_id == node_id)
-                    .map(|t| t.visit)
-                    .unwrap_or(next.version);
-                open_task(&mut next, node_id, visit, assignee);
-            }
-            Event::TasksCancelled { task_ids, reason } => {
-                for task in next.tasks.iter_mut().filter(|t| task_ids.contains(&t.id)) {
-                    task.state = TaskState::Cancelled { reason: *reason };
-                }
-            }
-            Event::NodeEntered { node_id } => {
-                if let Some(node) = definition.node(node_id) {
-                    enter_node(&mut next, node);
-                }
-            }
-            Event::InstanceCompleted { .. } => {
-                next.state = InstanceState::Completed;
-                next.current_node = None;
-            }
-        }
-    }
-    next
 }
 
 /// Decides and applies in one step: the new state and the events, or the refusal.
@@ -313,41 +321,4 @@ pub fn controls(
         can_approve: !routes.is_empty(),
         routes,
     }
-}
-
-/// Enters `node`: it becomes current and its tasks open (only the first handler of a serial node).
-/// The visit is the instance version at entry, unique per visit.
-pub(super) fn enter_node(instance: &mut Instance, node: &Node) {
-    instance.current_node = Some(node.id.clone());
-    let visit = instance.version;
-    let handlers: Vec<&str> = match node.mode {
-        HandlerMode::Serial => node
-            .handlers
-            .iter()
-            .take(1)
-            .map(|h| h.user.as_str())
-            .collect(),
-        HandlerMode::Single | HandlerMode::Parallel => {
-            node.handlers.iter().map(|h| h.user.as_str()).collect()
-        }
-    };
-    for user in handlers {
-        open_task(instance, &node.id, visit, user);
-    }
-}
-
-/// Opens one pending task. Ids are derived from the instance id and the number of tasks so far,
-/// so phone and gateway derive the same ids without randomness.
-fn open_task(instance: &mut Instance, node_id: &str, visit: u64, assignee: &str) {
-    let id = format!("{}-t{}", instance.id, instance.tasks.len() + 1);
-    instance.tasks.push(Task {
-        id,
-        node_id: node_id.to_owned(),
-        visit,
-        assignee: assignee.to_owned(),
-        state: TaskState::Pending,
-        opinion: None,
-        route: None,
-        finished_at: None,
-    });
 }

@@ -10,18 +10,25 @@
 //! This module holds the state types; `definition` the process definitions and their validation;
 //! `engine` the rules.
 
+mod actions;
+mod apply;
 pub mod definition;
 mod engine;
+mod rejection;
+mod validate;
 
 use crate::model::Opinion;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use apply::apply;
 pub use definition::{
-    Allowances, Completion, DefinitionError, Handler, HandlerMode, Node, NodeKind,
-    ProcessDefinition, RejectPolicy, ReturnPolicy, ReturnWay, Route,
+    Allowances, Completion, Handler, HandlerMode, Node, NodeKind, ProcessDefinition, RejectPolicy,
+    ReturnPolicy, ReturnWay, Route,
 };
-pub use engine::{apply, controls, decide, execute, Controls};
+pub use engine::{controls, decide, execute, Controls};
+pub use rejection::{Rejection, RejectionCode};
+pub use validate::DefinitionError;
 
 /// 流程实例状态 — the state of a flow instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +84,14 @@ pub enum CancelReason {
     CompetitionLost,
     /// The node's ratio or vote was decided without this handler.
     NodeDecided,
+    /// 退回 — the node was returned to an earlier one.
+    Returned,
+    /// 撤回 — the previous handler recalled the document.
+    Recalled,
+    /// 撤销 — the initiator revoked the flow.
+    Revoked,
+    /// 驳回 — the flow was rejected.
+    Rejected,
 }
 
 /// 工作项状态 — the state of one task.
@@ -90,6 +105,10 @@ pub enum TaskState {
         /// The attitude recorded.
         attitude: crate::model::Attitude,
     },
+    /// 已退回 — this handler returned the document to an earlier node.
+    Returned,
+    /// 已转交 — handed to someone else, who got a task of their own at the same node.
+    Transferred,
     /// 已取消 — cancelled.
     Cancelled {
         /// Why.
@@ -137,6 +156,13 @@ pub struct Instance {
     pub current_node: Option<String>,
     /// Every task ever created, in creation order.
     pub tasks: Vec<Task>,
+    /// The task whose completion entered the current node (who may recall it).
+    #[serde(default)]
+    pub entered_by: Option<String>,
+    /// After a return by the jump way: the node the flow comes straight back to when the
+    /// returned-to node is done.
+    #[serde(default)]
+    pub jump_back: Option<String>,
 }
 
 impl Instance {
@@ -171,8 +197,10 @@ impl Instance {
             version: 1,
             current_node: None,
             tasks: Vec::new(),
+            entered_by: None,
+            jump_back: None,
         };
-        engine::enter_node(&mut instance, first);
+        apply::enter_node(&mut instance, first);
         Ok(instance)
     }
 }
@@ -192,6 +220,56 @@ pub enum Command {
         /// The opinion (attitude Agree or Disagree).
         opinion: Opinion,
     },
+    /// 已阅 — finish one's task on a read-only node.
+    MarkRead {
+        /// The task.
+        task_id: String,
+    },
+    /// 驳回 — reject, as the node's reject policy says (end the flow, or return).
+    Reject {
+        /// The task.
+        task_id: String,
+        /// The reason (required).
+        opinion: Opinion,
+    },
+    /// 退回 — return the document to an earlier manual node the flow passed.
+    Return {
+        /// The task.
+        task_id: String,
+        /// The node to return to.
+        target: String,
+        /// Why.
+        opinion: Opinion,
+    },
+    /// 撤回 — take back one's finished task before the next handler acts.
+    Recall {
+        /// One's own finished task.
+        task_id: String,
+    },
+    /// 撤销 — the initiator withdraws the flow before anyone approved.
+    Revoke,
+    /// 转交 — hand one's pending task to someone else.
+    Transfer {
+        /// The task.
+        task_id: String,
+        /// The new handler.
+        to: String,
+    },
+}
+
+impl Command {
+    /// The task the command acts on, if it acts on one.
+    pub fn task_id(&self) -> Option<&str> {
+        match self {
+            Command::Approve { task_id, .. }
+            | Command::MarkRead { task_id }
+            | Command::Reject { task_id, .. }
+            | Command::Return { task_id, .. }
+            | Command::Recall { task_id }
+            | Command::Transfer { task_id, .. } => Some(task_id),
+            Command::Revoke => None,
+        }
+    }
 }
 
 /// What an accepted command did; the gateway stores these as trace records.
@@ -229,6 +307,46 @@ pub enum Event {
     NodeEntered {
         /// The node.
         node_id: String,
+        /// The task whose completion (or return) entered it.
+        #[serde(default)]
+        by: Option<String>,
+    },
+    /// A task was returned to an earlier node.
+    TaskReturned {
+        /// The task.
+        task_id: String,
+        /// Who returned it.
+        actor: String,
+        /// The node it went back to.
+        target: String,
+        /// Why.
+        opinion: Opinion,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A task was handed to someone else.
+    TaskTransferred {
+        /// The task.
+        task_id: String,
+        /// The new handler.
+        to: String,
+    },
+    /// A finished task became pending again (recall); the flow is back at its node.
+    TaskReopened {
+        /// The task.
+        task_id: String,
+    },
+    /// The node the flow comes straight back to after a jump return (None: cleared).
+    JumpBack {
+        /// The node.
+        node_id: Option<String>,
+    },
+    /// The flow ended without completing.
+    InstanceEnded {
+        /// Rejected or Revoked.
+        state: InstanceState,
+        /// When.
+        at: DateTime<Utc>,
     },
     /// The flow reached its end.
     InstanceCompleted {
@@ -237,104 +355,9 @@ pub enum Event {
     },
 }
 
-/// Why a command was refused: a stable code, messages in Chinese and English, and the version the
-/// instance is at, so the phone can show the reason and resynchronise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{} ({}): {}", code.as_str(), current_version, code.message_en())]
-pub struct Rejection {
-    /// Stable reason code.
-    pub code: RejectionCode,
-    /// The instance version when it was refused.
-    pub current_version: u64,
-}
-
-/// Stable reason codes for refusals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectionCode {
-    /// The command was decided on an older version of the instance.
-    Stale,
-    /// The instance is not running.
-    NotRunning,
-    /// The task does not exist in this instance.
-    NoSuchTask,
-    /// The task belongs to someone else.
-    NotAssignee,
-    /// The task is no longer pending.
-    TaskNotPending,
-    /// The attitude does not fit the action.
-    InvalidAttitude,
-    /// The node only takes 已阅.
-    ReadOnlyNode,
-    /// The node has several routes and none was chosen.
-    RouteRequired,
-    /// The chosen route does not leave this node.
-    NoSuchRoute,
-    /// The route requires an opinion and none was written.
-    OpinionRequired,
-    /// The flow would enter a node kind this version cannot run.
-    UnsupportedNode,
-    /// The process definition does not match the instance.
-    DefinitionInvalid,
-}
-
-impl RejectionCode {
-    /// The stable wire code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RejectionCode::Stale => "stale",
-            RejectionCode::NotRunning => "not_running",
-            RejectionCode::NoSuchTask => "no_such_task",
-            RejectionCode::NotAssignee => "not_assignee",
-            RejectionCode::TaskNotPending => "task_not_pending",
-            RejectionCode::InvalidAttitude => "invalid_attitude",
-            RejectionCode::ReadOnlyNode => "read_only_node",
-            RejectionCode::RouteRequired => "route_required",
-            RejectionCode::NoSuchRoute => "no_such_route",
-            RejectionCode::OpinionRequired => "opinion_required",
-            RejectionCode::UnsupportedNode => "unsupported_node",
-            RejectionCode::DefinitionInvalid => "definition_invalid",
-        }
-    }
-
-    /// The message for a Chinese-speaking user.
-    pub fn message_zh(self) -> &'static str {
-        match self {
-            RejectionCode::Stale => "公文已被他人处理或撤回，请同步后重试",
-            RejectionCode::NotRunning => "流程已结束或已挂起，不能再办理",
-            RejectionCode::NoSuchTask => "该待办不存在",
-            RejectionCode::NotAssignee => "该待办不属于您",
-            RejectionCode::TaskNotPending => "该待办已办理",
-            RejectionCode::InvalidAttitude => "意见态度与操作不符",
-            RejectionCode::ReadOnlyNode => "该节点只需阅知",
-            RejectionCode::RouteRequired => "请选择流转方向",
-            RejectionCode::NoSuchRoute => "所选流转方向不存在",
-            RejectionCode::OpinionRequired => "该流转方向须填写意见",
-            RejectionCode::UnsupportedNode => "本版本暂不支持该流程节点",
-            RejectionCode::DefinitionInvalid => "流程定义有误，请联系管理员",
-        }
-    }
-
-    /// The message for an English-speaking user.
-    pub fn message_en(self) -> &'static str {
-        match self {
-            RejectionCode::Stale => "the document changed since you opened it; sync and try again",
-            RejectionCode::NotRunning => "the flow has ended or is suspended",
-            RejectionCode::NoSuchTask => "no such task in this flow",
-            RejectionCode::NotAssignee => "this task is assigned to someone else",
-            RejectionCode::TaskNotPending => "this task has already been handled",
-            RejectionCode::InvalidAttitude => "the attitude does not fit this action",
-            RejectionCode::ReadOnlyNode => "this step only needs to be marked as read",
-            RejectionCode::RouteRequired => "choose where the document goes next",
-            RejectionCode::NoSuchRoute => "the chosen route does not leave this step",
-            RejectionCode::OpinionRequired => "this route requires an opinion",
-            RejectionCode::UnsupportedNode => "this version cannot run that kind of step yet",
-            RejectionCode::DefinitionInvalid => {
-                "the process definition is invalid; contact the administrator"
-            }
-        }
-    }
-}
-
+#[cfg(test)]
+mod action_tests;
+#[cfg(test)]
+mod property_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,237 @@
+//! Validation of process definitions: structure (ids, start, end, routes, reachability, a way to
+//! finish from every node) and per-node settings that contradict each other. Every error names
+//! the node at fault.
+
+use super::definition::{Completion, HandlerMode, Node, NodeKind, ProcessDefinition, RejectPolicy};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+/// What is wrong with a definition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DefinitionError {
+    /// The definition has no nodes.
+    #[error("the definition has no nodes")]
+    NoNodes,
+    /// Two nodes share an id.
+    #[error("node {0}: the id is used twice")]
+    DuplicateNode(String),
+    /// `start` names no node, or an end node.
+    #[error("the start node {0} does not exist or is an end node")]
+    BadStart(String),
+    /// No end node.
+    #[error("the definition has no end node")]
+    NoEnd,
+    /// A node cannot be reached from the start.
+    #[error("node {0}: cannot be reached from the start")]
+    Unreachable(String),
+    /// From a node, no end can be reached.
+    #[error("node {0}: no end node can be reached from it")]
+    DeadEnd(String),
+    /// A route leads to a node that does not exist.
+    #[error("node {node}: route {route} leads to {to}, which does not exist")]
+    UnknownRouteTarget {
+        /// The node.
+        node: String,
+        /// The route.
+        route: String,
+        /// The missing target.
+        to: String,
+    },
+    /// A non-end node has no way out, or an end node has one.
+    #[error("node {0}: a non-end node needs a route out, and an end node may have none")]
+    BadRoutes(String),
+    /// A manual node without handlers, or handlers on a node that takes none.
+    #[error("node {0}: a manual node needs handlers, and only manual nodes take handlers")]
+    BadHandlers(String),
+    /// Settings that contradict each other.
+    #[error("node {node}: {reason}")]
+    Contradiction {
+        /// The node.
+        node: String,
+        /// What contradicts what.
+        reason: String,
+    },
+}
+
+impl ProcessDefinition {
+    /// Checks the definition; the first problem found is returned, naming its node.
+    pub fn validate(&self) -> Result<(), DefinitionError> {
+        if self.nodes.is_empty() {
+            return Err(DefinitionError::NoNodes);
+        }
+        let mut index = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if index.insert(node.id.as_str(), i).is_some() {
+                return Err(DefinitionError::DuplicateNode(node.id.clone()));
+            }
+        }
+        match self.node(&self.start) {
+            Some(node) if node.kind != NodeKind::End => {}
+            _ => return Err(DefinitionError::BadStart(self.start.clone())),
+        }
+        if !self.nodes.iter().any(|n| n.kind == NodeKind::End) {
+            return Err(DefinitionError::NoEnd);
+        }
+        for node in &self.nodes {
+            check_node(node, &index, self)?;
+        }
+        let reachable = walk(&self.start, |id| {
+            self.node(id)
+                .map(|n| n.routes.iter().map(|r| r.to.as_str()).collect())
+                .unwrap_or_default()
+        });
+        if let Some(node) = self
+            .nodes
+            .iter()
+            .find(|n| !reachable.contains(n.id.as_str()))
+        {
+            return Err(DefinitionError::Unreachable(node.id.clone()));
+        }
+        // Walk backwards from every end: whatever is not met cannot finish.
+        let mut incoming: HashMap<&str, Vec<&str>> = HashMap::new();
+        for node in &self.nodes {
+            for route in &node.routes {
+                incoming
+                    .entry(route.to.as_str())
+                    .or_default()
+                    .push(node.id.as_str());
+            }
+        }
+        let mut finishing = BTreeSet::new();
+        for end in self.nodes.iter().filter(|n| n.kind == NodeKind::End) {
+            finishing.extend(walk(&end.id, |id| {
+                incoming.get(id).cloned().unwrap_or_default()
+            }));
+        }
+        if let Some(node) = self
+            .nodes
+            .iter()
+            .find(|n| !finishing.contains(n.id.as_str()))
+        {
+            return Err(DefinitionError::DeadEnd(node.id.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// Every node reachable from `from` by `next` (including `from`).
+fn walk<'a>(from: &'a str, next: impl Fn(&str) -> Vec<&'a str>) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::from([from]);
+    let mut queue = VecDeque::from([from]);
+    while let Some(id) = queue.pop_front() {
+        for to in next(id) {
+            if seen.insert(to) {
+                queue.push_back(to);
+            }
+        }
+    }
+    seen
+}
+
+fn contradiction(node: &Node, reason: &str) -> DefinitionError {
+    DefinitionError::Contradiction {
+        node: node.id.clone(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn check_node(
+    node: &Node,
+    index: &HashMap<&str, usize>,
+    definition: &ProcessDefinition,
+) -> Result<(), DefinitionError> {
+    for route in &node.routes {
+        if !index.contains_key(route.to.as_str()) {
+            return Err(DefinitionError::UnknownRouteTarget {
+                node: node.id.clone(),
+                route: route.id.clone(),
+                to: route.to.clone(),
+            });
+        }
+    }
+    let is_end = node.kind == NodeKind::End;
+    if is_end != node.routes.is_empty() {
+        return Err(DefinitionError::BadRoutes(node.id.clone()));
+    }
+    let is_manual = node.kind == NodeKind::Manual;
+    if is_manual == node.handlers.is_empty() {
+        return Err(DefinitionError::BadHandlers(node.id.clone()));
+    }
+    if !is_manual {
+        return Ok(());
+    }
+    let users: BTreeSet<&str> = node.handlers.iter().map(|h| h.user.as_str()).collect();
+    if users.len() != node.handlers.len() {
+        return Err(contradiction(node, "a handler is listed twice"));
+    }
+    if node.mode == HandlerMode::Single && node.handlers.len() > 1 {
+        return Err(contradiction(node, "single mode with several handlers"));
+    }
+    match node.completion {
+        Completion::All => {}
+        _ if node.mode != HandlerMode::Parallel => {
+            return Err(contradiction(
+                node,
+                "a ratio, first-wins or vote rule needs parallel handlers",
+            ));
+        }
+        Completion::Ratio { percent } if percent == 0 || percent > 100 => {
+            return Err(contradiction(
+                node,
+                "the ratio must be between 1 and 100 percent",
+            ));
+        }
+        Completion::WeightedVote { threshold } => {
+            let total: u64 = node.handlers.iter().map(|h| u64::from(h.weight)).sum();
+            if threshold == 0 || u64::from(threshold) > total {
+                return Err(contradiction(
+                    node,
+                    "the vote threshold is zero or more than all weights together",
+                ));
+            }
+        }
+        _ => {}
+    }
+    let manual_target = |id: &str| {
+        definition
+            .node(id)
+            .is_some_and(|n| n.kind == NodeKind::Manual && n.id != node.id)
+    };
+    if let RejectPolicy::ReturnTo { node: target } = &node.reject {
+        if !manual_target(target) {
+            return Err(contradiction(
+                node,
+                "reject returns to a node that is not another manual node",
+            ));
+        }
+    }
+    if !node.returns.allowed && !node.returns.targets.is_empty() {
+        return Err(contradiction(
+            node,
+            "return targets are listed but return is not allowed",
+        ));
+    }
+    if let Some(target) = node.returns.targets.iter().find(|t| !manual_target(t)) {
+        return Err(contradiction(
+            node,
+            &format!("return target {target} is not another manual node"),
+        ));
+    }
+    if node.allow.batch && node.routes.iter().any(|r| r.requires_opinion) {
+        return Err(contradiction(
+            node,
+            "batch approval is allowed but a route requires its own opinion",
+        ));
+    }
+    if node.read_only
+        && (node.reject != RejectPolicy::NotAllowed
+            || node.returns.allowed
+            || node.allow.add_sign
+            || node.allow.delegate)
+    {
+        return Err(contradiction(
+            node,
+            "a read-only node cannot reject, return, add signers or delegate",
+        ));
+    }
+    Ok(())
+}

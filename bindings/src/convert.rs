@@ -26,6 +26,79 @@ impl From<Attitude> for qianpi_core::model::Attitude {
     }
 }
 
+/// What a person does with a task on the phone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TaskAction {
+    /// 同意 / 不同意 with an opinion; `route` may be left out when the step has only one.
+    Approve {
+        /// The attitude.
+        attitude: Attitude,
+        /// The opinion (批示).
+        opinion: String,
+        /// The route id, from the control flags.
+        route: Option<String>,
+    },
+    /// 已阅 on a read-only step.
+    MarkRead,
+    /// 驳回, with the reason.
+    Reject {
+        /// The reason.
+        opinion: String,
+    },
+    /// 退回 to an earlier step.
+    ReturnTo {
+        /// The node id to return to.
+        target: String,
+        /// Why.
+        opinion: String,
+    },
+    /// 撤回 one's own finished task before the next handler acts.
+    Recall,
+    /// 转交 to another person.
+    Transfer {
+        /// The user id of the new handler.
+        to: String,
+    },
+}
+
+impl TaskAction {
+    /// The workflow command for `task_id`.
+    pub fn into_command(self, task_id: String) -> qianpi_core::workflow::Command {
+        use qianpi_core::model::{Attitude as CoreAttitude, Opinion};
+        use qianpi_core::workflow::Command;
+        let reason = |text: String| Opinion {
+            attitude: CoreAttitude::Disagree,
+            text,
+        };
+        match self {
+            TaskAction::Approve {
+                attitude,
+                opinion,
+                route,
+            } => Command::Approve {
+                task_id,
+                route,
+                opinion: Opinion {
+                    attitude: attitude.into(),
+                    text: opinion,
+                },
+            },
+            TaskAction::MarkRead => Command::MarkRead { task_id },
+            TaskAction::Reject { opinion } => Command::Reject {
+                task_id,
+                opinion: reason(opinion),
+            },
+            TaskAction::ReturnTo { target, opinion } => Command::Return {
+                task_id,
+                target,
+                opinion: reason(opinion),
+            },
+            TaskAction::Recall => Command::Recall { task_id },
+            TaskAction::Transfer { to } => Command::Transfer { task_id, to },
+        }
+    }
+}
+
 /// Where an inbox item stands on this phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum TaskStatus {

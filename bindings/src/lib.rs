@@ -5,7 +5,7 @@
 mod convert;
 mod platform;
 
-use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, Verdict};
+use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, TaskAction, Verdict};
 pub use platform::{software_device_signer, software_key_store, DeviceSigner, KeyStore};
 use qianpi_core::Client;
 use std::path::Path;
@@ -178,6 +178,12 @@ impl QianpiClient {
             .inner
             .approve(&task_id, attitude.into(), &opinion)?
             .into())
+    }
+
+    /// Any action on a task (approve with a route, mark read, reject, return, recall, transfer).
+    /// Works offline like `approve`.
+    pub fn act(&self, task_id: String, action: TaskAction) -> Result<ApprovalQueued, QianpiError> {
+        Ok(self.inner.act(action.into_command(task_id))?.into())
     }
 
     /// Pushes the outbox, then pulls every change.

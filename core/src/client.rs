@@ -15,7 +15,7 @@ use crate::protocol::record::{
     CommandRecord, RecordError, SignedCommand, RECORD_VERSION, SUITE_P256,
 };
 use crate::protocol::{ActivateRequest, CommandBatch};
-use crate::store::{Account, InboxRow, LocalTaskState, OutboxRow, Store, StoreError, VerdictRow};
+use crate::store::{Account, OutboxRow, Store, StoreError, VerdictRow};
 use crate::sync::{Credentials, GatewayClient, SyncError};
 use crate::workflow::{self, Command, Rejection};
 use base64::engine::general_purpose::STANDARD;
@@ -23,6 +23,10 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+mod views;
+use views::inbox_item;
+pub use views::{InboxItem, QueuedCommand, SyncReport};
 
 /// File name of the encrypted database inside the data folder.
 pub const DATABASE_FILE: &str = "qianpi.db";
@@ -70,55 +74,6 @@ pub enum ClientError {
     /// A lock was poisoned by an earlier panic.
     #[error("the client is in an inconsistent state after an internal failure; reopen it")]
     Poisoned,
-}
-
-/// An inbox item as a list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxItem {
-    /// The task id.
-    pub task_id: String,
-    /// 标题 — the document title.
-    pub title: String,
-    /// 发文字号 — e.g. `晋农办〔2026〕12号`.
-    pub document_number: String,
-    /// 紧急程度 label.
-    pub urgency: String,
-    /// 公文类型 label.
-    pub kind: String,
-    /// 当前节点 — the node the task is at.
-    pub node_name: String,
-    /// Where it stands on this phone.
-    pub state: LocalTaskState,
-    /// Whether the user may approve it now (the workflow's control flags).
-    pub can_approve: bool,
-}
-
-/// A command the phone queued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedCommand {
-    /// UUIDv7 command id.
-    pub command_id: String,
-    /// The task.
-    pub task_id: String,
-    /// When the person decided (server-adjusted clock).
-    pub created_at: DateTime<Utc>,
-    /// Whether the gateway was unreachable at the last attempt.
-    pub decided_offline: bool,
-}
-
-/// What one sync did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SyncReport {
-    /// Commands pushed.
-    pub pushed: usize,
-    /// Of those, accepted.
-    pub accepted: usize,
-    /// Of those, refused.
-    pub refused: usize,
-    /// Changes pulled.
-    pub pulled: usize,
-    /// Commands still waiting.
-    pub outbox_remaining: usize,
 }
 
 /// The phone core.
@@ -221,18 +176,32 @@ impl Client {
             .collect())
     }
 
-    /// Approves (attitude 同意 or 不同意) a pending task with an opinion. Works offline: the
-    /// decision is checked by the workflow on the local copy, signed with the approval key, and
-    /// written with the optimistic state to the outbox in one transaction.
+    /// Approves (attitude 同意 or 不同意) a pending task with an opinion, by the node's only
+    /// route. Works offline, like every [`Client::act`].
     pub fn approve(
         &self,
         task_id: &str,
         attitude: Attitude,
         opinion_text: &str,
     ) -> Result<QueuedCommand, ClientError> {
+        let opinion = Opinion {
+            attitude,
+            text: opinion_text.to_owned(),
+        };
+        self.act(Command::Approve {
+            task_id: task_id.to_owned(),
+            route: None,
+            opinion,
+        })
+    }
+
+    /// Acts on a task: the command is checked by the workflow on the local copy, signed with the
+    /// approval key, and written with the optimistic state to the outbox in one transaction. Works
+    /// offline; `sync` delivers it.
+    pub fn act(&self, command: Command) -> Result<QueuedCommand, ClientError> {
         let mut last_error = ClientError::Store(StoreError::Contended);
         for _ in 0..ENQUEUE_ATTEMPTS {
-            match self.try_approve(task_id, attitude, opinion_text) {
+            match self.try_act(&command) {
                 Err(ClientError::Store(StoreError::Contended)) => {
                     last_error = ClientError::Store(StoreError::Contended)
                 }
@@ -242,12 +211,11 @@ impl Client {
         Err(last_error)
     }
 
-    fn try_approve(
-        &self,
-        task_id: &str,
-        attitude: Attitude,
-        opinion_text: &str,
-    ) -> Result<QueuedCommand, ClientError> {
+    fn try_act(&self, command: &Command) -> Result<QueuedCommand, ClientError> {
+        // Every phone action names a task: it is how the inbox finds the instance it acts on.
+        let task_id = command
+            .task_id()
+            .ok_or_else(|| ClientError::NoSuchTask(String::new()))?;
         let (account, device, row) = {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
@@ -258,15 +226,7 @@ impl Client {
         };
         let now = Utc::now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
-        // The node's only route; a choice among several is not offered by this facade yet.
-        let command = Command::Approve {
-            task_id: task_id.to_owned(),
-            route: None,
-            opinion: Opinion {
-                attitude,
-                text: opinion_text.to_owned(),
-            },
-        };
+        let command = command.clone();
         let user_id = &account.identity.user_id;
         let (local_instance, _) = workflow::execute(
             &row.entry.definition,
@@ -391,29 +351,6 @@ impl Client {
     /// Verdicts received, newest first; refused ones stay here with their reason.
     pub fn verdicts(&self) -> Result<Vec<VerdictRow>, ClientError> {
         Ok(self.store()?.verdicts()?)
-    }
-}
-
-fn inbox_item(row: &InboxRow, user_id: &str) -> InboxItem {
-    let entry = &row.entry;
-    let instance = row.local_instance.as_ref().unwrap_or(&entry.instance);
-    let node_name = entry
-        .instance
-        .task(&entry.task_id)
-        .and_then(|task| entry.definition.nodes.iter().find(|n| n.id == task.node_id))
-        .map(|node| node.name.clone())
-        .unwrap_or_default();
-    let can_approve = row.state == LocalTaskState::Pending
-        && workflow::controls(&entry.definition, instance, user_id, &entry.task_id).can_approve;
-    InboxItem {
-        task_id: entry.task_id.clone(),
-        title: entry.document.title.clone(),
-        document_number: entry.document.number.to_string(),
-        urgency: entry.document.urgency.label_zh().to_owned(),
-        kind: entry.document.kind.label_zh().to_owned(),
-        node_name,
-        state: row.state,
-        can_approve,
     }
 }
 

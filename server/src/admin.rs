@@ -53,7 +53,7 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
             name: "收文办理".into(),
             start: "leader-instruction".into(),
             nodes: vec![
-                Node::manual("leader-instruction", "领导批示", &["user-wang"]).route("送承办", "handling"),
+                leader_node(),
                 Node::manual("handling", "承办", &["user-zhao"]).route("办结", "end"),
                 Node::end("end"),
             ],
@@ -117,6 +117,14 @@ fn random_code() -> Result<String, ApiError> {
         }
     }
     Ok(code)
+}
+
+/// 领导批示: the leader may recall an instruction until the office has acted on it.
+fn leader_node() -> Node {
+    let mut node =
+        Node::manual("leader-instruction", "领导批示", &["user-wang"]).route("送承办", "handling");
+    node.allow.recall = true;
+    node
 }
 
 /// A readable summary of an instance at the gateway, for administrators and the demo.

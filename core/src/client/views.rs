@@ -1,0 +1,79 @@
+//! What the facade hands to shells: the inbox rows with their control flags, queued commands and
+//! sync reports.
+
+use crate::store::{InboxRow, LocalTaskState};
+use crate::workflow;
+use chrono::{DateTime, Utc};
+
+/// An inbox item as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    /// The task id.
+    pub task_id: String,
+    /// 标题 — the document title.
+    pub title: String,
+    /// 发文字号 — e.g. `晋农办〔2026〕12号`.
+    pub document_number: String,
+    /// 紧急程度 label.
+    pub urgency: String,
+    /// 公文类型 label.
+    pub kind: String,
+    /// 当前节点 — the node the task is at.
+    pub node_name: String,
+    /// Where it stands on this phone.
+    pub state: LocalTaskState,
+    /// Whether the user may approve it now (the workflow's control flags).
+    pub can_approve: bool,
+}
+
+/// A command the phone queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedCommand {
+    /// UUIDv7 command id.
+    pub command_id: String,
+    /// The task.
+    pub task_id: String,
+    /// When the person decided (server-adjusted clock).
+    pub created_at: DateTime<Utc>,
+    /// Whether the gateway was unreachable at the last attempt.
+    pub decided_offline: bool,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    /// Commands pushed.
+    pub pushed: usize,
+    /// Of those, accepted.
+    pub accepted: usize,
+    /// Of those, refused.
+    pub refused: usize,
+    /// Changes pulled.
+    pub pulled: usize,
+    /// Commands still waiting.
+    pub outbox_remaining: usize,
+}
+
+/// One inbox row as a list shows it, with the workflow's control flags for `user_id`.
+pub(super) fn inbox_item(row: &InboxRow, user_id: &str) -> InboxItem {
+    let entry = &row.entry;
+    let instance = row.local_instance.as_ref().unwrap_or(&entry.instance);
+    let node_name = entry
+        .instance
+        .task(&entry.task_id)
+        .and_then(|task| entry.definition.nodes.iter().find(|n| n.id == task.node_id))
+        .map(|node| node.name.clone())
+        .unwrap_or_default();
+    let can_approve = row.state == LocalTaskState::Pending
+        && workflow::controls(&entry.definition, instance, user_id, &entry.task_id).can_approve;
+    InboxItem {
+        task_id: entry.task_id.clone(),
+        title: entry.document.title.clone(),
+        document_number: entry.document.number.to_string(),
+        urgency: entry.document.urgency.label_zh().to_owned(),
+        kind: entry.document.kind.label_zh().to_owned(),
+        node_name,
+        state: row.state,
+        can_approve,
+    }
+}

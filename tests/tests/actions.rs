@@ -1,0 +1,150 @@
+//! Workflow actions beyond approval, end to end: decided on the phone (offline first), signed,
+//! pushed, and decided again by the gateway with the same rules.
+
+use qianpi_core::model::{Attitude, Opinion};
+use qianpi_core::store::LocalTaskState;
+use qianpi_core::workflow::{Command, InstanceState};
+use qianpi_gateway::admin::{demo, describe_instance};
+use qianpi_tests::Harness;
+
+#[tokio::test]
+async fn a_leader_recalls_an_instruction_before_the_office_acts_on_it() {
+    let mut harness = Harness::start().await.unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let office = harness
+        .activated_phone("office", demo::HANDLER)
+        .await
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    let task = leader.client.inbox().unwrap()[0].task_id.clone();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    office.client.sync().await.unwrap();
+    assert_eq!(
+        office.client.inbox().unwrap()[0].state,
+        LocalTaskState::Pending
+    );
+
+    // On second thought, offline: recall the instruction.
+    harness.stop_gateway().await.unwrap();
+    leader
+        .client
+        .act(Command::Recall {
+            task_id: task.clone(),
+        })
+        .unwrap();
+    harness.restart_gateway().await.unwrap();
+    let report = leader.client.sync().await.unwrap();
+    assert_eq!((report.accepted, report.refused), (1, 0));
+
+    let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (summary.version, summary.state),
+        (3, InstanceState::Running)
+    );
+    assert_eq!(summary.current_node.as_deref(), Some("领导批示"));
+    assert_eq!(summary.pending_with, ["王建国"]);
+    let item = leader
+        .client
+        .inbox()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.task_id == task)
+        .unwrap();
+    assert_eq!(item.state, LocalTaskState::Pending);
+    assert!(item.can_approve);
+
+    office.client.sync().await.unwrap();
+    let handed_back = &office.client.inbox().unwrap()[0];
+    assert_eq!(
+        handed_back.state,
+        LocalTaskState::Done,
+        "the office's task was cancelled by the recall"
+    );
+    assert!(!handed_back.can_approve);
+}
+
+#[tokio::test]
+async fn a_recall_after_the_office_acted_is_refused_with_its_reason_and_kept_visible() {
+    let harness = Harness::start().await.unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let office = harness
+        .activated_phone("office", demo::HANDLER)
+        .await
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    let task = leader.client.inbox().unwrap()[0].task_id.clone();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    leader.client.sync().await.unwrap();
+
+    // The leader's phone decides to recall on its (now outdated) copy...
+    leader
+        .client
+        .act(Command::Recall {
+            task_id: task.clone(),
+        })
+        .unwrap();
+    // ...while the office finishes the handling first.
+    office.client.sync().await.unwrap();
+    let office_task = office.client.inbox().unwrap()[0].task_id.clone();
+    office
+        .client
+        .approve(&office_task, Attitude::Agree, "已办理")
+        .unwrap();
+    office.client.sync().await.unwrap();
+
+    let report = leader.client.sync().await.unwrap();
+    assert_eq!((report.accepted, report.refused), (0, 1));
+    let verdict = &leader.client.verdicts().unwrap()[0];
+    assert!(!verdict.verdict.outcome.is_accepted());
+    assert!(
+        format!("{:?}", verdict.verdict.outcome).contains("stale"),
+        "{:?}",
+        verdict.verdict.outcome
+    );
+    assert_eq!(
+        describe_instance(&harness.db, demo::INSTANCE)
+            .unwrap()
+            .unwrap()
+            .state,
+        InstanceState::Completed
+    );
+}
+
+#[tokio::test]
+async fn the_phone_refuses_an_action_its_rules_do_not_allow_before_anything_is_queued() {
+    let harness = Harness::start().await.unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    let task = leader.client.inbox().unwrap()[0].task_id.clone();
+    let reject = Command::Reject {
+        task_id: task,
+        opinion: Opinion {
+            attitude: Attitude::Disagree,
+            text: "不同意".into(),
+        },
+    };
+    let refused = leader.client.act(reject);
+    assert!(
+        matches!(refused, Err(qianpi_core::ClientError::Rejected(_))),
+        "got {refused:?}"
+    );
+    assert!(leader.client.outbox().unwrap().is_empty());
+}

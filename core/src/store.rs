@@ -6,6 +6,7 @@
 mod schema;
 
 use crate::keys::DataKey;
+use crate::model::SecrecyLevel;
 use crate::protocol::{Change, CommandVerdict, InboxEntry, SignedCommand, SyncPage};
 use crate::workflow::{Instance, TaskState};
 use chrono::{DateTime, Utc};
@@ -212,6 +213,11 @@ impl Store {
         )?;
         for change in &page.changes {
             match change {
+                // The secrecy gate: a document above 无 never lands on a phone, even if a
+                // misconfigured gateway sends one.
+                Change::Inbox { entry } if entry.document.secrecy != SecrecyLevel::None => {
+                    tracing::warn!(task = %entry.task_id, "refused to store a classified document");
+                }
                 Change::Inbox { entry } => {
                     let server_state = match entry.instance.task(&entry.task_id) {
                         Some(task)

@@ -75,3 +75,78 @@ fn a_store_from_a_newer_build_is_refused() {
         Err(StoreError::TooNew { found: 99, .. })
     ));
 }
+
+#[test]
+fn a_classified_document_is_never_stored_even_if_the_feed_carries_one() {
+    use crate::model::{Document, DocumentKind, DocumentNumber, Identity, SecrecyLevel, Urgency};
+    use crate::protocol::{Change, InboxEntry, SyncPage};
+    use crate::workflow::{Instance, Node, ProcessDefinition};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path(), &DataKey::generate().unwrap()).unwrap();
+    let identity = Identity {
+        user_id: "u".into(),
+        name: "王".into(),
+        post: "厅长".into(),
+        unit_id: "unit".into(),
+    };
+    let account = Account {
+        server_url: "http://127.0.0.1:1/".into(),
+        device_id: "dev".into(),
+        identity,
+        unit_name: "办公室".into(),
+        request_key_id: "dk".into(),
+        approval_key_id: "ak".into(),
+        access_token: "t".into(),
+    };
+    store.save_account(&account, 0).unwrap();
+    let definition = ProcessDefinition {
+        id: "def".into(),
+        name: "收文".into(),
+        start: "n1".into(),
+        nodes: vec![
+            Node::manual("n1", "批示", &["u"]).route("结束", "end"),
+            Node::end("end"),
+        ],
+    };
+    let entry = |id: &str, secrecy| InboxEntry {
+        task_id: format!("{id}-t1"),
+        document: Document {
+            id: id.into(),
+            unit_id: "unit".into(),
+            kind: DocumentKind::Incoming,
+            title: "标题".into(),
+            number: DocumentNumber {
+                organ: "晋农办".into(),
+                year: 2026,
+                sequence: 1,
+            },
+            urgency: Urgency::Normal,
+            secrecy,
+            from_organ: None,
+            received_at: None,
+        },
+        instance: Instance::start(id, id, "x", &definition).unwrap(),
+        definition: definition.clone(),
+    };
+    let page = SyncPage {
+        changes: vec![
+            Change::Inbox {
+                entry: Box::new(entry("open", SecrecyLevel::None)),
+            },
+            Change::Inbox {
+                entry: Box::new(entry("secret", SecrecyLevel::Secret)),
+            },
+        ],
+        next_cursor: "2".into(),
+        has_more: false,
+        server_time: chrono::Utc::now(),
+    };
+    store.apply_page(&page).unwrap();
+    let stored: Vec<String> = store
+        .inbox()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.task_id)
+        .collect();
+    assert_eq!(stored, ["open-t1"]);
+}

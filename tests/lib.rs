@@ -108,6 +108,21 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// The demo leader's phone, activated and synced, and the id of the task waiting for him.
+    pub async fn leader_with_task(&self) -> Result<(Phone, String), String> {
+        let phone = self.activated_phone("leader", admin::demo::LEADER).await?;
+        phone.client.sync().await.map_err(|e| e.to_string())?;
+        let inbox = phone.client.inbox().map_err(|e| e.to_string())?;
+        let task = inbox
+            .first()
+            .ok_or("the leader's inbox is empty")?
+            .task_id
+            .clone();
+        Ok((phone, task))
+    }
+}
+
 impl Phone {
     /// The account of an activated phone.
     pub fn account(&self) -> Account {

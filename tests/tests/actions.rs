@@ -10,16 +10,11 @@ use qianpi_tests::Harness;
 #[tokio::test]
 async fn a_leader_recalls_an_instruction_before_the_office_acts_on_it() {
     let mut harness = Harness::start().await.unwrap();
-    let leader = harness
-        .activated_phone("leader", demo::LEADER)
-        .await
-        .unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
     let office = harness
         .activated_phone("office", demo::HANDLER)
         .await
         .unwrap();
-    leader.client.sync().await.unwrap();
-    let task = leader.client.inbox().unwrap()[0].task_id.clone();
     leader
         .client
         .approve(&task, Attitude::Agree, "同意")
@@ -75,16 +70,11 @@ async fn a_leader_recalls_an_instruction_before_the_office_acts_on_it() {
 #[tokio::test]
 async fn a_recall_after_the_office_acted_is_refused_with_its_reason_and_kept_visible() {
     let harness = Harness::start().await.unwrap();
-    let leader = harness
-        .activated_phone("leader", demo::LEADER)
-        .await
-        .unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
     let office = harness
         .activated_phone("office", demo::HANDLER)
         .await
         .unwrap();
-    leader.client.sync().await.unwrap();
-    let task = leader.client.inbox().unwrap()[0].task_id.clone();
     leader
         .client
         .approve(&task, Attitude::Agree, "同意")
@@ -128,12 +118,7 @@ async fn a_recall_after_the_office_acted_is_refused_with_its_reason_and_kept_vis
 #[tokio::test]
 async fn the_phone_refuses_an_action_its_rules_do_not_allow_before_anything_is_queued() {
     let harness = Harness::start().await.unwrap();
-    let leader = harness
-        .activated_phone("leader", demo::LEADER)
-        .await
-        .unwrap();
-    leader.client.sync().await.unwrap();
-    let task = leader.client.inbox().unwrap()[0].task_id.clone();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
     let reject = Command::Reject {
         task_id: task,
         opinion: Opinion {

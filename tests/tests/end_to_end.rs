@@ -117,12 +117,7 @@ async fn the_next_handler_receives_the_document_after_the_leaders_approval() {
 #[tokio::test]
 async fn a_resent_command_gets_the_same_verdict_and_changes_nothing() {
     let harness = Harness::start().await.unwrap();
-    let phone = harness
-        .activated_phone("leader", demo::LEADER)
-        .await
-        .unwrap();
-    phone.client.sync().await.unwrap();
-    let task = phone.client.inbox().unwrap()[0].task_id.clone();
+    let (phone, task) = harness.leader_with_task().await.unwrap();
     phone
         .client
         .approve(&task, Attitude::Agree, "同意")

@@ -1,14 +1,9 @@
 //! Scenario and refusal tests for the actions beyond approval: return (step and jump), reject,
 //! recall, revoke, transfer and mark read, in the flows a bureau actually runs.
 
+use super::test_support::{definition, now};
 use super::*;
 use crate::model::{Attitude, Opinion};
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 fn opinion(text: &str) -> Opinion {
     Opinion {
@@ -22,15 +17,6 @@ fn agree(task_id: &str) -> Command {
         task_id: task_id.into(),
         route: None,
         opinion: opinion("同意"),
-    }
-}
-
-fn definition(nodes: Vec<Node>) -> ProcessDefinition {
-    ProcessDefinition {
-        id: "def".into(),
-        name: "签报".into(),
-        start: nodes[0].id.clone(),
-        nodes,
     }
 }
 

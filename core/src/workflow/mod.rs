@@ -360,4 +360,6 @@ mod action_tests;
 #[cfg(test)]
 mod property_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

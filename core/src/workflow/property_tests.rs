@@ -1,24 +1,10 @@
 //! Property test: invariants of domain.md over random valid definitions and random sequences of
 //! commands of every kind by random actors.
 
+use super::test_support::{definition, now};
 use super::*;
 use crate::model::{Attitude, Opinion};
 use proptest::prelude::*;
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn definition(nodes: Vec<Node>) -> ProcessDefinition {
-    ProcessDefinition {
-        id: "def".into(),
-        name: "测试流程".into(),
-        start: nodes[0].id.clone(),
-        nodes,
-    }
-}
 
 const USERS: [&str; 4] = ["u0", "u1", "u2", "u3"];
 

@@ -2,23 +2,9 @@
 //! names the node at fault, routes, every handler mode and completion rule, refusals, and
 //! invariants over random valid definitions and random command sequences.
 
+use super::test_support::{definition, now};
 use super::*;
 use crate::model::{Attitude, Opinion};
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn definition(nodes: Vec<Node>) -> ProcessDefinition {
-    ProcessDefinition {
-        id: "def".into(),
-        name: "测试流程".into(),
-        start: nodes[0].id.clone(),
-        nodes,
-    }
-}
 
 /// 收文: 领导批示 (one leader) → 承办 (two handlers, all must finish) → end.
 fn incoming() -> ProcessDefinition {

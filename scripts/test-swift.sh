@@ -13,6 +13,10 @@ for f in "$ROOT/usr/libexec/swift/bin/swift" ios/Sources/QianpiFFI/include/Qianp
   [ -e "$f" ] || { echo "test-swift: missing $f (run scripts/toolchains.sh and scripts/bindings.sh)" >&2; exit 1; }
 done
 
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+# Leftovers of an interrupted run would otherwise be skipped here and never unmounted.
+unmount_below "$ROOT"
 mounts=()
 cleanup() {
   for ((i=${#mounts[@]}-1; i>=0; i--)); do umount "${mounts[$i]}" 2>/dev/null || umount -l "${mounts[$i]}" || true; done
@@ -20,9 +24,11 @@ cleanup() {
 trap cleanup EXIT
 bind() { # bind SRC DST
   mkdir -p "$2"
-  mountpoint -q "$2" || { mount --bind "$1" "$2"; mounts+=("$2"); }
+  mount --bind "$1" "$2"
+  mounts+=("$2")
 }
-mountpoint -q "$ROOT/proc" || { mount -t proc proc "$ROOT/proc"; mounts+=("$ROOT/proc"); }
+mount -t proc proc "$ROOT/proc"
+mounts+=("$ROOT/proc")
 bind /dev "$ROOT/dev"
 bind "$REPO" "$ROOT$REPO"
 

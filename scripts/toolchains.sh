@@ -12,6 +12,9 @@ KOTLIN_VERSION="2.4.20"
 mkdir -p "$TOOLS"
 
 log() { printf '[toolchains] %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 
 need_apt=()
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)
@@ -42,7 +45,8 @@ ROOT="$TOOLS/trixie"
 if [ ! -x "$ROOT/usr/libexec/swift/bin/swift" ]; then
   if [ ! -f "$ROOT/.debootstrap-done" ]; then
     log "creating a Debian trixie root for Swift (debootstrap)"
-    rm -rf "$ROOT"
+    unmount_below "$ROOT"
+    rm -rf --one-file-system "$ROOT"
     debootstrap --variant=minbase trixie "$ROOT" http://deb.debian.org/debian >"$TOOLS/debootstrap.log" 2>&1 \
       || { tail -20 "$TOOLS/debootstrap.log" >&2; exit 1; }
     touch "$ROOT/.debootstrap-done"

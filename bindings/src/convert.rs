@@ -334,9 +334,9 @@ impl From<ClientError> for QianpiError {
                 code,
                 reason: message,
             },
-            ClientError::Sync(SyncError::InsecureUrl(_)) | ClientError::NoSuchTask(_) => {
-                QianpiError::InvalidInput { reason }
-            }
+            ClientError::Sync(SyncError::InsecureUrl(_))
+            | ClientError::NoSuchTask(_)
+            | ClientError::NeedsTask => QianpiError::InvalidInput { reason },
             ClientError::Rejected(r) => QianpiError::NotAllowed {
                 code: r.code.as_str().to_owned(),
                 reason_zh: r.code.message_zh().to_owned(),

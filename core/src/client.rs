@@ -59,6 +59,10 @@ pub enum ClientError {
     /// The device has not been activated yet.
     #[error("this device is not activated yet; activate it with a code from your administrator")]
     NotActivated,
+    /// The phone acts on tasks of its inbox; this command names none (e.g. revoke, which the
+    /// initiator's list will offer).
+    #[error("this action does not name a task of the inbox, and the phone only acts on tasks")]
+    NeedsTask,
     /// No such item in the inbox.
     #[error("no task {0} in the inbox")]
     NoSuchTask(String),
@@ -213,9 +217,7 @@ impl Client {
 
     fn try_act(&self, command: &Command) -> Result<QueuedCommand, ClientError> {
         // Every phone action names a task: it is how the inbox finds the instance it acts on.
-        let task_id = command
-            .task_id()
-            .ok_or_else(|| ClientError::NoSuchTask(String::new()))?;
+        let task_id = command.task_id().ok_or(ClientError::NeedsTask)?;
         let (account, device, row) = {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;

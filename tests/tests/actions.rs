@@ -132,4 +132,9 @@ async fn the_phone_refuses_an_action_its_rules_do_not_allow_before_anything_is_q
         "got {refused:?}"
     );
     assert!(leader.client.outbox().unwrap().is_empty());
+    let revoke = leader.client.act(Command::Revoke);
+    assert!(
+        matches!(revoke, Err(qianpi_core::ClientError::NeedsTask)),
+        "got {revoke:?}"
+    );
 }

@@ -3,9 +3,10 @@
 # bindings/generated/ (Kotlin) and the SwiftPM package under ios/ (Swift). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Build the whole workspace: the same feature set as `cargo test --workspace`, so nothing that the
-# tests already built is compiled again (building single packages would resolve features anew).
-cargo build -q --workspace
+# Build every target of the workspace: the same feature set as `cargo test --workspace` (which
+# enables dev-dependency features), so nothing the tests already built is compiled again. Building
+# single packages, or only the libraries, would resolve features anew and rebuild.
+cargo build -q --workspace --all-targets
 rm -rf bindings/generated
 target/debug/uniffi-bindgen generate target/debug/libqianpi_ffi.so \
   -l kotlin -l swift --no-format --config uniffi.toml -o bindings/generated

@@ -203,16 +203,14 @@ impl Client {
     /// approval key, and written with the optimistic state to the outbox in one transaction. Works
     /// offline; `sync` delivers it.
     pub fn act(&self, command: Command) -> Result<QueuedCommand, ClientError> {
-        let mut last_error = ClientError::Store(StoreError::Contended);
-        for _ in 0..ENQUEUE_ATTEMPTS {
+        for _ in 1..ENQUEUE_ATTEMPTS {
             match self.try_act(&command) {
-                Err(ClientError::Store(StoreError::Contended)) => {
-                    last_error = ClientError::Store(StoreError::Contended)
-                }
+                Err(ClientError::Store(StoreError::Contended)) => continue,
                 other => return other,
             }
         }
-        Err(last_error)
+        // The last attempt's answer, whatever it is.
+        self.try_act(&command)
     }
 
     fn try_act(&self, command: &Command) -> Result<QueuedCommand, ClientError> {

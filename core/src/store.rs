@@ -5,6 +5,8 @@
 
 mod schema;
 
+pub use schema::{migrate_forward, MigrationError};
+
 use crate::keys::DataKey;
 use crate::model::SecrecyLevel;
 use crate::protocol::{Change, CommandVerdict, InboxEntry, SignedCommand, SyncPage};
@@ -258,11 +260,30 @@ impl Store {
 
     /// The inbox: pending items first (most urgent first), then queued, then done.
     pub fn inbox(&self) -> Result<Vec<InboxRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        self.query_inbox(
             "SELECT entry, local_instance, state FROM inbox
              ORDER BY CASE state WHEN 'pending' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, urgency DESC, received_at DESC, task_id",
+            [],
+        )
+    }
+
+    /// One inbox item, read by its key.
+    pub fn inbox_row(&self, task_id: &str) -> Result<Option<InboxRow>, StoreError> {
+        let rows = self.query_inbox(
+            "SELECT entry, local_instance, state FROM inbox WHERE task_id = ?1",
+            [task_id],
         )?;
-        let rows = stmt.query_map([], |r| {
+        Ok(rows.into_iter().next())
+    }
+
+    /// Runs an inbox query selecting `entry, local_instance, state` and decodes its rows.
+    fn query_inbox(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<InboxRow>, StoreError> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -278,14 +299,6 @@ impl Store {
             })
         })
         .collect()
-    }
-
-    /// One inbox item.
-    pub fn inbox_row(&self, task_id: &str) -> Result<Option<InboxRow>, StoreError> {
-        Ok(self
-            .inbox()?
-            .into_iter()
-            .find(|row| row.entry.task_id == task_id))
     }
 
     /// Queues a signed command in one transaction: the outbox entry, the optimistic instance, and

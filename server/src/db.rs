@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, InboxEntry};
+use qianpi_core::store::migrate_forward;
 use qianpi_core::workflow::{Instance, ProcessDefinition};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::Path;
@@ -61,23 +62,8 @@ impl Db {
         let conn = Connection::open(data_dir.join(DATABASE_FILE))?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let supported = MIGRATIONS.len() as i64;
-        if found > supported {
-            return Err(ApiError::internal(format!(
-                "the database has schema version {found}, newer than this gateway ({supported})"
-            )));
-        }
-        for (index, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(found).unwrap_or(0))
-        {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(sql)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
-            tx.commit()?;
-        }
+        let found =
+            migrate_forward(&conn, MIGRATIONS).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok((
             Db {
                 conn: Arc::new(Mutex::new(conn)),

@@ -55,9 +55,6 @@ const MIGRATIONS: &[&str] = &[
      );",
 ];
 
-/// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
-
 /// Applies the key and security pragmas, then proves the key with one read.
 pub(super) fn unlock(conn: &Connection, key: &DataKey) -> Result<(), StoreError> {
     // SQLCipher logs decryption failures by default (into logcat / os_log on phones): silence it
@@ -91,16 +88,45 @@ pub(super) fn unlock(conn: &Connection, key: &DataKey) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Brings the schema up to [`CURRENT_VERSION`]; refuses a database from a newer build.
+/// Brings the schema up to the newest version; refuses a database from a newer build.
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > CURRENT_VERSION {
-        return Err(StoreError::TooNew {
-            found,
-            supported: CURRENT_VERSION,
-        });
+    match migrate_forward(conn, MIGRATIONS) {
+        Ok(_) => Ok(()),
+        Err(MigrationError::TooNew { found, supported }) => {
+            Err(StoreError::TooNew { found, supported })
+        }
+        Err(MigrationError::Sqlite(e)) => Err(StoreError::Sqlite(e)),
     }
-    for (index, sql) in MIGRATIONS
+}
+
+/// Errors of forward-only migrations.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// The database was written by a newer build.
+    #[error(
+        "the database has schema version {found}, newer than this build understands ({supported})"
+    )]
+    TooNew {
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Brings a database (its `user_version`) up to `migrations.len()`: entry `i` upgrades version `i`
+/// to `i + 1`, each in its own transaction. Returns the version found before migrating. Shared by
+/// the phone's store and the gateway's database.
+pub fn migrate_forward(conn: &Connection, migrations: &[&str]) -> Result<i64, MigrationError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = i64::try_from(migrations.len()).unwrap_or(i64::MAX);
+    if found > supported {
+        return Err(MigrationError::TooNew { found, supported });
+    }
+    for (index, sql) in migrations
         .iter()
         .enumerate()
         .skip(usize::try_from(found).unwrap_or(0))
@@ -110,5 +136,5 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
         tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
         tx.commit()?;
     }
-    Ok(())
+    Ok(found)
 }

@@ -183,30 +183,20 @@ fn recall_after_the_next_handler_acted_is_refused() {
     let def = recallable();
     let inst = Instance::start("i", "d", "a", &def).unwrap();
     let inst = run(&def, &inst, "a", agree("i-t1"));
+    let recall_by_a = |inst: &Instance| {
+        refusal(
+            &def,
+            inst,
+            "a",
+            Command::Recall {
+                task_id: "i-t1".into(),
+            },
+        )
+    };
     let inst = run(&def, &inst, "b1", agree(&task_of(&inst, "b1")));
-    assert_eq!(
-        refusal(
-            &def,
-            &inst,
-            "a",
-            Command::Recall {
-                task_id: "i-t1".into()
-            }
-        ),
-        RejectionCode::TooLate
-    );
+    assert_eq!(recall_by_a(&inst), RejectionCode::TooLate);
     let inst = run(&def, &inst, "b2", agree(&task_of(&inst, "b2")));
-    assert_eq!(
-        refusal(
-            &def,
-            &inst,
-            "a",
-            Command::Recall {
-                task_id: "i-t1".into()
-            }
-        ),
-        RejectionCode::TooLate
-    );
+    assert_eq!(recall_by_a(&inst), RejectionCode::TooLate);
     assert_eq!(
         refusal(
             &def,

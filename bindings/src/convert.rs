@@ -66,10 +66,7 @@ impl TaskAction {
     pub fn into_command(self, task_id: String) -> qianpi_core::workflow::Command {
         use qianpi_core::model::{Attitude as CoreAttitude, Opinion};
         use qianpi_core::workflow::Command;
-        let reason = |text: String| Opinion {
-            attitude: CoreAttitude::Disagree,
-            text,
-        };
+        let reason = |text: String| Opinion::new(CoreAttitude::Disagree, &text);
         match self {
             TaskAction::Approve {
                 attitude,
@@ -78,10 +75,7 @@ impl TaskAction {
             } => Command::Approve {
                 task_id,
                 route,
-                opinion: Opinion {
-                    attitude: attitude.into(),
-                    text: opinion,
-                },
+                opinion: Opinion::new(attitude.into(), &opinion),
             },
             TaskAction::MarkRead => Command::MarkRead { task_id },
             TaskAction::Reject { opinion } => Command::Reject {

@@ -63,10 +63,7 @@ fn line(bench: &str, value: f64, unit: &str, reference: f64) {
 fn main() {
     let def = definition();
     let now: DateTime<Utc> = DateTime::<Utc>::MIN_UTC;
-    let opinion = Opinion {
-        attitude: Attitude::Agree,
-        text: "同意".into(),
-    };
+    let opinion = Opinion::new(Attitude::Agree, "同意");
     let target = std::time::Duration::from_secs(2);
 
     // Decisions: walk instances to completion, one approval per decision, for ~2 s.

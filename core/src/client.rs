@@ -188,10 +188,7 @@ impl Client {
         attitude: Attitude,
         opinion_text: &str,
     ) -> Result<QueuedCommand, ClientError> {
-        let opinion = Opinion {
-            attitude,
-            text: opinion_text.to_owned(),
-        };
+        let opinion = Opinion::new(attitude, opinion_text);
         self.act(Command::Approve {
             task_id: task_id.to_owned(),
             route: None,

@@ -4,6 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+// Opinions belong to the flow; they are re-exported here because every shell names them with the
+// document.
+pub use crate::workflow::{Attitude, Opinion};
+
 /// 紧急程度 — how urgent a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,38 +123,6 @@ pub struct Identity {
     pub post: String,
     /// 单位 — unit id.
     pub unit_id: String,
-}
-
-/// 态度 — the attitude an opinion records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attitude {
-    /// 同意 — agree.
-    Agree,
-    /// 不同意 — disagree and continue.
-    Disagree,
-    /// 已阅 — read.
-    Read,
-}
-
-impl Attitude {
-    /// The Chinese label.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Attitude::Agree => "同意",
-            Attitude::Disagree => "不同意",
-            Attitude::Read => "已阅",
-        }
-    }
-}
-
-/// 意见 / 批示 — an opinion written on a task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Opinion {
-    /// 态度 — attitude.
-    pub attitude: Attitude,
-    /// 意见正文 — the text the person wrote.
-    pub text: String,
 }
 
 #[cfg(test)]

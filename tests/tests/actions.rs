@@ -121,10 +121,7 @@ async fn the_phone_refuses_an_action_its_rules_do_not_allow_before_anything_is_q
     let (leader, task) = harness.leader_with_task().await.unwrap();
     let reject = Command::Reject {
         task_id: task,
-        opinion: Opinion {
-            attitude: Attitude::Disagree,
-            text: "不同意".into(),
-        },
+        opinion: Opinion::new(Attitude::Disagree, "不同意"),
     };
     let refused = leader.client.act(reject);
     assert!(

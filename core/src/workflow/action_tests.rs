@@ -6,10 +6,7 @@ use super::*;
 use crate::model::{Attitude, Opinion};
 
 fn opinion(text: &str) -> Opinion {
-    Opinion {
-        attitude: Attitude::Agree,
-        text: text.into(),
-    }
+    Opinion::new(Attitude::Agree, text)
 }
 
 fn agree(task_id: &str) -> Command {

@@ -25,10 +25,7 @@ pub(super) fn mark_read(context: &Context<'_>, task_id: &str) -> Result<Vec<Even
         task,
         node,
         route,
-        &Opinion {
-            attitude: Attitude::Read,
-            text: String::new(),
-        },
+        &Opinion::new(Attitude::Read, ""),
     )
 }
 
@@ -57,10 +54,7 @@ pub(super) fn reject(
                 task_id: task.id.clone(),
                 actor: context.actor.to_owned(),
                 route: None,
-                opinion: Opinion {
-                    attitude: Attitude::Disagree,
-                    text: opinion.text.clone(),
-                },
+                opinion: Opinion::new(Attitude::Disagree, &opinion.text),
                 at: context.now,
             }];
             events.extend(cancel_all_pending(

@@ -301,10 +301,7 @@ pub fn controls(
             let probe = Command::Approve {
                 task_id: task_id.to_owned(),
                 route: Some(route.clone()),
-                opinion: Opinion {
-                    attitude: Attitude::Agree,
-                    text: "probe".into(),
-                },
+                opinion: Opinion::new(Attitude::Agree, "probe"),
             };
             decide(
                 definition,

@@ -14,10 +14,10 @@ mod actions;
 mod apply;
 pub mod definition;
 mod engine;
+mod opinion;
 mod rejection;
 mod validate;
 
-use crate::model::Opinion;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,7 @@ pub use definition::{
     ReturnPolicy, ReturnWay, Route,
 };
 pub use engine::{controls, decide, execute, Controls};
+pub use opinion::{Attitude, Opinion};
 pub use rejection::{Rejection, RejectionCode};
 pub use validate::DefinitionError;
 

@@ -97,10 +97,7 @@ fn command(
     } else {
         Attitude::Agree
     };
-    let opinion = Opinion {
-        attitude,
-        text: "意见".into(),
-    };
+    let opinion = Opinion::new(attitude, "意见");
     let task_id = task_id.to_owned();
     match kind {
         0..=3 => Command::Approve {

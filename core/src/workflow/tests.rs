@@ -19,10 +19,7 @@ fn approve(task_id: &str, attitude: Attitude) -> Command {
     Command::Approve {
         task_id: task_id.into(),
         route: None,
-        opinion: Opinion {
-            attitude,
-            text: "同意，请抓紧落实。".into(),
-        },
+        opinion: Opinion::new(attitude, "同意，请抓紧落实。"),
     }
 }
 
@@ -320,10 +317,7 @@ fn routes_must_be_chosen_when_there_are_several_and_may_require_an_opinion() {
     let with_route = |route: &str, text: &str| Command::Approve {
         task_id: "i-t1".into(),
         route: Some(route.into()),
-        opinion: Opinion {
-            attitude: Attitude::Agree,
-            text: text.into(),
-        },
+        opinion: Opinion::new(Attitude::Agree, text),
     };
     assert_eq!(code(&with_route("r9", "同意")), RejectionCode::NoSuchRoute);
     assert_eq!(

@@ -123,6 +123,27 @@ pub struct InboxItem {
     pub status: TaskStatus,
     /// Whether 同意/不同意 may be offered now.
     pub can_approve: bool,
+    /// The routes an approval may take (offer a choice when there are several).
+    pub routes: Vec<RouteOption>,
+    /// Whether 驳回 may be offered.
+    pub can_reject: bool,
+    /// The steps 退回 may go back to (node ids).
+    pub return_targets: Vec<String>,
+    /// Whether 转交 may be offered.
+    pub can_transfer: bool,
+    /// Whether 已阅 may be offered.
+    pub can_mark_read: bool,
+}
+
+/// A way an approval may go on.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RouteOption {
+    /// The id to send in `TaskAction::Approve`.
+    pub id: String,
+    /// The button label, e.g. 送办公室承办.
+    pub label: String,
+    /// Whether an opinion must be written to take it.
+    pub requires_opinion: bool,
 }
 
 impl From<CoreInboxItem> for InboxItem {
@@ -140,6 +161,19 @@ impl From<CoreInboxItem> for InboxItem {
                 LocalTaskState::Done => TaskStatus::Done,
             },
             can_approve: item.can_approve,
+            routes: item
+                .routes
+                .into_iter()
+                .map(|r| RouteOption {
+                    id: r.id,
+                    label: r.label,
+                    requires_opinion: r.requires_opinion,
+                })
+                .collect(),
+            can_reject: item.controls.can_reject,
+            return_targets: item.controls.return_targets,
+            can_transfer: item.controls.can_transfer,
+            can_mark_read: item.controls.can_mark_read,
         }
     }
 }

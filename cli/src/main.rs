@@ -3,7 +3,7 @@
 //! ```text
 //! qianpi demo                                   # the whole story, self-contained
 //! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
-//! qianpi inbox | approve <task> --opinion "…" | sync | verdicts
+//! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
 //! ```
 //! The terminal keeps its keys in the SOFTWARE key vault, protected by the passphrase in
 //! `QIANPI_PASSPHRASE`.
@@ -61,6 +61,9 @@ enum Command {
         /// Record 不同意 instead of 同意 (the flow continues).
         #[arg(long)]
         disagree: bool,
+        /// The route id when the step has several (`inbox` lists them).
+        #[arg(long)]
+        route: Option<String>,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -107,8 +110,9 @@ fn main() -> ExitCode {
                 task,
                 opinion,
                 disagree,
+                route,
                 data_dir,
-            } => phone::approve(&data_dir, &task, &opinion, disagree),
+            } => phone::approve(&data_dir, &task, &opinion, disagree, route),
             Command::Sync { data_dir } => phone::sync(&data_dir).await,
             Command::Verdicts { data_dir } => phone::verdicts(&data_dir),
         }

@@ -2,7 +2,8 @@
 //! screen would show. Shared by the subcommands and the demo.
 
 use qianpi_core::client::{Client, InboxItem};
-use qianpi_core::model::Attitude;
+use qianpi_core::model::{Attitude, Opinion};
+use qianpi_core::workflow::Command;
 use qianpi_core::protocol::VerdictOutcome;
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::{LocalTaskState, VerdictRow};
@@ -57,7 +58,13 @@ pub fn inbox(data_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub fn approve(data_dir: &Path, task: &str, opinion: &str, disagree: bool) -> Result<(), String> {
+pub fn approve(
+    data_dir: &Path,
+    task: &str,
+    opinion: &str,
+    disagree: bool,
+    route: Option<String>,
+) -> Result<(), String> {
     let client = open(data_dir)?;
     let attitude = if disagree {
         Attitude::Disagree
@@ -65,7 +72,11 @@ pub fn approve(data_dir: &Path, task: &str, opinion: &str, disagree: bool) -> Re
         Attitude::Agree
     };
     let queued = client
-        .approve(task, attitude, opinion)
+        .act(Command::Approve {
+            task_id: task.to_owned(),
+            route,
+            opinion: Opinion::new(attitude, opinion),
+        })
         .map_err(|e| e.to_string())?;
     println!(
         "queued {} for task {} — run `qianpi sync` to deliver it",
@@ -99,10 +110,20 @@ pub fn inbox_line(item: &InboxItem) -> String {
         LocalTaskState::Queued => "待同步",
         LocalTaskState::Done => "已办",
     };
-    format!(
+    let mut line = format!(
         "[{status}] [{}] {}  {}  {} · {}  (task {})",
         item.urgency, item.title, item.document_number, item.kind, item.node_name, item.task_id
-    )
+    );
+    // Several ways on: the person must pick one with --route.
+    if item.routes.len() > 1 {
+        let choices: Vec<String> = item
+            .routes
+            .iter()
+            .map(|r| format!("{}={}", r.id, r.label))
+            .collect();
+        line.push_str(&format!("  routes: {}", choices.join(", ")));
+    }
+    line
 }
 
 /// One verdict as the phone shows it.

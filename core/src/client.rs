@@ -17,7 +17,7 @@ use crate::protocol::record::{
 use crate::protocol::{ActivateRequest, CommandBatch};
 use crate::store::{Account, OutboxRow, Store, StoreError, VerdictRow};
 use crate::sync::{Credentials, GatewayClient, SyncError};
-use crate::workflow::{self, Command, Rejection};
+use crate::workflow::{self, Actor, Command, Env, Outcome, Rejection, Submission};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod views;
 use views::inbox_item;
-pub use views::{InboxItem, QueuedCommand, SyncReport};
+pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
 
 /// File name of the encrypted database inside the data folder.
 pub const DATABASE_FILE: &str = "qianpi.db";
@@ -176,7 +176,7 @@ impl Client {
         Ok(store
             .inbox()?
             .iter()
-            .map(|row| inbox_item(row, &account.identity.user_id))
+            .map(|row| inbox_item(row, &account.identity.user_id, Utc::now()))
             .collect())
     }
 
@@ -225,23 +225,33 @@ impl Client {
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
         let command = command.clone();
         let user_id = &account.identity.user_id;
-        let (local_instance, _) = workflow::execute(
-            &row.entry.definition,
-            instance,
-            user_id,
-            instance.version,
-            &command,
-            now,
-        )?;
+        let command_id = uuid::Uuid::now_v7().to_string();
+        // The phone knows no roles or standing delegations: the gateway decides with those and
+        // the next pull replaces this preview.
+        let submission = Submission {
+            command_id: command_id.clone(),
+            actor: Actor::user(user_id),
+            acting_for: None,
+            base_version: instance.version,
+            command: command.clone(),
+            at: now,
+        };
+        let local_instance =
+            match workflow::execute(Env::new(&row.entry.definition), instance, &submission)? {
+                Outcome::Applied { instance, .. } => *instance,
+                // A fresh id cannot have been seen; keep the copy as it is if it somehow was.
+                Outcome::Duplicate { .. } => instance.clone(),
+            };
         let record = CommandRecord {
             v: RECORD_VERSION,
             suite: SUITE_P256.to_owned(),
-            command_id: uuid::Uuid::now_v7().to_string(),
+            command_id,
             tenant: account.identity.unit_id.clone(),
             instance_id: instance.id.clone(),
             instance_version: instance.version,
             command,
             signer_user_id: user_id.clone(),
+            acting_for: None,
             approval_key_id: account.approval_key_id.clone(),
             counter: device.next_counter,
             created_at: now,

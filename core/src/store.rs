@@ -10,7 +10,7 @@ pub use schema::{migrate_forward, MigrationError};
 use crate::keys::DataKey;
 use crate::model::SecrecyLevel;
 use crate::protocol::{Change, CommandVerdict, InboxEntry, SignedCommand, SyncPage};
-use crate::workflow::{Instance, TaskState};
+use crate::workflow::Instance;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -223,7 +223,7 @@ impl Store {
                 Change::Inbox { entry } => {
                     let server_state = match entry.instance.task(&entry.task_id) {
                         Some(task)
-                            if task.assignee == user_id && task.state == TaskState::Pending =>
+                            if task.is_held_by(&user_id) && task.state.is_pending() =>
                         {
                             LocalTaskState::Pending
                         }

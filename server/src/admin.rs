@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use axum::http::StatusCode;
 use qianpi_core::crypto;
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
-use qianpi_core::workflow::{Instance, Node, ProcessDefinition};
+use qianpi_core::workflow::{Env, Instance, Node, ProcessDefinition};
 use rusqlite::{params, OptionalExtension};
 
 /// The alphabet of activation codes: no 0/O, 1/I/L.
@@ -48,16 +48,16 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
                 params![id, login, name, post, role],
             )?;
         }
-        let definition = ProcessDefinition {
-            id: "def-incoming".into(),
-            name: "收文办理".into(),
-            start: "leader-instruction".into(),
-            nodes: vec![
+        let definition = ProcessDefinition::new(
+            "def-incoming",
+            "收文办理",
+            "leader-instruction",
+            vec![
                 leader_node(),
                 Node::manual("handling", "承办", &["user-zhao"]).route("办结", "end"),
                 Node::end("end"),
             ],
-        };
+        );
         let document = Document {
             id: "doc-2026-0012".into(),
             unit_id: "unit-sxnyt".into(),
@@ -69,7 +69,7 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
             from_organ: Some("山西省人民政府办公厅".into()),
             received_at: Some("2026-03-02T09:00:00+08:00".into()),
         };
-        let instance = Instance::start(demo::INSTANCE, &document.id, "user-li", &definition)
+        let instance = Instance::start(Env::new(&definition), demo::INSTANCE, &document.id, "user-li", chrono::Utc::now())
             .map_err(|e| ApiError::internal(format!("demo definition invalid: {e}")))?;
         tx.execute("INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)", params![definition.id, encode(&definition)?])?;
         tx.execute(
@@ -153,7 +153,7 @@ pub fn describe_instance(db: &Db, id: &str) -> Result<Option<InstanceSummary>, A
         for task in instance
             .tasks
             .iter()
-            .filter(|t| t.state == qianpi_core::workflow::TaskState::Pending)
+            .filter(|t| t.state.is_pending())
         {
             let name: Option<String> = conn
                 .query_row(
@@ -173,9 +173,8 @@ pub fn describe_instance(db: &Db, id: &str) -> Result<Option<InstanceSummary>, A
             version: instance.version,
             state: instance.state,
             current_node: instance
-                .current_node
-                .as_ref()
-                .and_then(|n| definition.nodes.iter().find(|d| &d.id == n))
+                .current_node()
+                .and_then(|n| definition.node(n))
                 .map(|n| n.name.clone()),
             pending_with,
             trace_records: u64::try_from(trace_records).unwrap_or(0),

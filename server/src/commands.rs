@@ -8,7 +8,9 @@ use crate::db::{append_change, decode, encode, load_instance, save_instance};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use qianpi_core::protocol::{Change, CommandVerdict, SignedCommand, VerdictOutcome};
-use qianpi_core::workflow;
+use qianpi_core::workflow::{
+    self, Actor, Env, Instance, Outcome, ProcessDefinition, Roles, StandingDelegation, Submission,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// How far ahead of the gateway's clock a record's time may be (the phone corrects its clock by
@@ -182,31 +184,33 @@ fn verify_and_decide(
         );
         return Ok(Decided::Verdict(v));
     };
-    let outcome = match workflow::execute(
-        &definition,
-        &instance,
-        &device.user_id,
-        record.instance_version,
-        &record.command,
-        record.created_at,
-    ) {
-        Ok((next, events)) => {
+    let (actor, delegations) = load_actor(tx, &device.user_id, &device.unit_id)?;
+    let submission = Submission {
+        command_id: record.command_id.clone(),
+        actor,
+        acting_for: record.acting_for.clone(),
+        base_version: record.instance_version,
+        command: record.command.clone(),
+        at: record.created_at,
+    };
+    let env = Env {
+        definition: &definition,
+        delegations: &delegations,
+    };
+    let outcome = match workflow::execute(env, &instance, &submission) {
+        Ok(Outcome::Applied {
+            instance: next,
+            record: trace,
+        }) => {
             save_instance(tx, &next, &definition, &document)?;
             tx.execute(
                 "INSERT INTO trace (instance_id, command_id, actor, device_id, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![next.id, record.command_id, device.user_id, device.device_id, encode(&events)?, now.to_rfc3339()],
+                params![next.id, record.command_id, device.user_id, device.device_id, encode(&trace)?, now.to_rfc3339()],
             )?;
-            let current_node_name = next
-                .current_node
-                .as_ref()
-                .and_then(|id| definition.nodes.iter().find(|n| &n.id == id))
-                .map(|n| n.name.clone());
-            VerdictOutcome::Accepted {
-                instance_version: next.version,
-                instance_state: next.state,
-                current_node_name,
-            }
+            accepted(&next, &definition)
         }
+        // The workflow saw this command id before (another path delivered it): same answer.
+        Ok(Outcome::Duplicate { .. }) => accepted(&instance, &definition),
         Err(rejection) => {
             VerdictOutcome::refused_by_rule(rejection.code, rejection.current_version)
         }
@@ -217,4 +221,39 @@ fn verify_and_decide(
         outcome,
         decided_at: now,
     }))
+}
+
+/// The verdict for an accepted command: where the instance stands now.
+fn accepted(instance: &Instance, definition: &ProcessDefinition) -> VerdictOutcome {
+    let current_node_name = instance
+        .current_node()
+        .and_then(|id| definition.node(id))
+        .map(|n| n.name.clone());
+    VerdictOutcome::Accepted {
+        instance_version: instance.version,
+        instance_state: instance.state,
+        current_node_name,
+    }
+}
+
+/// The signer with their roles, and the unit's standing delegations, as the workflow needs them.
+fn load_actor(
+    tx: &Connection,
+    user_id: &str,
+    unit_id: &str,
+) -> Result<(Actor, Vec<StandingDelegation>), ApiError> {
+    let roles: String = tx.query_row("SELECT roles FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
+    let roles: Roles = decode(&roles)?;
+    let mut statement = tx.prepare("SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL")?;
+    let delegations = statement
+        .query_map([unit_id], |r| r.get::<_, String>(0))?
+        .map(|body| decode::<StandingDelegation>(&body?))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        Actor {
+            user: user_id.to_owned(),
+            roles,
+        },
+        delegations,
+    ))
 }

@@ -44,6 +44,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE verdicts (command_id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id), body TEXT NOT NULL);
      CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL REFERENCES users(id), body TEXT NOT NULL);
      CREATE INDEX changes_by_user ON changes (user_id, seq);",
+    // 2: what the workflow needs to know about people: roles (unit admin, supervisor, the leaders
+    //    a secretary enters opinions for) and standing delegations (委托代理).
+    "ALTER TABLE users ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
+     CREATE TABLE standing_delegations (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), body TEXT NOT NULL,
+        revoked_at TEXT);",
 ];
 
 /// A shared handle to the database. SQLite serialises writers anyway; one connection behind a
@@ -162,13 +168,26 @@ pub fn publish_instance(
             instance: instance.clone(),
             definition: definition.clone(),
         };
-        append_change(
-            tx,
-            &task.assignee,
-            &Change::Inbox {
-                entry: Box::new(entry),
-            },
-        )?;
+        // Everyone who may act on the task sees it: its assignee, the principal of a standing
+        // delegation, and the candidates of an unclaimed pool task.
+        let mut readers: Vec<&str> = task
+            .candidates
+            .iter()
+            .map(String::as_str)
+            .chain(task.on_behalf_of.as_deref())
+            .chain((!task.assignee.is_empty()).then_some(task.assignee.as_str()))
+            .collect();
+        readers.sort_unstable();
+        readers.dedup();
+        for reader in readers {
+            append_change(
+                tx,
+                reader,
+                &Change::Inbox {
+                    entry: Box::new(entry.clone()),
+                },
+            )?;
+        }
     }
     Ok(())
 }

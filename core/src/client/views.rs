@@ -24,6 +24,21 @@ pub struct InboxItem {
     pub state: LocalTaskState,
     /// Whether the user may approve it now (the workflow's control flags).
     pub can_approve: bool,
+    /// The ways an approval may go on, with their button labels (empty when it cannot).
+    pub routes: Vec<RouteChoice>,
+    /// Every control flag of the workflow for this task (all off once it is queued or done).
+    pub controls: workflow::Controls,
+}
+
+/// A way out of a step, as a button shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteChoice {
+    /// The route id to send with the approval.
+    pub id: String,
+    /// 按钮文字 — e.g. 送办公室承办.
+    pub label: String,
+    /// An opinion must be written to take it.
+    pub requires_opinion: bool,
 }
 
 /// A command the phone queued.
@@ -55,7 +70,7 @@ pub struct SyncReport {
 }
 
 /// One inbox row as a list shows it, with the workflow's control flags for `user_id`.
-pub(super) fn inbox_item(row: &InboxRow, user_id: &str) -> InboxItem {
+pub(super) fn inbox_item(row: &InboxRow, user_id: &str, now: DateTime<Utc>) -> InboxItem {
     let entry = &row.entry;
     let instance = row.local_instance.as_ref().unwrap_or(&entry.instance);
     let node_name = entry
@@ -64,8 +79,34 @@ pub(super) fn inbox_item(row: &InboxRow, user_id: &str) -> InboxItem {
         .and_then(|task| entry.definition.nodes.iter().find(|n| n.id == task.node_id))
         .map(|node| node.name.clone())
         .unwrap_or_default();
-    let can_approve = row.state == LocalTaskState::Pending
-        && workflow::controls(&entry.definition, instance, user_id, &entry.task_id).can_approve;
+    // Flags come from the same workflow code the gateway decides with; a queued or finished task
+    // offers nothing until the gateway has answered.
+    let controls = if row.state == LocalTaskState::Pending {
+        workflow::controls(
+            workflow::Env::new(&entry.definition),
+            instance,
+            &workflow::Actor::user(user_id),
+            &entry.task_id,
+            now,
+        )
+    } else {
+        workflow::Controls::default()
+    };
+    let routes = instance
+        .task(&entry.task_id)
+        .and_then(|task| entry.definition.node(&task.node_id))
+        .map(|node| {
+            node.routes
+                .iter()
+                .filter(|r| controls.routes.contains(&r.id))
+                .map(|r| RouteChoice {
+                    id: r.id.clone(),
+                    label: r.label.clone(),
+                    requires_opinion: r.requires_opinion,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     InboxItem {
         task_id: entry.task_id.clone(),
         title: entry.document.title.clone(),
@@ -74,6 +115,8 @@ pub(super) fn inbox_item(row: &InboxRow, user_id: &str) -> InboxItem {
         kind: entry.document.kind.label_zh().to_owned(),
         node_name,
         state: row.state,
-        can_approve,
+        can_approve: controls.can_approve,
+        routes,
+        controls,
     }
 }

@@ -50,6 +50,9 @@ pub struct CommandRecord {
     pub command: Command,
     /// Who decided.
     pub signer_user_id: String,
+    /// 代签 — the leader the signer (a secretary) entered this command for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_for: Option<String>,
     /// Key id of the approval key that signed.
     pub approval_key_id: String,
     /// Per-device counter, starting at 1, one per record.

@@ -80,7 +80,8 @@ fn a_store_from_a_newer_build_is_refused() {
 fn a_classified_document_is_never_stored_even_if_the_feed_carries_one() {
     use crate::model::{Document, DocumentKind, DocumentNumber, Identity, SecrecyLevel, Urgency};
     use crate::protocol::{Change, InboxEntry, SyncPage};
-    use crate::workflow::{Instance, Node, ProcessDefinition};
+    use crate::workflow::{Env, Instance, Node, ProcessDefinition};
+    use chrono::Utc;
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(dir.path(), &DataKey::generate().unwrap()).unwrap();
     let identity = Identity {
@@ -99,15 +100,15 @@ fn a_classified_document_is_never_stored_even_if_the_feed_carries_one() {
         access_token: "t".into(),
     };
     store.save_account(&account, 0).unwrap();
-    let definition = ProcessDefinition {
-        id: "def".into(),
-        name: "收文".into(),
-        start: "n1".into(),
-        nodes: vec![
+    let definition = ProcessDefinition::new(
+        "def",
+        "收文",
+        "n1",
+        vec![
             Node::manual("n1", "批示", &["u"]).route("结束", "end"),
             Node::end("end"),
         ],
-    };
+    );
     let entry = |id: &str, secrecy| InboxEntry {
         task_id: format!("{id}-t1"),
         document: Document {
@@ -125,7 +126,7 @@ fn a_classified_document_is_never_stored_even_if_the_feed_carries_one() {
             from_organ: None,
             received_at: None,
         },
-        instance: Instance::start(id, id, "x", &definition).unwrap(),
+        instance: Instance::start(Env::new(&definition), id, id, "x", Utc::now()).unwrap(),
         definition: definition.clone(),
     };
     let page = SyncPage {

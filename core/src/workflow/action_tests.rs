@@ -1,50 +1,14 @@
 //! Scenario and refusal tests for the actions beyond approval: return (step and jump), reject,
 //! recall, revoke, transfer and mark read, in the flows a bureau actually runs.
 
-use super::test_support::{definition, now};
+use super::test_support::*;
 use super::*;
 use crate::model::{Attitude, Opinion};
 
-fn opinion(text: &str) -> Opinion {
-    Opinion::new(Attitude::Agree, text)
-}
 
-fn agree(task_id: &str) -> Command {
-    Command::Approve {
-        task_id: task_id.into(),
-        route: None,
-        opinion: opinion("同意"),
-    }
-}
 
-/// The pending task of `user`, by id.
-fn task_of(instance: &Instance, user: &str) -> String {
-    instance
-        .tasks
-        .iter()
-        .find(|t| t.assignee == user && t.state == TaskState::Pending)
-        .map(|t| t.id.clone())
-        .unwrap()
-}
 
-/// Runs `command` by `actor` on the current version; panics with the refusal if refused.
-fn run(def: &ProcessDefinition, inst: &Instance, actor: &str, command: Command) -> Instance {
-    match execute(def, inst, actor, inst.version, &command, now()) {
-        Ok((next, _)) => next,
-        Err(rejection) => panic!("{actor}: {command:?} refused: {rejection}"),
-    }
-}
 
-fn refusal(
-    def: &ProcessDefinition,
-    inst: &Instance,
-    actor: &str,
-    command: Command,
-) -> RejectionCode {
-    decide(def, inst, actor, inst.version, &command, now())
-        .unwrap_err()
-        .code
-}
 
 /// 签报: 拟稿 (drafter) → 核稿 (reviewer) → 领导签批 (leader, may return to 拟稿) → end.
 fn request_for_instructions(way: ReturnWay) -> ProcessDefinition {
@@ -64,17 +28,17 @@ fn request_for_instructions(way: ReturnWay) -> ProcessDefinition {
 
 fn returned_to_drafter(way: ReturnWay) -> (ProcessDefinition, Instance) {
     let def = request_for_instructions(way);
-    let inst = Instance::start("i", "d", "drafter", &def).unwrap();
+    let inst = start_instance("i", "d", "drafter", &def).unwrap();
     let inst = run(&def, &inst, "drafter", agree("i-t1"));
     let inst = run(&def, &inst, "reviewer", agree("i-t2"));
     let back = Command::Return {
         task_id: "i-t3".into(),
         target: "draft".into(),
-        opinion: opinion("请补充调研数据"),
+        opinion: Opinion::agree("请补充调研数据"),
     };
     let inst = run(&def, &inst, "leader", back);
     assert_eq!(inst.task("i-t3").unwrap().state, TaskState::Returned);
-    assert_eq!(inst.current_node.as_deref(), Some("draft"));
+    assert_eq!(inst.current_node(), Some("draft"));
     (def, inst)
 }
 
@@ -83,7 +47,7 @@ fn a_return_by_the_jump_way_comes_straight_back_to_the_returner() {
     let (def, inst) = returned_to_drafter(ReturnWay::Jump);
     let inst = run(&def, &inst, "drafter", agree(&task_of(&inst, "drafter")));
     assert_eq!(
-        inst.current_node.as_deref(),
+        inst.current_node(),
         Some("sign"),
         "the reviewer is skipped"
     );
@@ -96,19 +60,19 @@ fn a_return_by_the_jump_way_comes_straight_back_to_the_returner() {
 fn a_return_by_the_step_way_walks_every_node_again() {
     let (def, inst) = returned_to_drafter(ReturnWay::Step);
     let inst = run(&def, &inst, "drafter", agree(&task_of(&inst, "drafter")));
-    assert_eq!(inst.current_node.as_deref(), Some("review"));
+    assert_eq!(inst.current_node(), Some("review"));
 }
 
 #[test]
 fn returns_go_only_to_allowed_nodes_the_flow_passed() {
     let def = request_for_instructions(ReturnWay::Step);
-    let inst = Instance::start("i", "d", "drafter", &def).unwrap();
+    let inst = start_instance("i", "d", "drafter", &def).unwrap();
     let inst = run(&def, &inst, "drafter", agree("i-t1"));
     let inst = run(&def, &inst, "reviewer", agree("i-t2"));
     let to = |target: &str| Command::Return {
         task_id: "i-t3".into(),
         target: target.into(),
-        opinion: opinion("退回"),
+        opinion: Opinion::agree("退回"),
     };
     assert_eq!(
         refusal(&def, &inst, "leader", to("review")),
@@ -119,12 +83,12 @@ fn returns_go_only_to_allowed_nodes_the_flow_passed() {
         refusal(&def, &inst, "leader", to("end")),
         RejectionCode::BadReturnTarget
     );
-    let early = Instance::start("i", "d", "drafter", &def).unwrap();
+    let early = start_instance("i", "d", "drafter", &def).unwrap();
     let early = run(&def, &early, "drafter", agree("i-t1"));
     let from_review = Command::Return {
         task_id: "i-t2".into(),
         target: "draft".into(),
-        opinion: opinion("退回"),
+        opinion: Opinion::agree("退回"),
     };
     assert_eq!(
         refusal(&def, &early, "reviewer", from_review),
@@ -147,7 +111,7 @@ fn recallable() -> ProcessDefinition {
 #[test]
 fn recall_before_the_next_handler_acts_is_accepted() {
     let def = recallable();
-    let inst = Instance::start("i", "d", "a", &def).unwrap();
+    let inst = start_instance("i", "d", "a", &def).unwrap();
     let inst = run(&def, &inst, "a", agree("i-t1"));
     let inst = run(
         &def,
@@ -157,13 +121,10 @@ fn recall_before_the_next_handler_acts_is_accepted() {
             task_id: "i-t1".into(),
         },
     );
-    assert_eq!(inst.current_node.as_deref(), Some("n1"));
-    assert_eq!(inst.task("i-t1").unwrap().state, TaskState::Pending);
-    assert_eq!(
-        inst.task("i-t1").unwrap().opinion,
-        Some(opinion("同意")),
-        "the old opinion is kept as a draft"
-    );
+    assert_eq!(inst.current_node(), Some("n1"));
+    assert_eq!(inst.task("i-t1").unwrap().state, TaskState::Pending { sub: PendingState::Read });
+    let draft = inst.task("i-t1").unwrap().draft.clone().unwrap();
+    assert_eq!(draft.text, "同意", "the old opinion is kept as a draft");
     assert_eq!(
         inst.task("i-t2").unwrap().state,
         TaskState::Cancelled {
@@ -172,13 +133,13 @@ fn recall_before_the_next_handler_acts_is_accepted() {
     );
     // And the flow runs on normally afterwards.
     let inst = run(&def, &inst, "a", agree("i-t1"));
-    assert_eq!(inst.current_node.as_deref(), Some("n2"));
+    assert_eq!(inst.current_node(), Some("n2"));
 }
 
 #[test]
 fn recall_after_the_next_handler_acted_is_refused() {
     let def = recallable();
-    let inst = Instance::start("i", "d", "a", &def).unwrap();
+    let inst = start_instance("i", "d", "a", &def).unwrap();
     let inst = run(&def, &inst, "a", agree("i-t1"));
     let recall_by_a = |inst: &Instance| {
         refusal(
@@ -212,10 +173,10 @@ fn a_rejection_that_terminates_ends_the_flow_and_cancels_every_pending_task() {
     let mut countersign = Node::manual("n1", "会签", &["a", "b"]).route("结束", "end");
     countersign.reject = RejectPolicy::Terminate;
     let def = definition(vec![countersign, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
     let reject = |text: &str| Command::Reject {
         task_id: "i-t1".into(),
-        opinion: opinion(text),
+        opinion: Opinion::agree(text),
     };
     assert_eq!(
         refusal(&def, &inst, "a", reject(" ")),
@@ -250,7 +211,7 @@ fn a_rejection_configured_as_return_sends_the_document_back() {
         review,
         Node::end("end"),
     ]);
-    let inst = Instance::start("i", "d", "a", &def).unwrap();
+    let inst = start_instance("i", "d", "a", &def).unwrap();
     let inst = run(&def, &inst, "a", agree("i-t1"));
     assert_eq!(
         refusal(
@@ -259,7 +220,7 @@ fn a_rejection_configured_as_return_sends_the_document_back() {
             "a",
             Command::Reject {
                 task_id: "i-t1".into(),
-                opinion: opinion("x")
+                opinion: Opinion::agree("x")
             }
         ),
         RejectionCode::TaskNotPending
@@ -270,19 +231,19 @@ fn a_rejection_configured_as_return_sends_the_document_back() {
         "b",
         Command::Reject {
             task_id: "i-t2".into(),
-            opinion: opinion("请修改"),
+            opinion: Opinion::agree("请修改"),
         },
     );
-    assert_eq!(inst.current_node.as_deref(), Some("n1"));
+    assert_eq!(inst.current_node(), Some("n1"));
     assert_eq!(task_of(&inst, "a"), "i-t3");
     let plain = definition(vec![
         Node::manual("n1", "拟稿", &["a"]).route("结束", "end"),
         Node::end("end"),
     ]);
-    let plain_inst = Instance::start("i", "d", "a", &plain).unwrap();
+    let plain_inst = start_instance("i", "d", "a", &plain).unwrap();
     let reject = Command::Reject {
         task_id: "i-t1".into(),
-        opinion: opinion("驳回"),
+        opinion: Opinion::agree("驳回"),
     };
     assert_eq!(
         refusal(&plain, &plain_inst, "a", reject),
@@ -293,7 +254,7 @@ fn a_rejection_configured_as_return_sends_the_document_back() {
 #[test]
 fn the_initiator_may_revoke_only_before_anyone_approved() {
     let def = recallable();
-    let inst = Instance::start("i", "d", "a", &def).unwrap();
+    let inst = start_instance("i", "d", "a", &def).unwrap();
     assert_eq!(
         refusal(&def, &inst, "b1", Command::Revoke),
         RejectionCode::NotInitiator
@@ -315,9 +276,9 @@ fn the_initiator_may_revoke_only_before_anyone_approved() {
 fn an_approval_decided_offline_while_the_initiator_revoked_is_refused_as_stale() {
     let def = recallable();
     // The phone saw version 1; meanwhile the initiator revoked at the gateway.
-    let seen_by_phone = Instance::start("i", "d", "a", &def).unwrap();
+    let seen_by_phone = start_instance("i", "d", "a", &def).unwrap();
     let at_gateway = run(&def, &seen_by_phone, "a", Command::Revoke);
-    let offline = decide(
+    let offline = dec(
         &def,
         &at_gateway,
         "a",
@@ -340,7 +301,7 @@ fn a_transfer_hands_the_task_to_someone_else_at_the_same_node() {
     let mut node = Node::manual("n1", "承办", &["a"]).route("结束", "end");
     node.allow.transfer = true;
     let def = definition(vec![node, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
     let to = |user: &str| Command::Transfer {
         task_id: "i-t1".into(),
         to: user.into(),
@@ -362,7 +323,7 @@ fn a_transfer_hands_the_task_to_someone_else_at_the_same_node() {
         Node::manual("n1", "承办", &["a"]).route("结束", "end"),
         Node::end("end"),
     ]);
-    let fixed_inst = Instance::start("i", "d", "x", &fixed).unwrap();
+    let fixed_inst = start_instance("i", "d", "x", &fixed).unwrap();
     assert_eq!(
         refusal(&fixed, &fixed_inst, "a", to("b")),
         RejectionCode::ActionNotAllowed
@@ -374,7 +335,7 @@ fn mark_read_finishes_a_read_only_node_and_nothing_else() {
     let mut read = Node::manual("n1", "传阅", &["a", "b"]).route("结束", "end");
     read.read_only = true;
     let def = definition(vec![read, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
     let inst = run(
         &def,
         &inst,
@@ -402,7 +363,7 @@ fn mark_read_finishes_a_read_only_node_and_nothing_else() {
         Node::manual("n1", "批示", &["a"]).route("结束", "end"),
         Node::end("end"),
     ]);
-    let plain_inst = Instance::start("i", "d", "x", &plain).unwrap();
+    let plain_inst = start_instance("i", "d", "x", &plain).unwrap();
     assert_eq!(
         refusal(
             &plain,
@@ -425,12 +386,12 @@ fn every_command_round_trips_through_json() {
         },
         Command::Reject {
             task_id: "t".into(),
-            opinion: opinion("驳回"),
+            opinion: Opinion::agree("驳回"),
         },
         Command::Return {
             task_id: "t".into(),
             target: "n1".into(),
-            opinion: opinion("退回"),
+            opinion: Opinion::agree("退回"),
         },
         Command::Recall {
             task_id: "t".into(),

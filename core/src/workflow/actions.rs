@@ -1,247 +1,217 @@
-//! The workflow actions beyond approval: 已阅 mark read, 驳回 reject, 退回 return, 撤回 recall,
-//! 撤销 revoke and 转交 transfer, each with the Pre and Post of domain.md. Each returns the events
-//! the action causes or the code of the first condition that fails.
+//! The actions that end, turn back or hand on a task: 驳回 reject, 退回 return, 撤回 recall,
+//! 撤销 revoke, 终止 terminate and 转交 transfer, each with the Pre and Post of domain.md. Each
+//! emits its events into the flow or returns the code of the first condition that fails.
 
-use super::engine::{complete_task, Context};
+use super::flow::Flow;
 use super::{
-    CancelReason, Event, InstanceState, Node, NodeKind, RejectPolicy, RejectionCode, ReturnWay,
-    Task, TaskState,
+    CancelReason, Event, InstanceState, Node, NodeKind, Opinion, RejectPolicy, RejectionCode,
+    ReturnWay, Task, TaskKind, TaskState,
 };
-use crate::model::{Attitude, Opinion};
-
-/// 已阅: a pending task on a read-only node is done as read; the node's rule moves the flow on.
-pub(super) fn mark_read(context: &Context<'_>, task_id: &str) -> Result<Vec<Event>, RejectionCode> {
-    let (task, node) = context.own_pending_task(task_id)?;
-    if !node.read_only {
-        return Err(RejectionCode::ActionNotAllowed);
-    }
-    // Validation guarantees a manual node has a way out; a read-only node takes the first.
-    let route = node
-        .routes
-        .first()
-        .ok_or(RejectionCode::DefinitionInvalid)?;
-    complete_task(
-        context,
-        task,
-        node,
-        route,
-        &Opinion::new(Attitude::Read, ""),
-    )
-}
 
 /// 驳回: with an opinion, as the node's reject policy says.
 pub(super) fn reject(
-    context: &Context<'_>,
+    flow: &mut Flow<'_>,
     task_id: &str,
     opinion: &Opinion,
-) -> Result<Vec<Event>, RejectionCode> {
-    let (task, node) = context.own_pending_task(task_id)?;
-    if opinion.text.trim().is_empty() {
+) -> Result<(), RejectionCode> {
+    let (task, node) = flow.own_pending(task_id)?;
+    if task.kind != TaskKind::Handler {
+        return Err(RejectionCode::ActionNotAllowed);
+    }
+    if !opinion.is_written() {
         return Err(RejectionCode::OpinionRequired);
     }
     match &node.reject {
         RejectPolicy::NotAllowed => Err(RejectionCode::ActionNotAllowed),
-        RejectPolicy::ReturnTo { node: target } => return_events(
-            context,
-            task,
-            node,
-            target.as_str(),
-            ReturnWay::Step,
-            opinion,
-        ),
+        RejectPolicy::ReturnTo { node: target } => {
+            return_events(flow, task, node, target.as_str(), ReturnWay::Step, opinion)
+        }
         RejectPolicy::Terminate => {
-            let mut events = vec![Event::TaskFinished {
+            let mut recorded = flow.stamp(opinion, node);
+            recorded.attitude = crate::model::Attitude::Disagree;
+            flow.emit(Event::TaskFinished {
                 task_id: task.id.clone(),
-                actor: context.actor.to_owned(),
+                actor: flow.user.to_owned(),
                 route: None,
-                opinion: Opinion::new(Attitude::Disagree, &opinion.text),
-                at: context.now,
-            }];
-            events.extend(cancel_all_pending(
-                context,
-                Some(&task.id),
-                CancelReason::Rejected,
-            ));
-            events.push(Event::InstanceEnded {
-                state: InstanceState::Rejected,
-                at: context.now,
+                opinion: recorded,
+                at: flow.now,
             });
-            Ok(events)
+            flow.cancel(|_| true, CancelReason::Rejected);
+            flow.emit(Event::InstanceStateChanged {
+                state: InstanceState::Rejected,
+                at: flow.now,
+            });
+            Ok(())
         }
     }
 }
 
 /// 退回: to an earlier manual node the flow actually passed, within the node's allowed targets.
 pub(super) fn return_to(
-    context: &Context<'_>,
+    flow: &mut Flow<'_>,
     task_id: &str,
     target: &str,
     opinion: &Opinion,
-) -> Result<Vec<Event>, RejectionCode> {
-    let (task, node) = context.own_pending_task(task_id)?;
-    if !node.returns.allowed {
+) -> Result<(), RejectionCode> {
+    let (task, node) = flow.own_pending(task_id)?;
+    if task.kind != TaskKind::Handler || !node.returns.allowed {
         return Err(RejectionCode::ActionNotAllowed);
     }
     if !node.returns.targets.is_empty() && !node.returns.targets.iter().any(|t| t == target) {
         return Err(RejectionCode::BadReturnTarget);
     }
-    return_events(context, task, node, target, node.returns.way, opinion)
+    return_events(flow, task, node, target, node.returns.way, opinion)
 }
 
+/// The Post of a return: the returner's task → Returned, every other open task → Cancelled
+/// (parallel branches close too: the flow starts again from the target), the target's handlers get
+/// new tasks, and with the jump way the flow will come straight back here.
 fn return_events(
-    context: &Context<'_>,
+    flow: &mut Flow<'_>,
     task: &Task,
     node: &Node,
     target: &str,
     way: ReturnWay,
     opinion: &Opinion,
-) -> Result<Vec<Event>, RejectionCode> {
-    let passed = context
+) -> Result<(), RejectionCode> {
+    let passed = flow
         .instance
         .tasks
         .iter()
-        .any(|t| t.node_id == target && matches!(t.state, TaskState::Done { .. }));
-    let manual = context
+        .any(|t| t.node_id == target && t.kind == TaskKind::Handler && t.state.is_done());
+    let manual = flow
+        .env
         .definition
         .node(target)
         .is_some_and(|n| n.kind == NodeKind::Manual);
     if target == node.id || !passed || !manual {
         return Err(RejectionCode::BadReturnTarget);
     }
-    let mut events = vec![Event::TaskReturned {
+    let recorded = flow.stamp(opinion, node);
+    flow.emit(Event::TaskReturned {
         task_id: task.id.clone(),
-        actor: context.actor.to_owned(),
+        actor: flow.user.to_owned(),
         target: target.to_owned(),
-        opinion: opinion.clone(),
-        at: context.now,
-    }];
-    let siblings = context.pending_siblings(task);
-    if !siblings.is_empty() {
-        events.push(Event::TasksCancelled {
-            task_ids: siblings,
-            reason: CancelReason::Returned,
+        opinion: recorded,
+        at: flow.now,
+    });
+    flow.cancel(|_| true, CancelReason::Returned);
+    for active in flow.instance.active.clone() {
+        flow.emit(Event::NodeLeft {
+            node_id: active.node_id,
         });
     }
-    events.push(Event::NodeEntered {
-        node_id: target.to_owned(),
-        by: None,
-    });
-    // Jump: when the target is done, the flow comes straight back here; step: it walks on.
+    flow.enter(target, None, 0)?;
     let back = (way == ReturnWay::Jump).then(|| node.id.clone());
-    if back != context.instance.jump_back {
-        events.push(Event::JumpBack { node_id: back });
+    if back != flow.next.jump_back {
+        flow.emit(Event::JumpBack { node_id: back });
     }
-    Ok(events)
+    Ok(())
 }
 
-/// 撤回: the handler whose approval entered the current node takes it back, while nobody there has
+/// 撤回: the handler whose approval entered the next node(s) takes it back, while nobody there has
 /// acted yet and the handler's node allows recall.
-pub(super) fn recall(context: &Context<'_>, task_id: &str) -> Result<Vec<Event>, RejectionCode> {
-    let instance = context.instance;
-    let task = instance.task(task_id).ok_or(RejectionCode::NoSuchTask)?;
-    if task.assignee != context.actor {
-        return Err(RejectionCode::NotAssignee);
+pub(super) fn recall(flow: &mut Flow<'_>, task_id: &str) -> Result<(), RejectionCode> {
+    let task = flow.own_task(task_id)?;
+    if !task.state.is_done() || task.kind != TaskKind::Handler {
+        return Err(RejectionCode::TaskNotDone);
     }
-    if !matches!(task.state, TaskState::Done { .. }) {
-        return Err(RejectionCode::TaskNotPending);
-    }
-    let node = context
-        .definition
-        .node(&task.node_id)
-        .ok_or(RejectionCode::DefinitionInvalid)?;
-    if !node.allow.recall {
+    if !flow.node(&task.node_id)?.allow.recall {
         return Err(RejectionCode::ActionNotAllowed);
     }
-    if instance.entered_by.as_deref() != Some(task_id) {
+    let entered: Vec<(String, u64)> = flow
+        .instance
+        .active
+        .iter()
+        .filter(|a| a.entered_by.as_deref() == Some(task_id))
+        .map(|a| (a.node_id.clone(), a.visit))
+        .collect();
+    if entered.is_empty() {
         return Err(RejectionCode::TooLate);
     }
-    let current = instance
-        .current_node
-        .as_deref()
-        .ok_or(RejectionCode::TooLate)?;
-    let visit = instance
-        .tasks
-        .iter()
-        .filter(|t| t.node_id == current)
-        .map(|t| t.visit)
-        .max();
-    let acted = instance.tasks.iter().any(|t| {
-        t.node_id == current
-            && Some(t.visit) == visit
-            && !matches!(t.state, TaskState::Pending | TaskState::Cancelled { .. })
+    let acted = flow.instance.tasks.iter().any(|t| {
+        entered.iter().any(|(n, v)| &t.node_id == n && t.visit == *v)
+            && !matches!(
+                t.state,
+                TaskState::Pending { .. } | TaskState::Cancelled { .. }
+            )
     });
     if acted {
         return Err(RejectionCode::TooLate);
     }
-    let mut events = cancel_all_pending(context, None, CancelReason::Recalled);
-    events.push(Event::TaskReopened {
+    flow.cancel(
+        |t| entered.iter().any(|(n, v)| &t.node_id == n && t.visit == *v),
+        CancelReason::Recalled,
+    );
+    for (node_id, _) in &entered {
+        flow.emit(Event::NodeLeft {
+            node_id: node_id.clone(),
+        });
+    }
+    flow.emit(Event::TaskReopened {
         task_id: task_id.to_owned(),
     });
-    Ok(events)
+    Ok(())
 }
 
 /// 撤销: the initiator withdraws a running flow before anyone has approved.
-pub(super) fn revoke(context: &Context<'_>) -> Result<Vec<Event>, RejectionCode> {
-    if context.instance.initiator != context.actor {
+pub(super) fn revoke(flow: &mut Flow<'_>) -> Result<(), RejectionCode> {
+    if flow.instance.initiator != flow.user {
         return Err(RejectionCode::NotInitiator);
     }
-    if context
+    if flow
         .instance
         .tasks
         .iter()
-        .any(|t| matches!(t.state, TaskState::Done { .. }))
+        .any(|t| t.kind == TaskKind::Handler && t.state.is_done())
     {
         return Err(RejectionCode::TooLate);
     }
-    let mut events = cancel_all_pending(context, None, CancelReason::Revoked);
-    events.push(Event::InstanceEnded {
+    flow.cancel(|_| true, CancelReason::Revoked);
+    flow.emit(Event::InstanceStateChanged {
         state: InstanceState::Revoked,
-        at: context.now,
+        at: flow.now,
     });
-    Ok(events)
+    Ok(())
 }
 
-/// 转交: hand a pending task to someone who holds none at this node visit.
-pub(super) fn transfer(
-    context: &Context<'_>,
-    task_id: &str,
-    to: &str,
-) -> Result<Vec<Event>, RejectionCode> {
-    let (task, node) = context.own_pending_task(task_id)?;
-    if !node.allow.transfer {
+/// 终止: a unit administrator, or a handler holding an open task at a node that allows it, ends
+/// the flow with a reason.
+pub(super) fn terminate(flow: &mut Flow<'_>, opinion: &Opinion) -> Result<(), RejectionCode> {
+    let user = flow.user;
+    let authorised_handler = flow.instance.open_tasks_of(user).any(|t| {
+        flow.env
+            .definition
+            .node(&t.node_id)
+            .is_some_and(|n| n.allow.terminate)
+    });
+    if !flow.actor.roles.unit_admin && !authorised_handler {
+        return Err(RejectionCode::NotAuthorised);
+    }
+    if !opinion.is_written() {
+        return Err(RejectionCode::OpinionRequired);
+    }
+    flow.cancel(|_| true, CancelReason::Terminated);
+    flow.emit(Event::InstanceStateChanged {
+        state: InstanceState::Terminated,
+        at: flow.now,
+    });
+    Ok(())
+}
+
+/// 转交: hand a pending task for good to someone who holds none at this node visit.
+pub(super) fn transfer(flow: &mut Flow<'_>, task_id: &str, to: &str) -> Result<(), RejectionCode> {
+    let (task, node) = flow.own_pending(task_id)?;
+    if task.kind != TaskKind::Handler || !node.allow.transfer {
         return Err(RejectionCode::ActionNotAllowed);
     }
-    let holds_one = context.instance.tasks.iter().any(|t| {
-        t.node_id == task.node_id
-            && t.visit == task.visit
-            && t.assignee == to
-            && t.state == TaskState::Pending
-    });
-    if to.trim().is_empty() || to == context.actor || holds_one {
+    if !flow.can_receive(to, &task.node_id, task.visit) {
         return Err(RejectionCode::BadTransferTarget);
     }
-    Ok(vec![Event::TaskTransferred {
+    flow.emit(Event::TaskTransferred {
         task_id: task.id.clone(),
         to: to.to_owned(),
-    }])
-}
-
-/// Cancels every pending task (but `except`), as one event; none if nothing is pending.
-fn cancel_all_pending(
-    context: &Context<'_>,
-    except: Option<&str>,
-    reason: CancelReason,
-) -> Vec<Event> {
-    let task_ids: Vec<String> = context
-        .instance
-        .tasks
-        .iter()
-        .filter(|t| t.state == TaskState::Pending && Some(t.id.as_str()) != except)
-        .map(|t| t.id.clone())
-        .collect();
-    if task_ids.is_empty() {
-        Vec::new()
-    } else {
-        vec![Event::TasksCancelled { task_ids, reason }]
-    }
+    });
+    flow.open_task(node, task.visit, task.seat, to, TaskKind::Handler, task.deadline);
+    Ok(())
 }

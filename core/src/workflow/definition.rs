@@ -18,6 +18,13 @@ pub struct ProcessDefinition {
     pub start: String,
     /// 节点 — every node.
     pub nodes: Vec<Node>,
+    /// 催办间隔 — each task may be urged at most once in this many minutes.
+    #[serde(default = "four_hours")]
+    pub urge_interval_minutes: u32,
+}
+
+fn four_hours() -> u32 {
+    240
 }
 
 /// What a node is.
@@ -46,6 +53,8 @@ pub enum HandlerMode {
     Serial,
     /// 并行 — all at once (会签).
     Parallel,
+    /// 候选池 — one task the handlers may claim (签收); whoever claims it handles it alone.
+    Pool,
 }
 
 /// 会签完成规则 — when a parallel node is finished.
@@ -134,6 +143,9 @@ pub struct Allowances {
     /// 批量审批 — approve in a batch.
     #[serde(default)]
     pub batch: bool,
+    /// 终止 — a handler here may terminate the flow.
+    #[serde(default)]
+    pub terminate: bool,
 }
 
 /// 路由 — a way out of a node.
@@ -201,6 +213,12 @@ pub struct Node {
     /// 意见栏 — the opinion column its opinions go to (拟办, 领导批示, 会签, 核稿 …).
     #[serde(default)]
     pub opinion_column: Option<String>,
+    /// 办理时限 — hours a handler has for a task here.
+    #[serde(default)]
+    pub time_limit_hours: Option<u32>,
+    /// 手写签批 — every approval here needs its own handwriting (so no batch approval).
+    #[serde(default)]
+    pub requires_handwriting: bool,
 }
 
 impl Node {
@@ -229,6 +247,8 @@ impl Node {
             routes: Vec::new(),
             read_only: false,
             opinion_column: Some(name.to_owned()),
+            time_limit_hours: None,
+            requires_handwriting: false,
         }
     }
 
@@ -238,6 +258,24 @@ impl Node {
             kind: NodeKind::End,
             opinion_column: None,
             ..Node::manual(id, "结束", &[])
+        }
+    }
+
+    /// A parallel split (并行分支): every route is taken at once.
+    pub fn split(id: &str) -> Node {
+        Node {
+            kind: NodeKind::ParallelSplit,
+            opinion_column: None,
+            ..Node::manual(id, "并行分支", &[])
+        }
+    }
+
+    /// A parallel join (并行汇聚): the flow goes on when every branch has arrived.
+    pub fn join(id: &str) -> Node {
+        Node {
+            kind: NodeKind::ParallelJoin,
+            opinion_column: None,
+            ..Node::manual(id, "并行汇聚", &[])
         }
     }
 
@@ -255,6 +293,17 @@ impl Node {
 }
 
 impl ProcessDefinition {
+    /// A definition with the default urge interval (4 hours).
+    pub fn new(id: &str, name: &str, start: &str, nodes: Vec<Node>) -> ProcessDefinition {
+        ProcessDefinition {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            start: start.to_owned(),
+            nodes,
+            urge_interval_minutes: four_hours(),
+        }
+    }
+
     /// The node with this id.
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)

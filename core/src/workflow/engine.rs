@@ -1,321 +1,283 @@
-//! The rules of the state machine: `decide` (may this command run, and what does it cause),
-//! `apply` (fold the events into the next state), and `controls` (what a viewer may do, derived
-//! from `decide` itself).
-//!
-//! Node completion follows the node's configuration:
-//! - single and parallel-`All`: the node is done when no task of the visit is pending;
-//! - serial: each handler's task opens when the previous one finishes; done after the last;
-//! - `FirstWins`: the first finisher decides; the others' tasks are cancelled;
-//! - `Ratio` / `WeightedVote`: done as soon as the agreeing share (or weight) reaches the rule,
-//!   the others' tasks cancelled; or when everyone has finished.
-//!
-//! When a node is done, the flow follows the route chosen by the task that finished it.
+//! The entry points: [`decide`] (may this submission run, and what does it cause), [`execute`]
+//! (decide and apply in one step) and [`batch`] (批量审批: one verdict per item). The checks every
+//! command shares run here, in this order: a re-sent command id, the definition, the version, a
+//! secretary's authority, the instance state; then the action's own rule.
 
-use super::actions;
-use super::apply::apply;
+use super::flow::Flow;
 use super::{
-    CancelReason, Command, Completion, Event, HandlerMode, Instance, InstanceState, Node, NodeKind,
-    ProcessDefinition, Rejection, RejectionCode, Route, Task, TaskState,
+    actions, assist, items, Command, Env, Instance, InstanceState, Opinion, Rejection,
+    RejectionCode, Route, Submission, TaskKind, TraceRecord,
 };
-use crate::model::{Attitude, Opinion};
-use chrono::{DateTime, Utc};
+use super::apply::apply;
+use crate::model::Attitude;
 use serde::{Deserialize, Serialize};
 
-/// 操作权限 — what a viewer may do on a task now; computed by the same rules as `decide`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Controls {
-    /// May approve (agree or disagree) the task.
-    pub can_approve: bool,
-    /// The routes (ids) an approval may take.
-    pub routes: Vec<String>,
+/// What the rules said to an acceptable submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Verdict {
+    /// Accepted: the trace record to apply.
+    Accepted(TraceRecord),
+    /// The same command id was accepted before, at this version; nothing changes.
+    Duplicate {
+        /// The version that command produced.
+        version: u64,
+    },
 }
 
-/// Decides `command` by `actor` on `instance` as of `base_version`, at `now`.
+/// The result of [`execute`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The command ran: the new state and its trace record.
+    Applied {
+        /// The new state, one version higher.
+        instance: Box<Instance>,
+        /// What happened.
+        record: TraceRecord,
+    },
+    /// A re-sent command: it was accepted before, at `version`; nothing changed.
+    Duplicate {
+        /// The version it produced.
+        version: u64,
+    },
+}
+
+/// Decides `submission` on `instance`. Pure: the same inputs always give the same verdict.
 pub fn decide(
-    definition: &ProcessDefinition,
+    env: Env<'_>,
     instance: &Instance,
-    actor: &str,
-    base_version: u64,
-    command: &Command,
-    now: DateTime<Utc>,
-) -> Result<Vec<Event>, Rejection> {
+    submission: &Submission,
+) -> Result<Verdict, Rejection> {
     let refuse = |code| Rejection {
         code,
         current_version: instance.version,
     };
-    if definition.id != instance.definition_id {
+    // A re-sent command carries an old base version, so this comes before the stale check.
+    if let Some(record) = instance
+        .trace
+        .iter()
+        .find(|r| r.command_id == submission.command_id)
+    {
+        let (user, entered_by) = match &submission.acting_for {
+            Some(leader) => (leader.as_str(), Some(submission.actor.user.as_str())),
+            None => (submission.actor.user.as_str(), None),
+        };
+        let same_person = record.actor == user && record.entered_by.as_deref() == entered_by;
+        return if same_person && record.command == submission.command {
+            Ok(Verdict::Duplicate {
+                version: record.version,
+            })
+        } else {
+            Err(refuse(RejectionCode::CommandIdReused))
+        };
+    }
+    if env.definition.id != instance.definition_id {
         return Err(refuse(RejectionCode::DefinitionInvalid));
     }
-    if base_version != instance.version {
+    if submission.base_version != instance.version {
         return Err(refuse(RejectionCode::Stale));
     }
-    if instance.state != InstanceState::Running {
-        return Err(refuse(RejectionCode::NotRunning));
-    }
-    let context = Context {
-        definition,
-        instance,
-        actor,
-        now,
+    let (user, entered_by) = match &submission.acting_for {
+        None => (submission.actor.user.as_str(), None),
+        Some(leader) => {
+            if !submission.actor.roles.secretary_for.contains(leader) {
+                return Err(refuse(RejectionCode::NotAuthorised));
+            }
+            if !submission.command.writes_opinion() {
+                return Err(refuse(RejectionCode::ActionNotAllowed));
+            }
+            (leader.as_str(), Some(submission.actor.user.as_str()))
+        }
     };
+    gate(instance, &submission.command).map_err(refuse)?;
+    let mut flow = Flow::new(env, instance, &submission.actor, user, entered_by, submission.at);
+    dispatch(&mut flow, &submission.command).map_err(refuse)?;
+    Ok(Verdict::Accepted(TraceRecord {
+        version: instance.version + 1,
+        command_id: submission.command_id.clone(),
+        actor: user.to_owned(),
+        entered_by: entered_by.map(str::to_owned),
+        command: submission.command.clone(),
+        at: submission.at,
+        events: flow.events,
+    }))
+}
+
+/// Which commands the instance state lets through: a suspended instance only resumes; an ended
+/// one only lets circulated read items be read.
+fn gate(instance: &Instance, command: &Command) -> Result<(), RejectionCode> {
+    match instance.state {
+        InstanceState::Running => Ok(()),
+        InstanceState::Suspended => match command {
+            Command::Resume { task_id: None } => Ok(()),
+            _ => Err(RejectionCode::Suspended),
+        },
+        _ => match command {
+            Command::MarkRead { task_id } if instance.read_item(task_id).is_some() => Ok(()),
+            _ => Err(RejectionCode::NotRunning),
+        },
+    }
+}
+
+fn dispatch(flow: &mut Flow<'_>, command: &Command) -> Result<(), RejectionCode> {
     match command {
         Command::Approve {
             task_id,
             route,
             opinion,
-        } => approve(&context, task_id, route.as_deref(), opinion),
-        Command::MarkRead { task_id } => actions::mark_read(&context, task_id),
-        Command::Reject { task_id, opinion } => actions::reject(&context, task_id, opinion),
+        } => approve(flow, task_id, route.as_deref(), opinion),
+        Command::BatchApprove { task_id, route } => batch_approve(flow, task_id, route.as_deref()),
+        Command::MarkRead { task_id } => items::mark_read(flow, task_id),
+        Command::Reject { task_id, opinion } => actions::reject(flow, task_id, opinion),
         Command::Return {
             task_id,
             target,
             opinion,
-        } => actions::return_to(&context, task_id, target, opinion),
-        Command::Recall { task_id } => actions::recall(&context, task_id),
-        Command::Revoke => actions::revoke(&context),
-        Command::Transfer { task_id, to } => actions::transfer(&context, task_id, to),
+        } => actions::return_to(flow, task_id, target, opinion),
+        Command::Transfer { task_id, to } => actions::transfer(flow, task_id, to),
+        Command::Delegate { task_id, to } => assist::delegate(flow, task_id, to),
+        Command::Resolve { task_id, opinion } => assist::resolve(flow, task_id, opinion),
+        Command::AddSigner {
+            task_id,
+            signers,
+            position,
+            mode,
+            route,
+            opinion,
+        } => assist::add_signers(
+            flow,
+            task_id,
+            signers,
+            *position,
+            *mode,
+            route.as_deref(),
+            opinion.as_ref(),
+        ),
+        Command::RemoveSigner { task_id } => assist::remove_signer(flow, task_id),
+        Command::Circulate {
+            task_id,
+            recipients,
+        } => items::circulate(flow, task_id, recipients),
+        Command::Recall { task_id } => actions::recall(flow, task_id),
+        Command::Revoke => actions::revoke(flow),
+        Command::Terminate { opinion } => actions::terminate(flow, opinion),
+        Command::Urge => items::urge(flow),
+        Command::Suspend { task_id } => items::suspend(flow, task_id.as_deref()),
+        Command::Resume { task_id } => items::resume(flow, task_id.as_deref()),
+        Command::Open { task_id } => items::open(flow, task_id),
+        Command::Save { task_id, opinion } => items::save(flow, task_id, opinion),
+        Command::Claim { task_id } => items::claim(flow, task_id),
+        Command::Release { task_id } => items::release(flow, task_id),
+        Command::TakeBack { task_id } => items::take_back(flow, task_id),
     }
-    .map_err(refuse)
 }
 
-/// What every rule looks at.
-pub(super) struct Context<'a> {
-    pub definition: &'a ProcessDefinition,
-    pub instance: &'a Instance,
-    pub actor: &'a str,
-    pub now: DateTime<Utc>,
-}
-
-impl<'a> Context<'a> {
-    /// The actor's pending task and its manual node, or why not.
-    pub fn own_pending_task(&self, task_id: &str) -> Result<(&'a Task, &'a Node), RejectionCode> {
-        let task = self
-            .instance
-            .task(task_id)
-            .ok_or(RejectionCode::NoSuchTask)?;
-        if task.assignee != self.actor {
-            return Err(RejectionCode::NotAssignee);
-        }
-        if task.state != TaskState::Pending {
-            return Err(RejectionCode::TaskNotPending);
-        }
-        let node = self
-            .definition
-            .node(&task.node_id)
-            .filter(|n| n.kind == NodeKind::Manual)
-            .ok_or(RejectionCode::DefinitionInvalid)?;
-        Ok((task, node))
-    }
-
-    /// Ids of the other pending tasks of `task`'s node visit.
-    pub fn pending_siblings(&self, task: &Task) -> Vec<String> {
-        self.instance
-            .tasks
+/// The route an approval takes: the chosen one, or the only one.
+pub(super) fn pick_route<'a>(
+    routes: &'a [Route],
+    route: Option<&str>,
+) -> Result<&'a Route, RejectionCode> {
+    match route {
+        Some(id) => routes
             .iter()
-            .filter(|t| {
-                t.node_id == task.node_id
-                    && t.visit == task.visit
-                    && t.id != task.id
-                    && t.state == TaskState::Pending
-            })
-            .map(|t| t.id.clone())
-            .collect()
+            .find(|r| r.id == id)
+            .ok_or(RejectionCode::NoSuchRoute),
+        None => match routes {
+            [only] => Ok(only),
+            _ => Err(RejectionCode::RouteRequired),
+        },
     }
 }
 
+/// 同意 / 不同意: by a handler (the node's rule runs), or by an added signer (the adder's task
+/// goes on when the signers are through).
 fn approve(
-    context: &Context<'_>,
+    flow: &mut Flow<'_>,
     task_id: &str,
     route: Option<&str>,
     opinion: &Opinion,
-) -> Result<Vec<Event>, RejectionCode> {
-    let (task, node) = context.own_pending_task(task_id)?;
+) -> Result<(), RejectionCode> {
+    let (task, node) = flow.own_pending(task_id)?;
     if node.read_only {
         return Err(RejectionCode::ReadOnlyNode);
     }
     if opinion.attitude == Attitude::Read {
         return Err(RejectionCode::InvalidAttitude);
     }
-    let chosen = match route {
-        Some(id) => node
-            .routes
-            .iter()
-            .find(|r| r.id == id)
-            .ok_or(RejectionCode::NoSuchRoute)?,
-        None => match node.routes.as_slice() {
-            [only] => only,
-            _ => return Err(RejectionCode::RouteRequired),
-        },
-    };
-    if chosen.requires_opinion && opinion.text.trim().is_empty() {
-        return Err(RejectionCode::OpinionRequired);
-    }
-    complete_task(context, task, node, chosen, opinion)
-}
-
-/// Finishes `task` with `opinion` by `route`, then applies the node's completion rule and, when the
-/// node is done, moves the flow on (straight back to the returner after a jump return).
-pub(super) fn complete_task(
-    context: &Context<'_>,
-    task: &Task,
-    node: &Node,
-    route: &Route,
-    opinion: &Opinion,
-) -> Result<Vec<Event>, RejectionCode> {
-    let (instance, actor, now) = (context.instance, context.actor, context.now);
-    let mut events = vec![Event::TaskFinished {
-        task_id: task.id.clone(),
-        actor: actor.to_owned(),
-        route: Some(route.id.clone()),
-        opinion: opinion.clone(),
-        at: now,
-    }];
-    let visit: Vec<&Task> = instance
-        .tasks
-        .iter()
-        .filter(|t| t.node_id == node.id && t.visit == task.visit)
-        .collect();
-    let others_pending = context.pending_siblings(task);
-    let node_done = match node.mode {
-        HandlerMode::Serial => match next_serial_handler(node, actor) {
-            Some(next) => {
-                events.push(Event::SerialHandoff {
-                    node_id: node.id.clone(),
-                    assignee: next.to_owned(),
-                });
-                false
-            }
-            None => true,
-        },
-        HandlerMode::Single | HandlerMode::Parallel => match node.completion {
-            Completion::All => others_pending.is_empty(),
-            Completion::FirstWins => true,
-            Completion::Ratio { percent } => {
-                let agreed = agreeing(&visit, task, opinion).len();
-                agreed * 100 >= usize::from(percent) * node.handlers.len()
-                    || others_pending.is_empty()
-            }
-            Completion::WeightedVote { threshold } => {
-                let weight: u64 = agreeing(&visit, task, opinion)
-                    .iter()
-                    .filter_map(|user| node.handlers.iter().find(|h| &h.user == *user))
-                    .map(|h| u64::from(h.weight))
-                    .sum();
-                weight >= u64::from(threshold) || others_pending.is_empty()
-            }
-        },
-    };
-    if !node_done {
-        return Ok(events);
-    }
-    if !others_pending.is_empty() {
-        let reason = if node.completion == Completion::FirstWins {
-            CancelReason::CompetitionLost
-        } else {
-            CancelReason::NodeDecided
-        };
-        events.push(Event::TasksCancelled {
-            task_ids: others_pending,
-            reason,
-        });
-    }
-    let next_id = match &instance.jump_back {
-        Some(back) => {
-            events.push(Event::JumpBack { node_id: None });
-            back.as_str()
+    match &task.kind {
+        TaskKind::Delegated { .. } => Err(RejectionCode::ActionNotAllowed),
+        TaskKind::AddedSigner { parent } => {
+            let stamped = flow.stamp(opinion, node);
+            flow.emit(super::Event::TaskFinished {
+                task_id: task.id.clone(),
+                actor: flow.user.to_owned(),
+                route: None,
+                opinion: stamped,
+                at: flow.now,
+            });
+            flow.signers_progress(parent)
         }
-        None => route.to.as_str(),
-    };
-    let next = context
-        .definition
-        .node(next_id)
-        .ok_or(RejectionCode::DefinitionInvalid)?;
-    match next.kind {
-        NodeKind::End => events.push(Event::InstanceCompleted { at: now }),
-        NodeKind::Manual => events.push(Event::NodeEntered {
-            node_id: next.id.clone(),
-            by: Some(task.id.clone()),
-        }),
-        NodeKind::ParallelSplit | NodeKind::ParallelJoin => {
-            return Err(RejectionCode::UnsupportedNode)
+        TaskKind::Handler => {
+            let chosen = pick_route(&node.routes, route)?;
+            if chosen.requires_opinion && !opinion.is_written() {
+                return Err(RejectionCode::OpinionRequired);
+            }
+            flow.finish(task, node, chosen, opinion)
         }
     }
-    Ok(events)
 }
 
-/// The handler after `actor` in a serial node's order.
-fn next_serial_handler<'a>(node: &'a Node, actor: &str) -> Option<&'a str> {
-    let position = node.handlers.iter().position(|h| h.user == actor)?;
-    node.handlers.get(position + 1).map(|h| h.user.as_str())
-}
-
-/// Users of this visit who agreed, counting the task being finished with `opinion`.
-fn agreeing<'a>(visit: &[&'a Task], finishing: &'a Task, opinion: &Opinion) -> Vec<&'a String> {
-    let mut users: Vec<&String> = visit
-        .iter()
-        .filter(|t| {
-            t.id != finishing.id
-                && t.state
-                    == TaskState::Done {
-                        attitude: Attitude::Agree,
-                    }
-        })
-        .map(|t| &t.assignee)
-        .collect();
-    if opinion.attitude == Attitude::Agree {
-        users.push(&finishing.assignee);
-    }
-    users
-}
-
-/// Decides and applies in one step: the new state and the events, or the refusal.
-pub fn execute(
-    definition: &ProcessDefinition,
-    instance: &Instance,
-    actor: &str,
-    base_version: u64,
-    command: &Command,
-    now: DateTime<Utc>,
-) -> Result<(Instance, Vec<Event>), Rejection> {
-    let events = decide(definition, instance, actor, base_version, command, now)?;
-    Ok((apply(definition, instance, &events), events))
-}
-
-/// What `viewer` may do on `task_id` now. Never allows what `decide` would refuse.
-pub fn controls(
-    definition: &ProcessDefinition,
-    instance: &Instance,
-    viewer: &str,
+/// One item of 批量审批: 同意 with the standard text, only where the node allows batches and the
+/// route needs no opinion or handwriting of its own.
+fn batch_approve(
+    flow: &mut Flow<'_>,
     task_id: &str,
-) -> Controls {
-    let node_routes = instance
-        .task(task_id)
-        .and_then(|task| definition.node(&task.node_id))
-        .map(|node| node.routes.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
-        .unwrap_or_default();
-    // The flags are derived by asking `decide` itself, so they cannot drift from the rules. The
-    // probe writes an opinion, so routes that require one are offered (the screen asks for it).
-    let routes: Vec<String> = node_routes
-        .into_iter()
-        .filter(|route| {
-            let probe = Command::Approve {
-                task_id: task_id.to_owned(),
-                route: Some(route.clone()),
-                opinion: Opinion::new(Attitude::Agree, "probe"),
-            };
-            decide(
-                definition,
-                instance,
-                viewer,
-                instance.version,
-                &probe,
-                DateTime::<Utc>::MIN_UTC,
-            )
-            .is_ok()
-        })
-        .collect();
-    Controls {
-        can_approve: !routes.is_empty(),
-        routes,
+    route: Option<&str>,
+) -> Result<(), RejectionCode> {
+    let (task, node) = flow.own_pending(task_id)?;
+    if task.kind != TaskKind::Handler || !node.allow.batch {
+        return Err(RejectionCode::ActionNotAllowed);
     }
+    if node.read_only {
+        return Err(RejectionCode::ReadOnlyNode);
+    }
+    let chosen = pick_route(&node.routes, route)?;
+    if chosen.requires_opinion || node.requires_handwriting {
+        return Err(RejectionCode::OwnOpinionRequired);
+    }
+    flow.finish(task, node, chosen, &Opinion::agree("同意"))
+}
+
+/// Decides and applies in one step.
+pub fn execute(
+    env: Env<'_>,
+    instance: &Instance,
+    submission: &Submission,
+) -> Result<Outcome, Rejection> {
+    Ok(match decide(env, instance, submission)? {
+        Verdict::Accepted(record) => Outcome::Applied {
+            instance: Box::new(apply(instance, &record)),
+            record,
+        },
+        Verdict::Duplicate { version } => Outcome::Duplicate { version },
+    })
+}
+
+/// One item of a batch: its definition's environment, its instance and its submission.
+pub struct BatchItem<'a> {
+    /// The definition and delegations of this item's flow.
+    pub env: Env<'a>,
+    /// The instance.
+    pub instance: &'a Instance,
+    /// The submission (normally a [`Command::BatchApprove`]).
+    pub submission: Submission,
+}
+
+/// 批量审批: each item decided and applied on its own, one result per item in order; a refused
+/// item does not stop the others.
+pub fn batch(items: &[BatchItem<'_>]) -> Vec<Result<Outcome, Rejection>> {
+    items
+        .iter()
+        .map(|item| execute(item.env, item.instance, &item.submission))
+        .collect()
 }

@@ -2,7 +2,7 @@
 //! names the node at fault, routes, every handler mode and completion rule, refusals, and
 //! invariants over random valid definitions and random command sequences.
 
-use super::test_support::{definition, now};
+use super::test_support::*;
 use super::*;
 use crate::model::{Attitude, Opinion};
 
@@ -31,7 +31,7 @@ fn pending(instance: &Instance) -> Vec<&str> {
     instance
         .tasks
         .iter()
-        .filter(|t| t.state == TaskState::Pending)
+        .filter(|t| t.state.is_pending())
         .map(|t| t.assignee.as_str())
         .collect()
 }
@@ -183,10 +183,10 @@ fn definitions_round_trip_through_json_with_defaults_filled() {
 #[test]
 fn approving_the_leaders_task_opens_the_next_node_for_every_handler() {
     let def = incoming();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    let (next, events) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
+    let inst = start_instance("i1", "d1", "drafter", &def).unwrap();
+    let (next, events) = exec(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
     assert_eq!(next.version, 2);
-    assert_eq!(next.current_node.as_deref(), Some("n2"));
+    assert_eq!(next.current_node(), Some("n2"));
     assert_eq!(
         next.task("i1-t1").unwrap().state,
         TaskState::Done {
@@ -195,15 +195,24 @@ fn approving_the_leaders_task_opens_the_next_node_for_every_handler() {
     );
     assert_eq!(next.task("i1-t1").unwrap().route.as_deref(), Some("r1"));
     assert_eq!(pending(&next), ["clerk", "deputy"]);
-    assert_eq!(events.len(), 2);
+    let opened = events
+        .iter()
+        .filter(|e| matches!(e, Event::TaskOpened { .. }))
+        .count();
+    assert_eq!(opened, 2);
+    assert!(events.contains(&Event::NodeLeft {
+        node_id: "n1".into()
+    }));
+    let column = next.task("i1-t1").unwrap().opinion.clone().unwrap().column;
+    assert_eq!(column.as_deref(), Some("领导批示"), "the opinion lands in the node's column");
 }
 
 #[test]
 fn the_flow_completes_only_when_every_handler_of_an_all_node_has_finished() {
     let def = incoming();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
-    let (inst, _) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
-    let (inst, _) = execute(
+    let inst = start_instance("i1", "d1", "drafter", &def).unwrap();
+    let (inst, _) = exec(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
+    let (inst, _) = exec(
         &def,
         &inst,
         "clerk",
@@ -213,7 +222,7 @@ fn the_flow_completes_only_when_every_handler_of_an_all_node_has_finished() {
     )
     .unwrap();
     assert_eq!(inst.state, InstanceState::Running);
-    let (inst, events) = execute(&def, &inst, "deputy", 3, &agree("i1-t3"), now()).unwrap();
+    let (inst, events) = exec(&def, &inst, "deputy", 3, &agree("i1-t3"), now()).unwrap();
     assert_eq!(inst.state, InstanceState::Completed);
     assert!(events.contains(&Event::InstanceCompleted { at: now() }));
 }
@@ -223,12 +232,12 @@ fn a_serial_node_hands_the_task_on_in_order() {
     let mut review = Node::manual("n1", "核稿", &["a", "b", "c"]).route("结束", "end");
     review.mode = HandlerMode::Serial;
     let def = definition(vec![review, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
     assert_eq!(pending(&inst), ["a"]);
-    let (inst, _) = execute(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
+    let (inst, _) = exec(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
     assert_eq!(pending(&inst), ["b"]);
-    let (inst, _) = execute(&def, &inst, "b", 2, &agree("i-t2"), now()).unwrap();
-    let (inst, _) = execute(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
+    let (inst, _) = exec(&def, &inst, "b", 2, &agree("i-t2"), now()).unwrap();
+    let (inst, _) = exec(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
     assert_eq!(inst.state, InstanceState::Completed);
 }
 
@@ -237,8 +246,8 @@ fn first_wins_cancels_the_other_handlers() {
     let mut claim = Node::manual("n1", "抢办", &["a", "b"]).route("结束", "end");
     claim.completion = Completion::FirstWins;
     let def = definition(vec![claim, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
-    let (inst, _) = execute(&def, &inst, "b", 1, &agree("i-t2"), now()).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
+    let (inst, _) = exec(&def, &inst, "b", 1, &agree("i-t2"), now()).unwrap();
     assert_eq!(
         inst.task("i-t1").unwrap().state,
         TaskState::Cancelled {
@@ -257,9 +266,9 @@ fn a_ratio_node_finishes_once_enough_handlers_agree() {
         Node::manual("n2", "签发", &["boss"]).route("结束", "end"),
         Node::end("end"),
     ]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
-    let (inst, _) = execute(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
-    let (inst, _) = execute(
+    let inst = start_instance("i", "d", "x", &def).unwrap();
+    let (inst, _) = exec(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
+    let (inst, _) = exec(
         &def,
         &inst,
         "b",
@@ -269,12 +278,12 @@ fn a_ratio_node_finishes_once_enough_handlers_agree() {
     )
     .unwrap();
     assert_eq!(
-        inst.current_node.as_deref(),
+        inst.current_node(),
         Some("n1"),
         "one agreement of four is not half"
     );
-    let (inst, _) = execute(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
-    assert_eq!(inst.current_node.as_deref(), Some("n2"));
+    let (inst, _) = exec(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
+    assert_eq!(inst.current_node(), Some("n2"));
     assert_eq!(
         inst.task("i-t4").unwrap().state,
         TaskState::Cancelled {
@@ -289,10 +298,10 @@ fn a_weighted_vote_finishes_when_the_agreeing_weight_reaches_the_threshold() {
     vote.handlers[0].weight = 3;
     vote.completion = Completion::WeightedVote { threshold: 4 };
     let def = definition(vec![vote, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
-    let (inst, _) = execute(&def, &inst, "chair", 1, &agree("i-t1"), now()).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
+    let (inst, _) = exec(&def, &inst, "chair", 1, &agree("i-t1"), now()).unwrap();
     assert_eq!(inst.state, InstanceState::Running, "3 of 4 needed");
-    let (inst, _) = execute(&def, &inst, "m1", 2, &agree("i-t2"), now()).unwrap();
+    let (inst, _) = exec(&def, &inst, "m1", 2, &agree("i-t2"), now()).unwrap();
     assert_eq!(inst.state, InstanceState::Completed);
 }
 
@@ -307,9 +316,9 @@ fn routes_must_be_chosen_when_there_are_several_and_may_require_an_opinion() {
         Node::manual("n2", "承办", &["clerk"]).route("办结", "end"),
         Node::end("end"),
     ]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
     let code = |command: &Command| {
-        decide(&def, &inst, "leader", 1, command, now())
+        dec(&def, &inst, "leader", 1, command, now())
             .unwrap_err()
             .code
     };
@@ -324,7 +333,7 @@ fn routes_must_be_chosen_when_there_are_several_and_may_require_an_opinion() {
         code(&with_route("r2", "  ")),
         RejectionCode::OpinionRequired
     );
-    let (done, _) = execute(
+    let (done, _) = exec(
         &def,
         &inst,
         "leader",
@@ -334,15 +343,15 @@ fn routes_must_be_chosen_when_there_are_several_and_may_require_an_opinion() {
     )
     .unwrap();
     assert_eq!(done.state, InstanceState::Completed);
-    assert_eq!(controls(&def, &inst, "leader", "i-t1").routes, ["r1", "r2"]);
+    assert_eq!(ctl(&def, &inst, "leader", "i-t1").routes, ["r1", "r2"]);
 }
 
 #[test]
 fn refusals_carry_their_code_and_the_current_version() {
     let def = incoming();
-    let inst = Instance::start("i1", "d1", "drafter", &def).unwrap();
+    let inst = start_instance("i1", "d1", "drafter", &def).unwrap();
     let refuse = |actor: &str, base: u64, command: &Command| {
-        decide(&def, &inst, actor, base, command, now()).unwrap_err()
+        dec(&def, &inst, actor, base, command, now()).unwrap_err()
     };
     assert_eq!(
         refuse("leader", 0, &agree("i1-t1")),
@@ -363,9 +372,9 @@ fn refusals_carry_their_code_and_the_current_version() {
         refuse("leader", 1, &approve("i1-t1", Attitude::Read)).code,
         RejectionCode::InvalidAttitude
     );
-    let (inst, _) = execute(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
+    let (inst, _) = exec(&def, &inst, "leader", 1, &agree("i1-t1"), now()).unwrap();
     assert_eq!(
-        decide(&def, &inst, "leader", 2, &agree("i1-t1"), now())
+        dec(&def, &inst, "leader", 2, &agree("i1-t1"), now())
             .unwrap_err()
             .code,
         RejectionCode::TaskNotPending
@@ -375,18 +384,20 @@ fn refusals_carry_their_code_and_the_current_version() {
         ..def.clone()
     };
     assert_eq!(
-        decide(&other, &inst, "clerk", 2, &agree("i1-t2"), now())
+        dec(&other, &inst, "clerk", 2, &agree("i1-t2"), now())
             .unwrap_err()
             .code,
         RejectionCode::DefinitionInvalid
     );
-    for code in [
-        RejectionCode::Stale,
-        RejectionCode::ReadOnlyNode,
-        RejectionCode::UnsupportedNode,
-    ] {
+    let mut wire: Vec<&str> = RejectionCode::ALL.iter().map(|c| c.as_str()).collect();
+    for code in RejectionCode::ALL {
         assert!(!code.message_zh().is_empty() && !code.message_en().is_empty());
+        let json = serde_json::to_string(code).unwrap();
+        assert_eq!(json, format!("\"{}\"", code.as_str()), "wire code and serde agree");
     }
+    wire.sort_unstable();
+    wire.dedup();
+    assert_eq!(wire.len(), RejectionCode::ALL.len(), "codes are distinct");
 }
 
 #[test]
@@ -394,9 +405,9 @@ fn a_read_only_node_refuses_approval() {
     let mut read = Node::manual("n1", "传阅", &["a"]).route("结束", "end");
     read.read_only = true;
     let def = definition(vec![read, Node::end("end")]);
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
     assert_eq!(
-        decide(&def, &inst, "a", 1, &agree("i-t1"), now())
+        dec(&def, &inst, "a", 1, &agree("i-t1"), now())
             .unwrap_err()
             .code,
         RejectionCode::ReadOnlyNode
@@ -404,25 +415,39 @@ fn a_read_only_node_refuses_approval() {
 }
 
 #[test]
-fn entering_a_parallel_split_is_refused_until_supported() {
-    let split = Node {
-        kind: NodeKind::ParallelSplit,
-        handlers: vec![],
-        ..Node::end("split")
-    }
-    .route("结束", "end");
+fn a_parallel_split_opens_every_branch_and_the_join_waits_for_the_last() {
     let def = definition(vec![
         Node::manual("n1", "拟稿", &["a"]).route("分发", "split"),
-        split,
+        Node::split("split").route("财务", "b1").route("法规", "b2"),
+        Node::manual("b1", "财务处会签", &["fin"]).route("汇总", "join"),
+        Node::manual("b2", "法规处会签", &["law"]).route("汇总", "join"),
+        Node::join("join").route("签发", "sign"),
+        Node::manual("sign", "签发", &["leader"]).route("结束", "end"),
         Node::end("end"),
     ]);
     def.validate().unwrap();
-    let inst = Instance::start("i", "d", "x", &def).unwrap();
-    assert_eq!(
-        decide(&def, &inst, "a", 1, &agree("i-t1"), now())
-            .unwrap_err()
-            .code,
-        RejectionCode::UnsupportedNode
-    );
-    assert!(!controls(&def, &inst, "a", "i-t1").can_approve);
+    let inst = start_instance("i", "d", "x", &def).unwrap();
+    let inst = run(&def, &inst, "a", agree("i-t1"));
+    let active: Vec<&str> = inst.active.iter().map(|a| a.node_id.as_str()).collect();
+    assert_eq!(active, ["b1", "b2"]);
+    assert_eq!(pending_users(&inst), ["fin", "law"]);
+    let inst = run(&def, &inst, "law", agree(&task_of(&inst, "law")));
+    assert_eq!(pending_users(&inst), ["fin"], "the join waits for the other branch");
+    let inst = run(&def, &inst, "fin", agree(&task_of(&inst, "fin")));
+    assert_eq!(inst.current_node(), Some("sign"));
+    let inst = run(&def, &inst, "leader", agree(&task_of(&inst, "leader")));
+    assert_eq!(inst.state, InstanceState::Completed);
+}
+
+#[test]
+fn nested_or_ending_branches_are_refused_with_the_split_named() {
+    let def = definition(vec![
+        Node::manual("n1", "拟稿", &["a"]).route("分发", "split"),
+        Node::split("split").route("一", "b1").route("结束", "end"),
+        Node::manual("b1", "会签", &["b"]).route("汇总", "join"),
+        Node::join("join").route("结束", "end"),
+        Node::end("end"),
+    ]);
+    let err = def.validate().unwrap_err();
+    assert!(err.to_string().contains("split"), "{err}");
 }

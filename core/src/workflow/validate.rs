@@ -156,6 +156,16 @@ fn check_node(
     if is_manual == node.handlers.is_empty() {
         return Err(DefinitionError::BadHandlers(node.id.clone()));
     }
+    match node.kind {
+        NodeKind::ParallelSplit if node.routes.len() < 2 => {
+            return Err(contradiction(node, "a parallel split needs at least two routes"));
+        }
+        NodeKind::ParallelJoin if node.routes.len() != 1 => {
+            return Err(contradiction(node, "a parallel join needs exactly one route out"));
+        }
+        NodeKind::ParallelSplit => return check_branches(node, definition),
+        _ => {}
+    }
     if !is_manual {
         return Ok(());
     }
@@ -216,6 +226,15 @@ fn check_node(
             &format!("return target {target} is not another manual node"),
         ));
     }
+    if node.mode == HandlerMode::Pool && node.completion != Completion::All {
+        return Err(contradiction(node, "a candidate pool is handled by one person; it has no completion rule"));
+    }
+    if node.allow.batch && node.requires_handwriting {
+        return Err(contradiction(
+            node,
+            "batch approval is allowed but every approval needs its own handwriting",
+        ));
+    }
     if node.allow.batch && node.routes.iter().any(|r| r.requires_opinion) {
         return Err(contradiction(
             node,
@@ -232,6 +251,32 @@ fn check_node(
             node,
             "a read-only node cannot reject, return, add signers or delegate",
         ));
+    }
+    Ok(())
+}
+
+/// Every branch of a split must reach a join before any end or further split: branches are not
+/// nested in this version, and a branch that ends the flow would leave the others running.
+fn check_branches(split: &Node, definition: &ProcessDefinition) -> Result<(), DefinitionError> {
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<&str> = split.routes.iter().map(|r| r.to.as_str()).collect();
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(node) = definition.node(id) else {
+            continue; // reported as an unknown route target
+        };
+        match node.kind {
+            NodeKind::ParallelJoin => {}
+            NodeKind::End | NodeKind::ParallelSplit => {
+                return Err(contradiction(
+                    split,
+                    &format!("branch reaches {id} before a parallel join (branches cannot end or nest)"),
+                ));
+            }
+            NodeKind::Manual => queue.extend(node.routes.iter().map(|r| r.to.as_str())),
+        }
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //!
 //! | module | role |
 //! | --- | --- |
-//! | [`model`] | the 公文 and the people who handle it |
+//! | [`model`] | the 公文 and the people who handle it; 通知公告 and their 回执 |
 //! | [`workflow`] | the approval state machine: pure `decide` / `apply` / `controls` |
 //! | [`protocol`] | wire types, the request-signature profile, signed command records |
 //! | [`crypto`] | P-256, SHA-256, AES-GCM, DER↔raw signatures |

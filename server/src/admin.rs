@@ -68,6 +68,11 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
             secrecy: SecrecyLevel::None,
             from_organ: Some("山西省人民政府办公厅".into()),
             received_at: Some("2026-03-02T09:00:00+08:00".into()),
+            head: Default::default(),
+            body: Default::default(),
+            footer: Default::default(),
+            receiving: Default::default(),
+            handling: Default::default(),
         };
         let instance = Instance::start(Env::new(&definition), demo::INSTANCE, &document.id, "user-li", chrono::Utc::now())
             .map_err(|e| ApiError::internal(format!("demo definition invalid: {e}")))?;

@@ -3,10 +3,10 @@
 
 use qianpi_core::client::{Client, InboxItem};
 use qianpi_core::model::{Attitude, Opinion};
-use qianpi_core::workflow::Command;
 use qianpi_core::protocol::VerdictOutcome;
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::{LocalTaskState, VerdictRow};
+use qianpi_core::workflow::Command;
 use std::path::Path;
 use std::sync::Arc;
 

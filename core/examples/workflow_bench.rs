@@ -18,7 +18,13 @@ use qianpi_core::workflow::{
 };
 
 /// One accepted approval of `task_id` by `actor`: the new state.
-fn approve(def: &ProcessDefinition, inst: &Instance, actor: &str, command: Command, now: DateTime<Utc>) -> Instance {
+fn approve(
+    def: &ProcessDefinition,
+    inst: &Instance,
+    actor: &str,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Instance {
     let submission = Submission {
         command_id: format!("c{}", inst.version),
         actor: Actor::user(actor),

@@ -222,9 +222,7 @@ impl Store {
                 }
                 Change::Inbox { entry } => {
                     let server_state = match entry.instance.task(&entry.task_id) {
-                        Some(task)
-                            if task.is_held_by(&user_id) && task.state.is_pending() =>
-                        {
+                        Some(task) if task.is_held_by(&user_id) && task.state.is_pending() => {
                             LocalTaskState::Pending
                         }
                         _ => LocalTaskState::Done,

@@ -242,9 +242,13 @@ fn load_actor(
     user_id: &str,
     unit_id: &str,
 ) -> Result<(Actor, Vec<StandingDelegation>), ApiError> {
-    let roles: String = tx.query_row("SELECT roles FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
+    let roles: String = tx.query_row("SELECT roles FROM users WHERE id = ?1", [user_id], |r| {
+        r.get(0)
+    })?;
     let roles: Roles = decode(&roles)?;
-    let mut statement = tx.prepare("SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL")?;
+    let mut statement = tx.prepare(
+        "SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL",
+    )?;
     let delegations = statement
         .query_map([unit_id], |r| r.get::<_, String>(0))?
         .map(|body| decode::<StandingDelegation>(&body?))

@@ -5,11 +5,6 @@ use super::test_support::*;
 use super::*;
 use crate::model::{Attitude, Opinion};
 
-
-
-
-
-
 /// 签报: 拟稿 (drafter) → 核稿 (reviewer) → 领导签批 (leader, may return to 拟稿) → end.
 fn request_for_instructions(way: ReturnWay) -> ProcessDefinition {
     let mut leader = Node::manual("sign", "领导签批", &["leader"]).route("签批", "end");
@@ -46,11 +41,7 @@ fn returned_to_drafter(way: ReturnWay) -> (ProcessDefinition, Instance) {
 fn a_return_by_the_jump_way_comes_straight_back_to_the_returner() {
     let (def, inst) = returned_to_drafter(ReturnWay::Jump);
     let inst = run(&def, &inst, "drafter", agree(&task_of(&inst, "drafter")));
-    assert_eq!(
-        inst.current_node(),
-        Some("sign"),
-        "the reviewer is skipped"
-    );
+    assert_eq!(inst.current_node(), Some("sign"), "the reviewer is skipped");
     assert_eq!(inst.jump_back, None);
     let inst = run(&def, &inst, "leader", agree(&task_of(&inst, "leader")));
     assert_eq!(inst.state, InstanceState::Completed);
@@ -122,7 +113,12 @@ fn recall_before_the_next_handler_acts_is_accepted() {
         },
     );
     assert_eq!(inst.current_node(), Some("n1"));
-    assert_eq!(inst.task("i-t1").unwrap().state, TaskState::Pending { sub: PendingState::Read });
+    assert_eq!(
+        inst.task("i-t1").unwrap().state,
+        TaskState::Pending {
+            sub: PendingState::Read
+        }
+    );
     let draft = inst.task("i-t1").unwrap().draft.clone().unwrap();
     assert_eq!(draft.text, "同意", "the old opinion is kept as a draft");
     assert_eq!(

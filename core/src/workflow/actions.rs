@@ -130,7 +130,9 @@ pub(super) fn recall(flow: &mut Flow<'_>, task_id: &str) -> Result<(), Rejection
         return Err(RejectionCode::TooLate);
     }
     let acted = flow.instance.tasks.iter().any(|t| {
-        entered.iter().any(|(n, v)| &t.node_id == n && t.visit == *v)
+        entered
+            .iter()
+            .any(|(n, v)| &t.node_id == n && t.visit == *v)
             && !matches!(
                 t.state,
                 TaskState::Pending { .. } | TaskState::Cancelled { .. }
@@ -140,7 +142,11 @@ pub(super) fn recall(flow: &mut Flow<'_>, task_id: &str) -> Result<(), Rejection
         return Err(RejectionCode::TooLate);
     }
     flow.cancel(
-        |t| entered.iter().any(|(n, v)| &t.node_id == n && t.visit == *v),
+        |t| {
+            entered
+                .iter()
+                .any(|(n, v)| &t.node_id == n && t.visit == *v)
+        },
         CancelReason::Recalled,
     );
     for (node_id, _) in &entered {
@@ -212,6 +218,13 @@ pub(super) fn transfer(flow: &mut Flow<'_>, task_id: &str, to: &str) -> Result<(
         task_id: task.id.clone(),
         to: to.to_owned(),
     });
-    flow.open_task(node, task.visit, task.seat, to, TaskKind::Handler, task.deadline);
+    flow.open_task(
+        node,
+        task.visit,
+        task.seat,
+        to,
+        TaskKind::Handler,
+        task.deadline,
+    );
     Ok(())
 }

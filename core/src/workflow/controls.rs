@@ -3,8 +3,8 @@
 //! refuse. Probes that need a person use a placeholder no real user id can equal.
 
 use super::{
-    decide, Actor, Command, Env, HandlerMode, Instance, NodeKind, Opinion, ReturnWay,
-    SignPosition, Submission, TaskKind,
+    decide, Actor, Command, Env, HandlerMode, Instance, NodeKind, Opinion, ReturnWay, SignPosition,
+    Submission, TaskKind,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -119,25 +119,33 @@ pub fn controls(
             })
         })
         .collect();
-    let add_sign_modes = [HandlerMode::Single, HandlerMode::Serial, HandlerMode::Parallel]
-        .into_iter()
-        .filter(|mode| {
-            allowed(Command::AddSigner {
-                task_id: id(),
-                signers: vec![SOMEONE.into()],
-                position: SignPosition::Before,
-                mode: *mode,
-                route: None,
-                opinion: None,
-            })
+    let add_sign_modes = [
+        HandlerMode::Single,
+        HandlerMode::Serial,
+        HandlerMode::Parallel,
+    ]
+    .into_iter()
+    .filter(|mode| {
+        allowed(Command::AddSigner {
+            task_id: id(),
+            signers: vec![SOMEONE.into()],
+            position: SignPosition::Before,
+            mode: *mode,
+            route: None,
+            opinion: None,
         })
-        .collect();
+    })
+    .collect();
     let removable_signers = instance
         .tasks
         .iter()
         .filter(|t| t.kind == TaskKind::AddedSigner { parent: id() })
         .map(|t| t.id.clone())
-        .filter(|child| allowed(Command::RemoveSigner { task_id: child.clone() }))
+        .filter(|child| {
+            allowed(Command::RemoveSigner {
+                task_id: child.clone(),
+            })
+        })
         .collect();
     Controls {
         can_open: allowed(Command::Open { task_id: id() }),
@@ -189,13 +197,15 @@ pub fn controls(
         can_batch: allowed(Command::BatchApprove {
             task_id: id(),
             route: None,
-        }) || node.is_some_and(|n| n.routes.len() > 1 && n.allow.batch && {
-            n.routes.iter().any(|r| {
-                allowed(Command::BatchApprove {
-                    task_id: id(),
-                    route: Some(r.id.clone()),
+        }) || node.is_some_and(|n| {
+            n.routes.len() > 1 && n.allow.batch && {
+                n.routes.iter().any(|r| {
+                    allowed(Command::BatchApprove {
+                        task_id: id(),
+                        route: Some(r.id.clone()),
+                    })
                 })
-            })
+            }
         }),
         can_claim: allowed(Command::Claim { task_id: id() }),
         can_release: allowed(Command::Release { task_id: id() }),

@@ -3,12 +3,12 @@
 //! command shares run here, in this order: a re-sent command id, the definition, the version, a
 //! secretary's authority, the instance state; then the action's own rule.
 
+use super::apply::apply;
 use super::flow::Flow;
 use super::{
     actions, assist, items, Command, Env, Instance, InstanceState, Opinion, Rejection,
     RejectionCode, Route, Submission, TaskKind, TraceRecord,
 };
-use super::apply::apply;
 use crate::model::Attitude;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case", tag = "verdict")]
 pub enum Verdict {
     /// Accepted: the trace record to apply.
-    Accepted(TraceRecord),
+    Accepted(Box<TraceRecord>),
     /// The same command id was accepted before, at this version; nothing changes.
     Duplicate {
         /// The version that command produced.
@@ -33,7 +33,7 @@ pub enum Outcome {
         /// The new state, one version higher.
         instance: Box<Instance>,
         /// What happened.
-        record: TraceRecord,
+        record: Box<TraceRecord>,
     },
     /// A re-sent command: it was accepted before, at `version`; nothing changed.
     Duplicate {
@@ -90,9 +90,16 @@ pub fn decide(
         }
     };
     gate(instance, &submission.command).map_err(refuse)?;
-    let mut flow = Flow::new(env, instance, &submission.actor, user, entered_by, submission.at);
+    let mut flow = Flow::new(
+        env,
+        instance,
+        &submission.actor,
+        user,
+        entered_by,
+        submission.at,
+    );
     dispatch(&mut flow, &submission.command).map_err(refuse)?;
-    Ok(Verdict::Accepted(TraceRecord {
+    Ok(Verdict::Accepted(Box::new(TraceRecord {
         version: instance.version + 1,
         command_id: submission.command_id.clone(),
         actor: user.to_owned(),
@@ -100,7 +107,7 @@ pub fn decide(
         command: submission.command.clone(),
         at: submission.at,
         events: flow.events,
-    }))
+    })))
 }
 
 /// Which commands the instance state lets through: a suspended instance only resumes; an ended

@@ -196,7 +196,11 @@ impl<'a> Flow<'a> {
         let at_visit = |t: &Task| {
             t.node_id == task.node_id && t.visit == task.visit && t.kind == TaskKind::Handler
         };
-        let open_handlers = self.next.tasks.iter().filter(|t| at_visit(t) && t.state.is_open());
+        let open_handlers = self
+            .next
+            .tasks
+            .iter()
+            .filter(|t| at_visit(t) && t.state.is_open());
         let open = open_handlers.count();
         let mut agreeing: Vec<u32> = self
             .next
@@ -220,7 +224,14 @@ impl<'a> Flow<'a> {
                     Some(handler) => {
                         let user = handler.user.clone();
                         let deadline = self.deadline(node);
-                        self.open_task(node, task.visit, next_seat, &user, TaskKind::Handler, deadline);
+                        self.open_task(
+                            node,
+                            task.visit,
+                            next_seat,
+                            &user,
+                            TaskKind::Handler,
+                            deadline,
+                        );
                         false
                     }
                     None => open == 0,
@@ -276,7 +287,12 @@ impl<'a> Flow<'a> {
 
     /// Enters a node: opens a manual node's tasks, takes every branch of a split, passes a join
     /// when the last branch arrives, completes the flow at an end.
-    pub fn enter(&mut self, node_id: &str, by: Option<&str>, depth: usize) -> Result<(), RejectionCode> {
+    pub fn enter(
+        &mut self,
+        node_id: &str,
+        by: Option<&str>,
+        depth: usize,
+    ) -> Result<(), RejectionCode> {
         // A valid definition never loops through splits and joins without a manual node; the
         // bound turns a broken one into a refusal instead of a stack overflow.
         if depth > self.env.definition.nodes.len() {
@@ -311,7 +327,8 @@ impl<'a> Flow<'a> {
                     }),
                     HandlerMode::Single | HandlerMode::Parallel => {
                         for (seat, handler) in node.handlers.iter().enumerate() {
-                            let seat = u32::try_from(seat).map_err(|_| RejectionCode::DefinitionInvalid)?;
+                            let seat = u32::try_from(seat)
+                                .map_err(|_| RejectionCode::DefinitionInvalid)?;
                             let user = handler.user.clone();
                             self.open_task(node, visit, seat, &user, TaskKind::Handler, deadline);
                         }
@@ -343,7 +360,10 @@ impl<'a> Flow<'a> {
                 if !self.next.active.is_empty() {
                     return Ok(()); // other branches are still running
                 }
-                let out = node.routes.first().ok_or(RejectionCode::DefinitionInvalid)?;
+                let out = node
+                    .routes
+                    .first()
+                    .ok_or(RejectionCode::DefinitionInvalid)?;
                 self.enter(&out.to, by, depth + 1)
             }
         }
@@ -359,7 +379,11 @@ impl<'a> Flow<'a> {
             return Ok(());
         };
         let child_open = self.next.tasks.iter().any(|t| {
-            t.state.is_open() && t.kind == TaskKind::AddedSigner { parent: parent.id.clone() }
+            t.state.is_open()
+                && t.kind
+                    == TaskKind::AddedSigner {
+                        parent: parent.id.clone(),
+                    }
         });
         if child_open {
             return Ok(());
@@ -373,7 +397,14 @@ impl<'a> Flow<'a> {
             let kind = TaskKind::AddedSigner {
                 parent: parent.id.clone(),
             };
-            self.open_task(node, parent.visit, parent.seat, &next, kind, parent.deadline);
+            self.open_task(
+                node,
+                parent.visit,
+                parent.seat,
+                &next,
+                kind,
+                parent.deadline,
+            );
             return Ok(());
         }
         self.emit(Event::AddSignEnded {
@@ -388,7 +419,10 @@ impl<'a> Flow<'a> {
                 Ok(())
             }
             SignPosition::After => {
-                let opinion = parent.opinion.clone().ok_or(RejectionCode::DefinitionInvalid)?;
+                let opinion = parent
+                    .opinion
+                    .clone()
+                    .ok_or(RejectionCode::DefinitionInvalid)?;
                 self.emit(Event::TaskFinished {
                     task_id: parent.id.clone(),
                     actor: parent.assignee.clone(),

@@ -104,7 +104,10 @@ pub(super) fn urge(flow: &mut Flow<'_>) -> Result<(), RejectionCode> {
     let interval = Duration::minutes(i64::from(flow.env.definition.urge_interval_minutes));
     let task_ids: Vec<String> = urgeable
         .iter()
-        .filter(|t| t.last_urged_at.is_none_or(|last| flow.now - last >= interval))
+        .filter(|t| {
+            t.last_urged_at
+                .is_none_or(|last| flow.now - last >= interval)
+        })
         .map(|t| t.id.clone())
         .collect();
     if task_ids.is_empty() {
@@ -191,7 +194,11 @@ pub(super) fn open(flow: &mut Flow<'_>, task_id: &str) -> Result<(), RejectionCo
 }
 
 /// 暂存: save an opinion for later; the task stays pending.
-pub(super) fn save(flow: &mut Flow<'_>, task_id: &str, opinion: &Opinion) -> Result<(), RejectionCode> {
+pub(super) fn save(
+    flow: &mut Flow<'_>,
+    task_id: &str,
+    opinion: &Opinion,
+) -> Result<(), RejectionCode> {
     let (task, node) = flow.own_pending(task_id)?;
     let draft = flow.stamp(opinion, node);
     flow.emit(Event::DraftSaved {

@@ -93,7 +93,11 @@ impl Instance {
 #[cfg(test)]
 mod action_tests;
 #[cfg(test)]
+mod assist_tests;
+#[cfg(test)]
 mod property_tests;
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

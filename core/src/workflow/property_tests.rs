@@ -22,7 +22,13 @@ fn node_spec() -> impl Strategy<Value = NodeSpec> {
         proptest::sample::subsequence(USERS.to_vec(), 1..=3),
         (0u8..7, 1u8..=100),
         (any::<bool>(), 0usize..3),
-        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
         (
             any::<bool>(),
             any::<bool>(),
@@ -120,7 +126,12 @@ fn arbitrary_definition() -> impl Strategy<Value = ProcessDefinition> {
 }
 
 /// A random command of any kind on `task_id` (or, for reads, a read item).
-fn command(kind: usize, task_id: &str, item: Option<&str>, pick: (usize, usize, usize, bool)) -> Command {
+fn command(
+    kind: usize,
+    task_id: &str,
+    item: Option<&str>,
+    pick: (usize, usize, usize, bool),
+) -> Command {
     let (route, target, to, flag) = pick;
     let opinion = if flag {
         Opinion::disagree("意见")
@@ -142,19 +153,35 @@ fn command(kind: usize, task_id: &str, item: Option<&str>, pick: (usize, usize, 
             opinion,
         },
         5 => Command::Recall { task_id: id },
-        6 => Command::Transfer { task_id: id, to: someone },
-        7 => Command::Reject { task_id: id, opinion },
+        6 => Command::Transfer {
+            task_id: id,
+            to: someone,
+        },
+        7 => Command::Reject {
+            task_id: id,
+            opinion,
+        },
         8 => Command::MarkRead {
             task_id: item.filter(|_| flag).map_or(id, str::to_owned),
         },
         9 => Command::Revoke,
         10 => Command::BatchApprove { task_id: id, route },
-        11 => Command::Delegate { task_id: id, to: someone },
-        12 => Command::Resolve { task_id: id, opinion },
+        11 => Command::Delegate {
+            task_id: id,
+            to: someone,
+        },
+        12 => Command::Resolve {
+            task_id: id,
+            opinion,
+        },
         13 => Command::AddSigner {
             task_id: id,
             signers: vec![someone, USERS[(to + 1) % USERS.len()].to_owned()],
-            position: if flag { SignPosition::After } else { SignPosition::Before },
+            position: if flag {
+                SignPosition::After
+            } else {
+                SignPosition::Before
+            },
             mode: [HandlerMode::Serial, HandlerMode::Parallel][target % 2],
             route,
             opinion: Some(opinion),
@@ -173,7 +200,10 @@ fn command(kind: usize, task_id: &str, item: Option<&str>, pick: (usize, usize, 
             task_id: flag.then_some(id),
         },
         20 => Command::Open { task_id: id },
-        21 => Command::Save { task_id: id, opinion },
+        21 => Command::Save {
+            task_id: id,
+            opinion,
+        },
         22 => Command::Claim { task_id: id },
         23 => Command::Release { task_id: id },
         _ => Command::TakeBack { task_id: id },
@@ -276,7 +306,7 @@ proptest! {
                     let next = *next;
                     prop_assert_eq!(next.version, inst.version + 1);
                     prop_assert_eq!(next.trace.len(), inst.trace.len() + 1);
-                    prop_assert_eq!(next.trace.last(), Some(&record));
+                    prop_assert_eq!(next.trace.last(), Some(record.as_ref()));
                     prop_assert!(!record.events.is_empty());
                     prop_assert_eq!(apply(&inst, &record), next.clone(), "apply reproduces decide");
                     if acting_for.is_none() && base == inst.version {

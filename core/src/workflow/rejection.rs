@@ -218,7 +218,9 @@ impl RejectionCode {
             RejectionCode::DefinitionInvalid => {
                 "the process definition is invalid; contact the administrator"
             }
-            RejectionCode::CommandIdReused => "that command id was already used for a different command",
+            RejectionCode::CommandIdReused => {
+                "that command id was already used for a different command"
+            }
             RejectionCode::Suspended => "the flow is suspended; it must be resumed first",
             RejectionCode::NotAuthorised => "you are not authorised to do this",
             RejectionCode::TaskPaused => "this task is paused; resume it first",
@@ -226,14 +228,24 @@ impl RejectionCode {
             RejectionCode::NotClaimed => "claim this task first",
             RejectionCode::AlreadyClaimed => "someone else has already claimed this task",
             RejectionCode::NotCandidate => "you are not a candidate for this task",
-            RejectionCode::NestedAddSign => "added signers cannot add more, and one group of signers at a time",
-            RejectionCode::BadSigners => "the signers are missing, repeated, or already on this step",
-            RejectionCode::BadRecipients => "the recipients are missing, repeated, or already have an unread item",
-            RejectionCode::NotParticipant => "only participants, the initiator or a supervisor may urge",
+            RejectionCode::NestedAddSign => {
+                "added signers cannot add more, and one group of signers at a time"
+            }
+            RejectionCode::BadSigners => {
+                "the signers are missing, repeated, or already on this step"
+            }
+            RejectionCode::BadRecipients => {
+                "the recipients are missing, repeated, or already have an unread item"
+            }
+            RejectionCode::NotParticipant => {
+                "only participants, the initiator or a supervisor may urge"
+            }
             RejectionCode::CurrentHandler => "you are a current handler yourself",
             RejectionCode::UrgeTooSoon => "the handlers were urged too recently; try again later",
             RejectionCode::NoChange => "nothing to change",
-            RejectionCode::OwnOpinionRequired => "this item needs its own opinion or handwriting and cannot be approved in a batch",
+            RejectionCode::OwnOpinionRequired => {
+                "this item needs its own opinion or handwriting and cannot be approved in a batch"
+            }
         }
     }
 }

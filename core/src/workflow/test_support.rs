@@ -76,15 +76,30 @@ pub(super) fn dec(
     command: &Command,
     at: DateTime<Utc>,
 ) -> Result<Vec<Event>, Rejection> {
-    match decide(Env::new(def), instance, &submission(instance, actor, base, command, at))? {
+    match decide(
+        Env::new(def),
+        instance,
+        &submission(instance, actor, base, command, at),
+    )? {
         Verdict::Accepted(record) => Ok(record.events),
         Verdict::Duplicate { .. } => panic!("a fresh command id was taken for a duplicate"),
     }
 }
 
 /// `controls` for a plain viewer at `now()`.
-pub(super) fn ctl(def: &ProcessDefinition, instance: &Instance, viewer: &str, task_id: &str) -> Controls {
-    controls(Env::new(def), instance, &Actor::user(viewer), task_id, now())
+pub(super) fn ctl(
+    def: &ProcessDefinition,
+    instance: &Instance,
+    viewer: &str,
+    task_id: &str,
+) -> Controls {
+    controls(
+        Env::new(def),
+        instance,
+        &Actor::user(viewer),
+        task_id,
+        now(),
+    )
 }
 
 /// The open, pending task `user` holds, by id.
@@ -108,7 +123,12 @@ pub(super) fn pending_users(instance: &Instance) -> Vec<&str> {
 }
 
 /// Runs `command` by `actor` on the current version; panics with the refusal if refused.
-pub(super) fn run(def: &ProcessDefinition, inst: &Instance, actor: &str, command: Command) -> Instance {
+pub(super) fn run(
+    def: &ProcessDefinition,
+    inst: &Instance,
+    actor: &str,
+    command: Command,
+) -> Instance {
     match exec(def, inst, actor, inst.version, &command, now()) {
         Ok((next, _)) => next,
         Err(rejection) => panic!("{actor}: {command:?} refused: {rejection}"),
@@ -134,5 +154,30 @@ pub(super) fn agree(task_id: &str) -> Command {
         task_id: task_id.into(),
         route: None,
         opinion: Opinion::agree("同意"),
+    }
+}
+
+/// Runs `command` by `actor` (with roles, maybe for a leader) in `env` at `at`: the new state, or
+/// the refusal code.
+pub(super) fn run_in(
+    env: Env<'_>,
+    inst: &Instance,
+    actor: Actor,
+    acting_for: Option<&str>,
+    command: Command,
+    at: DateTime<Utc>,
+) -> Result<Instance, RejectionCode> {
+    let sub = Submission {
+        command_id: format!("{}@{}:{}", actor.user, inst.version, command.name()),
+        actor,
+        acting_for: acting_for.map(str::to_owned),
+        base_version: inst.version,
+        command,
+        at,
+    };
+    match execute(env, inst, &sub) {
+        Ok(Outcome::Applied { instance, .. }) => Ok(*instance),
+        Ok(Outcome::Duplicate { .. }) => panic!("a fresh command id was taken for a duplicate"),
+        Err(rejection) => Err(rejection.code),
     }
 }

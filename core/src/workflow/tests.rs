@@ -204,7 +204,11 @@ fn approving_the_leaders_task_opens_the_next_node_for_every_handler() {
         node_id: "n1".into()
     }));
     let column = next.task("i1-t1").unwrap().opinion.clone().unwrap().column;
-    assert_eq!(column.as_deref(), Some("领导批示"), "the opinion lands in the node's column");
+    assert_eq!(
+        column.as_deref(),
+        Some("领导批示"),
+        "the opinion lands in the node's column"
+    );
 }
 
 #[test]
@@ -393,7 +397,11 @@ fn refusals_carry_their_code_and_the_current_version() {
     for code in RejectionCode::ALL {
         assert!(!code.message_zh().is_empty() && !code.message_en().is_empty());
         let json = serde_json::to_string(code).unwrap();
-        assert_eq!(json, format!("\"{}\"", code.as_str()), "wire code and serde agree");
+        assert_eq!(
+            json,
+            format!("\"{}\"", code.as_str()),
+            "wire code and serde agree"
+        );
     }
     wire.sort_unstable();
     wire.dedup();
@@ -432,7 +440,11 @@ fn a_parallel_split_opens_every_branch_and_the_join_waits_for_the_last() {
     assert_eq!(active, ["b1", "b2"]);
     assert_eq!(pending_users(&inst), ["fin", "law"]);
     let inst = run(&def, &inst, "law", agree(&task_of(&inst, "law")));
-    assert_eq!(pending_users(&inst), ["fin"], "the join waits for the other branch");
+    assert_eq!(
+        pending_users(&inst),
+        ["fin"],
+        "the join waits for the other branch"
+    );
     let inst = run(&def, &inst, "fin", agree(&task_of(&inst, "fin")));
     assert_eq!(inst.current_node(), Some("sign"));
     let inst = run(&def, &inst, "leader", agree(&task_of(&inst, "leader")));

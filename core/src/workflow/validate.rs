@@ -158,10 +158,16 @@ fn check_node(
     }
     match node.kind {
         NodeKind::ParallelSplit if node.routes.len() < 2 => {
-            return Err(contradiction(node, "a parallel split needs at least two routes"));
+            return Err(contradiction(
+                node,
+                "a parallel split needs at least two routes",
+            ));
         }
         NodeKind::ParallelJoin if node.routes.len() != 1 => {
-            return Err(contradiction(node, "a parallel join needs exactly one route out"));
+            return Err(contradiction(
+                node,
+                "a parallel join needs exactly one route out",
+            ));
         }
         NodeKind::ParallelSplit => return check_branches(node, definition),
         _ => {}
@@ -227,7 +233,10 @@ fn check_node(
         ));
     }
     if node.mode == HandlerMode::Pool && node.completion != Completion::All {
-        return Err(contradiction(node, "a candidate pool is handled by one person; it has no completion rule"));
+        return Err(contradiction(
+            node,
+            "a candidate pool is handled by one person; it has no completion rule",
+        ));
     }
     if node.allow.batch && node.requires_handwriting {
         return Err(contradiction(
@@ -272,7 +281,9 @@ fn check_branches(split: &Node, definition: &ProcessDefinition) -> Result<(), De
             NodeKind::End | NodeKind::ParallelSplit => {
                 return Err(contradiction(
                     split,
-                    &format!("branch reaches {id} before a parallel join (branches cannot end or nest)"),
+                    &format!(
+                        "branch reaches {id} before a parallel join (branches cannot end or nest)"
+                    ),
                 ));
             }
             NodeKind::Manual => queue.extend(node.routes.iter().map(|r| r.to.as_str())),

@@ -16,7 +16,7 @@
 use super::apply::apply_event;
 use super::{
     Actor, CancelReason, Completion, Env, Event, HandlerMode, Instance, Node, NodeKind, Opinion,
-    PendingState, RejectionCode, Route, SignPosition, Task, TaskKind, TaskState,
+    PendingState, RejectionCode, Route, Task, TaskKind, TaskState,
 };
 use crate::model::Attitude;
 use chrono::{DateTime, Duration, Utc};
@@ -365,72 +365,6 @@ impl<'a> Flow<'a> {
                     .first()
                     .ok_or(RejectionCode::DefinitionInvalid)?;
                 self.enter(&out.to, by, depth + 1)
-            }
-        }
-    }
-
-    /// After an added signer finished or was removed: the next serial signer's turn, or the
-    /// adder's task goes on (before: pending again; after: done, and the node's rule runs).
-    pub fn signers_progress(&mut self, parent_id: &str) -> Result<(), RejectionCode> {
-        let Some(parent) = self.next.task(parent_id).cloned() else {
-            return Err(RejectionCode::NoSuchTask);
-        };
-        let Some(plan) = parent.add_sign.clone() else {
-            return Ok(());
-        };
-        let child_open = self.next.tasks.iter().any(|t| {
-            t.state.is_open()
-                && t.kind
-                    == TaskKind::AddedSigner {
-                        parent: parent.id.clone(),
-                    }
-        });
-        if child_open {
-            return Ok(());
-        }
-        let node = self.node(&parent.node_id)?;
-        if let Some(next) = plan.queue.first() {
-            let next = next.clone();
-            self.emit(Event::AddSignAdvanced {
-                task_id: parent.id.clone(),
-            });
-            let kind = TaskKind::AddedSigner {
-                parent: parent.id.clone(),
-            };
-            self.open_task(
-                node,
-                parent.visit,
-                parent.seat,
-                &next,
-                kind,
-                parent.deadline,
-            );
-            return Ok(());
-        }
-        self.emit(Event::AddSignEnded {
-            task_id: parent.id.clone(),
-        });
-        match plan.position {
-            SignPosition::Before => {
-                self.emit(Event::TaskResumed {
-                    task_id: parent.id.clone(),
-                    at: self.now,
-                });
-                Ok(())
-            }
-            SignPosition::After => {
-                let opinion = parent
-                    .opinion
-                    .clone()
-                    .ok_or(RejectionCode::DefinitionInvalid)?;
-                self.emit(Event::TaskFinished {
-                    task_id: parent.id.clone(),
-                    actor: parent.assignee.clone(),
-                    route: parent.route.clone(),
-                    opinion,
-                    at: self.now,
-                });
-                self.node_progress(&parent.id)
             }
         }
     }

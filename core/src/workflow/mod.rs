@@ -95,7 +95,13 @@ mod action_tests;
 #[cfg(test)]
 mod assist_tests;
 #[cfg(test)]
+mod office_fixture;
+#[cfg(test)]
 mod property_tests;
+#[cfg(test)]
+mod refusal_tests;
+#[cfg(test)]
+mod role_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]

@@ -295,3 +295,45 @@ fn a_leader_away_with_a_standing_delegation_to_a_deputy() {
         "the trip is over"
     );
 }
+
+#[test]
+fn a_parallel_split_opens_every_branch_and_the_join_waits_for_the_last() {
+    let def = definition(vec![
+        Node::manual("n1", "拟稿", &["a"]).route("分发", "split"),
+        Node::split("split").route("财务", "b1").route("法规", "b2"),
+        Node::manual("b1", "财务处会签", &["fin"]).route("汇总", "join"),
+        Node::manual("b2", "法规处会签", &["law"]).route("汇总", "join"),
+        Node::join("join").route("签发", "sign"),
+        Node::manual("sign", "签发", &["leader"]).route("结束", "end"),
+        Node::end("end"),
+    ]);
+    def.validate().unwrap();
+    let inst = start_instance("i", "d", "x", &def).unwrap();
+    let inst = run(&def, &inst, "a", agree("i-t1"));
+    let active: Vec<&str> = inst.active.iter().map(|a| a.node_id.as_str()).collect();
+    assert_eq!(active, ["b1", "b2"]);
+    assert_eq!(pending_users(&inst), ["fin", "law"]);
+    let inst = run(&def, &inst, "law", agree(&task_of(&inst, "law")));
+    assert_eq!(
+        pending_users(&inst),
+        ["fin"],
+        "the join waits for the other branch"
+    );
+    let inst = run(&def, &inst, "fin", agree(&task_of(&inst, "fin")));
+    assert_eq!(inst.current_node(), Some("sign"));
+    let inst = run(&def, &inst, "leader", agree(&task_of(&inst, "leader")));
+    assert_eq!(inst.state, InstanceState::Completed);
+}
+
+#[test]
+fn nested_or_ending_branches_are_refused_with_the_split_named() {
+    let def = definition(vec![
+        Node::manual("n1", "拟稿", &["a"]).route("分发", "split"),
+        Node::split("split").route("一", "b1").route("结束", "end"),
+        Node::manual("b1", "会签", &["b"]).route("汇总", "join"),
+        Node::join("join").route("结束", "end"),
+        Node::end("end"),
+    ]);
+    let err = def.validate().unwrap_err();
+    assert!(err.to_string().contains("split"), "{err}");
+}

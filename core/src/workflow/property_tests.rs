@@ -141,6 +141,12 @@ fn command(
     let id = task_id.to_owned();
     let someone = USERS[to].to_owned();
     let route = Some(format!("r{}", route + 1));
+    // Approvals dominate, as in real use, so that flows get deep; every other kind comes up too.
+    let kind = match kind {
+        0..=19 => 0,
+        20..=22 => 10,
+        k => 4 + (k - 23) % 21,
+    };
     match kind {
         0..=3 => Command::Approve {
             task_id: id,
@@ -252,11 +258,11 @@ proptest! {
         deputy_rule in any::<bool>(),
         steps in proptest::collection::vec(
             (
-                (any::<bool>(), 0usize..5, 0usize..32, 0u64..6),
-                (0usize..25, (0usize..3, 0usize..5, 0usize..5, any::<bool>())),
-                (0u8..8, 0i64..600),
+                (0u8..4, 0usize..5, 0usize..32, 0u64..8),
+                (0usize..48, (0usize..2, 0usize..5, 0usize..5, any::<bool>())),
+                (0u8..16, 0i64..600),
             ),
-            1..25,
+            1..40,
         ),
     ) {
         prop_assert!(def.validate().is_ok(), "{:?}", def.validate());
@@ -272,24 +278,37 @@ proptest! {
         let mut inst = Instance::start(env, "i", "d", "u0", now()).unwrap();
         let mut clock = 0i64;
         for (n, ((own, who, pick, lag), (kind, extra), (roles, minutes))) in steps.into_iter().enumerate() {
+            let own = own != 0; // three commands in four come from a task's holder
             clock += minutes;
-            let task = &inst.tasks[pick % inst.tasks.len()];
+            // A holder's own command usually names one of their open tasks.
+            let open: Vec<&Task> = inst.tasks.iter().filter(|t| t.state.is_open()).collect();
+            let task = match open.as_slice() {
+                [] => &inst.tasks[pick % inst.tasks.len()],
+                some if own => some[pick % some.len()],
+                _ => &inst.tasks[pick % inst.tasks.len()],
+            };
             let task_id = task.id.clone();
             // Mostly plausible commands (often by the task's holder, mostly on the current
             // version), so that many are accepted; the rest probe the refusals.
-            let user = if own && !task.assignee.is_empty() { task.assignee.clone() } else { USERS[who].to_owned() };
+            let user = match (own, task.assignee.is_empty(), task.candidates.first()) {
+                (true, false, _) => task.assignee.clone(),
+                (true, true, Some(candidate)) => candidate.clone(),
+                _ => USERS[who].to_owned(),
+            };
             let item = inst.read_items.get(pick % inst.read_items.len().max(1)).map(|r| r.id.clone());
             let command = command(kind, &task_id, item.as_deref(), extra);
             let actor = Actor {
                 user: user.clone(),
+                // Roles are rare, as in a real unit (roles 8..16: a plain person).
                 roles: Roles {
-                    unit_admin: roles & 1 != 0,
-                    supervisor: roles & 2 != 0,
-                    secretary_for: if roles & 4 != 0 { vec!["u1".into()] } else { vec![] },
+                    unit_admin: roles == 1,
+                    supervisor: roles & 2 != 0 && roles < 8,
+                    secretary_for: if roles & 4 != 0 && roles < 8 { vec!["u1".into()] } else { vec![] },
                 },
             };
             let acting_for = (roles == 7 && command.writes_opinion()).then(|| "u1".to_owned());
-            let base = inst.version.saturating_sub(lag.saturating_sub(3));
+            // One command in eight was decided on an older version (a phone that was offline).
+            let base = if lag == 7 { inst.version.saturating_sub(1 + u64::from(who as u8 % 2)) } else { inst.version };
             let at = later(clock);
             let submission = Submission {
                 command_id: format!("c{n}"),

@@ -135,3 +135,46 @@ async fn the_phone_refuses_an_action_its_rules_do_not_allow_before_anything_is_q
         "got {revoke:?}"
     );
 }
+
+#[tokio::test]
+async fn the_phone_offers_what_the_gateways_rules_allow_and_nothing_once_queued() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    let item = leader.client.inbox().unwrap().remove(0);
+    let routes: Vec<(&str, &str)> = item
+        .routes
+        .iter()
+        .map(|r| (r.id.as_str(), r.label.as_str()))
+        .collect();
+    assert_eq!(routes, [("r1", "送承办")]);
+    assert!(item.can_approve && item.controls.can_save && item.controls.can_open);
+    // The demo's 领导批示 allows recall but not transfer, reject or return.
+    assert!(!item.controls.can_transfer && !item.controls.can_reject);
+    assert!(item.controls.return_targets.is_empty());
+    assert!(
+        !item.controls.can_recall,
+        "nothing to recall before approving"
+    );
+
+    leader
+        .client
+        .act(Command::Approve {
+            task_id: task.clone(),
+            route: Some("r1".into()),
+            opinion: Opinion::agree("同意，请赵文同志办理。"),
+        })
+        .unwrap();
+    let queued = leader.client.inbox().unwrap().remove(0);
+    assert_eq!(queued.state, LocalTaskState::Queued);
+    assert_eq!(
+        queued.controls,
+        Default::default(),
+        "a queued task offers nothing"
+    );
+    let report = leader.client.sync().await.unwrap();
+    assert_eq!((report.accepted, report.refused), (1, 0));
+    let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.current_node.as_deref(), Some("承办"));
+}

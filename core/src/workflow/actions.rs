@@ -207,13 +207,7 @@ pub(super) fn terminate(flow: &mut Flow<'_>, opinion: &Opinion) -> Result<(), Re
 
 /// 转交: hand a pending task for good to someone who holds none at this node visit.
 pub(super) fn transfer(flow: &mut Flow<'_>, task_id: &str, to: &str) -> Result<(), RejectionCode> {
-    let (task, node) = flow.own_pending(task_id)?;
-    if task.kind != TaskKind::Handler || !node.allow.transfer {
-        return Err(RejectionCode::ActionNotAllowed);
-    }
-    if !flow.can_receive(to, &task.node_id, task.visit) {
-        return Err(RejectionCode::BadTransferTarget);
-    }
+    let (task, node) = flow.task_to_hand_on(task_id, |allow| allow.transfer, to)?;
     flow.emit(Event::TaskTransferred {
         task_id: task.id.clone(),
         to: to.to_owned(),

@@ -25,13 +25,7 @@ fn has_open_children(flow: &Flow<'_>, task_id: &str) -> bool {
 
 /// 委派: the handler's task waits; the delegatee gets a task at the same node.
 pub(super) fn delegate(flow: &mut Flow<'_>, task_id: &str, to: &str) -> Result<(), RejectionCode> {
-    let (task, node) = flow.own_pending(task_id)?;
-    if task.kind != TaskKind::Handler || !node.allow.delegate {
-        return Err(RejectionCode::ActionNotAllowed);
-    }
-    if !flow.can_receive(to, &task.node_id, task.visit) {
-        return Err(RejectionCode::BadTransferTarget);
-    }
+    let (task, node) = flow.task_to_hand_on(task_id, |allow| allow.delegate, to)?;
     flow.emit(Event::TaskWaiting {
         task_id: task.id.clone(),
     });

@@ -15,8 +15,8 @@
 
 use super::apply::apply_event;
 use super::{
-    Actor, CancelReason, Completion, Env, Event, HandlerMode, Instance, Node, NodeKind, Opinion,
-    PendingState, RejectionCode, Route, Task, TaskKind, TaskState,
+    Actor, Allowances, CancelReason, Completion, Env, Event, HandlerMode, Instance, Node, NodeKind,
+    Opinion, PendingState, RejectionCode, Route, Task, TaskKind, TaskState,
 };
 use crate::model::Attitude;
 use chrono::{DateTime, Duration, Utc};
@@ -100,6 +100,24 @@ impl<'a> Flow<'a> {
         let node = self.node(&task.node_id)?;
         if node.kind != NodeKind::Manual {
             return Err(RejectionCode::DefinitionInvalid);
+        }
+        Ok((task, node))
+    }
+
+    /// The user's pending handler task at a node whose allowances permit the action, to be handed
+    /// to `to`, who must be able to take it (transfer and delegate share these checks).
+    pub fn task_to_hand_on(
+        &self,
+        task_id: &str,
+        allowed: fn(&Allowances) -> bool,
+        to: &str,
+    ) -> Result<(&'a Task, &'a Node), RejectionCode> {
+        let (task, node) = self.own_pending(task_id)?;
+        if task.kind != TaskKind::Handler || !allowed(&node.allow) {
+            return Err(RejectionCode::ActionNotAllowed);
+        }
+        if !self.can_receive(to, &task.node_id, task.visit) {
+            return Err(RejectionCode::BadTransferTarget);
         }
         Ok((task, node))
     }

@@ -27,15 +27,6 @@ fn agree(task_id: &str) -> Command {
     approve(task_id, Attitude::Agree)
 }
 
-fn pending(instance: &Instance) -> Vec<&str> {
-    instance
-        .tasks
-        .iter()
-        .filter(|t| t.state.is_pending())
-        .map(|t| t.assignee.as_str())
-        .collect()
-}
-
 // ---- validation ----
 
 #[test]
@@ -194,7 +185,7 @@ fn approving_the_leaders_task_opens_the_next_node_for_every_handler() {
         }
     );
     assert_eq!(next.task("i1-t1").unwrap().route.as_deref(), Some("r1"));
-    assert_eq!(pending(&next), ["clerk", "deputy"]);
+    assert_eq!(pending_users(&next), ["clerk", "deputy"]);
     let opened = events
         .iter()
         .filter(|e| matches!(e, Event::TaskOpened { .. }))
@@ -237,9 +228,9 @@ fn a_serial_node_hands_the_task_on_in_order() {
     review.mode = HandlerMode::Serial;
     let def = definition(vec![review, Node::end("end")]);
     let inst = start_instance("i", "d", "x", &def).unwrap();
-    assert_eq!(pending(&inst), ["a"]);
+    assert_eq!(pending_users(&inst), ["a"]);
     let (inst, _) = exec(&def, &inst, "a", 1, &agree("i-t1"), now()).unwrap();
-    assert_eq!(pending(&inst), ["b"]);
+    assert_eq!(pending_users(&inst), ["b"]);
     let (inst, _) = exec(&def, &inst, "b", 2, &agree("i-t2"), now()).unwrap();
     let (inst, _) = exec(&def, &inst, "c", 3, &agree("i-t3"), now()).unwrap();
     assert_eq!(inst.state, InstanceState::Completed);

@@ -3,7 +3,6 @@
 //! command shares run here, in this order: a re-sent command id, the definition, the version, a
 //! secretary's authority, the instance state; then the action's own rule.
 
-use super::apply::apply;
 use super::flow::Flow;
 use super::{
     actions, assist, items, Command, Env, Instance, InstanceState, Opinion, Rejection,
@@ -48,6 +47,24 @@ pub fn decide(
     instance: &Instance,
     submission: &Submission,
 ) -> Result<Verdict, Rejection> {
+    Ok(match decide_with_state(env, instance, submission)? {
+        Decided::Accepted(record, _) => Verdict::Accepted(record),
+        Decided::Duplicate(version) => Verdict::Duplicate { version },
+    })
+}
+
+/// A verdict with, when accepted, the state the decision already built (so `execute` need not
+/// fold the events a second time; `apply` of the record gives the same state).
+enum Decided {
+    Accepted(Box<TraceRecord>, Box<Instance>),
+    Duplicate(u64),
+}
+
+fn decide_with_state(
+    env: Env<'_>,
+    instance: &Instance,
+    submission: &Submission,
+) -> Result<Decided, Rejection> {
     let refuse = |code| Rejection {
         code,
         current_version: instance.version,
@@ -64,9 +81,7 @@ pub fn decide(
         };
         let same_person = record.actor == user && record.entered_by.as_deref() == entered_by;
         return if same_person && record.command == submission.command {
-            Ok(Verdict::Duplicate {
-                version: record.version,
-            })
+            Ok(Decided::Duplicate(record.version))
         } else {
             Err(refuse(RejectionCode::CommandIdReused))
         };
@@ -99,7 +114,7 @@ pub fn decide(
         submission.at,
     );
     dispatch(&mut flow, &submission.command).map_err(refuse)?;
-    Ok(Verdict::Accepted(Box::new(TraceRecord {
+    let record = Box::new(TraceRecord {
         version: instance.version + 1,
         command_id: submission.command_id.clone(),
         actor: user.to_owned(),
@@ -107,7 +122,10 @@ pub fn decide(
         command: submission.command.clone(),
         at: submission.at,
         events: flow.events,
-    })))
+    });
+    let mut next = flow.next;
+    next.trace.push((*record).clone());
+    Ok(Decided::Accepted(record, Box::new(next)))
 }
 
 /// Which commands the instance state lets through: a suspended instance only resumes; an ended
@@ -261,12 +279,12 @@ pub fn execute(
     instance: &Instance,
     submission: &Submission,
 ) -> Result<Outcome, Rejection> {
-    Ok(match decide(env, instance, submission)? {
-        Verdict::Accepted(record) => Outcome::Applied {
-            instance: Box::new(apply(instance, &record)),
+    Ok(match decide_with_state(env, instance, submission)? {
+        Decided::Accepted(record, next) => Outcome::Applied {
+            instance: next,
             record,
         },
-        Verdict::Duplicate { version } => Outcome::Duplicate { version },
+        Decided::Duplicate(version) => Outcome::Duplicate { version },
     })
 }
 

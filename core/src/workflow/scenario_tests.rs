@@ -115,6 +115,10 @@ fn incoming_document_from_registration_to_completion() {
             "mark_read"
         ]
     );
+    // The whole instance, with its tasks, read items and trace of commands and events, survives
+    // the trip through JSON that the gateway's database and the phone's store both make.
+    let json = serde_json::to_string(&inst).unwrap();
+    assert_eq!(serde_json::from_str::<Instance>(&json).unwrap(), inst);
 }
 
 /// 发文: 拟稿 → 核稿 → 会签 (four departments in parallel, 75 % must agree) → 签发.

@@ -222,7 +222,12 @@ impl Store {
                 }
                 Change::Inbox { entry } => {
                     let server_state = match entry.instance.task(&entry.task_id) {
-                        Some(task) if task.is_held_by(&user_id) && task.state.is_pending() => {
+                        Some(task)
+                            if task.state.is_pending()
+                                && (task.is_held_by(&user_id)
+                                    || (task.assignee.is_empty()
+                                        && task.candidates.contains(&user_id))) =>
+                        {
                             LocalTaskState::Pending
                         }
                         _ => LocalTaskState::Done,

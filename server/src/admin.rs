@@ -155,7 +155,11 @@ pub fn describe_instance(db: &Db, id: &str) -> Result<Option<InstanceSummary>, A
             return Ok(None);
         };
         let mut pending_with = Vec::new();
-        for task in instance.tasks.iter().filter(|t| t.state.is_pending()) {
+        for task in instance
+            .tasks
+            .iter()
+            .filter(|t| t.state.is_pending() && !t.assignee.is_empty())
+        {
             let name: Option<String> = conn
                 .query_row(
                     "SELECT name FROM users WHERE id = ?1",

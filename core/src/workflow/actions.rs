@@ -27,15 +27,10 @@ pub(super) fn reject(
             return_events(flow, task, node, target.as_str(), ReturnWay::Step, opinion)
         }
         RejectPolicy::Terminate => {
-            let mut recorded = flow.stamp(opinion, node);
-            recorded.attitude = crate::model::Attitude::Disagree;
-            flow.emit(Event::TaskFinished {
-                task_id: task.id.clone(),
-                actor: flow.user.to_owned(),
-                route: None,
-                opinion: recorded,
-                at: flow.now,
-            });
+            // A rejection is recorded as disagreement, whatever attitude was sent.
+            let mut disagreement = opinion.clone();
+            disagreement.attitude = crate::model::Attitude::Disagree;
+            flow.record_finished(task, node, None, &disagreement);
             flow.cancel(|_| true, CancelReason::Rejected);
             flow.emit(Event::InstanceStateChanged {
                 state: InstanceState::Rejected,

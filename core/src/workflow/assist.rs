@@ -49,14 +49,7 @@ pub(super) fn resolve(
     if opinion.attitude == Attitude::Read {
         return Err(RejectionCode::InvalidAttitude);
     }
-    let recorded = flow.stamp(opinion, node);
-    flow.emit(Event::TaskFinished {
-        task_id: task.id.clone(),
-        actor: flow.user.to_owned(),
-        route: None,
-        opinion: recorded,
-        at: flow.now,
-    });
+    flow.record_finished(task, node, None, opinion);
     flow.emit(Event::TaskResumed {
         task_id: parent.clone(),
         at: flow.now,

@@ -277,6 +277,16 @@ pub struct Submission {
     pub at: DateTime<Utc>,
 }
 
+impl Submission {
+    /// The person the command acts as, and the secretary who entered it (代签), if any.
+    pub fn acting_as(&self) -> (&str, Option<&str>) {
+        match &self.acting_for {
+            Some(leader) => (leader.as_str(), Some(self.actor.user.as_str())),
+            None => (self.actor.user.as_str(), None),
+        }
+    }
+}
+
 /// Which flows a standing delegation covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "scope")]

@@ -75,10 +75,7 @@ fn decide_with_state(
         .iter()
         .find(|r| r.command_id == submission.command_id)
     {
-        let (user, entered_by) = match &submission.acting_for {
-            Some(leader) => (leader.as_str(), Some(submission.actor.user.as_str())),
-            None => (submission.actor.user.as_str(), None),
-        };
+        let (user, entered_by) = submission.acting_as();
         let same_person = record.actor == user && record.entered_by.as_deref() == entered_by;
         return if same_person && record.command == submission.command {
             Ok(Decided::Duplicate(record.version))
@@ -92,18 +89,15 @@ fn decide_with_state(
     if submission.base_version != instance.version {
         return Err(refuse(RejectionCode::Stale));
     }
-    let (user, entered_by) = match &submission.acting_for {
-        None => (submission.actor.user.as_str(), None),
-        Some(leader) => {
-            if !submission.actor.roles.secretary_for.contains(leader) {
-                return Err(refuse(RejectionCode::NotAuthorised));
-            }
-            if !submission.command.writes_opinion() {
-                return Err(refuse(RejectionCode::ActionNotAllowed));
-            }
-            (leader.as_str(), Some(submission.actor.user.as_str()))
+    let (user, entered_by) = submission.acting_as();
+    if let Some(leader) = &submission.acting_for {
+        if !submission.actor.roles.secretary_for.contains(leader) {
+            return Err(refuse(RejectionCode::NotAuthorised));
         }
-    };
+        if !submission.command.writes_opinion() {
+            return Err(refuse(RejectionCode::ActionNotAllowed));
+        }
+    }
     gate(instance, &submission.command).map_err(refuse)?;
     let mut flow = Flow::new(
         env,
@@ -232,14 +226,7 @@ fn approve(
     match &task.kind {
         TaskKind::Delegated { .. } => Err(RejectionCode::ActionNotAllowed),
         TaskKind::AddedSigner { parent } => {
-            let stamped = flow.stamp(opinion, node);
-            flow.emit(super::Event::TaskFinished {
-                task_id: task.id.clone(),
-                actor: flow.user.to_owned(),
-                route: None,
-                opinion: stamped,
-                at: flow.now,
-            });
+            flow.record_finished(task, node, None, opinion);
             flow.signers_progress(parent)
         }
         TaskKind::Handler => {

@@ -192,15 +192,27 @@ impl<'a> Flow<'a> {
         route: &Route,
         opinion: &Opinion,
     ) -> Result<(), RejectionCode> {
+        self.record_finished(task, node, Some(route.id.clone()), opinion);
+        self.node_progress(&task.id)
+    }
+
+    /// Marks the user's task done with `opinion` (stamped with the node's column and any
+    /// secretary), without moving the flow: the caller decides what follows.
+    pub fn record_finished(
+        &mut self,
+        task: &Task,
+        node: &Node,
+        route: Option<String>,
+        opinion: &Opinion,
+    ) {
         let opinion = self.stamp(opinion, node);
         self.emit(Event::TaskFinished {
             task_id: task.id.clone(),
             actor: self.user.to_owned(),
-            route: Some(route.id.clone()),
+            route,
             opinion,
             at: self.now,
         });
-        self.node_progress(&task.id)
     }
 
     /// After a handler task at a node is done: the completion rule, and moving on when done.

@@ -8,6 +8,7 @@
 //! | [`workflow`] | the approval state machine: pure `decide` / `apply` / `controls` |
 //! | [`protocol`] | wire types, the request-signature profile, signed command records |
 //! | [`crypto`] | P-256, SHA-256, AES-GCM, DER↔raw signatures |
+//! | [`files`] | the encrypted file vault for 正文 and 附件: streamed AES-256-GCM, a key per file |
 //! | [`keys`] | the platform key seam ([`keys::KeyStore`], [`keys::DeviceSigner`]) and the data key |
 //! | [`software`] | the passphrase-protected software key vault for the terminal and tests |
 //! | [`store`] | the SQLCipher store |
@@ -16,6 +17,7 @@
 
 pub mod client;
 pub mod crypto;
+pub mod files;
 pub mod keys;
 pub mod model;
 pub mod protocol;

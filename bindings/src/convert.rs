@@ -100,6 +100,8 @@ pub enum TaskStatus {
     Pending,
     /// Decided here, waiting for the gateway.
     Queued,
+    /// The user's part waits for others (added signers, a delegatee).
+    Waiting,
     /// 已办.
     Done,
 }
@@ -158,6 +160,7 @@ impl From<CoreInboxItem> for InboxItem {
             status: match item.state {
                 LocalTaskState::Pending => TaskStatus::Pending,
                 LocalTaskState::Queued => TaskStatus::Queued,
+                LocalTaskState::Waiting => TaskStatus::Waiting,
                 LocalTaskState::Done => TaskStatus::Done,
             },
             can_approve: item.can_approve,

@@ -108,6 +108,7 @@ pub fn inbox_line(item: &InboxItem) -> String {
     let status = match item.state {
         LocalTaskState::Pending => "待办",
         LocalTaskState::Queued => "待同步",
+        LocalTaskState::Waiting => "等待他人",
         LocalTaskState::Done => "已办",
     };
     let mut line = format!(

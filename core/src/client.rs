@@ -34,6 +34,8 @@ pub const DATABASE_FILE: &str = "qianpi.db";
 const PUSH_BATCH: usize = 32;
 /// How often `approve` retries when another action took the device counter at the same moment.
 const ENQUEUE_ATTEMPTS: usize = 3;
+/// The inbox shows at most this many tasks (pending ones come first).
+const INBOX_LIMIT: usize = 500;
 
 /// Errors a shell sees.
 #[derive(Debug, thiserror::Error)]
@@ -174,7 +176,7 @@ impl Client {
         let store = self.store()?;
         let (account, _) = store.account()?.ok_or(ClientError::NotActivated)?;
         Ok(store
-            .inbox()?
+            .inbox(INBOX_LIMIT)?
             .iter()
             .map(|row| inbox_item(row, &account.identity.user_id, Utc::now()))
             .collect())
@@ -268,17 +270,14 @@ impl Client {
             &crypto::der_to_raw_signature(&der)?,
         );
         let queued = OutboxRow {
+            record_hash: signed.record_hash()?,
             command: signed,
             task_id: task_id.to_owned(),
+            counter: device.next_counter,
             created_at: now,
             decided_offline: !device.online,
         };
-        self.store()?.enqueue(
-            &queued,
-            device.next_counter,
-            &queued.command.record_hash()?,
-            &local_instance,
-        )?;
+        self.store()?.enqueue(&queued, &local_instance)?;
         Ok(QueuedCommand {
             command_id: record.command_id,
             task_id: task_id.to_owned(),

@@ -21,6 +21,7 @@ pub mod files;
 pub mod keys;
 pub mod model;
 pub mod protocol;
+pub mod session;
 pub mod software;
 pub mod store;
 pub mod sync;

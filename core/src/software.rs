@@ -2,12 +2,12 @@
 //! through Argon2id, for the terminal shell and for tests. Phones use their hardware keystore
 //! instead; a production configuration can refuse this implementation (see [`SOFTWARE_ASSURANCE`]).
 //!
-//! Layout in its folder: `vault.salt` (Argon2id salt) and `<alias>.key` (a PKCS#8 signing key,
-//! sealed with AES-256-GCM under the passphrase key). Deleting `vault.salt` shreds everything the
-//! vault ever wrapped.
+//! Layout in its folder: `vault.salt` (Argon2id salt), `<alias>.key` (a PKCS#8 signing key) and
+//! `<alias>.kek` (a random wrapping key), each sealed with AES-256-GCM under the passphrase key.
+//! Deleting an alias removes its file and so destroys exactly what that key protected.
 
 use crate::crypto::{self, CryptoError};
-use crate::keys::{DeviceSigner, KeyStore, PlatformKeyError};
+use crate::keys::{self, DeviceSigner, KeyStore, PlatformKeyError};
 use argon2::{Algorithm, Argon2, Params, Version};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
@@ -85,6 +85,43 @@ impl SoftwareKeyVault {
         Ok(self.dir.join(format!("{alias}.key")))
     }
 
+    fn wrapping_key_path(&self, alias: &str) -> Result<PathBuf, PlatformKeyError> {
+        Ok(self.key_path(alias)?.with_extension("kek"))
+    }
+
+    /// The random wrapping key of `alias`, sealed under the passphrase key in its own file, so
+    /// that deleting one alias destroys exactly what it wrapped. Created on first use if `create`.
+    fn wrapping_key(
+        &self,
+        alias: &str,
+        create: bool,
+    ) -> Result<Zeroizing<[u8; 32]>, PlatformKeyError> {
+        let path = self.wrapping_key_path(alias)?;
+        let context = format!("kek|{alias}");
+        match fs::read(&path) {
+            Ok(sealed) => {
+                let plain = crypto::open(&self.kek, context.as_bytes(), &sealed).map_err(|_| {
+                    PlatformKeyError::new("the wrapping key could not be opened: wrong passphrase or damaged key file")
+                })?;
+                let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| {
+                    PlatformKeyError::new("the wrapping key file is damaged")
+                })?;
+                Ok(Zeroizing::new(key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let key = Zeroizing::new(crypto::random_bytes::<32>().map_err(crypto_error)?);
+                let sealed = crypto::seal(&self.kek, context.as_bytes(), key.as_slice()).map_err(crypto_error)?;
+                let name = format!("{alias}.kek");
+                keys::write_atomically(&self.dir, &name, &sealed).map_err(io_error)?;
+                Ok(key)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(PlatformKeyError::new(
+                format!("the wrapping key {alias} does not exist: it was deleted, or this is another vault"),
+            )),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
     fn load_key_pair(&self, alias: &str) -> Result<EcdsaKeyPair, PlatformKeyError> {
         let sealed = fs::read(self.key_path(alias)?).map_err(io_error)?;
         let pkcs8 = crypto::open(&self.kek, alias.as_bytes(), &sealed).map_err(|_| {
@@ -104,22 +141,27 @@ impl SoftwareKeyVault {
 impl KeyStore for SoftwareKeyVault {
     fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, PlatformKeyError> {
         let plaintext = Zeroizing::new(plaintext);
-        crypto::seal(&self.kek, alias.as_bytes(), &plaintext).map_err(crypto_error)
+        let key = self.wrapping_key(&alias, true)?;
+        crypto::seal(&key, alias.as_bytes(), &plaintext).map_err(crypto_error)
     }
 
     fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, PlatformKeyError> {
-        crypto::open(&self.kek, alias.as_bytes(), &wrapped)
+        let key = self.wrapping_key(&alias, false)?;
+        crypto::open(&key, alias.as_bytes(), &wrapped)
             .map(|plain| plain.to_vec())
-            .map_err(|_| PlatformKeyError::new("the data key could not be unwrapped: wrong passphrase or another device's key file"))
+            .map_err(|_| PlatformKeyError::new("the data key could not be unwrapped: another device's key file or a damaged one"))
     }
 
-    fn delete(&self, _alias: String) -> Result<(), PlatformKeyError> {
-        // One passphrase key serves every alias: shredding its salt makes all of them unreadable.
-        match fs::remove_file(self.dir.join(SALT_FILE)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error(e)),
+    fn delete(&self, alias: String) -> Result<(), PlatformKeyError> {
+        // Either kind of key may live under the alias; removing the file destroys it.
+        for path in [self.wrapping_key_path(&alias)?, self.key_path(&alias)?] {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(e)),
+            }
         }
+        keys::sync_dir(&self.dir).map_err(io_error)
     }
 }
 
@@ -190,13 +232,19 @@ mod tests {
     }
 
     #[test]
-    fn deleting_the_vault_key_shreds_what_it_wrapped() {
+    fn deleting_an_alias_shreds_what_it_wrapped_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let vault = SoftwareKeyVault::open(dir.path(), "pw").unwrap();
         let wrapped = vault.wrap("a".into(), vec![7; 48]).unwrap();
+        let other = vault.wrap("b".into(), vec![8; 48]).unwrap();
+        vault.create_key("s".into()).unwrap();
         vault.delete("a".into()).unwrap();
+        vault.delete("s".into()).unwrap();
+        vault.delete("s".into()).unwrap(); // idempotent
         let reopened = SoftwareKeyVault::open(dir.path(), "pw").unwrap();
         assert!(reopened.unwrap("a".into(), wrapped).is_err());
+        assert!(reopened.sign("s".into(), b"m".to_vec()).is_err());
+        assert_eq!(reopened.unwrap("b".into(), other).unwrap(), vec![8; 48]);
     }
 
     #[test]

@@ -1,18 +1,31 @@
-//! Opening the SQLCipher database and its forward-only schema migrations.
+//! The store's forward-only schema: one migration per version, each run in its own transaction so
+//! a crash or a failure leaves the file at the previous version, never half-way.
 //!
-//! `unlock` sets the security pragmas, applies the raw key and proves the key right with one read
-//! before anything else runs; `migrate` brings an older schema up to date, one version at a time,
-//! each in its own transaction.
+//! A migration is SQL, optionally followed by a Rust step that moves data the SQL cannot (version
+//! 2 re-files the old inbox blobs into the document, instance and task repositories). Every
+//! migration is tested by opening a database created at each earlier version with data in it
+//! (`migration_tests.rs`).
 
-use super::StoreError;
-use crate::keys::DataKey;
-use rusqlite::{Connection, ErrorCode};
-use zeroize::Zeroizing;
+use super::{feed, StoreError};
+use crate::crypto;
+use crate::protocol::InboxEntry;
+use crate::workflow::Instance;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use chrono::Utc;
+use rusqlite::{params, Connection, Transaction};
 
-/// Each entry upgrades the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[
-    // 1: account, inbox, outbox, verdicts.
-    "CREATE TABLE account (
+/// One schema version: its SQL and an optional data step run after it in the same transaction.
+pub(super) struct Migration {
+    /// What the version adds.
+    pub(super) sql: &'static str,
+    /// Moves data that SQL alone cannot.
+    pub(super) data: Option<fn(&Transaction<'_>) -> Result<(), StoreError>>,
+}
+
+/// Version 1: account, inbox (one JSON blob per task), outbox, verdicts. Frozen: databases of
+/// this version exist on phones.
+pub(super) const V1: &str = "CREATE TABLE account (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         server_url TEXT NOT NULL,
         device_id TEXT NOT NULL,
@@ -52,51 +65,268 @@ const MIGRATIONS: &[&str] = &[
         verdict TEXT NOT NULL,
         decided_offline INTEGER NOT NULL,
         decided_locally_at TEXT
-     );",
+     );";
+
+/// Version 2: repositories per kind of thing, the indexes behind the phone's lists, the outbox
+/// chain columns, cursors, policy and the store's own secrets.
+const V2: &str = "CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        number TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        urgency INTEGER NOT NULL,
+        received_at TEXT,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE TABLE body_versions (
+        document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        version_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        format TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        PRIMARY KEY (document_id, version_id)
+     );
+     CREATE TABLE attachments (
+        document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        attachment_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (document_id, attachment_id)
+     );
+     CREATE INDEX attachments_by_hash ON attachments (sha256);
+     CREATE INDEX body_versions_by_hash ON body_versions (sha256);
+     CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        stored_at TEXT NOT NULL
+     );
+     CREATE TABLE definitions (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+     );
+     CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL,
+        definition_id TEXT NOT NULL,
+        initiator TEXT NOT NULL,
+        state TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        local_body TEXT,
+        updated_at TEXT NOT NULL
+     );
+     CREATE INDEX instances_sent ON instances (initiator, started_at DESC, id);
+     CREATE INDEX instances_by_document ON instances (document_id);
+     CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+        node_id TEXT NOT NULL,
+        assignee TEXT NOT NULL,
+        state TEXT NOT NULL,
+        list TEXT CHECK (list IN ('todo', 'queued', 'waiting', 'done')),
+        urgency INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        deadline TEXT,
+        finished_at TEXT
+     );
+     CREATE INDEX tasks_todo ON tasks (list, urgency DESC, received_at DESC, id);
+     CREATE INDEX tasks_done ON tasks (list, finished_at DESC, id);
+     CREATE INDEX tasks_by_instance ON tasks (instance_id);
+     CREATE TABLE opinions (
+        task_id TEXT PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+        instance_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        on_behalf_of TEXT,
+        attitude TEXT NOT NULL,
+        column_name TEXT,
+        text TEXT NOT NULL,
+        written_at TEXT
+     );
+     CREATE INDEX opinions_by_instance ON opinions (instance_id, written_at);
+     CREATE TABLE trace (
+        instance_id TEXT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (instance_id, version)
+     ) WITHOUT ROWID;
+     CREATE TABLE read_items (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+        recipient TEXT NOT NULL,
+        delivered_at TEXT NOT NULL,
+        read_at TEXT
+     );
+     CREATE INDEX read_items_list ON read_items (recipient, read_at IS NOT NULL, delivered_at DESC, id);
+     CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        unread INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE INDEX notices_list ON notices (unread DESC, published_at DESC, id);
+     CREATE TABLE receipts (
+        notice_id TEXT PRIMARY KEY REFERENCES notices (id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        changed_locally INTEGER NOT NULL
+     );
+     CREATE TABLE drafts (
+        task_id TEXT PRIMARY KEY,
+        opinion TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE INDEX drafts_list ON drafts (updated_at DESC, task_id);
+     CREATE TABLE sync_cursors (
+        feed TEXT PRIMARY KEY,
+        cursor TEXT NOT NULL
+     );
+     CREATE TABLE policy (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL
+     );
+     CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+     );
+     ALTER TABLE outbox ADD COLUMN counter INTEGER;
+     ALTER TABLE outbox ADD COLUMN record_hash TEXT;
+     CREATE UNIQUE INDEX outbox_by_counter ON outbox (counter);";
+
+/// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: V1,
+        data: None,
+    },
+    Migration {
+        sql: V2,
+        data: Some(v2_data),
+    },
 ];
 
-/// Applies the key and security pragmas, then proves the key with one read.
-pub(super) fn unlock(conn: &Connection, key: &DataKey) -> Result<(), StoreError> {
-    // SQLCipher logs decryption failures by default (into logcat / os_log on phones): silence it
-    // before the key is even tried.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let mut statement = Zeroizing::new(String::with_capacity(128));
-    statement.push_str("PRAGMA key = \"");
-    statement.push_str(&key.sqlcipher_key_literal());
-    statement.push_str("\";");
-    conn.execute_batch(&statement)?;
-    // The first read decrypts page 1: a wrong key (or a damaged header) fails here and nowhere later.
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
-        Ok(_) => {}
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
-            return Err(StoreError::WrongKey)
-        }
-        Err(e) => return Err(e.into()),
-    }
-    conn.execute_batch(
-        "PRAGMA cipher_memory_security = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+/// The newest schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 2's data step: the cursor moves to its table, outbox entries get their counter and
+/// chain hash, and every inbox blob is re-filed into the repositories, keeping its local state.
+fn v2_data(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "INSERT INTO sync_cursors (feed, cursor) SELECT 'changes', cursor FROM account WHERE cursor <> '';
+         ALTER TABLE account DROP COLUMN cursor;",
     )?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Corrupted(format!("journal mode stayed {mode}")));
+    // Counters were handed out consecutively and the outbox keeps them in order, ending just
+    // before the account's next counter.
+    let mut entries = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT seq, signed FROM outbox ORDER BY seq DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            entries.push(row?);
+        }
+    }
+    let next: Option<i64> = tx
+        .query_row("SELECT next_counter FROM account WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .ok();
+    for (back, (seq, signed)) in (1i64..).zip(&entries) {
+        let payload: serde_json::Value = serde_json::from_str(signed)
+            .map_err(|e| StoreError::Corrupted(format!("outbox entry {seq}: {e}")))?;
+        let bytes = payload
+            .get("payload")
+            .and_then(|p| p.as_str())
+            .and_then(|p| STANDARD.decode(p).ok())
+            .ok_or_else(|| StoreError::Corrupted(format!("outbox entry {seq} has no payload")))?;
+        let counter = next.map(|n| n - back);
+        tx.execute(
+            "UPDATE outbox SET counter = ?1, record_hash = ?2 WHERE seq = ?3",
+            params![counter, STANDARD.encode(crypto::sha256(&bytes)), seq],
+        )?;
+    }
+    let user_id: Option<String> = tx
+        .query_row(
+            "SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    let mut rows = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT entry, local_instance, state FROM inbox")?;
+        let mapped = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in mapped {
+            rows.push(row?);
+        }
+    }
+    let now = Utc::now();
+    let mut writer = feed::Writer::new(tx, user_id.as_deref().unwrap_or_default())?;
+    for (entry, local, state) in rows {
+        let entry: InboxEntry = super::decode(&entry)?;
+        writer.entry(&entry, now)?;
+        if state == "queued" {
+            let local: Option<Instance> = local.as_deref().map(super::decode).transpose()?;
+            writer.mark_queued(&entry.task_id, &entry.instance.id, local.as_ref())?;
+        }
+    }
+    drop(writer);
+    tx.execute_batch("DROP TABLE inbox;")?;
+    Ok(())
+}
+
+/// Brings the store's schema to [`SCHEMA_VERSION`]; refuses a file from a newer build.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, migration) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        run_one(conn, index, migration).map_err(|e| StoreError::Migration {
+            to: index as i64 + 1,
+            reason: e.to_string(),
+        })?;
     }
     Ok(())
 }
 
-/// Brings the schema up to the newest version; refuses a database from a newer build.
-pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    match migrate_forward(conn, MIGRATIONS) {
-        Ok(_) => Ok(()),
-        Err(MigrationError::TooNew { found, supported }) => {
-            Err(StoreError::TooNew { found, supported })
-        }
-        Err(MigrationError::Sqlite(e)) => Err(StoreError::Sqlite(e)),
+/// Runs migration `index` (to version `index + 1`) in one transaction.
+pub(super) fn run_one(
+    conn: &mut Connection,
+    index: usize,
+    migration: &Migration,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(migration.sql)?;
+    if let Some(data) = migration.data {
+        data(&tx)?;
     }
+    tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
 /// Errors of forward-only migrations.
@@ -118,10 +348,10 @@ pub enum MigrationError {
 }
 
 /// Brings a database (its `user_version`) up to `migrations.len()`: entry `i` upgrades version `i`
-/// to `i + 1`, each in its own transaction. Returns the version found before migrating. Shared by
-/// the phone's store and the gateway's database.
+/// to `i + 1`, each in its own transaction. Returns the version found before migrating. Used by
+/// the gateway's database, whose migrations are SQL only.
 pub fn migrate_forward(conn: &Connection, migrations: &[&str]) -> Result<i64, MigrationError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let found = user_version(conn)?;
     let supported = i64::try_from(migrations.len()).unwrap_or(i64::MAX);
     if found > supported {
         return Err(MigrationError::TooNew { found, supported });

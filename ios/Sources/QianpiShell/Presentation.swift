@@ -23,6 +23,7 @@ public enum InboxPresenter {
         switch status {
         case .pending: return "待办"
         case .queued: return "待同步"
+        case .waiting: return "等待他人"
         case .done: return "已办"
         }
     }

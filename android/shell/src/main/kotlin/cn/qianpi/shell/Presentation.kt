@@ -29,6 +29,7 @@ object InboxPresenter {
     fun badge(status: TaskStatus): String = when (status) {
         TaskStatus.PENDING -> "待办"
         TaskStatus.QUEUED -> "待同步"
+        TaskStatus.WAITING -> "等待他人"
         TaskStatus.DONE -> "已办"
     }
 

@@ -1,0 +1,383 @@
+//! Files what the gateway sends into the repositories: a document with its body versions and
+//! attachments, its process definition, the instance (newer versions only), every task of it with
+//! the phone list it belongs to for this user, opinions, the trace and read items; and verdicts,
+//! which settle queued actions.
+//!
+//! A [`Writer`] works inside the caller's transaction (a pulled page is one transaction), with
+//! cached prepared statements: applying a page is the phone's heaviest write (performance.md P-1).
+
+use super::{encode, label, StoreError};
+use crate::model::{Document, SecrecyLevel, Urgency};
+use crate::protocol::{Change, CommandVerdict, InboxEntry, SyncPage};
+use crate::workflow::{Instance, Task, TaskState};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use std::collections::HashSet;
+
+/// Writes feed content for one user inside a transaction.
+pub(super) struct Writer<'a, 't> {
+    tx: &'a Transaction<'t>,
+    user_id: String,
+    /// Definitions already written by this writer: a page often carries the same one many times.
+    definitions: HashSet<String>,
+}
+
+impl<'a, 't> Writer<'a, 't> {
+    /// A writer for `user_id`'s lists.
+    pub(super) fn new(tx: &'a Transaction<'t>, user_id: &str) -> Result<Self, StoreError> {
+        Ok(Writer {
+            tx,
+            user_id: user_id.to_owned(),
+            definitions: HashSet::new(),
+        })
+    }
+
+    /// Files one inbox entry; returns false when it was refused or older than what is stored.
+    pub(super) fn entry(
+        &mut self,
+        entry: &InboxEntry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // The secrecy gate: a document above 无 never lands on a phone, even if a misconfigured
+        // gateway sends one.
+        if entry.document.secrecy != SecrecyLevel::None {
+            tracing::warn!(task = %entry.task_id, "refused to store a classified document");
+            return Ok(false);
+        }
+        let instance = &entry.instance;
+        let stored: Option<u64> = self
+            .tx
+            .prepare_cached("SELECT version FROM instances WHERE id = ?1")?
+            .query_row([&instance.id], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(|v| u64::try_from(v).unwrap_or(0));
+        if stored.is_some_and(|v| v >= instance.version) {
+            return Ok(false);
+        }
+        self.document(&entry.document, now)?;
+        if self.definitions.insert(entry.definition.id.clone()) {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO definitions (id, body) VALUES (?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                )?
+                .execute(params![entry.definition.id, encode(&entry.definition)?])?;
+        }
+        self.instance(instance, stored, urgency_rank(entry.document.urgency), now)?;
+        Ok(true)
+    }
+
+    /// The document and its body versions and attachments (replaced as a whole).
+    fn document(&mut self, document: &Document, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO documents (id, title, number, kind, urgency, received_at, body, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, number = excluded.number,
+                   kind = excluded.kind, urgency = excluded.urgency, received_at = excluded.received_at,
+                   body = excluded.body, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                document.id,
+                document.title,
+                document.number.to_string(),
+                label(&document.kind)?,
+                urgency_rank(document.urgency),
+                document.received_at,
+                encode(document)?,
+                now,
+            ])?;
+        self.tx
+            .prepare_cached("DELETE FROM body_versions WHERE document_id = ?1")?
+            .execute([&document.id])?;
+        for (seq, version) in (0i64..).zip(&document.body.versions) {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO body_versions (document_id, version_id, seq, stage, format, sha256, size)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    document.id,
+                    version.id,
+                    seq,
+                    label(&version.stage)?,
+                    label(&version.format)?,
+                    version.sha256,
+                    i64::try_from(version.size).unwrap_or(i64::MAX),
+                ])?;
+        }
+        self.tx
+            .prepare_cached("DELETE FROM attachments WHERE document_id = ?1")?
+            .execute([&document.id])?;
+        for attachment in &document.body.attachments {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO attachments (document_id, attachment_id, name, media_type, size, sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    document.id,
+                    attachment.id,
+                    attachment.name,
+                    attachment.media_type,
+                    i64::try_from(attachment.size).unwrap_or(i64::MAX),
+                    attachment.sha256,
+                ])?;
+        }
+        Ok(())
+    }
+
+    /// The instance (without its trace, which has its own table), its tasks, opinions, trace
+    /// records newer than `stored_version`, and read items.
+    fn instance(
+        &mut self,
+        instance: &Instance,
+        stored_version: Option<u64>,
+        urgency: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let started_at = instance.trace.first().map(|r| r.at).unwrap_or(now);
+        let changed_at = instance.trace.last().map(|r| r.at).unwrap_or(now);
+        let body = Instance {
+            trace: Vec::new(),
+            ..instance.clone()
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO instances (id, document_id, definition_id, initiator, state, version, started_at, body, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
+                   body = excluded.body, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                instance.id,
+                instance.document_id,
+                instance.definition_id,
+                instance.initiator,
+                label(&instance.state)?,
+                i64::try_from(instance.version).unwrap_or(i64::MAX),
+                started_at,
+                encode(&body)?,
+                now,
+            ])?;
+        for task in &instance.tasks {
+            self.task(&instance.id, task, urgency, changed_at)?;
+        }
+        let newer = instance
+            .trace
+            .iter()
+            .filter(|r| stored_version.is_none_or(|v| r.version > v));
+        for record in newer {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO trace (instance_id, version, record) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![
+                    instance.id,
+                    i64::try_from(record.version).unwrap_or(i64::MAX),
+                    encode(record)?
+                ])?;
+        }
+        for item in &instance.read_items {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO read_items (id, instance_id, recipient, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE SET read_at = excluded.read_at",
+                )?
+                .execute(params![item.id, instance.id, item.recipient, item.delivered_at, item.read_at])?;
+        }
+        // The optimistic copy goes once none of this user's actions on it waits for a verdict.
+        self.tx
+            .prepare_cached(
+                "UPDATE instances SET local_body = NULL WHERE id = ?1 AND local_body IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM tasks WHERE instance_id = ?1 AND list = 'queued')",
+            )?
+            .execute([&instance.id])?;
+        Ok(())
+    }
+
+    /// One task row and its opinion. An action still queued here wins over the gateway's older
+    /// view of a task that is still pending there.
+    fn task(
+        &mut self,
+        instance_id: &str,
+        task: &Task,
+        urgency: i64,
+        opened_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO tasks (id, instance_id, node_id, assignee, state, list, urgency, received_at, deadline, finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, state = excluded.state,
+                   list = CASE WHEN tasks.list = 'queued' AND excluded.list = 'todo' THEN 'queued' ELSE excluded.list END,
+                   urgency = excluded.urgency, deadline = excluded.deadline, finished_at = excluded.finished_at",
+            )?
+            .execute(params![
+                task.id,
+                instance_id,
+                task.node_id,
+                task.assignee,
+                task_state_label(&task.state),
+                list_of(task, &self.user_id),
+                urgency,
+                opened_at,
+                task.deadline,
+                task.finished_at,
+            ])?;
+        if let Some(opinion) = &task.opinion {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    task.id,
+                    instance_id,
+                    task.assignee,
+                    opinion.on_behalf_of,
+                    label(&opinion.attitude)?,
+                    opinion.column,
+                    opinion.text,
+                    task.finished_at,
+                ])?;
+        }
+        Ok(())
+    }
+
+    /// Marks a task as acted on here (waiting in the outbox), with the instance as the action
+    /// left it on this phone.
+    pub(super) fn mark_queued(
+        &mut self,
+        task_id: &str,
+        instance_id: &str,
+        local: Option<&Instance>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("UPDATE tasks SET list = 'queued' WHERE id = ?1")?
+            .execute([task_id])?;
+        if let Some(local) = local {
+            self.tx
+                .prepare_cached("UPDATE instances SET local_body = ?1 WHERE id = ?2")?
+                .execute(params![encode(local)?, instance_id])?;
+        }
+        Ok(())
+    }
+
+    /// Stores one verdict and settles its command: out of the outbox; the task is done when
+    /// accepted, back to 待办 when refused (the refusal itself stays in the verdict list).
+    pub(super) fn verdict(&mut self, verdict: &CommandVerdict) -> Result<(), StoreError> {
+        let queued: Option<(bool, DateTime<Utc>)> = self
+            .tx
+            .prepare_cached("SELECT decided_offline, created_at FROM outbox WHERE command_id = ?1")?
+            .query_row([&verdict.command_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (offline, decided_at) = match queued {
+            Some((offline, at)) => (offline, Some(at)),
+            None => (false, None),
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO verdicts (command_id, task_id, verdict, decided_offline, decided_locally_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (command_id) DO NOTHING",
+            )?
+            .execute(params![verdict.command_id, verdict.task_id, encode(verdict)?, offline, decided_at])?;
+        self.tx
+            .prepare_cached("DELETE FROM outbox WHERE command_id = ?1")?
+            .execute([&verdict.command_id])?;
+        let settled = if verdict.outcome.is_accepted() {
+            "done"
+        } else {
+            "todo"
+        };
+        // Another action on the same task may still be queued behind this one.
+        self.tx
+            .prepare_cached(
+                "UPDATE tasks SET list = ?1 WHERE id = ?2 AND list = 'queued'
+                 AND NOT EXISTS (SELECT 1 FROM outbox WHERE task_id = ?2)",
+            )?
+            .execute(params![settled, verdict.task_id])?;
+        self.tx
+            .prepare_cached(
+                "UPDATE instances SET local_body = NULL WHERE local_body IS NOT NULL
+                 AND id = (SELECT instance_id FROM tasks WHERE id = ?1)
+                 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = instances.id AND t.list = 'queued')",
+            )?
+            .execute([&verdict.task_id])?;
+        Ok(())
+    }
+}
+
+/// The phone list a task belongs to for `user`: 待办 while pending for them (held, or unclaimed in
+/// a pool they are a candidate of), 已办 once they finished it, waiting while their added signers
+/// or delegatee work; none for other people's tasks.
+pub(super) fn list_of(task: &Task, user: &str) -> Option<&'static str> {
+    let pool_candidate = task.assignee.is_empty() && task.candidates.iter().any(|c| c == user);
+    if task.state.is_pending() && (task.is_held_by(user) || pool_candidate) {
+        return Some("todo");
+    }
+    if !task.is_held_by(user) {
+        return None;
+    }
+    match task.state {
+        TaskState::Waiting | TaskState::Approving => Some("waiting"),
+        TaskState::Done { .. } | TaskState::Returned | TaskState::Transferred => Some("done"),
+        TaskState::Pending { .. } | TaskState::Cancelled { .. } => None,
+    }
+}
+
+fn task_state_label(state: &TaskState) -> &'static str {
+    match state {
+        TaskState::Pending { .. } => "pending",
+        TaskState::Waiting => "waiting",
+        TaskState::Approving => "approving",
+        TaskState::Done { .. } => "done",
+        TaskState::Returned => "returned",
+        TaskState::Transferred => "transferred",
+        TaskState::Cancelled { .. } => "cancelled",
+    }
+}
+
+/// Sort key: 特急 first.
+pub(super) fn urgency_rank(urgency: Urgency) -> i64 {
+    match urgency {
+        Urgency::ExtraUrgent => 2,
+        Urgency::Urgent => 1,
+        Urgency::Normal => 0,
+    }
+}
+
+impl super::Store {
+    /// Applies a pulled page in one transaction, cursor included: a crash between pages resumes
+    /// at the last applied page and never applies one twice.
+    pub fn apply_page(&mut self, page: &SyncPage) -> Result<(), StoreError> {
+        self.apply_page_at(page, Utc::now())
+    }
+
+    /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`).
+    pub fn apply_page_at(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let user_id: String = tx.query_row(
+            "SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut writer = Writer::new(&tx, &user_id)?;
+        for change in &page.changes {
+            match change {
+                Change::Inbox { entry } => {
+                    writer.entry(entry, now)?;
+                }
+                Change::Verdict { verdict } => writer.verdict(verdict)?,
+            }
+        }
+        drop(writer);
+        tx.execute(
+            "INSERT INTO sync_cursors (feed, cursor) VALUES (?1, ?2)
+             ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
+            params![super::account::CHANGES_FEED, page.next_cursor],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,246 @@
+//! The phone's lists and the detail of one task. Each list is one indexed query that reads only
+//! summary columns, so the first page comes back in milliseconds from a store of 100k documents
+//! (performance.md P-2); the full instance is decoded only for the task the person opens.
+//!
+//! | list | rows | order | index |
+//! | --- | --- | --- | --- |
+//! | 待办 | tasks pending for this user | 特急 first, newest first | `tasks_todo` |
+//! | 已办 | tasks this user finished, and those acted on here and still queued | queued first, newest first | `tasks_done` |
+//! | 待阅 / 已阅 | circulated read items for this user | newest delivery first | `read_items_list` |
+//! | 已发 | instances this user started | newest first | `instances_sent` |
+//! | 草稿 | opinions kept with 暂存 | last saved first | `drafts_list` |
+
+use super::{decode, Store, StoreError};
+use crate::model::Urgency;
+use crate::protocol::InboxEntry;
+use crate::workflow::{Instance, TraceRecord};
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+
+/// Where a task stands on this phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTaskState {
+    /// 待办 — waiting for the user.
+    Pending,
+    /// Decided here, waiting in the outbox for the gateway.
+    Queued,
+    /// The user's part waits for others (added signers, a delegatee).
+    Waiting,
+    /// 已办 — finished according to the gateway.
+    Done,
+}
+
+impl LocalTaskState {
+    fn from_list(list: Option<&str>) -> LocalTaskState {
+        match list {
+            Some("todo") => LocalTaskState::Pending,
+            Some("queued") => LocalTaskState::Queued,
+            Some("waiting") => LocalTaskState::Waiting,
+            _ => LocalTaskState::Done,
+        }
+    }
+}
+
+/// One of the phone's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// 待办
+    Todo,
+    /// 已办
+    Done,
+    /// 待阅
+    ToRead,
+    /// 已阅
+    Read,
+    /// 已发
+    Sent,
+    /// 草稿
+    Drafts,
+}
+
+/// One row of a list: what the list screen shows, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListItem {
+    /// The task id (待办, 已办, 草稿), read item id (待阅, 已阅) or instance id (已发).
+    pub id: String,
+    /// The document.
+    pub document_id: String,
+    /// 标题
+    pub title: String,
+    /// 发文字号
+    pub number: String,
+    /// 紧急程度
+    pub urgency: Urgency,
+    /// The list's time: received, finished, delivered, started or saved.
+    pub at: Option<DateTime<Utc>>,
+    /// 办理时限 of the task, if any.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Acted on here; waiting for the gateway.
+    pub queued: bool,
+}
+
+/// One task with everything needed to show it and to preview an action offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxRow {
+    /// What the gateway last said.
+    pub entry: InboxEntry,
+    /// The instance as this phone's queued action left it (shown until the verdict arrives).
+    pub local_instance: Option<Instance>,
+    /// Where the task stands here.
+    pub state: LocalTaskState,
+}
+
+const SUMMARY: &str = "d.id, d.title, d.number, d.urgency";
+
+impl Store {
+    /// A page of one list.
+    pub fn list(
+        &self,
+        kind: ListKind,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<ListItem>, StoreError> {
+        let user = self.user_id()?;
+        let sql = match kind {
+            ListKind::Todo => format!(
+                "SELECT t.id, {SUMMARY}, t.received_at, t.deadline, 0 FROM tasks t
+                 JOIN instances i ON i.id = t.instance_id JOIN documents d ON d.id = i.document_id
+                 WHERE t.list = 'todo' AND ?1 = ?1
+                 ORDER BY t.urgency DESC, t.received_at DESC, t.id LIMIT ?2 OFFSET ?3"
+            ),
+            ListKind::Done => format!(
+                "SELECT t.id, {SUMMARY}, t.finished_at, t.deadline, t.list = 'queued' FROM tasks t
+                 JOIN instances i ON i.id = t.instance_id JOIN documents d ON d.id = i.document_id
+                 WHERE t.list IN ('queued', 'done') AND ?1 = ?1
+                 ORDER BY t.list = 'queued' DESC, t.finished_at DESC, t.id LIMIT ?2 OFFSET ?3"
+            ),
+            ListKind::ToRead | ListKind::Read => format!(
+                "SELECT r.id, {SUMMARY}, r.delivered_at, NULL, 0 FROM read_items r
+                 JOIN instances i ON i.id = r.instance_id JOIN documents d ON d.id = i.document_id
+                 WHERE r.recipient = ?1 AND (r.read_at IS NOT NULL) = {}
+                 ORDER BY r.delivered_at DESC, r.id LIMIT ?2 OFFSET ?3",
+                i32::from(kind == ListKind::Read)
+            ),
+            ListKind::Sent => format!(
+                "SELECT i.id, {SUMMARY}, i.started_at, NULL, 0 FROM instances i
+                 JOIN documents d ON d.id = i.document_id
+                 WHERE i.initiator = ?1
+                 ORDER BY i.started_at DESC, i.id LIMIT ?2 OFFSET ?3"
+            ),
+            ListKind::Drafts => format!(
+                "SELECT k.task_id, {SUMMARY}, k.updated_at, t.deadline, 0 FROM drafts k
+                 JOIN tasks t ON t.id = k.task_id JOIN instances i ON i.id = t.instance_id
+                 JOIN documents d ON d.id = i.document_id
+                 WHERE ?1 = ?1
+                 ORDER BY k.updated_at DESC, k.task_id LIMIT ?2 OFFSET ?3"
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            rusqlite::params![
+                user,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            |r| {
+                Ok(ListItem {
+                    id: r.get(0)?,
+                    document_id: r.get(1)?,
+                    title: r.get(2)?,
+                    number: r.get(3)?,
+                    urgency: urgency_from_rank(r.get(4)?),
+                    at: r.get(5)?,
+                    deadline: r.get(6)?,
+                    queued: r.get(7)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The user's tasks with their detail, pending first (most urgent first), then queued,
+    /// waiting and done; at most `limit`.
+    pub fn inbox(&self, limit: usize) -> Result<Vec<InboxRow>, StoreError> {
+        let ids: Vec<String> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id FROM tasks WHERE list IS NOT NULL
+                 ORDER BY CASE list WHEN 'todo' THEN 0 WHEN 'queued' THEN 1 WHEN 'waiting' THEN 2 ELSE 3 END,
+                   urgency DESC, received_at DESC, id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = self.inbox_row(&id)? {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One task with its document, instance and definition.
+    pub fn inbox_row(&self, task_id: &str) -> Result<Option<InboxRow>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT t.list, i.body, i.local_body, f.body, d.body FROM tasks t
+                 JOIN instances i ON i.id = t.instance_id
+                 JOIN definitions f ON f.id = i.definition_id
+                 JOIN documents d ON d.id = i.document_id
+                 WHERE t.id = ?1",
+            )?
+            .query_row([task_id], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((list, instance, local, definition, document)) = row else {
+            return Ok(None);
+        };
+        let mut instance: Instance = decode(&instance)?;
+        instance.trace = self.trace(&instance.id)?;
+        Ok(Some(InboxRow {
+            entry: InboxEntry {
+                task_id: task_id.to_owned(),
+                document: decode(&document)?,
+                instance,
+                definition: decode(&definition)?,
+            },
+            local_instance: local.as_deref().map(decode).transpose()?,
+            state: LocalTaskState::from_list(list.as_deref()),
+        }))
+    }
+
+    /// 流转记录 — the trace of an instance, oldest first.
+    pub fn trace(&self, instance_id: &str) -> Result<Vec<TraceRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT record FROM trace WHERE instance_id = ?1 ORDER BY version")?;
+        let rows = stmt.query_map([instance_id], |r| r.get::<_, String>(0))?;
+        rows.map(|row| decode(&row?)).collect()
+    }
+
+    /// The signed-in user's id (empty before activation).
+    pub(super) fn user_id(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1")?
+            .query_row([], |r| r.get::<_, String>(0))
+            .optional()?
+            .unwrap_or_default())
+    }
+}
+
+fn urgency_from_rank(rank: i64) -> Urgency {
+    match rank {
+        2 => Urgency::ExtraUrgent,
+        1 => Urgency::Urgent,
+        _ => Urgency::Normal,
+    }
+}

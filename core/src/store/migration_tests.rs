@@ -1,0 +1,186 @@
+//! Every migration, tested by opening a database created at each earlier version with data in it;
+//! a migration that fails leaves the file at its previous version with its data.
+
+use super::schema::{self, MIGRATIONS};
+use super::test_support::*;
+use super::*;
+use crate::keys::DataKey;
+use crate::model::Urgency;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use rusqlite::params;
+
+/// A database at `version`, written the way that version wrote it.
+fn database_at(path: &Path, key: &DataKey, version: usize) -> Connection {
+    let mut conn = Connection::open(path).unwrap();
+    cipher::unlock(&conn, key).unwrap();
+    for (index, migration) in MIGRATIONS.iter().enumerate().take(version) {
+        // Only the SQL: data steps move data that earlier versions had.
+        let bare = schema::Migration {
+            sql: migration.sql,
+            data: None,
+        };
+        schema::run_one(&mut conn, index, &bare).unwrap();
+    }
+    conn
+}
+
+/// Version 1's data: an account with a cursor and a signing chain, a pending and a queued inbox
+/// item, two outbox entries and a verdict.
+fn seed_v1(conn: &Connection) -> (String, String) {
+    let pending = fresh_entry("p", "关于春耕的通知", Urgency::Urgent, t0());
+    let queued = fresh_entry("q", "关于防汛的通知", Urgency::Normal, t0());
+    let local = approved(&queued, "同意", t0()).instance;
+    conn.execute(
+        "INSERT INTO account VALUES (1, 'http://127.0.0.1:1/', 'dev', ?1, '办公室', 'dk', 'ak', 'tok', 3, 'h2', 5, 1, 'cursor-7')",
+        [serde_json::to_string(&account().identity).unwrap()],
+    )
+    .unwrap();
+    for (entry, local, state) in [
+        (&pending, None, "pending"),
+        (&queued, Some(&local), "queued"),
+    ] {
+        conn.execute(
+            "INSERT INTO inbox VALUES (?1, ?2, ?3, ?4, ?5, 0, NULL)",
+            params![
+                entry.task_id,
+                entry.instance.id,
+                serde_json::to_string(entry).unwrap(),
+                local.map(|l| serde_json::to_string(l).unwrap()),
+                state
+            ],
+        )
+        .unwrap();
+    }
+    for (n, payload) in [(1, "first record"), (2, "second record")] {
+        let signed = serde_json::json!({
+            "command_id": format!("c{n}"),
+            "payload": STANDARD.encode(payload),
+            "signature": STANDARD.encode([n as u8; 64]),
+        });
+        conn.execute(
+            "INSERT INTO outbox (command_id, task_id, signed, created_at, decided_offline) VALUES (?1, ?2, ?3, ?4, 1)",
+            params![format!("c{n}"), queued.task_id, signed.to_string(), t0()],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "INSERT INTO verdicts VALUES ('c0', 'old-task', '{}', 0, NULL)",
+        [],
+    )
+    .unwrap();
+    (pending.task_id, queued.task_id)
+}
+
+#[test]
+fn every_earlier_version_opens_at_the_newest_one() {
+    for version in 0..MIGRATIONS.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DataKey::generate().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = database_at(&path, &key, version);
+        if version >= 1 {
+            seed_v1(&conn);
+        }
+        drop(conn);
+        let store = Store::open(&path, &key).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            SCHEMA_VERSION,
+            "from {version}"
+        );
+        store.check_integrity().unwrap();
+    }
+}
+
+#[test]
+fn version_1_data_is_refiled_into_the_repositories() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate().unwrap();
+    let path = dir.path().join("t.db");
+    let conn = database_at(&path, &key, 1);
+    let (pending, queued) = seed_v1(&conn);
+    drop(conn);
+    let store = Store::open(&path, &key).unwrap();
+    let (account, device) = store.account().unwrap().unwrap();
+    assert_eq!(account.identity.user_id, ME);
+    assert_eq!(
+        (device.cursor.as_str(), device.next_counter),
+        ("cursor-7", 3)
+    );
+    let todo = store.list(ListKind::Todo, 10, 0).unwrap();
+    assert_eq!(
+        todo.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        [pending.as_str()]
+    );
+    assert_eq!(todo[0].urgency, Urgency::Urgent);
+    let row = store.inbox_row(&queued).unwrap().unwrap();
+    assert_eq!(row.state, LocalTaskState::Queued);
+    assert!(
+        row.local_instance.is_some(),
+        "the optimistic copy survives the upgrade"
+    );
+    // Counters were consecutive and end just before the account's next one.
+    let chain: Vec<(i64, String)> = store
+        .conn
+        .prepare("SELECT counter, record_hash FROM outbox ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let hash = |p: &str| STANDARD.encode(crate::crypto::sha256(p.as_bytes()));
+    assert_eq!(
+        chain,
+        [(1, hash("first record")), (2, hash("second record"))]
+    );
+    let verdicts: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM verdicts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(verdicts, 1);
+}
+
+#[test]
+fn a_failing_migration_leaves_the_previous_version_and_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate().unwrap();
+    let path = dir.path().join("t.db");
+    let conn = database_at(&path, &key, 1);
+    seed_v1(&conn);
+    conn.execute(
+        "UPDATE inbox SET entry = '{not json' WHERE state = 'pending'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let result = Store::open(&path, &key);
+    assert!(
+        matches!(result, Err(StoreError::Migration { to: 2, .. })),
+        "got {:?}",
+        result.err()
+    );
+    let conn = database_at(&path, &key, 0);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM inbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((version, rows), (1, 2));
+}
+
+#[test]
+fn a_store_from_a_newer_build_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate().unwrap();
+    let path = dir.path().join("t.db");
+    drop(Store::open(&path, &key).unwrap());
+    let conn = database_at(&path, &key, 0);
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(conn);
+    assert!(matches!(
+        Store::open(&path, &key),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}

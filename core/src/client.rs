@@ -7,29 +7,34 @@
 //! write re-checks that nothing moved meanwhile.
 
 use crate::crypto::{self, CryptoError};
+use crate::files::FileError;
 use crate::keys::{
-    self, DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
+    DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
 };
 use crate::model::{Attitude, Opinion};
 use crate::protocol::record::{
     CommandRecord, RecordError, SignedCommand, RECORD_VERSION, SUITE_P256,
 };
 use crate::protocol::{ActivateRequest, CommandBatch};
-use crate::store::{Account, OutboxRow, Store, StoreError, VerdictRow};
+use crate::session::{self, SessionError};
+use crate::store::{Account, OutboxRow, StoreError, VerdictRow};
 use crate::sync::{Credentials, GatewayClient, SyncError};
 use crate::workflow::{self, Actor, Command, Env, Outcome, Rejection, Submission};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
+mod lifecycle;
+mod local;
 mod views;
+use lifecycle::Session;
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
 
-/// File name of the encrypted database inside the data folder.
-pub const DATABASE_FILE: &str = "qianpi.db";
+pub use crate::session::DATABASE_FILE;
 /// At most this many commands go in one push request (keeps bodies small on bad links).
 const PUSH_BATCH: usize = 32;
 /// How often `approve` retries when another action took the device counter at the same moment.
@@ -77,33 +82,53 @@ pub enum ClientError {
     /// The data folder could not be created.
     #[error("the data folder could not be created: {0}")]
     Io(#[from] std::io::Error),
+    /// A wipe stopped midway; it finishes at the next open.
+    #[error(transparent)]
+    Session(SessionError),
+    /// An encrypted file could not be stored or read.
+    #[error(transparent)]
+    Files(#[from] FileError),
     /// A lock was poisoned by an earlier panic.
     #[error("the client is in an inconsistent state after an internal failure; reopen it")]
     Poisoned,
 }
 
+impl From<SessionError> for ClientError {
+    /// Keeps the underlying kind visible: a wrong key is a store error whether it came from
+    /// opening the folder or from a query.
+    fn from(error: SessionError) -> ClientError {
+        match error {
+            SessionError::Key(e) => ClientError::Key(e),
+            SessionError::Store(e) => ClientError::Store(e),
+            SessionError::Files(e) => ClientError::Files(e),
+            SessionError::Platform(e) => ClientError::Platform(e),
+            SessionError::Io(e) => ClientError::Io(e),
+            other @ SessionError::WipeInterrupted(_) => ClientError::Session(other),
+        }
+    }
+}
+
 /// The phone core.
 pub struct Client {
-    store: Mutex<Store>,
+    session: Mutex<Session>,
+    keystore: Arc<dyn KeyStore>,
     signer: Arc<dyn DeviceSigner>,
     trust_anchors: Vec<Vec<u8>>,
     data_dir: PathBuf,
 }
 
 impl Client {
-    /// Opens the encrypted store in `data_dir`, unwrapping its data key through `keystore` (a key
-    /// is generated and wrapped on first use).
+    /// Opens the encrypted data in `data_dir`, unwrapping its data key through `keystore` (a key
+    /// is generated and wrapped on first use). A wipe a crash interrupted is finished first.
     pub fn open(
         data_dir: &Path,
         keystore: Arc<dyn KeyStore>,
         signer: Arc<dyn DeviceSigner>,
     ) -> Result<Client, ClientError> {
-        std::fs::create_dir_all(data_dir)?;
-        let key = keys::load_or_create_data_key(keystore.as_ref(), data_dir)?;
-        let store = Store::open(&data_dir.join(DATABASE_FILE), &key)?;
-        drop(key); // zeroized: SQLCipher keeps its own copy in locked memory
+        let unlocked = session::unlock(data_dir, keystore.as_ref())?;
         Ok(Client {
-            store: Mutex::new(store),
+            session: Mutex::new(Session::new(unlocked)?),
+            keystore,
             signer,
             trust_anchors: Vec::new(),
             data_dir: data_dir.to_owned(),
@@ -119,10 +144,6 @@ impl Client {
     /// The data folder.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
-    }
-
-    fn store(&self) -> Result<MutexGuard<'_, Store>, ClientError> {
-        self.store.lock().map_err(|_| ClientError::Poisoned)
     }
 
     /// The account, once activated.
@@ -345,7 +366,11 @@ impl Client {
                 break;
             }
         }
-        report.outbox_remaining = self.store()?.outbox()?.len();
+        report.outbox_remaining = self.store()?.outbox_len()?;
+        // Retention runs after each sync; a failure here must not hide the sync's success.
+        if let Err(e) = self.purge() {
+            tracing::warn!(error = %e, "the retention purge failed");
+        }
         Ok(report)
     }
 

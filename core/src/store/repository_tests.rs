@@ -50,7 +50,7 @@ fn todo_lists_pending_tasks_most_urgent_then_newest_first() {
     // Each arrives on its own day: 待办 is ordered by when the task reached the phone.
     for (n, entry) in [&a, &b, &c, &d].into_iter().enumerate() {
         store
-            .apply_page_at(&page(&[entry.clone()], "1"), days(n as i64))
+            .apply_page_at(&page(vec![entry.clone()], "1"), days(n as i64))
             .unwrap();
     }
     let todo = store.list(ListKind::Todo, 50, 0).unwrap();
@@ -68,9 +68,9 @@ fn an_approved_instance_moves_the_task_to_done_with_its_opinion_and_trace() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
     let entry = fresh_entry("a", "关于春耕的通知", Urgency::Normal, t0());
-    store.apply_page(&page(&[entry.clone()], "1")).unwrap();
+    store.apply_page(&page(vec![entry.clone()], "1")).unwrap();
     let done = approved(&entry, "拟同意，请李处办理", days(1));
-    store.apply_page(&page(&[done.clone()], "2")).unwrap();
+    store.apply_page(&page(vec![done.clone()], "2")).unwrap();
     assert!(store.list(ListKind::Todo, 50, 0).unwrap().is_empty());
     let listed = store.list(ListKind::Done, 50, 0).unwrap();
     assert_eq!(ids(&listed), [entry.task_id.as_str()]);
@@ -99,8 +99,8 @@ fn an_older_instance_version_never_overwrites_a_newer_one() {
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
     let entry = fresh_entry("a", "标题", Urgency::Normal, t0());
     let newer = approved(&entry, "同意", days(1));
-    store.apply_page(&page(&[newer.clone()], "2")).unwrap();
-    store.apply_page(&page(&[entry.clone()], "3")).unwrap();
+    store.apply_page(&page(vec![newer.clone()], "2")).unwrap();
+    store.apply_page(&page(vec![entry.clone()], "3")).unwrap();
     let row = store.inbox_row(&entry.task_id).unwrap().unwrap();
     assert_eq!(row.entry.instance.version, newer.instance.version);
     assert_eq!(row.state, LocalTaskState::Done);
@@ -113,7 +113,7 @@ fn a_queued_action_leaves_todo_and_its_verdict_settles_it() {
     let a = fresh_entry("a", "甲", Urgency::Normal, t0());
     let b = fresh_entry("b", "乙", Urgency::Normal, t0());
     store
-        .apply_page(&page(&[a.clone(), b.clone()], "1"))
+        .apply_page(&page(vec![a.clone(), b.clone()], "1"))
         .unwrap();
     let first = queue(&mut store, &a, 1);
     let second = queue(&mut store, &b, 2);
@@ -127,7 +127,7 @@ fn a_queued_action_leaves_todo_and_its_verdict_settles_it() {
         .local_instance
         .is_some());
     // A pull before the verdict does not bring the task back to 待办.
-    store.apply_page(&page(&[a.clone()], "2")).unwrap();
+    store.apply_page(&page(vec![a.clone()], "2")).unwrap();
     assert_eq!(
         store.inbox_row(&a.task_id).unwrap().unwrap().state,
         LocalTaskState::Queued
@@ -174,7 +174,7 @@ fn a_second_command_for_the_same_counter_is_contended_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
     let a = fresh_entry("a", "甲", Urgency::Normal, t0());
-    store.apply_page(&page(&[a.clone()], "1")).unwrap();
+    store.apply_page(&page(vec![a.clone()], "1")).unwrap();
     queue(&mut store, &a, 1);
     let row = OutboxRow {
         command: SignedCommand {
@@ -199,7 +199,7 @@ fn drafts_stay_on_the_phone_until_the_decision_replaces_them() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
     let a = fresh_entry("a", "甲", Urgency::Normal, t0());
-    store.apply_page(&page(&[a.clone()], "1")).unwrap();
+    store.apply_page(&page(vec![a.clone()], "1")).unwrap();
     let draft = Opinion::agree("拟同意（未完）");
     store.save_draft(&a.task_id, &draft, days(1)).unwrap();
     assert_eq!(store.draft(&a.task_id).unwrap(), Some(draft));
@@ -229,7 +229,9 @@ fn sent_lists_instances_the_user_started_and_to_read_lists_unread_circulations()
             read_at,
         });
     }
-    store.apply_page(&page(&[mine, circulated], "1")).unwrap();
+    store
+        .apply_page(&page(vec![mine, circulated], "1"))
+        .unwrap();
     assert_eq!(ids(&store.list(ListKind::Sent, 50, 0).unwrap()), ["mine"]);
     assert_eq!(
         ids(&store.list(ListKind::ToRead, 50, 0).unwrap()),
@@ -310,7 +312,7 @@ fn purge_keeps_pending_queued_and_recent_items_and_reports_orphan_files() {
     );
     store
         .apply_page_at(
-            &page(&[pending.clone(), queued.clone(), old.clone()], "1"),
+            &page(vec![pending.clone(), queued.clone(), old.clone()], "1"),
             t0(),
         )
         .unwrap();
@@ -321,7 +323,7 @@ fn purge_keeps_pending_queued_and_recent_items_and_reports_orphan_files() {
         days(40),
     );
     store
-        .apply_page_at(&page(&[recent.clone()], "2"), days(40))
+        .apply_page_at(&page(vec![recent.clone()], "2"), days(40))
         .unwrap();
     let old_sha = old.document.body.versions[0].sha256.clone();
     store.record_file(&old_sha, 10, t0()).unwrap();

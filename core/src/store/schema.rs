@@ -15,12 +15,15 @@ use base64::Engine as _;
 use chrono::Utc;
 use rusqlite::{params, Connection, Transaction};
 
+/// A data step of a migration, run inside its transaction.
+pub(super) type DataStep = fn(&Transaction<'_>) -> Result<(), StoreError>;
+
 /// One schema version: its SQL and an optional data step run after it in the same transaction.
 pub(super) struct Migration {
     /// What the version adds.
     pub(super) sql: &'static str,
     /// Moves data that SQL alone cannot.
-    pub(super) data: Option<fn(&Transaction<'_>) -> Result<(), StoreError>>,
+    pub(super) data: Option<DataStep>,
 }
 
 /// Version 1: account, inbox (one JSON blob per task), outbox, verdicts. Frozen: databases of

@@ -142,13 +142,11 @@ pub(super) fn approved(entry: &InboxEntry, text: &str, at: DateTime<Utc>) -> Inb
 }
 
 /// A page carrying `entries`.
-pub(super) fn page(entries: &[InboxEntry], cursor: &str) -> SyncPage {
+pub(super) fn page(entries: Vec<InboxEntry>, cursor: &str) -> SyncPage {
     SyncPage {
         changes: entries
-            .iter()
-            .map(|e| Change::Inbox {
-                entry: Box::new(e.clone()),
-            })
+            .into_iter()
+            .map(|e| Change::Inbox { entry: Box::new(e) })
             .collect(),
         next_cursor: cursor.into(),
         has_more: false,

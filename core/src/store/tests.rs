@@ -44,10 +44,10 @@ fn filled(dir: &Path, key: &DataKey) -> Store {
             )
         })
         .collect();
-    store.apply_page(&page(&entries, "1")).unwrap();
+    store.apply_page(&page(entries.clone(), "1")).unwrap();
     store
         .apply_page(&page(
-            &[approved(&entries[0], "同意，请办理", days(1))],
+            vec![approved(&entries[0], "同意，请办理", days(1))],
             "2",
         ))
         .unwrap();
@@ -185,7 +185,7 @@ fn a_classified_document_is_never_stored_even_if_the_feed_carries_one() {
     let mut secret = fresh_entry("secret", "秘密件", Urgency::Normal, t0());
     secret.document.secrecy = crate::model::SecrecyLevel::Secret;
     store
-        .apply_page(&page(&[open.clone(), secret], "2"))
+        .apply_page(&page(vec![open.clone(), secret], "2"))
         .unwrap();
     let stored: Vec<String> = store
         .list(ListKind::Todo, 50, 0)

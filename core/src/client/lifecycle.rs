@@ -1,0 +1,128 @@
+//! Locking and unlocking the phone's data, the inactivity lock, key rotation and wipe: the
+//! [`Client`]'s side of `crate::session`. Every other method reaches the store through
+//! [`Client::store`], which locks first if the data sat idle for too long.
+//!
+//! No Rust lock is held while the keystore runs (it may show a biometric prompt).
+
+use super::{Client, ClientError};
+use crate::files::FileVault;
+use crate::session::{self, Unlocked};
+use crate::store::{Store, StoreError};
+use parking_lot::{MappedMutexGuard, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The unlocked data, if any, and when it was last used.
+pub(super) struct Session {
+    unlocked: Option<Unlocked>,
+    last_used: Instant,
+    lock_after: Duration,
+}
+
+impl Session {
+    pub(super) fn new(unlocked: Unlocked) -> Result<Session, ClientError> {
+        let minutes = unlocked.store.policy()?.inactivity_lock_minutes;
+        Ok(Session {
+            unlocked: Some(unlocked),
+            last_used: Instant::now(),
+            lock_after: Duration::from_secs(u64::from(minutes) * 60),
+        })
+    }
+
+    /// Locks (drops the store, its keys and the file keys) once idle for too long. Measured on
+    /// the monotonic clock, which the user cannot set back.
+    fn touch(&mut self) {
+        if self.unlocked.is_some() && self.last_used.elapsed() >= self.lock_after {
+            self.unlocked = None;
+        }
+        self.last_used = Instant::now();
+    }
+}
+
+impl Client {
+    /// Locks now: the store closes and every key in memory is dropped (zeroized). Everything
+    /// but [`Client::unlock`] then fails with [`StoreError::Locked`].
+    pub fn lock(&self) {
+        self.session.lock().unlocked = None;
+    }
+
+    /// Whether the data is locked (on request or after inactivity).
+    pub fn is_locked(&self) -> bool {
+        let mut session = self.session.lock();
+        session.touch();
+        session.unlocked.is_none()
+    }
+
+    /// Unlocks through the keystore (which may ask the user for a fingerprint: no lock is held
+    /// while it runs). Unlocking an unlocked client changes nothing.
+    pub fn unlock(&self) -> Result<(), ClientError> {
+        if !self.is_locked() {
+            return Ok(());
+        }
+        let unlocked = session::unlock(&self.data_dir, self.keystore.as_ref())?;
+        let fresh = Session::new(unlocked)?;
+        let mut session = self.session.lock();
+        if session.unlocked.is_none() {
+            *session = fresh;
+        }
+        Ok(())
+    }
+
+    /// Sets how long the data stays unlocked without use (the policy's value applies at unlock).
+    pub fn set_inactivity_lock(&self, after: Duration) {
+        self.session.lock().lock_after = after;
+    }
+
+    /// Wipes this phone's Qianpi data: crypto-shredding first (the wrapped data key and the
+    /// keystore keys), then the files. A crash midway is finished at the next open. The client
+    /// stays locked; unlocking starts an empty, unactivated store.
+    pub fn wipe(&self) -> Result<(), ClientError> {
+        self.lock();
+        session::wipe(&self.data_dir, self.keystore.as_ref())?;
+        Ok(())
+    }
+
+    /// Rotates the data key: the database is re-encrypted under a new key and the old one is
+    /// forgotten. Crash-safe; the next open settles an interrupted rotation.
+    pub fn rotate_data_key(&self) -> Result<(), ClientError> {
+        // Wrapping the new key calls the keystore: take the data out of the session meanwhile.
+        let mut unlocked = self.take_unlocked()?;
+        let result =
+            session::rotate_data_key(&self.data_dir, self.keystore.as_ref(), &mut unlocked);
+        self.session.lock().unlocked = Some(unlocked);
+        Ok(result?)
+    }
+
+    /// Rotates the keystore key that wraps the data key (re-wrap); the data stays as it is.
+    pub fn rewrap_data_key(&self) -> Result<(), ClientError> {
+        session::rewrap(&self.data_dir, self.keystore.as_ref())?;
+        Ok(())
+    }
+
+    fn take_unlocked(&self) -> Result<Unlocked, ClientError> {
+        let mut session = self.session.lock();
+        session.touch();
+        session
+            .unlocked
+            .take()
+            .ok_or(ClientError::Store(StoreError::Locked))
+    }
+
+    /// The store, if unlocked (locking it first if it sat idle too long).
+    pub(super) fn store(&self) -> Result<MappedMutexGuard<'_, Store>, ClientError> {
+        let mut session = self.session.lock();
+        session.touch();
+        MutexGuard::try_map(session, |s| s.unlocked.as_mut().map(|u| &mut u.store))
+            .map_err(|_| ClientError::Store(StoreError::Locked))
+    }
+
+    /// The encrypted files, if unlocked.
+    pub(super) fn files(&self) -> Result<MappedMutexGuard<'_, FileVault>, ClientError> {
+        let mut session = self.session.lock();
+        session.touch();
+        MutexGuard::try_map(session, |s| s.unlocked.as_mut().map(|u| &mut u.files))
+            .map_err(|_| ClientError::Store(StoreError::Locked))
+    }
+}
+
+#[cfg(test)]
+mod tests;

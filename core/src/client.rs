@@ -12,9 +12,7 @@ use crate::keys::{
     DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
 };
 use crate::model::{Attitude, Opinion};
-use crate::protocol::record::{
-    CommandRecord, RecordError, SignedCommand, RECORD_VERSION, SUITE_P256,
-};
+use crate::protocol::record::{CommandRecord, RecordContext, RecordError, SignedCommand};
 use crate::protocol::{ActivateRequest, CommandBatch};
 use crate::session::{self, SessionError};
 use crate::store::{Account, OutboxRow, StoreError, VerdictRow};
@@ -265,31 +263,27 @@ impl Client {
                 // A fresh id cannot have been seen; keep the copy as it is if it somehow was.
                 Outcome::Duplicate { .. } => instance.clone(),
             };
-        let record = CommandRecord {
-            v: RECORD_VERSION,
-            suite: SUITE_P256.to_owned(),
+        let record = CommandRecord::new(
             command_id,
-            tenant: account.identity.unit_id.clone(),
-            instance_id: instance.id.clone(),
-            instance_version: instance.version,
             command,
-            signer_user_id: user_id.clone(),
-            acting_for: None,
-            approval_key_id: account.approval_key_id.clone(),
-            counter: device.next_counter,
-            created_at: now,
-            prev_record_hash: device.last_record_hash.clone(),
-        };
-        let payload = record.to_payload()?;
+            None,
+            RecordContext {
+                identity: &account.identity,
+                approval_key_id: &account.approval_key_id,
+                counter: device.next_counter,
+                prev_record_hash: &device.last_record_hash,
+                created_at: now,
+                instance,
+                document: &row.entry.document,
+            },
+        )?;
+        let unsigned = record.to_be_signed()?;
         // No lock is held here: the platform may ask the user to confirm with a fingerprint.
-        let der = self
-            .signer
-            .sign(APPROVAL_KEY_ALIAS.to_owned(), payload.clone())?;
-        let signed = SignedCommand::new(
-            &record.command_id,
-            &payload,
-            &crypto::der_to_raw_signature(&der)?,
-        );
+        let der = self.signer.sign(
+            APPROVAL_KEY_ALIAS.to_owned(),
+            unsigned.to_be_signed().to_vec(),
+        )?;
+        let signed = SignedCommand::assemble(unsigned, &crypto::der_to_raw_signature(&der)?)?;
         let queued = OutboxRow {
             record_hash: signed.record_hash()?,
             command: signed,

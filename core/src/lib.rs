@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | [`model`] | the 公文 and the people who handle it; 通知公告 and their 回执 |
 //! | [`workflow`] | the approval state machine: pure `decide` / `apply` / `controls` |
-//! | [`protocol`] | wire types, the request-signature profile, signed command records |
+//! | [`protocol`] | wire types, request signatures, approval records (COSE_Sign1, deterministic CBOR) |
 //! | [`crypto`] | P-256, SHA-256, AES-GCM, DER↔raw signatures |
 //! | [`files`] | the encrypted file vault for 正文 and 附件: streamed AES-256-GCM, a key per file |
 //! | [`keys`] | the platform key seam ([`keys::KeyStore`], [`keys::DeviceSigner`]) and the data key |

@@ -7,6 +7,7 @@
 //! - `POST /v1/commands` — signed, [`CommandBatch`] → [`PushResponse`], one verdict per command.
 //! - Any failure → [`ErrorBody`] with a stable code.
 
+pub mod cbor;
 pub mod record;
 pub mod signature;
 
@@ -15,7 +16,7 @@ use crate::workflow::{Instance, InstanceState, ProcessDefinition, RejectionCode}
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use record::{CommandRecord, SignedCommand};
+pub use record::{CommandRecord, SignedCommand, UnsignedRecord};
 
 /// Path of the activation endpoint.
 pub const ACTIVATE_PATH: &str = "/v1/devices/activate";

@@ -1,13 +1,15 @@
-//! The authority: each pushed command is verified (approval-key signature, signer, device chain)
-//! and decided by core's workflow on the authoritative instance. Instance, trace record, verdict,
-//! device chain and change-feed rows are written in one transaction, and the verdict is stored
-//! under the command id so a resent command gets the same answer and changes nothing.
+//! The authority: each pushed command is verified (COSE signature under the approval key, signer,
+//! approval key id, task and summary fields, device chain) and decided by core's workflow on the
+//! authoritative instance. Instance, trace record, verdict, device chain and change-feed rows are
+//! written in one transaction, and the verdict is stored under the command id so a resent command
+//! gets the same answer and changes nothing.
 
 use crate::auth::AuthedDevice;
 use crate::db::{append_change, decode, encode, load_instance, save_instance};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use qianpi_core::protocol::{Change, CommandVerdict, SignedCommand, VerdictOutcome};
+use qianpi_core::protocol::record::RecordError;
+use qianpi_core::protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
 use qianpi_core::workflow::{
     self, Actor, Env, Instance, Outcome, ProcessDefinition, Roles, StandingDelegation, Submission,
 };
@@ -95,38 +97,26 @@ fn verify_and_decide(
     signed: &SignedCommand,
     now: DateTime<Utc>,
 ) -> Result<Decided, ApiError> {
-    let (approval_spki, last_counter, last_hash): (Vec<u8>, i64, String) = tx.query_row(
-        "SELECT approval_key_spki, last_counter, last_record_hash FROM devices WHERE id = ?1",
-        [&device.device_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let (approval_spki, approval_key_id, last_counter, last_hash): (Vec<u8>, String, i64, String) =
+        tx.query_row(
+            "SELECT approval_key_spki, approval_key_id, last_counter, last_record_hash FROM devices WHERE id = ?1",
+            [&device.device_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
     let record = match signed.verify(&approval_spki) {
         Ok(record) => record,
-        Err(_) => {
-            let v = refused(
-                signed,
-                "",
-                "bad_record_signature",
-                "审批记录签名无效",
-                "the approval record's signature does not verify",
-                now,
-            );
-            return Ok(Decided::Unverified(v));
+        Err(error) => {
+            let (code, zh, en) = unverified_reason(&error);
+            return Ok(Decided::Unverified(refused(signed, "", code, zh, en, now)));
         }
     };
     let task_id = &record.command.task_id().unwrap_or_default().to_owned();
-    if record.signer_user_id != device.user_id || record.tenant != device.unit_id {
-        let v = refused(
-            signed,
-            task_id,
-            "signer_mismatch",
-            "审批人与设备绑定用户不符",
-            "the record was signed for another user",
-            now,
-        );
-        return Ok(Decided::Unverified(v));
+    if let Some((code, zh, en)) = misattributed(&record, device, &approval_key_id) {
+        return Ok(Decided::Unverified(refused(
+            signed, task_id, code, zh, en, now,
+        )));
     }
-    let counter = i64::try_from(record.counter).unwrap_or(i64::MAX);
+    let counter = i64::try_from(record.device.counter).unwrap_or(i64::MAX);
     if counter <= last_counter {
         let v = refused(
             signed,
@@ -160,7 +150,7 @@ fn verify_and_decide(
             device.device_id
         ],
     )?;
-    if (record.created_at - now).num_seconds() > FUTURE_TOLERANCE_SECS {
+    if (record.time.created_at - now).num_seconds() > FUTURE_TOLERANCE_SECS {
         let v = refused(
             signed,
             task_id,
@@ -191,7 +181,7 @@ fn verify_and_decide(
         acting_for: record.acting_for.clone(),
         base_version: record.instance_version,
         command: record.command.clone(),
-        at: record.created_at,
+        at: record.time.created_at,
     };
     let env = Env {
         definition: &definition,
@@ -221,6 +211,73 @@ fn verify_and_decide(
         outcome,
         decided_at: now,
     }))
+}
+
+/// A refusal's stable code, Chinese message and English message.
+type Reason = (&'static str, &'static str, &'static str);
+
+/// The refusal for a record that does not verify: a bad signature, a format or suite this gateway
+/// does not know, or anything else malformed.
+fn unverified_reason(error: &RecordError) -> Reason {
+    match error {
+        RecordError::Signature(_) => (
+            "bad_record_signature",
+            "审批记录签名无效",
+            "the approval record's signature does not verify",
+        ),
+        RecordError::UnsupportedAlgorithm
+        | RecordError::UnsupportedVersion(_)
+        | RecordError::UnsupportedSuite(_) => (
+            "unsupported_record",
+            "审批记录的格式或密码套件不受支持",
+            "the approval record's format or crypto suite is not supported",
+        ),
+        _ => (
+            "malformed_record",
+            "审批记录格式错误",
+            "the approval record is malformed",
+        ),
+    }
+}
+
+/// Why a verified record cannot be this device's next link, if it cannot: another signer or unit,
+/// another approval key, or top-level fields that say something other than the command.
+fn misattributed(
+    record: &CommandRecord,
+    device: &AuthedDevice,
+    approval_key_id: &str,
+) -> Option<Reason> {
+    if record.signer.user_id != device.user_id
+        || record.signer.identity.user_id != device.user_id
+        || record.tenant != device.unit_id
+        || record.signer.identity.unit_id != device.unit_id
+    {
+        return Some((
+            "signer_mismatch",
+            "审批人与设备绑定用户不符",
+            "the record was signed for another user",
+        ));
+    }
+    if record.device.key_id != approval_key_id {
+        return Some((
+            "approval_key_mismatch",
+            "审批记录所列签名密钥不是本设备的审批密钥",
+            "the record names another approval key than this device's",
+        ));
+    }
+    match record.inconsistency() {
+        None => None,
+        Some("task_id") => Some((
+            "task_mismatch",
+            "审批记录的待办与其指令不符",
+            "the record's task differs from its command's task",
+        )),
+        Some(_) => Some((
+            "record_inconsistent",
+            "审批记录的摘要字段与其指令不符",
+            "the record's summary fields disagree with its command",
+        )),
+    }
 }
 
 /// The verdict for an accepted command: where the instance stands now.

@@ -212,6 +212,45 @@ impl Command {
         }
     }
 
+    /// The opinion the command carries (a draft for 暂存), if any; signed records hash it.
+    pub fn opinion(&self) -> Option<&Opinion> {
+        match self {
+            Command::Approve { opinion, .. }
+            | Command::Reject { opinion, .. }
+            | Command::Return { opinion, .. }
+            | Command::Resolve { opinion, .. }
+            | Command::Terminate { opinion }
+            | Command::Save { opinion, .. } => Some(opinion),
+            Command::AddSigner { opinion, .. } => opinion.as_ref(),
+            Command::BatchApprove { .. }
+            | Command::MarkRead { .. }
+            | Command::Transfer { .. }
+            | Command::Delegate { .. }
+            | Command::RemoveSigner { .. }
+            | Command::Circulate { .. }
+            | Command::Recall { .. }
+            | Command::Revoke
+            | Command::Urge
+            | Command::Suspend { .. }
+            | Command::Resume { .. }
+            | Command::Open { .. }
+            | Command::Claim { .. }
+            | Command::Release { .. }
+            | Command::TakeBack { .. } => None,
+        }
+    }
+
+    /// The route the person chose, if the command chooses one (a return names a node, not a
+    /// route).
+    pub fn route(&self) -> Option<&str> {
+        match self {
+            Command::Approve { route, .. }
+            | Command::BatchApprove { route, .. }
+            | Command::AddSigner { route, .. } => route.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether a secretary may enter this command for a leader (代签): the ones that write an
     /// opinion.
     pub fn writes_opinion(&self) -> bool {

@@ -1,0 +1,181 @@
+//! Approval records end to end: the records a phone queues form a chain, signed by its approval
+//! key and by no other device's; the gateway refuses a record that is damaged, of an unknown
+//! suite, names another key, or whose summary fields disagree with its command, each with its own
+//! code, and such refusals do not break the device's chain.
+
+use qianpi_core::crypto;
+use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
+use qianpi_core::model::{Attitude, Opinion};
+use qianpi_core::protocol::record::{CommandRecord, RecordError, SignedCommand};
+use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, VerdictOutcome};
+use qianpi_core::workflow::Command;
+use qianpi_gateway::admin::demo;
+use qianpi_tests::{send_signed, Harness, Phone};
+
+/// Signs `record` with the phone's approval key, as the phone would have.
+fn sign(phone: &Phone, record: &CommandRecord) -> Result<SignedCommand, String> {
+    let unsigned = record.to_be_signed().map_err(|e| e.to_string())?;
+    let der = phone
+        .vault
+        .sign(
+            APPROVAL_KEY_ALIAS.to_owned(),
+            unsigned.to_be_signed().to_vec(),
+        )
+        .map_err(|e| e.to_string())?;
+    let raw = crypto::der_to_raw_signature(&der).map_err(|e| e.to_string())?;
+    SignedCommand::assemble(unsigned, &raw).map_err(|e| e.to_string())
+}
+
+/// Pushes `commands` in one signed request; the verdicts in order.
+async fn push(
+    harness: &Harness,
+    phone: &Phone,
+    commands: Vec<SignedCommand>,
+) -> Result<Vec<CommandVerdict>, String> {
+    let body = serde_json::to_vec(&CommandBatch { commands }).map_err(|e| e.to_string())?;
+    let response = send_signed(
+        &format!("{}v1/commands", harness.url()),
+        reqwest::Method::POST,
+        body,
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    let answer: PushResponse = response.json().await.map_err(|e| e.to_string())?;
+    Ok(answer.verdicts)
+}
+
+fn code(verdict: &CommandVerdict) -> &str {
+    match &verdict.outcome {
+        VerdictOutcome::Refused { code, .. } => code,
+        VerdictOutcome::Accepted { .. } => "accepted",
+    }
+}
+
+#[tokio::test]
+async fn a_phones_records_chain_and_verify_under_its_approval_key_only() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    let handler = harness
+        .activated_phone("handler", demo::HANDLER)
+        .await
+        .unwrap();
+    leader
+        .client
+        .act(Command::Save {
+            task_id: task.clone(),
+            opinion: Opinion::agree("拟同意"),
+        })
+        .unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+
+    let outbox = leader.client.outbox().unwrap();
+    assert_eq!(outbox.len(), 2);
+    let key = leader
+        .vault
+        .public_key(APPROVAL_KEY_ALIAS.to_owned())
+        .unwrap();
+    let first = outbox[0].command.verify(&key).unwrap();
+    let second = outbox[1].command.verify(&key).unwrap();
+    assert_eq!(first.prev_record_hash, "", "the device's first record");
+    assert_eq!(
+        second.prev_record_hash,
+        outbox[0].command.record_hash().unwrap()
+    );
+    assert_eq!((first.device.counter, second.device.counter), (1, 2));
+    assert_eq!(
+        (first.action.as_str(), second.action.as_str()),
+        ("save", "approve")
+    );
+    let account = leader.account();
+    assert_eq!(second.signer.identity, account.identity);
+    assert_eq!(second.device.key_id, account.approval_key_id);
+    assert_eq!(second.task_id, task);
+    assert_eq!(second.opinion_hash.len(), 64);
+
+    let other = handler
+        .vault
+        .public_key(APPROVAL_KEY_ALIAS.to_owned())
+        .unwrap();
+    assert!(matches!(
+        outbox[1].command.verify(&other),
+        Err(RecordError::Signature(_))
+    ));
+
+    let report = leader.client.sync().await.unwrap();
+    assert_eq!((report.accepted, report.refused), (2, 0));
+}
+
+#[tokio::test]
+async fn the_gateway_refuses_each_bad_record_with_its_reason_and_keeps_the_chain() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let original = leader.client.outbox().unwrap()[0].command.clone();
+    let key = leader
+        .vault
+        .public_key(APPROVAL_KEY_ALIAS.to_owned())
+        .unwrap();
+    let record = original.verify(&key).unwrap();
+    let changed = |change: fn(&mut CommandRecord)| {
+        let mut record = record.clone();
+        change(&mut record);
+        sign(&leader, &record).unwrap()
+    };
+
+    let other_task = changed(|r| r.task_id = "inst-elsewhere-t1".into());
+    let other_key = changed(|r| r.device.key_id = "ak_another_device".into());
+    let other_action = changed(|r| r.action = "reject".into());
+    let other_suite = changed(|r| r.suite = "sm2-sm3".into());
+    let mut damaged = original.clone();
+    let mut bytes = damaged.cose_bytes().unwrap();
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 0x01; // inside the signature
+    }
+    damaged.cose = base64_encode(&bytes);
+    let not_cose = SignedCommand {
+        cose: "bm90IGEgcmVjb3Jk".into(),
+        ..original.clone()
+    };
+
+    let verdicts = push(
+        &harness,
+        &leader,
+        vec![
+            other_task,
+            other_key,
+            other_action,
+            other_suite,
+            damaged,
+            not_cose,
+            original,
+        ],
+    )
+    .await
+    .unwrap();
+    let codes: Vec<&str> = verdicts.iter().map(code).collect();
+    assert_eq!(
+        codes,
+        [
+            "task_mismatch",
+            "approval_key_mismatch",
+            "record_inconsistent",
+            "unsupported_record",
+            "bad_record_signature",
+            "malformed_record",
+            "accepted",
+        ]
+    );
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

@@ -354,6 +354,7 @@ impl From<ClientError> for QianpiError {
             ClientError::Store(StoreError::WrongKey) | ClientError::Key(KeyError::WrongDataKey) => {
                 QianpiError::WrongKey { reason }
             }
+            ClientError::Store(StoreError::Locked) => QianpiError::Locked { reason },
             ClientError::Store(_) => QianpiError::Storage { reason },
             ClientError::Sync(SyncError::Unreachable(_)) => QianpiError::Unreachable { reason },
             ClientError::Sync(SyncError::Refused {

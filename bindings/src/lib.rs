@@ -28,6 +28,12 @@ pub enum QianpiError {
         /// What to do.
         reason: String,
     },
+    /// The data is locked (on request or after inactivity): unlock to go on.
+    #[error("locked: {reason}")]
+    Locked {
+        /// What to do.
+        reason: String,
+    },
     /// The gateway cannot be reached; nothing was lost, try again later.
     #[error("gateway unreachable: {reason}")]
     Unreachable {
@@ -196,6 +202,39 @@ impl QianpiClient {
                 reason: e.to_string(),
             })??;
         Ok(report.into())
+    }
+
+    /// Locks now: the store closes and the keys leave memory. Everything but `unlock` then
+    /// fails with `Locked`.
+    pub fn lock(&self) {
+        self.inner.lock();
+    }
+
+    /// Whether the data is locked (on request or after inactivity).
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// Unlocks through the keystore (the shell has confirmed the user first).
+    pub fn unlock(&self) -> Result<(), QianpiError> {
+        Ok(self.inner.unlock()?)
+    }
+
+    /// Sets how long the data stays unlocked without use.
+    pub fn set_inactivity_lock_seconds(&self, seconds: u64) {
+        self.inner
+            .set_inactivity_lock(std::time::Duration::from_secs(seconds));
+    }
+
+    /// Rotates the data key (the database is re-encrypted under a new one).
+    pub fn rotate_data_key(&self) -> Result<(), QianpiError> {
+        Ok(self.inner.rotate_data_key()?)
+    }
+
+    /// Wipes this phone's Qianpi data, crypto-shredding first (the keystore's keys are deleted
+    /// through `KeyStore.delete`). The client stays locked; unlocking starts afresh.
+    pub fn wipe(&self) -> Result<(), QianpiError> {
+        Ok(self.inner.wipe()?)
     }
 
     /// How many commands wait for the gateway.

@@ -206,6 +206,25 @@ final class WalkingSkeletonTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(signer.signatures, 5, "requests and the approval are signed through the Swift signer")
     }
 
+    func testALockedStoreRefusesReadsUntilUnlockedAndAWipeLeavesItEmpty() async throws {
+        let keyStore = try SwiftKeyStore(dir: path("vault"))
+        let client = try QianpiClient(dataDir: path("phone"), keyStore: keyStore, signer: try SwiftSigner(dir: path("vault")))
+        _ = try await client.activate(serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"), deviceName: "t", platform: "ios")
+        client.lock()
+        XCTAssertTrue(client.isLocked())
+        XCTAssertThrowsError(try client.account()) { error in
+            guard case QianpiError.Locked = error else { return XCTFail("expected Locked, got \(error)") }
+        }
+        let unwraps = keyStore.unwraps
+        try client.unlock()
+        XCTAssertEqual(keyStore.unwraps, unwraps + 1, "unlocking goes through the Swift keystore")
+        XCTAssertEqual(try client.account()?.name, "王建国")
+        try client.wipe()
+        XCTAssertTrue(client.isLocked())
+        try client.unlock()
+        XCTAssertNil(try client.account(), "the account survived the wipe")
+    }
+
     func testAWrongActivationCodeIsRefused() async throws {
         let client = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))
         _ = try gateway.issueCode(login: "lixiaomei")

@@ -122,10 +122,16 @@ impl SignedCommand {
             .map_err(|e| RecordError::Malformed(e.to_string()))
     }
 
-    /// The chain link: base64 SHA-256 of the whole COSE_Sign1 bytes (headers, payload and
-    /// signature). The next record of the device names it as `prev_record_hash`.
+    /// The chain link: base64 SHA-256 of what the signature covers (the COSE `Sig_structure`:
+    /// headers and payload). The next record of the device names it as `prev_record_hash`.
+    ///
+    /// The signature itself stays out: an ECDSA signature can be re-written as another valid one
+    /// (`s` → `n − s`), and a link that changed with it would let whoever relays a record break
+    /// the device's chain without touching what was signed.
     pub fn record_hash(&self) -> Result<String, RecordError> {
-        Ok(STANDARD.encode(crypto::sha256(&self.cose_bytes()?)))
+        let sign1 = CoseSign1::from_tagged_slice(&self.cose_bytes()?)
+            .map_err(|e| RecordError::Malformed(e.to_string()))?;
+        Ok(STANDARD.encode(crypto::sha256(&sign1.tbs_data(EXTERNAL_AAD))))
     }
 
     /// Checks the envelope, verifies the signature under `approval_key_spki`, and decodes the

@@ -59,7 +59,10 @@ class JcaKeyStore : KeyStore {
         }
     }
 
+    val deleted: MutableSet<String> = ConcurrentHashMap.newKeySet()
+
     override fun delete(alias: String) {
+        deleted.add(alias)
         keys.remove(alias)
     }
 }
@@ -236,6 +239,36 @@ fun main() {
                 } catch (e: QianpiException.InvalidInput) {
                     // expected
                 }
+            }
+        }
+
+        runner.test("a locked store refuses reads until unlocked through the Kotlin keystore") {
+            QianpiClient(phoneDir, keyStore, signer).use { client ->
+                val unwrapsBefore = keyStore.unwraps.get()
+                client.lock()
+                expect(client.isLocked()) { "not locked" }
+                try {
+                    client.verdicts()
+                    throw AssertionError("a locked store answered")
+                } catch (e: QianpiException.Locked) {
+                    // expected
+                }
+                client.unlock()
+                expect(keyStore.unwraps.get() == unwrapsBefore + 1) { "unlock did not go through the keystore" }
+                expect(client.verdicts().size == 1) { "verdicts after unlocking ${client.verdicts()}" }
+            }
+        }
+
+        runner.test("a wipe shreds the keystore's keys and leaves an empty store") {
+            val wipeStore = JcaKeyStore()
+            val wipeDir = File(root, "wiped").path
+            QianpiClient(wipeDir, wipeStore, JcaDeviceSigner()).use { client ->
+                runBlocking { client.activate(gateway.url, "lixiaomei", gateway.issueCode("lixiaomei"), "Pixel (JVM test)", "android") }
+                client.wipe()
+                expect(client.isLocked()) { "a wiped client stayed unlocked" }
+                expect(wipeStore.deleted.contains("qianpi.kek.v1")) { "the wrapping key was not deleted: ${wipeStore.deleted}" }
+                client.unlock()
+                expect(client.account() == null) { "the account survived the wipe" }
             }
         }
 

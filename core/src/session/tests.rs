@@ -218,3 +218,40 @@ fn a_wipe_twice_in_a_row_is_harmless_and_leaves_no_qianpi_data() {
         "the device key survived"
     );
 }
+
+#[test]
+fn damaged_key_or_database_files_are_typed_errors_never_panics() {
+    let root = tempfile::tempdir().unwrap();
+    let keys = vault(root.path());
+    // A key file of garbage.
+    let data = root.path().join("bad-key");
+    fill(&data, &keys);
+    fs::write(data.join(WRAPPED_KEY_FILE), b"not a key file").unwrap();
+    assert!(matches!(
+        unlock(&data, &keys),
+        Err(SessionError::Key(KeyError::BadKeyFile))
+    ));
+    // A database file of garbage, and one cut short.
+    for damage in [&b"SQLite format 3\0 but nothing else"[..], &[0u8; 5000][..]] {
+        let data = root.path().join(format!("bad-db-{}", damage.len()));
+        fill(&data, &keys);
+        fs::write(data.join(DATABASE_FILE), damage).unwrap();
+        let _ = fs::remove_file(data.join(format!("{DATABASE_FILE}-wal")));
+        assert!(matches!(
+            unlock(&data, &keys),
+            Err(SessionError::Store(
+                StoreError::WrongKey | StoreError::Corrupted(_)
+            ))
+        ));
+    }
+    let data = root.path().join("cut-db");
+    fill(&data, &keys);
+    let bytes = fs::read(data.join(DATABASE_FILE)).unwrap();
+    fs::write(data.join(DATABASE_FILE), &bytes[..bytes.len() / 2]).unwrap();
+    let _ = fs::remove_file(data.join(format!("{DATABASE_FILE}-wal")));
+    match unlock(&data, &keys) {
+        Err(SessionError::Store(StoreError::WrongKey | StoreError::Corrupted(_))) => {}
+        Ok(unlocked) => assert!(unlocked.store.check_integrity().is_err()),
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}

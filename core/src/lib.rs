@@ -11,7 +11,8 @@
 //! | [`files`] | the encrypted file vault for 正文 and 附件: streamed AES-256-GCM, a key per file |
 //! | [`keys`] | the platform key seam ([`keys::KeyStore`], [`keys::DeviceSigner`]) and the data key |
 //! | [`software`] | the passphrase-protected software key vault for the terminal and tests |
-//! | [`store`] | the SQLCipher store |
+//! | [`store`] | the SQLCipher store: repositories, lists, migrations, retention |
+//! | [`session`] | the data folder: unlock, data-key rotation, re-wrap, crypto-shredding wipe |
 //! | [`sync`] | the signed HTTP link to the gateway |
 //! | [`client`] | the facade a shell talks to |
 

@@ -3,9 +3,11 @@
 //! (implemented in Kotlin or Swift as foreign traits) to the core's traits. No logic lives here.
 
 mod convert;
+mod lists;
 mod platform;
 
 use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, TaskAction, Verdict};
+use lists::{ListEntry, ListKind};
 pub use platform::{software_device_signer, software_key_store, DeviceSigner, KeyStore};
 use qianpi_core::Client;
 use std::path::Path;
@@ -202,6 +204,21 @@ impl QianpiClient {
                 reason: e.to_string(),
             })??;
         Ok(report.into())
+    }
+
+    /// A page of one of the phone's lists.
+    pub fn list(
+        &self,
+        kind: ListKind,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ListEntry>, QianpiError> {
+        Ok(self
+            .inner
+            .list(kind.into(), limit as usize, offset as usize)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Locks now: the store closes and the keys leave memory. Everything but `unlock` then

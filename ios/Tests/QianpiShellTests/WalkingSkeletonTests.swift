@@ -203,6 +203,10 @@ final class WalkingSkeletonTests: XCTestCase {
         XCTAssertEqual(verdicts[0].currentNode, "承办")
         XCTAssertEqual(InboxPresenter.verdictBanner(verdicts[0]), "已送达（离线批示），流程已转至承办")
         XCTAssertEqual(try session.inbox()[0].badge, "已办")
+        XCTAssertTrue(try client.list(kind: .todo, limit: 50, offset: 0).isEmpty)
+        let done = try client.list(kind: .done, limit: 50, offset: 0)
+        XCTAssertEqual(done.map(\.id), [rows[0].taskId])
+        XCTAssertEqual(done.first?.urgency, "加急")
         XCTAssertGreaterThanOrEqual(signer.signatures, 5, "requests and the approval are signed through the Swift signer")
     }
 

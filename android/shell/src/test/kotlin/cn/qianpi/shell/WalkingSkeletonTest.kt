@@ -7,6 +7,7 @@ package cn.qianpi.shell
 import cn.qianpi.core.Attitude
 import cn.qianpi.core.DeviceSigner
 import cn.qianpi.core.KeyStore
+import cn.qianpi.core.ListKind
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import kotlinx.coroutines.runBlocking
@@ -220,6 +221,9 @@ fun main() {
                 expect(verdict.currentNode == "承办" && verdict.instanceVersion == 2uL) { "verdict $verdict" }
                 expect(InboxPresenter.verdictBanner(verdict) == "已送达（离线批示），流程已转至承办") { InboxPresenter.verdictBanner(verdict) }
                 expect(session.inbox()[0].badge == "已办") { "done row ${session.inbox()[0]}" }
+                expect(client.list(ListKind.TODO, 50u, 0u).isEmpty()) { "待办 ${client.list(ListKind.TODO, 50u, 0u)}" }
+                val done = client.list(ListKind.DONE, 50u, 0u)
+                expect(done.size == 1 && done[0].id == row.taskId && !done[0].queued && done[0].urgency == "加急") { "已办 $done" }
                 expect(signer.signatures.get() >= 5) { "requests and the approval were not signed by the Kotlin signer" }
             }
         }

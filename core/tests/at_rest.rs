@@ -1,0 +1,426 @@
+//! S-1 — what a person reads and writes on the phone never reaches the disk or the logs in
+//! plaintext: someone who copies the app's folder, the temp folder or the logs off a lost phone
+//! finds no document title, no 正文 text, no opinion, no notice, no name and no token.
+//!
+//! How: two markers unique to this run (one ASCII, one Chinese, each with a random suffix, so no
+//! other file on the machine can hold them by chance) go through the public API into every kind
+//! of thing the phone keeps: the title and body fields of 300 pulled documents (enough that pages
+//! overflow and the write-ahead log holds data), the opinion of a queued approval, a 暂存 draft,
+//! a 通知公告, the account's names and access token, and an encrypted file. Reading them back
+//! through the API proves they are stored. Then, with the store still open (so `-wal` and `-shm`
+//! exist and hold data), every byte of the data folder (database, `-wal`, `-shm`, `-journal`,
+//! the file vault), of the key vault beside it, of the captured TRACE-level logs and of every
+//! file the system temp folder got during the test is searched for the markers in UTF-8 and
+//! UTF-16LE; the database must not start with SQLite's plaintext header. The data folder is
+//! searched again after the store is closed. The scanner first proves it finds the markers in
+//! a file written in plaintext on purpose, so a blind scanner cannot pass the test.
+
+// Test code: a failed expectation panics with its reason (clippy allows this inside `#[test]`
+// functions only; the helpers here are test code too).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{DateTime, Utc};
+use qianpi_core::keys::{DeviceSigner as _, APPROVAL_KEY_ALIAS};
+use qianpi_core::model::{Identity, Notice, NoticeScope, Opinion, SecrecyLevel};
+use qianpi_core::protocol::InboxEntry;
+use qianpi_core::session::{self, Unlocked, DATABASE_FILE};
+use qianpi_core::software::SoftwareKeyVault;
+use qianpi_core::store::ListKind;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+mod support;
+use support::{
+    account, approved, document, entry_for, page, seconds, signed_approval, t0, PASSPHRASE,
+};
+
+const ENTRIES: usize = 300;
+const PAGE: usize = 50;
+/// Files in the temp folder larger than this are not read.
+const MAX_SCANNED: u64 = 200 * 1024 * 1024;
+const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
+
+/// The run's two markers.
+struct Markers {
+    ascii: String,
+    chinese: String,
+}
+
+impl Markers {
+    fn fresh() -> Markers {
+        let nonce = qianpi_core::crypto::random_bytes::<6>().unwrap();
+        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        // Random CJK ideographs (U+4E00 onwards), so the Chinese marker is unique too.
+        let han: String = nonce
+            .iter()
+            .map(|b| char::from_u32(0x4e00 + u32::from(*b) * 37).unwrap())
+            .collect();
+        Markers {
+            ascii: format!("QIANPI-MARKER-7f3a-{hex}"),
+            chinese: format!("绝密测试标记一二三{han}"),
+        }
+    }
+
+    /// Both markers in one piece of text, as a person would type them among other words.
+    fn text(&self, before: &str) -> String {
+        format!("{before}{} {}。", self.ascii, self.chinese)
+    }
+
+    /// The byte patterns searched for: each marker in UTF-8 and in UTF-16LE.
+    fn patterns(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for (name, marker) in [("ASCII", &self.ascii), ("Chinese", &self.chinese)] {
+            out.push((format!("{name} marker (UTF-8)"), marker.as_bytes().to_vec()));
+            let utf16: Vec<u8> = marker.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            out.push((format!("{name} marker (UTF-16LE)"), utf16));
+        }
+        out
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let first = needle[0];
+    let last_start = match haystack.len().checked_sub(needle.len()) {
+        Some(n) => n,
+        None => return false,
+    };
+    let mut i = 0;
+    while i <= last_start {
+        match haystack[i..=last_start].iter().position(|b| *b == first) {
+            None => return false,
+            Some(p) => {
+                let at = i + p;
+                if &haystack[at..at + needle.len()] == needle {
+                    return true;
+                }
+                i = at + 1;
+            }
+        }
+    }
+    false
+}
+
+/// Where markers were found: one line per place and pattern.
+#[derive(Default)]
+struct Findings(Vec<String>);
+
+impl Findings {
+    fn check_bytes(&mut self, place: &str, bytes: &[u8], markers: &Markers) {
+        for (name, pattern) in markers.patterns() {
+            if contains(bytes, &pattern) {
+                self.0.push(format!("{name} in {place}"));
+            }
+        }
+    }
+
+    /// Searches every regular file under `dir` (symbolic links not followed), skipping
+    /// `skip`, unreadable entries, large files and files not modified since `since`. Returns how
+    /// many files were read.
+    fn check_tree(
+        &mut self,
+        dir: &Path,
+        markers: &Markers,
+        since: Option<SystemTime>,
+        skip: &[&Path],
+    ) -> usize {
+        let mut read = 0;
+        let Ok(listing) = fs::read_dir(dir) else {
+            return 0;
+        };
+        for item in listing.flatten() {
+            let path = item.path();
+            if skip.iter().any(|s| path.starts_with(s)) {
+                continue;
+            }
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                read += self.check_tree(&path, markers, since, skip);
+                continue;
+            }
+            if !meta.is_file() || meta.len() > MAX_SCANNED {
+                continue;
+            }
+            if let Some(since) = since {
+                match meta.modified() {
+                    Ok(modified) if modified >= since => {}
+                    _ => continue,
+                }
+            }
+            let Ok(bytes) = fs::read(&path) else {
+                continue;
+            };
+            read += 1;
+            self.check_bytes(&path.display().to_string(), &bytes, markers);
+        }
+        read
+    }
+}
+
+/// The captured log output, shared with the subscriber.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An unclassified document whose title and body fields carry the markers; its 附注 is long
+/// enough to spill over a database page.
+fn marked_entry(i: usize, markers: &Markers) -> InboxEntry {
+    let id = format!("doc-{i:04}");
+    let mut document = document(&id, &markers.text(&format!("关于春耕备耕的通知（{i}）")));
+    document.from_organ = Some(markers.text("来文单位"));
+    document.body.main_recipients = vec![markers.text("主送"), "各市农业农村局".into()];
+    document.body.signature_organs = vec![markers.text("署名")];
+    document.body.note = Some(markers.text("附注：").repeat(120));
+    entry_for(document, seconds(i64::try_from(i).unwrap()))
+}
+
+fn marked_notice(markers: &Markers, at: DateTime<Utc>) -> Notice {
+    Notice {
+        id: "notice-1".into(),
+        title: markers.text("关于召开春耕工作会议的通知"),
+        body: markers.text("请各单位负责同志准时参加。").repeat(50),
+        attachments: Vec::new(),
+        publisher: Identity {
+            user_id: "office".into(),
+            name: markers.text("办公室"),
+            post: "主任".into(),
+            unit_id: "unit".into(),
+        },
+        published_at: at,
+        scope: NoticeScope {
+            people: vec![support::ME.into()],
+            ..NoticeScope::default()
+        },
+        receipt_required: false,
+        receipt_form: None,
+        receipt_deadline: None,
+    }
+}
+
+#[test]
+fn the_scanner_finds_markers_written_in_plaintext() {
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let markers = Markers::fresh();
+    let mut noise = vec![b'x'; 100_000];
+    noise.extend_from_slice(markers.text("plain ").as_bytes());
+    fs::write(scratch.path().join("utf8.txt"), &noise).unwrap();
+    let utf16: Vec<u8> = markers
+        .chinese
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::create_dir(scratch.path().join("nested")).unwrap();
+    fs::write(scratch.path().join("nested/utf16.bin"), utf16).unwrap();
+
+    let mut findings = Findings::default();
+    let read = findings.check_tree(scratch.path(), &markers, None, &[]);
+    assert_eq!(read, 2);
+    assert_eq!(findings.0.len(), 3, "{:?}", findings.0);
+    assert!(findings
+        .0
+        .iter()
+        .any(|f| f.starts_with("ASCII marker (UTF-8)")));
+    assert!(findings
+        .0
+        .iter()
+        .any(|f| f.starts_with("Chinese marker (UTF-8)")));
+    assert!(findings
+        .0
+        .iter()
+        .any(|f| f.starts_with("Chinese marker (UTF-16LE)")));
+
+    // The temp-folder scan reads the files changed since the test began, and only those.
+    let an_hour = std::time::Duration::from_secs(3600);
+    let mut recent = Findings::default();
+    let since = SystemTime::now() - an_hour;
+    assert_eq!(
+        recent.check_tree(scratch.path(), &markers, Some(since), &[]),
+        2
+    );
+    assert_eq!(recent.0.len(), 3);
+    let mut later = Findings::default();
+    let future = SystemTime::now() + an_hour;
+    assert_eq!(
+        later.check_tree(scratch.path(), &markers, Some(future), &[]),
+        0
+    );
+    // And a skipped folder is skipped.
+    let mut skipping = Findings::default();
+    let nested = scratch.path().join("nested");
+    assert_eq!(
+        skipping.check_tree(scratch.path(), &markers, None, &[&nested]),
+        1
+    );
+}
+
+#[test]
+fn markers_put_through_the_api_appear_nowhere_in_plaintext() {
+    // Slack for file systems whose timestamps are coarser than the clock.
+    let started = SystemTime::now() - std::time::Duration::from_secs(2);
+    let markers = Markers::fresh();
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = root.path().join("data");
+    let vault_dir = root.path().join("vault");
+    let temp_dir = std::env::temp_dir();
+    assert!(
+        !data.starts_with(&temp_dir),
+        "the data folder must not be under the temp folder the test scans"
+    );
+
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+
+    let vault = SoftwareKeyVault::open(&vault_dir, PASSPHRASE).unwrap();
+    let Unlocked { mut store, files } = session::unlock(&data, &vault).unwrap();
+
+    // The account: the user's name, the unit's name, the access token.
+    let mut me = account();
+    me.identity.name = markers.text("王");
+    me.unit_name = markers.text("山西省农业厅办公室");
+    me.access_token = format!("token-{}", markers.ascii);
+    store.save_account(&me, 0).unwrap();
+
+    // 300 pulled documents, in pages, and one classified document the secrecy gate refuses.
+    let entries: Vec<InboxEntry> = (0..ENTRIES).map(|i| marked_entry(i, &markers)).collect();
+    for (n, chunk) in entries.chunks(PAGE).enumerate() {
+        store
+            .apply_page_at(&page(chunk, &format!("cursor-{n}")), t0())
+            .unwrap();
+    }
+    let mut classified = marked_entry(ENTRIES, &markers);
+    classified.document.secrecy = SecrecyLevel::Secret;
+    store
+        .apply_page_at(&page(&[classified], "cursor-last"), t0())
+        .unwrap();
+
+    // A queued approval with its opinion, and a 暂存 draft on another task.
+    let opinion = markers.text("同意。请办公室按程序办理，");
+    let local = approved(&entries[0], &opinion, t0());
+    vault.create_key(APPROVAL_KEY_ALIAS.to_owned()).unwrap();
+    let queued = signed_approval(&vault, &entries[0], &opinion, 1, "", t0());
+    store.enqueue(&queued, &local).unwrap();
+    let draft = Opinion::agree(&markers.text("拟同意，"));
+    store.save_draft(&entries[1].task_id, &draft, t0()).unwrap();
+
+    // A notice, and an encrypted 正文 file.
+    store
+        .save_notice(&marked_notice(&markers, t0()), t0())
+        .unwrap();
+    let body = markers.text("正文第一段。").repeat(2_000);
+    let meta = files.write("doc-0000-v1", body.as_bytes(), None).unwrap();
+
+    // Everything is there, readable through the API.
+    let (stored, _) = store.account().unwrap().unwrap();
+    assert_eq!(stored, me);
+    let todo = store.list(ListKind::Todo, 1000, 0).unwrap();
+    assert_eq!(todo.len(), ENTRIES - 1, "one task was acted on");
+    assert!(todo
+        .iter()
+        .all(|item| item.title.contains(&markers.chinese)));
+    let row = store.inbox_row(&entries[0].task_id).unwrap().unwrap();
+    assert_eq!(row.entry.document, entries[0].document);
+    assert_eq!(row.local_instance, Some(local));
+    assert_eq!(store.outbox().unwrap(), [queued]);
+    assert_eq!(store.draft(&entries[1].task_id).unwrap(), Some(draft));
+    let notices = store.notices(10, 0).unwrap();
+    assert!(notices[0].notice.title.contains(&markers.ascii));
+    assert_eq!(
+        files
+            .read_to_vec("doc-0000-v1", &meta.sha256)
+            .unwrap()
+            .as_slice(),
+        body.as_bytes()
+    );
+    assert!(store.inbox_row("no-such-task").unwrap().is_none());
+
+    // While the store is open: its journal files exist and hold data.
+    let database = data.join(DATABASE_FILE);
+    let wal = data.join(format!("{DATABASE_FILE}-wal"));
+    let shm = data.join(format!("{DATABASE_FILE}-shm"));
+    assert!(fs::metadata(&wal).unwrap().len() > 0, "the -wal is empty");
+    assert!(fs::metadata(&shm).unwrap().len() > 0, "the -shm is empty");
+    assert!(
+        fs::metadata(&database).unwrap().len() > 1024 * 1024,
+        "the store is too small to be a fair test"
+    );
+    let header = fs::read(&database).unwrap();
+    assert_ne!(
+        &header[..SQLITE_HEADER.len()],
+        SQLITE_HEADER,
+        "the database is plaintext"
+    );
+
+    let mut findings = Findings::default();
+    let mut read = 0;
+    for file in [
+        &database,
+        &wal,
+        &shm,
+        &data.join(format!("{DATABASE_FILE}-journal")),
+    ] {
+        if let Ok(bytes) = fs::read(file) {
+            read += 1;
+            findings.check_bytes(&file.display().to_string(), &bytes, &markers);
+        }
+    }
+    assert!(read >= 3, "the database, -wal and -shm were not all read");
+    let in_data = findings.check_tree(&data, &markers, None, &[]);
+    assert!(in_data >= 5, "only {in_data} files in the data folder");
+    findings.check_tree(&vault_dir, &markers, None, &[]);
+    let in_temp = findings.check_tree(&temp_dir, &markers, Some(started), &[root.path()]);
+
+    // The logs, at TRACE: the secrecy gate's warning was captured, and it names no marker.
+    drop(guard);
+    let captured = logs.0.lock().unwrap().clone();
+    assert!(
+        String::from_utf8_lossy(&captured).contains("refused to store a classified document"),
+        "the log capture saw nothing"
+    );
+    findings.check_bytes("the captured logs", &captured, &markers);
+    assert!(
+        findings.0.is_empty(),
+        "markers found in plaintext while the store was open:\n{}",
+        findings.0.join("\n")
+    );
+
+    // Closed: the write-ahead log is folded into the file; still nothing readable.
+    drop(files);
+    drop(store);
+    let mut after_close = Findings::default();
+    let in_data_after = after_close.check_tree(&data, &markers, None, &[]);
+    after_close.check_tree(&vault_dir, &markers, None, &[]);
+    let header = fs::read(&database).unwrap();
+    assert_ne!(&header[..SQLITE_HEADER.len()], SQLITE_HEADER);
+    assert!(
+        after_close.0.is_empty(),
+        "markers found in plaintext after the store closed:\n{}",
+        after_close.0.join("\n")
+    );
+    eprintln!(
+        "searched {in_data} files in the data folder while open, {in_data_after} after closing, \
+         {in_temp} new files in {}, {} bytes of logs: no marker",
+        temp_dir.display(),
+        captured.len()
+    );
+}

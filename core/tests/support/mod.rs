@@ -1,0 +1,221 @@
+//! Fixtures for the integration tests, built through the public API only: the signed-in user's
+//! account, a two-step 收文 flow whose first task is that user's, inbox entries on it, pulled
+//! pages, the user's approval of an entry, and its signed record as the outbox keeps it.
+
+// Each test binary uses a different part of these fixtures.
+#![allow(dead_code)]
+// Fixture failures are test failures: they panic with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{DateTime, Duration, Utc};
+use qianpi_core::crypto;
+use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
+use qianpi_core::model::{
+    BodyFormat, BodyStage, BodyVersion, Document, DocumentKind, DocumentNumber, Identity,
+    SecrecyLevel, Urgency,
+};
+use qianpi_core::protocol::record::RecordContext;
+use qianpi_core::protocol::{Change, CommandRecord, InboxEntry, SignedCommand, SyncPage};
+use qianpi_core::store::{Account, OutboxRow};
+use qianpi_core::workflow::{
+    self, Actor, Command, Env, Instance, Node, Opinion, Outcome, ProcessDefinition, Submission,
+};
+
+/// The signed-in user of every fixture.
+pub const ME: &str = "wang";
+
+/// The passphrase of the tests' software key vaults.
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A fixed time.
+pub fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap()
+}
+
+/// `t0()` plus some seconds.
+pub fn seconds(n: i64) -> DateTime<Utc> {
+    t0() + Duration::seconds(n)
+}
+
+/// The account of [`ME`].
+pub fn account() -> Account {
+    Account {
+        server_url: "http://127.0.0.1:1/".into(),
+        device_id: "dev-1".into(),
+        identity: Identity {
+            user_id: ME.into(),
+            name: "王局长".into(),
+            post: "局长".into(),
+            unit_id: "unit".into(),
+        },
+        unit_name: "山西省农业厅办公室".into(),
+        request_key_id: "dk_x".into(),
+        approval_key_id: "ak_x".into(),
+        access_token: "token-secret".into(),
+    }
+}
+
+/// 拟办 by [`ME`], then 办结 by `li`.
+pub fn definition() -> ProcessDefinition {
+    ProcessDefinition::new(
+        "def-收文",
+        "收文",
+        "n1",
+        vec![
+            Node::manual("n1", "拟办", &[ME]).route("送办理", "n2"),
+            Node::manual("n2", "办理", &["li"]).route("办结", "end"),
+            Node::end("end"),
+        ],
+    )
+}
+
+/// An unclassified incoming document `id`, titled `title`, with one final PDF body version.
+pub fn document(id: &str, title: &str) -> Document {
+    let mut document = Document {
+        id: id.into(),
+        unit_id: "unit".into(),
+        kind: DocumentKind::Incoming,
+        title: title.into(),
+        number: DocumentNumber {
+            organ: "晋农办".into(),
+            year: 2026,
+            sequence: 12,
+        },
+        urgency: Urgency::Normal,
+        secrecy: SecrecyLevel::None,
+        from_organ: Some("农业农村部".into()),
+        received_at: Some("2026-03-01T08:00:00Z".into()),
+        head: Default::default(),
+        body: Default::default(),
+        footer: Default::default(),
+        receiving: Default::default(),
+        handling: Default::default(),
+    };
+    document.body.versions.push(BodyVersion {
+        id: format!("{id}-v1"),
+        stage: BodyStage::Final,
+        format: BodyFormat::Pdf,
+        sha256: format!("{:0>64}", id.len()),
+        size: 1024,
+        pages: Some(2),
+        created_at: None,
+    });
+    document
+}
+
+/// The entry of [`ME`]'s task on a freshly started instance `id` carrying `document`.
+pub fn entry_for(document: Document, at: DateTime<Utc>) -> InboxEntry {
+    let definition = definition();
+    let instance = Instance::start(
+        Env::new(&definition),
+        &document.id,
+        &document.id,
+        "initiator",
+        at,
+    )
+    .unwrap();
+    InboxEntry {
+        task_id: instance.tasks[0].id.clone(),
+        document,
+        instance,
+        definition,
+    }
+}
+
+/// The entry of [`ME`]'s task on a freshly started instance `id`, document titled `title`.
+pub fn fresh_entry(id: &str, title: &str, at: DateTime<Utc>) -> InboxEntry {
+    entry_for(document(id, title), at)
+}
+
+/// The workflow command of [`ME`] approving `entry` with `text`.
+pub fn approve_command(entry: &InboxEntry, text: &str) -> Command {
+    Command::Approve {
+        task_id: entry.task_id.clone(),
+        route: None,
+        opinion: Opinion::agree(text),
+    }
+}
+
+/// The instance after [`ME`] approved `entry` with `text` at `at`: what a queued approval leaves
+/// on the phone until the gateway's verdict.
+pub fn approved(entry: &InboxEntry, text: &str, at: DateTime<Utc>) -> Instance {
+    let submission = Submission {
+        command_id: format!("{}-approve", entry.task_id),
+        actor: Actor::user(ME),
+        acting_for: None,
+        base_version: entry.instance.version,
+        command: approve_command(entry, text),
+        at,
+    };
+    match workflow::execute(Env::new(&entry.definition), &entry.instance, &submission).unwrap() {
+        Outcome::Applied { instance, .. } => *instance,
+        Outcome::Duplicate { .. } => panic!("a fresh command id was taken for a duplicate"),
+    }
+}
+
+/// A page carrying `entries`, ending at `cursor`.
+pub fn page(entries: &[InboxEntry], cursor: &str) -> SyncPage {
+    SyncPage {
+        changes: entries
+            .iter()
+            .map(|e| Change::Inbox {
+                entry: Box::new(e.clone()),
+            })
+            .collect(),
+        next_cursor: cursor.into(),
+        has_more: false,
+        server_time: t0(),
+    }
+}
+
+/// The outbox entry of [`ME`] approving `entry` with `opinion`: a record taking device counter
+/// `counter` after `prev_record_hash`, signed (as the client does) by `signer`'s approval key.
+pub fn signed_approval(
+    signer: &dyn DeviceSigner,
+    entry: &InboxEntry,
+    opinion: &str,
+    counter: u64,
+    prev_record_hash: &str,
+    created_at: DateTime<Utc>,
+) -> OutboxRow {
+    let me = account();
+    let record = CommandRecord::new(
+        command_id(counter),
+        approve_command(entry, opinion),
+        None,
+        RecordContext {
+            identity: &me.identity,
+            approval_key_id: &me.approval_key_id,
+            counter,
+            prev_record_hash,
+            created_at,
+            instance: &entry.instance,
+            document: &entry.document,
+        },
+    )
+    .unwrap();
+    let unsigned = record.to_be_signed().unwrap();
+    let der = signer
+        .sign(
+            APPROVAL_KEY_ALIAS.to_owned(),
+            unsigned.to_be_signed().to_vec(),
+        )
+        .unwrap();
+    let command =
+        SignedCommand::assemble(unsigned, &crypto::der_to_raw_signature(&der).unwrap()).unwrap();
+    OutboxRow {
+        record_hash: command.record_hash().unwrap(),
+        command,
+        task_id: entry.task_id.clone(),
+        counter,
+        created_at,
+        decided_offline: counter % 2 == 0,
+    }
+}
+
+/// The command id of the record with device counter `counter` (fixed, so tests can predict it).
+pub fn command_id(counter: u64) -> String {
+    format!("cmd-{counter:08}")
+}

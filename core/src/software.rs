@@ -54,7 +54,8 @@ impl SoftwareKeyVault {
             Ok(_) => return Err(PlatformKeyError::new("the vault salt file is damaged")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let salt = crypto::random_bytes::<16>().map_err(crypto_error)?.to_vec();
-                fs::write(&salt_path, &salt).map_err(io_error)?;
+                // Atomic: a crash must never leave a short salt that locks the vault for good.
+                keys::write_atomically(dir, SALT_FILE, &salt).map_err(io_error)?;
                 salt
             }
             Err(e) => return Err(io_error(e)),
@@ -172,10 +173,10 @@ impl DeviceSigner for SoftwareKeyVault {
             .map_err(|_| PlatformKeyError::new("key generation failed"))?;
         let pkcs8 = Zeroizing::new(pkcs8.as_ref().to_vec());
         let sealed = crypto::seal(&self.kek, alias.as_bytes(), &pkcs8).map_err(crypto_error)?;
-        let path = self.key_path(&alias)?;
-        let tmp = path.with_extension("key.tmp");
-        fs::write(&tmp, sealed).map_err(io_error)?;
-        fs::rename(&tmp, &path).map_err(io_error)?;
+        // Checks the alias is a safe file name before it becomes one.
+        self.key_path(&alias)?;
+        let name = format!("{alias}.key");
+        keys::write_atomically(&self.dir, &name, &sealed).map_err(io_error)?;
         self.public_key(alias)
     }
 

@@ -14,6 +14,67 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::HashSet;
 
+// Each table is written by a plain INSERT when the row cannot exist yet (the first time an
+// instance or document reaches the phone, i.e. most of a first sync), and by an upsert otherwise.
+// The plain form matters: with foreign keys on, an upsert opens a statement journal per row, and
+// under SQLCipher's memory security every journal page is a locked, wiped allocation (measured:
+// the fresh path doubles the apply rate of a first sync).
+macro_rules! document_insert {
+    () => {
+        "INSERT INTO documents (id, title, number, kind, urgency, received_at, body, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    };
+}
+macro_rules! instance_insert {
+    () => {
+        "INSERT INTO instances (id, document_id, definition_id, initiator, state, version, started_at, body, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    };
+}
+macro_rules! task_insert {
+    () => {
+        "INSERT INTO tasks (id, instance_id, node_id, assignee, state, list, urgency, received_at, deadline, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    };
+}
+macro_rules! read_item_insert {
+    () => {
+        "INSERT INTO read_items (id, instance_id, recipient, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+    };
+}
+
+const DOCUMENT_UPSERT: &str = concat!(
+    document_insert!(),
+    " ON CONFLICT (id) DO UPDATE SET title = excluded.title, number = excluded.number,
+       kind = excluded.kind, urgency = excluded.urgency, received_at = excluded.received_at,
+       body = excluded.body, updated_at = excluded.updated_at"
+);
+const INSTANCE_UPSERT: &str = concat!(
+    instance_insert!(),
+    " ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
+       body = excluded.body, updated_at = excluded.updated_at"
+);
+// An action still queued here wins over the gateway's older view of a task still pending there.
+const TASK_UPSERT: &str = concat!(
+    task_insert!(),
+    " ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, state = excluded.state,
+       list = CASE WHEN tasks.list = 'queued' AND excluded.list = 'todo' THEN 'queued' ELSE excluded.list END,
+       urgency = excluded.urgency, deadline = excluded.deadline, finished_at = excluded.finished_at"
+);
+const READ_ITEM_UPSERT: &str = concat!(
+    read_item_insert!(),
+    " ON CONFLICT (id) DO UPDATE SET read_at = excluded.read_at"
+);
+
+/// The SQL for a row that is new (`fresh`) or may exist.
+fn pick(fresh: bool, insert: &'static str, upsert: &'static str) -> &'static str {
+    if fresh {
+        insert
+    } else {
+        upsert
+    }
+}
+
 /// Writes feed content for one user inside a transaction.
 pub(super) struct Writer<'a, 't> {
     tx: &'a Transaction<'t>,
@@ -54,7 +115,11 @@ impl<'a, 't> Writer<'a, 't> {
         if stored.is_some_and(|v| v >= instance.version) {
             return Ok(false);
         }
-        self.document(&entry.document, now)?;
+        let document_stored = self
+            .tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)")?
+            .query_row([&entry.document.id], |r| r.get::<_, bool>(0))?;
+        self.document(&entry.document, !document_stored, now)?;
         if self.definitions.insert(entry.definition.id.clone()) {
             self.tx
                 .prepare_cached(
@@ -68,15 +133,14 @@ impl<'a, 't> Writer<'a, 't> {
     }
 
     /// The document and its body versions and attachments (replaced as a whole).
-    fn document(&mut self, document: &Document, now: DateTime<Utc>) -> Result<(), StoreError> {
+    fn document(
+        &mut self,
+        document: &Document,
+        fresh: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached(
-                "INSERT INTO documents (id, title, number, kind, urgency, received_at, body, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, number = excluded.number,
-                   kind = excluded.kind, urgency = excluded.urgency, received_at = excluded.received_at,
-                   body = excluded.body, updated_at = excluded.updated_at",
-            )?
+            .prepare_cached(pick(fresh, document_insert!(), DOCUMENT_UPSERT))?
             .execute(params![
                 document.id,
                 document.title,
@@ -87,13 +151,17 @@ impl<'a, 't> Writer<'a, 't> {
                 encode(document)?,
                 now,
             ])?;
-        self.tx
-            .prepare_cached("DELETE FROM body_versions WHERE document_id = ?1")?
-            .execute([&document.id])?;
+        if !fresh {
+            for table in ["body_versions", "attachments"] {
+                self.tx
+                    .prepare_cached(&format!("DELETE FROM {table} WHERE document_id = ?1"))?
+                    .execute([&document.id])?;
+            }
+        }
         for (seq, version) in (0i64..).zip(&document.body.versions) {
             self.tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO body_versions (document_id, version_id, seq, stage, format, sha256, size)
+                    "INSERT INTO body_versions (document_id, version_id, seq, stage, format, sha256, size)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
@@ -106,13 +174,10 @@ impl<'a, 't> Writer<'a, 't> {
                     i64::try_from(version.size).unwrap_or(i64::MAX),
                 ])?;
         }
-        self.tx
-            .prepare_cached("DELETE FROM attachments WHERE document_id = ?1")?
-            .execute([&document.id])?;
         for attachment in &document.body.attachments {
             self.tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO attachments (document_id, attachment_id, name, media_type, size, sha256)
+                    "INSERT INTO attachments (document_id, attachment_id, name, media_type, size, sha256)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![
@@ -138,17 +203,13 @@ impl<'a, 't> Writer<'a, 't> {
     ) -> Result<(), StoreError> {
         let started_at = instance.trace.first().map(|r| r.at).unwrap_or(now);
         let changed_at = instance.trace.last().map(|r| r.at).unwrap_or(now);
+        let fresh = stored_version.is_none();
         let body = Instance {
             trace: Vec::new(),
             ..instance.clone()
         };
         self.tx
-            .prepare_cached(
-                "INSERT INTO instances (id, document_id, definition_id, initiator, state, version, started_at, body, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
-                   body = excluded.body, updated_at = excluded.updated_at",
-            )?
+            .prepare_cached(pick(fresh, instance_insert!(), INSTANCE_UPSERT))?
             .execute(params![
                 instance.id,
                 instance.document_id,
@@ -161,16 +222,17 @@ impl<'a, 't> Writer<'a, 't> {
                 now,
             ])?;
         for task in &instance.tasks {
-            self.task(&instance.id, task, urgency, changed_at)?;
+            self.task(&instance.id, task, fresh, urgency, changed_at)?;
         }
         let newer = instance
             .trace
             .iter()
             .filter(|r| stored_version.is_none_or(|v| r.version > v));
         for record in newer {
+            // Only versions newer than the stored instance: none of them can be stored yet.
             self.tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO trace (instance_id, version, record) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO trace (instance_id, version, record) VALUES (?1, ?2, ?3)",
                 )?
                 .execute(params![
                     instance.id,
@@ -180,11 +242,17 @@ impl<'a, 't> Writer<'a, 't> {
         }
         for item in &instance.read_items {
             self.tx
-                .prepare_cached(
-                    "INSERT INTO read_items (id, instance_id, recipient, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (id) DO UPDATE SET read_at = excluded.read_at",
-                )?
-                .execute(params![item.id, instance.id, item.recipient, item.delivered_at, item.read_at])?;
+                .prepare_cached(pick(fresh, read_item_insert!(), READ_ITEM_UPSERT))?
+                .execute(params![
+                    item.id,
+                    instance.id,
+                    item.recipient,
+                    item.delivered_at,
+                    item.read_at
+                ])?;
+        }
+        if fresh {
+            return Ok(());
         }
         // The optimistic copy goes once none of this user's actions on it waits for a verdict.
         self.tx
@@ -196,23 +264,17 @@ impl<'a, 't> Writer<'a, 't> {
         Ok(())
     }
 
-    /// One task row and its opinion. An action still queued here wins over the gateway's older
-    /// view of a task that is still pending there.
+    /// One task row and its opinion.
     fn task(
         &mut self,
         instance_id: &str,
         task: &Task,
+        fresh: bool,
         urgency: i64,
         opened_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached(
-                "INSERT INTO tasks (id, instance_id, node_id, assignee, state, list, urgency, received_at, deadline, finished_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, state = excluded.state,
-                   list = CASE WHEN tasks.list = 'queued' AND excluded.list = 'todo' THEN 'queued' ELSE excluded.list END,
-                   urgency = excluded.urgency, deadline = excluded.deadline, finished_at = excluded.finished_at",
-            )?
+            .prepare_cached(pick(fresh, task_insert!(), TASK_UPSERT))?
             .execute(params![
                 task.id,
                 instance_id,
@@ -227,10 +289,13 @@ impl<'a, 't> Writer<'a, 't> {
             ])?;
         if let Some(opinion) = &task.opinion {
             self.tx
-                .prepare_cached(
+                .prepare_cached(pick(
+                    fresh,
+                    "INSERT INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     "INSERT OR REPLACE INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
+                ))?
                 .execute(params![
                     task.id,
                     instance_id,

@@ -109,6 +109,9 @@ impl Store {
     pub fn open(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
         let mut conn = Connection::open(path)?;
         cipher::unlock(&conn, key)?;
+        // Applying a page uses about 25 distinct statements; re-preparing one is costly under
+        // SQLCipher's memory security, so keep them all.
+        conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }

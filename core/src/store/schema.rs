@@ -132,7 +132,8 @@ const V2: &str = "CREATE TABLE documents (
         node_id TEXT NOT NULL,
         assignee TEXT NOT NULL,
         state TEXT NOT NULL,
-        list TEXT CHECK (list IN ('todo', 'queued', 'waiting', 'done')),
+        -- Spelled out rather than IN (…): SQLite builds a temporary table for every IN check.
+        list TEXT CHECK (list = 'todo' OR list = 'queued' OR list = 'waiting' OR list = 'done'),
         urgency INTEGER NOT NULL,
         received_at TEXT NOT NULL,
         deadline TEXT,

@@ -101,6 +101,8 @@ impl Store {
         offset: usize,
     ) -> Result<Vec<ListItem>, StoreError> {
         let user = self.user_id()?;
+        // Every list binds the same three parameters (user, limit, offset); lists that do not
+        // filter by user say `?1 = ?1`, which the planner folds away, so one call serves all.
         let sql = match kind {
             ListKind::Todo => format!(
                 "SELECT t.id, {SUMMARY}, t.received_at, t.deadline, 0 FROM tasks t

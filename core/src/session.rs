@@ -68,7 +68,7 @@ pub fn unlock(dir: &Path, keystore: &dyn KeyStore) -> Result<Unlocked, SessionEr
     }
     let database = dir.join(DATABASE_FILE);
     let next = KeyFile::read(dir, NEXT_KEY_FILE)?;
-    let store = match KeyFile::read(dir, WRAPPED_KEY_FILE)? {
+    let mut store = match KeyFile::read(dir, WRAPPED_KEY_FILE)? {
         None => Store::open(&database, &keys::load_or_create_data_key(keystore, dir)?)?,
         Some(current) => {
             let key = current.unwrap(keystore)?;
@@ -89,7 +89,6 @@ pub fn unlock(dir: &Path, keystore: &dyn KeyStore) -> Result<Unlocked, SessionEr
             }
         }
     };
-    let mut store = store;
     let root = store.file_root_key()?;
     let files = FileVault::open(&dir.join(FILES_DIR), root)?;
     Ok(Unlocked { store, files })
@@ -146,15 +145,15 @@ pub fn wipe_with(
     hook: &mut dyn FnMut(WipeStep) -> Result<(), ()>,
 ) -> Result<(), SessionError> {
     if !dir.join(WIPE_NOTE).exists() {
-        let mut aliases = vec![REQUEST_KEY_ALIAS.to_owned(), APPROVAL_KEY_ALIAS.to_owned()];
+        // The wrapping keys named by the key files; the device's signing keys are always
+        // destroyed, so the note need not list them.
+        let mut aliases = Vec::new();
         for name in [WRAPPED_KEY_FILE, NEXT_KEY_FILE] {
             // A damaged key file protects nothing any more; its alias cannot be read either.
             if let Ok(Some(file)) = KeyFile::read(dir, name) {
                 aliases.push(file.alias);
             }
         }
-        aliases.sort();
-        aliases.dedup();
         keys::write_atomically(dir, WIPE_NOTE, aliases.join("\n").as_bytes())?;
         step(hook, WipeStep::NoteWritten)?;
     }

@@ -5,7 +5,7 @@
 use super::{decode, encode, Store, StoreError};
 use crate::crypto;
 use crate::files::FileRootKey;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 /// The feed the phone pulls its changes from.
@@ -69,7 +69,19 @@ impl Default for Policy {
     }
 }
 
+/// The signed-in user's id, if the device is activated.
+pub(super) fn signed_in_user(conn: &Connection) -> Result<Option<String>, rusqlite::Error> {
+    conn.prepare_cached("SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1")?
+        .query_row([], |r| r.get::<_, String>(0))
+        .optional()
+}
+
 impl Store {
+    /// The signed-in user's id (empty before activation).
+    pub(super) fn user_id(&self) -> Result<String, StoreError> {
+        Ok(signed_in_user(&self.conn)?.unwrap_or_default())
+    }
+
     /// The account, once the device is activated.
     pub fn account(&self) -> Result<Option<(Account, DeviceState)>, StoreError> {
         let row = self

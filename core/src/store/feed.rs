@@ -93,6 +93,15 @@ impl<'a, 't> Writer<'a, 't> {
         })
     }
 
+    /// A writer that only settles actions (queued marks, verdicts): those need no user.
+    pub(super) fn settling(tx: &'a Transaction<'t>) -> Self {
+        Writer {
+            tx,
+            user_id: String::new(),
+            definitions: HashSet::new(),
+        }
+    }
+
     /// Files one inbox entry; returns false when it was refused or older than what is stored.
     pub(super) fn entry(
         &mut self,
@@ -422,11 +431,9 @@ impl super::Store {
     /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`).
     pub fn apply_page_at(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let user_id: String = tx.query_row(
-            "SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )?;
+        // Without an account there is nobody to file the page for.
+        let user_id =
+            super::account::signed_in_user(&tx)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         let mut writer = Writer::new(&tx, &user_id)?;
         for change in &page.changes {
             match change {

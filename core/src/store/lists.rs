@@ -227,16 +227,6 @@ impl Store {
         let rows = stmt.query_map([instance_id], |r| r.get::<_, String>(0))?;
         rows.map(|row| decode(&row?)).collect()
     }
-
-    /// The signed-in user's id (empty before activation).
-    pub(super) fn user_id(&self) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1")?
-            .query_row([], |r| r.get::<_, String>(0))
-            .optional()?
-            .unwrap_or_default())
-    }
 }
 
 fn urgency_from_rank(rank: i64) -> Urgency {

@@ -5,7 +5,7 @@
 use super::{decode, encode, Store, StoreError};
 use crate::model::{Notice, RecipientStatus};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 /// A notice with this user's state for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,14 +140,5 @@ impl Store {
             })
         })
         .collect()
-    }
-
-    /// Whether a notice is stored.
-    pub fn has_notice(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT 1 FROM notices WHERE id = ?1", [id], |_| Ok(()))
-            .optional()?
-            .is_some())
     }
 }

@@ -74,12 +74,7 @@ impl Store {
         )?;
         // The decision supersedes whatever was drafted for the task.
         tx.execute("DELETE FROM drafts WHERE task_id = ?1", [&row.task_id])?;
-        let user_id: String = tx.query_row(
-            "SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )?;
-        let mut writer = Writer::new(&tx, &user_id)?;
+        let mut writer = Writer::settling(&tx);
         writer.mark_queued(&row.task_id, &local_instance.id, Some(local_instance))?;
         drop(writer);
         tx.commit()?;
@@ -127,7 +122,7 @@ impl Store {
     /// Stores verdicts from a push in one transaction; each command leaves the outbox only now.
     pub fn record_verdicts(&mut self, verdicts: &[CommandVerdict]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let mut writer = Writer::new(&tx, "")?;
+        let mut writer = Writer::settling(&tx);
         for verdict in verdicts {
             writer.verdict(verdict)?;
         }

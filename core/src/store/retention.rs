@@ -95,13 +95,4 @@ impl Store {
         )?;
         Ok(())
     }
-
-    /// Whether the file vault holds the file with this content hash.
-    pub fn has_file(&self, sha256: &str) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1)",
-            [sha256],
-            |r| r.get(0),
-        )?)
-    }
 }

@@ -255,13 +255,7 @@ fn v2_data(tx: &Transaction<'_>) -> Result<(), StoreError> {
             params![counter, STANDARD.encode(crypto::sha256(&bytes)), seq],
         )?;
     }
-    let user_id: Option<String> = tx
-        .query_row(
-            "SELECT json_extract(identity, '$.user_id') FROM account WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
+    let user_id = super::account::signed_in_user(tx).ok().flatten();
     let mut rows = Vec::new();
     {
         let mut stmt = tx.prepare("SELECT entry, local_instance, state FROM inbox")?;

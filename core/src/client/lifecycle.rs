@@ -30,10 +30,15 @@ impl Session {
 
     /// Locks (drops the store, its keys and the file keys) once idle for too long. Measured on
     /// the monotonic clock, which the user cannot set back.
-    fn touch(&mut self) {
+    fn expire(&mut self) {
         if self.unlocked.is_some() && self.last_used.elapsed() >= self.lock_after {
             self.unlocked = None;
         }
+    }
+
+    /// A use of the data: expires it if idle too long, else restarts the inactivity clock.
+    fn touch(&mut self) {
+        self.expire();
         self.last_used = Instant::now();
     }
 }
@@ -45,10 +50,11 @@ impl Client {
         self.session.lock().unlocked = None;
     }
 
-    /// Whether the data is locked (on request or after inactivity).
+    /// Whether the data is locked (on request or after inactivity). Asking is not a use: a shell
+    /// polling this does not keep the data unlocked.
     pub fn is_locked(&self) -> bool {
         let mut session = self.session.lock();
-        session.touch();
+        session.expire();
         session.unlocked.is_none()
     }
 

@@ -51,6 +51,18 @@ fn an_idle_client_locks_itself_and_unlocks_through_the_keystore() {
 }
 
 #[test]
+fn asking_whether_the_client_is_locked_does_not_keep_it_unlocked() {
+    let root = tempfile::tempdir().unwrap();
+    let client = client(root.path());
+    client.set_inactivity_lock(Duration::from_millis(100));
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_millis(30));
+        client.is_locked();
+    }
+    assert!(client.is_locked(), "polling kept the data unlocked");
+}
+
+#[test]
 fn a_locked_client_refuses_everything_until_unlocked() {
     let root = tempfile::tempdir().unwrap();
     let client = client(root.path());

@@ -86,9 +86,6 @@ pub enum ClientError {
     /// An encrypted file could not be stored or read.
     #[error(transparent)]
     Files(#[from] FileError),
-    /// A lock was poisoned by an earlier panic.
-    #[error("the client is in an inconsistent state after an internal failure; reopen it")]
-    Poisoned,
 }
 
 impl From<SessionError> for ClientError {

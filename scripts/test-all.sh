@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a machine that starts with nothing but Rust: installs the Kotlin and
-# Swift toolchains (scripts/toolchains.sh), checks formatting and lints, runs the Rust tests,
+# Swift toolchains (scripts/toolchains.sh), checks formatting and lints, runs the Rust tests (the
+# gateway's suites twice: on SQLite, then on a local PostgreSQL from scripts/postgres.sh),
 # generates the bindings, and runs the Kotlin and Swift tests against the real library and a real
 # gateway. Every suite runs even if an earlier one failed; the last line is
 # "N passed, M failed" over all of them, and the exit code is non-zero if anything failed or
@@ -50,6 +51,20 @@ failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/)
 [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ] && failed=1   # a build failure counts as a failure
 record rust "${passed:-0}" "${failed:-0}" "$status"
 
+stage "gateway and end-to-end tests on PostgreSQL"
+# The same cross-part suite again, each test gateway on a fresh database of a local PostgreSQL.
+if pg_url=$(./scripts/postgres.sh | tail -1); then
+  QIANPI_TEST_POSTGRES="$pg_url" cargo test -p qianpi-tests -p qianpi-gateway 2>&1 | tee "$log/postgres"
+  status=${PIPESTATUS[0]}
+  passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log/postgres")
+  failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$log/postgres")
+  [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ] && failed=1
+  record postgres "${passed:-0}" "${failed:-0}" "$status"
+else
+  echo "PostgreSQL could not be installed or started: the PostgreSQL suite cannot run" >&2
+  record postgres 0 1 1
+fi
+
 stage "bindings (Kotlin and Swift, generated from the built library)"
 if ./scripts/bindings.sh; then bindings_ok=1; else bindings_ok=0; broken+=("bindings"); fi
 
@@ -71,7 +86,7 @@ for lang in kotlin swift; do
 done
 
 stage "summary"
-for suite in lints rust kotlin swift; do
+for suite in lints rust postgres kotlin swift; do
   printf '  %-7s %s\n' "$suite" "${counts[$suite]:-did not run}"
 done
 if [ ${#broken[@]} -gt 0 ]; then

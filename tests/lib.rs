@@ -1,5 +1,9 @@
-//! Cross-part test harness: a real gateway on loopback with its own data folder, and phones made
-//! of the real core with the software key vault. Used by the end-to-end tests in `tests/`.
+//! Cross-part test harness: a real gateway on loopback with its own database, and phones made of
+//! the real core with the software key vault. Used by the end-to-end tests in `tests/`.
+//!
+//! The gateway runs on embedded SQLite in a temporary folder, or — when `QIANPI_TEST_POSTGRES`
+//! names a PostgreSQL server (`postgres://user@host:port`) — on a fresh database of its own on
+//! that server, so the same tests run on both backends (`scripts/test-all.sh` runs them twice).
 
 // A harness failure must stop the test that hit it, loudly.
 #![allow(clippy::panic)]
@@ -10,7 +14,7 @@ use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::Account;
 use qianpi_core::sync::{sign_request, Credentials};
 use qianpi_gateway::db::Db;
-use qianpi_gateway::{admin, open_database, start, GatewayConfig, RunningGateway};
+use qianpi_gateway::{admin, open_database, start, GatewayConfig, Location, RunningGateway};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -37,14 +41,14 @@ impl Harness {
     pub async fn start() -> Result<Harness, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut config = GatewayConfig {
-            data_dir: dir.path().join("gateway"),
+            database: test_database(&dir).await?,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed_demo: true,
             public_scheme: "http".into(),
         };
         let gateway = start(config.clone()).await.map_err(|e| e.to_string())?;
         config.listen = gateway.addr();
-        let db = open_database(&config).map_err(|e| e.to_string())?;
+        let db = open_database(&config).await.map_err(|e| e.to_string())?;
         Ok(Harness {
             gateway: Some(gateway),
             config,
@@ -78,8 +82,9 @@ impl Harness {
     }
 
     /// Issues a one-time activation code for `login`.
-    pub fn code(&self, login: &str) -> Result<String, String> {
+    pub async fn code(&self, login: &str) -> Result<String, String> {
         admin::issue_activation_code(&self.db, login, chrono::Utc::now().timestamp())
+            .await
             .map_err(|e| e.message)
     }
 
@@ -98,7 +103,7 @@ impl Harness {
     /// A phone activated for `login`.
     pub async fn activated_phone(&self, name: &str, login: &str) -> Result<Phone, String> {
         let phone = self.phone(name)?;
-        let code = self.code(login)?;
+        let code = self.code(login).await?;
         phone
             .client
             .activate(&self.url(), login, &code, name, "terminal")
@@ -169,6 +174,29 @@ pub async fn send_signed(
         Ok(response) => response,
         Err(e) => panic!("request failed: {e}"),
     }
+}
+
+/// The database a test gateway uses: a new PostgreSQL database on the server named by
+/// `QIANPI_TEST_POSTGRES`, or a SQLite folder inside `dir`.
+pub async fn test_database(dir: &TempDir) -> Result<Location, String> {
+    let Ok(server) = std::env::var("QIANPI_TEST_POSTGRES") else {
+        return Ok(Location::Folder(dir.path().join("gateway")));
+    };
+    let name = format!("qianpi_test_{}", uuid::Uuid::now_v7().simple());
+    let admin_url = format!("{}/postgres", server.trim_end_matches('/'));
+    let statement = format!("CREATE DATABASE {name}");
+    // The blocking client must not run on an async worker.
+    tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .map_err(|e| format!("cannot reach the test PostgreSQL at {admin_url}: {e}"))?;
+        client.batch_execute(&statement).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    Ok(Location::Postgres(format!(
+        "{}/{name}",
+        server.trim_end_matches('/')
+    )))
 }
 
 /// The stable code of a gateway error response.

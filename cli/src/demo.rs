@@ -8,7 +8,7 @@ use chrono::{DateTime, Local, Utc};
 use qianpi_core::model::Attitude;
 use qianpi_core::ClientError;
 use qianpi_gateway::admin::{demo, describe_instance, issue_activation_code};
-use qianpi_gateway::{open_database, start, GatewayConfig, RunningGateway};
+use qianpi_gateway::{open_database, start, GatewayConfig, Location, RunningGateway};
 use std::net::SocketAddr;
 
 const OPINION: &str =
@@ -35,7 +35,7 @@ pub async fn run() -> Result<(), String> {
     println!("签批 Qianpi — one approval, decided offline, end to end\n");
 
     let mut config = GatewayConfig {
-        data_dir: gateway_dir.path().join("gateway"),
+        database: Location::Folder(gateway_dir.path().join("gateway")),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         seed_demo: true,
         public_scheme: "http".into(),
@@ -52,9 +52,10 @@ pub async fn run() -> Result<(), String> {
         "gateway",
         "seeded 山西省农业厅办公室: 王建国 (厅长), 李晓梅 (秘书科科员), 赵文 (办公室主任)",
     );
-    let db = open_database(&config).map_err(|e| e.to_string())?;
-    let code =
-        issue_activation_code(&db, demo::LEADER, Utc::now().timestamp()).map_err(|e| e.message)?;
+    let db = open_database(&config).await.map_err(|e| e.to_string())?;
+    let code = issue_activation_code(&db, demo::LEADER, Utc::now().timestamp())
+        .await
+        .map_err(|e| e.message)?;
     step(
         "admin",
         format!(
@@ -166,6 +167,7 @@ pub async fn run() -> Result<(), String> {
         );
     }
     let summary = describe_instance(&db, demo::INSTANCE)
+        .await
         .map_err(|e| e.message)?
         .ok_or("the demo instance is gone")?;
     step(

@@ -166,6 +166,7 @@ impl Client {
             approval_key_spki: STANDARD.encode(&approval_spki),
             device_name: device_name.to_owned(),
             platform: platform.to_owned(),
+            attestation: None,
         };
         let response = gateway.activate(&request).await?;
         if response.request_key_id != crypto::key_id("dk", &request_spki)

@@ -42,6 +42,10 @@ pub struct ActivateRequest {
     pub device_name: String,
     /// `android`, `ios` or `terminal`.
     pub platform: String,
+    /// Platform attestation evidence (Android Key Attestation chain, Apple App Attest object),
+    /// base64; the terminal shell has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<String>,
 }
 
 /// The gateway bound the device.
@@ -59,6 +63,10 @@ pub struct ActivateResponse {
     pub request_key_id: String,
     /// Key id of the approval key as the gateway computed it.
     pub approval_key_id: String,
+    /// Whether the binding still waits for an administrator's approval: until then every
+    /// signed request is refused with `device_pending`.
+    #[serde(default)]
+    pub pending_approval: bool,
     /// The gateway's clock, for the phone's offset.
     pub server_time: DateTime<Utc>,
 }
@@ -172,8 +180,12 @@ pub struct CommandBatch {
 /// One verdict per pushed command, in the order pushed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
-    /// The verdicts.
+    /// The verdicts, one per decided command.
     pub verdicts: Vec<CommandVerdict>,
+    /// Commands held, undecided, because an earlier record of the device has not arrived: they
+    /// stay in the outbox and are decided once the gap closes.
+    #[serde(default)]
+    pub held: Vec<String>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,
 }

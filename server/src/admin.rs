@@ -3,13 +3,14 @@
 //! Codes are short enough to read over the phone, drawn from an alphabet without look-alike
 //! characters, stored only as a hash, expire after a day and allow a few wrong attempts.
 
-use crate::db::{encode, publish_instance, Db};
+use crate::args;
+use crate::db::{encode, Db};
 use crate::error::ApiError;
+use crate::feed::{load_instance, publish_instance};
 use axum::http::StatusCode;
 use qianpi_core::crypto;
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
 use qianpi_core::workflow::{Env, Instance, Node, ProcessDefinition};
-use rusqlite::{params, OptionalExtension};
 
 /// The alphabet of activation codes: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -34,18 +35,22 @@ pub mod demo {
 
 /// Seeds the demo unit 山西省农业厅办公室: a leader, a drafter, a handler, a 收文 process and one
 /// incoming document waiting for the leader's instruction (批示).
-pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
-    db.call_blocking(|conn| {
-        let tx = conn.transaction()?;
-        tx.execute("INSERT INTO units (id, name, organ_code) VALUES ('unit-sxnyt', '山西省农业厅办公室', '晋农办')", [])?;
+pub async fn seed_demo(db: &Db) -> Result<(), ApiError> {
+    db.tx(|sql| {
+        let now = chrono::Utc::now();
+        sql.execute(
+            "INSERT INTO units (id, name, organ_code, created_at) VALUES ('unit-sxnyt', '山西省农业厅办公室', '晋农办', ?1)",
+            args![now.to_rfc3339()],
+        )?;
         for (id, login, name, post, role) in [
             ("user-wang", demo::LEADER, "王建国", "厅长", "leader"),
             ("user-li", demo::DRAFTER, "李晓梅", "秘书科科员", "staff"),
             ("user-zhao", demo::HANDLER, "赵文", "办公室主任", "staff"),
         ] {
-            tx.execute(
-                "INSERT INTO users (id, unit_id, login, name, post, role) VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5)",
-                params![id, login, name, post, role],
+            sql.execute(
+                "INSERT INTO users (id, unit_id, login, name, post, role, roles, created_at)
+                 VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5, '{}', ?6)",
+                args![id, login, name, post, role, now.to_rfc3339()],
             )?;
         }
         let definition = ProcessDefinition::new(
@@ -74,38 +79,57 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
             receiving: Default::default(),
             handling: Default::default(),
         };
-        let instance = Instance::start(Env::new(&definition), demo::INSTANCE, &document.id, "user-li", chrono::Utc::now())
+        let instance = Instance::start(Env::new(&definition), demo::INSTANCE, &document.id, "user-li", now)
             .map_err(|e| ApiError::internal(format!("demo definition invalid: {e}")))?;
-        tx.execute("INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)", params![definition.id, encode(&definition)?])?;
-        tx.execute(
+        sql.execute(
+            "INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)",
+            args![&definition.id, encode(&definition)?],
+        )?;
+        sql.execute(
             "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, 'unit-sxnyt', 'none', ?2)",
-            params![document.id, encode(&document)?],
+            args![&document.id, encode(&document)?],
         )?;
-        tx.execute(
-            "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body) VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5)",
-            params![instance.id, document.id, definition.id, instance.version as i64, encode(&instance)?],
+        sql.execute(
+            "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body)
+             VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5)",
+            args![&instance.id, &document.id, &definition.id, instance.version as i64, encode(&instance)?],
         )?;
-        publish_instance(&tx, &instance, &definition, &document)?;
-        tx.commit()?;
+        publish_instance(sql, &instance, &definition, &document)?;
         Ok(())
     })
+    .await
 }
 
 /// Issues a one-time activation code for `login`, replacing any earlier one. Returns the code.
-pub fn issue_activation_code(db: &Db, login: &str, now_unix: i64) -> Result<String, ApiError> {
+pub async fn issue_activation_code(
+    db: &Db,
+    login: &str,
+    now_unix: i64,
+) -> Result<String, ApiError> {
     let code = random_code()?;
     let hash = crypto::sha256(code.as_bytes()).to_vec();
     let login = login.to_owned();
-    db.call_blocking(move |conn| {
-        let user_id: Option<String> = conn.query_row("SELECT id FROM users WHERE login = ?1", [&login], |r| r.get(0)).optional()?;
-        let user_id = user_id.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_such_user", format!("no user with login {login}")))?;
-        conn.execute(
-            "INSERT INTO activation_codes (user_id, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, 0)
-             ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0",
-            params![user_id, hash, now_unix + CODE_TTL_SECS],
+    db.tx(move |sql| {
+        let user_id = sql
+            .query_opt("SELECT id FROM users WHERE login = ?1", args![&login])?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "no_such_user",
+                    format!("no user with login {login}"),
+                )
+            })?
+            .text(0)?;
+        sql.execute(
+            "INSERT INTO activation_codes (user_id, code_hash, expires_at, attempts, needs_approval)
+             VALUES (?1, ?2, ?3, 0, 0)
+             ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash,
+                 expires_at = excluded.expires_at, attempts = 0, needs_approval = 0",
+            args![&user_id, hash.clone(), now_unix + CODE_TTL_SECS],
         )?;
         Ok(())
-    })?;
+    })
+    .await?;
     Ok(code)
 }
 
@@ -148,41 +172,45 @@ pub struct InstanceSummary {
 }
 
 /// Describes instance `id`, or `None` if there is none.
-pub fn describe_instance(db: &Db, id: &str) -> Result<Option<InstanceSummary>, ApiError> {
+pub async fn describe_instance(db: &Db, id: &str) -> Result<Option<InstanceSummary>, ApiError> {
     let id = id.to_owned();
-    db.call_blocking(move |conn| {
-        let Some((_, instance, definition, _)) = crate::db::load_instance(conn, &id)? else {
+    db.tx(move |sql| {
+        let Some(flow) = load_instance(sql, &id, false)? else {
             return Ok(None);
         };
         let mut pending_with = Vec::new();
-        for task in instance
+        for task in flow
+            .instance
             .tasks
             .iter()
             .filter(|t| t.state.is_pending() && !t.assignee.is_empty())
         {
-            let name: Option<String> = conn
-                .query_row(
+            let name = sql
+                .query_opt(
                     "SELECT name FROM users WHERE id = ?1",
-                    [&task.assignee],
-                    |r| r.get(0),
-                )
-                .optional()?;
+                    args![&task.assignee],
+                )?
+                .map(|r| r.text(0))
+                .transpose()?;
             pending_with.push(name.unwrap_or_else(|| task.assignee.clone()));
         }
-        let trace_records: i64 = conn.query_row(
-            "SELECT count(*) FROM trace WHERE instance_id = ?1",
-            [&id],
-            |r| r.get(0),
-        )?;
+        let trace_records = sql
+            .query_one(
+                "SELECT count(*) FROM trace WHERE instance_id = ?1",
+                args![&id],
+            )?
+            .int(0)?;
         Ok(Some(InstanceSummary {
-            version: instance.version,
-            state: instance.state,
-            current_node: instance
+            version: flow.instance.version,
+            state: flow.instance.state,
+            current_node: flow
+                .instance
                 .current_node()
-                .and_then(|n| definition.node(n))
+                .and_then(|n| flow.definition.node(n))
                 .map(|n| n.name.clone()),
             pending_with,
             trace_records: u64::try_from(trace_records).unwrap_or(0),
         }))
     })
+    .await
 }

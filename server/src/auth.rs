@@ -3,12 +3,12 @@
 //! once per key (stored in the database so every replica sees it). Any failure is a 401 with a
 //! code that says which check failed.
 
+use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
 use axum::http::{HeaderMap, Method, Uri};
 use qianpi_core::crypto;
 use qianpi_core::protocol::signature::{self, CoveredValues, SignatureParams, MAX_VALIDITY_SECS};
-use rusqlite::{params, OptionalExtension};
 
 /// The device a verified request came from.
 #[derive(Debug, Clone)]
@@ -94,25 +94,30 @@ pub async fn verify(
 
     let key_id = params.key_id.clone();
     let device = db
-        .call(move |conn| {
-            conn.query_row(
-                "SELECT d.id, d.user_id, u.unit_id, d.request_key_spki, d.token_hash, d.state FROM devices d
-                 JOIN users u ON u.id = d.user_id WHERE d.request_key_id = ?1",
-                [&key_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, Vec<u8>>(4)?, r.get::<_, String>(5)?)),
-            )
-            .optional()
-            .map_err(ApiError::from)
+        .tx(move |sql| {
+            sql.query_opt(
+                "SELECT d.id, d.user_id, u.unit_id, d.request_key_spki, d.token_hash, d.state
+                 FROM devices d JOIN users u ON u.id = d.user_id WHERE d.request_key_id = ?1",
+                args![&key_id],
+            )?
+            .map(|r| -> Result<_, ApiError> {
+                Ok((
+                    r.text(0)?,
+                    r.text(1)?,
+                    r.text(2)?,
+                    r.blob(3)?,
+                    r.blob(4)?,
+                    r.text(5)?,
+                ))
+            })
+            .transpose()
         })
         .await?;
     let (device_id, user_id, unit_id, spki, token_hash, state) = device.ok_or_else(|| {
         ApiError::unauthorized("unknown_key", "no device is registered with this key")
     })?;
     if state != "active" {
-        return Err(ApiError::unauthorized(
-            "device_not_active",
-            format!("this device is {state}"),
-        ));
+        return Err(not_active(&state));
     }
     // The token is bound to the key: presented with another device's key it is worthless.
     if !crypto::constant_time_eq(&crypto::sha256(token.as_bytes()), &token_hash) {
@@ -144,11 +149,15 @@ pub async fn verify(
     // Only a verified request may spend a nonce, so nobody can burn another device's nonces.
     let (key_id, nonce) = (params.key_id.clone(), params.nonce.clone());
     let fresh = db
-        .call(move |conn| {
-            conn.execute("DELETE FROM nonces WHERE expires_at < ?1", [now_unix - MAX_VALIDITY_SECS])?;
-            let inserted = conn.execute(
-                "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                params![key_id, nonce, params.expires + MAX_VALIDITY_SECS],
+        .tx(move |sql| {
+            sql.execute(
+                "DELETE FROM nonces WHERE expires_at < ?1",
+                args![now_unix - MAX_VALIDITY_SECS],
+            )?;
+            let inserted = sql.execute(
+                "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                args![&key_id, &nonce, params.expires + MAX_VALIDITY_SECS],
             )?;
             Ok(inserted == 1)
         })
@@ -164,4 +173,24 @@ pub async fn verify(
         user_id,
         unit_id,
     })
+}
+
+/// The refusal for a device that may not sync, by its state (security.md, device binding).
+fn not_active(state: &str) -> ApiError {
+    let (code, message) = match state {
+        "pending" => (
+            "device_pending",
+            "this device waits for an administrator's approval",
+        ),
+        "suspended" => (
+            "device_suspended",
+            "this device is suspended; ask your administrator",
+        ),
+        "wipe_requested" => (
+            "wipe_requested",
+            "an administrator asked this device to erase its data",
+        ),
+        _ => ("device_revoked", "this device's access was revoked"),
+    };
+    ApiError::unauthorized(code, message)
 }

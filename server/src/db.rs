@@ -1,204 +1,171 @@
-//! The gateway's embedded SQLite database: opening, forward-only migrations, and the small access
-//! helpers the handlers share. Everything replicas would need to share (nonces, verdicts, the
-//! change feed) lives here, never in process memory.
+//! The gateway's database handle: embedded SQLite in a data folder, or PostgreSQL at a
+//! `DATABASE_URL`, opened and migrated the same way, and the transaction runner every handler
+//! goes through. Everything replicas would need to share (nonces, verdicts, the change feed, the
+//! audit chain) lives in the database, never in process memory.
 
 use crate::error::ApiError;
-use qianpi_core::model::{Document, SecrecyLevel};
-use qianpi_core::protocol::{Change, InboxEntry};
-use qianpi_core::store::migrate_forward;
-use qianpi_core::workflow::{Instance, ProcessDefinition};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use crate::schema::{self, SchemaError};
+use crate::sql::{Dialect, Lite, PgPool, Sql, SqlError};
+use parking_lot::Mutex;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// Name of the database file inside the data folder.
+/// Name of the SQLite database file inside the data folder.
 pub const DATABASE_FILE: &str = "gateway.db";
+/// Connections a replica keeps to PostgreSQL.
+pub const PG_POOL_SIZE: usize = 8;
+/// How often a transaction that lost a race with a concurrent one is run again.
+const CONFLICT_RETRIES: usize = 8;
 
-const MIGRATIONS: &[&str] = &[
-    // 1: units, users, definitions, documents, instances, trace, devices, codes, nonces,
-    //    verdicts and the per-user change feed.
-    "CREATE TABLE units (id TEXT PRIMARY KEY, name TEXT NOT NULL, organ_code TEXT NOT NULL);
-     CREATE TABLE users (
-        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), login TEXT NOT NULL UNIQUE,
-        name TEXT NOT NULL, post TEXT NOT NULL, role TEXT NOT NULL);
-     CREATE TABLE definitions (id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), body TEXT NOT NULL);
-     CREATE TABLE documents (id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), secrecy TEXT NOT NULL, body TEXT NOT NULL);
-     CREATE TABLE instances (
-        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), document_id TEXT NOT NULL REFERENCES documents(id),
-        definition_id TEXT NOT NULL REFERENCES definitions(id), version INTEGER NOT NULL, body TEXT NOT NULL);
-     CREATE TABLE trace (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL REFERENCES instances(id),
-        command_id TEXT, actor TEXT NOT NULL, device_id TEXT, body TEXT NOT NULL, at TEXT NOT NULL);
-     CREATE TABLE activation_codes (
-        user_id TEXT PRIMARY KEY REFERENCES users(id), code_hash BLOB NOT NULL, expires_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0);
-     CREATE TABLE devices (
-        id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
-        request_key_id TEXT NOT NULL UNIQUE, request_key_spki BLOB NOT NULL,
-        approval_key_id TEXT NOT NULL UNIQUE, approval_key_spki BLOB NOT NULL,
-        token_hash BLOB NOT NULL, state TEXT NOT NULL, name TEXT NOT NULL, platform TEXT NOT NULL,
-        assurance TEXT NOT NULL, last_counter INTEGER NOT NULL DEFAULT 0,
-        last_record_hash TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
-     CREATE TABLE nonces (key_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (key_id, nonce));
-     CREATE INDEX nonces_by_expiry ON nonces (expires_at);
-     CREATE TABLE verdicts (command_id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id), body TEXT NOT NULL);
-     CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL REFERENCES users(id), body TEXT NOT NULL);
-     CREATE INDEX changes_by_user ON changes (user_id, seq);",
-    // 2: what the workflow needs to know about people: roles (unit admin, supervisor, the leaders
-    //    a secretary enters opinions for) and standing delegations (委托代理).
-    "ALTER TABLE users ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
-     CREATE TABLE standing_delegations (
-        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), body TEXT NOT NULL,
-        revoked_at TEXT);",
-];
+/// Where the gateway keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// Embedded SQLite in this folder (created on first start).
+    Folder(PathBuf),
+    /// PostgreSQL at this URL (`postgres://user@host:port/db`).
+    Postgres(String),
+}
 
-/// A shared handle to the database. SQLite serialises writers anyway; one connection behind a
-/// mutex, used from blocking threads, keeps the async workers free.
+/// Errors opening the database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The data folder cannot be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database cannot be opened or reached.
+    #[error("cannot open the database: {0}")]
+    Open(#[from] SqlError),
+    /// Its schema cannot be brought up to date.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    Postgres(Box<PgPool>),
+}
+
+/// A shared handle to the database.
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    backend: Arc<Backend>,
 }
 
 impl Db {
-    /// Opens (creating and migrating) the database in `data_dir`. Returns the handle and whether
-    /// the database was created just now.
-    pub fn open(data_dir: &Path) -> Result<(Db, bool), ApiError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| ApiError::internal(format!("cannot create the data folder: {e}")))?;
-        let conn = Connection::open(data_dir.join(DATABASE_FILE))?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        let found =
-            migrate_forward(&conn, MIGRATIONS).map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok((
-            Db {
-                conn: Arc::new(Mutex::new(conn)),
-            },
-            found == 0,
-        ))
-    }
-
-    /// Runs `work` on a blocking thread with the connection.
-    pub async fn call<T, F>(&self, work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| ApiError::internal("database lock poisoned"))?;
-            work(&mut guard)
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
-    }
-
-    /// Runs `work` right here, for the command-line tools.
-    pub fn call_blocking<T>(
-        &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| ApiError::internal("database lock poisoned"))?;
-        work(&mut guard)
-    }
-}
-
-/// Loads an instance with its definition and document.
-pub fn load_instance(
-    tx: &Connection,
-    instance_id: &str,
-) -> Result<Option<(String, Instance, ProcessDefinition, Document)>, ApiError> {
-    let row: Option<(String, String, String, String)> = tx
-        .query_row(
-            "SELECT i.unit_id, i.body, d.body, doc.body FROM instances i
-             JOIN definitions d ON d.id = i.definition_id JOIN documents doc ON doc.id = i.document_id WHERE i.id = ?1",
-            [instance_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    row.map(|(unit, instance, definition, document)| {
-        Ok((
-            unit,
-            decode(&instance)?,
-            decode(&definition)?,
-            decode(&document)?,
-        ))
-    })
-    .transpose()
-}
-
-/// Saves an instance and writes an inbox change for every task of it to its assignee's feed.
-/// A document above 无 never enters a phone's feed (the secrecy gate).
-pub fn save_instance(
-    tx: &Transaction<'_>,
-    instance: &Instance,
-    definition: &ProcessDefinition,
-    document: &Document,
-) -> Result<(), ApiError> {
-    tx.execute(
-        "UPDATE instances SET version = ?1, body = ?2 WHERE id = ?3",
-        params![
-            i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?,
-            encode(instance)?,
-            instance.id
-        ],
-    )?;
-    publish_instance(tx, instance, definition, document)
-}
-
-/// Writes the inbox changes of an instance to its assignees' feeds.
-pub fn publish_instance(
-    tx: &Connection,
-    instance: &Instance,
-    definition: &ProcessDefinition,
-    document: &Document,
-) -> Result<(), ApiError> {
-    if document.secrecy != SecrecyLevel::None {
-        return Ok(());
-    }
-    for task in &instance.tasks {
-        let entry = InboxEntry {
-            task_id: task.id.clone(),
-            document: document.clone(),
-            instance: instance.clone(),
-            definition: definition.clone(),
+    /// Opens (creating and migrating) the database. Returns the handle and whether the database
+    /// was new (no schema at all) before this call.
+    pub fn open(location: &Location) -> Result<(Db, bool), OpenError> {
+        let backend = match location {
+            Location::Folder(dir) => Backend::Sqlite(Mutex::new(open_sqlite(dir)?)),
+            Location::Postgres(url) => {
+                Backend::Postgres(Box::new(PgPool::connect(url, PG_POOL_SIZE)?))
+            }
         };
-        // Everyone who may act on the task sees it: its assignee, the principal of a standing
-        // delegation, and the candidates of an unclaimed pool task.
-        let mut readers: Vec<&str> = task
-            .candidates
-            .iter()
-            .map(String::as_str)
-            .chain(task.on_behalf_of.as_deref())
-            .chain((!task.assignee.is_empty()).then_some(task.assignee.as_str()))
-            .collect();
-        readers.sort_unstable();
-        readers.dedup();
-        for reader in readers {
-            append_change(
-                tx,
-                reader,
-                &Change::Inbox {
-                    entry: Box::new(entry.clone()),
-                },
-            )?;
+        let db = Db {
+            backend: Arc::new(backend),
+        };
+        db.run(&mut |sql| schema::prepare(sql))?;
+        let found = db.run(&mut |sql| schema::version(sql))?;
+        if found > schema::current_version() {
+            return Err(SchemaError::TooNew {
+                found,
+                known: schema::current_version(),
+            }
+            .into());
+        }
+        for version in (found + 1)..=schema::current_version() {
+            db.run::<_, SchemaError>(&mut |sql| schema::apply(sql, version))?;
+            tracing::info!(version, backend = %db.dialect(), "migrated the gateway database");
+        }
+        Ok((db, found == 0))
+    }
+
+    /// Which database this is.
+    pub fn dialect(&self) -> Dialect {
+        match *self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
         }
     }
-    Ok(())
+
+    /// One transaction, committed if `work` returns `Ok`, rolled back otherwise.
+    fn run<T, E: From<SqlError>>(
+        &self,
+        work: &mut dyn FnMut(&mut dyn Sql) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &*self.backend {
+            Backend::Sqlite(conn) => {
+                let mut conn = conn.lock();
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(crate::sql::lite_error)?;
+                let out = work(&mut Lite(&tx))?;
+                tx.commit().map_err(crate::sql::lite_error)?;
+                Ok(out)
+            }
+            Backend::Postgres(pool) => pool.transaction(work),
+        }
+    }
+
+    /// Runs `work` in one transaction right here (command-line tools, and the blocking threads
+    /// of [`Db::tx`]). A transaction that lost a race with a concurrent one is run again from
+    /// the start, so `work` must only touch the database.
+    pub fn tx_blocking<T>(
+        &self,
+        mut work: impl FnMut(&mut dyn Sql) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut attempt = 0;
+        loop {
+            match self.run(&mut work) {
+                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(2 * (1 << attempt.min(6))));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `work` in one transaction on a blocking thread, keeping the async workers free.
+    pub async fn tx<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Sql) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.tx_blocking(work))
+            .await
+            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
 }
 
-/// Appends one change to a user's feed.
-pub fn append_change(tx: &Connection, user_id: &str, change: &Change) -> Result<(), ApiError> {
-    tx.execute(
-        "INSERT INTO changes (user_id, body) VALUES (?1, ?2)",
-        params![user_id, encode(change)?],
-    )?;
-    Ok(())
+fn open_sqlite(dir: &Path) -> Result<Connection, OpenError> {
+    std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let lite = crate::sql::lite_error;
+    let conn = Connection::open(dir.join(DATABASE_FILE)).map_err(lite)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+        .map_err(lite)?;
+    let _mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(lite)?;
+    // The walking skeleton versioned its file with user_version and had no migration table.
+    let legacy: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(lite)?;
+    if legacy > 0 {
+        return Err(SchemaError::PreRelease.into());
+    }
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
 }
 
 /// JSON for a stored column.

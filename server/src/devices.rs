@@ -1,8 +1,14 @@
-//! Device activation: a phone presents a user's one-time code and the public halves of its request
-//! key (DSK) and approval key (ASK); the gateway registers them and returns an access token bound to
-//! the request key id, useless with any other key.
+//! Device activation: a phone presents a person's login, a one-time code and the public halves of
+//! its request key (DSK) and approval key (ASK); the gateway registers them and returns an access
+//! token bound to the request key id, useless with any other key.
+//!
+//! Codes are one-time, expire, allow a few wrong attempts, and every source address is limited to
+//! a few attempts a minute (counted in the database, so replicas share the count). A code issued
+//! "with approval" binds the device as `pending` until an administrator approves it.
 
 use crate::admin::CODE_MAX_ATTEMPTS;
+use crate::args;
+use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
 use axum::http::StatusCode;
@@ -12,13 +18,28 @@ use chrono::Utc;
 use qianpi_core::crypto;
 use qianpi_core::model::Identity;
 use qianpi_core::protocol::{ActivateRequest, ActivateResponse};
-use rusqlite::{params, OptionalExtension};
 
 const ACTIVATION_FAILED: &str =
     "the login or activation code is wrong or has expired; ask your administrator for a new code";
+/// Activation attempts one source address may make per window.
+pub const ATTEMPTS_PER_WINDOW: i64 = 10;
+/// The rate-limit window.
+const WINDOW_SECS: i64 = 60;
+/// Largest attestation evidence kept (an Android certificate chain is a few KB).
+const MAX_ATTESTATION: usize = 32 * 1024;
 
-/// Binds a device. Wrong codes count against the user's code; after too many it is dead.
-pub async fn activate(db: &Db, request: ActivateRequest) -> Result<ActivateResponse, ApiError> {
+enum Checked {
+    Bound(Identity, String, bool),
+    WrongCode,
+    Locked,
+}
+
+/// Binds a device for a request that came from `source` (the peer address).
+pub async fn activate(
+    db: &Db,
+    request: ActivateRequest,
+    source: String,
+) -> Result<ActivateResponse, ApiError> {
     let request_spki = decode_key(&request.request_key_spki, "request_key_spki")?;
     let approval_spki = decode_key(&request.approval_key_spki, "approval_key_spki")?;
     if request_spki == approval_spki {
@@ -27,6 +48,22 @@ pub async fn activate(db: &Db, request: ActivateRequest) -> Result<ActivateRespo
             "the request key and the approval key must differ",
         ));
     }
+    let attestation = request
+        .attestation
+        .as_deref()
+        .map(|a| STANDARD.decode(a))
+        .transpose()
+        .map_err(|_| ApiError::bad_request("bad_attestation", "attestation is not base64"))?;
+    if attestation
+        .as_ref()
+        .is_some_and(|a| a.len() > MAX_ATTESTATION)
+    {
+        return Err(ApiError::bad_request(
+            "bad_attestation",
+            "the attestation evidence is too large",
+        ));
+    }
+    let assurance = assurance(&request.platform, attestation.is_some());
     let token = URL_SAFE_NO_PAD
         .encode(crypto::random_bytes::<32>().map_err(|e| ApiError::internal(e.to_string()))?);
     let token_hash = crypto::sha256(token.as_bytes()).to_vec();
@@ -34,57 +71,139 @@ pub async fn activate(db: &Db, request: ActivateRequest) -> Result<ActivateRespo
     let request_key_id = crypto::key_id("dk", &request_spki);
     let approval_key_id = crypto::key_id("ak", &approval_spki);
     let now = Utc::now();
-    let (identity, unit_name) = {
+    let presented = crypto::sha256(request.code.trim().to_ascii_uppercase().as_bytes());
+
+    let checked = {
         let (device_id, request_key_id, approval_key_id) = (
             device_id.clone(),
             request_key_id.clone(),
             approval_key_id.clone(),
         );
-        db.call(move |conn| {
-            let tx = conn.transaction()?;
-            let user: Option<(Identity, String)> = tx
-                .query_row(
-                    "SELECT u.id, u.name, u.post, u.unit_id, n.name FROM users u JOIN units n ON n.id = u.unit_id WHERE u.login = ?1",
-                    [&request.login],
-                    |r| Ok((Identity { user_id: r.get(0)?, name: r.get(1)?, post: r.get(2)?, unit_id: r.get(3)? }, r.get(4)?)),
-                )
-                .optional()?;
-            let (identity, unit_name) = user.ok_or_else(|| ApiError::unauthorized("activation_failed", ACTIVATION_FAILED))?;
-            let code: Option<(Vec<u8>, i64, i64)> = tx
-                .query_row(
-                    "SELECT code_hash, expires_at, attempts FROM activation_codes WHERE user_id = ?1",
-                    [&identity.user_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let (stored_hash, expires_at, attempts) = code.ok_or_else(|| ApiError::unauthorized("activation_failed", ACTIVATION_FAILED))?;
-            if attempts >= CODE_MAX_ATTEMPTS {
-                return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "code_locked", "too many wrong attempts; ask your administrator for a new code"));
+        db.tx(move |sql| {
+            let now_unix = now.timestamp();
+            sql.execute(
+                "DELETE FROM activation_attempts WHERE at < ?1",
+                args![now_unix - WINDOW_SECS],
+            )?;
+            let recent = sql
+                .query_one(
+                    "SELECT count(*) FROM activation_attempts WHERE source = ?1",
+                    args![&source],
+                )?
+                .int(0)?;
+            if recent >= ATTEMPTS_PER_WINDOW {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    "too many activation attempts from this network; wait a minute",
+                ));
             }
-            let presented = crypto::sha256(request.code.trim().to_ascii_uppercase().as_bytes());
-            if expires_at < now.timestamp() || !crypto::constant_time_eq(&presented, &stored_hash) {
-                tx.execute("UPDATE activation_codes SET attempts = attempts + 1 WHERE user_id = ?1", [&identity.user_id])?;
-                tx.commit()?;
-                return Err(ApiError::unauthorized("activation_failed", ACTIVATION_FAILED));
+            sql.execute(
+                "INSERT INTO activation_attempts (source, at) VALUES (?1, ?2)",
+                args![&source, now_unix],
+            )?;
+            // One person may hold several identities (posts); the code says which one binds.
+            let candidates = sql.query(
+                "SELECT u.id, u.name, u.post, u.unit_id, n.name, c.code_hash, c.expires_at,
+                        c.attempts, c.needs_approval
+                 FROM users u JOIN units n ON n.id = u.unit_id
+                 JOIN activation_codes c ON c.user_id = u.id WHERE u.login = ?1",
+                args![&request.login],
+            )?;
+            let mut matched = None;
+            let mut locked = false;
+            for row in &candidates {
+                locked |= row.int(7)? >= CODE_MAX_ATTEMPTS;
+                let live = row.int(6)? >= now_unix && row.int(7)? < CODE_MAX_ATTEMPTS;
+                if crypto::constant_time_eq(&presented, &row.blob(5)?) && live {
+                    matched = Some(row.clone());
+                }
             }
-            tx.execute("DELETE FROM activation_codes WHERE user_id = ?1", [&identity.user_id])?;
-            let inserted = tx.execute(
-                "INSERT INTO devices (id, user_id, request_key_id, request_key_spki, approval_key_id, approval_key_spki, token_hash,
-                                      state, name, platform, assurance, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?9, ?10, ?11)
+            let Some(row) = matched else {
+                if locked {
+                    return Ok(Checked::Locked);
+                }
+                sql.execute(
+                    "UPDATE activation_codes SET attempts = attempts + 1
+                     WHERE user_id IN (SELECT id FROM users WHERE login = ?1)",
+                    args![&request.login],
+                )?;
+                return Ok(Checked::WrongCode);
+            };
+            let identity = Identity {
+                user_id: row.text(0)?,
+                name: row.text(1)?,
+                post: row.text(2)?,
+                unit_id: row.text(3)?,
+            };
+            let pending = row.int(8)? != 0;
+            sql.execute(
+                "DELETE FROM activation_codes WHERE user_id = ?1",
+                args![&identity.user_id],
+            )?;
+            let inserted = sql.execute(
+                "INSERT INTO devices (id, user_id, request_key_id, request_key_spki, approval_key_id,
+                                      approval_key_spki, token_hash, state, name, platform, assurance,
+                                      attestation, last_counter, last_record_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, '', ?13)
                  ON CONFLICT DO NOTHING",
-                params![
-                    device_id, identity.user_id, request_key_id, request_spki, approval_key_id, approval_spki, token_hash,
-                    request.device_name, request.platform, assurance(&request.platform), now.to_rfc3339()
+                args![
+                    &device_id,
+                    &identity.user_id,
+                    &request_key_id,
+                    request_spki.clone(),
+                    &approval_key_id,
+                    approval_spki.clone(),
+                    token_hash.clone(),
+                    if pending { "pending" } else { "active" },
+                    &request.device_name,
+                    &request.platform,
+                    assurance,
+                    attestation.clone(),
+                    now.to_rfc3339()
                 ],
             )?;
             if inserted != 1 {
-                return Err(ApiError::new(StatusCode::CONFLICT, "key_in_use", "these device keys are already registered"));
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "key_in_use",
+                    "these device keys are already registered",
+                ));
             }
-            tx.commit()?;
-            Ok((identity, unit_name))
+            audit::append(
+                sql,
+                &Event {
+                    unit_id: Some(&identity.unit_id),
+                    actor: &identity.user_id,
+                    kind: "device.activated",
+                    subject: &device_id,
+                    detail: serde_json::json!({
+                        "platform": request.platform, "assurance": assurance,
+                        "state": if pending { "pending" } else { "active" },
+                        "request_key_id": request_key_id,
+                    }),
+                },
+                now,
+            )?;
+            Ok(Checked::Bound(identity, row.text(4)?, pending))
         })
         .await?
+    };
+    let (identity, unit_name, pending_approval) = match checked {
+        Checked::Bound(identity, unit, pending) => (identity, unit, pending),
+        Checked::WrongCode => {
+            return Err(ApiError::unauthorized(
+                "activation_failed",
+                ACTIVATION_FAILED,
+            ))
+        }
+        Checked::Locked => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "code_locked",
+                "too many wrong attempts; ask your administrator for a new code",
+            ))
+        }
     };
     tracing::info!(device = %device_id, user = %identity.user_id, "device activated");
     Ok(ActivateResponse {
@@ -94,14 +213,17 @@ pub async fn activate(db: &Db, request: ActivateRequest) -> Result<ActivateRespo
         access_token: token,
         request_key_id,
         approval_key_id,
+        pending_approval,
         server_time: Utc::now(),
     })
 }
 
-/// Without platform attestation (not checked yet), every device is recorded at the lowest level.
-fn assurance(platform: &str) -> &'static str {
-    match platform {
-        "android" | "ios" => "unattested",
+/// The assurance level recorded with a device. Attestation evidence is stored for the
+/// administrator but not yet checked against the platform vendors' roots, and the level says so.
+fn assurance(platform: &str, has_evidence: bool) -> &'static str {
+    match (platform, has_evidence) {
+        ("android" | "ios", true) => "attestation_unverified",
+        ("android" | "ios", false) => "unattested",
         _ => qianpi_core::software::SOFTWARE_ASSURANCE,
     }
 }

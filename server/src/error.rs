@@ -1,6 +1,7 @@
 //! The gateway's one error type: every failure becomes a JSON [`ErrorBody`] with a stable code, the
 //! status that fits, and the server time. Internal details are logged, never sent.
 
+use crate::sql::SqlError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -45,15 +46,46 @@ impl ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> ApiError {
-        ApiError::internal(format!("database error: {e}"))
+impl ApiError {
+    /// Whether the database refused the transaction for a concurrent one: running it again may
+    /// succeed.
+    pub fn is_conflict(&self) -> bool {
+        self.code == BUSY
+    }
+}
+
+/// The code of a transaction that lost a race; retried inside the gateway, 503 if it keeps losing.
+const BUSY: &str = "database_busy";
+
+impl From<SqlError> for ApiError {
+    fn from(e: SqlError) -> ApiError {
+        match e {
+            SqlError::Conflict => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                BUSY,
+                "the gateway is busy; try again shortly",
+            ),
+            SqlError::Unavailable(detail) => {
+                tracing::error!(%detail, "the database is unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the gateway cannot reach its database; try again later",
+                )
+            }
+            SqlError::Duplicate => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_exists",
+                "something with this name or id already exists",
+            ),
+            other => ApiError::internal(format!("database error: {other}")),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let message = if self.status.is_server_error() {
+        let message = if self.status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(code = self.code, detail = %self.message, "request failed");
             "the gateway failed to handle the request; try again later".to_owned()
         } else {
@@ -64,6 +96,13 @@ impl IntoResponse for ApiError {
             message,
             server_time: Utc::now(),
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }

@@ -1,30 +1,36 @@
 //! The Qianpi sync gateway (qianpi-gateway): the office side the phones talk to. It registers
 //! devices, verifies every signed request, serves each user's change feed, and decides pushed
 //! commands with the same workflow code the phones run. Embedded SQLite in a data folder that is
-//! created and migrated on first start.
+//! created and migrated on first start, or PostgreSQL at a `DATABASE_URL` with the same
+//! migrations; nothing replicas share lives in process memory.
 //!
 //! [`start`] runs it in-process (the demo and the tests do); the `qianpi-gateway` binary wraps it.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod commands;
 pub mod db;
 pub mod devices;
 pub mod error;
+pub mod feed;
+pub mod refusals;
 pub mod routes;
+pub mod schema;
+pub mod sql;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use db::Location;
 pub use error::ApiError;
 
 /// How to run a gateway.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
-    /// The data folder (created on first start).
-    pub data_dir: PathBuf,
+    /// Where the data lives: a folder for embedded SQLite, or a PostgreSQL URL.
+    pub database: Location,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
     /// Seed the demo unit when the database is new.
@@ -36,9 +42,12 @@ pub struct GatewayConfig {
 /// Errors starting a gateway.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    /// The database could not be opened or seeded.
-    #[error("the gateway database could not be prepared: {0}")]
-    Database(#[from] ApiError),
+    /// The database could not be opened.
+    #[error("the gateway database could not be opened: {0}")]
+    Open(#[from] db::OpenError),
+    /// The database could not be seeded.
+    #[error("the gateway database could not be seeded: {0}")]
+    Seed(#[from] ApiError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -80,11 +89,15 @@ impl RunningGateway {
     }
 }
 
-/// Opens (creating, migrating, seeding) the database in the config's data folder.
-pub fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayError> {
-    let (db, created) = db::Db::open(&config.data_dir)?;
+/// Opens (creating, migrating, seeding) the configured database. Opening blocks (PostgreSQL's
+/// client and SQLite are synchronous), so it runs on a blocking thread.
+pub async fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayError> {
+    let location = config.database.clone();
+    let (db, created) = tokio::task::spawn_blocking(move || db::Db::open(&location))
+        .await
+        .map_err(|e| ApiError::internal(format!("opening the database failed: {e}")))??;
     if created && config.seed_demo {
-        admin::seed_demo(&db)?;
+        admin::seed_demo(&db).await?;
         tracing::info!("seeded the demo unit");
     }
     Ok(db)
@@ -92,7 +105,7 @@ pub fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayError> {
 
 /// Starts a gateway on `config.listen`.
 pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError> {
-    let db = open_database(&config)?;
+    let db = open_database(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| GatewayError::Bind {
@@ -109,11 +122,14 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     });
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
     });
     tracing::info!(%addr, "gateway listening");
     Ok(RunningGateway {

@@ -6,7 +6,7 @@
 //! ```
 
 use clap::{Parser, Subcommand};
-use qianpi_gateway::{admin, open_database, start, GatewayConfig};
+use qianpi_gateway::{admin, open_database, start, GatewayConfig, Location};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,9 +22,8 @@ struct Cli {
 enum Commands {
     /// Run the gateway until Ctrl-C or SIGTERM.
     Serve {
-        /// The data folder (created and migrated on first start).
-        #[arg(long, default_value = "gateway-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8440")]
         listen: SocketAddr,
@@ -37,13 +36,32 @@ enum Commands {
     },
     /// Issue a one-time activation code for a user; prints the code.
     IssueCode {
-        /// The data folder.
-        #[arg(long, default_value = "gateway-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// The user's login.
         #[arg(long)]
         login: String,
     },
+}
+
+/// Where the gateway's data lives.
+#[derive(clap::Args, Clone)]
+struct DatabaseArgs {
+    /// The data folder for embedded SQLite (created and migrated on first start).
+    #[arg(long, default_value = "gateway-data")]
+    data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite: `postgres://user@host:port/db`.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    fn location(&self) -> Location {
+        match &self.database_url {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Folder(self.data_dir.clone()),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -65,7 +83,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Commands::Serve {
-            data_dir,
+            database,
             listen,
             no_demo,
             public_scheme,
@@ -73,7 +91,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let config = GatewayConfig {
-                    data_dir,
+                    database: database.location(),
                     listen,
                     seed_demo: !no_demo,
                     public_scheme,
@@ -84,18 +102,23 @@ fn run(cli: Cli) -> Result<(), String> {
                 gateway.run_until_signal().await.map_err(|e| e.to_string())
             })
         }
-        Commands::IssueCode { data_dir, login } => {
-            let config = GatewayConfig {
-                data_dir,
-                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                seed_demo: true,
-                public_scheme: "http".into(),
-            };
-            let db = open_database(&config).map_err(|e| e.to_string())?;
-            let code = admin::issue_activation_code(&db, &login, chrono::Utc::now().timestamp())
-                .map_err(|e| e.message)?;
-            println!("{code}");
-            Ok(())
+        Commands::IssueCode { database, login } => {
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let config = GatewayConfig {
+                    database: database.location(),
+                    listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                    seed_demo: true,
+                    public_scheme: "http".into(),
+                };
+                let db = open_database(&config).await.map_err(|e| e.to_string())?;
+                let code =
+                    admin::issue_activation_code(&db, &login, chrono::Utc::now().timestamp())
+                        .await
+                        .map_err(|e| e.message)?;
+                println!("{code}");
+                Ok(())
+            })
         }
     }
 }

@@ -3,20 +3,21 @@
 //! the framework's plain-text one.
 
 use crate::auth::{self, SignedRequest};
-use crate::commands::decide_command;
-use crate::db::{decode, Db};
-use crate::devices;
+use crate::commands::{decide_command, Decision};
+use crate::db::Db;
 use crate::error::ApiError;
+use crate::{devices, feed};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_core::protocol::{
-    self, ActivateRequest, ActivateResponse, Change, CommandBatch, PushResponse, SyncPage,
+    self, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
 };
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 /// Largest request body accepted (a push batch is ≤ 64 KB by protocol; leave room for framing).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -69,10 +70,13 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 
 async fn activate(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Result<Json<ActivateResponse>, ApiError> {
     let request: ActivateRequest = parse_json(&body)?;
-    Ok(Json(devices::activate(&state.db, request).await?))
+    Ok(Json(
+        devices::activate(&state.db, request, peer.ip().to_string()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -111,23 +115,7 @@ async fn pull(
     let limit = query.limit.unwrap_or(200).clamp(1, MAX_PAGE);
     let (changes, last_seq, has_more) = state
         .db
-        .call(move |conn| {
-            let mut stmt = conn.prepare("SELECT seq, body FROM changes WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
-            let rows = stmt.query_map(rusqlite::params![device.user_id, after, (limit + 1) as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-            let mut changes = Vec::new();
-            let mut last_seq = after;
-            let mut has_more = false;
-            for row in rows {
-                let (seq, body) = row?;
-                if changes.len() == limit {
-                    has_more = true;
-                    break;
-                }
-                changes.push(decode::<Change>(&body)?);
-                last_seq = seq;
-            }
-            Ok((changes, last_seq, has_more))
-        })
+        .tx(move |sql| feed::page(sql, &device.user_id, after, limit))
         .await?;
     Ok(Json(SyncPage {
         changes,
@@ -164,18 +152,25 @@ async fn push(
             format!("at most {MAX_BATCH} commands per push"),
         ));
     }
-    let verdicts = state
-        .db
-        .call(move |conn| {
-            batch
-                .commands
-                .iter()
-                .map(|command| decide_command(conn, &device, command, Utc::now()))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
+    // One transaction per command: a crash mid-batch keeps every decided command and loses none
+    // (the phone resends the rest, and resent ones get their stored verdicts).
+    let mut verdicts = Vec::with_capacity(batch.commands.len());
+    let mut held = Vec::new();
+    for command in batch.commands {
+        let device = device.clone();
+        let command_id = command.command_id.clone();
+        let decision = state
+            .db
+            .tx(move |sql| decide_command(sql, &device, &command, Utc::now()))
+            .await?;
+        match decision {
+            Decision::Verdict(verdict) => verdicts.push(verdict),
+            Decision::Held => held.push(command_id),
+        }
+    }
     Ok(Json(PushResponse {
         verdicts,
+        held,
         server_time: Utc::now(),
     }))
 }

@@ -39,6 +39,7 @@ async fn a_leader_recalls_an_instruction_before_the_office_acts_on_it() {
     assert_eq!((report.accepted, report.refused), (1, 0));
 
     let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -109,6 +110,7 @@ async fn a_recall_after_the_office_acted_is_refused_with_its_reason_and_kept_vis
     );
     assert_eq!(
         describe_instance(&harness.db, demo::INSTANCE)
+            .await
             .unwrap()
             .unwrap()
             .state,
@@ -175,6 +177,7 @@ async fn the_phone_offers_what_the_gateways_rules_allow_and_nothing_once_queued(
     let report = leader.client.sync().await.unwrap();
     assert_eq!((report.accepted, report.refused), (1, 0));
     let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(summary.current_node.as_deref(), Some("承办"));

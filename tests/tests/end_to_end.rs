@@ -76,6 +76,7 @@ async fn an_approval_made_offline_is_accepted_after_reconnect() {
     assert_eq!(phone.client.inbox().unwrap()[0].state, LocalTaskState::Done);
 
     let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(summary.version, 2);
@@ -145,6 +146,7 @@ async fn a_resent_command_gets_the_same_verdict_and_changes_nothing() {
     assert!(answers[0][0].outcome.is_accepted());
     assert_eq!(
         describe_instance(&harness.db, demo::INSTANCE)
+            .await
             .unwrap()
             .unwrap()
             .version,
@@ -155,7 +157,7 @@ async fn a_resent_command_gets_the_same_verdict_and_changes_nothing() {
 #[tokio::test]
 async fn an_activation_code_works_only_once() {
     let harness = Harness::start().await.unwrap();
-    let code = harness.code(demo::LEADER).unwrap();
+    let code = harness.code(demo::LEADER).await.unwrap();
     let first = harness.phone("first").unwrap();
     first
         .client
@@ -179,7 +181,7 @@ async fn an_activation_code_works_only_once() {
 #[tokio::test]
 async fn a_wrong_activation_code_is_refused_and_attempts_are_limited() {
     let harness = Harness::start().await.unwrap();
-    let _code = harness.code(demo::LEADER).unwrap();
+    let _code = harness.code(demo::LEADER).await.unwrap();
     let phone = harness.phone("guesser").unwrap();
     for _ in 0..5 {
         let result = phone

@@ -1,0 +1,155 @@
+//! The gateway's schema: forward-only migrations written once in the neutral SQL of
+//! [`crate::sql`], applied in order on SQLite and on PostgreSQL alike, each in its own transaction
+//! with its version recorded in `schema_migrations`. Several replicas starting at once on
+//! PostgreSQL serialise on an advisory lock, so a migration never runs twice.
+
+use crate::args;
+use crate::sql::{Dialect, Sql, SqlError};
+
+/// The migrations, version n at index n-1. Never edit one that has shipped: add a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: units and their people, definitions, documents and flows, devices and their codes,
+    //    nonces, verdicts, records held for a missing predecessor, the per-user change feed, standing delegations, administrators' tokens
+    //    and the hash-chained audit log.
+    "CREATE TABLE units (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, organ_code TEXT NOT NULL, created_at TEXT NOT NULL);
+     CREATE TABLE users (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), login TEXT NOT NULL,
+        name TEXT NOT NULL, post TEXT NOT NULL, role TEXT NOT NULL, roles TEXT NOT NULL,
+        created_at TEXT NOT NULL, UNIQUE (login, unit_id, post));
+     CREATE INDEX users_by_unit ON users (unit_id, id);
+     CREATE TABLE definitions (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), body TEXT NOT NULL);
+     CREATE TABLE documents (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), secrecy TEXT NOT NULL,
+        body TEXT NOT NULL);
+     CREATE TABLE instances (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id),
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        definition_id TEXT NOT NULL REFERENCES definitions(id), version BIGINT NOT NULL,
+        body TEXT NOT NULL);
+     CREATE TABLE trace (
+        seq SERIAL_KEY, instance_id TEXT NOT NULL REFERENCES instances(id), command_id TEXT,
+        actor TEXT NOT NULL, device_id TEXT, body TEXT NOT NULL, at TEXT NOT NULL);
+     CREATE INDEX trace_by_instance ON trace (instance_id, seq);
+     CREATE TABLE activation_codes (
+        user_id TEXT PRIMARY KEY REFERENCES users(id), code_hash BLOB NOT NULL,
+        expires_at BIGINT NOT NULL, attempts BIGINT NOT NULL, needs_approval BIGINT NOT NULL);
+     CREATE TABLE activation_attempts (source TEXT NOT NULL, at BIGINT NOT NULL);
+     CREATE INDEX activation_attempts_by_source ON activation_attempts (source, at);
+     CREATE TABLE devices (
+        id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+        request_key_id TEXT NOT NULL UNIQUE, request_key_spki BLOB NOT NULL,
+        approval_key_id TEXT NOT NULL UNIQUE, approval_key_spki BLOB NOT NULL,
+        token_hash BLOB NOT NULL, state TEXT NOT NULL, name TEXT NOT NULL, platform TEXT NOT NULL,
+        assurance TEXT NOT NULL, attestation BLOB, last_counter BIGINT NOT NULL,
+        last_record_hash TEXT NOT NULL, last_record_at TEXT, created_at TEXT NOT NULL,
+        revoked_at TEXT);
+     CREATE INDEX devices_by_user ON devices (user_id);
+     CREATE TABLE nonces (
+        key_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL,
+        PRIMARY KEY (key_id, nonce));
+     CREATE INDEX nonces_by_expiry ON nonces (expires_at);
+     CREATE TABLE verdicts (
+        command_id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),
+        body TEXT NOT NULL);
+     CREATE TABLE held_commands (
+        device_id TEXT NOT NULL REFERENCES devices(id), counter BIGINT NOT NULL,
+        command_id TEXT NOT NULL, body TEXT NOT NULL, received_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, counter));
+     CREATE TABLE feed_heads (user_id TEXT PRIMARY KEY REFERENCES users(id), last_seq BIGINT NOT NULL);
+     CREATE TABLE changes (
+        user_id TEXT NOT NULL REFERENCES users(id), seq BIGINT NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (user_id, seq));
+     CREATE TABLE standing_delegations (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), body TEXT NOT NULL,
+        revoked_at TEXT);
+     CREATE TABLE admin_tokens (
+        token_hash BLOB PRIMARY KEY, user_id TEXT REFERENCES users(id), label TEXT NOT NULL,
+        created_at TEXT NOT NULL);
+     CREATE TABLE audit (
+        seq BIGINT PRIMARY KEY, at TEXT NOT NULL, unit_id TEXT, actor TEXT NOT NULL,
+        kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL);
+     CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
+     INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');",
+];
+
+/// Errors bringing a database to the current schema.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The database was written by a newer gateway.
+    #[error("the database has schema version {found}, newer than this gateway's {known}; run a newer gateway")]
+    TooNew {
+        /// Version found.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A SQLite file from before versioned migrations.
+    #[error("the data folder was made by a pre-release gateway; move it aside and start again")]
+    PreRelease,
+    /// The database failed around a migration (starting or committing its transaction).
+    #[error("the database failed while migrating: {0}")]
+    Database(#[from] SqlError),
+    /// A migration failed; the database stays at the version before it.
+    #[error("migration to version {version} failed: {source}")]
+    Failed {
+        /// The version that failed.
+        version: i64,
+        /// Why.
+        source: SqlError,
+    },
+}
+
+/// The newest schema version this build knows.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The version a database is at (0 for a new one). Needs `schema_migrations` to exist.
+pub fn version(sql: &mut dyn Sql) -> Result<i64, SqlError> {
+    let row = sql.query_one(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        &[],
+    )?;
+    row.int(0)
+}
+
+/// Prepares the bookkeeping table (in its own transaction, before any migration).
+pub fn prepare(sql: &mut dyn Sql) -> Result<(), SqlError> {
+    sql.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )
+}
+
+/// Applies migration `version` if the database is not past it yet, inside the caller's
+/// transaction. Returns whether it ran.
+pub fn apply(sql: &mut dyn Sql, version: i64) -> Result<bool, SchemaError> {
+    let failed = |source| SchemaError::Failed { version, source };
+    if sql.dialect() == Dialect::Postgres {
+        // Replicas starting together: the second waits here, then sees the version applied.
+        sql.execute("SELECT pg_advisory_xact_lock(7415)", &[])
+            .map_err(failed)?;
+    }
+    let found = self::version(sql).map_err(failed)?;
+    if found >= version {
+        return Ok(false);
+    }
+    let neutral = usize::try_from(version - 1)
+        .ok()
+        .and_then(|i| MIGRATIONS.get(i))
+        .ok_or(SchemaError::TooNew {
+            found: version,
+            known: current_version(),
+        })?;
+    let dialect = sql.dialect();
+    sql.batch(&dialect.ddl(neutral)).map_err(failed)?;
+    sql.execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+        args![version, chrono::Utc::now().to_rfc3339()],
+    )
+    .map_err(failed)?;
+    Ok(true)
+}

@@ -1,77 +1,30 @@
-//! The HTTP surface: the router, and the handlers for activation, pull and push. Bodies are read as
-//! bytes and parsed here, so a malformed body gets our JSON error with a stable code rather than
-//! the framework's plain-text one.
+//! The phone's endpoints: activation (unsigned: the device has no registered key yet), and the
+//! signed pull and push of sync.md.
 
+use super::{parse_json, parse_query, AppState, RawBody};
 use crate::auth::{self, SignedRequest};
 use crate::commands::{decide_command, Decision};
-use crate::db::Db;
 use crate::error::ApiError;
 use crate::{devices, feed};
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, Method, Uri};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::Json;
 use chrono::Utc;
 use qianpi_core::protocol::{
-    self, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
+    ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
 };
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-/// Largest request body accepted (a push batch is ≤ 64 KB by protocol; leave room for framing).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Largest page a client may ask for.
 const MAX_PAGE: usize = 500;
 /// Most commands in one push.
 const MAX_BATCH: usize = 64;
 
-/// What every handler needs.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
-    pub scheme: String,
-}
-
-/// The gateway's routes.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(protocol::HEALTH_PATH, get(health))
-        .route(protocol::ACTIVATE_PATH, post(activate))
-        .route(protocol::SYNC_PATH, get(pull))
-        .route(protocol::COMMANDS_PATH, post(push))
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
-}
-
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "server_time": Utc::now() }))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint",
-    )
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(
-            "malformed_body",
-            format!("the request body is not valid: {e}"),
-        )
-    })
-}
-
-async fn activate(
+pub(super) async fn activate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<ActivateResponse>, ApiError> {
     let request: ActivateRequest = parse_json(&body)?;
     Ok(Json(
@@ -86,12 +39,11 @@ struct PullQuery {
     limit: Option<usize>,
 }
 
-async fn pull(
+pub(super) async fn pull(
     State(state): State<AppState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    query: Query<PullQuery>,
 ) -> Result<Json<SyncPage>, ApiError> {
     let device = auth::verify(
         &state.db,
@@ -105,6 +57,7 @@ async fn pull(
         Utc::now().timestamp(),
     )
     .await?;
+    let query: PullQuery = parse_query(uri.query())?;
     let after: i64 = if query.cursor.is_empty() {
         0
     } else {
@@ -125,12 +78,12 @@ async fn pull(
     }))
 }
 
-async fn push(
+pub(super) async fn push(
     State(state): State<AppState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<PushResponse>, ApiError> {
     let device = auth::verify(
         &state.db,
@@ -147,7 +100,7 @@ async fn push(
     let batch: CommandBatch = parse_json(&body)?;
     if batch.commands.len() > MAX_BATCH {
         return Err(ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::PAYLOAD_TOO_LARGE,
             "batch_too_large",
             format!("at most {MAX_BATCH} commands per push"),
         ));

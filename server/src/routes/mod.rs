@@ -1,0 +1,95 @@
+//! The HTTP surface: the router and what every handler shares. Bodies and queries go through
+//! [`RawBody`], [`parse_json`] and [`parse_query`], so a malformed, mistyped or oversized request
+//! gets our JSON error with a stable code rather than the framework's plain-text one.
+//!
+//! Handlers live by audience: [`phone`] (activation, pull, push).
+
+mod phone;
+
+use crate::db::Db;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use qianpi_core::protocol;
+
+/// Largest request body accepted (a push batch is ≤ 64 KB by protocol; leave room for framing).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The request body as bytes; a body over [`MAX_BODY_BYTES`] is a JSON 413 `body_too_large`.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<RawBody, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        format!("a request body may have at most {MAX_BODY_BYTES} bytes"),
+                    )
+                } else {
+                    ApiError::bad_request("unreadable_body", "the request body could not be read")
+                }
+            })
+    }
+}
+
+/// Parses a query string; a malformed or mistyped one is a JSON 400 `malformed_query`.
+pub(crate) fn parse_query<T: serde::de::DeserializeOwned>(
+    query: Option<&str>,
+) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
+        ApiError::bad_request("malformed_query", format!("the query is not valid: {e}"))
+    })
+}
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
+    pub scheme: String,
+}
+
+/// The gateway's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(protocol::HEALTH_PATH, get(health))
+        .route(protocol::ACTIVATE_PATH, post(phone::activate))
+        .route(protocol::SYNC_PATH, get(phone::pull))
+        .route(protocol::COMMANDS_PATH, post(phone::push))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "server_time": Utc::now() }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint",
+    )
+}
+
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_body",
+            format!("the request body is not valid: {e}"),
+        )
+    })
+}

@@ -40,12 +40,11 @@ impl Harness {
     /// Starts a seeded gateway on a free loopback port.
     pub async fn start() -> Result<Harness, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let mut config = GatewayConfig {
-            database: test_database(&dir).await?,
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            seed_demo: true,
-            public_scheme: "http".into(),
-        };
+        let mut config = GatewayConfig::new(
+            test_database(&dir).await?,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            true,
+        );
         let gateway = start(config.clone()).await.map_err(|e| e.to_string())?;
         config.listen = gateway.addr();
         let db = open_database(&config).await.map_err(|e| e.to_string())?;

@@ -34,12 +34,11 @@ pub async fn run() -> Result<(), String> {
     let phone_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     println!("签批 Qianpi — one approval, decided offline, end to end\n");
 
-    let mut config = GatewayConfig {
-        database: Location::Folder(gateway_dir.path().join("gateway")),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        seed_demo: true,
-        public_scheme: "http".into(),
-    };
+    let mut config = GatewayConfig::new(
+        Location::Folder(gateway_dir.path().join("gateway")),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        true,
+    );
     let gateway = start_gateway(&config).await?;
     // Come back on the same port later, as a real gateway would after an outage.
     config.listen = gateway.addr();

@@ -26,6 +26,8 @@ pub const SYNC_PATH: &str = "/v1/sync";
 pub const COMMANDS_PATH: &str = "/v1/commands";
 /// Path of the unauthenticated liveness probe.
 pub const HEALTH_PATH: &str = "/v1/health";
+/// Signed; answers the server time and nothing else (credentials and clock check).
+pub const PING_PATH: &str = "/v1/ping";
 
 /// The phone asks to bind itself to a user with a one-time activation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

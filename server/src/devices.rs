@@ -21,7 +21,7 @@ use qianpi_core::protocol::{ActivateRequest, ActivateResponse};
 
 const ACTIVATION_FAILED: &str =
     "the login or activation code is wrong or has expired; ask your administrator for a new code";
-/// Activation attempts one source address may make per window.
+/// Activation attempts one source address may make per window, by default.
 pub const ATTEMPTS_PER_WINDOW: i64 = 10;
 /// The rate-limit window.
 const WINDOW_SECS: i64 = 60;
@@ -39,6 +39,7 @@ pub async fn activate(
     db: &Db,
     request: ActivateRequest,
     source: String,
+    attempts_per_window: i64,
 ) -> Result<ActivateResponse, ApiError> {
     let request_spki = decode_key(&request.request_key_spki, "request_key_spki")?;
     let approval_spki = decode_key(&request.approval_key_spki, "approval_key_spki")?;
@@ -91,7 +92,7 @@ pub async fn activate(
                     args![&source],
                 )?
                 .int(0)?;
-            if recent >= ATTEMPTS_PER_WINDOW {
+            if recent >= attempts_per_window {
                 return Err(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",

@@ -37,6 +37,22 @@ pub struct GatewayConfig {
     pub seed_demo: bool,
     /// The scheme clients use to reach this gateway (`https` behind a TLS terminator).
     pub public_scheme: String,
+    /// Activation attempts one source address may make per minute
+    /// ([`devices::ATTEMPTS_PER_WINDOW`] unless a deployment or a load test says otherwise).
+    pub activations_per_minute: i64,
+}
+
+impl GatewayConfig {
+    /// A configuration with the usual limits.
+    pub fn new(database: Location, listen: SocketAddr, seed_demo: bool) -> GatewayConfig {
+        GatewayConfig {
+            database,
+            listen,
+            seed_demo,
+            public_scheme: "http".into(),
+            activations_per_minute: devices::ATTEMPTS_PER_WINDOW,
+        }
+    }
 }
 
 /// Errors starting a gateway.
@@ -119,6 +135,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     let app = routes::router(routes::AppState {
         db,
         scheme: config.public_scheme.clone(),
+        activations_per_minute: config.activations_per_minute,
     });
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -90,12 +90,8 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                let config = GatewayConfig {
-                    database: database.location(),
-                    listen,
-                    seed_demo: !no_demo,
-                    public_scheme,
-                };
+                let mut config = GatewayConfig::new(database.location(), listen, !no_demo);
+                config.public_scheme = public_scheme;
                 let gateway = start(config).await.map_err(|e| e.to_string())?;
                 // Scripts wait for this line to know the gateway is ready.
                 println!("listening on {}", gateway.url());
@@ -105,12 +101,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Commands::IssueCode { database, login } => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                let config = GatewayConfig {
-                    database: database.location(),
-                    listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                    seed_demo: true,
-                    public_scheme: "http".into(),
-                };
+                let config = GatewayConfig::new(
+                    database.location(),
+                    SocketAddr::from(([127, 0, 0, 1], 0)),
+                    true,
+                );
                 let db = open_database(&config).await.map_err(|e| e.to_string())?;
                 let code =
                     admin::issue_activation_code(&db, &login, chrono::Utc::now().timestamp())

@@ -59,6 +59,8 @@ pub struct AppState {
     pub db: Db,
     /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
     pub scheme: String,
+    /// Activation attempts one source address may make per minute.
+    pub activations_per_minute: i64,
 }
 
 /// The gateway's routes.
@@ -68,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::ACTIVATE_PATH, post(phone::activate))
         .route(protocol::SYNC_PATH, get(phone::pull))
         .route(protocol::COMMANDS_PATH, post(phone::push))
+        .route(protocol::PING_PATH, get(phone::ping))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

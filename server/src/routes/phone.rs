@@ -28,7 +28,13 @@ pub(super) async fn activate(
 ) -> Result<Json<ActivateResponse>, ApiError> {
     let request: ActivateRequest = parse_json(&body)?;
     Ok(Json(
-        devices::activate(&state.db, request, peer.ip().to_string()).await?,
+        devices::activate(
+            &state.db,
+            request,
+            peer.ip().to_string(),
+            state.activations_per_minute,
+        )
+        .await?,
     ))
 }
 
@@ -126,4 +132,27 @@ pub(super) async fn push(
         held,
         server_time: Utc::now(),
     }))
+}
+
+/// A signed request that does nothing but pass the signature checks: the cost floor of every
+/// signed request, and a way for a phone to test its credentials and clock.
+pub(super) async fn ping(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    auth::verify(
+        &state.db,
+        SignedRequest {
+            method: &method,
+            uri: &uri,
+            headers: &headers,
+            body: &[],
+        },
+        &state.scheme,
+        Utc::now().timestamp(),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "server_time": Utc::now() })))
 }

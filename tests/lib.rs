@@ -9,7 +9,10 @@
 #![allow(clippy::panic)]
 
 use qianpi_core::client::Client;
-use qianpi_core::keys::DeviceSigner;
+use qianpi_core::crypto;
+use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
+use qianpi_core::protocol::record::{CommandRecord, SignedCommand};
+use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, VerdictOutcome};
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::Account;
 use qianpi_core::sync::{sign_request, Credentials};
@@ -196,6 +199,51 @@ pub async fn test_database(dir: &TempDir) -> Result<Location, String> {
         "{}/{name}",
         server.trim_end_matches('/')
     )))
+}
+
+/// Signs `record` with the phone's approval key, as the phone would have: for tests that alter a
+/// record's fields and need it validly signed again.
+pub fn sign_record(phone: &Phone, record: &CommandRecord) -> Result<SignedCommand, String> {
+    let unsigned = record.to_be_signed().map_err(|e| e.to_string())?;
+    let der = phone
+        .vault
+        .sign(
+            APPROVAL_KEY_ALIAS.to_owned(),
+            unsigned.to_be_signed().to_vec(),
+        )
+        .map_err(|e| e.to_string())?;
+    let raw = crypto::der_to_raw_signature(&der).map_err(|e| e.to_string())?;
+    SignedCommand::assemble(unsigned, &raw).map_err(|e| e.to_string())
+}
+
+/// Pushes `commands` in one signed request from `phone`; the gateway's answer.
+pub async fn push_commands(
+    harness: &Harness,
+    phone: &Phone,
+    commands: Vec<SignedCommand>,
+) -> Result<PushResponse, String> {
+    let body = serde_json::to_vec(&CommandBatch { commands }).map_err(|e| e.to_string())?;
+    let response = send_signed(
+        &format!("{}v1/commands", harness.url()),
+        reqwest::Method::POST,
+        body,
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    if response.status() != 200 {
+        return Err(format!("push answered {}", response.status()));
+    }
+    response.json().await.map_err(|e| e.to_string())
+}
+
+/// The refusal code of a verdict, or `accepted`.
+pub fn verdict_code(verdict: &CommandVerdict) -> &str {
+    match &verdict.outcome {
+        VerdictOutcome::Refused { code, .. } => code,
+        VerdictOutcome::Accepted { .. } => "accepted",
+    }
 }
 
 /// The stable code of a gateway error response.

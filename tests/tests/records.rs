@@ -3,55 +3,12 @@
 //! suite, names another key, or whose summary fields disagree with its command, each with its own
 //! code, and such refusals do not break the device's chain.
 
-use qianpi_core::crypto;
 use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
 use qianpi_core::model::{Attitude, Opinion};
 use qianpi_core::protocol::record::{CommandRecord, RecordError, SignedCommand};
-use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, VerdictOutcome};
 use qianpi_core::workflow::Command;
 use qianpi_gateway::admin::demo;
-use qianpi_tests::{send_signed, Harness, Phone};
-
-/// Signs `record` with the phone's approval key, as the phone would have.
-fn sign(phone: &Phone, record: &CommandRecord) -> Result<SignedCommand, String> {
-    let unsigned = record.to_be_signed().map_err(|e| e.to_string())?;
-    let der = phone
-        .vault
-        .sign(
-            APPROVAL_KEY_ALIAS.to_owned(),
-            unsigned.to_be_signed().to_vec(),
-        )
-        .map_err(|e| e.to_string())?;
-    let raw = crypto::der_to_raw_signature(&der).map_err(|e| e.to_string())?;
-    SignedCommand::assemble(unsigned, &raw).map_err(|e| e.to_string())
-}
-
-/// Pushes `commands` in one signed request; the verdicts in order.
-async fn push(
-    harness: &Harness,
-    phone: &Phone,
-    commands: Vec<SignedCommand>,
-) -> Result<Vec<CommandVerdict>, String> {
-    let body = serde_json::to_vec(&CommandBatch { commands }).map_err(|e| e.to_string())?;
-    let response = send_signed(
-        &format!("{}v1/commands", harness.url()),
-        reqwest::Method::POST,
-        body,
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |_| {},
-    )
-    .await;
-    let answer: PushResponse = response.json().await.map_err(|e| e.to_string())?;
-    Ok(answer.verdicts)
-}
-
-fn code(verdict: &CommandVerdict) -> &str {
-    match &verdict.outcome {
-        VerdictOutcome::Refused { code, .. } => code,
-        VerdictOutcome::Accepted { .. } => "accepted",
-    }
-}
+use qianpi_tests::{push_commands, sign_record, verdict_code, Harness};
 
 #[tokio::test]
 async fn a_phones_records_chain_and_verify_under_its_approval_key_only() {
@@ -127,7 +84,7 @@ async fn the_gateway_refuses_each_bad_record_with_its_reason_and_keeps_the_chain
     let changed = |change: fn(&mut CommandRecord)| {
         let mut record = record.clone();
         change(&mut record);
-        sign(&leader, &record).unwrap()
+        sign_record(&leader, &record).unwrap()
     };
 
     let other_task = changed(|r| r.task_id = "inst-elsewhere-t1".into());
@@ -145,7 +102,7 @@ async fn the_gateway_refuses_each_bad_record_with_its_reason_and_keeps_the_chain
         ..original.clone()
     };
 
-    let verdicts = push(
+    let verdicts = push_commands(
         &harness,
         &leader,
         vec![
@@ -159,8 +116,9 @@ async fn the_gateway_refuses_each_bad_record_with_its_reason_and_keeps_the_chain
         ],
     )
     .await
-    .unwrap();
-    let codes: Vec<&str> = verdicts.iter().map(code).collect();
+    .unwrap()
+    .verdicts;
+    let codes: Vec<&str> = verdicts.iter().map(verdict_code).collect();
     assert_eq!(
         codes,
         [

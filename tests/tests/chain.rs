@@ -1,0 +1,389 @@
+//! The gateway as the authority over a device's chain of approval records and over time
+//! (security.md ): a resent record changes nothing, a reused counter is refused, a gap is
+//! held and applied in order once closed, back-dated and stale records are refused with their
+//! reason, a revoked device can push nothing, and two devices racing for one task get exactly one
+//! acceptance.
+
+use qianpi_core::keys::DeviceSigner;
+use qianpi_core::keys::APPROVAL_KEY_ALIAS;
+use qianpi_core::model::{Attitude, Opinion};
+use qianpi_core::protocol::record::CommandRecord;
+use qianpi_core::protocol::{Change, SyncPage};
+use qianpi_core::workflow::Command;
+use qianpi_gateway::admin::{demo, describe_instance};
+use qianpi_gateway::{args, audit};
+use qianpi_tests::{error_code, push_commands, send_signed, sign_record, verdict_code, Harness};
+
+async fn version(harness: &Harness) -> u64 {
+    describe_instance(&harness.db, demo::INSTANCE)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+}
+
+async fn audit_entries(harness: &Harness) -> i64 {
+    match harness.db.tx(|sql| audit::verify(sql)).await.unwrap() {
+        audit::Verdict::Intact { entries, .. } => entries,
+        broken => panic!("the audit chain broke: {broken:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_gap_in_the_chain_is_held_and_applied_in_order_once_closed() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .act(Command::Save {
+            task_id: task.clone(),
+            opinion: Opinion::agree("拟同意"),
+        })
+        .unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let outbox = leader.client.outbox().unwrap();
+    let (first, second) = (outbox[0].command.clone(), outbox[1].command.clone());
+
+    // The second record alone: held, no verdict, nothing applied.
+    let answer = push_commands(&harness, &leader, vec![second.clone()])
+        .await
+        .unwrap();
+    assert!(answer.verdicts.is_empty());
+    assert_eq!(answer.held, [second.command_id.clone()]);
+    assert_eq!(version(&harness).await, 1);
+
+    // The first arrives: both are decided, in counter order.
+    let answer = push_commands(&harness, &leader, vec![first.clone()])
+        .await
+        .unwrap();
+    assert_eq!(answer.verdicts.len(), 1);
+    assert_eq!(verdict_code(&answer.verdicts[0]), "accepted");
+    let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.current_node.as_deref(), Some("承办"));
+    assert_eq!(summary.trace_records, 2);
+
+    // Resending the formerly held record returns its stored verdict and changes nothing.
+    let entries = audit_entries(&harness).await;
+    let again = push_commands(&harness, &leader, vec![second])
+        .await
+        .unwrap();
+    assert_eq!(verdict_code(&again.verdicts[0]), "accepted");
+    assert_eq!(version(&harness).await, summary.version);
+    assert_eq!(audit_entries(&harness).await, entries);
+
+    // The phone learns both verdicts from its feed and settles its outbox.
+    leader.client.sync().await.unwrap();
+    assert!(leader.client.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_reused_counter_is_refused_and_changes_nothing() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let key = leader
+        .vault
+        .public_key(APPROVAL_KEY_ALIAS.to_owned())
+        .unwrap();
+    let base = leader.client.outbox().unwrap()[0]
+        .command
+        .verify(&key)
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    assert!(leader.client.outbox().unwrap().is_empty());
+    let entries = audit_entries(&harness).await;
+
+    // Counter 1 again, under a new command id: refused, and the flow did not move.
+    let mut reused: CommandRecord = base.clone();
+    reused.command_id = uuid_v7();
+    let answer = push_commands(
+        &harness,
+        &leader,
+        vec![sign_record(&leader, &reused).unwrap()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(verdict_code(&answer.verdicts[0]), "counter_reused");
+    assert_eq!(version(&harness).await, 2);
+    assert_eq!(audit_entries(&harness).await, entries);
+}
+
+#[tokio::test]
+async fn back_dated_and_stale_records_are_refused_with_their_reason() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let key = leader
+        .vault
+        .public_key(APPROVAL_KEY_ALIAS.to_owned())
+        .unwrap();
+    let record = leader.client.outbox().unwrap()[0]
+        .command
+        .verify(&key)
+        .unwrap();
+
+    // Claims to have been made a day before the device was bound.
+    let mut back_dated = record.clone();
+    back_dated.time.created_at -= chrono::Duration::days(1);
+    let answer = push_commands(
+        &harness,
+        &leader,
+        vec![sign_record(&leader, &back_dated).unwrap()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(verdict_code(&answer.verdicts[0]), "back_dated");
+    assert_eq!(version(&harness).await, 1);
+
+    // The next link, made against a version the flow has left: stale.
+    let mut stale = record.clone();
+    stale.command_id = uuid_v7();
+    stale.device.counter = 2;
+    stale.prev_record_hash = sign_record(&leader, &back_dated)
+        .unwrap()
+        .record_hash()
+        .unwrap();
+    stale.instance_version = 0;
+    let answer = push_commands(
+        &harness,
+        &leader,
+        vec![sign_record(&leader, &stale).unwrap()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(verdict_code(&answer.verdicts[0]), "stale");
+    assert_eq!(version(&harness).await, 1);
+}
+
+fn uuid_v7() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[tokio::test]
+async fn a_revoked_device_can_neither_pull_nor_push() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let device_id = leader.account().device_id;
+    harness
+        .db
+        .tx(move |sql| {
+            sql.execute(
+                "UPDATE devices SET state = 'revoked' WHERE id = ?1",
+                args![&device_id],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let body = serde_json::to_vec(&qianpi_core::protocol::CommandBatch {
+        commands: vec![leader.client.outbox().unwrap()[0].command.clone()],
+    })
+    .unwrap();
+    let response = send_signed(
+        &format!("{}v1/commands", harness.url()),
+        reqwest::Method::POST,
+        body,
+        &leader.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(error_code(response).await, (401, "device_revoked".into()));
+    let response = send_signed(
+        &format!("{}v1/sync?cursor=", harness.url()),
+        reqwest::Method::GET,
+        vec![],
+        &leader.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(error_code(response).await, (401, "device_revoked".into()));
+    assert_eq!(version(&harness).await, 1);
+}
+
+#[tokio::test]
+async fn two_devices_approving_one_task_at_once_get_exactly_one_acceptance() {
+    let harness = Harness::start().await.unwrap();
+    let (first, task) = harness.leader_with_task().await.unwrap();
+    let second = harness
+        .activated_phone("leader-tablet", demo::LEADER)
+        .await
+        .unwrap();
+    second.client.sync().await.unwrap();
+    first
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    second
+        .client
+        .approve(&task, Attitude::Agree, "同意，抓紧办理")
+        .unwrap();
+    let (a, b) = tokio::join!(first.client.sync(), second.client.sync());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.accepted + b.accepted, 1, "{a:?} {b:?}");
+    assert_eq!(a.refused + b.refused, 1, "{a:?} {b:?}");
+    // Both phones belong to one person, so each also learns the other's verdict from the feed.
+    let refused: std::collections::BTreeSet<(String, String)> = first
+        .client
+        .verdicts()
+        .unwrap()
+        .into_iter()
+        .chain(second.client.verdicts().unwrap())
+        .filter_map(|v| match v.verdict.outcome {
+            qianpi_core::protocol::VerdictOutcome::Refused { code, .. } => {
+                Some((v.verdict.command_id, code))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused.iter().all(|(_, code)| code == "stale"),
+        "{refused:?}"
+    );
+    let summary = describe_instance(&harness.db, demo::INSTANCE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((summary.version, summary.trace_records), (2, 1));
+}
+
+#[tokio::test]
+async fn every_verdict_is_audited_and_an_edited_entry_is_found() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    // Activation and the verdict.
+    assert_eq!(audit_entries(&harness).await, 2);
+    let kinds = harness
+        .db
+        .tx(|sql| {
+            Ok(sql
+                .query("SELECT kind FROM audit ORDER BY seq", &[])?
+                .into_iter()
+                .map(|r| r.text(0))
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["device.activated", "command.accepted"]);
+
+    harness
+        .db
+        .tx(|sql| {
+            sql.execute(
+                "UPDATE audit SET detail = replace(detail, 'accepted', 'refused') WHERE seq = 2",
+                &[],
+            )?;
+            sql.execute(
+                "UPDATE audit SET kind = 'command.refused' WHERE seq = 2",
+                &[],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let verdict = harness.db.tx(|sql| audit::verify(sql)).await.unwrap();
+    assert!(
+        matches!(verdict, audit::Verdict::Broken { seq: 2, .. }),
+        "{verdict:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_audit_tail_is_found() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    leader.client.sync().await.unwrap();
+    harness
+        .db
+        .tx(|sql| {
+            sql.execute("DELETE FROM audit WHERE seq = 2", &[])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let verdict = harness.db.tx(|sql| audit::verify(sql)).await.unwrap();
+    assert!(
+        matches!(verdict, audit::Verdict::Broken { seq: 2, .. }),
+        "{verdict:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_flow_above_no_secrecy_never_enters_a_phones_feed() {
+    let harness = Harness::start().await.unwrap();
+    harness
+        .db
+        .tx(|sql| {
+            // Mark the demo document 秘密 and republish the flow as an administrator would.
+            let row =
+                sql.query_one("SELECT body FROM documents WHERE id = 'doc-2026-0012'", &[])?;
+            let mut document: qianpi_core::model::Document =
+                qianpi_gateway::db::decode(&row.text(0)?)?;
+            document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
+            sql.execute(
+                "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = 'doc-2026-0012'",
+                args![qianpi_gateway::db::encode(&document)?],
+            )?;
+            sql.execute("DELETE FROM changes", &[])?;
+            let flow = qianpi_gateway::feed::load_instance(sql, demo::INSTANCE, false)?
+                .ok_or_else(|| qianpi_gateway::ApiError::internal("no demo flow"))?;
+            qianpi_gateway::feed::publish_instance(
+                sql,
+                &flow.instance,
+                &flow.definition,
+                &flow.document,
+            )
+        })
+        .await
+        .unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let response = send_signed(
+        &format!("{}v1/sync?cursor=", harness.url()),
+        reqwest::Method::GET,
+        vec![],
+        &leader.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    let page: SyncPage = response.json().await.unwrap();
+    assert!(
+        !page
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::Inbox { .. })),
+        "a 秘密 document reached the feed"
+    );
+    leader.client.sync().await.unwrap();
+    assert!(leader.client.inbox().unwrap().is_empty());
+}

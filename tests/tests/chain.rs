@@ -55,7 +55,7 @@ async fn a_gap_in_the_chain_is_held_and_applied_in_order_once_closed() {
         .await
         .unwrap();
     assert!(answer.verdicts.is_empty());
-    assert_eq!(answer.held, [second.command_id.clone()]);
+    assert_eq!(answer.held, std::slice::from_ref(&second.command_id));
     assert_eq!(version(&harness).await, 1);
 
     // The first arrives: both are decided, in counter order.

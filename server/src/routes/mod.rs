@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::PING_PATH, get(phone::ping))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // gzip whenever the client accepts it (sync.md): pages of JSON shrink several times.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

@@ -43,7 +43,15 @@ struct PullQuery {
     #[serde(default)]
     cursor: String,
     limit: Option<usize>,
+    /// Seconds to wait for a change when there is none (long-poll), at most [`MAX_WAIT_SECS`].
+    wait: Option<u64>,
 }
+
+/// Longest long-poll: proxies cut idle requests at 60–100 s (sync.md).
+pub const MAX_WAIT_SECS: u64 = 25;
+/// How often a waiting pull looks at the feed head. The feed lives in the database, so a change
+/// committed by any replica wakes the poll.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub(super) async fn pull(
     State(state): State<AppState>,
@@ -72,9 +80,19 @@ pub(super) async fn pull(
         })?
     };
     let limit = query.limit.unwrap_or(200).clamp(1, MAX_PAGE);
+    let wait = std::time::Duration::from_secs(query.wait.unwrap_or(0).min(MAX_WAIT_SECS));
+    let deadline = tokio::time::Instant::now() + wait;
+    let user = device.user_id.clone();
+    while tokio::time::Instant::now() < deadline {
+        let user = user.clone();
+        if state.db.tx(move |sql| feed::head(sql, &user)).await? > after {
+            break;
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
     let (changes, last_seq, has_more) = state
         .db
-        .tx(move |sql| feed::page(sql, &device.user_id, after, limit))
+        .tx(move |sql| feed::page(sql, &user, after, limit))
         .await?;
     Ok(Json(SyncPage {
         changes,

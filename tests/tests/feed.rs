@@ -1,0 +1,116 @@
+//! The change feed over the wire: a long-poll returns as soon as a change for the user is
+//! committed (by any request, so by any replica) and otherwise after the wait; pages are gzipped
+//! for a client that accepts it.
+
+// The helpers below fail the test that called them, loudly.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use qianpi_core::model::Attitude;
+use qianpi_core::protocol::SyncPage;
+use qianpi_gateway::admin::demo;
+use qianpi_tests::{send_signed, Harness, Phone};
+use std::time::{Duration, Instant};
+
+async fn pull(harness: &Harness, phone: &Phone, query: &str) -> SyncPage {
+    let response = send_signed(
+        &format!("{}v1/sync?{query}", harness.url()),
+        reqwest::Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_long_poll_returns_when_a_change_arrives() {
+    let harness = Harness::start().await.unwrap();
+    let (phone, task) = harness.leader_with_task().await.unwrap();
+    let tablet = harness
+        .activated_phone("leader-tablet", demo::LEADER)
+        .await
+        .unwrap();
+    tablet.client.sync().await.unwrap();
+    let head = pull(&harness, &phone, "cursor=&limit=500")
+        .await
+        .next_cursor;
+
+    let started = Instant::now();
+    let query = format!("cursor={head}&wait=20");
+    let waiting = pull(&harness, &phone, &query);
+    let acting = async {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        tablet
+            .client
+            .approve(&task, Attitude::Agree, "同意")
+            .unwrap();
+        tablet.client.sync().await.unwrap();
+    };
+    let (page, ()) = tokio::join!(waiting, acting);
+    let elapsed = started.elapsed();
+    assert!(
+        !page.changes.is_empty(),
+        "the poll returned without the change"
+    );
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "the poll waited {elapsed:?} after the change"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(500),
+        "it did not wait at all"
+    );
+}
+
+#[tokio::test]
+async fn a_long_poll_with_nothing_new_returns_empty_after_its_wait() {
+    let harness = Harness::start().await.unwrap();
+    let (phone, _) = harness.leader_with_task().await.unwrap();
+    let head = pull(&harness, &phone, "cursor=&limit=500")
+        .await
+        .next_cursor;
+    let started = Instant::now();
+    let page = pull(&harness, &phone, &format!("cursor={head}&wait=1")).await;
+    assert!(page.changes.is_empty());
+    assert_eq!(page.next_cursor, head);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn pages_are_gzipped_for_a_client_that_accepts_it() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let url = format!("{}v1/sync?cursor=", harness.url());
+    let headers =
+        qianpi_core::sync::sign_request("GET", &url, &[], &phone.credentials(), chrono::Utc::now())
+            .unwrap();
+    // A client that does not decode gzip itself, to see the bytes on the wire.
+    let _ = qianpi_tests::http();
+    let mut request = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .get(&url)
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip");
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap_or_default().to_owned()),
+        Some("gzip".to_owned())
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "not a gzip stream");
+}

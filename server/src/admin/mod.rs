@@ -221,35 +221,53 @@ pub struct IssuedCode {
 
 /// Issues a one-time activation code for `login`, replacing any earlier one, as the operator at
 /// the command line. Returns the code. A login holding several identities must say which one:
-/// use [`issue_code`] with the user id.
+/// use [`find_identity`] and [`issue_code`].
 pub async fn issue_activation_code(
     db: &Db,
     login: &str,
     now_unix: i64,
 ) -> Result<String, ApiError> {
-    let login = login.to_owned();
-    let user_id = db
-        .tx(move |sql| {
-            let rows = sql.query("SELECT id FROM users WHERE login = ?1", args![&login])?;
-            match rows.as_slice() {
-                [row] => Ok(row.text(0)?),
-                [] => Err(not_found(
-                    "no_such_user",
-                    format!("no user with login {login}"),
-                )),
-                _ => Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "ambiguous_login",
-                    format!("{login} holds several identities; name the unit and post"),
-                )),
-            }
-        })
-        .await?;
+    let user_id = find_identity(db, login, None, None).await?;
     Ok(
         issue_code(db, &AdminActor::cli(), None, &user_id, false, now_unix)
             .await?
             .code,
     )
+}
+
+/// The user id of `login`'s one identity matching `unit_id` and `post` where given: 404
+/// `no_such_user` if none, 409 `ambiguous_login` if several.
+pub async fn find_identity(
+    db: &Db,
+    login: &str,
+    unit_id: Option<&str>,
+    post: Option<&str>,
+) -> Result<String, ApiError> {
+    let (login, unit_id, post) = (
+        login.to_owned(),
+        unit_id.map(str::to_owned),
+        post.map(str::to_owned),
+    );
+    db.tx(move |sql| {
+        let rows = sql.query(
+            "SELECT id FROM users WHERE login = ?1 AND (?2 IS NULL OR unit_id = ?2)
+             AND (?3 IS NULL OR post = ?3) ORDER BY id",
+            args![&login, unit_id.clone(), post.clone()],
+        )?;
+        match rows.as_slice() {
+            [row] => Ok(row.text(0)?),
+            [] => Err(not_found(
+                "no_such_user",
+                format!("no user with login {login}"),
+            )),
+            _ => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ambiguous_login",
+                format!("{login} holds several identities; name the unit and post"),
+            )),
+        }
+    })
+    .await
 }
 
 /// Issues a one-time activation code for identity `user_id` (in `unit_id` when given), replacing

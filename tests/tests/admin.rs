@@ -3,6 +3,9 @@
 //! effect on the phone's next signed request, and every action lands in an intact audit chain that
 //! detects an edited row.
 
+// A test helper that fails must stop its test, loudly.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
 use qianpi_core::workflow::{Node, ProcessDefinition};
 use qianpi_gateway::admin::tokens::issue_operator_token;

@@ -250,8 +250,8 @@ pub async fn find_identity(
     );
     db.tx(move |sql| {
         let rows = sql.query(
-            "SELECT id FROM users WHERE login = ?1 AND (?2 IS NULL OR unit_id = ?2)
-             AND (?3 IS NULL OR post = ?3) ORDER BY id",
+            "SELECT id FROM users WHERE login = ?1 AND unit_id = COALESCE(?2, unit_id)
+             AND post = COALESCE(?3, post) ORDER BY id",
             args![&login, unit_id.clone(), post.clone()],
         )?;
         match rows.as_slice() {

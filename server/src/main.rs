@@ -3,10 +3,25 @@
 //! ```text
 //! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440
 //! qianpi-gateway issue-code --data-dir ./gateway-data --login wangjianguo
+//! qianpi-gateway issue-admin-token --operator --label "ops laptop"
+//! qianpi-gateway create-unit --id unit-a --name 某某局办公室 --organ-code 某办
+//! qianpi-gateway import-users --unit unit-a --file 通讯录.csv
+//! qianpi-gateway device revoke --device dev-…
+//! qianpi-gateway verify-audit --expect-head <hash printed last time>
 //! ```
+//!
+//! The administrative subcommands act as the deployment operator straight against the database
+//! (the same `--data-dir` / `DATABASE_URL` as `serve`), audited with the actor `operator-cli`.
 
 use clap::{Parser, Subcommand};
-use qianpi_gateway::{admin, open_database, start, GatewayConfig, Location};
+use qianpi_gateway::admin::devices::Transition;
+use qianpi_gateway::admin::people::{NewUnit, NewUser};
+use qianpi_gateway::admin::tokens::Holder;
+use qianpi_gateway::admin::{self, AdminActor};
+use qianpi_gateway::audit::{self, Verdict};
+use qianpi_gateway::db::Db;
+use qianpi_gateway::{open_database, start, ApiError, GatewayConfig, Location};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +56,110 @@ enum Commands {
         /// The user's login.
         #[arg(long)]
         login: String,
+        /// The identity's unit, when the login holds identities in several units.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The identity's post, when the login holds several posts.
+        #[arg(long)]
+        post: Option<String>,
+        /// The device this code binds waits as pending until an administrator approves it.
+        #[arg(long)]
+        needs_approval: bool,
+    },
+    /// Create a unit; prints its id.
+    CreateUnit {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The unit's id (generated when absent).
+        #[arg(long)]
+        id: Option<String>,
+        /// 单位名称.
+        #[arg(long)]
+        name: String,
+        /// 机关代字.
+        #[arg(long)]
+        organ_code: String,
+    },
+    /// Add one identity (login + post) to a unit; prints its user id.
+    AddUser {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The unit.
+        #[arg(long)]
+        unit: String,
+        /// The person's login.
+        #[arg(long)]
+        login: String,
+        /// 姓名.
+        #[arg(long)]
+        name: String,
+        /// 职务.
+        #[arg(long)]
+        post: String,
+        /// unit_admin, leader, secretary or staff.
+        #[arg(long)]
+        role: String,
+        /// For a secretary: a leader's user id they may sign for (repeatable).
+        #[arg(long)]
+        secretary_for: Vec<String>,
+    },
+    /// Import a unit's address book (CSV: login,name,post,role), all or nothing.
+    ImportUsers {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The unit.
+        #[arg(long)]
+        unit: String,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Load a process definition (JSON) into a unit.
+    LoadDefinition {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The unit.
+        #[arg(long)]
+        unit: String,
+        /// The definition file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Change a device's state.
+    Device {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// approve, suspend, resume, revoke or wipe.
+        #[arg(value_parser = ["approve", "suspend", "resume", "revoke", "wipe"])]
+        action: String,
+        /// The device id.
+        #[arg(long)]
+        device: String,
+    },
+    /// Issue an admin API token (shown once): the operator's, or a unit administrator's.
+    IssueAdminToken {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The unit administrator's login.
+        #[arg(long, requires = "unit", conflicts_with = "operator")]
+        login: Option<String>,
+        /// The unit administrator's unit.
+        #[arg(long, requires = "login")]
+        unit: Option<String>,
+        /// A deployment operator's token instead.
+        #[arg(long, required_unless_present = "login")]
+        operator: bool,
+        /// A label saying where the token is used.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Check the audit chain; prints the entry count and head hash, fails if the chain is broken.
+    VerifyAudit {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The head hash anchored outside the database; fails if the chain no longer ends there.
+        #[arg(long)]
+        expect_head: Option<String>,
     },
 }
 
@@ -98,22 +217,181 @@ fn run(cli: Cli) -> Result<(), String> {
                 gateway.run_until_signal().await.map_err(|e| e.to_string())
             })
         }
-        Commands::IssueCode { database, login } => {
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let config = GatewayConfig::new(
-                    database.location(),
-                    SocketAddr::from(([127, 0, 0, 1], 0)),
-                    true,
-                );
-                let db = open_database(&config).await.map_err(|e| e.to_string())?;
-                let code =
-                    admin::issue_activation_code(&db, &login, chrono::Utc::now().timestamp())
+        Commands::IssueCode {
+            database,
+            login,
+            unit,
+            post,
+            needs_approval,
+        } => {
+            let issued = with_db(&database, true, |db| async move {
+                let user =
+                    admin::find_identity(&db, &login, unit.as_deref(), post.as_deref()).await?;
+                let now = chrono::Utc::now().timestamp();
+                admin::issue_code(&db, &AdminActor::cli(), None, &user, needs_approval, now).await
+            })?;
+            println!("{}", issued.code);
+            eprintln!("valid until {}", issued.expires_at);
+            Ok(())
+        }
+        Commands::CreateUnit {
+            database,
+            id,
+            name,
+            organ_code,
+        } => {
+            let unit = NewUnit {
+                id,
+                name,
+                organ_code,
+            };
+            let view = with_db(&database, false, |db| async move {
+                admin::people::create_unit(&db, &AdminActor::cli(), unit, chrono::Utc::now()).await
+            })?;
+            println!("{}", view.id);
+            Ok(())
+        }
+        Commands::AddUser {
+            database,
+            unit,
+            login,
+            name,
+            post,
+            role,
+            secretary_for,
+        } => {
+            let user = NewUser {
+                login,
+                name,
+                post,
+                role,
+                secretary_for,
+            };
+            let view = with_db(&database, false, |db| async move {
+                let now = chrono::Utc::now();
+                admin::people::create_user(&db, &AdminActor::cli(), &unit, user, now).await
+            })?;
+            println!("{}", view.id);
+            Ok(())
+        }
+        Commands::ImportUsers {
+            database,
+            unit,
+            file,
+        } => {
+            let text = read(&file)?;
+            let users = with_db(&database, false, |db| async move {
+                let now = chrono::Utc::now();
+                admin::people::import_csv(&db, &AdminActor::cli(), &unit, &text, now).await
+            })?;
+            for user in &users {
+                println!("{}\t{}\t{}\t{}", user.id, user.login, user.post, user.role);
+            }
+            eprintln!("imported {} identities", users.len());
+            Ok(())
+        }
+        Commands::LoadDefinition {
+            database,
+            unit,
+            file,
+        } => {
+            let definition = serde_json::from_str(&read(&file)?)
+                .map_err(|e| format!("{} is not a process definition: {e}", file.display()))?;
+            let loaded = with_db(&database, false, |db| async move {
+                let now = chrono::Utc::now();
+                admin::flows::load_definition(&db, &AdminActor::cli(), &unit, definition, now).await
+            })?;
+            println!("{}", loaded.id);
+            Ok(())
+        }
+        Commands::Device {
+            database,
+            action,
+            device,
+        } => {
+            let transition =
+                Transition::parse(&action).ok_or_else(|| format!("unknown action {action}"))?;
+            let view = with_db(&database, false, |db| async move {
+                let now = chrono::Utc::now();
+                admin::devices::transition(&db, &AdminActor::cli(), None, &device, transition, now)
+                    .await
+            })?;
+            println!("{} {}", view.id, view.state);
+            Ok(())
+        }
+        Commands::IssueAdminToken {
+            database,
+            login,
+            unit,
+            operator,
+            label,
+        } => {
+            let issued = with_db(&database, false, |db| async move {
+                let now = chrono::Utc::now();
+                let actor = AdminActor::cli();
+                match (login, unit) {
+                    (Some(login), Some(unit_id)) if !operator => {
+                        let holder = Holder::Login { login, unit_id };
+                        admin::tokens::issue_unit_admin_token(
+                            &db, &actor, None, holder, &label, now,
+                        )
                         .await
-                        .map_err(|e| e.message)?;
-                println!("{code}");
-                Ok(())
-            })
+                    }
+                    _ => admin::tokens::issue_operator_token(&db, &actor, &label, now).await,
+                }
+            })?;
+            println!("{}", issued.token);
+            Ok(())
+        }
+        Commands::VerifyAudit {
+            database,
+            expect_head,
+        } => {
+            let verdict = with_db(&database, false, |db| async move {
+                db.tx(|sql| audit::verify(sql)).await
+            })?;
+            match verdict {
+                Verdict::Intact { entries, head } => {
+                    println!("entries: {entries}");
+                    println!("head: {head}");
+                    match expect_head {
+                        Some(expected) if expected != head => Err(format!(
+                            "the audit chain does not end at the expected head {expected}: \
+                             entries were removed or rewritten"
+                        )),
+                        _ => Ok(()),
+                    }
+                }
+                Verdict::Broken { seq, reason } => Err(format!(
+                    "the audit chain is broken at entry {seq}: {reason}"
+                )),
+            }
         }
     }
+}
+
+fn read(file: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
+/// Opens the database and runs `work` on a runtime; the handle is dropped outside any async
+/// context (PostgreSQL's blocking client must not be dropped on an async worker).
+fn with_db<T, F, Fut>(database: &DatabaseArgs, seed_demo: bool, work: F) -> Result<T, String>
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let config = GatewayConfig::new(
+        database.location(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        seed_demo,
+    );
+    let db = runtime
+        .block_on(open_database(&config))
+        .map_err(|e| e.to_string())?;
+    let out = runtime.block_on(work(db.clone()));
+    drop(db);
+    drop(runtime);
+    out.map_err(|e| format!("{} ({})", e.message, e.code))
 }

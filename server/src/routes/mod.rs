@@ -2,8 +2,9 @@
 //! [`RawBody`], [`parse_json`] and [`parse_query`], so a malformed, mistyped or oversized request
 //! gets our JSON error with a stable code rather than the framework's plain-text one.
 //!
-//! Handlers live by audience: [`phone`] (activation, pull, push).
+//! Handlers live by audience: [`phone`] (activation, pull, push), [`admin`] (administrators).
 
+mod admin;
 mod phone;
 
 use crate::db::Db;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::SYNC_PATH, get(phone::pull))
         .route(protocol::COMMANDS_PATH, post(phone::push))
         .route(protocol::PING_PATH, get(phone::ping))
+        .nest("/v1/admin", admin::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // gzip whenever the client accepts it (sync.md): pages of JSON shrink several times.

@@ -1,12 +1,23 @@
-//! Administration: the demo unit seeded on a fresh database, and one-time activation codes.
+//! Administration of a deployment: who may administer what ([`AdminActor`]), the demo unit seeded
+//! on a fresh database, and one-time activation codes. The rest lives by subject: [`people`]
+//! (units, users, the 通讯录 import), [`devices`] (the device lifecycle), [`flows`] (definitions
+//! and started flows) and [`tokens`] (administrators' bearer tokens). Every change an
+//! administrator makes is audited in the same transaction as the change.
 //!
 //! Codes are short enough to read over the phone, drawn from an alphabet without look-alike
 //! characters, stored only as a hash, expire after a day and allow a few wrong attempts.
 
+pub mod devices;
+pub mod flows;
+pub mod people;
+pub mod tokens;
+
 use crate::args;
+use crate::audit::{self, Event};
 use crate::db::{encode, Db};
 use crate::error::ApiError;
 use crate::feed::{load_instance, publish_instance};
+use crate::sql::Sql;
 use axum::http::StatusCode;
 use qianpi_core::crypto;
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
@@ -100,37 +111,222 @@ pub async fn seed_demo(db: &Db) -> Result<(), ApiError> {
     .await
 }
 
-/// Issues a one-time activation code for `login`, replacing any earlier one. Returns the code.
+/// Who performs an administrative action. The deployment operator (`unit_id` `None`) may do
+/// anything; a unit administrator only within their unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminActor {
+    /// How audit entries name the actor: `operator`, `operator-cli`, or the admin's user id.
+    pub actor: String,
+    /// The unit a unit administrator administers; `None` for the operator.
+    pub unit_id: Option<String>,
+}
+
+impl AdminActor {
+    /// The deployment operator through the HTTP API.
+    pub fn operator() -> AdminActor {
+        AdminActor {
+            actor: "operator".into(),
+            unit_id: None,
+        }
+    }
+
+    /// The deployment operator at the command line, straight against the database.
+    pub fn cli() -> AdminActor {
+        AdminActor {
+            actor: "operator-cli".into(),
+            unit_id: None,
+        }
+    }
+
+    /// A unit administrator.
+    pub fn unit_admin(user_id: &str, unit_id: &str) -> AdminActor {
+        AdminActor {
+            actor: user_id.to_owned(),
+            unit_id: Some(unit_id.to_owned()),
+        }
+    }
+
+    /// 403 unless this is the operator.
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        match self.unit_id {
+            None => Ok(()),
+            Some(_) => Err(forbidden("only the deployment operator may do this")),
+        }
+    }
+
+    /// Whether this actor may see and change `unit_id`'s data.
+    pub fn may_administer(&self, unit_id: &str) -> bool {
+        self.unit_id.as_deref().is_none_or(|own| own == unit_id)
+    }
+
+    /// Checks that unit `unit_id` exists and this actor administers it; another unit looks like
+    /// no unit at all (404), so one unit never learns about another.
+    pub fn check_unit(&self, sql: &mut dyn Sql, unit_id: &str) -> Result<(), ApiError> {
+        let exists = sql
+            .query_opt("SELECT id FROM units WHERE id = ?1", args![unit_id])?
+            .is_some();
+        if exists && self.may_administer(unit_id) {
+            Ok(())
+        } else {
+            Err(not_found("no_such_unit", format!("no unit {unit_id}")))
+        }
+    }
+
+    /// Appends an audit entry for this actor's action.
+    pub fn audit(
+        &self,
+        sql: &mut dyn Sql,
+        unit_id: Option<&str>,
+        kind: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64, ApiError> {
+        audit::append(
+            sql,
+            &Event {
+                unit_id,
+                actor: &self.actor,
+                kind,
+                subject,
+                detail,
+            },
+            now,
+        )
+    }
+}
+
+/// 403 `forbidden`.
+pub fn forbidden(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+/// 404 with `code`.
+pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, code, message)
+}
+
+/// A code as its issuer receives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IssuedCode {
+    /// The code, shown once.
+    pub code: String,
+    /// The identity it binds.
+    pub user_id: String,
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+    /// Whether the bound device waits for an administrator's approval.
+    pub needs_approval: bool,
+}
+
+/// Issues a one-time activation code for `login`, replacing any earlier one, as the operator at
+/// the command line. Returns the code. A login holding several identities must say which one:
+/// use [`find_identity`] and [`issue_code`].
 pub async fn issue_activation_code(
     db: &Db,
     login: &str,
     now_unix: i64,
 ) -> Result<String, ApiError> {
+    let user_id = find_identity(db, login, None, None).await?;
+    Ok(
+        issue_code(db, &AdminActor::cli(), None, &user_id, false, now_unix)
+            .await?
+            .code,
+    )
+}
+
+/// The user id of `login`'s one identity matching `unit_id` and `post` where given: 404
+/// `no_such_user` if none, 409 `ambiguous_login` if several.
+pub async fn find_identity(
+    db: &Db,
+    login: &str,
+    unit_id: Option<&str>,
+    post: Option<&str>,
+) -> Result<String, ApiError> {
+    let (login, unit_id, post) = (
+        login.to_owned(),
+        unit_id.map(str::to_owned),
+        post.map(str::to_owned),
+    );
+    db.tx(move |sql| {
+        let rows = sql.query(
+            "SELECT id FROM users WHERE login = ?1 AND unit_id = COALESCE(?2, unit_id)
+             AND post = COALESCE(?3, post) ORDER BY id",
+            args![&login, unit_id.clone(), post.clone()],
+        )?;
+        match rows.as_slice() {
+            [row] => Ok(row.text(0)?),
+            [] => Err(not_found(
+                "no_such_user",
+                format!("no user with login {login}"),
+            )),
+            _ => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ambiguous_login",
+                format!("{login} holds several identities; name the unit and post"),
+            )),
+        }
+    })
+    .await
+}
+
+/// Issues a one-time activation code for identity `user_id` (in `unit_id` when given), replacing
+/// any earlier one; with `needs_approval` the device it binds waits as `pending`.
+pub async fn issue_code(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: Option<&str>,
+    user_id: &str,
+    needs_approval: bool,
+    now_unix: i64,
+) -> Result<IssuedCode, ApiError> {
     let code = random_code()?;
     let hash = crypto::sha256(code.as_bytes()).to_vec();
-    let login = login.to_owned();
+    let expires = now_unix + CODE_TTL_SECS;
+    let (actor, unit, user_id) = (
+        actor.clone(),
+        unit_id.map(str::to_owned),
+        user_id.to_owned(),
+    );
+    let issued_for = user_id.clone();
     db.tx(move |sql| {
-        let user_id = sql
-            .query_opt("SELECT id FROM users WHERE login = ?1", args![&login])?
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "no_such_user",
-                    format!("no user with login {login}"),
-                )
-            })?
-            .text(0)?;
+        if let Some(unit) = &unit {
+            actor.check_unit(sql, unit)?;
+        }
+        let user_unit = sql
+            .query_opt("SELECT unit_id FROM users WHERE id = ?1", args![&user_id])?
+            .map(|r| r.text(0))
+            .transpose()?
+            .filter(|u| actor.may_administer(u) && unit.as_ref().is_none_or(|x| x == u))
+            .ok_or_else(|| not_found("no_such_user", format!("no user {user_id}")))?;
         sql.execute(
             "INSERT INTO activation_codes (user_id, code_hash, expires_at, attempts, needs_approval)
-             VALUES (?1, ?2, ?3, 0, 0)
+             VALUES (?1, ?2, ?3, 0, ?4)
              ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash,
-                 expires_at = excluded.expires_at, attempts = 0, needs_approval = 0",
-            args![&user_id, hash.clone(), now_unix + CODE_TTL_SECS],
+                 expires_at = excluded.expires_at, attempts = 0,
+                 needs_approval = excluded.needs_approval",
+            args![&user_id, hash.clone(), expires, needs_approval],
+        )?;
+        actor.audit(
+            sql,
+            Some(&user_unit),
+            "code.issued",
+            &user_id,
+            serde_json::json!({ "needs_approval": needs_approval, "expires_at": expires }),
+            chrono::Utc::now(),
         )?;
         Ok(())
     })
     .await?;
-    Ok(code)
+    let expires_at = chrono::DateTime::from_timestamp(expires, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    Ok(IssuedCode {
+        code,
+        user_id: issued_for,
+        expires_at,
+        needs_approval,
+    })
 }
 
 /// A uniformly random code (rejection sampling keeps every character equally likely).

@@ -1,0 +1,205 @@
+//! Process definitions and flows: loading a unit's definition (validated by the same workflow code
+//! the phones run, its handlers all people of that unit), and starting a flow on a document for a
+//! drafter, which publishes its first tasks to their readers' feeds. A document above 无 is stored
+//! and started but never reaches a phone (the secrecy gate in [`crate::feed`]).
+
+use super::{not_found, AdminActor};
+use crate::args;
+use crate::db::{decode, encode, Db};
+use crate::error::ApiError;
+use crate::feed::publish_instance;
+use chrono::{DateTime, Utc};
+use qianpi_core::model::Document;
+use qianpi_core::workflow::{Env, Instance, ProcessDefinition, StandingDelegation};
+use serde::{Deserialize, Serialize};
+
+/// A flow to start.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartFlow {
+    /// The definition, of the same unit.
+    pub definition_id: String,
+    /// The drafter's user id (the initiator), of the same unit.
+    pub drafter: String,
+    /// The document; its `unit_id` must be the unit's.
+    pub document: Document,
+    /// The instance id; generated when absent.
+    #[serde(default)]
+    pub instance_id: Option<String>,
+}
+
+/// A started flow.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct FlowStarted {
+    /// Instance id.
+    pub instance_id: String,
+    /// Document id.
+    pub document_id: String,
+    /// Instance version.
+    pub version: u64,
+    /// Whether the flow reaches phones (only 无 documents do).
+    pub published: bool,
+}
+
+/// Loads `definition` into `unit_id`.
+pub async fn load_definition(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+    definition: ProcessDefinition,
+    now: DateTime<Utc>,
+) -> Result<ProcessDefinition, ApiError> {
+    definition.validate().map_err(|e| {
+        ApiError::bad_request(
+            "invalid_definition",
+            format!("the definition is not valid: {e}"),
+        )
+    })?;
+    let (actor, unit_id, out) = (actor.clone(), unit_id.to_owned(), definition.clone());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        // Tasks may only go to people of this unit: a definition never leaks into another's feeds.
+        for handler in definition.nodes.iter().flat_map(|n| &n.handlers) {
+            let found = sql
+                .query_opt(
+                    "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2",
+                    args![&handler.user, &unit_id],
+                )?
+                .is_some();
+            if !found {
+                return Err(ApiError::bad_request(
+                    "invalid_definition",
+                    format!("handler {} is not a person of this unit", handler.user),
+                ));
+            }
+        }
+        sql.execute(
+            "INSERT INTO definitions (id, unit_id, body) VALUES (?1, ?2, ?3)",
+            args![&definition.id, &unit_id, encode(&definition)?],
+        )?;
+        actor.audit(
+            sql,
+            Some(&unit_id),
+            "definition.loaded",
+            &definition.id,
+            serde_json::json!({ "nodes": definition.nodes.len() }),
+            now,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Starts a flow in `unit_id`: stores the document and the instance and publishes the first tasks.
+pub async fn start_flow(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+    start: StartFlow,
+    now: DateTime<Utc>,
+) -> Result<FlowStarted, ApiError> {
+    if start.document.unit_id != unit_id {
+        return Err(ApiError::bad_request(
+            "unit_mismatch",
+            "the document belongs to another unit than the one in the path",
+        ));
+    }
+    if start.document.id.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_document",
+            "the document has no id",
+        ));
+    }
+    let instance_id = start
+        .instance_id
+        .clone()
+        .unwrap_or_else(|| format!("inst-{}", uuid::Uuid::now_v7()));
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        let definition: ProcessDefinition = sql
+            .query_opt(
+                "SELECT body FROM definitions WHERE id = ?1 AND unit_id = ?2",
+                args![&start.definition_id, &unit_id],
+            )?
+            .map(|r| decode(&r.text(0)?))
+            .transpose()?
+            .ok_or_else(|| {
+                not_found(
+                    "no_such_definition",
+                    format!("no definition {}", start.definition_id),
+                )
+            })?;
+        let drafter_found = sql
+            .query_opt(
+                "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2",
+                args![&start.drafter, &unit_id],
+            )?
+            .is_some();
+        if !drafter_found {
+            return Err(not_found(
+                "no_such_user",
+                format!("no user {}", start.drafter),
+            ));
+        }
+        let delegations = sql
+            .query(
+                "SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL",
+                args![&unit_id],
+            )?
+            .into_iter()
+            .map(|row| decode::<StandingDelegation>(&row.text(0)?))
+            .collect::<Result<Vec<_>, _>>()?;
+        let env = Env {
+            definition: &definition,
+            delegations: &delegations,
+        };
+        let document = &start.document;
+        let instance = Instance::start(env, &instance_id, &document.id, &start.drafter, now)
+            .map_err(|e| {
+                ApiError::bad_request("invalid_definition", format!("cannot start: {e}"))
+            })?;
+        let secrecy = serde_json::to_value(document.secrecy)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        sql.execute(
+            "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, ?2, ?3, ?4)",
+            args![&document.id, &unit_id, &secrecy, encode(document)?],
+        )?;
+        let version =
+            i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?;
+        sql.execute(
+            "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![
+                &instance.id,
+                &unit_id,
+                &document.id,
+                &definition.id,
+                version,
+                encode(&instance)?
+            ],
+        )?;
+        publish_instance(sql, &instance, &definition, document)?;
+        actor.audit(
+            sql,
+            Some(&unit_id),
+            "flow.started",
+            &instance.id,
+            serde_json::json!({
+                "document_id": document.id, "definition_id": definition.id,
+                "drafter": start.drafter, "secrecy": secrecy,
+            }),
+            now,
+        )?;
+        Ok(FlowStarted {
+            instance_id: instance.id.clone(),
+            document_id: document.id.clone(),
+            version: instance.version,
+            published: secrecy == "none",
+        })
+    })
+    .await
+}

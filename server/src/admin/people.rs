@@ -1,0 +1,435 @@
+//! Units and the people in them: creating a unit (the operator only), creating one identity, and
+//! importing a unit's address book (通讯录) from CSV all-or-nothing. An identity is a person's
+//! login with a post in a unit; one login may hold several posts, in one unit or in several.
+
+use super::{not_found, AdminActor};
+use crate::args;
+use crate::db::{decode, encode, Db};
+use crate::error::ApiError;
+use crate::sql::Sql;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use qianpi_core::workflow::Roles;
+use serde::{Deserialize, Serialize};
+
+/// Longest login, name or post accepted.
+const MAX_FIELD: usize = 64;
+/// Most rows one import may hold.
+pub const MAX_IMPORT_ROWS: usize = 5000;
+
+/// A unit to create.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct NewUnit {
+    /// Its id; generated when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// 单位名称.
+    pub name: String,
+    /// 机关代字, e.g. `晋农办`.
+    pub organ_code: String,
+}
+
+/// A unit as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct UnitView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// 机关代字.
+    pub organ_code: String,
+}
+
+/// An identity to create.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// The person's login (shared by all their identities).
+    pub login: String,
+    /// 姓名.
+    pub name: String,
+    /// 职务.
+    pub post: String,
+    /// `unit_admin`, `leader`, `secretary` or `staff`.
+    pub role: String,
+    /// For a secretary: the user ids of the leaders they may sign for (代签).
+    #[serde(default)]
+    pub secretary_for: Vec<String>,
+}
+
+/// An identity as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct UserView {
+    /// User id (one per identity).
+    pub id: String,
+    /// Unit.
+    pub unit_id: String,
+    /// Login.
+    pub login: String,
+    /// Name.
+    pub name: String,
+    /// Post.
+    pub post: String,
+    /// Role.
+    pub role: String,
+    /// Workflow roles derived from the role.
+    pub roles: Roles,
+}
+
+/// The roles an identity may have. Chinese names are accepted too (通讯录 exports use them).
+pub fn parse_role(text: &str) -> Option<&'static str> {
+    match text.trim() {
+        "unit_admin" | "单位管理员" | "管理员" => Some("unit_admin"),
+        "leader" | "领导" => Some("leader"),
+        "secretary" | "秘书" => Some("secretary"),
+        "staff" | "工作人员" | "科员" => Some("staff"),
+        _ => None,
+    }
+}
+
+/// Creates a unit; the operator only.
+pub async fn create_unit(
+    db: &Db,
+    actor: &AdminActor,
+    unit: NewUnit,
+    now: DateTime<Utc>,
+) -> Result<UnitView, ApiError> {
+    actor.require_operator()?;
+    let view = UnitView {
+        id: unit
+            .id
+            .unwrap_or_else(|| format!("unit-{}", uuid::Uuid::now_v7())),
+        name: unit.name.trim().to_owned(),
+        organ_code: unit.organ_code.trim().to_owned(),
+    };
+    for (field, value) in [
+        ("id", &view.id),
+        ("name", &view.name),
+        ("organ_code", &view.organ_code),
+    ] {
+        check_field(field, value).map_err(|m| ApiError::bad_request("invalid_unit", m))?;
+    }
+    let (actor, out) = (actor.clone(), view.clone());
+    db.tx(move |sql| {
+        sql.execute(
+            "INSERT INTO units (id, name, organ_code, created_at) VALUES (?1, ?2, ?3, ?4)",
+            args![&view.id, &view.name, &view.organ_code, now.to_rfc3339()],
+        )?;
+        actor.audit(
+            sql,
+            Some(&view.id),
+            "unit.created",
+            &view.id,
+            serde_json::json!({ "organ_code": view.organ_code }),
+            now,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Creates one identity in `unit_id`.
+pub async fn create_user(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+    user: NewUser,
+    now: DateTime<Utc>,
+) -> Result<UserView, ApiError> {
+    let role = check_user(&user).map_err(|m| ApiError::bad_request("invalid_user", m))?;
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        check_secretary_for(sql, &unit_id, &user.secretary_for)
+            .map_err(|m| ApiError::bad_request("invalid_user", m))?;
+        insert_user(sql, &actor, &unit_id, &user, role, "api", now)
+    })
+    .await
+}
+
+/// The identities of `unit_id`.
+pub async fn list_users(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+) -> Result<Vec<UserView>, ApiError> {
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        sql.query(
+            "SELECT id, unit_id, login, name, post, role, roles FROM users
+             WHERE unit_id = ?1 ORDER BY login, post",
+            args![&unit_id],
+        )?
+        .into_iter()
+        .map(|r| {
+            Ok(UserView {
+                id: r.text(0)?,
+                unit_id: r.text(1)?,
+                login: r.text(2)?,
+                name: r.text(3)?,
+                post: r.text(4)?,
+                role: r.text(5)?,
+                roles: decode(&r.text(6)?)?,
+            })
+        })
+        .collect()
+    })
+    .await
+}
+
+/// Imports a 通讯录 CSV (header `login,name,post,role` or `登录名,姓名,职务,角色`) into
+/// `unit_id`, all or nothing: any bad row is a 400 `invalid_rows` naming every bad line and why,
+/// and nothing is stored.
+pub async fn import_csv(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+    csv: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<UserView>, ApiError> {
+    let rows = parse_csv(csv)?;
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        let mut problems = Vec::new();
+        let mut created = Vec::new();
+        for (line, user, role) in &rows {
+            let taken = sql
+                .query_opt(
+                    "SELECT id FROM users WHERE unit_id = ?1 AND login = ?2 AND post = ?3",
+                    args![&unit_id, &user.login, &user.post],
+                )?
+                .is_some();
+            if taken {
+                problems.push(format!(
+                    "row {line}: {} already holds post {} in this unit",
+                    user.login, user.post
+                ));
+            } else if problems.is_empty() {
+                created.push(insert_user(sql, &actor, &unit_id, user, role, "csv", now)?);
+            }
+        }
+        if !problems.is_empty() {
+            // Returning an error rolls back every row inserted before the bad one.
+            return Err(invalid_rows(&problems));
+        }
+        Ok(created)
+    })
+    .await
+}
+
+fn invalid_rows(problems: &[String]) -> ApiError {
+    ApiError::bad_request(
+        "invalid_rows",
+        format!("nothing was imported: {}", problems.join("; ")),
+    )
+}
+
+/// Parses and checks every row; line numbers count the header as line 1.
+fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiError> {
+    let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
+    let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let header = lines
+        .next()
+        .map(|(_, l)| split_csv_line(l))
+        .unwrap_or_default();
+    let header: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+    if header != ["login", "name", "post", "role"] && header != ["登录名", "姓名", "职务", "角色"]
+    {
+        return Err(ApiError::bad_request(
+            "invalid_header",
+            "the first line must be login,name,post,role (or 登录名,姓名,职务,角色)",
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, text) in lines {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let fields = split_csv_line(text);
+        let [login, name, post, role] = fields.as_slice() else {
+            problems.push(format!(
+                "row {line}: expected 4 fields, found {}",
+                fields.len()
+            ));
+            continue;
+        };
+        let user = NewUser {
+            login: login.trim().to_owned(),
+            name: name.trim().to_owned(),
+            post: post.trim().to_owned(),
+            role: role.trim().to_owned(),
+            secretary_for: Vec::new(),
+        };
+        match check_user(&user) {
+            Err(reason) => problems.push(format!("row {line}: {reason}")),
+            Ok(_) if !seen.insert((user.login.clone(), user.post.clone())) => {
+                problems.push(format!(
+                    "row {line}: {} with post {} appears twice",
+                    user.login, user.post
+                ))
+            }
+            Ok(role) => rows.push((line, user, role)),
+        }
+    }
+    if rows.len() > MAX_IMPORT_ROWS {
+        problems.push(format!("at most {MAX_IMPORT_ROWS} rows per import"));
+    }
+    if !problems.is_empty() {
+        return Err(invalid_rows(&problems));
+    }
+    if rows.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_rows",
+            "the file has no rows",
+        ));
+    }
+    Ok(rows)
+}
+
+/// Splits one CSV line: commas separate, double quotes enclose, `""` is a quote.
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                push_char(&mut fields, '"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => push_char(&mut fields, c),
+        }
+    }
+    fields
+}
+
+fn push_char(fields: &mut [String], c: char) {
+    if let Some(last) = fields.last_mut() {
+        last.push(c);
+    }
+}
+
+fn check_field(field: &str, value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err(format!("{field} is empty"))
+    } else if value.chars().count() > MAX_FIELD {
+        Err(format!("{field} is longer than {MAX_FIELD} characters"))
+    } else if value.chars().any(char::is_control) {
+        Err(format!("{field} holds control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks an identity's fields; returns its canonical role.
+fn check_user(user: &NewUser) -> Result<&'static str, String> {
+    check_field("login", &user.login)?;
+    check_field("name", &user.name)?;
+    check_field("post", &user.post)?;
+    if user.login.chars().any(char::is_whitespace) {
+        return Err("login holds spaces".into());
+    }
+    let role = parse_role(&user.role).ok_or_else(|| {
+        format!(
+            "unknown role {:?} (unit_admin, leader, secretary or staff)",
+            user.role
+        )
+    })?;
+    if role != "secretary" && !user.secretary_for.is_empty() {
+        return Err("only a secretary may sign for leaders".into());
+    }
+    Ok(role)
+}
+
+/// A secretary may sign only for leaders of their own unit.
+fn check_secretary_for(sql: &mut dyn Sql, unit_id: &str, leaders: &[String]) -> Result<(), String> {
+    for leader in leaders {
+        let found = sql
+            .query_opt(
+                "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2 AND role = 'leader'",
+                args![leader, unit_id],
+            )
+            .map_err(|e| e.to_string())?;
+        if found.is_none() {
+            return Err(format!("{leader} is not a leader of this unit"));
+        }
+    }
+    Ok(())
+}
+
+fn insert_user(
+    sql: &mut dyn Sql,
+    actor: &AdminActor,
+    unit_id: &str,
+    user: &NewUser,
+    role: &'static str,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<UserView, ApiError> {
+    let view = UserView {
+        id: format!("user-{}", uuid::Uuid::now_v7()),
+        unit_id: unit_id.to_owned(),
+        login: user.login.trim().to_owned(),
+        name: user.name.trim().to_owned(),
+        post: user.post.trim().to_owned(),
+        role: role.to_owned(),
+        roles: Roles {
+            unit_admin: role == "unit_admin",
+            secretary_for: user.secretary_for.clone(),
+            ..Roles::default()
+        },
+    };
+    sql.execute(
+        "INSERT INTO users (id, unit_id, login, name, post, role, roles, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        args![
+            &view.id,
+            unit_id,
+            &view.login,
+            &view.name,
+            &view.post,
+            role,
+            encode(&view.roles)?,
+            now.to_rfc3339()
+        ],
+    )
+    .map_err(|e| match ApiError::from(e) {
+        e if e.status == StatusCode::CONFLICT => ApiError::new(
+            StatusCode::CONFLICT,
+            "already_exists",
+            format!(
+                "{} already holds post {} in this unit",
+                view.login, view.post
+            ),
+        ),
+        e => e,
+    })?;
+    actor.audit(
+        sql,
+        Some(unit_id),
+        "user.created",
+        &view.id,
+        serde_json::json!({
+            "login": view.login, "post": view.post, "role": role, "source": source,
+            "secretary_for": view.roles.secretary_for,
+        }),
+        now,
+    )?;
+    Ok(view)
+}
+
+/// The unit of identity `user_id`, if this actor may administer it (404 otherwise).
+pub fn user_unit(sql: &mut dyn Sql, actor: &AdminActor, user_id: &str) -> Result<String, ApiError> {
+    sql.query_opt("SELECT unit_id FROM users WHERE id = ?1", args![user_id])?
+        .map(|r| r.text(0))
+        .transpose()?
+        .filter(|u| actor.may_administer(u))
+        .ok_or_else(|| not_found("no_such_user", format!("no user {user_id}")))
+}

@@ -135,7 +135,9 @@ mod tests {
     fn a_duplicate_is_refused() {
         let base = ("base.json", r#"{"paths": {"/a": {}}}"#);
         let twice = [("x.json", r#"{"paths": {"/a": {}}}"#)];
-        assert!(merge(base, &twice).unwrap_err().contains("/a is defined twice"));
+        assert!(merge(base, &twice)
+            .unwrap_err()
+            .contains("/a is defined twice"));
         let other = [("x.json", r#"{"info": {}}"#)];
         assert!(merge(base, &other).is_err());
     }

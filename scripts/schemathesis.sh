@@ -65,12 +65,13 @@ run_against() {
     return
   fi
   log "$label: fuzzing the gateway on port $port"
-  "$ST" run "http://127.0.0.1:$port/openapi.json" \
+  # From the scratch folder: schemathesis leaves its .schemathesis cache in the working directory.
+  (cd "$work" && "$ST" run "http://127.0.0.1:$port/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
     --max-examples "${QIANPI_SCHEMATHESIS_EXAMPLES:-200}" \
     --workers 2 --seed 20241121 --no-color \
-    --report json --report-dir "$out/report" >&2
+    --report json --report-dir "$out/report" >&2)
   local status=$?
   stop_gateway
   report=$(ls "$out"/report/*.json 2>/dev/null | head -1)

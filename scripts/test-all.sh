@@ -2,7 +2,8 @@
 # The whole test suite, on a machine that starts with nothing but Rust: installs the Kotlin and
 # Swift toolchains (scripts/toolchains.sh), checks formatting and lints, runs the Rust tests (the
 # gateway's suites twice: on SQLite, then on a local PostgreSQL from scripts/postgres.sh),
-# generates the bindings, and runs the Kotlin and Swift tests against the real library and a real
+# fuzzes a live gateway against its OpenAPI document (scripts/schemathesis.sh), generates the
+# bindings, and runs the Kotlin and Swift tests against the real library and a real
 # gateway. Every suite runs even if an earlier one failed; the last line is
 # "N passed, M failed" over all of them, and the exit code is non-zero if anything failed or
 # could not run.
@@ -51,6 +52,16 @@ failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/)
 [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ] && failed=1   # a build failure counts as a failure
 record rust "${passed:-0}" "${failed:-0}" "$status"
 
+stage "schemathesis (the OpenAPI document against a live gateway)"
+./scripts/schemathesis.sh 2>&1 | tee "$log/schemathesis"
+status=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/schemathesis" | tail -1)
+if [ -n "$line" ]; then
+  record schemathesis "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")" "$status"
+else
+  record schemathesis 0 1 1   # the suite did not run: a failure, never a skip
+fi
+
 stage "gateway and end-to-end tests on PostgreSQL"
 # The same cross-part suite again, each test gateway on a fresh database of a local PostgreSQL.
 if pg_url=$(./scripts/postgres.sh | tail -1); then
@@ -86,8 +97,8 @@ for lang in kotlin swift; do
 done
 
 stage "summary"
-for suite in lints rust postgres kotlin swift; do
-  printf '  %-7s %s\n' "$suite" "${counts[$suite]:-did not run}"
+for suite in lints rust schemathesis postgres kotlin swift; do
+  printf '  %-12s %s\n' "$suite" "${counts[$suite]:-did not run}"
 done
 if [ ${#broken[@]} -gt 0 ]; then
   echo "  failing: ${broken[*]}"

@@ -14,6 +14,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod feed;
+pub mod openapi;
 pub mod refusals;
 pub mod routes;
 pub mod schema;

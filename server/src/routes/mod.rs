@@ -73,7 +73,9 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::COMMANDS_PATH, post(phone::push))
         .route(protocol::PING_PATH, get(phone::ping))
         .nest("/v1/admin", admin::routes())
+        .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // gzip whenever the client accepts it (sync.md): pages of JSON shrink several times.
         .layer(tower_http::compression::CompressionLayer::new())
@@ -89,6 +91,15 @@ async fn not_found() -> ApiError {
         axum::http::StatusCode::NOT_FOUND,
         "not_found",
         "no such endpoint",
+    )
+}
+
+/// A known path asked with a method it does not serve: our JSON error rather than axum's empty 405.
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept this method",
     )
 }
 

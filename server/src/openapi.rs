@@ -1,0 +1,166 @@
+//! The gateway's OpenAPI 3.0.3 document, served at `GET /openapi.json`. It is written by hand in
+//! JSON fragments under `server/openapi/`: `base.json` (info, servers, security schemes, shared
+//! schemas and this document's own path) and one fragment per audience with the shape
+//! `{"paths": {...}, "components": {"schemas": {...}}}`. The fragments are compiled in and merged
+//! once; a path or component defined twice is an error, never a silent overwrite.
+//!
+//! Adding an audience is one line in [`FRAGMENTS`].
+
+use crate::error::ApiError;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+/// Where the document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+
+/// The base of the document.
+const BASE: (&str, &str) = ("base.json", include_str!("../openapi/base.json"));
+
+/// Every fragment merged into the base, by file name.
+const FRAGMENTS: &[(&str, &str)] = &[
+    ("phone.json", include_str!("../openapi/phone.json")),
+    ("admin.json", include_str!("../openapi/admin.json")),
+];
+
+/// The merged document and its serialised form, built on first use.
+struct Built {
+    document: Value,
+    json: String,
+}
+
+static BUILT: OnceLock<Result<Built, String>> = OnceLock::new();
+
+fn built() -> Result<&'static Built, ApiError> {
+    BUILT
+        .get_or_init(|| {
+            let document = merge(BASE, FRAGMENTS)?;
+            let json = serde_json::to_string(&document).map_err(|e| e.to_string())?;
+            Ok(Built { document, json })
+        })
+        .as_ref()
+        .map_err(|e| ApiError::internal(format!("the OpenAPI document is broken: {e}")))
+}
+
+/// The merged document.
+pub fn document() -> Result<&'static Value, ApiError> {
+    built().map(|b| &b.document)
+}
+
+/// `GET /openapi.json`.
+pub async fn serve() -> Result<Response, ApiError> {
+    let json = &built()?.json;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json.as_str()).into_response())
+}
+
+/// Merges `fragments` into `base`: their `paths` and `components.*` maps are added key by key.
+fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String> {
+    let parse = |(name, text): (&str, &str)| -> Result<Map<String, Value>, String> {
+        match serde_json::from_str(text) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(format!("{name} is not a JSON object")),
+            Err(e) => Err(format!("{name} is not valid JSON: {e}")),
+        }
+    };
+    let mut document = parse(base)?;
+    for &(name, text) in fragments {
+        let fragment = parse((name, text))?;
+        for (key, value) in fragment {
+            match (key.as_str(), value) {
+                ("paths", Value::Object(paths)) => {
+                    add_all(section(&mut document, "paths", name)?, paths, name)?
+                }
+                ("components", Value::Object(components)) => {
+                    let target = section(&mut document, "components", name)?;
+                    for (kind, entries) in components {
+                        let Value::Object(entries) = entries else {
+                            return Err(format!("{name}: components.{kind} is not an object"));
+                        };
+                        add_all(section(target, &kind, name)?, entries, name)?;
+                    }
+                }
+                (other, _) => {
+                    return Err(format!(
+                        "{name}: a fragment may only hold paths and components, not {other}"
+                    ))
+                }
+            }
+        }
+    }
+    Ok(Value::Object(document))
+}
+
+/// The object at `key` of `map`, created empty if absent.
+fn section<'a>(
+    map: &'a mut Map<String, Value>,
+    key: &str,
+    fragment: &str,
+) -> Result<&'a mut Map<String, Value>, String> {
+    match map
+        .entry(key.to_owned())
+        .or_insert_with(|| Value::Object(Map::new()))
+    {
+        Value::Object(inner) => Ok(inner),
+        _ => Err(format!("{fragment}: {key} is not an object")),
+    }
+}
+
+fn add_all(
+    target: &mut Map<String, Value>,
+    entries: Map<String, Value>,
+    fragment: &str,
+) -> Result<(), String> {
+    for (key, value) in entries {
+        if target.contains_key(&key) {
+            return Err(format!("{fragment}: {key} is defined twice"));
+        }
+        target.insert(key, value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fragments_merge() {
+        let document = document().unwrap();
+        assert_eq!(document["openapi"], "3.0.3");
+        assert!(document["paths"]["/v1/sync"].is_object());
+        assert!(document["paths"][OPENAPI_PATH].is_object());
+        assert!(document["components"]["schemas"]["ErrorBody"].is_object());
+        assert!(document["components"]["schemas"]["SyncPage"].is_object());
+    }
+
+    #[test]
+    fn a_duplicate_is_refused() {
+        let base = ("base.json", r#"{"paths": {"/a": {}}}"#);
+        let twice = [("x.json", r#"{"paths": {"/a": {}}}"#)];
+        assert!(merge(base, &twice)
+            .unwrap_err()
+            .contains("/a is defined twice"));
+        let other = [("x.json", r#"{"info": {}}"#)];
+        assert!(merge(base, &other).is_err());
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn walk(value: &Value, document: &Value) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(target)) = map.get("$ref") {
+                        let pointer = target.trim_start_matches('#');
+                        assert!(document.pointer(pointer).is_some(), "{target} is missing");
+                    }
+                    map.values().for_each(|v| walk(v, document));
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, document)),
+                _ => {}
+            }
+        }
+        let document = document().unwrap();
+        walk(document, document);
+    }
+}

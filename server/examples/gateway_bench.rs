@@ -64,10 +64,10 @@ fn env_number(name: &str, default: u64) -> BenchResult<u64> {
 }
 
 fn settings() -> BenchResult<Settings> {
-    let devices = usize::try_from(env_number("QIANPI_BENCH_DEVICES", 1000)?)
-        .map_err(|e| e.to_string())?;
-    let concurrency = usize::try_from(env_number("QIANPI_BENCH_CONCURRENCY", 64)?)
-        .map_err(|e| e.to_string())?;
+    let devices =
+        usize::try_from(env_number("QIANPI_BENCH_DEVICES", 1000)?).map_err(|e| e.to_string())?;
+    let concurrency =
+        usize::try_from(env_number("QIANPI_BENCH_CONCURRENCY", 64)?).map_err(|e| e.to_string())?;
     if devices == 0 || concurrency == 0 {
         return Err("QIANPI_BENCH_DEVICES and QIANPI_BENCH_CONCURRENCY must be positive".into());
     }
@@ -192,7 +192,10 @@ async fn signed_get(
 }
 
 /// The database the gateway uses: a SQLite folder, or a fresh PostgreSQL database on `server`.
-async fn database(backend: &str, dir: &tempfile::TempDir) -> BenchResult<(Location, Option<String>)> {
+async fn database(
+    backend: &str,
+    dir: &tempfile::TempDir,
+) -> BenchResult<(Location, Option<String>)> {
     if backend == "sqlite" {
         return Ok((Location::Folder(dir.path().join("gateway")), None));
     }
@@ -220,8 +223,8 @@ async fn drop_database(name: String) {
     };
     let admin_url = format!("{}/postgres", server.trim_end_matches('/'));
     let outcome = tokio::task::spawn_blocking(move || -> BenchResult<()> {
-        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls)
-            .map_err(|e| e.to_string())?;
+        let mut client =
+            postgres::Client::connect(&admin_url, postgres::NoTls).map_err(|e| e.to_string())?;
         client
             .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .map_err(|e| e.to_string())
@@ -475,9 +478,9 @@ async fn load(
                     continue;
                 }
                 match outcome {
-                    Ok((200, _)) => latencies.push(
-                        u32::try_from((done - sent).as_micros()).unwrap_or(u32::MAX),
-                    ),
+                    Ok((200, _)) => {
+                        latencies.push(u32::try_from((done - sent).as_micros()).unwrap_or(u32::MAX))
+                    }
                     Ok((status, body)) => {
                         errors += 1;
                         sample.get_or_insert_with(|| {

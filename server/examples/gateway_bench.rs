@@ -152,6 +152,8 @@ struct Phase {
     p99_ms: f64,
     max_ms: f64,
     requests: usize,
+    /// Every request sent, warm-up and tail included (for CPU per request).
+    total_requests: usize,
     errors: usize,
     error_sample: Option<String>,
 }
@@ -465,6 +467,7 @@ async fn load(
         set.spawn(async move {
             let mut latencies: Vec<u32> = Vec::with_capacity(32 * 1024);
             let mut errors = 0usize;
+            let mut sent_total = 0usize;
             let mut sample: Option<String> = None;
             loop {
                 let sent = Instant::now();
@@ -473,6 +476,7 @@ async fn load(
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed) % devices.len();
                 let outcome = signed_get(&http, &urls[i], &devices[i].credentials).await;
+                sent_total += 1;
                 let done = Instant::now();
                 if sent < window_start || done > window_end {
                     continue;
@@ -493,16 +497,18 @@ async fn load(
                     }
                 }
             }
-            (latencies, errors, sample)
+            (latencies, errors, sample, sent_total)
         });
     }
     let mut latencies = Vec::new();
     let mut errors = 0;
     let mut error_sample = None;
+    let mut total_requests = 0;
     while let Some(joined) = set.join_next().await {
-        let (mut l, e, s) = joined.map_err(|e| format!("a load worker failed: {e}"))?;
+        let (mut l, e, s, sent) = joined.map_err(|e| format!("a load worker failed: {e}"))?;
         latencies.append(&mut l);
         errors += e;
+        total_requests += sent;
         if error_sample.is_none() {
             error_sample = s;
         }
@@ -521,8 +527,189 @@ async fn load(
         p99_ms: quantile(0.99),
         max_ms: quantile(1.0),
         requests: latencies.len(),
+        total_requests,
         errors,
         error_sample,
+    })
+}
+
+/// CPU time so far: this process, its load-generator threads, and the whole machine (Linux /proc;
+/// clock ticks assumed to be 100 per second, the Linux default).
+struct CpuSnapshot {
+    process: f64,
+    phones: f64,
+    machine_busy: f64,
+}
+
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// utime + stime of a `/proc/.../stat` line, in seconds, and the thread's name.
+fn stat_cpu(text: &str) -> Option<(String, f64)> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let name = text.get(open + 1..close)?.to_owned();
+    let fields: Vec<&str> = text.get(close + 2..)?.split_whitespace().collect();
+    // After the name: state is field 3 of stat(5), utime 14 and stime 15.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((name, (utime + stime) / TICKS_PER_SECOND))
+}
+
+impl CpuSnapshot {
+    fn take() -> CpuSnapshot {
+        let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+        let process = stat_cpu(&read("/proc/self/stat".as_ref())).map_or(0.0, |(_, s)| s);
+        let mut phones = 0.0;
+        if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+            for task in tasks.flatten() {
+                if let Some((name, seconds)) = stat_cpu(&read(&task.path().join("stat"))) {
+                    if name.starts_with("phones") {
+                        phones += seconds;
+                    }
+                }
+            }
+        }
+        let machine = read("/proc/stat".as_ref());
+        let jiffies: Vec<f64> = machine
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+        let total: f64 = jiffies.iter().take(8).sum();
+        let idle = jiffies.get(3).copied().unwrap_or(0.0) + jiffies.get(4).copied().unwrap_or(0.0);
+        CpuSnapshot {
+            process,
+            phones,
+            machine_busy: (total - idle) / TICKS_PER_SECOND,
+        }
+    }
+
+    /// CPU microseconds per request since `before`: the gateway (this process minus the load
+    /// generator), the load generator, and everything else on the machine (PostgreSQL, and
+    /// whatever else the shared machine runs).
+    fn since(&self, before: &CpuSnapshot, requests: usize) -> serde_json::Value {
+        let per = |seconds: f64| round(seconds * 1e6 / requests.max(1) as f64, 1);
+        let process = self.process - before.process;
+        let phones = self.phones - before.phones;
+        let machine = self.machine_busy - before.machine_busy;
+        json!({
+            "gateway": per(process - phones),
+            "load_generator": per(phones),
+            "rest_of_machine": per((machine - process).max(0.0)),
+        })
+    }
+}
+
+/// Each step of a signed request timed one at a time, in microseconds.
+struct Costs {
+    sign: f64,
+    verify: f64,
+    empty_tx: f64,
+    device_lookup_tx: f64,
+    nonce_tx: f64,
+    feed_page_tx: f64,
+}
+
+impl Costs {
+    fn into_figure(self, backend: &str) -> serde_json::Value {
+        let ping = self.device_lookup_tx + self.verify + self.nonce_tx;
+        let sync = ping + self.feed_page_tx;
+        json!({
+            "bench": "gateway_request_steps",
+            "backend": backend,
+            "value": round(sync, 1),
+            "unit": "µs per delta sync, its database and signature steps one at a time",
+            "reference": round(ping, 1),
+            "ratio": round(sync / ping, 3),
+            "sign_request_us": round(self.sign, 1),
+            "verify_p256_us": round(self.verify, 1),
+            "empty_tx_us": round(self.empty_tx, 1),
+            "device_lookup_tx_us": round(self.device_lookup_tx, 1),
+            "nonce_tx_us": round(self.nonce_tx, 1),
+            "feed_page_tx_us": round(self.feed_page_tx, 1),
+            "note": "one thread, no HTTP; sign_request is the client's cost, the rest the gateway's \
+                     (verify + lookup + nonce = the ping; + feed page = a delta sync)",
+        })
+    }
+}
+
+/// Times the steps of a signed delta sync one at a time, with the same statements the gateway
+/// runs (auth.rs and feed.rs), on the database as the load left it.
+fn component_costs(db: &Db, base: &str, device: &Device) -> BenchResult<Costs> {
+    const ROUNDS: u32 = 1000;
+    let time = |step: &mut dyn FnMut(u32) -> BenchResult<()>| -> BenchResult<f64> {
+        let started = Instant::now();
+        for i in 0..ROUNDS {
+            step(i)?;
+        }
+        Ok(started.elapsed().as_secs_f64() * 1e6 / f64::from(ROUNDS))
+    };
+    let api = |e: qianpi_gateway::ApiError| e.message;
+    let url = format!("{base}v1/sync?cursor={}&limit=200", device.cursor);
+    let signer = &device.credentials.signer;
+    let spki = signer
+        .public_key(qianpi_core::keys::REQUEST_KEY_ALIAS.into())
+        .map_err(|e| e.to_string())?;
+    let message = format!("\"@method\": GET\n\"@target-uri\": {url}\n").repeat(4);
+    let der = signer
+        .sign(
+            qianpi_core::keys::REQUEST_KEY_ALIAS.into(),
+            message.clone().into_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    let raw = qianpi_core::crypto::der_to_raw_signature(&der).map_err(|e| e.to_string())?;
+    let key_id = device.credentials.request_key_id.clone();
+    let user_id = format!("user-{}", device.login);
+    let after: i64 = device.cursor.parse().map_err(|_| "bad cursor".to_owned())?;
+    let now = Utc::now().timestamp();
+    Ok(Costs {
+        sign: time(&mut |_| {
+            sign_request("GET", &url, &[], &device.credentials, Utc::now())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })?,
+        verify: time(&mut |_| {
+            qianpi_core::crypto::verify_p256(&spki, message.as_bytes(), &raw)
+                .map_err(|e| format!("verification failed: {e}"))
+        })?,
+        empty_tx: time(&mut |_| {
+            db.tx_blocking(|sql| Ok(sql.query_one("SELECT 1", args![])?.int(0)?))
+                .map(|_| ())
+                .map_err(api)
+        })?,
+        device_lookup_tx: time(&mut |_| {
+            db.tx_blocking(|sql| {
+                Ok(sql.query_opt(
+                    "SELECT d.id, d.user_id, u.unit_id, d.request_key_spki, d.token_hash, d.state
+                     FROM devices d JOIN users u ON u.id = d.user_id WHERE d.request_key_id = ?1",
+                    args![&key_id],
+                )?)
+            })
+            .map(|_| ())
+            .map_err(api)
+        })?,
+        nonce_tx: time(&mut |i| {
+            let nonce = format!("bench-{}-{i}", uuid::Uuid::now_v7().simple());
+            db.tx_blocking(|sql| {
+                sql.execute("DELETE FROM nonces WHERE expires_at < ?1", args![now - 60])?;
+                Ok(sql.execute(
+                    "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    args![&key_id, &nonce, now + 120],
+                )?)
+            })
+            .map(|_| ())
+            .map_err(api)
+        })?,
+        feed_page_tx: time(&mut |_| {
+            db.tx_blocking(|sql| feed::page(sql, &user_id, after, 200))
+                .map(|_| ())
+                .map_err(api)
+        })?,
     })
 }
 
@@ -537,7 +724,7 @@ fn run_backend(
     settings: &Settings,
     server_rt: &tokio::runtime::Runtime,
     client_rt: &tokio::runtime::Runtime,
-) -> BenchResult<serde_json::Value> {
+) -> BenchResult<Vec<serde_json::Value>> {
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp folder: {e}"))?;
     let (location, pg_name) = server_rt.block_on(database(backend, &dir))?;
     let mut config = GatewayConfig::new(location, SocketAddr::from(([127, 0, 0, 1], 0)), true);
@@ -548,7 +735,7 @@ fn run_backend(
         .block_on(start(config.clone()))
         .map_err(|e| format!("the gateway did not start: {e}"))?;
     let base = gateway.url();
-    let outcome = (|| -> BenchResult<serde_json::Value> {
+    let outcome = (|| -> BenchResult<Vec<serde_json::Value>> {
         let db = server_rt
             .block_on(open_database(&config))
             .map_err(|e| format!("cannot open the gateway database: {e}"))?;
@@ -561,22 +748,30 @@ fn run_backend(
         );
         let http = http_client()?;
         let devices = Arc::new(client_rt.block_on(prepare_devices(&db, &http, &base, logins))?);
-        drop(db);
 
         eprintln!("[bench]   load on /v1/ping (reference)");
+        let before = CpuSnapshot::take();
         let ping = client_rt.block_on(load(&http, &base, &devices, Endpoint::Ping, settings))?;
+        let ping_cpu = CpuSnapshot::take().since(&before, ping.total_requests);
         eprintln!(
             "[bench]   ping: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
             ping.rps, ping.p50_ms, ping.p99_ms, ping.errors
         );
         eprintln!("[bench]   load on /v1/sync (delta)");
+        let before = CpuSnapshot::take();
         let sync = client_rt.block_on(load(&http, &base, &devices, Endpoint::Sync, settings))?;
+        let sync_cpu = CpuSnapshot::take().since(&before, sync.total_requests);
         eprintln!(
             "[bench]   sync: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
             sync.rps, sync.p50_ms, sync.p99_ms, sync.errors
         );
         let cores = std::thread::available_parallelism().map_or(0, usize::from);
-        Ok(json!({
+        let device = devices
+            .first()
+            .ok_or_else(|| "no devices to time one by one".to_owned())?;
+        let costs = component_costs(&db, &base, device)?;
+        drop(db);
+        let figure = json!({
             "bench": "gateway_delta_sync",
             "backend": backend,
             "value": round(sync.rps, 1),
@@ -604,7 +799,9 @@ fn run_backend(
                 "load generator (signing every request with the device's P-256 key) and gateway run \
                  in one process and share the machine's {cores} cores; plain HTTP/1.1 keep-alive on loopback"
             ),
-        }))
+            "cpu_us_per_request": {"sync": sync_cpu, "ping": ping_cpu},
+        });
+        Ok(vec![figure, costs.into_figure(backend)])
     })();
     if let Err(e) = server_rt.block_on(gateway.stop()) {
         eprintln!("[bench] stopping the gateway: {e}");
@@ -648,9 +845,11 @@ fn main() -> BenchResult<()> {
             "postgres" => {}
             other => return Err(format!("unknown backend {other} (sqlite or postgres)")),
         }
-        let line = run_backend(backend, &settings, &server_rt, &client_rt)
+        let lines = run_backend(backend, &settings, &server_rt, &client_rt)
             .map_err(|e| format!("{backend}: {e}"))?;
-        println!("{line}");
+        for line in lines {
+            println!("{line}");
+        }
     }
     Ok(())
 }

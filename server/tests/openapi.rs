@@ -23,7 +23,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/admin/units/{unit}/users"),
     ("post", "/v1/admin/units/{unit}/users"),
     ("post", "/v1/admin/units/{unit}/users/import"),
-    ("post", "/v1/admin/units/{unit}/users/{user}/activation-code"),
+    (
+        "post",
+        "/v1/admin/units/{unit}/users/{user}/activation-code",
+    ),
     ("post", "/v1/admin/units/{unit}/definitions"),
     ("get", "/v1/admin/units/{unit}/devices"),
     ("post", "/v1/admin/units/{unit}/devices/{device}/{action}"),

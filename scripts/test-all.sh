@@ -45,7 +45,7 @@ else
 fi
 
 stage "Rust tests"
-cargo test --workspace 2>&1 | tee "$log/rust"
+cargo test --workspace --no-fail-fast 2>&1 | tee "$log/rust"
 status=${PIPESTATUS[0]}
 passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log/rust")
 failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$log/rust")
@@ -65,7 +65,7 @@ fi
 stage "gateway and end-to-end tests on PostgreSQL"
 # The same cross-part suite again, each test gateway on a fresh database of a local PostgreSQL.
 if pg_url=$(./scripts/postgres.sh | tail -1); then
-  QIANPI_TEST_POSTGRES="$pg_url" cargo test -p qianpi-tests -p qianpi-gateway 2>&1 | tee "$log/postgres"
+  QIANPI_TEST_POSTGRES="$pg_url" cargo test --no-fail-fast -p qianpi-tests -p qianpi-gateway 2>&1 | tee "$log/postgres"
   status=${PIPESTATUS[0]}
   passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log/postgres")
   failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$log/postgres")

@@ -154,7 +154,13 @@ async fn the_document_describes_the_live_gateway() {
         .as_object()
         .unwrap()
         .values()
-        .map(|item| item.as_object().unwrap().len())
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|key| ["get", "post", "put", "patch", "delete"].contains(&key.as_str()))
+                .count()
+        })
         .sum();
     assert_eq!(
         documented,

@@ -222,7 +222,11 @@ async fn killed_mid_push() -> bool {
     assert_eq!(count(&db, "trace").await, COMMANDS as i64);
     match db.tx(|sql| audit::verify(sql)).await.unwrap() {
         audit::Verdict::Intact { entries, .. } => {
-            assert_eq!(entries, 1 + COMMANDS as i64, "activation + one per command")
+            assert_eq!(
+                entries,
+                2 + COMMANDS as i64,
+                "the code, the activation, and one per command"
+            )
         }
         broken => panic!("{broken:?}"),
     }

@@ -277,8 +277,8 @@ async fn every_verdict_is_audited_and_an_edited_entry_is_found() {
         .approve(&task, Attitude::Agree, "同意")
         .unwrap();
     leader.client.sync().await.unwrap();
-    // Activation and the verdict.
-    assert_eq!(audit_entries(&harness).await, 2);
+    // The code issued, the activation and the verdict.
+    assert_eq!(audit_entries(&harness).await, 3);
     let kinds = harness
         .db
         .tx(|sql| {
@@ -290,17 +290,20 @@ async fn every_verdict_is_audited_and_an_edited_entry_is_found() {
         })
         .await
         .unwrap();
-    assert_eq!(kinds, ["device.activated", "command.accepted"]);
+    assert_eq!(
+        kinds,
+        ["code.issued", "device.activated", "command.accepted"]
+    );
 
     harness
         .db
         .tx(|sql| {
             sql.execute(
-                "UPDATE audit SET detail = replace(detail, 'accepted', 'refused') WHERE seq = 2",
+                "UPDATE audit SET detail = replace(detail, 'accepted', 'refused') WHERE seq = 3",
                 &[],
             )?;
             sql.execute(
-                "UPDATE audit SET kind = 'command.refused' WHERE seq = 2",
+                "UPDATE audit SET kind = 'command.refused' WHERE seq = 3",
                 &[],
             )?;
             Ok(())
@@ -309,7 +312,7 @@ async fn every_verdict_is_audited_and_an_edited_entry_is_found() {
         .unwrap();
     let verdict = harness.db.tx(|sql| audit::verify(sql)).await.unwrap();
     assert!(
-        matches!(verdict, audit::Verdict::Broken { seq: 2, .. }),
+        matches!(verdict, audit::Verdict::Broken { seq: 3, .. }),
         "{verdict:?}"
     );
 }
@@ -326,14 +329,14 @@ async fn a_deleted_audit_tail_is_found() {
     harness
         .db
         .tx(|sql| {
-            sql.execute("DELETE FROM audit WHERE seq = 2", &[])?;
+            sql.execute("DELETE FROM audit WHERE seq = 3", &[])?;
             Ok(())
         })
         .await
         .unwrap();
     let verdict = harness.db.tx(|sql| audit::verify(sql)).await.unwrap();
     assert!(
-        matches!(verdict, audit::Verdict::Broken { seq: 2, .. }),
+        matches!(verdict, audit::Verdict::Broken { seq: 3, .. }),
         "{verdict:?}"
     );
 }

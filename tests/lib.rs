@@ -184,21 +184,14 @@ pub async fn test_database(dir: &TempDir) -> Result<Location, String> {
     let Ok(server) = std::env::var("QIANPI_TEST_POSTGRES") else {
         return Ok(Location::Folder(dir.path().join("gateway")));
     };
-    let name = format!("qianpi_test_{}", uuid::Uuid::now_v7().simple());
-    let admin_url = format!("{}/postgres", server.trim_end_matches('/'));
-    let statement = format!("CREATE DATABASE {name}");
     // The blocking client must not run on an async worker.
-    tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls)
-            .map_err(|e| format!("cannot reach the test PostgreSQL at {admin_url}: {e}"))?;
-        client.batch_execute(&statement).map_err(|e| e.to_string())
+    let (location, _) = tokio::task::spawn_blocking(move || {
+        qianpi_gateway::db::create_postgres_database(&server, "qianpi_test")
     })
     .await
-    .map_err(|e| e.to_string())??;
-    Ok(Location::Postgres(format!(
-        "{}/{name}",
-        server.trim_end_matches('/')
-    )))
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    Ok(location)
 }
 
 /// Signs `record` with the phone's approval key, as the phone would have: for tests that alter a

@@ -203,20 +203,13 @@ async fn database(
     }
     let server = std::env::var("QIANPI_BENCH_POSTGRES")
         .map_err(|_| "QIANPI_BENCH_POSTGRES is not set".to_owned())?;
-    let server = server.trim_end_matches('/').to_owned();
-    let name = format!("qianpi_bench_{}", uuid::Uuid::now_v7().simple());
-    let admin_url = format!("{server}/postgres");
-    let statement = format!("CREATE DATABASE {name}");
-    tokio::task::spawn_blocking(move || -> BenchResult<()> {
-        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls)
-            .map_err(|e| format!("cannot reach PostgreSQL at {admin_url}: {e}"))?;
-        client
-            .batch_execute(&statement)
-            .map_err(|e| format!("cannot create the bench database: {e}"))
+    let (location, name) = tokio::task::spawn_blocking(move || {
+        qianpi_gateway::db::create_postgres_database(&server, "qianpi_bench")
     })
     .await
-    .map_err(|e| e.to_string())??;
-    Ok((Location::Postgres(format!("{server}/{name}")), Some(name)))
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot create the bench database: {e}"))?;
+    Ok((location, Some(name)))
 }
 
 async fn drop_database(name: String) {

@@ -145,6 +145,25 @@ impl Db {
     }
 }
 
+/// Creates a new, empty database named `<prefix>_<uuid>` on the PostgreSQL server at `server`
+/// (`postgres://user@host:port`, reached through its `postgres` maintenance database) and returns
+/// where it is. For tests, benchmarks and first installs. Blocking: run it off the async workers.
+pub fn create_postgres_database(
+    server: &str,
+    prefix: &str,
+) -> Result<(Location, String), SqlError> {
+    let server = server.trim_end_matches('/');
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    let admin_url = format!("{server}/postgres");
+    let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).map_err(|e| {
+        SqlError::Unavailable(format!("cannot reach PostgreSQL at {admin_url}: {e}"))
+    })?;
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .map_err(|e| SqlError::Backend(format!("cannot create database {name}: {e}")))?;
+    Ok((Location::Postgres(format!("{server}/{name}")), name))
+}
+
 fn open_sqlite(dir: &Path) -> Result<Connection, OpenError> {
     std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder {
         path: dir.to_owned(),

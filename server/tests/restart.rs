@@ -28,23 +28,17 @@ const COMMANDS: usize = 60;
 fn database(dir: &std::path::Path) -> (Vec<String>, Location) {
     match std::env::var("QIANPI_TEST_POSTGRES") {
         Ok(server) => {
-            let name = format!("qianpi_restart_{}", uuid::Uuid::now_v7().simple());
-            let server = server.trim_end_matches('/').to_owned();
-            let admin = format!("{server}/postgres");
-            let statement = format!("CREATE DATABASE {name}");
-            std::thread::spawn(move || {
-                postgres::Client::connect(&admin, postgres::NoTls)
-                    .unwrap()
-                    .batch_execute(&statement)
-                    .unwrap();
+            // The blocking client must not run on an async worker.
+            let (location, _) = std::thread::spawn(move || {
+                qianpi_gateway::db::create_postgres_database(&server, "qianpi_restart")
             })
             .join()
+            .unwrap()
             .unwrap();
-            let url = format!("{server}/{name}");
-            (
-                vec!["--database-url".into(), url.clone()],
-                Location::Postgres(url),
-            )
+            let Location::Postgres(url) = &location else {
+                unreachable!("a PostgreSQL database has a URL")
+            };
+            (vec!["--database-url".into(), url.clone()], location)
         }
         Err(_) => {
             let folder = dir.join("gateway");

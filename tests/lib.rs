@@ -139,6 +139,18 @@ impl Phone {
         }
     }
 
+    /// The content of the oldest record in the outbox, verified under this phone's approval key:
+    /// the starting point for tests that alter a record and sign it again.
+    pub fn first_queued_record(&self) -> Result<CommandRecord, String> {
+        let key = self
+            .vault
+            .public_key(APPROVAL_KEY_ALIAS.to_owned())
+            .map_err(|e| e.to_string())?;
+        let outbox = self.client.outbox().map_err(|e| e.to_string())?;
+        let first = outbox.first().ok_or("the outbox is empty")?;
+        first.command.verify(&key).map_err(|e| e.to_string())
+    }
+
     /// Credentials for hand-made signed requests.
     pub fn credentials(&self) -> Credentials {
         let account = self.account();

@@ -13,7 +13,7 @@ use crate::audit::{self, Event};
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
-use crate::feed::{append_change, load_instance, save_instance};
+use crate::feed::{append_change, load_instance, save_instance, standing_delegations};
 use crate::refusals::{misattributed, refused, unverified_reason, Reason};
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
@@ -406,14 +406,7 @@ fn load_actor(
         &sql.query_one("SELECT roles FROM users WHERE id = ?1", args![user_id])?
             .text(0)?,
     )?;
-    let delegations = sql
-        .query(
-            "SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL",
-            args![unit_id],
-        )?
-        .into_iter()
-        .map(|row| decode::<StandingDelegation>(&row.text(0)?))
-        .collect::<Result<Vec<_>, _>>()?;
+    let delegations = standing_delegations(sql, unit_id)?;
     Ok((
         Actor {
             user: user_id.to_owned(),

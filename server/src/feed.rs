@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::sql::Sql;
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, InboxEntry};
-use qianpi_core::workflow::{Instance, ProcessDefinition};
+use qianpi_core::workflow::{Instance, ProcessDefinition, StandingDelegation};
 
 /// Appends one change to a user's feed; returns its sequence number.
 pub fn append_change(sql: &mut dyn Sql, user_id: &str, change: &Change) -> Result<i64, ApiError> {
@@ -107,6 +107,55 @@ pub fn load_instance(
         definition: decode(&definition.text(0)?)?,
         document: decode(&document.text(0)?)?,
     }))
+}
+
+/// The unit's standing delegations in force (委托代理), as the workflow needs them.
+pub fn standing_delegations(
+    sql: &mut dyn Sql,
+    unit_id: &str,
+) -> Result<Vec<StandingDelegation>, ApiError> {
+    sql.query(
+        "SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL",
+        args![unit_id],
+    )?
+    .into_iter()
+    .map(|row| decode::<StandingDelegation>(&row.text(0)?))
+    .collect()
+}
+
+/// Stores a newly started flow — its document and its instance — and publishes its first tasks.
+/// Returns the document's secrecy as stored (`none` for a flow that reaches phones).
+pub fn insert_flow(
+    sql: &mut dyn Sql,
+    unit_id: &str,
+    definition: &ProcessDefinition,
+    document: &Document,
+    instance: &Instance,
+) -> Result<String, ApiError> {
+    let secrecy = serde_json::to_value(document.secrecy)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    sql.execute(
+        "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, ?2, ?3, ?4)",
+        args![&document.id, unit_id, &secrecy, encode(document)?],
+    )?;
+    let version =
+        i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?;
+    sql.execute(
+        "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        args![
+            &instance.id,
+            unit_id,
+            &document.id,
+            &definition.id,
+            version,
+            encode(instance)?
+        ],
+    )?;
+    publish_instance(sql, instance, definition, document)?;
+    Ok(secrecy)
 }
 
 /// Saves an instance and publishes its tasks to their readers' feeds.

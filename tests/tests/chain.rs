@@ -7,8 +7,6 @@
 // The helpers below fail the test that called them, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use qianpi_core::keys::DeviceSigner;
-use qianpi_core::keys::APPROVAL_KEY_ALIAS;
 use qianpi_core::model::{Attitude, Opinion};
 use qianpi_core::protocol::record::CommandRecord;
 use qianpi_core::protocol::{Change, SyncPage};
@@ -93,14 +91,7 @@ async fn a_reused_counter_is_refused_and_changes_nothing() {
         .client
         .approve(&task, Attitude::Agree, "同意")
         .unwrap();
-    let key = leader
-        .vault
-        .public_key(APPROVAL_KEY_ALIAS.to_owned())
-        .unwrap();
-    let base = leader.client.outbox().unwrap()[0]
-        .command
-        .verify(&key)
-        .unwrap();
+    let base = leader.first_queued_record().unwrap();
     leader.client.sync().await.unwrap();
     assert!(leader.client.outbox().unwrap().is_empty());
     let entries = audit_entries(&harness).await;
@@ -128,14 +119,7 @@ async fn back_dated_and_stale_records_are_refused_with_their_reason() {
         .client
         .approve(&task, Attitude::Agree, "同意")
         .unwrap();
-    let key = leader
-        .vault
-        .public_key(APPROVAL_KEY_ALIAS.to_owned())
-        .unwrap();
-    let record = leader.client.outbox().unwrap()[0]
-        .command
-        .verify(&key)
-        .unwrap();
+    let record = leader.first_queued_record().unwrap();
 
     // Claims to have been made a day before the device was bound.
     let mut back_dated = record.clone();

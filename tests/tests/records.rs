@@ -76,11 +76,7 @@ async fn the_gateway_refuses_each_bad_record_with_its_reason_and_keeps_the_chain
         .approve(&task, Attitude::Agree, "同意")
         .unwrap();
     let original = leader.client.outbox().unwrap()[0].command.clone();
-    let key = leader
-        .vault
-        .public_key(APPROVAL_KEY_ALIAS.to_owned())
-        .unwrap();
-    let record = original.verify(&key).unwrap();
+    let record = leader.first_queued_record().unwrap();
     let changed = |change: fn(&mut CommandRecord)| {
         let mut record = record.clone();
         change(&mut record);

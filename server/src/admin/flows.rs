@@ -7,10 +7,10 @@ use super::{not_found, AdminActor};
 use crate::args;
 use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
-use crate::feed::publish_instance;
+use crate::feed::{insert_flow, standing_delegations};
 use chrono::{DateTime, Utc};
 use qianpi_core::model::Document;
-use qianpi_core::workflow::{Env, Instance, ProcessDefinition, StandingDelegation};
+use qianpi_core::workflow::{Env, Instance, ProcessDefinition};
 use serde::{Deserialize, Serialize};
 
 /// A flow to start.
@@ -143,14 +143,7 @@ pub async fn start_flow(
                 format!("no user {}", start.drafter),
             ));
         }
-        let delegations = sql
-            .query(
-                "SELECT body FROM standing_delegations WHERE unit_id = ?1 AND revoked_at IS NULL",
-                args![&unit_id],
-            )?
-            .into_iter()
-            .map(|row| decode::<StandingDelegation>(&row.text(0)?))
-            .collect::<Result<Vec<_>, _>>()?;
+        let delegations = standing_delegations(sql, &unit_id)?;
         let env = Env {
             definition: &definition,
             delegations: &delegations,
@@ -160,29 +153,7 @@ pub async fn start_flow(
             .map_err(|e| {
                 ApiError::bad_request("invalid_definition", format!("cannot start: {e}"))
             })?;
-        let secrecy = serde_json::to_value(document.secrecy)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        sql.execute(
-            "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, ?2, ?3, ?4)",
-            args![&document.id, &unit_id, &secrecy, encode(document)?],
-        )?;
-        let version =
-            i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?;
-        sql.execute(
-            "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            args![
-                &instance.id,
-                &unit_id,
-                &document.id,
-                &definition.id,
-                version,
-                encode(&instance)?
-            ],
-        )?;
-        publish_instance(sql, &instance, &definition, document)?;
+        let secrecy = insert_flow(sql, &unit_id, &definition, document, &instance)?;
         actor.audit(
             sql,
             Some(&unit_id),

@@ -16,7 +16,7 @@ use crate::args;
 use crate::audit::{self, Event};
 use crate::db::{encode, Db};
 use crate::error::ApiError;
-use crate::feed::{load_instance, publish_instance};
+use crate::feed::{insert_flow, load_instance};
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use qianpi_core::crypto;
@@ -96,16 +96,7 @@ pub async fn seed_demo(db: &Db) -> Result<(), ApiError> {
             "INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)",
             args![&definition.id, encode(&definition)?],
         )?;
-        sql.execute(
-            "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, 'unit-sxnyt', 'none', ?2)",
-            args![&document.id, encode(&document)?],
-        )?;
-        sql.execute(
-            "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body)
-             VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5)",
-            args![&instance.id, &document.id, &definition.id, instance.version as i64, encode(&instance)?],
-        )?;
-        publish_instance(sql, &instance, &definition, &document)?;
+        insert_flow(sql, "unit-sxnyt", &definition, &document, &instance)?;
         Ok(())
     })
     .await

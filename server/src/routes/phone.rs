@@ -2,7 +2,7 @@
 //! signed pull and push of sync.md.
 
 use super::{parse_json, parse_query, AppState, RawBody};
-use crate::auth::{self, SignedRequest};
+use crate::auth::{self, AuthedDevice, SignedRequest};
 use crate::commands::{decide_command, Decision};
 use crate::error::ApiError;
 use crate::{devices, feed};
@@ -59,18 +59,7 @@ pub(super) async fn pull(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<SyncPage>, ApiError> {
-    let device = auth::verify(
-        &state.db,
-        SignedRequest {
-            method: &method,
-            uri: &uri,
-            headers: &headers,
-            body: &[],
-        },
-        &state.scheme,
-        Utc::now().timestamp(),
-    )
-    .await?;
+    let device = signed_by(&state, &method, &uri, &headers, &[]).await?;
     let query: PullQuery = parse_query(uri.query())?;
     let after: i64 = if query.cursor.is_empty() {
         0
@@ -109,18 +98,7 @@ pub(super) async fn push(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Json<PushResponse>, ApiError> {
-    let device = auth::verify(
-        &state.db,
-        SignedRequest {
-            method: &method,
-            uri: &uri,
-            headers: &headers,
-            body: &body,
-        },
-        &state.scheme,
-        Utc::now().timestamp(),
-    )
-    .await?;
+    let device = signed_by(&state, &method, &uri, &headers, &body).await?;
     let batch: CommandBatch = parse_json(&body)?;
     if batch.commands.len() > MAX_BATCH {
         return Err(ApiError::new(
@@ -160,17 +138,23 @@ pub(super) async fn ping(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    auth::verify(
-        &state.db,
-        SignedRequest {
-            method: &method,
-            uri: &uri,
-            headers: &headers,
-            body: &[],
-        },
-        &state.scheme,
-        Utc::now().timestamp(),
-    )
-    .await?;
+    signed_by(&state, &method, &uri, &headers, &[]).await?;
     Ok(Json(serde_json::json!({ "server_time": Utc::now() })))
+}
+
+/// The device that signed this request, checked against the gateway's clock.
+async fn signed_by(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<AuthedDevice, ApiError> {
+    let request = SignedRequest {
+        method,
+        uri,
+        headers,
+        body,
+    };
+    auth::verify(&state.db, request, &state.scheme, Utc::now().timestamp()).await
 }

@@ -29,7 +29,7 @@ pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};
 pub use notices::NoticeRow;
 pub use outbox::{OutboxRow, VerdictRow};
 pub use retention::PurgeReport;
-pub use schema::{migrate_forward, MigrationError, SCHEMA_VERSION};
+pub use schema::SCHEMA_VERSION;
 
 use crate::keys::DataKey;
 use rusqlite::{Connection, ErrorCode};

@@ -48,6 +48,7 @@ impl Harness {
             SocketAddr::from(([127, 0, 0, 1], 0)),
             true,
         );
+        config.statement_key = Some(dir.path().join("statement-key.p8"));
         let gateway = start(config.clone()).await.map_err(|e| e.to_string())?;
         config.listen = gateway.addr();
         let db = open_database(&config).await.map_err(|e| e.to_string())?;

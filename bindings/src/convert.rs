@@ -361,6 +361,7 @@ impl From<ClientError> for QianpiError {
                 status,
                 code,
                 message,
+                ..
             }) => QianpiError::Refused {
                 status,
                 code,

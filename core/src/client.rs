@@ -182,6 +182,7 @@ impl Client {
             request_key_id: response.request_key_id,
             approval_key_id: response.approval_key_id,
             access_token: response.access_token,
+            gateway_key: Some(response.gateway_key),
         };
         self.store()?
             .save_account(&account, offset_ms(response.server_time))?;

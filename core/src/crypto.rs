@@ -23,7 +23,7 @@ const P256_POINT_LEN: usize = 65;
 pub const RAW_SIGNATURE_LEN: usize = 64;
 
 /// Errors of the crypto suite.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum CryptoError {
     /// The public key is not a P-256 SubjectPublicKeyInfo with an uncompressed point.
     #[error("the public key is not a P-256 SubjectPublicKeyInfo")]

@@ -4,19 +4,33 @@
 //! - `POST /v1/devices/activate` — [`ActivateRequest`] → [`ActivateResponse`] (unsigned: the device
 //!   has no registered key yet; the one-time code authenticates it).
 //! - `GET /v1/sync?cursor=<c>&limit=<n>` — signed → [`SyncPage`].
-//! - `POST /v1/commands` — signed, [`CommandBatch`] → [`PushResponse`], one verdict per command.
-//! - Any failure → [`ErrorBody`] with a stable code.
+//! - `GET /v1/sync?cursor=<c>&limit=<n>[&wait=<s>]` — signed → [`SyncPage`], with a signed
+//!   [`Checkpoint`] and a page checksum.
+//! - `POST /v1/commands` — signed, [`CommandBatch`] → [`PushResponse`], one verdict per command,
+//!   each with the gateway's signed [`CommandReceipt`].
+//! - `POST /v1/receipts` — signed, [`ReceiptBatch`] → [`ReceiptResponse`]: 回执 of notices.
+//! - `GET /v1/blobs/<sha256>` — signed; a body or attachment file, with `Range` and a strong
+//!   `ETag`.
+//! - Any failure → [`ErrorBody`] with a stable code (and, to a revoked device, a signed
+//!   [`WipeCommand`]).
 
 pub mod cbor;
 pub mod record;
 pub mod signature;
+pub mod statement;
 
-use crate::model::{Document, Identity};
+use crate::crypto;
+use crate::model::{Document, Identity, Notice, RecipientStatus};
 use crate::workflow::{Instance, InstanceState, ProcessDefinition, RejectionCode};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use record::{CommandRecord, SignedCommand, UnsignedRecord};
+pub use statement::{
+    Checkpoint, CommandReceipt, GatewayPublicKey, NoticeStatus, OfflinePolicy, Signed, WipeCommand,
+};
 
 /// Path of the activation endpoint.
 pub const ACTIVATE_PATH: &str = "/v1/devices/activate";
@@ -28,6 +42,10 @@ pub const COMMANDS_PATH: &str = "/v1/commands";
 pub const HEALTH_PATH: &str = "/v1/health";
 /// Signed; answers the server time and nothing else (credentials and clock check).
 pub const PING_PATH: &str = "/v1/ping";
+/// Path of the receipts (回执) endpoint.
+pub const RECEIPTS_PATH: &str = "/v1/receipts";
+/// Prefix of the blob endpoint: `GET /v1/blobs/<sha256, lowercase hex>`.
+pub const BLOBS_PATH: &str = "/v1/blobs";
 
 /// The phone asks to bind itself to a user with a one-time activation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +87,9 @@ pub struct ActivateResponse {
     /// signed request is refused with `device_pending`.
     #[serde(default)]
     pub pending_approval: bool,
+    /// The gateway's statement key: receipts, checkpoints, notices and wipe commands verify
+    /// under it.
+    pub gateway_key: GatewayPublicKey,
     /// The gateway's clock, for the phone's offset.
     pub server_time: DateTime<Utc>,
 }
@@ -98,6 +119,10 @@ pub struct CommandVerdict {
     pub outcome: VerdictOutcome,
     /// When the gateway decided.
     pub decided_at: DateTime<Utc>,
+    /// The gateway's signed receipt of this verdict; the phone verifies it before the command
+    /// leaves its outbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Signed<CommandReceipt>>,
 }
 
 /// Accepted (with the resulting state) or refused (with the reason).
@@ -157,19 +182,55 @@ pub enum Change {
         /// The verdict.
         verdict: CommandVerdict,
     },
+    /// 通知公告 — a notice addressed to this user, new or re-published.
+    Notice {
+        /// The notice.
+        notice: Box<Notice>,
+        /// The same notice signed by the gateway: the phone keeps it and checks it at display
+        /// time, so a tampered local copy is detected.
+        signed: Signed<Notice>,
+    },
+    /// 回执 — this user's state for a notice as the gateway holds it (e.g. read on another of
+    /// the user's phones).
+    Receipt {
+        /// The state.
+        status: NoticeStatus,
+    },
 }
 
 /// A page of the change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncPage {
-    /// Changes after the cursor, in the gateway's order.
+    /// Changes after the cursor. Inside a backlog they come by priority: verdicts first, then
+    /// pending items (待办), then notices, then history.
     pub changes: Vec<Change>,
     /// The cursor to send next time (opaque to the phone).
     pub next_cursor: String,
     /// Whether more pages follow right away.
     pub has_more: bool,
+    /// [`page_checksum`] of `changes`: the phone checks it before applying the page.
+    #[serde(default)]
+    pub checksum: String,
+    /// A fresh checkpoint for this device with its offline limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<Signed<Checkpoint>>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,
+}
+
+/// The checksum of a page's changes: `sha-256=:<base64>:` over the JSON of each change, each
+/// followed by a newline. Both sides compute it from the decoded changes, so it holds whatever
+/// whitespace or compression the transport used.
+pub fn page_checksum(changes: &[Change]) -> Result<String, serde_json::Error> {
+    let mut canonical = Vec::new();
+    for change in changes {
+        serde_json::to_writer(&mut canonical, change)?;
+        canonical.push(b'\n');
+    }
+    Ok(format!(
+        "sha-256=:{}:",
+        STANDARD.encode(crypto::sha256(&canonical))
+    ))
 }
 
 /// A batch of signed command records, in device counter order.
@@ -192,6 +253,61 @@ pub struct PushResponse {
     pub server_time: DateTime<Utc>,
 }
 
+/// A batch of 回执: this user's state for each notice, as changed on the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptBatch {
+    /// One state per notice, in the order the phone changed them.
+    pub receipts: Vec<ReceiptUpdate>,
+}
+
+/// This user's state for one notice (read and reply with their device-clock times corrected by
+/// the gateway offset). Sending a state again changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptUpdate {
+    /// The notice.
+    pub notice_id: String,
+    /// Read, replied, and the reply.
+    pub status: RecipientStatus,
+}
+
+/// One result per receipt, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptResponse {
+    /// The results.
+    pub results: Vec<ReceiptResult>,
+    /// The gateway's clock.
+    pub server_time: DateTime<Utc>,
+}
+
+/// What became of one receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptResult {
+    /// The notice.
+    pub notice_id: String,
+    /// Accepted (with the state the gateway now holds) or refused.
+    pub outcome: ReceiptOutcome,
+}
+
+/// Accepted or refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum ReceiptOutcome {
+    /// Recorded; this is the recipient's state at the gateway now.
+    Accepted {
+        /// The state.
+        status: RecipientStatus,
+    },
+    /// Not recorded (not a recipient, after the deadline, a reply that does not fit the form).
+    Refused {
+        /// Stable reason code.
+        code: String,
+        /// The reason in Chinese.
+        message_zh: String,
+        /// The reason in English.
+        message_en: String,
+    },
+}
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -199,6 +315,10 @@ pub struct ErrorBody {
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
+    /// To a revoked device, or one an administrator asked to wipe: the signed order to
+    /// crypto-shred its data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wipe: Option<Signed<WipeCommand>>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,
 }

@@ -10,7 +10,8 @@ use crate::crypto::{self, CryptoError};
 use crate::keys::{DeviceSigner, PlatformKeyError, REQUEST_KEY_ALIAS};
 use crate::protocol::signature::{self, CoveredValues, SignatureParams};
 use crate::protocol::{
-    self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, SyncPage,
+    self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, Signed,
+    SyncPage, WipeCommand,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -42,6 +43,8 @@ pub enum SyncError {
         code: String,
         /// The gateway's message.
         message: String,
+        /// To a revoked device: the gateway's signed order to wipe (not yet verified).
+        wipe: Option<Signed<WipeCommand>>,
     },
     /// The answer was not what the protocol promises (e.g. a captive portal's HTML page).
     #[error("the gateway's answer could not be understood: {0}")]
@@ -240,6 +243,7 @@ async fn parse<T: serde::de::DeserializeOwned>(
             status: status.as_u16(),
             code: error.code,
             message: error.message,
+            wipe: error.wipe,
         }),
         Err(_) => Err(SyncError::Protocol(format!(
             "HTTP {status} without a gateway error body"

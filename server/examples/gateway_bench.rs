@@ -721,6 +721,7 @@ fn run_backend(
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp folder: {e}"))?;
     let (location, pg_name) = server_rt.block_on(database(backend, &dir))?;
     let mut config = GatewayConfig::new(location, SocketAddr::from(([127, 0, 0, 1], 0)), true);
+    config.statement_key = Some(dir.path().join("statement-key.p8"));
     // One source address activates all devices.
     config.activations_per_minute = i64::MAX / 2;
     eprintln!("[bench] {backend}: starting the gateway");

@@ -2,13 +2,21 @@
 //! digest, time window, known and active key, token bound to that key, signature, and a nonce used
 //! once per key (stored in the database so every replica sees it). Any failure is a 401 with a
 //! code that says which check failed.
+//!
+//! The device's state is checked after its signature: a revoked device, or one an administrator
+//! asked to wipe, that proves it holds its key gets a signed wipe command with its 401
+//! (security.md, device binding 3).
 
 use crate::args;
+use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
 use axum::http::{HeaderMap, Method, Uri};
+use chrono::Utc;
 use qianpi_core::crypto;
 use qianpi_core::protocol::signature::{self, CoveredValues, SignatureParams, MAX_VALIDITY_SECS};
+use qianpi_core::protocol::statement::GatewayKey;
+use qianpi_core::protocol::WipeCommand;
 
 /// The device a verified request came from.
 #[derive(Debug, Clone)]
@@ -52,8 +60,10 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Api
 }
 
 /// Verifies `request` at `now_unix`; `scheme` is how clients reach this gateway (`http`/`https`).
+/// `key` signs the wipe command a revoked device gets.
 pub async fn verify(
     db: &Db,
+    key: &GatewayKey,
     request: SignedRequest<'_>,
     scheme: &str,
     now_unix: i64,
@@ -116,9 +126,6 @@ pub async fn verify(
     let (device_id, user_id, unit_id, spki, token_hash, state) = device.ok_or_else(|| {
         ApiError::unauthorized("unknown_key", "no device is registered with this key")
     })?;
-    if state != "active" {
-        return Err(not_active(&state));
-    }
     // The token is bound to the key: presented with another device's key it is worthless.
     if !crypto::constant_time_eq(&crypto::sha256(token.as_bytes()), &token_hash) {
         return Err(ApiError::unauthorized(
@@ -145,6 +152,22 @@ pub async fn verify(
     crypto::verify_p256(&spki, base.as_bytes(), &raw_signature).map_err(|_| {
         ApiError::unauthorized("bad_signature", "the request signature does not verify")
     })?;
+    if state != "active" {
+        let refusal = not_active(&state);
+        return Err(if state == "revoked" || state == "wipe_requested" {
+            let wipe = key
+                .sign(&WipeCommand {
+                    device_id: device_id.clone(),
+                    issued_at: Utc::now(),
+                    reason: state.clone(),
+                })
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            note_wipe_sent(db, &device_id, &user_id, &unit_id, &state).await?;
+            refusal.with_wipe(wipe)
+        } else {
+            refusal
+        });
+    }
 
     // Only a verified request may spend a nonce, so nobody can burn another device's nonces.
     let (key_id, nonce) = (params.key_id.clone(), params.nonce.clone());
@@ -173,6 +196,45 @@ pub async fn verify(
         user_id,
         unit_id,
     })
+}
+
+/// Records, once, that a wipe command reached the device's hands (audited: the administrator who
+/// asked for the wipe can see that the phone heard it).
+async fn note_wipe_sent(
+    db: &Db,
+    device_id: &str,
+    user_id: &str,
+    unit_id: &str,
+    state: &str,
+) -> Result<(), ApiError> {
+    let (device_id, user_id, unit_id, state) = (
+        device_id.to_owned(),
+        user_id.to_owned(),
+        unit_id.to_owned(),
+        state.to_owned(),
+    );
+    db.tx(move |sql| {
+        let now = Utc::now();
+        let first = sql.execute(
+            "UPDATE devices SET wipe_sent_at = ?1 WHERE id = ?2 AND wipe_sent_at IS NULL",
+            args![now.to_rfc3339(), &device_id],
+        )?;
+        if first == 1 {
+            audit::append(
+                sql,
+                &Event {
+                    unit_id: Some(&unit_id),
+                    actor: &user_id,
+                    kind: "device.wipe_sent",
+                    subject: &device_id,
+                    detail: serde_json::json!({ "state": state }),
+                },
+                now,
+            )?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The refusal for a device that may not sync, by its state (security.md, device binding).

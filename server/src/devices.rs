@@ -17,7 +17,7 @@ use base64::Engine as _;
 use chrono::Utc;
 use qianpi_core::crypto;
 use qianpi_core::model::Identity;
-use qianpi_core::protocol::{ActivateRequest, ActivateResponse};
+use qianpi_core::protocol::{ActivateRequest, ActivateResponse, GatewayPublicKey};
 
 const ACTIVATION_FAILED: &str =
     "the login or activation code is wrong or has expired; ask your administrator for a new code";
@@ -34,9 +34,11 @@ enum Checked {
     Locked,
 }
 
-/// Binds a device for a request that came from `source` (the peer address).
+/// Binds a device for a request that came from `source` (the peer address); the answer hands the
+/// phone `gateway_key`, under which everything the gateway signs verifies.
 pub async fn activate(
     db: &Db,
+    gateway_key: GatewayPublicKey,
     request: ActivateRequest,
     source: String,
     attempts_per_window: i64,
@@ -215,6 +217,7 @@ pub async fn activate(
         request_key_id,
         approval_key_id,
         pending_approval,
+        gateway_key,
         server_time: Utc::now(),
     })
 }

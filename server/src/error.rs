@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use qianpi_core::protocol::ErrorBody;
+use qianpi_core::protocol::{ErrorBody, Signed, WipeCommand};
 
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +18,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Message for a person.
     pub message: String,
+    /// The signed order to wipe, for a revoked device or one asked to wipe itself.
+    pub wipe: Option<Signed<WipeCommand>>,
 }
 
 impl ApiError {
@@ -27,7 +29,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            wipe: None,
         }
+    }
+
+    /// The same error carrying a signed wipe command.
+    pub fn with_wipe(mut self, wipe: Signed<WipeCommand>) -> ApiError {
+        self.wipe = Some(wipe);
+        self
     }
 
     /// 400: the request is malformed.
@@ -94,6 +103,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             code: self.code.to_owned(),
             message,
+            wipe: self.wipe,
             server_time: Utc::now(),
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod checkpoints;
 pub mod commands;
 pub mod db;
 pub mod devices;
@@ -19,8 +20,12 @@ pub mod refusals;
 pub mod routes;
 pub mod schema;
 pub mod sql;
+pub mod statements;
 
+use qianpi_core::protocol::statement::GatewayKey;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -41,6 +46,9 @@ pub struct GatewayConfig {
     /// Activation attempts one source address may make per minute
     /// ([`devices::ATTEMPTS_PER_WINDOW`] unless a deployment or a load test says otherwise).
     pub activations_per_minute: i64,
+    /// The statement key file ([`statements::KEY_FILE`] in the data folder when `None`; a
+    /// PostgreSQL deployment must name one, the same file on every replica).
+    pub statement_key: Option<PathBuf>,
 }
 
 impl GatewayConfig {
@@ -52,6 +60,16 @@ impl GatewayConfig {
             seed_demo,
             public_scheme: "http".into(),
             activations_per_minute: devices::ATTEMPTS_PER_WINDOW,
+            statement_key: None,
+        }
+    }
+
+    /// Where the statement key lives.
+    pub fn statement_key_path(&self) -> Result<PathBuf, GatewayError> {
+        match (&self.statement_key, &self.database) {
+            (Some(path), _) => Ok(path.clone()),
+            (None, Location::Folder(dir)) => Ok(dir.join(statements::KEY_FILE)),
+            (None, Location::Postgres(_)) => Err(GatewayError::NoStatementKey),
         }
     }
 }
@@ -62,6 +80,12 @@ pub enum GatewayError {
     /// The database could not be opened.
     #[error("the gateway database could not be opened: {0}")]
     Open(#[from] db::OpenError),
+    /// The statement key could not be loaded or created.
+    #[error(transparent)]
+    StatementKey(#[from] statements::KeyFileError),
+    /// A PostgreSQL deployment that names no statement key file.
+    #[error("a gateway on PostgreSQL needs its statement key file named (--statement-key), the same on every replica")]
+    NoStatementKey,
     /// The database could not be seeded.
     #[error("the gateway database could not be seeded: {0}")]
     Seed(#[from] ApiError),
@@ -120,9 +144,18 @@ pub async fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayErro
     Ok(db)
 }
 
+/// Loads (creating on first start) the statement key and registers it in `db`.
+pub async fn load_statement_key(
+    config: &GatewayConfig,
+    db: &db::Db,
+) -> Result<Arc<GatewayKey>, GatewayError> {
+    Ok(statements::load_or_create(db, &config.statement_key_path()?).await?)
+}
+
 /// Starts a gateway on `config.listen`.
 pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError> {
     let db = open_database(&config).await?;
+    let key = load_statement_key(&config, &db).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| GatewayError::Bind {
@@ -135,6 +168,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     })?;
     let app = routes::router(routes::AppState {
         db,
+        key,
         scheme: config.public_scheme.clone(),
         activations_per_minute: config.activations_per_minute,
     });

@@ -20,7 +20,7 @@ use qianpi_gateway::admin::tokens::Holder;
 use qianpi_gateway::admin::{self, AdminActor};
 use qianpi_gateway::audit::{self, Verdict};
 use qianpi_gateway::db::Db;
-use qianpi_gateway::{open_database, start, ApiError, GatewayConfig, Location};
+use qianpi_gateway::{open_database, start, statements, ApiError, GatewayConfig, Location};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -172,6 +172,10 @@ struct DatabaseArgs {
     /// PostgreSQL instead of SQLite: `postgres://user@host:port/db`.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
+    /// The statement key file (PKCS#8), created on first start; by default `statement-key.p8`
+    /// in the data folder. Every replica of a PostgreSQL deployment needs the same file.
+    #[arg(long, env = "QIANPI_STATEMENT_KEY")]
+    statement_key: Option<PathBuf>,
 }
 
 impl DatabaseArgs {
@@ -180,6 +184,18 @@ impl DatabaseArgs {
             Some(url) => Location::Postgres(url.clone()),
             None => Location::Folder(self.data_dir.clone()),
         }
+    }
+
+    /// A gateway configuration for this database; the statement key defaults to the data folder
+    /// on either backend.
+    fn config(&self, listen: SocketAddr, seed_demo: bool) -> GatewayConfig {
+        let mut config = GatewayConfig::new(self.location(), listen, seed_demo);
+        config.statement_key = Some(
+            self.statement_key
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join(statements::KEY_FILE)),
+        );
+        config
     }
 }
 
@@ -209,7 +225,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                let mut config = GatewayConfig::new(database.location(), listen, !no_demo);
+                let mut config = database.config(listen, !no_demo);
                 config.public_scheme = public_scheme;
                 let gateway = start(config).await.map_err(|e| e.to_string())?;
                 // Scripts wait for this line to know the gateway is ready.
@@ -382,11 +398,7 @@ where
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let config = GatewayConfig::new(
-        database.location(),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        seed_demo,
-    );
+    let config = database.config(SocketAddr::from(([127, 0, 0, 1], 0)), seed_demo);
     let db = runtime
         .block_on(open_database(&config))
         .map_err(|e| e.to_string())?;

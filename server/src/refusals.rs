@@ -2,9 +2,13 @@
 //! cannot be this device's next link. Each has a stable code and a message in Chinese and English.
 
 use crate::auth::AuthedDevice;
+use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use qianpi_core::protocol::record::RecordError;
-use qianpi_core::protocol::{CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
+use qianpi_core::protocol::statement::GatewayKey;
+use qianpi_core::protocol::{
+    CommandReceipt, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome,
+};
 
 /// A refusal's stable code, Chinese message and English message.
 pub type Reason = (&'static str, &'static str, &'static str);
@@ -26,7 +30,48 @@ pub fn refused(
             current_version: None,
         },
         decided_at: now,
+        receipt: None,
     }
+}
+
+/// `verdict` with the gateway's signed receipt of it, for the device that pushed `signed`
+/// (a verdict that already carries one keeps it: a resent command gets the same answer).
+pub fn with_receipt(
+    key: &GatewayKey,
+    device_id: &str,
+    signed: &SignedCommand,
+    instance_id: &str,
+    mut verdict: CommandVerdict,
+) -> Result<CommandVerdict, ApiError> {
+    if verdict.receipt.is_some() {
+        return Ok(verdict);
+    }
+    let (accepted, code, instance_version) = match &verdict.outcome {
+        VerdictOutcome::Accepted {
+            instance_version, ..
+        } => (true, None, Some(*instance_version)),
+        VerdictOutcome::Refused {
+            code,
+            current_version,
+            ..
+        } => (false, Some(code.clone()), *current_version),
+    };
+    let receipt = CommandReceipt {
+        command_id: verdict.command_id.clone(),
+        device_id: device_id.to_owned(),
+        // A record too damaged to decode has no link to name.
+        record_hash: signed.record_hash().unwrap_or_default(),
+        accepted,
+        code,
+        instance_id: instance_id.to_owned(),
+        instance_version,
+        decided_at: verdict.decided_at,
+    };
+    verdict.receipt = Some(
+        key.sign(&receipt)
+            .map_err(|e| ApiError::internal(format!("signing a receipt failed: {e}")))?,
+    );
+    Ok(verdict)
 }
 
 /// The refusal for a record that does not verify: a bad signature, a format or suite this gateway

@@ -73,6 +73,46 @@ pub const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL);
      CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
      INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');",
+    // 2: the gateway's statement keys (public halves, so every replica and auditor knows them);
+    //    checkpoints issued to devices; each unit's offline policy; feed lanes (priorities) and
+    //    item keys (a newer change of an item replaces the older one); content-addressed blobs
+    //    in chunks with the units that own them and the people who may fetch them; notices with
+    //    each recipient's 回执.
+    //    Devices note when a wipe command was first handed to them.
+    "ALTER TABLE devices ADD COLUMN wipe_sent_at TEXT;
+     CREATE TABLE gateway_keys (
+        key_id TEXT PRIMARY KEY, spki BLOB NOT NULL, created_at TEXT NOT NULL);
+     CREATE TABLE checkpoints (
+        hash TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),
+        issued_at TEXT NOT NULL, issued_unix BIGINT NOT NULL, policy_version BIGINT NOT NULL,
+        signed TEXT NOT NULL);
+     CREATE INDEX checkpoints_by_device ON checkpoints (device_id, issued_unix);
+     CREATE TABLE unit_policies (
+        unit_id TEXT PRIMARY KEY REFERENCES units(id), body TEXT NOT NULL);
+     ALTER TABLE changes ADD COLUMN lane BIGINT NOT NULL DEFAULT 1;
+     ALTER TABLE changes ADD COLUMN item_key TEXT;
+     CREATE INDEX changes_by_lane ON changes (user_id, lane, seq);
+     CREATE UNIQUE INDEX changes_by_item ON changes (user_id, item_key);
+     CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, media_type TEXT NOT NULL,
+        chunk_size BIGINT NOT NULL, created_at TEXT NOT NULL);
+     CREATE TABLE blob_chunks (
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256), idx BIGINT NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (sha256, idx));
+     CREATE TABLE blob_owners (
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256), unit_id TEXT NOT NULL REFERENCES units(id),
+        PRIMARY KEY (sha256, unit_id));
+     CREATE TABLE blob_readers (
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256), user_id TEXT NOT NULL REFERENCES users(id),
+        PRIMARY KEY (sha256, user_id));
+     CREATE TABLE notices (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), body TEXT NOT NULL,
+        signed TEXT NOT NULL, published_at TEXT NOT NULL, published_by TEXT NOT NULL);
+     CREATE INDEX notices_by_unit ON notices (unit_id, published_at);
+     CREATE TABLE notice_recipients (
+        notice_id TEXT NOT NULL REFERENCES notices(id), user_id TEXT NOT NULL REFERENCES users(id),
+        status TEXT NOT NULL, read_at TEXT, replied_at TEXT, PRIMARY KEY (notice_id, user_id));
+     CREATE INDEX notice_recipients_by_user ON notice_recipients (user_id);",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -38,7 +38,15 @@ fn database(dir: &std::path::Path) -> (Vec<String>, Location) {
             let Location::Postgres(url) = &location else {
                 unreachable!("a PostgreSQL database has a URL")
             };
-            (vec!["--database-url".into(), url.clone()], location)
+            // The data folder still holds the statement key.
+            let folder = dir.join("gateway");
+            let args = vec![
+                "--database-url".into(),
+                url.clone(),
+                "--data-dir".into(),
+                folder.display().to_string(),
+            ];
+            (args, location)
         }
         Err(_) => {
             let folder = dir.join("gateway");

@@ -285,6 +285,8 @@ pub(crate) fn page(defs: &Definitions, range: std::ops::Range<usize>) -> SyncPag
             .collect(),
         next_cursor: format!("c{end}"),
         has_more: true,
+        checksum: String::new(),
+        checkpoint: None,
         server_time: t0(),
     }
 }
@@ -303,5 +305,6 @@ pub(crate) fn account() -> Account {
         request_key_id: "dk_bench".into(),
         approval_key_id: "ak_bench".into(),
         access_token: "token".into(),
+        gateway_key: None,
     }
 }

@@ -30,6 +30,10 @@ pub struct Account {
     pub approval_key_id: String,
     /// The access token (bound to the request key).
     pub access_token: String,
+    /// The gateway's statement key, learned at activation: receipts, checkpoints, notices and
+    /// wipe commands verify under it. None only for a device bound before the gateway signed
+    /// anything; such a device must be activated again.
+    pub gateway_key: Option<crate::protocol::GatewayPublicKey>,
 }
 
 /// The device's signing state and connectivity, kept beside the account.
@@ -89,7 +93,7 @@ impl Store {
             .prepare_cached(
                 "SELECT server_url, device_id, identity, unit_name, request_key_id, approval_key_id,
                         access_token, next_counter, last_record_hash, clock_offset_ms, online,
-                        (SELECT cursor FROM sync_cursors WHERE feed = ?1)
+                        (SELECT cursor FROM sync_cursors WHERE feed = ?1), gateway_key
                  FROM account WHERE id = 1",
             )?
             .query_row([CHANGES_FEED], |row| {
@@ -109,10 +113,10 @@ impl Store {
                     online: row.get(10)?,
                     cursor: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
                 };
-                Ok((account, state))
+                Ok((account, state, row.get::<_, Option<String>>(12)?))
             })
             .optional()?;
-        let Some((fields, state)) = row else {
+        let Some((fields, state, gateway_key)) = row else {
             return Ok(None);
         };
         let (server_url, device_id, identity, unit_name, request_key_id, approval_key_id, token) =
@@ -125,6 +129,7 @@ impl Store {
             request_key_id,
             approval_key_id,
             access_token: token,
+            gateway_key: gateway_key.as_deref().map(decode).transpose()?,
         };
         Ok(Some((account, state)))
     }
@@ -142,12 +147,14 @@ impl Store {
              DELETE FROM instances; DELETE FROM body_versions; DELETE FROM attachments;
              DELETE FROM documents; DELETE FROM definitions; DELETE FROM notices;
              DELETE FROM receipts; DELETE FROM drafts; DELETE FROM outbox; DELETE FROM verdicts;
-             DELETE FROM sync_cursors; DELETE FROM policy; DELETE FROM account;",
+             DELETE FROM sync_cursors; DELETE FROM policy; DELETE FROM checkpoint;
+             DELETE FROM account;",
         )?;
         tx.execute(
             "INSERT INTO account (id, server_url, device_id, identity, unit_name, request_key_id,
-                approval_key_id, access_token, next_counter, last_record_hash, clock_offset_ms, online)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, '', ?8, 1)",
+                approval_key_id, access_token, next_counter, last_record_hash, clock_offset_ms, online,
+                gateway_key)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, '', ?8, 1, ?9)",
             params![
                 account.server_url,
                 account.device_id,
@@ -156,7 +163,8 @@ impl Store {
                 account.request_key_id,
                 account.approval_key_id,
                 account.access_token,
-                clock_offset_ms
+                clock_offset_ms,
+                account.gateway_key.as_ref().map(encode).transpose()?
             ],
         )?;
         tx.commit()?;

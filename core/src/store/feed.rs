@@ -441,6 +441,10 @@ impl super::Store {
                     writer.entry(entry, now)?;
                 }
                 Change::Verdict { verdict } => writer.verdict(verdict)?,
+                Change::Notice { notice, .. } => super::notices::file_notice(&tx, notice, now)?,
+                Change::Receipt { status } => {
+                    super::notices::file_status(&tx, &status.notice_id, &status.status)?
+                }
             }
         }
         drop(writer);

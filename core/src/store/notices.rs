@@ -25,20 +25,7 @@ impl Store {
     /// kept) and records its delivery at `now`.
     pub fn save_notice(&mut self, notice: &Notice, now: DateTime<Utc>) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO notices (id, title, published_at, unread, body, updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title, published_at = excluded.published_at,
-               body = excluded.body, updated_at = excluded.updated_at",
-            params![notice.id, notice.title, notice.published_at, encode(notice)?, now],
-        )?;
-        let mut status = RecipientStatus::default();
-        status.mark_delivered(now);
-        // Delivery is the gateway's business too: it counts as a change to send.
-        tx.execute(
-            "INSERT INTO receipts (notice_id, status, changed_locally) VALUES (?1, ?2, 1)
-             ON CONFLICT (notice_id) DO NOTHING",
-            params![notice.id, encode(&status)?],
-        )?;
+        file_notice(&tx, notice, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -141,4 +128,46 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// Files a notice inside the caller's transaction (a pulled page is one transaction).
+pub(super) fn file_notice(
+    tx: &rusqlite::Transaction<'_>,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO notices (id, title, published_at, unread, body, updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, published_at = excluded.published_at,
+           body = excluded.body, updated_at = excluded.updated_at",
+    )?
+    .execute(params![notice.id, notice.title, notice.published_at, encode(notice)?, now])?;
+    let mut status = RecipientStatus::default();
+    status.mark_delivered(now);
+    // Delivery is the gateway's business too: it counts as a change to send.
+    tx.prepare_cached(
+        "INSERT INTO receipts (notice_id, status, changed_locally) VALUES (?1, ?2, 1)
+         ON CONFLICT (notice_id) DO NOTHING",
+    )?
+    .execute(params![notice.id, encode(&status)?])?;
+    Ok(())
+}
+
+/// Takes the gateway's copy of this user's state for a notice (read on another phone, say),
+/// unless a change made here is still waiting to be sent: that one is newer.
+pub(super) fn file_status(
+    tx: &rusqlite::Transaction<'_>,
+    notice_id: &str,
+    status: &RecipientStatus,
+) -> Result<(), StoreError> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE receipts SET status = ?1 WHERE notice_id = ?2 AND changed_locally = 0",
+        )?
+        .execute(params![encode(status)?, notice_id])?;
+    if changed > 0 {
+        tx.prepare_cached("UPDATE notices SET unread = ?1 WHERE id = ?2")?
+            .execute(params![status.read_at.is_none(), notice_id])?;
+    }
+    Ok(())
 }

@@ -146,12 +146,14 @@ fn a_queued_action_leaves_todo_and_its_verdict_settles_it() {
             current_node_name: Some("办理".into()),
         },
         decided_at: t0(),
+        receipt: None,
     };
     let refused = CommandVerdict {
         command_id: second,
         task_id: b.task_id.clone(),
         outcome: VerdictOutcome::refused_by_rule(crate::workflow::RejectionCode::Stale, 3),
         decided_at: t0(),
+        receipt: None,
     };
     store.record_verdicts(&[accepted, refused]).unwrap();
     assert_eq!(store.outbox_len().unwrap(), 0);

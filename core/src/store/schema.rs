@@ -204,6 +204,21 @@ const V2: &str = "CREATE TABLE documents (
      ALTER TABLE outbox ADD COLUMN record_hash TEXT;
      CREATE UNIQUE INDEX outbox_by_counter ON outbox (counter);";
 
+/// Version 3: what the gateway signs. The gateway's statement key (learned at activation; an
+/// account bound before version 3 takes the first key its gateway presents), the last signed
+/// checkpoint with its offline limits, the signed copy of each notice (checked at display time)
+/// and the gateway's signed receipt of each verdict.
+const V3: &str = "ALTER TABLE account ADD COLUMN gateway_key TEXT;
+     CREATE TABLE checkpoint (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        signed TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        received_at TEXT NOT NULL
+     );
+     ALTER TABLE notices ADD COLUMN signed TEXT;
+     ALTER TABLE verdicts ADD COLUMN receipt TEXT;";
+
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -213,6 +228,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: V2,
         data: Some(v2_data),
+    },
+    Migration {
+        sql: V3,
+        data: None,
     },
 ];
 

@@ -40,6 +40,7 @@ pub(super) fn account() -> Account {
         request_key_id: "dk_x".into(),
         approval_key_id: "ak_x".into(),
         access_token: "token-secret".into(),
+        gateway_key: None,
     }
 }
 
@@ -150,6 +151,8 @@ pub(super) fn page(entries: Vec<InboxEntry>, cursor: &str) -> SyncPage {
             .collect(),
         next_cursor: cursor.into(),
         has_more: false,
+        checksum: String::new(),
+        checkpoint: None,
         server_time: t0(),
     }
 }

@@ -54,6 +54,7 @@ pub fn account() -> Account {
         request_key_id: "dk_x".into(),
         approval_key_id: "ak_x".into(),
         access_token: "token-secret".into(),
+        gateway_key: None,
     }
 }
 
@@ -166,6 +167,8 @@ pub fn page(entries: &[InboxEntry], cursor: &str) -> SyncPage {
             .collect(),
         next_cursor: cursor.into(),
         has_more: false,
+        checksum: String::new(),
+        checkpoint: None,
         server_time: t0(),
     }
 }

@@ -58,6 +58,8 @@ pub(crate) fn parse_query<T: serde::de::DeserializeOwned>(
 pub struct AppState {
     /// The database.
     pub db: Db,
+    /// The statement key: receipts, checkpoints, notices, wipe commands.
+    pub key: std::sync::Arc<qianpi_core::protocol::statement::GatewayKey>,
     /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
     pub scheme: String,
     /// Activation attempts one source address may make per minute.

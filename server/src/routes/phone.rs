@@ -5,13 +5,13 @@ use super::{parse_json, parse_query, AppState, RawBody};
 use crate::auth::{self, AuthedDevice, SignedRequest};
 use crate::commands::{decide_command, Decision};
 use crate::error::ApiError;
-use crate::{devices, feed};
+use crate::{checkpoints, devices, feed};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
 use qianpi_core::protocol::{
-    ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
+    page_checksum, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
 };
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -30,6 +30,7 @@ pub(super) async fn activate(
     Ok(Json(
         devices::activate(
             &state.db,
+            state.key.public().clone(),
             request,
             peer.ip().to_string(),
             state.activations_per_minute,
@@ -79,14 +80,23 @@ pub(super) async fn pull(
         }
         tokio::time::sleep(WAIT_POLL).await;
     }
-    let (changes, last_seq, has_more) = state
+    let key = state.key.clone();
+    let (changes, last_seq, has_more, checkpoint) = state
         .db
-        .tx(move |sql| feed::page(sql, &user, after, limit))
+        .tx(move |sql| {
+            let (changes, last_seq, has_more) = feed::page(sql, &user, after, limit)?;
+            let checkpoint = checkpoints::current(sql, &key, &device, Utc::now())?;
+            Ok((changes, last_seq, has_more, checkpoint))
+        })
         .await?;
+    let checksum = page_checksum(&changes)
+        .map_err(|e| ApiError::internal(format!("cannot checksum a page: {e}")))?;
     Ok(Json(SyncPage {
         changes,
         next_cursor: last_seq.to_string(),
         has_more,
+        checksum,
+        checkpoint: Some(checkpoint),
         server_time: Utc::now(),
     }))
 }
@@ -113,10 +123,11 @@ pub(super) async fn push(
     let mut held = Vec::new();
     for command in batch.commands {
         let device = device.clone();
+        let key = state.key.clone();
         let command_id = command.command_id.clone();
         let decision = state
             .db
-            .tx(move |sql| decide_command(sql, &device, &command, Utc::now()))
+            .tx(move |sql| decide_command(sql, &key, &device, &command, Utc::now()))
             .await?;
         match decision {
             Decision::Verdict(verdict) => verdicts.push(verdict),
@@ -156,5 +167,12 @@ async fn signed_by(
         headers,
         body,
     };
-    auth::verify(&state.db, request, &state.scheme, Utc::now().timestamp()).await
+    auth::verify(
+        &state.db,
+        &state.key,
+        request,
+        &state.scheme,
+        Utc::now().timestamp(),
+    )
+    .await
 }

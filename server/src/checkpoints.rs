@@ -1,0 +1,162 @@
+//! Signed checkpoints (security.md, device binding 4): every pull answer carries one, saying when
+//! the gateway last saw the device and which offline limits hold for it (its unit's policy). The
+//! phone stops creating approvals after `max_offline_block_secs` without a newer one and erases
+//! itself after `max_offline_wipe_secs`; its records name the checkpoint they were made under, so
+//! the gateway can refuse a record that claims a time before it ([`crate::commands`]).
+//!
+//! Checkpoints are stored (the gateway must recognise the hash a record names), but a device that
+//! syncs every minute does not need a new one each time: one younger than [`REUSE_SECS`] under
+//! the same policy is handed out again. The offline limits count in days, so five minutes of
+//! staleness costs nothing, and the delta sync stays one read instead of a write.
+
+use crate::admin::AdminActor;
+use crate::args;
+use crate::auth::AuthedDevice;
+use crate::db::{decode, encode, Db};
+use crate::error::ApiError;
+use crate::sql::Sql;
+use chrono::{DateTime, Utc};
+use qianpi_core::protocol::statement::GatewayKey;
+use qianpi_core::protocol::{Checkpoint, OfflinePolicy, Signed};
+use serde::{Deserialize, Serialize};
+
+/// A checkpoint younger than this (under an unchanged policy) is handed out again.
+pub const REUSE_SECS: i64 = 300;
+
+/// The checkpoint for `device` now: the last one if still fresh, else a newly signed one.
+pub fn current(
+    sql: &mut dyn Sql,
+    key: &GatewayKey,
+    device: &AuthedDevice,
+    now: DateTime<Utc>,
+) -> Result<Signed<Checkpoint>, ApiError> {
+    let policy = unit_policy(sql, &device.unit_id)?;
+    let version = i64::try_from(policy.version).unwrap_or(i64::MAX);
+    let latest = sql.query_opt(
+        "SELECT signed, issued_unix, policy_version FROM checkpoints WHERE device_id = ?1
+         ORDER BY issued_unix DESC LIMIT 1",
+        args![&device.device_id],
+    )?;
+    if let Some(row) = latest {
+        let fresh = now.timestamp() - row.int(1)? < REUSE_SECS;
+        if fresh && row.int(2)? == version {
+            return Ok(Signed::from_base64(row.text(0)?));
+        }
+    }
+    let checkpoint = Checkpoint {
+        device_id: device.device_id.clone(),
+        user_id: device.user_id.clone(),
+        issued_at: now,
+        policy,
+    };
+    let signed = key
+        .sign(&checkpoint)
+        .map_err(|e| ApiError::internal(format!("signing a checkpoint failed: {e}")))?;
+    let hash = signed
+        .hash()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    sql.execute(
+        "INSERT INTO checkpoints (hash, device_id, issued_at, issued_unix, policy_version, signed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        args![
+            &hash,
+            &device.device_id,
+            now.to_rfc3339(),
+            now.timestamp(),
+            version,
+            signed.as_base64()
+        ],
+    )?;
+    Ok(signed)
+}
+
+/// The offline policy of `unit_id`: its own, or the defaults.
+pub fn unit_policy(sql: &mut dyn Sql, unit_id: &str) -> Result<OfflinePolicy, ApiError> {
+    sql.query_opt(
+        "SELECT body FROM unit_policies WHERE unit_id = ?1",
+        args![unit_id],
+    )?
+    .map(|row| decode(&row.text(0)?))
+    .transpose()
+    .map(Option::unwrap_or_default)
+}
+
+/// A change of a unit's offline policy, as an administrator sends it; absent fields keep their
+/// value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyChange {
+    /// Days without a checkpoint after which phones become read-only.
+    pub max_offline_block_days: Option<u32>,
+    /// Days without a checkpoint after which phones erase themselves.
+    pub max_offline_wipe_days: Option<u32>,
+    /// Days finished items stay on phones.
+    pub retention_days: Option<u32>,
+    /// Minutes without use after which the app locks.
+    pub inactivity_lock_minutes: Option<u32>,
+}
+
+const DAY_SECS: u64 = 24 * 3600;
+
+/// Applies `change` to `unit_id`'s policy and gives it the next version; phones get it with
+/// their next checkpoint. Refused when the limits make no sense (a wipe before the block, zeros).
+pub async fn set_policy(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+    change: PolicyChange,
+    now: DateTime<Utc>,
+) -> Result<OfflinePolicy, ApiError> {
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        let mut policy = unit_policy(sql, &unit_id)?;
+        if let Some(days) = change.max_offline_block_days {
+            policy.max_offline_block_secs = u64::from(days) * DAY_SECS;
+        }
+        if let Some(days) = change.max_offline_wipe_days {
+            policy.max_offline_wipe_secs = u64::from(days) * DAY_SECS;
+        }
+        if let Some(days) = change.retention_days {
+            policy.retention_days = days;
+        }
+        if let Some(minutes) = change.inactivity_lock_minutes {
+            policy.inactivity_lock_minutes = minutes;
+        }
+        check(&policy)?;
+        policy.version += 1;
+        sql.execute(
+            "INSERT INTO unit_policies (unit_id, body) VALUES (?1, ?2)
+             ON CONFLICT (unit_id) DO UPDATE SET body = excluded.body",
+            args![&unit_id, encode(&policy)?],
+        )?;
+        actor.audit(
+            sql,
+            Some(&unit_id),
+            "policy.changed",
+            &unit_id,
+            serde_json::to_value(&policy).map_err(|e| ApiError::internal(e.to_string()))?,
+            now,
+        )?;
+        Ok(policy.clone())
+    })
+    .await
+}
+
+fn check(policy: &OfflinePolicy) -> Result<(), ApiError> {
+    let invalid = |message: &str| ApiError::bad_request("invalid_policy", message.to_owned());
+    if policy.max_offline_block_secs == 0 || policy.max_offline_wipe_secs == 0 {
+        return Err(invalid("the offline limits must be at least one day"));
+    }
+    if policy.max_offline_wipe_secs < policy.max_offline_block_secs {
+        return Err(invalid(
+            "phones must become read-only before they erase themselves: the wipe limit must not be shorter than the block limit",
+        ));
+    }
+    if policy.retention_days == 0 || policy.inactivity_lock_minutes == 0 {
+        return Err(invalid(
+            "retention and the inactivity lock must be at least one day and one minute",
+        ));
+    }
+    Ok(())
+}

@@ -86,6 +86,26 @@ pub enum ClientError {
     /// An encrypted file could not be stored or read.
     #[error(transparent)]
     Files(#[from] FileError),
+    /// The account predates signed gateway answers: nothing the gateway states can be checked.
+    #[error("this device was bound before the gateway signed its answers; activate it again")]
+    GatewayKeyUnknown,
+    /// A signed answer of the gateway (receipt, checkpoint, notice, page checksum) does not
+    /// verify: nothing of it was applied.
+    #[error("the gateway's signed answer does not verify ({0}); the network may be tampering with the connection")]
+    BadStatement(String),
+    /// The phone has not reached the gateway for longer than the policy allows: it may read but
+    /// not decide until it syncs again.
+    #[error(
+        "this phone has not reached the office since {since}; connect and sync before approving"
+    )]
+    ReadOnly {
+        /// When the last checkpoint was issued.
+        since: DateTime<Utc>,
+    },
+    /// The phone erased its data: ordered by the gateway, or offline for longer than the policy
+    /// allows.
+    #[error("this phone erased its data ({0}); activate it again with a new code")]
+    Wiped(String),
 }
 
 impl From<SessionError> for ClientError {

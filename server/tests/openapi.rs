@@ -32,6 +32,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/units/{unit}/devices/{device}/{action}"),
     ("post", "/v1/admin/units/{unit}/flows"),
     ("post", "/v1/admin/units/{unit}/admin-tokens"),
+    ("put", "/v1/admin/units/{unit}/policy"),
 ];
 
 /// Sends one request; returns the status and the body parsed as JSON.

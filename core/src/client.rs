@@ -128,9 +128,13 @@ impl From<SessionError> for ClientError {
     }
 }
 
+/// The device's wall clock. The gateway offset corrects it; shells may hand in a better source.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 /// The phone core.
 pub struct Client {
     session: Mutex<Session>,
+    clock: Clock,
     keystore: Arc<dyn KeyStore>,
     signer: Arc<dyn DeviceSigner>,
     trust_anchors: Vec<Vec<u8>>,
@@ -150,6 +154,7 @@ impl Client {
         let unlocked = session::unlock(data_dir, keystore.as_ref())?;
         let client = Client {
             session: Mutex::new(Session::new(unlocked)?),
+            clock: Arc::new(Utc::now),
             keystore,
             signer,
             trust_anchors: Vec::new(),
@@ -157,6 +162,19 @@ impl Client {
         };
         client.enforce_wipe_limit()?;
         Ok(client)
+    }
+
+    /// Reads time from `clock` instead of the system clock (a platform's network time, say, or
+    /// a test moving days ahead). The offline limits are checked again at once.
+    pub fn with_clock(mut self, clock: Clock) -> Result<Client, ClientError> {
+        self.clock = clock;
+        self.enforce_wipe_limit()?;
+        Ok(self)
+    }
+
+    /// The device's clock, uncorrected.
+    pub(crate) fn device_now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     /// Sets the deployment's CA certificates (DER) used to verify the gateway.
@@ -214,7 +232,7 @@ impl Client {
             gateway_key: Some(response.gateway_key),
         };
         self.store()?
-            .save_account(&account, offset_ms(response.server_time))?;
+            .save_account(&account, offset_ms(response.server_time, self.device_now()))?;
         Ok(account)
     }
 
@@ -225,7 +243,7 @@ impl Client {
         Ok(store
             .inbox(INBOX_LIMIT)?
             .iter()
-            .map(|row| inbox_item(row, &account.identity.user_id, Utc::now()))
+            .map(|row| inbox_item(row, &account.identity.user_id, self.device_now()))
             .collect())
     }
 
@@ -270,7 +288,7 @@ impl Client {
                 .ok_or_else(|| ClientError::NoSuchTask(task_id.to_owned()))?;
             (account, device, row, store.last_checkpoint()?)
         };
-        let now = Utc::now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         // Offline too long: read-only (or erased) before anything is decided or signed.
         self.enforce_offline_limits(now)?;
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);

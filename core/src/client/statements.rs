@@ -140,7 +140,9 @@ impl Client {
             Some((_, device)) => device.clock_offset_ms,
             None => return Ok(()),
         };
-        match self.enforce_offline_limits(Utc::now() + chrono::Duration::milliseconds(offset)) {
+        match self
+            .enforce_offline_limits(self.device_now() + chrono::Duration::milliseconds(offset))
+        {
             Err(ClientError::ReadOnly { .. }) => Ok(()),
             other => other,
         }
@@ -182,3 +184,6 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

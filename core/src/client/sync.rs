@@ -20,12 +20,25 @@ impl Client {
             .ok_or(ClientError::GatewayKeyUnknown)?;
         // A phone past its wipe limit erases itself before it talks to anyone; past the block
         // limit it may still sync, which is how it becomes writable again.
-        let now = Utc::now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         match self.enforce_offline_limits(now) {
             Ok(()) | Err(ClientError::ReadOnly { .. }) => {}
             Err(e) => return Err(e),
         }
-        let result = self.sync_inner(&key).await;
+        let mut result = self.sync_inner(&key).await;
+        // The device clock jumped since the last answer (a user setting the time, a flat battery):
+        // learn the offset from the refusal and try once more, so a wrong clock never locks the
+        // phone out.
+        if let Err(ClientError::Sync(SyncError::Refused {
+            code, server_time, ..
+        })) = &result
+        {
+            if code == "outside_window" {
+                let offset = offset_ms(*server_time, self.device_now());
+                self.store()?.set_network(true, Some(offset))?;
+                result = self.sync_inner(&key).await;
+            }
+        }
         match result {
             Err(ClientError::Sync(SyncError::Unreachable(_))) => {
                 self.store()?.set_network(false, None)?;
@@ -42,7 +55,8 @@ impl Client {
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
             (account, device, store.outbox()?)
         };
-        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?;
+        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
+            .with_clock(self.clock.clone());
         let mut credentials = Credentials {
             signer: Arc::clone(&self.signer),
             request_key_id: account.request_key_id.clone(),
@@ -56,7 +70,7 @@ impl Client {
                 commands: chunk.iter().map(|row| row.command.clone()).collect(),
             };
             let response = gateway.push(&credentials, &batch).await?;
-            credentials.clock_offset_ms = offset_ms(response.server_time);
+            credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
             // Unproven verdicts settle nothing: the commands stay queued.
             for verdict in &response.verdicts {
                 statements::check_verdict(verdict, key, Some(&account.device_id))?;
@@ -79,10 +93,10 @@ impl Client {
         let mut cursor = device.cursor;
         loop {
             let page = gateway.pull(&credentials, &cursor).await?;
-            credentials.clock_offset_ms = offset_ms(page.server_time);
+            credentials.clock_offset_ms = offset_ms(page.server_time, self.device_now());
             let checkpoint = statements::check_page(&page, key, &account.device_id)?;
             let mut store = self.store()?;
-            store.apply_verified_page(&page, Some(&checkpoint), Utc::now())?;
+            store.apply_verified_page(&page, Some(&checkpoint), self.device_now())?;
             store.set_network(true, Some(credentials.clock_offset_ms))?;
             report.pulled += page.changes.len();
             cursor = page.next_cursor;
@@ -100,6 +114,6 @@ impl Client {
 }
 
 /// Server time minus device time, in milliseconds.
-pub(super) fn offset_ms(server_time: DateTime<Utc>) -> i64 {
-    (server_time - Utc::now()).num_milliseconds()
+pub(super) fn offset_ms(server_time: DateTime<Utc>, device_now: DateTime<Utc>) -> i64 {
+    (server_time - device_now).num_milliseconds()
 }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod feed;
+pub mod housekeeping;
 pub mod openapi;
 pub mod refusals;
 pub mod routes;
@@ -166,6 +167,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         addr: config.listen,
         source,
     })?;
+    let housekeeping = housekeeping::spawn(db.clone());
     let app = routes::router(routes::AppState {
         db,
         key,
@@ -174,14 +176,16 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     });
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async {
             let _ = stopped.await;
         })
-        .await
+        .await;
+        housekeeping.abort();
+        served
     });
     tracing::info!(%addr, "gateway listening");
     Ok(RunningGateway {

@@ -139,7 +139,7 @@ pub async fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayErro
         .await
         .map_err(|e| ApiError::internal(format!("opening the database failed: {e}")))??;
     if created && config.seed_demo {
-        admin::seed_demo(&db).await?;
+        admin::demo::seed(&db).await?;
         tracing::info!("seeded the demo unit");
     }
     Ok(db)

@@ -319,7 +319,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let text = read(&file)?;
             let users = with_db(&database, false, |db| async move {
                 let now = chrono::Utc::now();
-                admin::people::import_csv(&db, &AdminActor::cli(), &unit, &text, now).await
+                admin::address_book::import_csv(&db, &AdminActor::cli(), &unit, &text, now).await
             })?;
             for user in &users {
                 println!("{}\t{}\t{}\t{}", user.id, user.login, user.post, user.role);

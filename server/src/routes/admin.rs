@@ -4,6 +4,7 @@
 //! unit, and another unit's data answers 404 as if it did not exist.
 
 use super::{parse_json, AppState, RawBody};
+use crate::admin::address_book;
 use crate::admin::devices::{self, DeviceView, Transition};
 use crate::admin::flows::{self, FlowStarted, StartFlow};
 use crate::admin::people::{self, NewUnit, NewUser, UnitView, UserView};
@@ -103,7 +104,7 @@ async fn import_users(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("malformed_body", "the CSV is not UTF-8"))?;
-    let users = people::import_csv(&state.db, &actor, &unit, text, Utc::now()).await?;
+    let users = address_book::import_csv(&state.db, &actor, &unit, text, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(users)))
 }
 

@@ -179,3 +179,55 @@ async fn a_unit_administrator_cannot_change_another_units_policy() {
     let (status, _) = put_policy(&harness, token, "unit-b", json!({ "retention_days": 7 })).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn checkpoints_older_than_the_longest_wipe_limit_are_pruned_and_newer_ones_kept() {
+    let harness = Harness::start().await.unwrap();
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let (recent, _) = checkpoint(&harness, &leader).await;
+    let device = leader.account().device_id;
+    let day = 86_400_i64;
+    let now = chrono::Utc::now().timestamp();
+    // One unit keeps phones 60 days; checkpoints of 45 days ago must stay, of 90 days ago go.
+    let token = operator(&harness).await;
+    let (status, _) = put_policy(
+        &harness,
+        &token,
+        "unit-sxnyt",
+        json!({ "max_offline_wipe_days": 60 }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    harness
+        .db
+        .tx(move |sql| {
+            for (hash, age) in [("old", 90 * day), ("kept", 45 * day)] {
+                sql.execute(
+                    "INSERT INTO checkpoints (hash, device_id, issued_at, issued_unix, policy_version, signed)
+                     VALUES (?1, ?2, 'then', ?3, 1, 'x')",
+                    args![hash, &device, now - age],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let pruned = qianpi_gateway::housekeeping::prune_checkpoints(&harness.db)
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    let left: Vec<String> = harness
+        .db
+        .tx(|sql| {
+            sql.query("SELECT hash FROM checkpoints ORDER BY issued_unix", &[])?
+                .into_iter()
+                .map(|r| Ok(r.text(0)?))
+                .collect()
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, ["kept".to_owned(), recent]);
+}

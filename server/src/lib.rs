@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod checkpoints;
 pub mod commands;
 pub mod db;

@@ -16,6 +16,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod feed;
+pub mod notices;
 pub mod openapi;
 pub mod refusals;
 pub mod routes;

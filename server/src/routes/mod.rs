@@ -3,7 +3,7 @@
 //! gets our JSON error with a stable code rather than the framework's plain-text one.
 //!
 //! Handlers live by audience: [`phone`] (activation, pull, push), [`admin`] (administrators);
-//! blobs bring their own ([`crate::blobs::http`]).
+//! blobs and notices bring their own ([`crate::blobs::http`], [`crate::notices::http`]).
 
 mod admin;
 mod phone;
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1/admin", admin::routes())
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
         .merge(crate::blobs::http::routes())
+        .merge(crate::notices::http::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -13,8 +13,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes::{admin_actor, signed_by, AppState};
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -37,17 +36,21 @@ async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((unit, sha256)): Path<(String, String)>,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    // Who asks is checked before the body is read: nobody unauthenticated makes the gateway
+    // take in 64 MiB.
     let actor = admin_actor(&state, &headers).await?;
     super::check_hash(&sha256)?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            super::too_large()
-        } else {
-            ApiError::bad_request("unreadable_body", "the request body could not be read")
-        }
-    })?;
+    let body = Bytes::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                super::too_large()
+            } else {
+                ApiError::bad_request("unreadable_body", "the request body could not be read")
+            }
+        })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str())

@@ -145,6 +145,19 @@ async fn one_unit_neither_sees_another_units_notices_nor_addresses_its_people() 
     assert_eq!(code(&result), "no_such_notice");
     let result = send_one(&harness, &b_leader, read("notice-nope", Utc::now())).await;
     assert_eq!(code(&result), "no_such_notice");
+    // Ids no notice can have (PostgreSQL refuses a NUL outright) are simply unknown too.
+    let result = send_one(&harness, &b_leader, read("notice\u{0}x", Utc::now())).await;
+    assert_eq!(code(&result), "no_such_notice");
+    let (status, body) = get(
+        &harness,
+        &a.token,
+        "/units/unit-a/notices/bad%00id/receipts",
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("no_such_notice"))
+    );
 
     // Unit A cannot address unit B, its people, or its files, and every refusal stores nothing.
     let base = |scope: Value| meeting(&a, scope, Duration::hours(1));
@@ -162,6 +175,11 @@ async fn one_unit_neither_sees_another_units_notices_nor_addresses_its_people() 
     for (notice, status, expected) in [
         (
             base(json!({ "people": [b.leader] })),
+            400,
+            "unknown_recipient",
+        ),
+        (
+            base(json!({ "people": ["user\u{0}x"] })),
             400,
             "unknown_recipient",
         ),

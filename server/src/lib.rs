@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod checkpoints;
 pub mod commands;
 pub mod db;
@@ -16,6 +17,7 @@ pub mod devices;
 pub mod error;
 pub mod feed;
 pub mod housekeeping;
+pub mod notices;
 pub mod openapi;
 pub mod refusals;
 pub mod routes;

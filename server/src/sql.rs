@@ -110,6 +110,10 @@ pub enum SqlError {
     /// The statement expected a row and got none.
     #[error("the statement returned no row")]
     NoRow,
+    /// A text value holds a NUL character, which PostgreSQL cannot store: refused on both
+    /// backends alike, before the statement runs.
+    #[error("a text value contains a NUL character")]
+    NulInText,
     /// Anything else the database refused.
     #[error("the database refused the statement: {0}")]
     Backend(String),
@@ -238,6 +242,18 @@ pub trait Sql {
     fn query_one(&mut self, sql: &str, args: &[Value]) -> Result<Row, SqlError> {
         self.query_opt(sql, args)?.ok_or(SqlError::NoRow)
     }
+}
+
+/// Refuses text values holding NUL ([`SqlError::NulInText`]); every backend checks its arguments
+/// with this before running a statement, so both answer bad input the same way.
+pub fn check_text(args: &[Value]) -> Result<(), SqlError> {
+    let nul = args
+        .iter()
+        .any(|value| matches!(value, Value::Text(text) if text.contains('\0')));
+    if nul {
+        return Err(SqlError::NulInText);
+    }
+    Ok(())
 }
 
 /// Rewrites SQLite's `?N` placeholders to PostgreSQL's `$N`, leaving string literals alone.

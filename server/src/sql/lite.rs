@@ -60,6 +60,7 @@ impl Sql for Lite<'_> {
     }
 
     fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, SqlError> {
+        super::check_text(args)?;
         let mut statement = self.0.prepare_cached(sql).map_err(map_error)?;
         let changed = statement
             .execute(rusqlite::params_from_iter(args))
@@ -68,6 +69,7 @@ impl Sql for Lite<'_> {
     }
 
     fn query(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>, SqlError> {
+        super::check_text(args)?;
         let mut statement = self.0.prepare_cached(sql).map_err(map_error)?;
         let columns = statement.column_count();
         let mut rows = statement

@@ -232,11 +232,13 @@ impl Sql for PgTx<'_> {
     }
 
     fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, SqlError> {
+        super::check_text(args)?;
         let statement = self.prepared(sql)?;
         self.tx.execute(&statement, &refs(args)).map_err(map_error)
     }
 
     fn query(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>, SqlError> {
+        super::check_text(args)?;
         let statement = self.prepared(sql)?;
         let rows = self.tx.query(&statement, &refs(args)).map_err(map_error)?;
         rows.iter()

@@ -82,10 +82,9 @@ impl From<SqlError> for ApiError {
                     "the gateway cannot reach its database; try again later",
                 )
             }
-            SqlError::NulInText => ApiError::bad_request(
-                "invalid_text",
-                "text may not contain NUL characters",
-            ),
+            SqlError::NulInText => {
+                ApiError::bad_request("invalid_text", "text may not contain NUL characters")
+            }
             SqlError::Duplicate => ApiError::new(
                 StatusCode::CONFLICT,
                 "already_exists",

@@ -207,6 +207,8 @@ pub fn publish_instance(
         readers.sort_unstable();
         readers.dedup();
         for reader in readers {
+            // What a reader is shown, they may download: the body versions and attachments.
+            crate::blobs::grant_document(sql, reader, document)?;
             append_change(
                 sql,
                 reader,

@@ -9,12 +9,14 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod checkpoints;
 pub mod commands;
 pub mod db;
 pub mod devices;
 pub mod error;
 pub mod feed;
+pub mod notices;
 pub mod openapi;
 pub mod refusals;
 pub mod routes;

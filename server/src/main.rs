@@ -8,20 +8,24 @@
 //! qianpi-gateway import-users --unit unit-a --file 通讯录.csv
 //! qianpi-gateway device revoke --device dev-…
 //! qianpi-gateway verify-audit --expect-head <hash printed last time>
+//! qianpi-gateway upload-blob --unit unit-a --file 附件.pdf --media-type application/pdf
+//! qianpi-gateway publish-notice --unit unit-a --file notice.json
 //! ```
 //!
 //! The administrative subcommands act as the deployment operator straight against the database
 //! (the same `--data-dir` / `DATABASE_URL` as `serve`), audited with the actor `operator-cli`.
+//! What they share, and the blob and notice subcommands, are in the binary's `cli` module.
+
+mod cli;
 
 use clap::{Parser, Subcommand};
+use cli::{read, with_db, DatabaseArgs};
 use qianpi_gateway::admin::devices::Transition;
 use qianpi_gateway::admin::people::{NewUnit, NewUser};
 use qianpi_gateway::admin::tokens::Holder;
 use qianpi_gateway::admin::{self, AdminActor};
 use qianpi_gateway::audit::{self, Verdict};
-use qianpi_gateway::db::Db;
-use qianpi_gateway::{open_database, start, statements, ApiError, GatewayConfig, Location};
-use std::future::Future;
+use qianpi_gateway::start;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -161,42 +165,8 @@ enum Commands {
         #[arg(long)]
         expect_head: Option<String>,
     },
-}
-
-/// Where the gateway's data lives.
-#[derive(clap::Args, Clone)]
-struct DatabaseArgs {
-    /// The data folder for embedded SQLite (created and migrated on first start).
-    #[arg(long, default_value = "gateway-data")]
-    data_dir: PathBuf,
-    /// PostgreSQL instead of SQLite: `postgres://user@host:port/db`.
-    #[arg(long, env = "DATABASE_URL")]
-    database_url: Option<String>,
-    /// The statement key file (PKCS#8), created on first start; by default `statement-key.p8`
-    /// in the data folder. Every replica of a PostgreSQL deployment needs the same file.
-    #[arg(long, env = "QIANPI_STATEMENT_KEY")]
-    statement_key: Option<PathBuf>,
-}
-
-impl DatabaseArgs {
-    fn location(&self) -> Location {
-        match &self.database_url {
-            Some(url) => Location::Postgres(url.clone()),
-            None => Location::Folder(self.data_dir.clone()),
-        }
-    }
-
-    /// A gateway configuration for this database; the statement key defaults to the data folder
-    /// on either backend.
-    fn config(&self, listen: SocketAddr, seed_demo: bool) -> GatewayConfig {
-        let mut config = GatewayConfig::new(self.location(), listen, seed_demo);
-        config.statement_key = Some(
-            self.statement_key
-                .clone()
-                .unwrap_or_else(|| self.data_dir.join(statements::KEY_FILE)),
-        );
-        config
-    }
+    #[command(flatten)]
+    Content(cli::content::Commands),
 }
 
 fn main() -> ExitCode {
@@ -383,27 +353,6 @@ fn run(cli: Cli) -> Result<(), String> {
                 )),
             }
         }
+        Commands::Content(command) => cli::content::run(command),
     }
-}
-
-fn read(file: &std::path::Path) -> Result<String, String> {
-    std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
-/// Opens the database and runs `work` on a runtime; the handle is dropped outside any async
-/// context (PostgreSQL's blocking client must not be dropped on an async worker).
-fn with_db<T, F, Fut>(database: &DatabaseArgs, seed_demo: bool, work: F) -> Result<T, String>
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let config = database.config(SocketAddr::from(([127, 0, 0, 1], 0)), seed_demo);
-    let db = runtime
-        .block_on(open_database(&config))
-        .map_err(|e| e.to_string())?;
-    let out = runtime.block_on(work(db.clone()));
-    drop(db);
-    drop(runtime);
-    out.map_err(|e| format!("{} ({})", e.message, e.code))
 }

@@ -1,10 +1,12 @@
 //! Process definitions and flows: loading a unit's definition (validated by the same workflow code
 //! the phones run, its handlers all people of that unit), and starting a flow on a document for a
 //! drafter, which publishes its first tasks to their readers' feeds. A document above 无 is stored
-//! and started but never reaches a phone (the secrecy gate in [`crate::feed`]).
+//! and started but never reaches a phone (the secrecy gate in [`crate::feed`]). The files a
+//! document names (body versions, attachments) must have been uploaded to the unit first.
 
 use super::{not_found, AdminActor};
 use crate::args;
+use crate::blobs;
 use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
 use crate::feed::{insert_flow, standing_delegations};
@@ -143,6 +145,9 @@ pub async fn start_flow(
                 format!("no user {}", start.drafter),
             ));
         }
+        // Every file the document names must be in the unit already: a phone shown the document
+        // must be able to fetch them, and one unit never points at another's files.
+        blobs::require_owned(sql, &unit_id, blobs::document_files(&start.document))?;
         let delegations = standing_delegations(sql, &unit_id)?;
         let env = Env {
             definition: &definition,

@@ -38,7 +38,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/units/{unit}/admin-tokens", post(issue_admin_token))
 }
 
-async fn who(state: &AppState, headers: &HeaderMap) -> Result<AdminActor, ApiError> {
+/// The administrator an `Authorization: Bearer` header names (401 without a valid token).
+pub(crate) async fn who(state: &AppState, headers: &HeaderMap) -> Result<AdminActor, ApiError> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str())

@@ -2,10 +2,14 @@
 //! [`RawBody`], [`parse_json`] and [`parse_query`], so a malformed, mistyped or oversized request
 //! gets our JSON error with a stable code rather than the framework's plain-text one.
 //!
-//! Handlers live by audience: [`phone`] (activation, pull, push), [`admin`] (administrators).
+//! Handlers live by audience: [`phone`] (activation, pull, push), [`admin`] (administrators);
+//! blobs and notices bring their own ([`crate::blobs::http`], [`crate::notices::http`]).
 
 mod admin;
 mod phone;
+
+pub(crate) use admin::who as admin_actor;
+pub(crate) use phone::signed_by;
 
 use crate::db::Db;
 use crate::error::ApiError;
@@ -16,6 +20,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_core::protocol;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 
 /// Largest request body accepted (a push batch is ≤ 64 KB by protocol; leave room for framing).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -76,12 +81,28 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::PING_PATH, get(phone::ping))
         .nest("/v1/admin", admin::routes())
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
+        .merge(crate::blobs::http::routes())
+        .merge(crate::notices::http::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // gzip whenever the client accepts it (sync.md): pages of JSON shrink several times.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // gzip whenever the client accepts it (sync.md): pages of JSON shrink several times. An
+        // answer offering byte ranges (a blob) stays as stored: its ranges count stored bytes.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(offers_no_ranges)),
+        )
         .with_state(state)
+}
+
+/// Whether a response does not offer byte ranges (so it may be compressed).
+fn offers_no_ranges(
+    _: StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    !headers.contains_key(axum::http::header::ACCEPT_RANGES)
 }
 
 async fn health() -> Json<serde_json::Value> {

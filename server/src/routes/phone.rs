@@ -154,7 +154,7 @@ pub(super) async fn ping(
 }
 
 /// The device that signed this request, checked against the gateway's clock.
-async fn signed_by(
+pub(crate) async fn signed_by(
     state: &AppState,
     method: &Method,
     uri: &Uri,

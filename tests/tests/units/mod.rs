@@ -1,0 +1,296 @@
+//! What the notice and blob tests share: units with people set up through the admin API, phones
+//! activated for them, admin calls, signed pulls and receipts, and reading the audit log.
+
+// Each test file uses its own part of these helpers; a helper that fails fails its test.
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+
+use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
+use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate, SyncPage};
+use qianpi_core::workflow::{Node, ProcessDefinition};
+use qianpi_gateway::admin::tokens::issue_operator_token;
+use qianpi_gateway::admin::AdminActor;
+use qianpi_gateway::args;
+use qianpi_tests::{http, send_signed, Harness, Phone};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// A unit's people, by user id, and its administrator's token.
+pub struct Unit {
+    /// The unit id.
+    pub id: String,
+    /// The unit administrator's admin token.
+    pub token: String,
+    /// The administrator's user id.
+    pub admin: String,
+    /// A leader (login `zhangsan` in every unit).
+    pub leader: String,
+    /// A staff member (login `staff-<unit>`).
+    pub staff: String,
+    /// A secretary (login `secretary-<unit>`).
+    pub secretary: String,
+}
+
+/// The deployment operator's admin token.
+pub async fn operator(harness: &Harness) -> String {
+    issue_operator_token(&harness.db, &AdminActor::cli(), "tests", chrono::Utc::now())
+        .await
+        .unwrap()
+        .token
+}
+
+/// A status and JSON body of an admin request.
+pub async fn call(
+    harness: &Harness,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = http()
+        .request(method, format!("{}v1/admin{path}", harness.url()))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// An admin POST.
+pub async fn post(harness: &Harness, token: &str, path: &str, body: Value) -> (u16, Value) {
+    call(harness, token, Method::POST, path, Some(body)).await
+}
+
+/// An admin GET.
+pub async fn get(harness: &Harness, token: &str, path: &str) -> (u16, Value) {
+    call(harness, token, Method::GET, path, None).await
+}
+
+/// Creates unit `id` with an administrator, a leader, a staff member and a secretary.
+pub async fn unit(harness: &Harness, op: &str, id: &str) -> Unit {
+    let (status, body) = post(
+        harness,
+        op,
+        "/units",
+        json!({ "id": id, "name": format!("{id} 办公室"), "organ_code": "某办" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let mut ids = Vec::new();
+    for (login, name, post_name, role) in [
+        (
+            format!("admin-{id}"),
+            "管理员",
+            "办公室副主任",
+            "unit_admin",
+        ),
+        ("zhangsan".to_owned(), "张三", "局长", "leader"),
+        (format!("staff-{id}"), "李四", "科员", "staff"),
+        (format!("secretary-{id}"), "王五", "秘书", "staff"),
+    ] {
+        let (status, user) = post(
+            harness,
+            op,
+            &format!("/units/{id}/users"),
+            json!({ "login": login, "name": name, "post": post_name, "role": role }),
+        )
+        .await;
+        assert_eq!(status, 201, "{user}");
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let (status, issued) = post(
+        harness,
+        op,
+        &format!("/units/{id}/admin-tokens"),
+        json!({ "user_id": ids[0], "label": "tests" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    Unit {
+        id: id.to_owned(),
+        token: issued["token"].as_str().unwrap().to_owned(),
+        admin: ids[0].clone(),
+        leader: ids[1].clone(),
+        staff: ids[2].clone(),
+        secretary: ids[3].clone(),
+    }
+}
+
+/// A phone activated for identity `user` of `unit` (whose login is `login`).
+pub async fn phone(harness: &Harness, unit: &Unit, user: &str, login: &str) -> Phone {
+    let (status, issued) = post(
+        harness,
+        &unit.token,
+        &format!("/units/{}/users/{user}/activation-code", unit.id),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let phone = harness.phone(&format!("phone-{user}")).unwrap();
+    let code = issued["code"].as_str().unwrap();
+    let activated = phone
+        .client
+        .activate(&harness.url(), login, code, "测试手机", "terminal")
+        .await
+        .unwrap();
+    assert_eq!(activated.identity.user_id, user);
+    phone
+}
+
+/// Every change in `phone`'s feed, from the start.
+pub async fn feed(harness: &Harness, phone: &Phone) -> Vec<Change> {
+    let response = send_signed(
+        &format!("{}v1/sync?cursor=&limit=500", harness.url()),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let page: SyncPage = response.json().await.unwrap();
+    assert!(!page.has_more, "the test feed outgrew one page");
+    page.changes
+}
+
+/// Sends `receipts` from `phone`; the status and, for a 200, the answer.
+pub async fn send_receipts(
+    harness: &Harness,
+    phone: &Phone,
+    receipts: Vec<ReceiptUpdate>,
+) -> (u16, Option<ReceiptResponse>) {
+    let body = serde_json::to_vec(&ReceiptBatch { receipts }).unwrap();
+    let response = send_signed(
+        &format!("{}v1/receipts", harness.url()),
+        Method::POST,
+        body,
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    let status = response.status().as_u16();
+    let answer = if status == 200 {
+        Some(response.json().await.unwrap())
+    } else {
+        None
+    };
+    (status, answer)
+}
+
+/// Uploads `bytes` as a blob of `unit`; the status and answer.
+pub async fn upload(
+    harness: &Harness,
+    token: &str,
+    unit: &str,
+    sha256: &str,
+    media_type: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let response = http()
+        .put(format!(
+            "{}v1/admin/units/{unit}/blobs/{sha256}",
+            harness.url()
+        ))
+        .bearer_auth(token)
+        .header("content-type", media_type)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `len` bytes that differ from chunk to chunk and from `seed` to `seed`, so a wrong offset or
+/// chunk shows.
+pub fn file(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 31 + usize::from(seed) * 7 + (i >> 18)) % 251) as u8)
+        .collect()
+}
+
+/// The SHA-256 of `bytes` in lowercase hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    qianpi_gateway::blobs::sha256_hex(bytes)
+}
+
+/// How many audit entries of `kind` about `subject` there are.
+pub async fn audit_count(harness: &Harness, kind: &str, subject: &str) -> i64 {
+    let (kind, subject) = (kind.to_owned(), subject.to_owned());
+    harness
+        .db
+        .tx(move |sql| {
+            Ok(sql
+                .query_one(
+                    "SELECT count(*) FROM audit WHERE kind = ?1 AND subject = ?2",
+                    args![&kind, &subject],
+                )?
+                .int(0)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// A one-step definition: `leader` decides.
+pub fn definition(id: &str, leader: &str) -> ProcessDefinition {
+    ProcessDefinition::new(
+        id,
+        "收文办理",
+        "leader",
+        vec![
+            Node::manual("leader", "领导批示", &[leader]).route("办结", "end"),
+            Node::end("end"),
+        ],
+    )
+}
+
+/// An incoming document of `unit` without files.
+pub fn document(id: &str, unit: &str, secrecy: SecrecyLevel) -> Document {
+    Document {
+        id: id.into(),
+        unit_id: unit.into(),
+        kind: DocumentKind::Incoming,
+        title: "关于开展安全生产检查的通知".into(),
+        number: DocumentNumber {
+            organ: "某办".into(),
+            year: 2026,
+            sequence: 7,
+        },
+        urgency: Urgency::Normal,
+        secrecy,
+        from_organ: None,
+        received_at: None,
+        head: Default::default(),
+        body: Default::default(),
+        footer: Default::default(),
+        receiving: Default::default(),
+        handling: Default::default(),
+    }
+}
+
+/// A signed download of blob `sha256` by `phone` with `headers` added (Range, If-Range, …).
+pub async fn fetch(
+    harness: &Harness,
+    phone: &Phone,
+    sha256: &str,
+    headers: &[(&'static str, &str)],
+) -> reqwest::Response {
+    send_signed(
+        &format!("{}v1/blobs/{sha256}", harness.url()),
+        Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |signed| {
+            signed.extend(
+                headers
+                    .iter()
+                    .map(|(name, value)| (*name, (*value).to_owned())),
+            );
+        },
+    )
+    .await
+}

@@ -13,7 +13,7 @@ use crate::model::{
     Attachment, Identity, Notice, ReceiptError, ReceiptForm, RecipientStatus, Reply,
 };
 use crate::protocol::{ReceiptBatch, ReceiptOutcome, ReceiptUpdate};
-use crate::store::{Account, NoticeRow, ReceiptRefusal, Store};
+use crate::store::{merge_status, Account, NoticeRow, ReceiptRefusal, Store};
 use crate::sync::{Credentials, GatewayClient};
 use chrono::{DateTime, Utc};
 
@@ -210,7 +210,7 @@ impl Client {
                 };
                 match &result.outcome {
                     ReceiptOutcome::Accepted { status } => {
-                        store.receipt_sent(notice_id, sent, &merged(sent, status))?;
+                        store.receipt_sent(notice_id, sent, &merge_status(sent, status))?;
                         report.receipts_sent += 1;
                     }
                     ReceiptOutcome::Refused {
@@ -267,26 +267,6 @@ fn verified(account: &Account, row: &NoticeRow) -> Result<Notice, ClientError> {
         return Err(tampered("the stored text differs from the signed one").into());
     }
     Ok(genuine)
-}
-
-/// What the gateway now holds, without dropping anything the phone sent: each time keeps the
-/// earliest, and the gateway's reply wins only if it has one (a newer one from another phone).
-fn merged(sent: &RecipientStatus, confirmed: &RecipientStatus) -> RecipientStatus {
-    let earliest = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let (replied_at, reply) = if confirmed.reply.is_some() {
-        (confirmed.replied_at, confirmed.reply.clone())
-    } else {
-        (sent.replied_at, sent.reply.clone())
-    };
-    RecipientStatus {
-        delivered_at: earliest(sent.delivered_at, confirmed.delivered_at),
-        read_at: earliest(sent.read_at, confirmed.read_at),
-        replied_at,
-        reply,
-    }
 }
 
 fn summary(row: NoticeRow) -> NoticeSummary {

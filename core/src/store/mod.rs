@@ -29,6 +29,7 @@ mod schema;
 pub use account::{Account, DeviceState, Policy};
 pub use downloads::DownloadPart;
 pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};
+pub(crate) use notices::merge_status;
 pub use notices::{NoticeRow, ReceiptRefusal};
 pub use outbox::{OutboxRow, VerdictRow};
 pub use retention::PurgeReport;

@@ -8,7 +8,7 @@ use super::{decode, encode, Store, StoreError};
 use crate::model::{Notice, RecipientStatus};
 use crate::protocol::{NoticeStatus, Signed};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 /// 回执被拒 — a state of this user's the gateway would not record (a reply after the deadline,
@@ -237,11 +237,12 @@ pub(super) fn file_notice(
     Ok(())
 }
 
-/// Takes the gateway's copy of this user's state for a notice (read on another phone, say),
-/// unless a change made here is still waiting to be sent: that one goes to the gateway next, and
-/// the gateway's answer to it carries the merged state. A state for another user (which the
-/// gateway never sends) or for a notice not on the phone is ignored. A refusal stays: it records
-/// what the person did, whatever the gateway holds now.
+/// Takes the gateway's copy of this user's state for a notice (read or replied on another phone,
+/// say). With a change made here still waiting to be sent, the two are merged as the gateway will
+/// merge them when it arrives ([`merge_status`]) and the result still waits to be sent; otherwise
+/// the gateway's copy is the truth. A state for another user (which the gateway never sends) or
+/// for a notice not on the phone is ignored. A refusal stays: it records what the person did,
+/// whatever the gateway holds now.
 pub(super) fn file_status(
     tx: &rusqlite::Transaction<'_>,
     user_id: &str,
@@ -250,15 +251,43 @@ pub(super) fn file_status(
     if status.user_id != user_id {
         return Ok(());
     }
-    let (notice_id, status) = (&status.notice_id, &status.status);
-    let changed = tx
-        .prepare_cached(
-            "UPDATE receipts SET status = ?1 WHERE notice_id = ?2 AND changed_locally = 0",
-        )?
-        .execute(params![encode(status)?, notice_id])?;
-    if changed > 0 {
-        tx.prepare_cached("UPDATE notices SET unread = ?1 WHERE id = ?2")?
-            .execute(params![status.read_at.is_none(), notice_id])?;
-    }
+    let (notice_id, held) = (&status.notice_id, &status.status);
+    let local: Option<(String, bool)> = tx
+        .prepare_cached("SELECT status, changed_locally FROM receipts WHERE notice_id = ?1")?
+        .query_row([notice_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((local, pending)) = local else {
+        return Ok(());
+    };
+    let next = if pending {
+        merge_status(&decode(&local)?, held)
+    } else {
+        held.clone()
+    };
+    tx.prepare_cached("UPDATE receipts SET status = ?1 WHERE notice_id = ?2")?
+        .execute(params![encode(&next)?, notice_id])?;
+    tx.prepare_cached("UPDATE notices SET unread = ?1 WHERE id = ?2")?
+        .execute(params![next.read_at.is_none(), notice_id])?;
     Ok(())
+}
+
+/// Two copies of one recipient's state merged the way the gateway merges a phone's state into
+/// the one it holds: delivery and reading keep their earliest time, and of two replies the later
+/// one stands (the gateway's copy on a tie). Nothing either copy recorded is dropped.
+pub(crate) fn merge_status(local: &RecipientStatus, held: &RecipientStatus) -> RecipientStatus {
+    let earliest = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let local_newer = match (local.replied_at, held.replied_at) {
+        (Some(l), Some(h)) => l > h,
+        (l, h) => l.is_some() && h.is_none(),
+    };
+    let newer = if local_newer { local } else { held };
+    RecipientStatus {
+        delivered_at: earliest(local.delivered_at, held.delivered_at),
+        read_at: earliest(local.read_at, held.read_at),
+        replied_at: newer.replied_at,
+        reply: newer.reply.clone(),
+    }
 }

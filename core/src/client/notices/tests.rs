@@ -3,11 +3,11 @@
 //! of each receipt state: accepted, refused (kept with its reason), or not sent at all.
 
 use super::super::test_support::*;
-use super::{merged, NoticeError};
+use super::NoticeError;
 use crate::client::ClientError;
 use crate::model::{ReceiptError, RecipientStatus, Reply};
 use crate::protocol::{Change, NoticeStatus};
-use crate::store::ReceiptRefusal;
+use crate::store::{merge_status as merged, ReceiptRefusal};
 use crate::sync::SyncError;
 use chrono::{Duration, Utc};
 
@@ -366,45 +366,83 @@ fn an_accepted_state_takes_what_the_gateway_holds_without_losing_the_reply() {
 }
 
 #[test]
-fn the_gateways_state_from_another_phone_is_taken_unless_a_change_here_waits() {
+fn the_gateways_state_from_another_phone_is_merged_with_a_change_still_waiting_here() {
     let root = tempfile::tempdir().unwrap();
     let client = client(root.path());
     let key = gateway_key();
     bind(&client, OFFLINE, Some(&key), 0);
-    deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
-    let elsewhere = RecipientStatus {
-        delivered_at: Some(Utc::now()),
-        read_at: Some(Utc::now()),
-        replied_at: Some(Utc::now()),
+    deliver(
+        &client,
+        &key,
+        &[
+            notice("n1", "会议通知", 1, None),
+            notice("n2", "培训通知", 1, None),
+        ],
+    );
+    let at = |minutes: i64| Some(Utc::now() - Duration::minutes(minutes));
+    let elsewhere = |choice: &str, replied: i64| RecipientStatus {
+        delivered_at: at(60),
+        read_at: at(50),
+        replied_at: at(replied),
         reply: Some(Reply {
-            choice: Some("attend".into()),
+            choice: Some(choice.into()),
             note: None,
         }),
     };
-    let change = |user: &str| Change::Receipt {
+    let change = |notice: &str, user: &str, status: RecipientStatus| Change::Receipt {
         status: NoticeStatus {
-            notice_id: "n1".into(),
+            notice_id: notice.into(),
             user_id: user.into(),
-            status: elsewhere.clone(),
+            status,
         },
     };
-    // The delivery recorded here has not been confirmed yet: it wins until it has.
-    apply(&client, vec![change(ME)]);
-    assert!(client.notices(1, 0).unwrap()[0].unread);
-    let delivered = client.store().unwrap().receipts_to_send().unwrap()[0]
-        .1
-        .clone();
+    // Someone else's state is never filed as this user's.
+    apply(
+        &client,
+        vec![change("n1", "someone-else", elsewhere("attend", 40))],
+    );
+    assert!(client.notices(10, 0).unwrap().iter().all(|n| n.unread));
+
+    // Only the delivery recorded here waits: the other phone's read and reply show at once,
+    // and the merged state still goes to the gateway.
+    let other = elsewhere("attend", 40);
+    apply(&client, vec![change("n1", ME, other.clone())]);
+    let row = client.store().unwrap().notice("n1").unwrap().unwrap();
+    assert!(!row.unread && row.changed_locally);
+    assert_eq!(
+        row.status, other,
+        "the earlier delivery and read, and the reply"
+    );
+
+    // A newer reply made here stands against an older one from the other phone.
+    client
+        .reply_notice("n2", Some("absent".into()), None)
+        .unwrap();
+    apply(&client, vec![change("n2", ME, elsewhere("attend", 40))]);
+    let row = client.store().unwrap().notice("n2").unwrap().unwrap();
+    assert_eq!(row.status.reply.unwrap().choice.as_deref(), Some("absent"));
+    assert!(row.changed_locally);
+
+    // Once nothing waits here, the gateway's copy is the truth.
+    let sent = client
+        .store()
+        .unwrap()
+        .notice("n2")
+        .unwrap()
+        .unwrap()
+        .status;
     client
         .store()
         .unwrap()
-        .receipt_sent("n1", &delivered, &delivered)
+        .receipt_sent("n2", &sent, &sent)
         .unwrap();
-    // Someone else's state is never filed as this user's.
-    apply(&client, vec![change("someone-else")]);
-    assert!(client.notices(1, 0).unwrap()[0].unread);
-    apply(&client, vec![change(ME)]);
-    let summary = &client.notices(1, 0).unwrap()[0];
-    assert!(!summary.unread && summary.replied_at.is_some() && !summary.pending_send);
+    apply(&client, vec![change("n2", ME, elsewhere("attend", 1))]);
+    let summary = client.store().unwrap().notice("n2").unwrap().unwrap();
+    assert_eq!(
+        summary.status.reply.unwrap().choice.as_deref(),
+        Some("attend")
+    );
+    assert!(!summary.changed_locally);
 }
 
 #[tokio::test]

@@ -10,10 +10,11 @@
 
 pub mod proxy;
 
-use qianpi_core::client::Client;
+use qianpi_core::client::{Client, Clock};
 use qianpi_core::crypto;
 use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
 use qianpi_core::protocol::record::{CommandRecord, SignedCommand};
+use qianpi_core::protocol::statement::GatewayKey;
 use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, VerdictOutcome};
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::Account;
@@ -67,11 +68,6 @@ impl Harness {
         format!("http://{}/", self.config.listen)
     }
 
-    /// The gateway's socket address (for a proxy in front of it).
-    pub fn addr(&self) -> SocketAddr {
-        self.config.listen
-    }
-
     /// Makes the gateway unreachable.
     pub async fn stop_gateway(&mut self) -> Result<(), String> {
         if let Some(gateway) = self.gateway.take() {
@@ -108,6 +104,35 @@ impl Harness {
         let client = Client::open(&dir.join("data"), vault.clone(), vault.clone())
             .map_err(|e| e.to_string())?;
         Ok(Phone { client, vault })
+    }
+
+    /// A new phone whose core reads time from `clock` instead of the system clock.
+    pub fn phone_with_clock(&self, name: &str, clock: Clock) -> Result<Phone, String> {
+        let Phone { client, vault } = self.phone(name)?;
+        let client = client.with_clock(clock).map_err(|e| e.to_string())?;
+        Ok(Phone { client, vault })
+    }
+
+    /// Where the gateway's statement key file is.
+    pub fn statement_key_path(&self) -> Result<std::path::PathBuf, String> {
+        self.config.statement_key_path().map_err(|e| e.to_string())
+    }
+
+    /// The gateway's statement key, as its key file holds it (for tests that act as the gateway).
+    pub fn statement_key(&self) -> Result<GatewayKey, String> {
+        let path = self.statement_key_path()?;
+        let pkcs8 = std::fs::read(&path).map_err(|e| e.to_string())?;
+        GatewayKey::from_pkcs8(&pkcs8).map_err(|e| e.to_string())
+    }
+
+    /// The gateway's address, also while it is stopped.
+    pub fn addr(&self) -> SocketAddr {
+        self.config.listen
+    }
+
+    /// The data folder of phone `name` (as [`Harness::phone`] made it).
+    pub fn phone_dir(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
     }
 
     /// A phone activated for `login`.

@@ -12,11 +12,13 @@ use crate::keys::{
     DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
 };
 use crate::model::{Attitude, Opinion};
-use crate::protocol::record::{CommandRecord, RecordContext, RecordError, SignedCommand};
-use crate::protocol::{ActivateRequest, CommandBatch};
+use crate::protocol::record::{
+    CheckpointRef, CommandRecord, RecordContext, RecordError, SignedCommand,
+};
+use crate::protocol::ActivateRequest;
 use crate::session::{self, SessionError};
 use crate::store::{Account, OutboxRow, StoreError, VerdictRow};
-use crate::sync::{Credentials, GatewayClient, SyncError};
+use crate::sync::{GatewayClient, SyncError};
 use crate::workflow::{self, Actor, Command, Env, Outcome, Rejection, Submission};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -29,12 +31,15 @@ mod blobs;
 mod lifecycle;
 mod local;
 mod notices;
+mod statements;
+mod sync;
 #[cfg(test)]
 mod test_support;
 mod views;
 pub use blobs::BlobError;
 use lifecycle::Session;
 pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
+use sync::offset_ms;
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
 
@@ -135,9 +140,13 @@ impl From<SessionError> for ClientError {
     }
 }
 
+/// The device's wall clock. The gateway offset corrects it; shells may hand in a better source.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 /// The phone core.
 pub struct Client {
     session: Mutex<Session>,
+    clock: Clock,
     keystore: Arc<dyn KeyStore>,
     signer: Arc<dyn DeviceSigner>,
     trust_anchors: Vec<Vec<u8>>,
@@ -146,20 +155,38 @@ pub struct Client {
 
 impl Client {
     /// Opens the encrypted data in `data_dir`, unwrapping its data key through `keystore` (a key
-    /// is generated and wrapped on first use). A wipe a crash interrupted is finished first.
+    /// is generated and wrapped on first use). A wipe a crash interrupted is finished first; a
+    /// phone offline for longer than its policy's wipe limit erases itself and answers
+    /// [`ClientError::Wiped`] (opening again then gives an empty, unactivated phone).
     pub fn open(
         data_dir: &Path,
         keystore: Arc<dyn KeyStore>,
         signer: Arc<dyn DeviceSigner>,
     ) -> Result<Client, ClientError> {
         let unlocked = session::unlock(data_dir, keystore.as_ref())?;
-        Ok(Client {
+        let client = Client {
             session: Mutex::new(Session::new(unlocked)?),
+            clock: Arc::new(Utc::now),
             keystore,
             signer,
             trust_anchors: Vec::new(),
             data_dir: data_dir.to_owned(),
-        })
+        };
+        client.enforce_wipe_limit()?;
+        Ok(client)
+    }
+
+    /// Reads time from `clock` instead of the system clock (a platform's network time, say, or
+    /// a test moving days ahead). The offline limits are checked again at once.
+    pub fn with_clock(mut self, clock: Clock) -> Result<Client, ClientError> {
+        self.clock = clock;
+        self.enforce_wipe_limit()?;
+        Ok(self)
+    }
+
+    /// The device's clock, uncorrected.
+    pub(crate) fn device_now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     /// Sets the deployment's CA certificates (DER) used to verify the gateway.
@@ -217,7 +244,7 @@ impl Client {
             gateway_key: Some(response.gateway_key),
         };
         self.store()?
-            .save_account(&account, offset_ms(response.server_time))?;
+            .save_account(&account, offset_ms(response.server_time, self.device_now()))?;
         Ok(account)
     }
 
@@ -228,7 +255,7 @@ impl Client {
         Ok(store
             .inbox(INBOX_LIMIT)?
             .iter()
-            .map(|row| inbox_item(row, &account.identity.user_id, Utc::now()))
+            .map(|row| inbox_item(row, &account.identity.user_id, self.device_now()))
             .collect())
     }
 
@@ -265,15 +292,17 @@ impl Client {
     fn try_act(&self, command: &Command) -> Result<QueuedCommand, ClientError> {
         // Every phone action names a task: it is how the inbox finds the instance it acts on.
         let task_id = command.task_id().ok_or(ClientError::NeedsTask)?;
-        let (account, device, row) = {
+        let (account, device, row, checkpoint) = {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
             let row = store
                 .inbox_row(task_id)?
                 .ok_or_else(|| ClientError::NoSuchTask(task_id.to_owned()))?;
-            (account, device, row)
+            (account, device, row, store.last_checkpoint()?)
         };
-        let now = Utc::now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        // Offline too long: read-only (or erased) before anything is decided or signed.
+        self.enforce_offline_limits(now)?;
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
         let command = command.clone();
         let user_id = &account.identity.user_id;
@@ -306,6 +335,11 @@ impl Client {
                 created_at: now,
                 instance,
                 document: &row.entry.document,
+                checkpoint: checkpoint.as_ref().map(|c| CheckpointRef {
+                    hash: &c.hash,
+                    issued_at: c.issued_at(),
+                    policy_version: c.policy().version,
+                }),
             },
         )?;
         let unsigned = record.to_be_signed()?;
@@ -332,75 +366,6 @@ impl Client {
         })
     }
 
-    /// Pushes the outbox, then pulls every new change. If the gateway cannot be reached, the
-    /// outbox stays as it is and the error says so.
-    pub async fn sync(&self) -> Result<SyncReport, ClientError> {
-        let result = self.sync_inner().await;
-        if let Err(ClientError::Sync(SyncError::Unreachable(_))) = &result {
-            self.store()?.set_network(false, None)?;
-        }
-        result
-    }
-
-    async fn sync_inner(&self) -> Result<SyncReport, ClientError> {
-        let (account, device, outbox) = {
-            let store = self.store()?;
-            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-            (account, device, store.outbox()?)
-        };
-        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?;
-        let mut credentials = Credentials {
-            signer: Arc::clone(&self.signer),
-            request_key_id: account.request_key_id.clone(),
-            access_token: account.access_token.clone(),
-            clock_offset_ms: device.clock_offset_ms,
-        };
-        let mut report = SyncReport::default();
-        // Push before pull, in counter order.
-        for chunk in outbox.chunks(PUSH_BATCH) {
-            let batch = CommandBatch {
-                commands: chunk.iter().map(|row| row.command.clone()).collect(),
-            };
-            let response = gateway.push(&credentials, &batch).await?;
-            credentials.clock_offset_ms = offset_ms(response.server_time);
-            let mut store = self.store()?;
-            store.record_verdicts(&response.verdicts)?;
-            store.set_network(true, Some(credentials.clock_offset_ms))?;
-            report.pushed += chunk.len();
-            report.accepted += response
-                .verdicts
-                .iter()
-                .filter(|v| v.outcome.is_accepted())
-                .count();
-            report.refused += response
-                .verdicts
-                .iter()
-                .filter(|v| !v.outcome.is_accepted())
-                .count();
-        }
-        self.push_receipts(&gateway, &mut credentials, &mut report)
-            .await?;
-        let mut cursor = device.cursor;
-        loop {
-            let page = gateway.pull(&credentials, &cursor).await?;
-            credentials.clock_offset_ms = offset_ms(page.server_time);
-            let mut store = self.store()?;
-            store.apply_page(&page)?;
-            store.set_network(true, Some(credentials.clock_offset_ms))?;
-            report.pulled += page.changes.len();
-            cursor = page.next_cursor;
-            if !page.has_more {
-                break;
-            }
-        }
-        report.outbox_remaining = self.store()?.outbox_len()?;
-        // Retention runs after each sync; a failure here must not hide the sync's success.
-        if let Err(e) = self.purge() {
-            tracing::warn!(error = %e, "the retention purge failed");
-        }
-        Ok(report)
-    }
-
     /// Commands waiting for the gateway, in order.
     pub fn outbox(&self) -> Result<Vec<OutboxRow>, ClientError> {
         Ok(self.store()?.outbox()?)
@@ -410,9 +375,4 @@ impl Client {
     pub fn verdicts(&self) -> Result<Vec<VerdictRow>, ClientError> {
         Ok(self.store()?.verdicts()?)
     }
-}
-
-/// Server time minus device time, in milliseconds.
-fn offset_ms(server_time: DateTime<Utc>) -> i64 {
-    (server_time - Utc::now()).num_milliseconds()
 }

@@ -45,6 +45,8 @@ pub enum SyncError {
         message: String,
         /// To a revoked device: the gateway's signed order to wipe (not yet verified).
         wipe: Option<Signed<WipeCommand>>,
+        /// The gateway's clock when it refused.
+        server_time: DateTime<Utc>,
     },
     /// The answer was not what the protocol promises (e.g. a captive portal's HTML page).
     #[error("the gateway's answer could not be understood: {0}")]
@@ -75,10 +77,20 @@ pub struct Credentials {
 }
 
 /// A connection to one gateway.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GatewayClient {
     http: reqwest::Client,
     base: Url,
+    /// The device clock the credentials' offset corrects.
+    clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl std::fmt::Debug for GatewayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayClient")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
 }
 
 impl GatewayClient {
@@ -111,7 +123,18 @@ impl GatewayClient {
             .no_proxy()
             .build()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        Ok(GatewayClient { http, base })
+        Ok(GatewayClient {
+            http,
+            base,
+            clock: Arc::new(Utc::now),
+        })
+    }
+
+    /// Signs with `clock` (the device clock the credentials' offset was learned against)
+    /// instead of the system clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The gateway's base URL.
@@ -182,7 +205,7 @@ impl GatewayClient {
         end: u64,
     ) -> Result<BlobResponse, SyncError> {
         let url = self.url(&format!("{}/{sha256}", protocol::BLOBS_PATH))?;
-        let now = Utc::now() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
+        let now = (self.clock)() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
         let headers = sign_request("GET", url.as_str(), &[], credentials, now)?;
         let mut request = self
             .http
@@ -236,7 +259,7 @@ impl GatewayClient {
         body: Vec<u8>,
         credentials: &Credentials,
     ) -> Result<T, SyncError> {
-        let now = Utc::now() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
+        let now = (self.clock)() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
         let headers = sign_request(method.as_str(), url.as_str(), &body, credentials, now)?;
         let mut request = self
             .http
@@ -334,6 +357,7 @@ async fn parse<T: serde::de::DeserializeOwned>(
             code: error.code,
             message: error.message,
             wipe: error.wipe,
+            server_time: error.server_time,
         }),
         Err(_) => Err(SyncError::Protocol(format!(
             "HTTP {status} without a gateway error body"

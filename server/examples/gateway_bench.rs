@@ -251,8 +251,13 @@ async fn create_users(db: &Db, count: usize) -> BenchResult<Vec<String>> {
                  VALUES (?1, 'unit-sxnyt', ?2, ?3, '科员', 'staff', '{}', ?4)",
                 args![&user_id, login, format!("测试用户{login}"), &now],
             )?;
-            for _ in 0..CHANGES_PER_USER {
-                feed::append_change(sql, &user_id, &template)?;
+            // One change per task: the feed keeps only the newest change of an item.
+            for i in 0..CHANGES_PER_USER {
+                let mut change = template.clone();
+                if let Change::Inbox { entry } = &mut change {
+                    entry.task_id = format!("{}-{i}", entry.task_id);
+                }
+                feed::append_change(sql, &user_id, &change)?;
             }
         }
         Ok(())
@@ -657,7 +662,7 @@ fn component_costs(db: &Db, base: &str, device: &Device) -> BenchResult<Costs> {
     let raw = qianpi_core::crypto::der_to_raw_signature(&der).map_err(|e| e.to_string())?;
     let key_id = device.credentials.request_key_id.clone();
     let user_id = format!("user-{}", device.login);
-    let after: i64 = device.cursor.parse().map_err(|_| "bad cursor".to_owned())?;
+    let after = feed::Cursor::parse(&device.cursor).map_err(api)?;
     let now = Utc::now().timestamp();
     Ok(Costs {
         sign: time(&mut |_| {

@@ -173,10 +173,6 @@ pub async fn verify(
     let (key_id, nonce) = (params.key_id.clone(), params.nonce.clone());
     let fresh = db
         .tx(move |sql| {
-            sql.execute(
-                "DELETE FROM nonces WHERE expires_at < ?1",
-                args![now_unix - MAX_VALIDITY_SECS],
-            )?;
             let inserted = sql.execute(
                 "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT DO NOTHING",

@@ -16,6 +16,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod feed;
+pub mod housekeeping;
 pub mod notices;
 pub mod openapi;
 pub mod refusals;
@@ -140,7 +141,7 @@ pub async fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayErro
         .await
         .map_err(|e| ApiError::internal(format!("opening the database failed: {e}")))??;
     if created && config.seed_demo {
-        admin::seed_demo(&db).await?;
+        admin::demo::seed(&db).await?;
         tracing::info!("seeded the demo unit");
     }
     Ok(db)
@@ -168,6 +169,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         addr: config.listen,
         source,
     })?;
+    let housekeeping = housekeeping::spawn(db.clone());
     let app = routes::router(routes::AppState {
         db,
         key,
@@ -176,14 +178,16 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     });
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async {
             let _ = stopped.await;
         })
-        .await
+        .await;
+        housekeeping.abort();
+        served
     });
     tracing::info!(%addr, "gateway listening");
     Ok(RunningGateway {

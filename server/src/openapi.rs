@@ -22,6 +22,7 @@ const BASE: (&str, &str) = ("base.json", include_str!("../openapi/base.json"));
 const FRAGMENTS: &[(&str, &str)] = &[
     ("phone.json", include_str!("../openapi/phone.json")),
     ("admin.json", include_str!("../openapi/admin.json")),
+    ("notices.json", include_str!("../openapi/notices.json")),
 ];
 
 /// The merged document and its serialised form, built on first use.

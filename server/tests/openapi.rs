@@ -32,6 +32,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/units/{unit}/devices/{device}/{action}"),
     ("post", "/v1/admin/units/{unit}/flows"),
     ("post", "/v1/admin/units/{unit}/admin-tokens"),
+    ("put", "/v1/admin/units/{unit}/policy"),
+    ("put", "/v1/admin/units/{unit}/blobs/{sha256}"),
+    ("get", "/v1/blobs/{sha256}"),
+    ("get", "/v1/admin/units/{unit}/notices"),
+    ("post", "/v1/admin/units/{unit}/notices"),
+    ("get", "/v1/admin/units/{unit}/notices/{notice}/receipts"),
+    ("post", "/v1/receipts"),
 ];
 
 /// Sends one request; returns the status and the body parsed as JSON.
@@ -179,6 +186,7 @@ async fn the_document_describes_the_live_gateway() {
         ("GET", "/v1/sync?cursor=1", "", 401),
         ("GET", "/v1/ping", "", 401),
         ("POST", "/v1/commands", r#"{"commands": []}"#, 401),
+        ("POST", "/v1/receipts", r#"{"receipts": []}"#, 401),
         ("DELETE", "/v1/health", "", 405),
     ] {
         let (got, error) = call(addr, method, path, body).await;

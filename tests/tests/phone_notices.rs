@@ -12,13 +12,14 @@
 mod units;
 
 use chrono::{Duration, Utc};
-use qianpi_core::client::{ClientError, NoticeError};
+use qianpi_core::client::{ClientError, Clock, NoticeError};
 use qianpi_core::model::ReceiptError;
-use qianpi_core::session;
 use qianpi_core::sync::SyncError;
 use qianpi_tests::proxy::{Faults, Proxy};
 use qianpi_tests::{Harness, Phone};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use units::{file, get, operator, phone, post, sha256, unit, upload, Unit};
 
 /// The most bytes the phone asks for in one range request.
@@ -65,14 +66,15 @@ fn listed(list: &Value, user: &str) -> bool {
     list.as_array().unwrap().iter().any(|v| v == user)
 }
 
-/// A phone for `user` (login `login`) of `unit` whose gateway address is `server_url`.
+/// A phone for `user` (login `login`) of `unit` whose gateway address is `server_url`, reading
+/// time from `clock` when given.
 async fn phone_at(
     harness: &Harness,
     unit: &Unit,
-    user: &str,
-    login: &str,
+    (user, login): (&str, &str),
     name: &str,
     server_url: &str,
+    clock: Option<Clock>,
 ) -> Phone {
     let (status, issued) = post(
         harness,
@@ -82,7 +84,10 @@ async fn phone_at(
     )
     .await;
     assert_eq!(status, 201, "{issued}");
-    let phone = harness.phone(name).unwrap();
+    let phone = match clock {
+        Some(clock) => harness.phone_with_clock(name, clock).unwrap(),
+        None => harness.phone(name).unwrap(),
+    };
     phone
         .client
         .activate(
@@ -167,10 +172,10 @@ async fn a_notice_read_and_replied_offline_reaches_the_publisher_and_the_users_o
     let second = phone_at(
         &harness,
         &a,
-        &a.staff,
-        "staff-unit-a",
+        (&a.staff, "staff-unit-a"),
         "second-phone",
         &harness.url(),
+        None,
     )
     .await;
     second.client.sync().await.unwrap();
@@ -186,7 +191,20 @@ async fn a_late_reply_is_refused_at_once_and_one_the_gateway_refuses_stays_with_
     let harness = Harness::start().await.unwrap();
     let op = operator(&harness).await;
     let a = unit(&harness, &op, "unit-a").await;
-    let staff = phone(&harness, &a, &a.staff, "staff-unit-a").await;
+    let skew = Arc::new(AtomicI64::new(0));
+    let clock: Clock = {
+        let skew = skew.clone();
+        Arc::new(move || Utc::now() + Duration::seconds(skew.load(Ordering::SeqCst)))
+    };
+    let staff = phone_at(
+        &harness,
+        &a,
+        (&a.staff, "staff-unit-a"),
+        "staff",
+        &harness.url(),
+        Some(clock),
+    )
+    .await;
     let closing = publish(&harness, &a, Duration::seconds(2), json!([])).await;
     let open = publish(&harness, &a, Duration::days(1), json!([])).await;
     staff.client.sync().await.unwrap();
@@ -206,15 +224,13 @@ async fn a_late_reply_is_refused_at_once_and_one_the_gateway_refuses_stays_with_
     }
     assert!(!staff.client.notice(&closing).unwrap().can_reply);
 
-    // Offline, the phone's clock ran two hours fast while the person replied; by the time it
-    // syncs the clock is right again, and the gateway refuses a reply from the future.
-    let offset = set_clock_offset(&staff, None);
-    set_clock_offset(&staff, Some(offset + 2 * 3_600_000));
+    // The phone's clock jumps two hours ahead (set by hand, say) and the person replies: the
+    // reply carries a time the gateway knows cannot be true, and is refused when it arrives.
+    skew.store(2 * 3600, Ordering::SeqCst);
     let replied = staff
         .client
         .reply_notice(&open, Some("absent".into()), Some("出差".into()))
         .unwrap();
-    set_clock_offset(&staff, Some(offset));
     let report = staff.client.sync().await.unwrap();
     assert_eq!(report.receipts_refused, 1, "{report:?}");
 
@@ -246,21 +262,17 @@ async fn a_late_reply_is_refused_at_once_and_one_the_gateway_refuses_stays_with_
         !listed(&roster["unread"], &a.staff),
         "the read before it still counts"
     );
-}
 
-/// Reads the gateway-clock offset `phone` keeps and, with `Some`, sets it: what a phone's clock
-/// running wrong does to the time it stamps. The phone's data is locked meanwhile and opened
-/// beside it, as the app would after a restart.
-fn set_clock_offset(phone: &Phone, offset_ms: Option<i64>) -> i64 {
-    phone.client.lock();
-    let mut unlocked = session::unlock(phone.client.data_dir(), phone.vault.as_ref()).unwrap();
-    let (_, device) = unlocked.store.account().unwrap().unwrap();
-    if let Some(offset) = offset_ms {
-        unlocked.store.set_network(false, Some(offset)).unwrap();
-    }
-    drop(unlocked);
-    phone.client.unlock().unwrap();
-    device.clock_offset_ms
+    // With the clock learned anew, a fresh reply goes through and replaces the refusal.
+    let fixed = staff
+        .client
+        .reply_notice(&open, Some("attend".into()), None)
+        .unwrap();
+    assert!(fixed.refusal.is_none() && fixed.pending_send);
+    let report = staff.client.sync().await.unwrap();
+    assert_eq!((report.receipts_sent, report.receipts_refused), (1, 0));
+    let roster = self::roster(&harness, &a, &open).await;
+    assert!(!listed(&roster["unreplied"], &a.staff), "{roster}");
 }
 
 /// A unit with an uploaded `len`-byte attachment on a notice to everyone, and the staff member's
@@ -290,10 +302,10 @@ async fn attachment_behind_proxy(
     let staff = phone_at(
         harness,
         &a,
-        &a.staff,
-        "staff-unit-a",
+        (&a.staff, "staff-unit-a"),
         "staff-behind-proxy",
         &proxy.url(),
+        None,
     )
     .await;
     staff.client.sync().await.unwrap();

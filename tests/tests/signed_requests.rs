@@ -190,3 +190,37 @@ async fn malformed_bodies_and_unknown_routes_get_json_errors() {
         .unwrap();
     assert_eq!(error_code(response).await, (404, "not_found".into()));
 }
+
+#[tokio::test]
+async fn the_housekeeping_deletes_nonces_whose_window_passed_and_keeps_live_ones() {
+    let harness = Harness::start().await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    harness
+        .db
+        .tx(move |sql| {
+            for (nonce, expires) in [("old", now - 600), ("live", now + 60)] {
+                sql.execute(
+                    "INSERT INTO nonces (key_id, nonce, expires_at) VALUES ('dk_test', ?1, ?2)",
+                    qianpi_gateway::args![nonce, expires],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let deleted = qianpi_gateway::housekeeping::sweep(&harness.db)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let left = harness
+        .db
+        .tx(|sql| {
+            let rows = sql.query("SELECT nonce FROM nonces WHERE key_id = 'dk_test'", &[])?;
+            rows.into_iter()
+                .map(|r| Ok(r.text(0)?))
+                .collect::<Result<Vec<_>, qianpi_gateway::ApiError>>()
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, ["live"]);
+}

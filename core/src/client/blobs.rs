@@ -14,7 +14,6 @@ use super::{Client, ClientError};
 use crate::files::{FileError, FileVault};
 use crate::store::DownloadPart;
 use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
-use chrono::Utc;
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,7 +155,8 @@ impl Client {
                 return Ok(size);
             }
         }
-        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?;
+        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
+            .with_clock(self.clock.clone());
         let credentials = Credentials {
             signer: Arc::clone(&self.signer),
             request_key_id: account.request_key_id,
@@ -328,7 +328,7 @@ impl Client {
             total,
         };
         self.store()?
-            .save_download_part(&progress.sha256, &part, Utc::now())?;
+            .save_download_part(&progress.sha256, &part, self.device_now())?;
         progress.parts.push(part);
         progress.piece.clear();
         Ok(())
@@ -357,7 +357,9 @@ impl Client {
                 return Err(e.into());
             }
         };
-        let parts = self.store()?.finish_download(sha, meta.size, Utc::now())?;
+        let parts = self
+            .store()?
+            .finish_download(sha, meta.size, self.device_now())?;
         self.remove_pieces(sha, &parts);
         Ok(meta.size)
     }

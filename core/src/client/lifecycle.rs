@@ -66,11 +66,13 @@ impl Client {
         }
         let unlocked = session::unlock(&self.data_dir, self.keystore.as_ref())?;
         let fresh = Session::new(unlocked)?;
-        let mut session = self.session.lock();
-        if session.unlocked.is_none() {
-            *session = fresh;
+        {
+            let mut session = self.session.lock();
+            if session.unlocked.is_none() {
+                *session = fresh;
+            }
         }
-        Ok(())
+        self.enforce_wipe_limit()
     }
 
     /// Sets how long the data stays unlocked without use (the policy's value applies at unlock).

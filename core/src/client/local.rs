@@ -4,7 +4,6 @@
 use super::{Client, ClientError};
 use crate::model::{Attitude, Opinion};
 use crate::store::{ListItem, ListKind, PurgeReport};
-use chrono::Utc;
 use std::io::{Read, Write};
 
 impl Client {
@@ -29,7 +28,7 @@ impl Client {
         if store.inbox_row(task_id)?.is_none() {
             return Err(ClientError::NoSuchTask(task_id.to_owned()));
         }
-        store.save_draft(task_id, &Opinion::new(attitude, text), Utc::now())?;
+        store.save_draft(task_id, &Opinion::new(attitude, text), self.device_now())?;
         Ok(())
     }
 
@@ -48,7 +47,7 @@ impl Client {
     pub fn store_file(&self, sha256: &str, content: impl Read) -> Result<u64, ClientError> {
         let meta = self.files()?.write(sha256, content, Some(sha256))?;
         self.store()?
-            .record_file(&meta.sha256, meta.size, Utc::now())?;
+            .record_file(&meta.sha256, meta.size, self.device_now())?;
         Ok(meta.size)
     }
 
@@ -64,7 +63,7 @@ impl Client {
         let report = {
             let mut store = self.store()?;
             let days = store.policy()?.retention_days;
-            store.purge(Utc::now(), days)?
+            store.purge(self.device_now(), days)?
         };
         let files = self.files()?;
         for sha in &report.orphan_files {

@@ -117,6 +117,11 @@ pub struct NoticeDetail {
 }
 
 impl Client {
+    /// The gateway's clock, as the phone estimates it.
+    fn server_now(&self, clock_offset_ms: i64) -> DateTime<Utc> {
+        self.device_now() + chrono::Duration::milliseconds(clock_offset_ms)
+    }
+
     /// 通知公告 — a page of the notices, unread first, newest first within each group.
     pub fn notices(&self, limit: usize, offset: usize) -> Result<Vec<NoticeSummary>, ClientError> {
         Ok(self
@@ -139,7 +144,7 @@ impl Client {
             .notice(id)?
             .ok_or_else(|| NoticeError::NotFound(id.to_owned()))?;
         let notice = verified(&account, &row)?;
-        let now = server_now(device.clock_offset_ms);
+        let now = self.server_now(device.clock_offset_ms);
         let mut status = row.status.clone();
         status.mark_read(now);
         let changed = status != row.status;
@@ -167,7 +172,7 @@ impl Client {
             .ok_or_else(|| NoticeError::NotFound(id.to_owned()))?;
         // The form a reply is checked against must be the gateway's, not an altered copy's.
         let notice = verified(&account, &row)?;
-        let now = server_now(device.clock_offset_ms);
+        let now = self.server_now(device.clock_offset_ms);
         let mut status = row.status.clone();
         status
             .reply(&notice, Reply { choice, note }, now)
@@ -199,7 +204,7 @@ impl Client {
                     .collect(),
             };
             let response = gateway.push_receipts(credentials, &batch).await?;
-            credentials.clock_offset_ms = offset_ms(response.server_time);
+            credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
             let mut store = self.store()?;
             for result in &response.results {
                 // Matched by id, not position: a result for something not sent changes nothing,
@@ -236,11 +241,6 @@ impl Client {
         }
         Ok(())
     }
-}
-
-/// The gateway's clock, as the phone estimates it.
-fn server_now(clock_offset_ms: i64) -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::milliseconds(clock_offset_ms)
 }
 
 /// The stored notice, after checking that the gateway's signed form verifies under the account's

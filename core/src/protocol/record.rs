@@ -29,7 +29,7 @@ pub const RECORD_VERSION: u8 = 1;
 pub const SUITE_P256: &str = "p256-sha256";
 /// Version of the app that builds records, as records carry it.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Version of the signed policy the phone follows; 0 until policies are signed and distributed.
+/// Version of the policy a phone follows before its first checkpoint (the built-in defaults).
 pub const POLICY_VERSION: u64 = 0;
 
 /// Errors building, decoding or verifying a signed command.
@@ -89,11 +89,10 @@ pub struct RecordDevice {
 pub struct RecordTime {
     /// The device's clock corrected by the offset last learned from the gateway.
     pub created_at: DateTime<Utc>,
-    /// Milliseconds of monotonic time since the checkpoint named below. Always 0 today: there are
-    /// no signed checkpoints yet.
+    /// Milliseconds since the checkpoint named below was issued, by the device's corrected clock.
     pub since_checkpoint_ms: u64,
-    /// Hash of the last signed checkpoint. Always empty today: there are no signed checkpoints
-    /// yet.
+    /// [`super::Signed::hash`] of the last signed checkpoint the device received; empty before
+    /// its first.
     pub checkpoint_hash: String,
 }
 
@@ -137,7 +136,7 @@ pub struct CommandRecord {
     pub prev_record_hash: String,
     /// Version of the app that built the record ([`APP_VERSION`]).
     pub app_version: String,
-    /// Version of the signed policy in force ([`POLICY_VERSION`]: 0 until policies exist).
+    /// Version of the policy in force: the last checkpoint's ([`POLICY_VERSION`] before any).
     pub policy_version: u64,
     /// The workflow command itself, with its opinion: what the gateway executes.
     pub command: Command,
@@ -162,6 +161,19 @@ pub struct RecordContext<'a> {
     pub instance: &'a Instance,
     /// The document as the person saw it.
     pub document: &'a Document,
+    /// The last checkpoint the device received, if any.
+    pub checkpoint: Option<CheckpointRef<'a>>,
+}
+
+/// The checkpoint a record is made under.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointRef<'a> {
+    /// Its hash ([`super::Signed::hash`]).
+    pub hash: &'a str,
+    /// When the gateway issued it.
+    pub issued_at: DateTime<Utc>,
+    /// The version of the policy it carried.
+    pub policy_version: u64,
 }
 
 impl CommandRecord {
@@ -203,12 +215,20 @@ impl CommandRecord {
             },
             time: RecordTime {
                 created_at: context.created_at,
-                since_checkpoint_ms: 0,
-                checkpoint_hash: String::new(),
+                since_checkpoint_ms: context.checkpoint.map_or(0, |c| {
+                    u64::try_from((context.created_at - c.issued_at).num_milliseconds())
+                        .unwrap_or(0)
+                }),
+                checkpoint_hash: context
+                    .checkpoint
+                    .map(|c| c.hash.to_owned())
+                    .unwrap_or_default(),
             },
             prev_record_hash: context.prev_record_hash.to_owned(),
             app_version: APP_VERSION.to_owned(),
-            policy_version: POLICY_VERSION,
+            policy_version: context
+                .checkpoint
+                .map_or(POLICY_VERSION, |c| c.policy_version),
             command,
             acting_for,
         })

@@ -430,7 +430,21 @@ impl super::Store {
 
     /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`).
     pub fn apply_page_at(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.apply_verified_page(page, None, now)
+    }
+
+    /// Applies a page whose statements the client verified, with the checkpoint it carried, in
+    /// one transaction.
+    pub fn apply_verified_page(
+        &mut self,
+        page: &SyncPage,
+        checkpoint: Option<&super::StoredCheckpoint>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        if let Some(checkpoint) = checkpoint {
+            super::checkpoint::keep(&tx, checkpoint, now)?;
+        }
         // Without an account there is nobody to file the page for.
         let user_id =
             super::account::signed_in_user(&tx)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;

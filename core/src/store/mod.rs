@@ -6,6 +6,7 @@
 //! | `cipher` | security pragmas, the key check, rekey |
 //! | `schema` | forward-only migrations, each in one transaction |
 //! | `account` | the device binding, its signing chain, cursors, policy, the store's own secrets |
+//! | `checkpoint` | the last signed checkpoint from the gateway and the policy it carried |
 //! | `feed` | files pulled documents, instances, tasks, opinions, trace, read items, verdicts |
 //! | `outbox` | signed commands waiting for the gateway, verdicts, drafts |
 //! | `lists` | the phone's lists (待办, 已办, 待阅, 已阅, 已发, 草稿) and the detail of one task |
@@ -17,6 +18,7 @@
 //! leaves half of it behind.
 
 mod account;
+mod checkpoint;
 mod cipher;
 mod downloads;
 mod feed;
@@ -27,6 +29,7 @@ mod retention;
 mod schema;
 
 pub use account::{Account, DeviceState, Policy};
+pub use checkpoint::StoredCheckpoint;
 pub use downloads::DownloadPart;
 pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};
 pub(crate) use notices::merge_status;

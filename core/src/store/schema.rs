@@ -205,22 +205,22 @@ const V2: &str = "CREATE TABLE documents (
      CREATE UNIQUE INDEX outbox_by_counter ON outbox (counter);";
 
 /// Version 3: what the gateway signs. The gateway's statement key (learned at activation; an
-/// account bound before version 3 takes the first key its gateway presents), the last signed
-/// checkpoint with its offline limits, the signed copy of each notice (checked at display time)
-/// and the gateway's signed receipt of each verdict. Then the 回执 the gateway refused (kept
-/// with its reason, so a refused reply stays visible), and the pieces of blob downloads already
-/// received (each piece an encrypted vault file), so a cut download resumes where it stopped,
-/// across restarts too.
+/// account bound before version 3 has none and must be activated again), the last signed
+/// checkpoint with its offline limits, and the signed copy of each notice (checked at display
+/// time). Verdicts keep the gateway's signed receipt inside their JSON. Then the 回执 the gateway
+/// refused (kept with its reason, so a refused reply stays visible), and the pieces of blob
+/// downloads already received (each piece an encrypted vault file), so a cut download resumes
+/// where it stopped, across restarts too.
 const V3: &str = "ALTER TABLE account ADD COLUMN gateway_key TEXT;
      CREATE TABLE checkpoint (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         signed TEXT NOT NULL,
         hash TEXT NOT NULL,
         issued_at TEXT NOT NULL,
-        received_at TEXT NOT NULL
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL
      );
      ALTER TABLE notices ADD COLUMN signed TEXT;
-     ALTER TABLE verdicts ADD COLUMN receipt TEXT;
      ALTER TABLE receipts ADD COLUMN refused TEXT;
      CREATE TABLE download_parts (
         sha256 TEXT NOT NULL,

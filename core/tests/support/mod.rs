@@ -196,6 +196,7 @@ pub fn signed_approval(
             created_at,
             instance: &entry.instance,
             document: &entry.document,
+            checkpoint: None,
         },
     )
     .unwrap();

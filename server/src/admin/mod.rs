@@ -1,12 +1,14 @@
-//! Administration of a deployment: who may administer what ([`AdminActor`]), the demo unit seeded
-//! on a fresh database, and one-time activation codes. The rest lives by subject: [`people`]
-//! (units, users, the 通讯录 import), [`devices`] (the device lifecycle), [`flows`] (definitions
-//! and started flows) and [`tokens`] (administrators' bearer tokens). Every change an
-//! administrator makes is audited in the same transaction as the change.
+//! Administration of a deployment: who may administer what ([`AdminActor`]) and one-time
+//! activation codes. The rest lives by subject: [`people`] (units, users), [`address_book`] (the
+//! 通讯录 import), [`devices`] (the device lifecycle), [`flows`] (definitions and started flows),
+//! [`tokens`] (administrators' bearer tokens) and [`demo`] (the unit seeded on a fresh database).
+//! Every change an administrator makes is audited in the same transaction as the change.
 //!
 //! Codes are short enough to read over the phone, drawn from an alphabet without look-alike
 //! characters, stored only as a hash, expire after a day and allow a few wrong attempts.
 
+pub mod address_book;
+pub mod demo;
 pub mod devices;
 pub mod flows;
 pub mod people;
@@ -14,14 +16,12 @@ pub mod tokens;
 
 use crate::args;
 use crate::audit::{self, Event};
-use crate::db::{encode, Db};
+use crate::db::Db;
 use crate::error::ApiError;
-use crate::feed::{insert_flow, load_instance};
+use crate::feed::load_instance;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use qianpi_core::crypto;
-use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
-use qianpi_core::workflow::{Env, Instance, Node, ProcessDefinition};
 
 /// The alphabet of activation codes: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -31,76 +31,6 @@ const CODE_LEN: usize = 8;
 pub const CODE_TTL_SECS: i64 = 24 * 3600;
 /// Wrong attempts allowed before a code is dead.
 pub const CODE_MAX_ATTEMPTS: i64 = 5;
-
-/// Logins of the demo users.
-pub mod demo {
-    /// 王建国, 厅长: the leader who approves.
-    pub const LEADER: &str = "wangjianguo";
-    /// 李晓梅, 秘书科科员: the drafter who registered the document.
-    pub const DRAFTER: &str = "lixiaomei";
-    /// 赵文, 办公室主任: handles the document after the leader.
-    pub const HANDLER: &str = "zhaowen";
-    /// The seeded instance.
-    pub const INSTANCE: &str = "inst-2026-0012";
-}
-
-/// Seeds the demo unit 山西省农业厅办公室: a leader, a drafter, a handler, a 收文 process and one
-/// incoming document waiting for the leader's instruction (批示).
-pub async fn seed_demo(db: &Db) -> Result<(), ApiError> {
-    db.tx(|sql| {
-        let now = chrono::Utc::now();
-        sql.execute(
-            "INSERT INTO units (id, name, organ_code, created_at) VALUES ('unit-sxnyt', '山西省农业厅办公室', '晋农办', ?1)",
-            args![now.to_rfc3339()],
-        )?;
-        for (id, login, name, post, role) in [
-            ("user-wang", demo::LEADER, "王建国", "厅长", "leader"),
-            ("user-li", demo::DRAFTER, "李晓梅", "秘书科科员", "staff"),
-            ("user-zhao", demo::HANDLER, "赵文", "办公室主任", "staff"),
-        ] {
-            sql.execute(
-                "INSERT INTO users (id, unit_id, login, name, post, role, roles, created_at)
-                 VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5, '{}', ?6)",
-                args![id, login, name, post, role, now.to_rfc3339()],
-            )?;
-        }
-        let definition = ProcessDefinition::new(
-            "def-incoming",
-            "收文办理",
-            "leader-instruction",
-            vec![
-                leader_node(),
-                Node::manual("handling", "承办", &["user-zhao"]).route("办结", "end"),
-                Node::end("end"),
-            ],
-        );
-        let document = Document {
-            id: "doc-2026-0012".into(),
-            unit_id: "unit-sxnyt".into(),
-            kind: DocumentKind::Incoming,
-            title: "关于做好2026年春耕备耕工作的通知".into(),
-            number: DocumentNumber { organ: "晋农办".into(), year: 2026, sequence: 12 },
-            urgency: Urgency::Urgent,
-            secrecy: SecrecyLevel::None,
-            from_organ: Some("山西省人民政府办公厅".into()),
-            received_at: Some("2026-03-02T09:00:00+08:00".into()),
-            head: Default::default(),
-            body: Default::default(),
-            footer: Default::default(),
-            receiving: Default::default(),
-            handling: Default::default(),
-        };
-        let instance = Instance::start(Env::new(&definition), demo::INSTANCE, &document.id, "user-li", now)
-            .map_err(|e| ApiError::internal(format!("demo definition invalid: {e}")))?;
-        sql.execute(
-            "INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)",
-            args![&definition.id, encode(&definition)?],
-        )?;
-        insert_flow(sql, "unit-sxnyt", &definition, &document, &instance)?;
-        Ok(())
-    })
-    .await
-}
 
 /// Who performs an administrative action. The deployment operator (`unit_id` `None`) may do
 /// anything; a unit administrator only within their unit.
@@ -333,14 +263,6 @@ fn random_code() -> Result<String, ApiError> {
         }
     }
     Ok(code)
-}
-
-/// 领导批示: the leader may recall an instruction until the office has acted on it.
-fn leader_node() -> Node {
-    let mut node =
-        Node::manual("leader-instruction", "领导批示", &["user-wang"]).route("送承办", "handling");
-    node.allow.recall = true;
-    node
 }
 
 /// A readable summary of an instance at the gateway, for administrators and the demo.

@@ -148,7 +148,11 @@ pub async fn upload(
     if body.len() > MAX_BLOB_BYTES {
         return Err(too_large());
     }
-    let actual = sha256_hex(&body);
+    // Hashing 64 MiB takes a while: off the async workers.
+    let hashed = body.clone();
+    let actual = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
+        .await
+        .map_err(|e| ApiError::internal(format!("hashing the upload failed: {e}")))?;
     if actual != sha256 {
         return Err(ApiError::bad_request(
             "hash_mismatch",

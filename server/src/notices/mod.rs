@@ -71,6 +71,17 @@ pub struct Published {
     pub recipients: usize,
 }
 
+/// Whether `id` has the form of a notice id: 1 to [`MAX_ID_LEN`] letters, digits, `.`, `_` or
+/// `-`. Anything else cannot name a stored notice, so it is answered without a query (PostgreSQL
+/// refuses a NUL in a text parameter outright).
+pub fn is_notice_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
 /// 404 `no_such_notice`: the one answer for a notice that is absent and for another unit's.
 pub fn no_such_notice(id: &str) -> ApiError {
     ApiError::new(
@@ -101,12 +112,7 @@ pub async fn publish(
         .id
         .clone()
         .unwrap_or_else(|| format!("notice-{}", uuid::Uuid::now_v7()));
-    let id_ok = !id.is_empty()
-        && id.len() <= MAX_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if !id_ok {
+    if !is_notice_id(&id) {
         return Err(invalid(format!(
             "a notice id has 1 to {MAX_ID_LEN} letters, digits, '.', '_' or '-'"
         )));
@@ -226,6 +232,10 @@ fn store(
 
 /// The identity of person `user_id` of `unit_id`, if there is one.
 fn identity(sql: &mut dyn Sql, unit_id: &str, user_id: &str) -> Result<Option<Identity>, ApiError> {
+    // No stored id holds a NUL, and PostgreSQL would refuse the parameter.
+    if user_id.contains('\0') {
+        return Ok(None);
+    }
     let row = sql.query_opt(
         "SELECT name, post FROM users WHERE id = ?1 AND unit_id = ?2",
         args![user_id, unit_id],

@@ -1,7 +1,7 @@
 //! What a publisher sees of a unit's notices: a summary per notice (how many read and replied),
 //! and one notice's roster — every recipient's 送达 / 已读 / 回执 with the reply, and who has not
-//! read or not replied yet (the core's [`Receipts::unread`] and [`Receipts::unreplied`], the rules the
-//! phones use too). Another unit's notice answers 404 as if it did not exist.
+//! read or not replied yet (the core's [`Receipts::unread`] and [`Receipts::unreplied`], the
+//! rules the phones use too). Another unit's notice answers 404 as if it did not exist.
 
 use super::no_such_notice;
 use crate::admin::AdminActor;
@@ -167,6 +167,9 @@ pub(super) fn load(
     unit_id: &str,
     notice_id: &str,
 ) -> Result<Option<Notice>, ApiError> {
+    if !super::is_notice_id(notice_id) {
+        return Ok(None);
+    }
     sql.query_opt(
         "SELECT body FROM notices WHERE id = ?1 AND unit_id = ?2",
         args![notice_id, unit_id],

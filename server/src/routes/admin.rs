@@ -4,17 +4,20 @@
 //! unit, and another unit's data answers 404 as if it did not exist.
 
 use super::{parse_json, AppState, RawBody};
+use crate::admin::address_book;
 use crate::admin::devices::{self, DeviceView, Transition};
 use crate::admin::flows::{self, FlowStarted, StartFlow};
 use crate::admin::people::{self, NewUnit, NewUser, UnitView, UserView};
 use crate::admin::tokens::{self, Holder, IssuedToken};
 use crate::admin::{self, AdminActor, IssuedCode};
+use crate::checkpoints::{self, PolicyChange};
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
+use qianpi_core::protocol::OfflinePolicy;
 use qianpi_core::workflow::ProcessDefinition;
 use serde::Deserialize;
 
@@ -36,6 +39,7 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route("/units/{unit}/flows", post(start_flow))
         .route("/units/{unit}/admin-tokens", post(issue_admin_token))
+        .route("/units/{unit}/policy", put(set_policy))
 }
 
 /// The administrator an `Authorization: Bearer` header names (401 without a valid token).
@@ -101,7 +105,7 @@ async fn import_users(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("malformed_body", "the CSV is not UTF-8"))?;
-    let users = people::import_csv(&state.db, &actor, &unit, text, Utc::now()).await?;
+    let users = address_book::import_csv(&state.db, &actor, &unit, text, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(users)))
 }
 
@@ -220,4 +224,16 @@ async fn issue_admin_token(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(issued)))
+}
+
+async fn set_policy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(unit): Path<String>,
+    RawBody(body): RawBody,
+) -> Result<Json<OfflinePolicy>, ApiError> {
+    let actor = who(&state, &headers).await?;
+    let change: PolicyChange = parse_json(&body)?;
+    let policy = checkpoints::set_policy(&state.db, &actor, &unit, change, Utc::now()).await?;
+    Ok(Json(policy))
 }

@@ -62,38 +62,37 @@ pub(super) async fn pull(
 ) -> Result<Json<SyncPage>, ApiError> {
     let device = signed_by(&state, &method, &uri, &headers, &[]).await?;
     let query: PullQuery = parse_query(uri.query())?;
-    let after: i64 = if query.cursor.is_empty() {
-        0
-    } else {
-        query.cursor.parse().map_err(|_| {
-            ApiError::bad_request("bad_cursor", "the cursor is not one this gateway issued")
-        })?
-    };
+    let cursor = feed::Cursor::parse(&query.cursor)?;
     let limit = query.limit.unwrap_or(200).clamp(1, MAX_PAGE);
     let wait = std::time::Duration::from_secs(query.wait.unwrap_or(0).min(MAX_WAIT_SECS));
     let deadline = tokio::time::Instant::now() + wait;
     let user = device.user_id.clone();
     while tokio::time::Instant::now() < deadline {
         let user = user.clone();
-        if state.db.tx(move |sql| feed::head(sql, &user)).await? > after {
+        if !cursor.has_seen(state.db.tx(move |sql| feed::head(sql, &user)).await?) {
             break;
         }
         tokio::time::sleep(WAIT_POLL).await;
     }
     let key = state.key.clone();
-    let (changes, last_seq, has_more, checkpoint) = state
+    let (page, checkpoint) = state
         .db
         .tx(move |sql| {
-            let (changes, last_seq, has_more) = feed::page(sql, &user, after, limit)?;
+            let page = feed::page(sql, &user, cursor, limit)?;
             let checkpoint = checkpoints::current(sql, &key, &device, Utc::now())?;
-            Ok((changes, last_seq, has_more, checkpoint))
+            Ok((page, checkpoint))
         })
         .await?;
+    let feed::Page {
+        changes,
+        next,
+        has_more,
+    } = page;
     let checksum = page_checksum(&changes)
         .map_err(|e| ApiError::internal(format!("cannot checksum a page: {e}")))?;
     Ok(Json(SyncPage {
         changes,
-        next_cursor: last_seq.to_string(),
+        next_cursor: next.to_string(),
         has_more,
         checksum,
         checkpoint: Some(checkpoint),

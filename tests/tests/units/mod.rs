@@ -1,8 +1,12 @@
 //! What the notice and blob tests share: units with people set up through the admin API, phones
-//! activated for them, admin calls, signed pulls and receipts, and reading the audit log.
+//! activated for them, admin calls, signed pulls, receipts and downloads, and reading the audit
+//! log; [`files`] and [`notices`] hold the helpers of each subject.
 
 // Each test file uses its own part of these helpers; a helper that fails fails its test.
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+
+pub mod files;
+pub mod notices;
 
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
 use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate, SyncPage};

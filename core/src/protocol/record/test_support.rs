@@ -191,6 +191,7 @@ pub(super) fn record(command: Command, key_id: &str) -> CommandRecord {
             created_at: at("2026-03-02T10:15:30.250+08:00"),
             instance: &instance,
             document: &document,
+            checkpoint: None,
         },
     )
     .unwrap()

@@ -102,6 +102,7 @@ fn the_signer_holding_the_task_in_their_own_right_acts_on_behalf_of_nobody() {
         created_at: record.time.created_at,
         instance: &instance,
         document: &document,
+        checkpoint: None,
     };
     record = CommandRecord::new(record.command_id, record.command, None, context).unwrap();
     assert_eq!(record.on_behalf_of, None);

@@ -1,10 +1,10 @@
-//! The per-user change feed and the flows that fill it.
-//!
-//! Each user's changes carry their own sequence, taken from the user's row in `feed_heads` inside
-//! the writing transaction. That row stays locked until the transaction commits, so on
-//! PostgreSQL with several replicas a reader can never see change n+1 committed while n is still
-//! in flight — the gap a shared serial column would open, through which a cursor would skip a
-//! change forever.
+//! The per-user change feed ([`changes`]: sequence, priority lanes, compaction, pages and
+//! cursors) and the flows that fill it: loading, starting and saving instances, and publishing
+//! their tasks to the feeds of the people who may act on them.
+
+mod changes;
+
+pub use changes::{append_change, head, page, Cursor, Lane, Page, MAX_PAGE_BYTES};
 
 use crate::args;
 use crate::db::{decode, encode};
@@ -13,56 +13,6 @@ use crate::sql::Sql;
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, InboxEntry};
 use qianpi_core::workflow::{Instance, ProcessDefinition, StandingDelegation};
-
-/// Appends one change to a user's feed; returns its sequence number.
-pub fn append_change(sql: &mut dyn Sql, user_id: &str, change: &Change) -> Result<i64, ApiError> {
-    let seq = sql
-        .query_one(
-            "INSERT INTO feed_heads (user_id, last_seq) VALUES (?1, 1)
-             ON CONFLICT (user_id) DO UPDATE SET last_seq = feed_heads.last_seq + 1
-             RETURNING last_seq",
-            args![user_id],
-        )?
-        .int(0)?;
-    sql.execute(
-        "INSERT INTO changes (user_id, seq, body) VALUES (?1, ?2, ?3)",
-        args![user_id, seq, encode(change)?],
-    )?;
-    Ok(seq)
-}
-
-/// The newest sequence number of a user's feed (0 when empty).
-pub fn head(sql: &mut dyn Sql, user_id: &str) -> Result<i64, ApiError> {
-    Ok(sql
-        .query_opt(
-            "SELECT last_seq FROM feed_heads WHERE user_id = ?1",
-            args![user_id],
-        )?
-        .map(|row| row.int(0))
-        .transpose()?
-        .unwrap_or(0))
-}
-
-/// Up to `limit` changes after `after`, with the sequence of the last one and whether more follow.
-pub fn page(
-    sql: &mut dyn Sql,
-    user_id: &str,
-    after: i64,
-    limit: usize,
-) -> Result<(Vec<Change>, i64, bool), ApiError> {
-    let rows = sql.query(
-        "SELECT seq, body FROM changes WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        args![user_id, after, i64::try_from(limit + 1).unwrap_or(i64::MAX)],
-    )?;
-    let has_more = rows.len() > limit;
-    let mut last = after;
-    let mut changes = Vec::with_capacity(rows.len().min(limit));
-    for row in rows.into_iter().take(limit) {
-        last = row.int(0)?;
-        changes.push(decode::<Change>(&row.text(1)?)?);
-    }
-    Ok((changes, last, has_more))
-}
 
 /// An instance with its definition, document and unit.
 pub struct LoadedFlow {

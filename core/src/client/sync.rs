@@ -1,0 +1,121 @@
+//! The sync of the phone: push the outbox (before anything is pulled), then pull every new page,
+//! each checked (receipts, checksum, checkpoint, notices) and applied in one transaction with its
+//! cursor. A gateway that cannot be reached leaves everything as it was; one that orders a wipe,
+//! with its signature, gets obeyed.
+
+use super::{statements, Client, ClientError, SyncReport, PUSH_BATCH};
+use crate::protocol::{CommandBatch, GatewayPublicKey};
+use crate::sync::{Credentials, GatewayClient, SyncError};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+impl Client {
+    /// Pushes the outbox, then pulls every new change. If the gateway cannot be reached, the
+    /// outbox stays as it is and the error says so.
+    pub async fn sync(&self) -> Result<SyncReport, ClientError> {
+        let (account, device) = self.store()?.account()?.ok_or(ClientError::NotActivated)?;
+        let key = account
+            .gateway_key
+            .clone()
+            .ok_or(ClientError::GatewayKeyUnknown)?;
+        // A phone past its wipe limit erases itself before it talks to anyone; past the block
+        // limit it may still sync, which is how it becomes writable again.
+        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        match self.enforce_offline_limits(now) {
+            Ok(()) | Err(ClientError::ReadOnly { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let mut result = self.sync_inner(&key).await;
+        // The device clock jumped since the last answer (a user setting the time, a flat battery):
+        // learn the offset from the refusal and try once more, so a wrong clock never locks the
+        // phone out.
+        if let Err(ClientError::Sync(SyncError::Refused {
+            code, server_time, ..
+        })) = &result
+        {
+            if code == "outside_window" {
+                let offset = offset_ms(*server_time, self.device_now());
+                self.store()?.set_network(true, Some(offset))?;
+                result = self.sync_inner(&key).await;
+            }
+        }
+        match result {
+            Err(ClientError::Sync(SyncError::Unreachable(_))) => {
+                self.store()?.set_network(false, None)?;
+                result
+            }
+            Err(error) => Err(self.obey_wipe(error, &key, &account.device_id)),
+            ok => ok,
+        }
+    }
+
+    async fn sync_inner(&self, key: &GatewayPublicKey) -> Result<SyncReport, ClientError> {
+        let (account, device, outbox) = {
+            let store = self.store()?;
+            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
+            (account, device, store.outbox()?)
+        };
+        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
+            .with_clock(self.clock.clone());
+        let mut credentials = Credentials {
+            signer: Arc::clone(&self.signer),
+            request_key_id: account.request_key_id.clone(),
+            access_token: account.access_token.clone(),
+            clock_offset_ms: device.clock_offset_ms,
+        };
+        let mut report = SyncReport::default();
+        // Push before pull, in counter order.
+        for chunk in outbox.chunks(PUSH_BATCH) {
+            let batch = CommandBatch {
+                commands: chunk.iter().map(|row| row.command.clone()).collect(),
+            };
+            let response = gateway.push(&credentials, &batch).await?;
+            credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
+            // Unproven verdicts settle nothing: the commands stay queued.
+            for verdict in &response.verdicts {
+                statements::check_verdict(verdict, key, Some(&account.device_id))?;
+            }
+            let mut store = self.store()?;
+            store.record_verdicts(&response.verdicts)?;
+            store.set_network(true, Some(credentials.clock_offset_ms))?;
+            report.pushed += chunk.len();
+            report.accepted += response
+                .verdicts
+                .iter()
+                .filter(|v| v.outcome.is_accepted())
+                .count();
+            report.refused += response
+                .verdicts
+                .iter()
+                .filter(|v| !v.outcome.is_accepted())
+                .count();
+        }
+        self.push_receipts(&gateway, &mut credentials, &mut report)
+            .await?;
+        let mut cursor = device.cursor;
+        loop {
+            let page = gateway.pull(&credentials, &cursor).await?;
+            credentials.clock_offset_ms = offset_ms(page.server_time, self.device_now());
+            let checkpoint = statements::check_page(&page, key, &account.device_id)?;
+            let mut store = self.store()?;
+            store.apply_verified_page(&page, Some(&checkpoint), self.device_now())?;
+            store.set_network(true, Some(credentials.clock_offset_ms))?;
+            report.pulled += page.changes.len();
+            cursor = page.next_cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        report.outbox_remaining = self.store()?.outbox_len()?;
+        // Retention runs after each sync; a failure here must not hide the sync's success.
+        if let Err(e) = self.purge() {
+            tracing::warn!(error = %e, "the retention purge failed");
+        }
+        Ok(report)
+    }
+}
+
+/// Server time minus device time, in milliseconds.
+pub(super) fn offset_ms(server_time: DateTime<Utc>, device_now: DateTime<Utc>) -> i64 {
+    (server_time - device_now).num_milliseconds()
+}

@@ -1,0 +1,147 @@
+//! 通讯录 — importing a unit's address book from CSV, all or nothing: every row is parsed and
+//! checked before anything is stored, any bad row names its line and why, and the whole import is
+//! one transaction.
+
+use super::people::{check_user, insert_user, NewUser, UserView, MAX_IMPORT_ROWS};
+use super::AdminActor;
+use crate::args;
+use crate::db::Db;
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+
+/// Imports a 通讯录 CSV (header `login,name,post,role` or `登录名,姓名,职务,角色`) into
+/// `unit_id`, all or nothing: any bad row is a 400 `invalid_rows` naming every bad line and why,
+/// and nothing is stored.
+pub async fn import_csv(
+    db: &Db,
+    actor: &AdminActor,
+    unit_id: &str,
+    csv: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<UserView>, ApiError> {
+    let rows = parse_csv(csv)?;
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    db.tx(move |sql| {
+        actor.check_unit(sql, &unit_id)?;
+        let mut problems = Vec::new();
+        let mut created = Vec::new();
+        for (line, user, role) in &rows {
+            let taken = sql
+                .query_opt(
+                    "SELECT id FROM users WHERE unit_id = ?1 AND login = ?2 AND post = ?3",
+                    args![&unit_id, &user.login, &user.post],
+                )?
+                .is_some();
+            if taken {
+                problems.push(format!(
+                    "row {line}: {} already holds post {} in this unit",
+                    user.login, user.post
+                ));
+            } else if problems.is_empty() {
+                created.push(insert_user(sql, &actor, &unit_id, user, role, "csv", now)?);
+            }
+        }
+        if !problems.is_empty() {
+            // Returning an error rolls back every row inserted before the bad one.
+            return Err(invalid_rows(&problems));
+        }
+        Ok(created)
+    })
+    .await
+}
+
+fn invalid_rows(problems: &[String]) -> ApiError {
+    ApiError::bad_request(
+        "invalid_rows",
+        format!("nothing was imported: {}", problems.join("; ")),
+    )
+}
+
+/// Parses and checks every row; line numbers count the header as line 1.
+fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiError> {
+    let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
+    let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let header = lines
+        .next()
+        .map(|(_, l)| split_csv_line(l))
+        .unwrap_or_default();
+    let header: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+    if header != ["login", "name", "post", "role"] && header != ["登录名", "姓名", "职务", "角色"]
+    {
+        return Err(ApiError::bad_request(
+            "invalid_header",
+            "the first line must be login,name,post,role (or 登录名,姓名,职务,角色)",
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, text) in lines {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let fields = split_csv_line(text);
+        let [login, name, post, role] = fields.as_slice() else {
+            problems.push(format!(
+                "row {line}: expected 4 fields, found {}",
+                fields.len()
+            ));
+            continue;
+        };
+        let user = NewUser {
+            login: login.trim().to_owned(),
+            name: name.trim().to_owned(),
+            post: post.trim().to_owned(),
+            role: role.trim().to_owned(),
+            secretary_for: Vec::new(),
+        };
+        match check_user(&user) {
+            Err(reason) => problems.push(format!("row {line}: {reason}")),
+            Ok(_) if !seen.insert((user.login.clone(), user.post.clone())) => {
+                problems.push(format!(
+                    "row {line}: {} with post {} appears twice",
+                    user.login, user.post
+                ))
+            }
+            Ok(role) => rows.push((line, user, role)),
+        }
+    }
+    if rows.len() > MAX_IMPORT_ROWS {
+        problems.push(format!("at most {MAX_IMPORT_ROWS} rows per import"));
+    }
+    if !problems.is_empty() {
+        return Err(invalid_rows(&problems));
+    }
+    if rows.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_rows",
+            "the file has no rows",
+        ));
+    }
+    Ok(rows)
+}
+
+/// Splits one CSV line: commas separate, double quotes enclose, `""` is a quote.
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                push_char(&mut fields, '"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => push_char(&mut fields, c),
+        }
+    }
+    fields
+}
+
+fn push_char(fields: &mut [String], c: char) {
+    if let Some(last) = fields.last_mut() {
+        last.push(c);
+    }
+}

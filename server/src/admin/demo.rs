@@ -1,0 +1,85 @@
+//! The demo unit 山西省农业厅办公室, seeded into a new database unless the gateway is told not
+//! to: a leader, a drafter, a handler, a 收文 process and one incoming document waiting for the
+//! leader's instruction (批示). The demo and many tests start from it.
+
+use crate::args;
+use crate::db::{encode, Db};
+use crate::error::ApiError;
+use crate::feed::insert_flow;
+use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
+use qianpi_core::workflow::{Env, Instance, Node, ProcessDefinition};
+
+/// 王建国, 厅长: the leader who approves.
+pub const LEADER: &str = "wangjianguo";
+/// 李晓梅, 秘书科科员: the drafter who registered the document.
+pub const DRAFTER: &str = "lixiaomei";
+/// 赵文, 办公室主任: handles the document after the leader.
+pub const HANDLER: &str = "zhaowen";
+/// The seeded instance.
+pub const INSTANCE: &str = "inst-2026-0012";
+
+/// Seeds the demo unit 山西省农业厅办公室: a leader, a drafter, a handler, a 收文 process and one
+/// incoming document waiting for the leader's instruction (批示).
+pub async fn seed(db: &Db) -> Result<(), ApiError> {
+    db.tx(|sql| {
+        let now = chrono::Utc::now();
+        sql.execute(
+            "INSERT INTO units (id, name, organ_code, created_at) VALUES ('unit-sxnyt', '山西省农业厅办公室', '晋农办', ?1)",
+            args![now.to_rfc3339()],
+        )?;
+        for (id, login, name, post, role) in [
+            ("user-wang", LEADER, "王建国", "厅长", "leader"),
+            ("user-li", DRAFTER, "李晓梅", "秘书科科员", "staff"),
+            ("user-zhao", HANDLER, "赵文", "办公室主任", "staff"),
+        ] {
+            sql.execute(
+                "INSERT INTO users (id, unit_id, login, name, post, role, roles, created_at)
+                 VALUES (?1, 'unit-sxnyt', ?2, ?3, ?4, ?5, '{}', ?6)",
+                args![id, login, name, post, role, now.to_rfc3339()],
+            )?;
+        }
+        let definition = ProcessDefinition::new(
+            "def-incoming",
+            "收文办理",
+            "leader-instruction",
+            vec![
+                leader_node(),
+                Node::manual("handling", "承办", &["user-zhao"]).route("办结", "end"),
+                Node::end("end"),
+            ],
+        );
+        let document = Document {
+            id: "doc-2026-0012".into(),
+            unit_id: "unit-sxnyt".into(),
+            kind: DocumentKind::Incoming,
+            title: "关于做好2026年春耕备耕工作的通知".into(),
+            number: DocumentNumber { organ: "晋农办".into(), year: 2026, sequence: 12 },
+            urgency: Urgency::Urgent,
+            secrecy: SecrecyLevel::None,
+            from_organ: Some("山西省人民政府办公厅".into()),
+            received_at: Some("2026-03-02T09:00:00+08:00".into()),
+            head: Default::default(),
+            body: Default::default(),
+            footer: Default::default(),
+            receiving: Default::default(),
+            handling: Default::default(),
+        };
+        let instance = Instance::start(Env::new(&definition), INSTANCE, &document.id, "user-li", now)
+            .map_err(|e| ApiError::internal(format!("demo definition invalid: {e}")))?;
+        sql.execute(
+            "INSERT INTO definitions (id, unit_id, body) VALUES (?1, 'unit-sxnyt', ?2)",
+            args![&definition.id, encode(&definition)?],
+        )?;
+        insert_flow(sql, "unit-sxnyt", &definition, &document, &instance)?;
+        Ok(())
+    })
+    .await
+}
+
+/// 领导批示: the leader may recall an instruction until the office has acted on it.
+fn leader_node() -> Node {
+    let mut node =
+        Node::manual("leader-instruction", "领导批示", &["user-wang"]).route("送承办", "handling");
+    node.allow.recall = true;
+    node
+}

@@ -1,0 +1,265 @@
+//! Each user's change feed: one sequence per user, four priority lanes, one row per item, pages
+//! bounded by count and size, and an opaque cursor.
+//!
+//! - **Sequence.** A change's number comes from the user's row in `feed_heads`, taken inside the
+//!   writing transaction. That row stays locked until the transaction commits, so on PostgreSQL
+//!   with several replicas a reader can never see change n+1 committed while n is still in
+//!   flight — the gap a shared serial column would open, through which a cursor would skip a
+//!   change forever. A reader that sees head H therefore sees every change up to H.
+//! - **Lanes** (sync.md, order of priority inside a sync): verdicts first, then pending items
+//!   (待办), then notices and receipts, then history (items no longer waiting for the reader). A
+//!   page serves lane by lane, so a phone with a long backlog gets what it must act on first.
+//! - **Compaction.** A newer change of the same item (a task, a notice, a verdict) replaces the
+//!   older row and takes a new number, so a backlog never holds a stale pending copy of a task
+//!   that has moved on, and a first sync carries each item once.
+//! - **Cursor.** Where the reader stands in each lane; `v2.<l0>.<l1>.<l2>.<l3>`, opaque to the
+//!   phone. A bare number (the cursor of a single-sequence feed) means that position in every
+//!   lane.
+
+use crate::args;
+use crate::db::{decode, encode};
+use crate::error::ApiError;
+use crate::sql::{Sql, Value};
+use qianpi_core::protocol::{Change, InboxEntry};
+use std::fmt;
+
+/// A page stops growing once its changes' JSON passes this size (about 256 KB once gzipped,
+/// sync.md); it always holds at least one change.
+pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
+
+/// The priority lanes, in serving order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lane {
+    /// Verdicts on the user's commands.
+    Verdicts = 0,
+    /// Tasks waiting for the user (待办).
+    Pending = 1,
+    /// Notices and the user's receipts.
+    Notices = 2,
+    /// Tasks no longer waiting for the user.
+    History = 3,
+}
+
+const LANES: usize = 4;
+
+impl Lane {
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn from_index(index: i64) -> Result<Lane, ApiError> {
+        match index {
+            0 => Ok(Lane::Verdicts),
+            1 => Ok(Lane::Pending),
+            2 => Ok(Lane::Notices),
+            3 => Ok(Lane::History),
+            _ => Err(ApiError::internal("a stored change has an unknown lane")),
+        }
+    }
+}
+
+/// The lane and the item key of `change` in `user_id`'s feed.
+fn classify(user_id: &str, change: &Change) -> (Lane, String) {
+    match change {
+        Change::Verdict { verdict } => (Lane::Verdicts, format!("verdict:{}", verdict.command_id)),
+        Change::Inbox { entry } => {
+            let lane = if waits_for(entry, user_id) {
+                Lane::Pending
+            } else {
+                Lane::History
+            };
+            (lane, format!("task:{}", entry.task_id))
+        }
+        Change::Notice { notice, .. } => (Lane::Notices, format!("notice:{}", notice.id)),
+        Change::Receipt { status } => (Lane::Notices, format!("receipt:{}", status.notice_id)),
+    }
+}
+
+/// Whether the entry's task waits for `user_id` to act: open, and theirs, theirs to claim, or
+/// theirs as the principal of a standing delegation.
+fn waits_for(entry: &InboxEntry, user_id: &str) -> bool {
+    entry.instance.task(&entry.task_id).is_some_and(|task| {
+        task.state.is_open()
+            && (task.assignee == user_id
+                || task.candidates.iter().any(|c| c == user_id)
+                || task.on_behalf_of.as_deref() == Some(user_id))
+    })
+}
+
+/// Appends one change to a user's feed, replacing the older change of the same item; returns
+/// its sequence number.
+pub fn append_change(sql: &mut dyn Sql, user_id: &str, change: &Change) -> Result<i64, ApiError> {
+    let seq = sql
+        .query_one(
+            "INSERT INTO feed_heads (user_id, last_seq) VALUES (?1, 1)
+             ON CONFLICT (user_id) DO UPDATE SET last_seq = feed_heads.last_seq + 1
+             RETURNING last_seq",
+            args![user_id],
+        )?
+        .int(0)?;
+    let (lane, key) = classify(user_id, change);
+    sql.execute(
+        "INSERT INTO changes (user_id, seq, lane, item_key, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (user_id, item_key) DO UPDATE SET seq = excluded.seq, lane = excluded.lane,
+             body = excluded.body",
+        args![user_id, seq, lane as i64, key, encode(change)?],
+    )?;
+    Ok(seq)
+}
+
+/// The newest sequence number of a user's feed (0 when empty).
+pub fn head(sql: &mut dyn Sql, user_id: &str) -> Result<i64, ApiError> {
+    Ok(sql
+        .query_opt(
+            "SELECT last_seq FROM feed_heads WHERE user_id = ?1",
+            args![user_id],
+        )?
+        .map(|row| row.int(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Where a reader stands in each lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursor([i64; LANES]);
+
+impl Cursor {
+    /// Parses a cursor this gateway issued (empty: the start of the feed).
+    pub fn parse(text: &str) -> Result<Cursor, ApiError> {
+        let bad =
+            || ApiError::bad_request("bad_cursor", "the cursor is not one this gateway issued");
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Cursor::default());
+        }
+        let position = |part: &str| part.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(bad);
+        match text.strip_prefix("v2.") {
+            None => Ok(Cursor([position(text)?; LANES])),
+            Some(lanes) => {
+                let parts: Vec<&str> = lanes.split('.').collect();
+                if parts.len() != LANES {
+                    return Err(bad());
+                }
+                let mut cursor = Cursor::default();
+                for (slot, part) in cursor.0.iter_mut().zip(parts) {
+                    *slot = position(part)?;
+                }
+                Ok(cursor)
+            }
+        }
+    }
+
+    /// Whether a reader here has seen everything up to `head`: nothing can be new.
+    pub fn has_seen(&self, head: i64) -> bool {
+        self.0.iter().all(|position| *position >= head)
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0;
+        write!(f, "v2.{a}.{b}.{c}.{d}")
+    }
+}
+
+/// A page of a user's feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The changes, lane by lane.
+    pub changes: Vec<Change>,
+    /// Where the reader stands after them.
+    pub next: Cursor,
+    /// Whether more changes wait beyond this page.
+    pub has_more: bool,
+}
+
+/// Up to `limit` changes (and about [`MAX_PAGE_BYTES`]) after `cursor`, lane by lane.
+pub fn page(
+    sql: &mut dyn Sql,
+    user_id: &str,
+    cursor: Cursor,
+    limit: usize,
+) -> Result<Page, ApiError> {
+    let head = head(sql, user_id)?;
+    // The common delta sync: nothing new, one read.
+    if cursor.has_seen(head) {
+        return Ok(Page {
+            changes: Vec::new(),
+            next: cursor,
+            has_more: false,
+        });
+    }
+    let [a, b, c, d] = cursor.0;
+    let mut params: Vec<Value> = vec![Value::from(user_id), Value::Int(head)];
+    params.extend([a, b, c, d].map(Value::Int));
+    params.push(Value::Int(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let rows = sql.query(
+        "SELECT seq, lane, body FROM changes WHERE user_id = ?1 AND seq <= ?2
+           AND ((lane = 0 AND seq > ?3) OR (lane = 1 AND seq > ?4)
+             OR (lane = 2 AND seq > ?5) OR (lane = 3 AND seq > ?6))
+         ORDER BY lane, seq LIMIT ?7",
+        &params,
+    )?;
+    let mut next = cursor;
+    let mut changes = Vec::with_capacity(rows.len().min(limit));
+    let mut bytes = 0usize;
+    let mut cut_at = None;
+    for row in &rows {
+        let lane = Lane::from_index(row.int(1)?)?;
+        let body = row.text(2)?;
+        if changes.len() == limit || (!changes.is_empty() && bytes + body.len() > MAX_PAGE_BYTES) {
+            cut_at = Some(lane);
+            break;
+        }
+        bytes += body.len();
+        next.0[lane.index()] = row.int(0)?;
+        changes.push(decode::<Change>(&body)?);
+    }
+    // Every lane before the one the page stopped in has nothing left up to the head; without a
+    // cut, none has.
+    let done = cut_at.map_or(LANES, Lane::index);
+    for position in next.0.iter_mut().take(done) {
+        *position = (*position).max(head);
+    }
+    Ok(Page {
+        changes,
+        next,
+        has_more: cut_at.is_some(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_an_old_single_number_means_every_lane() {
+        let cursor = Cursor([4, 9, 2, 7]);
+        assert_eq!(Cursor::parse(&cursor.to_string()).unwrap(), cursor);
+        assert_eq!(Cursor::parse("57").unwrap(), Cursor([57; LANES]));
+        assert_eq!(Cursor::parse("").unwrap(), Cursor::default());
+    }
+
+    #[test]
+    fn a_cursor_the_gateway_never_issued_is_a_typed_error() {
+        for text in [
+            "v2.1.2.3",
+            "v2.1.2.3.x",
+            "-4",
+            "v2.1.2.3.4.5",
+            "abc",
+            "v2.-1.0.0.0",
+        ] {
+            let error = Cursor::parse(text).unwrap_err();
+            assert_eq!(error.code, "bad_cursor", "{text}");
+        }
+    }
+
+    #[test]
+    fn a_reader_has_seen_the_head_only_when_every_lane_reached_it() {
+        assert!(Cursor([5; LANES]).has_seen(5));
+        assert!(!Cursor([5, 5, 4, 5]).has_seen(5));
+    }
+}

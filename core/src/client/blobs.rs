@@ -10,11 +10,15 @@
 //! its content hash, which the vault checks, and the pieces are removed. Nothing is ever on disk
 //! in plaintext.
 
+mod pieces;
+mod range;
+
 use super::{Client, ClientError};
-use crate::files::{FileError, FileVault};
 use crate::store::DownloadPart;
 use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
-use std::io::{self, Read};
+pub(super) use pieces::piece_id;
+use pieces::{resumable, Pieces};
+use range::{check_etag, normalized, parse_content_range, ContentRange};
 use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -41,53 +45,6 @@ pub enum BlobError {
     /// that was not asked for): what was received is discarded.
     #[error("the gateway's answers for this file do not agree ({0}); what was received is discarded: try again, and report it if it keeps happening")]
     Inconsistent(String),
-}
-
-/// What `Content-Range` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ContentRange {
-    /// `bytes start-end/total`.
-    Bytes {
-        /// First byte.
-        start: u64,
-        /// Last byte (inclusive).
-        end: u64,
-        /// The file's size.
-        total: u64,
-    },
-    /// `bytes */total` (on a 416).
-    Unsatisfied {
-        /// The file's size.
-        total: u64,
-    },
-}
-
-/// Parses a `Content-Range` value; a range the file cannot hold, or an unknown size, is none.
-pub(super) fn parse_content_range(value: &str) -> Option<ContentRange> {
-    let rest = value.trim().strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let total: u64 = total.trim().parse().ok()?;
-    if range.trim() == "*" {
-        return Some(ContentRange::Unsatisfied { total });
-    }
-    let (start, end) = range.split_once('-')?;
-    let (start, end): (u64, u64) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
-    (start <= end && end < total).then_some(ContentRange::Bytes { start, end, total })
-}
-
-/// The lowercase form of a SHA-256 in hex, or why it is not one.
-fn normalized(sha256: &str) -> Result<String, BlobError> {
-    let sha = sha256.trim().to_ascii_lowercase();
-    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(sha)
-    } else {
-        Err(BlobError::BadHash(sha256.to_owned()))
-    }
-}
-
-/// The vault id of the piece of `sha256` starting at `start`.
-pub(super) fn piece_id(sha256: &str, start: u64) -> String {
-    format!("download|{sha256}|{start}")
 }
 
 /// A download under way: the pieces kept, and the bytes of the next piece received so far.
@@ -340,14 +297,7 @@ impl Client {
         let sha = &progress.sha256;
         let written = {
             let files = self.files()?;
-            let reader = Pieces {
-                vault: &files,
-                sha256: sha,
-                parts: &progress.parts,
-                next: 0,
-                current: Zeroizing::new(Vec::new()),
-                at: 0,
-            };
+            let reader = Pieces::new(&files, sha, &progress.parts);
             files.write(sha, reader, Some(sha))
         };
         let meta = match written {
@@ -382,61 +332,6 @@ impl Client {
                 tracing::warn!(error = %e, "a downloaded piece could not be removed");
             }
         }
-    }
-}
-
-/// Whether kept pieces can be continued: back to back from the first byte, one size for the
-/// file, none empty or past the end.
-fn resumable(parts: &[DownloadPart]) -> bool {
-    let total = parts.first().map_or(0, |p| p.total);
-    let mut at = 0;
-    parts.iter().all(|p| {
-        let ok = p.start == at && p.size > 0 && p.end() <= total && p.total == total;
-        at = p.end();
-        ok
-    })
-}
-
-/// The answer must name this file by its strong tag: anything else (another file from a
-/// confused cache, a captive portal's page) is not this file's bytes.
-fn check_etag(response: &BlobResponse, sha256: &str) -> Result<(), BlobError> {
-    let expected = format!("\"{sha256}\"");
-    match response.etag.as_deref() {
-        Some(tag) if tag.eq_ignore_ascii_case(&expected) => Ok(()),
-        Some(tag) => Err(BlobError::Inconsistent(format!(
-            "the answer is tagged {tag}, not {expected}"
-        ))),
-        None => Err(BlobError::Inconsistent("the answer carries no ETag".into())),
-    }
-}
-
-/// The kept pieces, decrypted one at a time, as one stream.
-struct Pieces<'a> {
-    vault: &'a FileVault,
-    sha256: &'a str,
-    parts: &'a [DownloadPart],
-    next: usize,
-    current: Zeroizing<Vec<u8>>,
-    at: usize,
-}
-
-impl Read for Pieces<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.at == self.current.len() {
-            let Some(part) = self.parts.get(self.next) else {
-                return Ok(0);
-            };
-            self.current = self
-                .vault
-                .read_to_vec(&piece_id(self.sha256, part.start), &part.part_sha256)
-                .map_err(|e: FileError| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            self.at = 0;
-            self.next += 1;
-        }
-        let n = buf.len().min(self.current.len() - self.at);
-        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 

@@ -314,4 +314,6 @@ fn detail(
 }
 
 #[cfg(test)]
+mod receipt_tests;
+#[cfg(test)]
 mod tests;

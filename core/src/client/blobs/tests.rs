@@ -5,7 +5,9 @@
 //! kept when it is not the file asked for.
 
 use super::super::test_support::*;
-use super::{normalized, parse_content_range, resumable, BlobError, ContentRange, PIECE};
+use super::pieces::resumable;
+use super::range::{normalized, parse_content_range, ContentRange};
+use super::{BlobError, PIECE};
 use crate::client::{Client, ClientError};
 use crate::files::FileError;
 use crate::store::DownloadPart;

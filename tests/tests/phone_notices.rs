@@ -376,3 +376,23 @@ async fn a_download_cut_off_midway_resumes_after_the_phone_restarts() {
         "resumed at {resumed}, not from the start"
     );
 }
+
+#[tokio::test]
+async fn a_revoked_phone_asking_for_a_file_erases_itself_on_the_gateways_order() {
+    let harness = Harness::start().await.unwrap();
+    let (a, _proxy, staff, _, hash) = attachment_behind_proxy(&harness, 1000).await;
+    let device = staff.account().device_id;
+    let (status, body) = post(
+        &harness,
+        &a.token,
+        &format!("/units/{}/devices/{device}/revoke", a.id),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(matches!(
+        staff.client.download(&hash).await,
+        Err(ClientError::Wiped(_))
+    ));
+    assert!(staff.client.is_locked());
+}

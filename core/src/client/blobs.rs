@@ -14,7 +14,7 @@ mod pieces;
 mod range;
 
 use super::{Client, ClientError};
-use crate::store::DownloadPart;
+use crate::store::{Account, DownloadPart};
 use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
 pub(super) use pieces::piece_id;
 use pieces::{resumable, Pieces};
@@ -116,8 +116,8 @@ impl Client {
             .with_clock(self.clock.clone());
         let credentials = Credentials {
             signer: Arc::clone(&self.signer),
-            request_key_id: account.request_key_id,
-            access_token: account.access_token,
+            request_key_id: account.request_key_id.clone(),
+            access_token: account.access_token.clone(),
             clock_offset_ms: device.clock_offset_ms,
         };
         let mut progress = Progress {
@@ -142,11 +142,22 @@ impl Client {
                 if let Err(keep) = self.keep_piece(&mut progress) {
                     tracing::warn!(error = %keep, "the bytes of a cut download could not be kept");
                 }
-                return Err(e);
+                return Err(self.settle(e, &account));
             }
         }
         self.keep_piece(&mut progress)?;
         self.assemble(&progress)
+    }
+
+    /// A refusal may carry the gateway's signed order to wipe (a revoked phone asking for a
+    /// file): it is obeyed as a sync obeys it.
+    fn settle(&self, error: ClientError, account: &Account) -> ClientError {
+        match (&error, &account.gateway_key) {
+            (ClientError::Sync(SyncError::Refused { .. }), Some(key)) => {
+                self.obey_wipe(error, key, &account.device_id)
+            }
+            _ => error,
+        }
     }
 
     /// Asks for ranges until every byte is in, retrying transport failures.

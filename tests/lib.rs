@@ -8,6 +8,8 @@
 // A harness failure must stop the test that hit it, loudly.
 #![allow(clippy::panic)]
 
+pub mod proxy;
+
 use qianpi_core::client::{Client, Clock};
 use qianpi_core::crypto;
 use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
@@ -180,6 +182,19 @@ impl Phone {
         let outbox = self.client.outbox().map_err(|e| e.to_string())?;
         let first = outbox.first().ok_or("the outbox is empty")?;
         first.command.verify(&key).map_err(|e| e.to_string())
+    }
+
+    /// The same phone after its app was stopped and started again: the core opens its data
+    /// folder anew with the same keys.
+    pub fn restart(self) -> Result<Phone, String> {
+        let dir = self.client.data_dir().to_owned();
+        drop(self.client);
+        let client = Client::open(&dir, self.vault.clone(), self.vault.clone())
+            .map_err(|e| e.to_string())?;
+        Ok(Phone {
+            client,
+            vault: self.vault,
+        })
     }
 
     /// Credentials for hand-made signed requests.

@@ -1,12 +1,9 @@
 //! The records and enums the shells see, and their conversions from the core's types. Dates travel
 //! as RFC 3339 strings so both languages parse them with their standard libraries.
 
-use crate::QianpiError;
-use qianpi_core::client::{ClientError, InboxItem as CoreInboxItem, QueuedCommand, SyncReport};
-use qianpi_core::keys::KeyError;
+use qianpi_core::client::{InboxItem as CoreInboxItem, QueuedCommand, SyncReport};
 use qianpi_core::protocol::VerdictOutcome;
-use qianpi_core::store::{Account, LocalTaskState, StoreError, VerdictRow};
-use qianpi_core::sync::SyncError;
+use qianpi_core::store::{Account, LocalTaskState, VerdictRow};
 
 /// 态度 — what the person says with an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -248,6 +245,10 @@ pub struct SyncSummary {
     pub pulled: u32,
     /// Still waiting.
     pub outbox_remaining: u32,
+    /// 回执 the gateway recorded.
+    pub receipts_sent: u32,
+    /// 回执 the gateway refused (kept on the phone with the reason).
+    pub receipts_refused: u32,
 }
 
 fn count(n: usize) -> u32 {
@@ -262,6 +263,8 @@ impl From<SyncReport> for SyncSummary {
             refused: count(r.refused),
             pulled: count(r.pulled),
             outbox_remaining: count(r.outbox_remaining),
+            receipts_sent: count(r.receipts_sent),
+            receipts_refused: count(r.receipts_refused),
         }
     }
 }
@@ -344,40 +347,4 @@ fn serde_state(state: qianpi_core::workflow::InstanceState) -> Option<String> {
     serde_json::to_value(state)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
-}
-
-impl From<ClientError> for QianpiError {
-    fn from(e: ClientError) -> Self {
-        let reason = e.to_string();
-        match e {
-            ClientError::NotActivated => QianpiError::NotActivated { reason },
-            ClientError::Store(StoreError::WrongKey) | ClientError::Key(KeyError::WrongDataKey) => {
-                QianpiError::WrongKey { reason }
-            }
-            ClientError::Store(StoreError::Locked) => QianpiError::Locked { reason },
-            ClientError::Store(_) => QianpiError::Storage { reason },
-            ClientError::Sync(SyncError::Unreachable(_)) => QianpiError::Unreachable { reason },
-            ClientError::Sync(SyncError::Refused {
-                status,
-                code,
-                message,
-                ..
-            }) => QianpiError::Refused {
-                status,
-                code,
-                reason: message,
-            },
-            ClientError::Sync(SyncError::InsecureUrl(_))
-            | ClientError::NoSuchTask(_)
-            | ClientError::NeedsTask => QianpiError::InvalidInput { reason },
-            ClientError::Rejected(r) => QianpiError::NotAllowed {
-                code: r.code.as_str().to_owned(),
-                reason_zh: r.code.message_zh().to_owned(),
-                reason_en: r.code.message_en().to_owned(),
-                current_version: r.current_version,
-            },
-            ClientError::Platform(_) | ClientError::Key(_) => QianpiError::Platform { reason },
-            _ => QianpiError::Internal { reason },
-        }
-    }
 }

@@ -3,10 +3,13 @@
 //! (implemented in Kotlin or Swift as foreign traits) to the core's traits. No logic lives here.
 
 mod convert;
+mod error;
 mod lists;
+mod notices;
 mod platform;
 
 use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, TaskAction, Verdict};
+pub use error::QianpiError;
 use lists::{ListEntry, ListKind};
 pub use platform::{software_device_signer, software_key_store, DeviceSigner, KeyStore};
 use qianpi_core::Client;
@@ -14,87 +17,6 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 uniffi::setup_scaffolding!();
-
-/// The one error type the shells see. Each variant says what happened; `reason` is for people.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-pub enum QianpiError {
-    /// The device is not activated yet.
-    #[error("not activated: {reason}")]
-    NotActivated {
-        /// What to do.
-        reason: String,
-    },
-    /// The local store cannot be opened with the key the keystore returned.
-    #[error("wrong key: {reason}")]
-    WrongKey {
-        /// What to do.
-        reason: String,
-    },
-    /// The data is locked (on request or after inactivity): unlock to go on.
-    #[error("locked: {reason}")]
-    Locked {
-        /// What to do.
-        reason: String,
-    },
-    /// The gateway cannot be reached; nothing was lost, try again later.
-    #[error("gateway unreachable: {reason}")]
-    Unreachable {
-        /// Why.
-        reason: String,
-    },
-    /// The gateway refused the request.
-    #[error("gateway refused ({status} {code}): {reason}")]
-    Refused {
-        /// HTTP status.
-        status: u16,
-        /// Stable code.
-        code: String,
-        /// The gateway's message.
-        reason: String,
-    },
-    /// The workflow does not allow the action.
-    #[error("not allowed ({code}): {reason_en}")]
-    NotAllowed {
-        /// Stable code.
-        code: String,
-        /// Reason in Chinese.
-        reason_zh: String,
-        /// Reason in English.
-        reason_en: String,
-        /// The instance version the decision saw.
-        current_version: u64,
-    },
-    /// A platform key service (keystore or signer) failed.
-    #[error("key service failed: {reason}")]
-    Platform {
-        /// What the platform said.
-        reason: String,
-    },
-    /// The local store failed.
-    #[error("storage failed: {reason}")]
-    Storage {
-        /// Why.
-        reason: String,
-    },
-    /// An argument was not acceptable.
-    #[error("invalid input: {reason}")]
-    InvalidInput {
-        /// Why.
-        reason: String,
-    },
-    /// Anything else.
-    #[error("internal error: {reason}")]
-    Internal {
-        /// Why.
-        reason: String,
-    },
-}
-
-impl From<uniffi::UnexpectedUniFFICallbackError> for QianpiError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> QianpiError {
-        QianpiError::Platform { reason: e.reason }
-    }
-}
 
 /// The tokio runtime that runs every network call. uniffi has no runtime of its own, and a
 /// foreign thread has none either; futures are spawned here and awaited from the shell.

@@ -4,11 +4,13 @@
 //! qianpi demo                                   # the whole story, self-contained
 //! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
+//! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! ```
 //! The terminal keeps its keys in the SOFTWARE key vault, protected by the passphrase in
 //! `QIANPI_PASSPHRASE`.
 
 mod demo;
+mod notices;
 mod phone;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +82,42 @@ enum Command {
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
     },
+    /// List the notices (通知公告), unread first.
+    Notices {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Open a notice: checked against the gateway's signature and marked read (works offline).
+    Notice {
+        /// The notice id, as `notices` shows it.
+        id: String,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Reply to a notice (回执); works offline, `sync` sends it.
+    Reply {
+        /// The notice id.
+        id: String,
+        /// The choice's id, as `notice` lists them.
+        #[arg(long)]
+        choice: Option<String>,
+        /// A note (备注).
+        #[arg(long)]
+        note: Option<String>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Download a body or attachment file by its SHA-256 into the encrypted vault.
+    Download {
+        /// The file's SHA-256, as `notice` shows it.
+        sha256: String,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -115,6 +153,15 @@ fn main() -> ExitCode {
             } => phone::approve(&data_dir, &task, &opinion, disagree, route),
             Command::Sync { data_dir } => phone::sync(&data_dir).await,
             Command::Verdicts { data_dir } => phone::verdicts(&data_dir),
+            Command::Notices { data_dir } => notices::list(&data_dir),
+            Command::Notice { id, data_dir } => notices::show(&data_dir, &id),
+            Command::Reply {
+                id,
+                choice,
+                note,
+                data_dir,
+            } => notices::reply(&data_dir, &id, choice, note),
+            Command::Download { sha256, data_dir } => notices::download(&data_dir, &sha256).await,
         }
     });
     match result {

@@ -21,7 +21,8 @@ pub fn open_with(data_dir: &Path, passphrase: &str) -> Result<Client, String> {
     Client::open(data_dir, vault.clone(), vault).map_err(|e| e.to_string())
 }
 
-fn open(data_dir: &Path) -> Result<Client, String> {
+/// Opens the phone core in `data_dir` with the passphrase from the environment.
+pub fn open(data_dir: &Path) -> Result<Client, String> {
     let passphrase = std::env::var(PASSPHRASE_ENV).map_err(|_| {
         format!("set {PASSPHRASE_ENV} to the passphrase that protects this terminal's keys")
     })?;
@@ -89,8 +90,14 @@ pub async fn sync(data_dir: &Path) -> Result<(), String> {
     let client = open(data_dir)?;
     let report = client.sync().await.map_err(|e| e.to_string())?;
     println!(
-        "pushed {}, accepted {}, refused {}, pulled {} changes; {} waiting",
-        report.pushed, report.accepted, report.refused, report.pulled, report.outbox_remaining
+        "pushed {}, accepted {}, refused {}, pulled {} changes; {} waiting; 回执 sent {}, refused {}",
+        report.pushed,
+        report.accepted,
+        report.refused,
+        report.pulled,
+        report.outbox_remaining,
+        report.receipts_sent,
+        report.receipts_refused
     );
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The facade a shell talks to: open the store, activate the device, list the inbox, approve
-//! (offline first), sync, and read the outbox and verdicts. It delegates: rules to `workflow`,
+//! (offline first), sync, and read the outbox and verdicts, notices and files (`client/*.rs`). It delegates: rules to `workflow`,
 //! persistence to `store`, transport to `sync`, keys to the platform traits.
 //!
 //! No Rust lock is ever held while a platform key service runs (it may show a biometric prompt,
@@ -27,12 +27,18 @@ use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod blobs;
 mod lifecycle;
 mod local;
+mod notices;
 mod statements;
 mod sync;
+#[cfg(test)]
+mod test_support;
 mod views;
+pub use blobs::BlobError;
 use lifecycle::Session;
+pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
 use sync::offset_ms;
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
@@ -111,6 +117,12 @@ pub enum ClientError {
     /// allows.
     #[error("this phone erased its data ({0}); activate it again with a new code")]
     Wiped(String),
+    /// A notice cannot be shown or replied to.
+    #[error(transparent)]
+    Notice(#[from] NoticeError),
+    /// A file could not be downloaded.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
 }
 
 impl From<SessionError> for ClientError {

@@ -1,5 +1,5 @@
-//! The phone's HTTP link to the gateway: activation, signed pull and signed push over reqwest with
-//! rustls (ring provider). Every request but activation carries an RFC 9421 signature made by the
+//! The phone's HTTP link to the gateway: activation, signed pull and signed push, signed 回执
+//! pushes and ranged blob fetches over reqwest with rustls (ring provider). Every request but activation carries an RFC 9421 signature made by the
 //! device request key (DSK) through the [`DeviceSigner`], with the clock corrected by the offset
 //! learned from the gateway, so a wrong phone clock does not lock the user out.
 //!
@@ -10,8 +10,8 @@ use crate::crypto::{self, CryptoError};
 use crate::keys::{DeviceSigner, PlatformKeyError, REQUEST_KEY_ALIAS};
 use crate::protocol::signature::{self, CoveredValues, SignatureParams};
 use crate::protocol::{
-    self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, Signed,
-    SyncPage, WipeCommand,
+    self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, ReceiptBatch,
+    ReceiptResponse, Signed, SyncPage, WipeCommand,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -181,6 +181,71 @@ impl GatewayClient {
         self.send_signed(Method::POST, url, body, credentials).await
     }
 
+    /// Pushes a batch of 回执 (this user's read and reply states); one result per receipt comes
+    /// back.
+    pub async fn push_receipts(
+        &self,
+        credentials: &Credentials,
+        batch: &ReceiptBatch,
+    ) -> Result<ReceiptResponse, SyncError> {
+        let url = self.url(protocol::RECEIPTS_PATH)?;
+        let body = serde_json::to_vec(batch).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        self.send_signed(Method::POST, url, body, credentials).await
+    }
+
+    /// Asks for bytes `start..=end` of the blob `sha256` (lowercase hex) with a signed `Range`
+    /// request. A 200 (the whole file), 206 (the range) or 416 (nothing left in that range) comes
+    /// back with its body still to be read, so the caller keeps every byte that arrived before a
+    /// cut; any other answer is an error.
+    pub async fn fetch_blob_range(
+        &self,
+        credentials: &Credentials,
+        sha256: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<BlobResponse, SyncError> {
+        let url = self.url(&format!("{}/{sha256}", protocol::BLOBS_PATH))?;
+        let now = (self.clock)() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
+        let headers = sign_request("GET", url.as_str(), &[], credentials, now)?;
+        let mut request = self
+            .http
+            .get(url)
+            .header("content-type", JSON)
+            .header("range", format!("bytes={start}-{end}"))
+            // Ranges count the file's own bytes: a compressed answer would count others.
+            .header("accept-encoding", "identity");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(transport_reason(&e)))?;
+        let status = response.status().as_u16();
+        if !matches!(status, 200 | 206 | 416) {
+            return match parse::<serde_json::Value>(Ok(response)).await {
+                Err(e) => Err(e),
+                Ok(_) => Err(SyncError::Protocol(format!(
+                    "HTTP {status} where a blob or a range of it was expected"
+                ))),
+            };
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Ok(BlobResponse {
+            status,
+            etag: header("etag"),
+            content_range: header("content-range"),
+            content_length: header("content-length").and_then(|v| v.parse().ok()),
+            response,
+        })
+    }
+
     fn url(&self, path: &str) -> Result<Url, SyncError> {
         self.base
             .join(path)
@@ -205,6 +270,31 @@ impl GatewayClient {
             request = request.header(name, value);
         }
         parse(request.send().await).await
+    }
+}
+
+/// An answer of the blob endpoint whose body is read piece by piece.
+#[derive(Debug)]
+pub struct BlobResponse {
+    /// 200 (the whole file), 206 (a range) or 416 (the range is past the end).
+    pub status: u16,
+    /// The `ETag` header as sent (a strong tag is the quoted SHA-256).
+    pub etag: Option<String>,
+    /// The `Content-Range` header as sent.
+    pub content_range: Option<String>,
+    /// The `Content-Length` header, if sent and a number.
+    pub content_length: Option<u64>,
+    response: reqwest::Response,
+}
+
+impl BlobResponse {
+    /// The next piece of the body, or none at its end. A cut connection is
+    /// [`SyncError::Unreachable`]: what came before it is still good.
+    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, SyncError> {
+        match self.response.chunk().await {
+            Ok(chunk) => Ok(chunk.map(|bytes| bytes.to_vec())),
+            Err(e) => Err(SyncError::Unreachable(transport_reason(&e))),
+        }
     }
 }
 

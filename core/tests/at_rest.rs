@@ -325,7 +325,7 @@ fn markers_put_through_the_api_appear_nowhere_in_plaintext() {
 
     // A notice, and an encrypted 正文 file.
     store
-        .save_notice(&marked_notice(&markers, t0()), t0())
+        .save_notice(&marked_notice(&markers, t0()), None, t0())
         .unwrap();
     let body = markers.text("正文第一段。").repeat(2_000);
     let meta = files.write("doc-0000-v1", body.as_bytes(), None).unwrap();

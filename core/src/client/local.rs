@@ -57,8 +57,8 @@ impl Client {
         Ok(self.files()?.read_to(sha256, sha256, out)?)
     }
 
-    /// Removes finished items older than the policy's retention, and the encrypted files nothing
-    /// refers to any more.
+    /// Removes finished items older than the policy's retention, the encrypted files nothing
+    /// refers to any more, and the pieces of downloads abandoned as long.
     pub fn purge(&self) -> Result<PurgeReport, ClientError> {
         let report = {
             let mut store = self.store()?;
@@ -68,6 +68,9 @@ impl Client {
         let files = self.files()?;
         for sha in &report.orphan_files {
             files.remove(sha)?;
+        }
+        for (sha, part) in &report.stale_download_parts {
+            files.remove(&super::blobs::piece_id(sha, part.start))?;
         }
         Ok(report)
     }

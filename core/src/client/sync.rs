@@ -90,6 +90,8 @@ impl Client {
                 .filter(|v| !v.outcome.is_accepted())
                 .count();
         }
+        self.push_receipts(&gateway, &mut credentials, &mut report)
+            .await?;
         let mut cursor = device.cursor;
         loop {
             let page = gateway.pull(&credentials, &cursor).await?;

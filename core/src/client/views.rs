@@ -67,6 +67,10 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Commands still waiting.
     pub outbox_remaining: usize,
+    /// 回执 states the gateway recorded.
+    pub receipts_sent: usize,
+    /// 回执 states the gateway refused (kept on the phone with the reason).
+    pub receipts_refused: usize,
 }
 
 /// One inbox row as a list shows it, with the workflow's control flags for `user_id`.

@@ -455,10 +455,11 @@ impl super::Store {
                     writer.entry(entry, now)?;
                 }
                 Change::Verdict { verdict } => writer.verdict(verdict)?,
-                Change::Notice { notice, .. } => super::notices::file_notice(&tx, notice, now)?,
-                Change::Receipt { status } => {
-                    super::notices::file_status(&tx, &status.notice_id, &status.status)?
+                // Delivered when the gateway handed it over, by the gateway's clock.
+                Change::Notice { notice, signed } => {
+                    super::notices::file_notice(&tx, notice, Some(signed), now, page.server_time)?
                 }
+                Change::Receipt { status } => super::notices::file_status(&tx, &user_id, status)?,
             }
         }
         drop(writer);

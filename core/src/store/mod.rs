@@ -10,7 +10,8 @@
 //! | `feed` | files pulled documents, instances, tasks, opinions, trace, read items, verdicts |
 //! | `outbox` | signed commands waiting for the gateway, verdicts, drafts |
 //! | `lists` | the phone's lists (待办, 已办, 待阅, 已阅, 已发, 草稿) and the detail of one task |
-//! | `notices` | 通知公告 and this user's 回执 |
+//! | `notices` | 通知公告 with their signed form, and this user's 回执 (refused ones with the reason) |
+//! | `downloads` | the pieces of blob downloads received so far, for resuming |
 //! | `retention` | the purge that keeps pending items plus the last N days |
 //!
 //! Every user action and every pulled page is written in one transaction, so a crash never
@@ -19,6 +20,7 @@
 mod account;
 mod checkpoint;
 mod cipher;
+mod downloads;
 mod feed;
 mod lists;
 mod notices;
@@ -28,8 +30,10 @@ mod schema;
 
 pub use account::{Account, DeviceState, Policy};
 pub use checkpoint::StoredCheckpoint;
+pub use downloads::DownloadPart;
 pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};
-pub use notices::NoticeRow;
+pub(crate) use notices::merge_status;
+pub use notices::{NoticeRow, ReceiptRefusal};
 pub use outbox::{OutboxRow, VerdictRow};
 pub use retention::PurgeReport;
 pub use schema::SCHEMA_VERSION;
@@ -166,6 +170,15 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+impl Store {
+    /// The connection itself, for tests that alter stored rows behind the repositories' back
+    /// (a tampered copy, a damaged value).
+    pub(crate) fn raw_connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
 pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupted(e.to_string()))
 }
@@ -188,6 +201,8 @@ pub(crate) fn label<T: serde::Serialize>(value: &T) -> Result<String, StoreError
     }
 }
 
+#[cfg(test)]
+mod download_tests;
 #[cfg(test)]
 mod migration_tests;
 #[cfg(test)]

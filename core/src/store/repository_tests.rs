@@ -263,13 +263,13 @@ fn notices_list_unread_first_and_receipts_wait_to_be_sent() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
     store
-        .save_notice(&notice("n1", "旧通知", 1), days(1))
+        .save_notice(&notice("n1", "旧通知", 1), None, days(1))
         .unwrap();
     store
-        .save_notice(&notice("n2", "新通知", 2), days(2))
+        .save_notice(&notice("n2", "新通知", 2), None, days(2))
         .unwrap();
     store
-        .save_notice(&notice("n3", "未读旧通知", 0), days(2))
+        .save_notice(&notice("n3", "未读旧通知", 0), None, days(2))
         .unwrap();
     let mut status = store.notice("n2").unwrap().unwrap().status;
     assert_eq!(status.delivered_at, Some(days(2)));
@@ -284,11 +284,11 @@ fn notices_list_unread_first_and_receipts_wait_to_be_sent() {
     assert_eq!(order, ["n1", "n3", "n2"]);
     let pending = store.receipts_to_send().unwrap();
     assert_eq!(pending.len(), 3);
-    store.receipt_sent("n2", &status).unwrap();
+    assert!(store.receipt_sent("n2", &status, &status).unwrap());
     assert!(!store.notice("n2").unwrap().unwrap().changed_locally);
     // A newer change made after the send stays marked.
     let stale = RecipientStatus::default();
-    store.receipt_sent("n1", &stale).unwrap();
+    assert!(!store.receipt_sent("n1", &stale, &stale).unwrap());
     assert!(store.notice("n1").unwrap().unwrap().changed_locally);
     assert!(matches!(
         store.save_receipt("missing", &status),

@@ -4,8 +4,10 @@
 //!
 //! Kept whatever their age: instances with a task in 待办, queued or waiting, with a command in
 //! the outbox, a draft, or an unread read item for the user; unread notices and receipts not yet
-//! sent. Encrypted files no document refers to any more are reported for the caller to delete.
+//! sent. Encrypted files no document or notice refers to any more, and the pieces of downloads
+//! nobody continued within the retention period, are reported for the caller to delete.
 
+use super::downloads::{self, DownloadPart};
 use super::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
@@ -21,6 +23,8 @@ pub struct PurgeReport {
     pub notices: usize,
     /// SHA-256 of encrypted files no longer referenced: delete them from the file vault.
     pub orphan_files: Vec<String>,
+    /// Pieces of abandoned downloads, by the file's SHA-256: delete them from the file vault.
+    pub stale_download_parts: Vec<(String, DownloadPart)>,
 }
 
 impl Store {
@@ -65,6 +69,8 @@ impl Store {
                 "SELECT sha256 FROM files f
                  WHERE NOT EXISTS (SELECT 1 FROM body_versions b WHERE b.sha256 = f.sha256)
                    AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = f.sha256)
+                   AND NOT EXISTS (SELECT 1 FROM notices n, json_each(n.body, '$.attachments') a
+                                   WHERE json_extract(a.value, '$.sha256') = f.sha256)
                  ORDER BY sha256",
             )?;
             let rows = stmt.query_map([], |r| r.get(0))?;
@@ -73,12 +79,14 @@ impl Store {
         for sha in &orphan_files {
             tx.execute("DELETE FROM files WHERE sha256 = ?1", [sha])?;
         }
+        let stale_download_parts = downloads::purge_stale(&tx, cutoff)?;
         tx.commit()?;
         Ok(PurgeReport {
             instances,
             documents,
             notices,
             orphan_files,
+            stale_download_parts,
         })
     }
 

@@ -207,7 +207,10 @@ const V2: &str = "CREATE TABLE documents (
 /// Version 3: what the gateway signs. The gateway's statement key (learned at activation; an
 /// account bound before version 3 has none and must be activated again), the last signed
 /// checkpoint with its offline limits, and the signed copy of each notice (checked at display
-/// time). Verdicts keep the gateway's signed receipt inside their JSON.
+/// time). Verdicts keep the gateway's signed receipt inside their JSON. Then the 回执 the gateway
+/// refused (kept with its reason, so a refused reply stays visible), and the pieces of blob
+/// downloads already received (each piece an encrypted vault file), so a cut download resumes
+/// where it stopped, across restarts too.
 const V3: &str = "ALTER TABLE account ADD COLUMN gateway_key TEXT;
      CREATE TABLE checkpoint (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -217,7 +220,17 @@ const V3: &str = "ALTER TABLE account ADD COLUMN gateway_key TEXT;
         received_at TEXT NOT NULL,
         body TEXT NOT NULL
      );
-     ALTER TABLE notices ADD COLUMN signed TEXT;";
+     ALTER TABLE notices ADD COLUMN signed TEXT;
+     ALTER TABLE receipts ADD COLUMN refused TEXT;
+     CREATE TABLE download_parts (
+        sha256 TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        part_sha256 TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (sha256, start)
+     ) WITHOUT ROWID;";
 
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[

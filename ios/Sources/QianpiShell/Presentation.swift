@@ -1,5 +1,5 @@
-// The Swift shell's presentation logic: what the 待办 list and the verdict banner show, and one
-// sync call that turns "the gateway is unreachable" into a state the screen can draw. Plain Swift
+// The Swift shell's presentation logic: what the 待办 list, the verdict banner and the notices
+// (通知公告) show, and one sync call that turns "the gateway is unreachable" into a state the screen can draw. Plain Swift
 // over the generated bindings, so it builds and is tested on Linux; the SwiftUI views in App/ only
 // draw what this returns. Mirrors android/shell so both phones say the same thing.
 import Qianpi
@@ -47,6 +47,29 @@ public enum InboxPresenter {
             return "已送达\(offline)，流程已转至\(verdict.currentNode ?? "办结")"
         }
         return "未被接受\(offline)：\(verdict.reasonZh ?? verdict.reasonCode ?? "原因未知")"
+    }
+}
+
+/// What the notice list and an opened notice show of the 回执.
+public enum NoticePresenter {
+    /// The badge of a notice row: 回执被退回 / 未读 / 待同步 / 待回执 / 已回执 / 已读.
+    public static func badge(_ item: NoticeListItem) -> String {
+        if item.refusal != nil { return "回执被退回" }
+        if item.unread { return "未读" }
+        if item.repliedAt != nil && item.pendingSend { return "待同步" }
+        if item.receiptRequired { return item.repliedAt == nil ? "待回执" : "已回执" }
+        return "已读"
+    }
+
+    /// The receipt line under an opened notice; none when it asks for no receipt.
+    public static func receiptLine(_ detail: NoticeDetail) -> String? {
+        if let refusal = detail.refusal { return "回执未被接受：\(refusal.reasonZh)" }
+        guard detail.receiptRequired else { return nil }
+        guard detail.repliedAt != nil else { return detail.canReply ? "请回执" : "已过回执截止时间" }
+        let choice = detail.choices.first(where: { $0.id == detail.replyChoice })?.label ?? "收到"
+        let note = detail.replyNote.map { "（\($0)）" } ?? ""
+        let sync = detail.pendingSend ? "，待同步" : ""
+        return "回执：\(choice)\(note)\(sync)"
     }
 }
 

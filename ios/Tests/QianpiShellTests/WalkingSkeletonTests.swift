@@ -118,6 +118,24 @@ final class GatewayProcess {
         process = nil
     }
 
+    /// Runs an operator subcommand of the gateway on its data folder; its stdout and stderr.
+    func admin(_ args: [String]) throws -> (out: String, err: String) {
+        let p = Process()
+        let out = Pipe()
+        let err = Pipe()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args + ["--data-dir", dataDir.path]
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = { (data: Data) in String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard p.terminationStatus == 0 else { throw TestFailure("qianpi-gateway \(args) failed: \(text(stderr))") }
+        return (text(stdout), text(stderr))
+    }
+
     func issueCode(login: String) throws -> String {
         let p = Process()
         let pipe = Pipe()
@@ -208,6 +226,48 @@ final class WalkingSkeletonTests: XCTestCase {
         XCTAssertEqual(done.map(\.id), [rows[0].taskId])
         XCTAssertEqual(done.first?.urgency, "加急")
         XCTAssertGreaterThanOrEqual(signer.signatures, 5, "requests and the approval are signed through the Swift signer")
+    }
+
+    func testANoticeIsReadAndRepliedOfflineFirstAndReachesThePublisher() async throws {
+        let deadline = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400))
+        let request = root.appendingPathComponent("notice.json")
+        try """
+        {"title": "关于召开春耕备耕工作会议的通知", "body": "定于周五上午九时召开。",
+         "publisher": "user-zhao", "scope": {"people": ["user-li"]},
+         "receipt_required": true, "receipt_deadline": "\(deadline)",
+         "receipt_form": {"choices": [{"id": "attend", "label": "参加"}, {"id": "absent", "label": "不参加"}],
+                          "note": "optional"}}
+        """.write(to: request, atomically: true, encoding: .utf8)
+        let id = try gateway.admin(["publish-notice", "--unit", "unit-sxnyt", "--file", request.path]).out
+        let client = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))
+        _ = try await client.activate(serverUrl: gateway.url, login: "lixiaomei", code: try gateway.issueCode(login: "lixiaomei"), deviceName: "iPhone (Linux test)", platform: "ios")
+        _ = try await client.sync()
+        let listed = try client.notices(limit: 20, offset: 0)
+        XCTAssertEqual(listed.map(\.id), [id])
+        XCTAssertEqual(listed.first.map(NoticePresenter.badge), "未读")
+        XCTAssertEqual(listed.first?.publisherName, "赵文")
+
+        gateway.stop()
+        let opened = try client.notice(id: id)
+        XCTAssertEqual(opened.title, "关于召开春耕备耕工作会议的通知")
+        XCTAssertNotNil(opened.readAt)
+        XCTAssertEqual(opened.choices.map(\.label), ["参加", "不参加"])
+        XCTAssertEqual(NoticePresenter.receiptLine(opened), "请回执")
+        XCTAssertThrowsError(try client.replyNotice(id: id, choice: "maybe", note: nil)) { error in
+            guard case QianpiError.ReplyNotAllowed(let code, _) = error else { return XCTFail("expected ReplyNotAllowed, got \(error)") }
+            XCTAssertEqual(code, "unknown_choice")
+        }
+        let replied = try client.replyNotice(id: id, choice: "absent", note: "出差")
+        XCTAssertEqual(NoticePresenter.receiptLine(replied), "回执：不参加（出差），待同步")
+
+        try gateway.start()
+        let synced = try await client.sync()
+        XCTAssertGreaterThanOrEqual(synced.receiptsSent, 1)
+        XCTAssertEqual(synced.receiptsRefused, 0)
+        XCTAssertEqual(NoticePresenter.receiptLine(try client.notice(id: id)), "回执：不参加（出差）")
+        XCTAssertEqual(try client.notices(limit: 20, offset: 0).first.map(NoticePresenter.badge), "已回执")
+        let roster = try gateway.admin(["notice-receipts", "--unit", "unit-sxnyt", "--notice", id]).err
+        XCTAssertTrue(roster.contains("1 recipients, 0 unread, 0 without a reply"), roster)
     }
 
     func testALockedStoreRefusesReadsUntilUnlockedAndAWipeLeavesItEmpty() async throws {

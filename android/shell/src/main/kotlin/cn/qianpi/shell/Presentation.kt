@@ -1,10 +1,12 @@
-// The Kotlin shell's presentation logic: what the 待办 list and the verdict banner show, and one
-// sync call that turns "the gateway is unreachable" into a state the screen can draw instead of an
+// The Kotlin shell's presentation logic: what the 待办 list, the verdict banner and the notices
+// (通知公告) show, and one sync call that turns "the gateway is unreachable" into a state the screen can draw instead of an
 // error. Plain JVM code over the generated bindings, so it compiles and is tested off-device; the
 // Compose screens in app/ only draw what this returns.
 package cn.qianpi.shell
 
 import cn.qianpi.core.InboxItem
+import cn.qianpi.core.NoticeDetail
+import cn.qianpi.core.NoticeListItem
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.SyncSummary
@@ -51,6 +53,30 @@ object InboxPresenter {
         } else {
             "未被接受$offline：${verdict.reasonZh ?: verdict.reasonCode ?: "原因未知"}"
         }
+    }
+}
+
+/** What the notice list and an opened notice show of the 回执. */
+object NoticePresenter {
+    /** The badge of a notice row: 回执被退回 / 未读 / 待同步 / 待回执 / 已回执 / 已读. */
+    fun badge(item: NoticeListItem): String = when {
+        item.refusal != null -> "回执被退回"
+        item.unread -> "未读"
+        item.repliedAt != null && item.pendingSend -> "待同步"
+        item.receiptRequired && item.repliedAt == null -> "待回执"
+        item.receiptRequired -> "已回执"
+        else -> "已读"
+    }
+
+    /** The receipt line under an opened notice; none when it asks for no receipt. */
+    fun receiptLine(detail: NoticeDetail): String? {
+        detail.refusal?.let { return "回执未被接受：${it.reasonZh}" }
+        if (!detail.receiptRequired) return null
+        if (detail.repliedAt == null) return if (detail.canReply) "请回执" else "已过回执截止时间"
+        val choice = detail.choices.firstOrNull { it.id == detail.replyChoice }?.label ?: "收到"
+        val note = detail.replyNote?.let { "（$it）" } ?: ""
+        val sync = if (detail.pendingSend) "，待同步" else ""
+        return "回执：$choice$note$sync"
     }
 }
 

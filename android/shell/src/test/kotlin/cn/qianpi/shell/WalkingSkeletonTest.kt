@@ -128,6 +128,19 @@ class GatewayProcess(private val binary: String, private val dataDir: File) {
         process = null
     }
 
+    /** Runs an operator subcommand of the gateway on its data folder; its stdout and stderr. */
+    fun admin(vararg args: String): Pair<String, String> {
+        val err = File.createTempFile("gateway-cli", ".err")
+        val run = ProcessBuilder(binary, *args, "--data-dir", dataDir.path)
+            .redirectError(err)
+            .start()
+        val out = run.inputStream.bufferedReader().readText().trim()
+        val status = run.waitFor()
+        val stderr = err.readText().also { err.delete() }
+        check(status == 0) { "qianpi-gateway ${args.toList()} failed: $stderr" }
+        return out to stderr
+    }
+
     fun issueCode(login: String): String {
         val run = ProcessBuilder(binary, "issue-code", "--data-dir", dataDir.path, "--login", login)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -225,6 +238,61 @@ fun main() {
                 val done = client.list(ListKind.DONE, 50u, 0u)
                 expect(done.size == 1 && done[0].id == row.taskId && !done[0].queued && done[0].urgency == "加急") { "已办 $done" }
                 expect(signer.signatures.get() >= 5) { "requests and the approval were not signed by the Kotlin signer" }
+            }
+        }
+
+        runner.test("a notice is read and replied offline first, reaches the publisher, and its attachment downloads") {
+            val bytes = ByteArray(300_000) { (it * 31 % 251).toByte() }
+            val attachment = File(root, "agenda.pdf").apply { writeBytes(bytes) }
+            val sha = gateway.admin("upload-blob", "--unit", "unit-sxnyt", "--file", attachment.path, "--media-type", "application/pdf").first
+            val deadline = java.time.Instant.now().plusSeconds(86_400).toString()
+            val request = File(root, "notice.json").apply {
+                writeText(
+                    """{"title": "关于召开春耕备耕工作会议的通知", "body": "定于周五上午九时召开。",
+                        "attachments": [{"id": "att-1", "name": "会议议程", "media_type": "application/pdf",
+                                         "size": ${bytes.size}, "sha256": "$sha"}],
+                        "publisher": "user-zhao", "scope": {"people": ["user-li"]},
+                        "receipt_required": true, "receipt_deadline": "$deadline",
+                        "receipt_form": {"choices": [{"id": "attend", "label": "参加"}, {"id": "absent", "label": "不参加"}],
+                                         "note": "optional"}}"""
+                )
+            }
+            val id = gateway.admin("publish-notice", "--unit", "unit-sxnyt", "--file", request.path).first
+            QianpiClient(File(root, "notice-phone").path, JcaKeyStore(), JcaDeviceSigner()).use { client ->
+                runBlocking { client.activate(gateway.url, "lixiaomei", gateway.issueCode("lixiaomei"), "Pixel (JVM test)", "android") }
+                runBlocking { client.sync() }
+                val listed = client.notices(20u, 0u)
+                expect(listed.map { it.id } == listOf(id)) { "notices $listed" }
+                expect(NoticePresenter.badge(listed[0]) == "未读" && listed[0].publisherName == "赵文") { "row ${listed[0]}" }
+
+                gateway.stop()
+                val opened = client.notice(id)
+                expect(opened.title == "关于召开春耕备耕工作会议的通知" && opened.readAt != null && opened.canReply) { "opened $opened" }
+                expect(opened.choices.map { it.label } == listOf("参加", "不参加")) { "choices ${opened.choices}" }
+                expect(NoticePresenter.receiptLine(opened) == "请回执") { "${NoticePresenter.receiptLine(opened)}" }
+                try {
+                    client.replyNotice(id, null, null)
+                    throw AssertionError("a reply without a choice was kept")
+                } catch (e: QianpiException.ReplyNotAllowed) {
+                    expect(e.code == "choice_required") { e.code }
+                }
+                val replied = client.replyNotice(id, "attend", "带春耕材料")
+                expect(NoticePresenter.receiptLine(replied) == "回执：参加（带春耕材料），待同步") { "${NoticePresenter.receiptLine(replied)}" }
+                expect(NoticePresenter.badge(client.notices(20u, 0u)[0]) == "待同步") { "badge while offline" }
+
+                gateway.start()
+                val synced = runBlocking { client.sync() }
+                expect(synced.receiptsSent >= 1u && synced.receiptsRefused == 0u) { "sync $synced" }
+                val settled = client.notice(id)
+                expect(NoticePresenter.receiptLine(settled) == "回执：参加（带春耕材料）") { "${NoticePresenter.receiptLine(settled)}" }
+                expect(NoticePresenter.badge(client.notices(20u, 0u)[0]) == "已回执") { "badge after sync" }
+                val roster = gateway.admin("notice-receipts", "--unit", "unit-sxnyt", "--notice", id).second
+                expect(roster.contains("1 recipients, 0 unread, 0 without a reply")) { roster }
+
+                expect(!settled.attachments.single().stored) { "the attachment was there before the download" }
+                expect(runBlocking { client.download(sha) } == bytes.size.toULong()) { "download size" }
+                expect(client.readFile(sha).contentEquals(bytes)) { "the attachment read back differs" }
+                expect(client.notice(id).attachments.single().stored) { "the attachment is not marked stored" }
             }
         }
 

@@ -1,0 +1,243 @@
+//! The one error type the shells see, and how every error of the core maps onto it: each kind a
+//! shell must react to differently (activate again, warn of tampering, offer only reading, start
+//! afresh, show a refused reply) has its own variant; `reason` is always a sentence for people.
+
+use qianpi_core::client::{BlobError, ClientError, NoticeError};
+use qianpi_core::files::FileError;
+use qianpi_core::keys::KeyError;
+use qianpi_core::store::StoreError;
+use qianpi_core::sync::SyncError;
+
+/// The one error type the shells see. Each variant says what happened; `reason` is for people.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum QianpiError {
+    /// The device is not activated yet.
+    #[error("not activated: {reason}")]
+    NotActivated {
+        /// What to do.
+        reason: String,
+    },
+    /// The local store cannot be opened with the key the keystore returned.
+    #[error("wrong key: {reason}")]
+    WrongKey {
+        /// What to do.
+        reason: String,
+    },
+    /// The data is locked (on request or after inactivity): unlock to go on.
+    #[error("locked: {reason}")]
+    Locked {
+        /// What to do.
+        reason: String,
+    },
+    /// The gateway cannot be reached; nothing was lost, try again later.
+    #[error("gateway unreachable: {reason}")]
+    Unreachable {
+        /// Why.
+        reason: String,
+    },
+    /// The gateway refused the request.
+    #[error("gateway refused ({status} {code}): {reason}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Stable code.
+        code: String,
+        /// The gateway's message.
+        reason: String,
+    },
+    /// The workflow does not allow the action.
+    #[error("not allowed ({code}): {reason_en}")]
+    NotAllowed {
+        /// Stable code.
+        code: String,
+        /// Reason in Chinese.
+        reason_zh: String,
+        /// Reason in English.
+        reason_en: String,
+        /// The instance version the decision saw.
+        current_version: u64,
+    },
+    /// 回执 — the reply breaks the notice's receipt rules (deadline, choice, note); nothing was
+    /// kept.
+    #[error("reply not accepted ({code}): {reason}")]
+    ReplyNotAllowed {
+        /// Stable code: `after_deadline`, `choice_required`, `unknown_choice`, `note_required`,
+        /// `note_not_allowed`, `receipt_not_required`.
+        code: String,
+        /// Why.
+        reason: String,
+    },
+    /// The device was bound before the gateway signed its answers: nothing it states can be
+    /// checked. Activate it again.
+    #[error("activate again: {reason}")]
+    ReAuthenticate {
+        /// What to do.
+        reason: String,
+    },
+    /// Something signed or hashed does not verify: a notice altered on the phone, a gateway
+    /// answer that does not check out, a file that is not the one asked for. Nothing of it is
+    /// shown or kept.
+    #[error("does not verify: {reason}")]
+    Tampered {
+        /// What failed.
+        reason: String,
+    },
+    /// The phone has been offline longer than the policy allows: it may read, not decide, until
+    /// it syncs.
+    #[error("read-only: {reason}")]
+    ReadOnly {
+        /// When the last checkpoint was issued, RFC 3339.
+        since: String,
+        /// What to do.
+        reason: String,
+    },
+    /// The phone erased its data (ordered by the gateway, or offline too long): activate again.
+    #[error("wiped: {reason}")]
+    Wiped {
+        /// Why.
+        reason: String,
+    },
+    /// A platform key service (keystore or signer) failed.
+    #[error("key service failed: {reason}")]
+    Platform {
+        /// What the platform said.
+        reason: String,
+    },
+    /// The local store failed.
+    #[error("storage failed: {reason}")]
+    Storage {
+        /// Why.
+        reason: String,
+    },
+    /// An argument was not acceptable.
+    #[error("invalid input: {reason}")]
+    InvalidInput {
+        /// Why.
+        reason: String,
+    },
+    /// Anything else.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for QianpiError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> QianpiError {
+        QianpiError::Platform { reason: e.reason }
+    }
+}
+
+impl From<ClientError> for QianpiError {
+    fn from(e: ClientError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ClientError::NotActivated => QianpiError::NotActivated { reason },
+            ClientError::Store(StoreError::WrongKey) | ClientError::Key(KeyError::WrongDataKey) => {
+                QianpiError::WrongKey { reason }
+            }
+            ClientError::Store(StoreError::Locked) => QianpiError::Locked { reason },
+            ClientError::Store(_) => QianpiError::Storage { reason },
+            ClientError::Sync(SyncError::Unreachable(_)) => QianpiError::Unreachable { reason },
+            ClientError::Sync(SyncError::Refused {
+                status,
+                code,
+                message,
+                ..
+            }) => QianpiError::Refused {
+                status,
+                code,
+                reason: message,
+            },
+            ClientError::Sync(SyncError::InsecureUrl(_))
+            | ClientError::NoSuchTask(_)
+            | ClientError::NeedsTask
+            | ClientError::Notice(NoticeError::NotFound(_))
+            | ClientError::Blob(BlobError::BadHash(_))
+            | ClientError::Files(FileError::NotFound) => QianpiError::InvalidInput { reason },
+            ClientError::Rejected(r) => QianpiError::NotAllowed {
+                code: r.code.as_str().to_owned(),
+                reason_zh: r.code.message_zh().to_owned(),
+                reason_en: r.code.message_en().to_owned(),
+                current_version: r.current_version,
+            },
+            ClientError::Notice(e @ NoticeError::Reply(_)) => QianpiError::ReplyNotAllowed {
+                code: e.code().to_owned(),
+                reason,
+            },
+            ClientError::GatewayKeyUnknown => QianpiError::ReAuthenticate { reason },
+            ClientError::BadStatement(_)
+            | ClientError::Notice(NoticeError::Tampered { .. })
+            | ClientError::Blob(BlobError::Inconsistent(_))
+            | ClientError::Files(FileError::HashMismatch { .. }) => {
+                QianpiError::Tampered { reason }
+            }
+            ClientError::ReadOnly { since } => QianpiError::ReadOnly {
+                since: since.to_rfc3339(),
+                reason,
+            },
+            ClientError::Wiped(_) => QianpiError::Wiped { reason },
+            ClientError::Platform(_) | ClientError::Key(_) => QianpiError::Platform { reason },
+            _ => QianpiError::Internal { reason },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qianpi_core::model::ReceiptError;
+
+    #[test]
+    fn each_kind_a_shell_reacts_to_has_its_own_variant() {
+        let since = chrono::Utc::now();
+        let cases: Vec<(ClientError, &str)> = vec![
+            (ClientError::GatewayKeyUnknown, "ReAuthenticate"),
+            (
+                ClientError::BadStatement("page checksum".into()),
+                "Tampered",
+            ),
+            (
+                ClientError::Notice(NoticeError::Tampered {
+                    notice_id: "n".into(),
+                    reason: "altered".into(),
+                }),
+                "Tampered",
+            ),
+            (
+                ClientError::Blob(BlobError::Inconsistent("size".into())),
+                "Tampered",
+            ),
+            (ClientError::ReadOnly { since }, "ReadOnly"),
+            (ClientError::Wiped("revoked".into()), "Wiped"),
+            (
+                ClientError::Notice(NoticeError::Reply(ReceiptError::NoteRequired)),
+                "ReplyNotAllowed",
+            ),
+            (
+                ClientError::Notice(NoticeError::NotFound("n".into())),
+                "InvalidInput",
+            ),
+            (
+                ClientError::Blob(BlobError::BadHash("x".into())),
+                "InvalidInput",
+            ),
+        ];
+        for (error, expected) in cases {
+            let mapped = QianpiError::from(error);
+            let name = format!("{mapped:?}");
+            assert!(name.starts_with(expected), "{name} is not {expected}");
+        }
+        match QianpiError::from(ClientError::ReadOnly { since }) {
+            QianpiError::ReadOnly { since: text, .. } => assert_eq!(text, since.to_rfc3339()),
+            other => panic!("{other:?}"),
+        }
+        match QianpiError::from(ClientError::Notice(NoticeError::Reply(
+            ReceiptError::ChoiceRequired,
+        ))) {
+            QianpiError::ReplyNotAllowed { code, .. } => assert_eq!(code, "choice_required"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

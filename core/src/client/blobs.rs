@@ -1,0 +1,350 @@
+//! 正文 and 附件 files fetched from the gateway on demand (`GET /v1/blobs/<sha256>`), by signed
+//! `Range` requests of at most [`PIECE`] bytes, and kept encrypted in the vault.
+//!
+//! A download is a sequence of pieces. Each piece is kept as its own encrypted vault file as soon
+//! as it is whole, and remembered in the store, so a cut download resumes after the last byte
+//! received: within the call (a few retries, each asking from the byte after the last one that
+//! arrived) and after the app restarts (from the last piece kept; a call that gives up keeps the
+//! bytes it holds as a shorter piece first). Every answer must name the file by its strong `ETag`
+//! and agree on the total size; once every byte is in, the pieces are joined into the file under
+//! its content hash, which the vault checks, and the pieces are removed. Nothing is ever on disk
+//! in plaintext.
+
+mod pieces;
+mod range;
+
+use super::{Client, ClientError};
+use crate::store::{Account, DownloadPart};
+use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
+pub(super) use pieces::piece_id;
+use pieces::{resumable, Pieces};
+use range::{check_etag, normalized, parse_content_range, ContentRange};
+use std::sync::Arc;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// The most bytes one request asks for (256 KiB: about 30 s at 64 kbit/s, under the request
+/// timeout, and a small loss when a piece has to be asked for again).
+pub(super) const PIECE: u64 = 256 * 1024;
+/// Attempts in a row that may bring no new byte before the call gives up (the bytes received
+/// are kept for the next call).
+const MAX_STALLS: u32 = 4;
+/// Attempts in all, however much each brings: a link that passes a few bytes per connection
+/// must not keep the call going forever.
+const MAX_ATTEMPTS: u32 = 64;
+/// Pause before the first retry; doubled on each stall in a row.
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
+
+/// Why a file could not be downloaded (besides the network and the vault).
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// Not a SHA-256.
+    #[error("{0:?} is not the SHA-256 of a file (64 hexadecimal digits)")]
+    BadHash(String),
+    /// The gateway's answers do not fit together (another file's tag, a different size, a range
+    /// that was not asked for): what was received is discarded.
+    #[error("the gateway's answers for this file do not agree ({0}); what was received is discarded: try again, and report it if it keeps happening")]
+    Inconsistent(String),
+}
+
+/// A download under way: the pieces kept, and the bytes of the next piece received so far.
+struct Progress {
+    sha256: String,
+    total: Option<u64>,
+    parts: Vec<DownloadPart>,
+    /// Bytes after the last kept piece; never more than [`PIECE`], so it never reallocates
+    /// (and leaves no copy behind).
+    piece: Zeroizing<Vec<u8>>,
+}
+
+impl Progress {
+    fn piece_start(&self) -> u64 {
+        self.parts.last().map_or(0, DownloadPart::end)
+    }
+
+    /// The offset of the next byte wanted.
+    fn position(&self) -> u64 {
+        self.piece_start() + self.piece.len() as u64
+    }
+
+    fn done(&self) -> bool {
+        self.total.is_some_and(|total| self.position() >= total)
+    }
+
+    /// Takes the file's size from an answer; another size than before means another file.
+    fn learn_total(&mut self, total: u64) -> Result<(), BlobError> {
+        match self.total {
+            Some(known) if known != total => Err(BlobError::Inconsistent(format!(
+                "the size changed from {known} to {total} bytes"
+            ))),
+            _ if total < self.position() => Err(BlobError::Inconsistent(format!(
+                "the size {total} is below the {} bytes already received",
+                self.position()
+            ))),
+            _ => {
+                self.total = Some(total);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Downloads the file with this SHA-256 (a document body or an attachment) into the
+    /// encrypted vault, unless it is there already, and returns its size. The transfer goes in
+    /// signed ranges of at most 256 KiB, resumes after a cut (a few retries within the call;
+    /// the next call, even after a restart, continues from what was received), and keeps the
+    /// file only if its content has this hash.
+    pub async fn download(&self, sha256: &str) -> Result<u64, ClientError> {
+        let sha = normalized(sha256)?;
+        let (account, device, stored, parts) = {
+            let store = self.store()?;
+            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
+            (
+                account,
+                device,
+                store.stored_file_size(&sha)?,
+                store.download_parts(&sha)?,
+            )
+        };
+        if let Some(size) = stored {
+            if self.files()?.contains(&sha) {
+                return Ok(size);
+            }
+        }
+        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
+            .with_clock(self.clock.clone());
+        let credentials = Credentials {
+            signer: Arc::clone(&self.signer),
+            request_key_id: account.request_key_id.clone(),
+            access_token: account.access_token.clone(),
+            clock_offset_ms: device.clock_offset_ms,
+        };
+        let mut progress = Progress {
+            total: parts.first().map(|p| p.total),
+            parts,
+            piece: Zeroizing::new(Vec::with_capacity(PIECE as usize)),
+            sha256: sha,
+        };
+        if !resumable(&progress.parts) {
+            self.discard(&progress.sha256)?;
+            progress.parts.clear();
+            progress.total = None;
+        }
+        match self.fetch_all(&gateway, &credentials, &mut progress).await {
+            Ok(()) => {}
+            Err(ClientError::Blob(e)) => {
+                self.discard(&progress.sha256)?;
+                return Err(e.into());
+            }
+            Err(e) => {
+                // Keep what arrived, so the next call (or the next start) goes on from there.
+                if let Err(keep) = self.keep_piece(&mut progress) {
+                    tracing::warn!(error = %keep, "the bytes of a cut download could not be kept");
+                }
+                return Err(self.settle(e, &account));
+            }
+        }
+        self.keep_piece(&mut progress)?;
+        self.assemble(&progress)
+    }
+
+    /// A refusal may carry the gateway's signed order to wipe (a revoked phone asking for a
+    /// file): it is obeyed as a sync obeys it.
+    fn settle(&self, error: ClientError, account: &Account) -> ClientError {
+        match (&error, &account.gateway_key) {
+            (ClientError::Sync(SyncError::Refused { .. }), Some(key)) => {
+                self.obey_wipe(error, key, &account.device_id)
+            }
+            _ => error,
+        }
+    }
+
+    /// Asks for ranges until every byte is in, retrying transport failures.
+    async fn fetch_all(
+        &self,
+        gateway: &GatewayClient,
+        credentials: &Credentials,
+        progress: &mut Progress,
+    ) -> Result<(), ClientError> {
+        let (mut stalls, mut attempts) = (0u32, 0u32);
+        while !progress.done() {
+            attempts += 1;
+            let before = progress.position();
+            match self.fetch_range(gateway, credentials, progress).await {
+                Ok(()) => stalls = 0,
+                Err(ClientError::Sync(SyncError::Unreachable(reason))) => {
+                    stalls = if progress.position() > before {
+                        0
+                    } else {
+                        stalls + 1
+                    };
+                    if stalls >= MAX_STALLS || attempts >= MAX_ATTEMPTS {
+                        return Err(SyncError::Unreachable(reason).into());
+                    }
+                    tokio::time::sleep(RETRY_PAUSE * 2u32.saturating_pow(stalls)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// One request: the rest of the current piece, from the next byte wanted.
+    async fn fetch_range(
+        &self,
+        gateway: &GatewayClient,
+        credentials: &Credentials,
+        progress: &mut Progress,
+    ) -> Result<(), ClientError> {
+        let from = progress.position();
+        let mut to = progress.piece_start() + PIECE;
+        if let Some(total) = progress.total {
+            to = to.min(total);
+        }
+        let mut response = gateway
+            .fetch_blob_range(credentials, &progress.sha256, from, to.saturating_sub(1))
+            .await?;
+        if response.status != 416 {
+            check_etag(&response, &progress.sha256)?;
+        }
+        let range = response
+            .content_range
+            .as_deref()
+            .and_then(parse_content_range);
+        match (response.status, range) {
+            (206, Some(ContentRange::Bytes { start, end, total })) => {
+                if start != from {
+                    return Err(BlobError::Inconsistent(format!(
+                        "asked for bytes from {from}, got from {start}"
+                    ))
+                    .into());
+                }
+                progress.learn_total(total)?;
+                self.receive(&mut response, progress, 0, end + 1).await
+            }
+            (200, _) => {
+                // The whole file, whatever was asked: skip what is already here.
+                let total = response.content_length.ok_or_else(|| {
+                    BlobError::Inconsistent("a whole file without its length".into())
+                })?;
+                progress.learn_total(total)?;
+                self.receive(&mut response, progress, from, total).await
+            }
+            (416, Some(ContentRange::Unsatisfied { total })) if total == from => {
+                // Nothing after the last byte received: the file is complete (or empty).
+                progress.learn_total(total).map_err(Into::into)
+            }
+            (status, _) => Err(BlobError::Inconsistent(format!(
+                "HTTP {status} with content range {:?}",
+                response.content_range
+            ))
+            .into()),
+        }
+    }
+
+    /// Reads a body into the progress until `until` (exclusive, in file offsets), first
+    /// skipping `skip` bytes; keeps each piece as it fills. A body cut short is a transport
+    /// failure: the bytes that came are kept.
+    async fn receive(
+        &self,
+        response: &mut BlobResponse,
+        progress: &mut Progress,
+        mut skip: u64,
+        until: u64,
+    ) -> Result<(), ClientError> {
+        while let Some(chunk) = response.chunk().await? {
+            let mut chunk = chunk.as_slice();
+            let skipped = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
+            chunk = &chunk[skipped..];
+            skip -= skipped as u64;
+            while !chunk.is_empty() {
+                let wanted = until.saturating_sub(progress.position());
+                let room = (progress.piece_start() + PIECE - progress.position()).min(wanted);
+                if room == 0 {
+                    return Err(BlobError::Inconsistent("more bytes than announced".into()).into());
+                }
+                let take = chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+                progress.piece.extend_from_slice(&chunk[..take]);
+                chunk = &chunk[take..];
+                if progress.piece.len() as u64 == PIECE {
+                    self.keep_piece(progress)?;
+                }
+            }
+        }
+        if progress.position() < until {
+            return Err(SyncError::Unreachable("the answer was cut short".into()).into());
+        }
+        Ok(())
+    }
+
+    /// Keeps the bytes of the current piece as an encrypted vault file and remembers it.
+    fn keep_piece(&self, progress: &mut Progress) -> Result<(), ClientError> {
+        let (Some(total), false) = (progress.total, progress.piece.is_empty()) else {
+            return Ok(());
+        };
+        let start = progress.piece_start();
+        let meta = self.files()?.write(
+            &piece_id(&progress.sha256, start),
+            progress.piece.as_slice(),
+            None,
+        )?;
+        let part = DownloadPart {
+            start,
+            size: meta.size,
+            part_sha256: meta.sha256,
+            total,
+        };
+        self.store()?
+            .save_download_part(&progress.sha256, &part, self.device_now())?;
+        progress.parts.push(part);
+        progress.piece.clear();
+        Ok(())
+    }
+
+    /// Joins the pieces into the file, which the vault keeps only if its content has the hash;
+    /// then the pieces go. Pieces that do not make the file are discarded.
+    fn assemble(&self, progress: &Progress) -> Result<u64, ClientError> {
+        let sha = &progress.sha256;
+        let written = {
+            let files = self.files()?;
+            let reader = Pieces::new(&files, sha, &progress.parts);
+            files.write(sha, reader, Some(sha))
+        };
+        let meta = match written {
+            Ok(meta) => meta,
+            Err(e) => {
+                self.discard(sha)?;
+                return Err(e.into());
+            }
+        };
+        let parts = self
+            .store()?
+            .finish_download(sha, meta.size, self.device_now())?;
+        self.remove_pieces(sha, &parts);
+        Ok(meta.size)
+    }
+
+    /// Forgets the download of `sha256` and removes its pieces from the vault.
+    fn discard(&self, sha256: &str) -> Result<(), ClientError> {
+        let parts = self.store()?.discard_download(sha256)?;
+        self.remove_pieces(sha256, &parts);
+        Ok(())
+    }
+
+    /// Removes pieces from the vault. Best effort: a piece left behind is ciphertext that
+    /// nothing names, and its id is reused if the same download starts again.
+    fn remove_pieces(&self, sha256: &str, parts: &[DownloadPart]) {
+        let Ok(files) = self.files() else {
+            return;
+        };
+        for part in parts {
+            if let Err(e) = files.remove(&piece_id(sha256, part.start)) {
+                tracing::warn!(error = %e, "a downloaded piece could not be removed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

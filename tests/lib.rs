@@ -8,6 +8,8 @@
 // A harness failure must stop the test that hit it, loudly.
 #![allow(clippy::panic)]
 
+pub mod admin_api;
+
 pub mod proxy;
 
 use qianpi_core::client::{Client, Clock};
@@ -15,7 +17,7 @@ use qianpi_core::crypto;
 use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
 use qianpi_core::protocol::record::{CommandRecord, SignedCommand};
 use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, VerdictOutcome};
+use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, SyncPage, VerdictOutcome};
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::Account;
 use qianpi_core::sync::{sign_request, Credentials};
@@ -233,6 +235,31 @@ pub async fn send_signed(
     match request.send().await {
         Ok(response) => response,
         Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+/// A signed `GET /v1/sync?<query>` from `phone`, as the phone signs it.
+pub async fn get_sync(harness: &Harness, phone: &Phone, query: &str) -> reqwest::Response {
+    send_signed(
+        &format!("{}v1/sync?{query}", harness.url()),
+        reqwest::Method::GET,
+        vec![],
+        &phone.credentials(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await
+}
+
+/// A page of `phone`'s feed for `query` (`cursor=…&limit=…`), which must be served.
+pub async fn pull(harness: &Harness, phone: &Phone, query: &str) -> SyncPage {
+    let response = get_sync(harness, phone, query).await;
+    if response.status() != 200 {
+        panic!("the pull answered {}", response.status());
+    }
+    match response.json().await {
+        Ok(page) => page,
+        Err(e) => panic!("the page is not a sync page: {e}"),
     }
 }
 

@@ -15,6 +15,7 @@
 //!   [`WipeCommand`]).
 
 pub mod cbor;
+pub mod cose;
 pub mod record;
 pub mod signature;
 pub mod statement;
@@ -165,6 +166,21 @@ impl VerdictOutcome {
     /// Whether the command was applied.
     pub fn is_accepted(&self) -> bool {
         matches!(self, VerdictOutcome::Accepted { .. })
+    }
+
+    /// What a receipt of this outcome states: applied or not, the refusal's code, and the
+    /// instance version (after an acceptance; at the gateway for a refusal, when known).
+    pub fn receipt_terms(&self) -> (bool, Option<&str>, Option<u64>) {
+        match self {
+            VerdictOutcome::Accepted {
+                instance_version, ..
+            } => (true, None, Some(*instance_version)),
+            VerdictOutcome::Refused {
+                code,
+                current_version,
+                ..
+            } => (false, Some(code), *current_version),
+        }
     }
 }
 

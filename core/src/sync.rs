@@ -176,9 +176,8 @@ impl GatewayClient {
         credentials: &Credentials,
         batch: &CommandBatch,
     ) -> Result<PushResponse, SyncError> {
-        let url = self.url(protocol::COMMANDS_PATH)?;
-        let body = serde_json::to_vec(batch).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        self.send_signed(Method::POST, url, body, credentials).await
+        self.post_signed(protocol::COMMANDS_PATH, batch, credentials)
+            .await
     }
 
     /// Pushes a batch of 回执 (this user's read and reply states); one result per receipt comes
@@ -188,8 +187,19 @@ impl GatewayClient {
         credentials: &Credentials,
         batch: &ReceiptBatch,
     ) -> Result<ReceiptResponse, SyncError> {
-        let url = self.url(protocol::RECEIPTS_PATH)?;
-        let body = serde_json::to_vec(batch).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        self.post_signed(protocol::RECEIPTS_PATH, batch, credentials)
+            .await
+    }
+
+    /// A signed POST of `body` as JSON to `path`.
+    async fn post_signed<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        credentials: &Credentials,
+    ) -> Result<T, SyncError> {
+        let url = self.url(path)?;
+        let body = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
         self.send_signed(Method::POST, url, body, credentials).await
     }
 

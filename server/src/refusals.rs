@@ -46,23 +46,14 @@ pub fn with_receipt(
     if verdict.receipt.is_some() {
         return Ok(verdict);
     }
-    let (accepted, code, instance_version) = match &verdict.outcome {
-        VerdictOutcome::Accepted {
-            instance_version, ..
-        } => (true, None, Some(*instance_version)),
-        VerdictOutcome::Refused {
-            code,
-            current_version,
-            ..
-        } => (false, Some(code.clone()), *current_version),
-    };
+    let (accepted, code, instance_version) = verdict.outcome.receipt_terms();
     let receipt = CommandReceipt {
         command_id: verdict.command_id.clone(),
         device_id: device_id.to_owned(),
         // A record too damaged to decode has no link to name.
         record_hash: signed.record_hash().unwrap_or_default(),
         accepted,
-        code,
+        code: code.map(str::to_owned),
         instance_id: instance_id.to_owned(),
         instance_version,
         decided_at: verdict.decided_at,

@@ -8,36 +8,12 @@
 
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
 use qianpi_core::workflow::{Node, ProcessDefinition};
-use qianpi_gateway::admin::tokens::issue_operator_token;
-use qianpi_gateway::admin::AdminActor;
 use qianpi_gateway::args;
 use qianpi_gateway::audit::{self, Verdict};
-use qianpi_tests::{error_code, http, send_signed, Harness, Phone};
+use qianpi_tests::admin_api::{call, operator, post};
+use qianpi_tests::{error_code, get_sync, http, Harness, Phone};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-/// A status and JSON body of an admin request.
-async fn call(
-    harness: &Harness,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = http()
-        .request(method, format!("{}v1/admin{path}", harness.url()))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(harness: &Harness, token: &str, path: &str, body: Value) -> (u16, Value) {
-    call(harness, token, Method::POST, path, Some(body)).await
-}
 
 async fn import(harness: &Harness, token: &str, unit: &str, csv: &str) -> (u16, Value) {
     let response = http()
@@ -53,13 +29,6 @@ async fn import(harness: &Harness, token: &str, unit: &str, csv: &str) -> (u16, 
         .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn operator(harness: &Harness) -> String {
-    issue_operator_token(&harness.db, &AdminActor::cli(), "tests", chrono::Utc::now())
-        .await
-        .unwrap()
-        .token
 }
 
 /// A unit with an administrator, a leader and a drafter; returns (admin token, leader id,
@@ -199,16 +168,7 @@ async fn phone_for(
 
 /// A signed pull by `phone`: (status, code).
 async fn pull(harness: &Harness, phone: &Phone) -> (u16, String) {
-    let response = send_signed(
-        &format!("{}v1/sync?cursor=&limit=10", harness.url()),
-        Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |_| {},
-    )
-    .await;
-    error_code(response).await
+    error_code(get_sync(harness, phone, "cursor=&limit=10").await).await
 }
 
 async fn device_action(

@@ -6,24 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use qianpi_core::model::Attitude;
-use qianpi_core::protocol::SyncPage;
 use qianpi_gateway::admin::demo;
-use qianpi_tests::{send_signed, Harness, Phone};
+use qianpi_tests::{pull, Harness};
 use std::time::{Duration, Instant};
-
-async fn pull(harness: &Harness, phone: &Phone, query: &str) -> SyncPage {
-    let response = send_signed(
-        &format!("{}v1/sync?{query}", harness.url()),
-        reqwest::Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |_| {},
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn a_long_poll_returns_when_a_change_arrives() {

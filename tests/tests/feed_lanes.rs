@@ -13,25 +13,11 @@ use qianpi_core::protocol::{
 use qianpi_gateway::admin::demo;
 use qianpi_gateway::db::decode;
 use qianpi_gateway::{args, feed};
-use qianpi_tests::{error_code, send_signed, Harness, Phone};
+use qianpi_tests::{error_code, get_sync, pull, Harness, Phone};
 use std::collections::BTreeSet;
 
-async fn get(harness: &Harness, phone: &Phone, query: &str) -> reqwest::Response {
-    send_signed(
-        &format!("{}v1/sync?{query}", harness.url()),
-        reqwest::Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |_| {},
-    )
-    .await
-}
-
-async fn pull(harness: &Harness, phone: &Phone, cursor: &str, limit: usize) -> SyncPage {
-    let response = get(harness, phone, &format!("cursor={cursor}&limit={limit}")).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+async fn page(harness: &Harness, phone: &Phone, cursor: &str, limit: usize) -> SyncPage {
+    pull(harness, phone, &format!("cursor={cursor}&limit={limit}")).await
 }
 
 /// The leader's seeded inbox entry (pending for him).
@@ -121,7 +107,7 @@ async fn a_backlog_comes_verdicts_first_then_pending_items_then_receipts_then_hi
     let mut cursor = String::new();
     let mut seen = Vec::new();
     loop {
-        let page = pull(&harness, &leader, &cursor, 1).await;
+        let page = page(&harness, &leader, &cursor, 1).await;
         seen.extend(page.changes.iter().map(label));
         cursor = page.next_cursor;
         if !page.has_more {
@@ -138,7 +124,7 @@ async fn a_backlog_comes_verdicts_first_then_pending_items_then_receipts_then_hi
         ]
     );
     // Caught up: nothing more, and the cursor stays.
-    let page = pull(&harness, &leader, &cursor, 1).await;
+    let page = page(&harness, &leader, &cursor, 1).await;
     assert!(page.changes.is_empty() && !page.has_more);
     assert_eq!(page.next_cursor, cursor);
 }
@@ -156,7 +142,7 @@ async fn a_task_that_moved_on_reaches_a_phone_that_is_behind_once_as_it_is_now()
         .activated_phone("tablet", demo::LEADER)
         .await
         .unwrap();
-    let page = pull(&harness, &tablet, "", 500).await;
+    let page = page(&harness, &tablet, "", 500).await;
     let copies: Vec<&InboxEntry> = page
         .changes
         .iter()
@@ -191,7 +177,7 @@ async fn pages_stop_near_a_megabyte_and_lose_or_repeat_nothing_across_their_cut(
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let page = pull(&harness, &leader, &cursor, 500).await;
+        let page = page(&harness, &leader, &cursor, 500).await;
         pages += 1;
         let bytes: usize = page
             .changes
@@ -222,7 +208,7 @@ async fn a_cursor_the_gateway_never_issued_is_refused() {
         .await
         .unwrap();
     for cursor in ["v2.1.2", "v9.1.1.1.1", "abc", "-3"] {
-        let response = get(&harness, &leader, &format!("cursor={cursor}")).await;
+        let response = get_sync(&harness, &leader, &format!("cursor={cursor}")).await;
         assert_eq!(
             error_code(response).await,
             (400, "bad_cursor".into()),

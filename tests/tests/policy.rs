@@ -5,45 +5,20 @@
 // The helpers below fail the test that called them, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use qianpi_core::protocol::{Checkpoint, SyncPage};
-use qianpi_gateway::admin::tokens::issue_operator_token;
-use qianpi_gateway::admin::{demo, AdminActor};
+use qianpi_core::protocol::Checkpoint;
+use qianpi_gateway::admin::demo;
 use qianpi_gateway::args;
-use qianpi_tests::{http, send_signed, Harness, Phone};
+use qianpi_tests::admin_api::{operator, post, put};
+use qianpi_tests::{pull, Harness, Phone};
 use serde_json::{json, Value};
 
 async fn put_policy(harness: &Harness, token: &str, unit: &str, body: Value) -> (u16, Value) {
-    let response = http()
-        .put(format!("{}v1/admin/units/{unit}/policy", harness.url()))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn operator(harness: &Harness) -> String {
-    issue_operator_token(&harness.db, &AdminActor::cli(), "tests", chrono::Utc::now())
-        .await
-        .unwrap()
-        .token
+    put(harness, token, &format!("/units/{unit}/policy"), body).await
 }
 
 /// The checkpoint of a fresh pull, verified under the key the phone got at activation.
 async fn checkpoint(harness: &Harness, phone: &Phone) -> (String, Checkpoint) {
-    let response = send_signed(
-        &format!("{}v1/sync?cursor=", harness.url()),
-        reqwest::Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |_| {},
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    let page: SyncPage = response.json().await.unwrap();
+    let page = pull(harness, phone, "cursor=").await;
     let signed = page.checkpoint.expect("every page carries a checkpoint");
     let key = phone.account().gateway_key.unwrap();
     (signed.hash().unwrap(), signed.verify(&key).unwrap())
@@ -138,35 +113,15 @@ async fn a_policy_that_makes_no_sense_is_refused_and_changes_nothing() {
 async fn a_unit_administrator_cannot_change_another_units_policy() {
     let harness = Harness::start().await.unwrap();
     let op = operator(&harness).await;
-    let response = http()
-        .post(format!("{}v1/admin/units", harness.url()))
-        .bearer_auth(&op)
-        .json(&json!({ "id": "unit-b", "name": "乙局办公室", "organ_code": "乙办" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let response = http()
-        .post(format!("{}v1/admin/units/unit-b/users", harness.url()))
-        .bearer_auth(&op)
-        .json(&json!({ "login": "admin-b", "name": "乙管理员", "post": "管理员", "role": "unit_admin" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let admin: Value = response.json().await.unwrap();
-    let response = http()
-        .post(format!(
-            "{}v1/admin/units/unit-b/admin-tokens",
-            harness.url()
-        ))
-        .bearer_auth(&op)
-        .json(&json!({ "user_id": admin["id"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let token: Value = response.json().await.unwrap();
+    let unit = json!({ "id": "unit-b", "name": "乙局办公室", "organ_code": "乙办" });
+    assert_eq!(post(&harness, &op, "/units", unit).await.0, 201);
+    let person =
+        json!({ "login": "admin-b", "name": "乙管理员", "post": "管理员", "role": "unit_admin" });
+    let (status, admin) = post(&harness, &op, "/units/unit-b/users", person).await;
+    assert_eq!(status, 201);
+    let body = json!({ "user_id": admin["id"] });
+    let (status, token) = post(&harness, &op, "/units/unit-b/admin-tokens", body).await;
+    assert_eq!(status, 201);
     let token = token["token"].as_str().unwrap();
     let (status, _) = put_policy(
         &harness,

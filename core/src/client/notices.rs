@@ -136,22 +136,10 @@ impl Client {
     /// fails is never shown: [`NoticeError::Tampered`]), and it is marked read, here first, at
     /// the gateway-corrected time.
     pub fn notice(&self, id: &str) -> Result<NoticeDetail, ClientError> {
-        // One guard for the read, the check and the write: a sync filing the gateway's state for
-        // this notice meanwhile must not be overwritten with an older one.
-        let mut store = self.store()?;
-        let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-        let row = store
-            .notice(id)?
-            .ok_or_else(|| NoticeError::NotFound(id.to_owned()))?;
-        let notice = verified(&account, &row)?;
-        let now = self.server_now(device.clock_offset_ms);
-        let mut status = row.status.clone();
-        status.mark_read(now);
-        let changed = status != row.status;
-        if changed {
-            store.save_receipt(id, &status)?;
-        }
-        detail(&store, notice, status, &row, changed, now)
+        self.change_status(id, |_, status, now| {
+            status.mark_read(now);
+            Ok(())
+        })
     }
 
     /// 回执 — replies to a notice with a choice of its form and a note, offline too. The form's
@@ -165,18 +153,32 @@ impl Client {
         choice: Option<String>,
         note: Option<String>,
     ) -> Result<NoticeDetail, ClientError> {
+        self.change_status(id, |notice, status, now| {
+            status
+                .reply(notice, Reply { choice, note }, now)
+                .map_err(|e| NoticeError::Reply(e).into())
+        })
+    }
+
+    /// Opens notice `id`, checked against the gateway's signature (the form a reply is checked
+    /// against must be the gateway's, not an altered copy's), lets `edit` change this user's
+    /// state at the gateway-corrected time, and keeps the result for sending if it changed. One
+    /// store guard covers the read, the check and the write: a sync filing the gateway's state
+    /// meanwhile must not be overwritten with an older one.
+    fn change_status(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&Notice, &mut RecipientStatus, DateTime<Utc>) -> Result<(), ClientError>,
+    ) -> Result<NoticeDetail, ClientError> {
         let mut store = self.store()?;
         let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
         let row = store
             .notice(id)?
             .ok_or_else(|| NoticeError::NotFound(id.to_owned()))?;
-        // The form a reply is checked against must be the gateway's, not an altered copy's.
         let notice = verified(&account, &row)?;
         let now = self.server_now(device.clock_offset_ms);
         let mut status = row.status.clone();
-        status
-            .reply(&notice, Reply { choice, note }, now)
-            .map_err(NoticeError::Reply)?;
+        edit(&notice, &mut status, now)?;
         let changed = status != row.status;
         if changed {
             store.save_receipt(id, &status)?;

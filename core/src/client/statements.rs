@@ -11,7 +11,7 @@
 use super::{Client, ClientError};
 use crate::protocol::{
     page_checksum, Change, CommandReceipt, CommandVerdict, GatewayPublicKey, Signed, SyncPage,
-    VerdictOutcome, WipeCommand,
+    WipeCommand,
 };
 use crate::store::StoredCheckpoint;
 use crate::sync::SyncError;
@@ -35,20 +35,11 @@ pub(super) fn check_verdict(
         .ok_or_else(|| bad("a verdict came without the gateway's receipt"))?
         .verify(key)
         .map_err(|e| bad(format!("a verdict's receipt: {e}")))?;
-    let (accepted, code, version) = match &verdict.outcome {
-        VerdictOutcome::Accepted {
-            instance_version, ..
-        } => (true, None, Some(*instance_version)),
-        VerdictOutcome::Refused {
-            code,
-            current_version,
-            ..
-        } => (false, Some(code), *current_version),
-    };
+    let (accepted, code, version) = verdict.outcome.receipt_terms();
     let agrees = receipt.command_id == verdict.command_id
         && pushed_by.is_none_or(|device| receipt.device_id == device)
         && receipt.accepted == accepted
-        && receipt.code.as_ref() == code
+        && receipt.code.as_deref() == code
         && receipt.instance_version == version
         && receipt.decided_at == verdict.decided_at;
     if !agrees {

@@ -1,6 +1,6 @@
 //! Statements the gateway signs for the phones (security.md): receipts for decided commands,
-//! checkpoints carrying the offline limits, notices, and wipe commands. Each is a COSE_Sign1
-//! (ES256) over the deterministic CBOR of `{v, kind, body}`, signed by the gateway's statement key,
+//! checkpoints carrying the offline limits, notices, and wipe commands. Each is a COSE_Sign1 in
+//! the profile of [`super::cose`] over the deterministic CBOR of `{v, kind, body}`, signed by the gateway's statement key,
 //! whose public half the phone learns at activation.
 //!
 //! The `kind` inside the signed payload separates the statement types: a checkpoint can never be
@@ -11,15 +11,12 @@
 //! notice) is a convenience copy that the phone checks against the signed one.
 
 use super::cbor::{self, CborError};
+use super::cose::{self, ProfileError, EXTERNAL_AAD};
 use crate::crypto::{self, CryptoError};
 use crate::model::{Notice, RecipientStatus};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use coset::{
-    iana, CborSerializable as _, CoseSign1, Header, HeaderBuilder, ProtectedHeader,
-    RegisteredLabelWithPrivate, TaggedCborSerializable as _,
-};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::de::DeserializeOwned;
@@ -32,8 +29,6 @@ use zeroize::Zeroizing;
 pub const STATEMENT_VERSION: u8 = 1;
 /// Prefix of the gateway statement key's id (`gk_<base64url sha256(SPKI)>`).
 pub const GATEWAY_KEY_PREFIX: &str = "gk";
-/// COSE's external additional authenticated data: none (the payload carries everything).
-const EXTERNAL_AAD: &[u8] = b"";
 
 /// Errors signing or verifying a statement.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -150,20 +145,14 @@ impl GatewayKey {
             kind: T::KIND.to_owned(),
             body,
         })?;
-        let mut sign1 = CoseSign1 {
-            protected: protected_header(self.public.key_id.as_bytes())?,
-            unprotected: Header::default(),
-            payload: Some(payload),
-            signature: Vec::new(),
-        };
+        let mut sign1 =
+            cose::unsigned(self.public.key_id.as_bytes(), payload).map_err(profile_error)?;
         let signature = self
             .pair
             .sign(&SystemRandom::new(), &sign1.tbs_data(EXTERNAL_AAD))
             .map_err(|_| StatementError::BadKey("signing failed".into()))?;
         sign1.signature = signature.as_ref().to_vec();
-        let bytes = sign1
-            .to_tagged_vec()
-            .map_err(|e| StatementError::Malformed(e.to_string()))?;
+        let bytes = cose::to_bytes(sign1).map_err(profile_error)?;
         Ok(Signed::from_base64(STANDARD.encode(bytes)))
     }
 }
@@ -220,20 +209,17 @@ impl<T> Signed<T> {
         &self.cose
     }
 
-    fn sign1(&self) -> Result<(Vec<u8>, CoseSign1), StatementError> {
-        let bytes = STANDARD
+    fn bytes(&self) -> Result<Vec<u8>, StatementError> {
+        STANDARD
             .decode(&self.cose)
-            .map_err(|_| StatementError::Malformed("the statement is not base64".into()))?;
-        let sign1 = CoseSign1::from_tagged_slice(&bytes)
-            .map_err(|e| StatementError::Malformed(e.to_string()))?;
-        Ok((bytes, sign1))
+            .map_err(|_| StatementError::Malformed("the statement is not base64".into()))
     }
 
     /// Base64 SHA-256 of what the signature covers (headers and payload), the name a record
     /// gives the checkpoint it was made under. The signature stays out, so a re-written (but
     /// still valid) ECDSA signature does not change the name.
     pub fn hash(&self) -> Result<String, StatementError> {
-        let (_, sign1) = self.sign1()?;
+        let sign1 = cose::parse_any(&self.bytes()?).map_err(profile_error)?;
         Ok(STANDARD.encode(crypto::sha256(&sign1.tbs_data(EXTERNAL_AAD))))
     }
 }
@@ -241,33 +227,15 @@ impl<T> Signed<T> {
 impl<T: Statement> Signed<T> {
     /// Checks the envelope, verifies the signature under `key`, and decodes the statement.
     pub fn verify(&self, key: &GatewayPublicKey) -> Result<T, StatementError> {
-        let (bytes, sign1) = self.sign1()?;
-        let reencoded = sign1
-            .clone()
-            .to_tagged_vec()
-            .map_err(|e| StatementError::Malformed(e.to_string()))?;
-        if reencoded != bytes {
-            return Err(StatementError::NotDeterministic);
-        }
+        let sign1 = cose::parse(&self.bytes()?).map_err(profile_error)?;
         let header = &sign1.protected.header;
-        if header.alg != Some(RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256)) {
-            return Err(StatementError::Malformed("not signed with ES256".into()));
-        }
-        let expected = protected_header(&header.key_id)?.original_data;
-        if sign1.protected.original_data != expected || !sign1.unprotected.is_empty() {
-            return Err(StatementError::Malformed(
-                "the COSE headers are not the statement profile's".into(),
-            ));
-        }
         if header.key_id != key.key_id.as_bytes() {
             return Err(StatementError::UnknownKey {
                 expected: key.key_id.clone(),
                 found: String::from_utf8_lossy(&header.key_id).into_owned(),
             });
         }
-        let Some(payload) = &sign1.payload else {
-            return Err(StatementError::Malformed("the payload is detached".into()));
-        };
+        let payload = sign1.payload.as_deref().unwrap_or_default();
         let spki = key.spki_der()?;
         sign1.verify_signature(EXTERNAL_AAD, |signature, to_be_signed| {
             crypto::verify_p256(&spki, to_be_signed, signature)
@@ -311,20 +279,17 @@ fn decode_payload<T: Statement>(payload: &[u8]) -> Result<T, StatementError> {
     Ok(body)
 }
 
-/// The protected header `{1: -7, 4: kid}` with its encoding fixed.
-fn protected_header(key_id: &[u8]) -> Result<ProtectedHeader, StatementError> {
-    let header = HeaderBuilder::new()
-        .algorithm(iana::Algorithm::ES256)
-        .key_id(key_id.to_vec())
-        .build();
-    let encoded = header
-        .clone()
-        .to_vec()
-        .map_err(|e| StatementError::Malformed(e.to_string()))?;
-    Ok(ProtectedHeader {
-        original_data: Some(cbor::encode_value(cbor::decode_value(&encoded)?)?),
-        header,
-    })
+/// A profile violation as a statement error.
+fn profile_error(error: ProfileError) -> StatementError {
+    match error {
+        ProfileError::NotDeterministic => StatementError::NotDeterministic,
+        ProfileError::Algorithm => StatementError::Malformed("not signed with ES256".into()),
+        ProfileError::Headers => {
+            StatementError::Malformed("the COSE headers are not the statement profile's".into())
+        }
+        ProfileError::Detached => StatementError::Malformed("the payload is detached".into()),
+        ProfileError::Malformed(reason) => StatementError::Malformed(reason),
+    }
 }
 
 /// 回执 of the gateway for one decided command: proof, signed by the gateway, that it decided the

@@ -9,11 +9,10 @@ pub mod files;
 pub mod notices;
 
 use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
-use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate, SyncPage};
+use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate};
 use qianpi_core::workflow::{Node, ProcessDefinition};
-use qianpi_gateway::admin::tokens::issue_operator_token;
-use qianpi_gateway::admin::AdminActor;
 use qianpi_gateway::args;
+pub use qianpi_tests::admin_api::{get, operator, post};
 use qianpi_tests::{http, send_signed, Harness, Phone};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -32,43 +31,6 @@ pub struct Unit {
     pub staff: String,
     /// A secretary (login `secretary-<unit>`).
     pub secretary: String,
-}
-
-/// The deployment operator's admin token.
-pub async fn operator(harness: &Harness) -> String {
-    issue_operator_token(&harness.db, &AdminActor::cli(), "tests", chrono::Utc::now())
-        .await
-        .unwrap()
-        .token
-}
-
-/// A status and JSON body of an admin request.
-pub async fn call(
-    harness: &Harness,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = http()
-        .request(method, format!("{}v1/admin{path}", harness.url()))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// An admin POST.
-pub async fn post(harness: &Harness, token: &str, path: &str, body: Value) -> (u16, Value) {
-    call(harness, token, Method::POST, path, Some(body)).await
-}
-
-/// An admin GET.
-pub async fn get(harness: &Harness, token: &str, path: &str) -> (u16, Value) {
-    call(harness, token, Method::GET, path, None).await
 }
 
 /// Creates unit `id` with an administrator, a leader, a staff member and a secretary.
@@ -144,17 +106,7 @@ pub async fn phone(harness: &Harness, unit: &Unit, user: &str, login: &str) -> P
 
 /// Every change in `phone`'s feed, from the start.
 pub async fn feed(harness: &Harness, phone: &Phone) -> Vec<Change> {
-    let response = send_signed(
-        &format!("{}v1/sync?cursor=&limit=500", harness.url()),
-        Method::GET,
-        vec![],
-        &phone.credentials(),
-        chrono::Utc::now(),
-        |_| {},
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    let page: SyncPage = response.json().await.unwrap();
+    let page = qianpi_tests::pull(harness, phone, "cursor=&limit=500").await;
     assert!(!page.has_more, "the test feed outgrew one page");
     page.changes
 }

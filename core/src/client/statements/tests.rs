@@ -7,7 +7,7 @@
 use super::*;
 use crate::model::{Identity, Notice, NoticeScope};
 use crate::protocol::statement::GatewayKey;
-use crate::protocol::{Checkpoint, OfflinePolicy};
+use crate::protocol::{Checkpoint, OfflinePolicy, VerdictOutcome};
 use crate::workflow::InstanceState;
 use chrono::TimeZone as _;
 

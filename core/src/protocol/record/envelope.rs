@@ -1,6 +1,5 @@
-//! The COSE_Sign1 envelope of a record: tag 18, protected header `{1: -7 (ES256), 4: kid}` where
-//! `kid` is the UTF-8 of the approval key id, an empty unprotected header, the embedded payload,
-//! and the raw `r||s` signature over the COSE `Sig_structure` (external AAD empty).
+//! The COSE_Sign1 envelope of a record, in the profile of [`crate::protocol::cose`], where `kid`
+//! is the UTF-8 of the approval key id.
 //!
 //! Signing is two steps because the approval key sits behind a platform trait that may wait for a
 //! fingerprint: [`CommandRecord::to_be_signed`] gives the bytes to sign, the caller has them
@@ -12,17 +11,12 @@
 use super::{CommandRecord, RecordError, RECORD_VERSION, SUITE_P256};
 use crate::crypto::{self, RAW_SIGNATURE_LEN};
 use crate::protocol::cbor::{self, CborError};
+use crate::protocol::cose::{self, ProfileError, EXTERNAL_AAD};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ciborium::value::Value;
-use coset::{
-    iana, CborSerializable as _, CoseSign1, Header, HeaderBuilder, ProtectedHeader,
-    RegisteredLabelWithPrivate, TaggedCborSerializable as _,
-};
+use coset::CoseSign1;
 use serde::{Deserialize, Serialize};
-
-/// COSE's external additional authenticated data: none (the payload carries everything).
-const EXTERNAL_AAD: &[u8] = b"";
 
 /// A record encoded and ready to be signed.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,12 +47,8 @@ impl UnsignedRecord {
 impl CommandRecord {
     /// Encodes the record and its envelope; the result says what to sign.
     pub fn to_be_signed(&self) -> Result<UnsignedRecord, RecordError> {
-        let sign1 = CoseSign1 {
-            protected: protected_header(self.device.key_id.as_bytes())?,
-            unprotected: Header::default(),
-            payload: Some(cbor::to_vec(self)?),
-            signature: Vec::new(),
-        };
+        let sign1 = cose::unsigned(self.device.key_id.as_bytes(), cbor::to_vec(self)?)
+            .map_err(profile_error)?;
         Ok(UnsignedRecord {
             command_id: self.command_id.clone(),
             to_be_signed: sign1.tbs_data(EXTERNAL_AAD),
@@ -106,9 +96,7 @@ impl SignedCommand {
     ) -> Result<SignedCommand, RecordError> {
         let mut sign1 = unsigned.sign1;
         sign1.signature = raw_signature.to_vec();
-        let bytes = sign1
-            .to_tagged_vec()
-            .map_err(|e| RecordError::Malformed(e.to_string()))?;
+        let bytes = cose::to_bytes(sign1).map_err(profile_error)?;
         Ok(SignedCommand {
             command_id: unsigned.command_id,
             cose: STANDARD.encode(bytes),
@@ -129,39 +117,17 @@ impl SignedCommand {
     /// (`s` → `n − s`), and a link that changed with it would let whoever relays a record break
     /// the device's chain without touching what was signed.
     pub fn record_hash(&self) -> Result<String, RecordError> {
-        let sign1 = CoseSign1::from_tagged_slice(&self.cose_bytes()?)
-            .map_err(|e| RecordError::Malformed(e.to_string()))?;
+        let sign1 = cose::parse_any(&self.cose_bytes()?).map_err(profile_error)?;
         Ok(STANDARD.encode(crypto::sha256(&sign1.tbs_data(EXTERNAL_AAD))))
     }
 
     /// Checks the envelope, verifies the signature under `approval_key_spki`, and decodes the
     /// record.
     pub fn verify(&self, approval_key_spki: &[u8]) -> Result<CommandRecord, RecordError> {
-        let bytes = self.cose_bytes()?;
-        let sign1 = CoseSign1::from_tagged_slice(&bytes)
-            .map_err(|e| RecordError::Malformed(e.to_string()))?;
         // One byte form per record: the chain hash is taken over these bytes.
-        let reencoded = sign1
-            .clone()
-            .to_tagged_vec()
-            .map_err(|e| RecordError::Malformed(e.to_string()))?;
-        if reencoded != bytes {
-            return Err(RecordError::NotDeterministic);
-        }
+        let sign1 = cose::parse(&self.cose_bytes()?).map_err(profile_error)?;
         let header = &sign1.protected.header;
-        if header.alg != Some(RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256)) {
-            return Err(RecordError::UnsupportedAlgorithm);
-        }
-        // Exactly alg and kid, in their deterministic encoding; nothing unsigned beside them.
-        let expected = protected_header(&header.key_id)?.original_data;
-        if sign1.protected.original_data != expected || !sign1.unprotected.is_empty() {
-            return Err(RecordError::Malformed(
-                "the COSE headers are not the record profile's".into(),
-            ));
-        }
-        let Some(payload) = &sign1.payload else {
-            return Err(RecordError::Malformed("the payload is detached".into()));
-        };
+        let payload = sign1.payload.as_deref().unwrap_or_default();
         sign1.verify_signature(EXTERNAL_AAD, |signature, to_be_signed| {
             crypto::verify_p256(approval_key_spki, to_be_signed, signature)
         })?;
@@ -176,21 +142,17 @@ impl SignedCommand {
     }
 }
 
-/// The protected header `{1: -7, 4: kid}` with its encoding fixed, so that the bytes signed and
-/// the bytes sent are the same.
-fn protected_header(key_id: &[u8]) -> Result<ProtectedHeader, RecordError> {
-    let header = HeaderBuilder::new()
-        .algorithm(iana::Algorithm::ES256)
-        .key_id(key_id.to_vec())
-        .build();
-    let encoded = header
-        .clone()
-        .to_vec()
-        .map_err(|e| RecordError::Malformed(e.to_string()))?;
-    Ok(ProtectedHeader {
-        original_data: Some(cbor::encode_value(cbor::decode_value(&encoded)?)?),
-        header,
-    })
+/// A profile violation as a record error.
+fn profile_error(error: ProfileError) -> RecordError {
+    match error {
+        ProfileError::NotDeterministic => RecordError::NotDeterministic,
+        ProfileError::Algorithm => RecordError::UnsupportedAlgorithm,
+        ProfileError::Headers => {
+            RecordError::Malformed("the COSE headers are not the record profile's".into())
+        }
+        ProfileError::Detached => RecordError::Malformed("the payload is detached".into()),
+        ProfileError::Malformed(reason) => RecordError::Malformed(reason),
+    }
 }
 
 /// Refuses a payload of a version or suite this build does not know before reading its fields,

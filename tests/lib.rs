@@ -9,6 +9,7 @@
 #![allow(clippy::panic)]
 
 pub mod admin_api;
+pub mod fixtures;
 
 pub mod proxy;
 

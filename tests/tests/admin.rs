@@ -6,11 +6,11 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
-use qianpi_core::workflow::{Node, ProcessDefinition};
+use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_gateway::args;
 use qianpi_gateway::audit::{self, Verdict};
 use qianpi_tests::admin_api::{call, operator, post};
+use qianpi_tests::fixtures::{self, definition};
 use qianpi_tests::{error_code, get_sync, http, Harness, Phone};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -73,42 +73,10 @@ async fn unit_with_people(harness: &Harness, op: &str, unit: &str) -> (String, S
     )
 }
 
-fn definition(id: &str, leader: &str) -> ProcessDefinition {
-    ProcessDefinition::new(
-        id,
-        "收文办理",
-        "leader",
-        vec![
-            Node::manual("leader", "领导批示", &[leader]).route("办结", "end"),
-            Node::end("end"),
-        ],
-    )
-}
-
 fn document(id: &str, unit: &str, title: &str) -> Document {
-    Document {
-        id: id.into(),
-        unit_id: unit.into(),
-        kind: DocumentKind::Incoming,
-        title: title.into(),
-        number: DocumentNumber {
-            organ: "某办".into(),
-            year: 2026,
-            sequence: 1,
-        },
-        urgency: Urgency::Normal,
-        secrecy: SecrecyLevel::None,
-        from_organ: None,
-        received_at: None,
-        head: Default::default(),
-        body: Default::default(),
-        footer: Default::default(),
-        receiving: Default::default(),
-        handling: Default::default(),
-    }
+    fixtures::document(id, unit, title, SecrecyLevel::None)
 }
 
-/// Loads a definition and starts one flow for `leader` in `unit`.
 async fn start_flow(harness: &Harness, token: &str, unit: &str, leader: &str, drafter: &str) {
     let def = definition(&format!("def-{unit}"), leader);
     let (status, body) = post(

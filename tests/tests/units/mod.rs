@@ -8,11 +8,11 @@
 pub mod files;
 pub mod notices;
 
-use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
+use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate};
-use qianpi_core::workflow::{Node, ProcessDefinition};
 use qianpi_gateway::args;
 pub use qianpi_tests::admin_api::{get, operator, post};
+pub use qianpi_tests::fixtures::definition;
 use qianpi_tests::{http, send_signed, Harness, Phone};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -190,41 +190,9 @@ pub async fn audit_count(harness: &Harness, kind: &str, subject: &str) -> i64 {
         .unwrap()
 }
 
-/// A one-step definition: `leader` decides.
-pub fn definition(id: &str, leader: &str) -> ProcessDefinition {
-    ProcessDefinition::new(
-        id,
-        "收文办理",
-        "leader",
-        vec![
-            Node::manual("leader", "领导批示", &[leader]).route("办结", "end"),
-            Node::end("end"),
-        ],
-    )
-}
-
 /// An incoming document of `unit` without files.
 pub fn document(id: &str, unit: &str, secrecy: SecrecyLevel) -> Document {
-    Document {
-        id: id.into(),
-        unit_id: unit.into(),
-        kind: DocumentKind::Incoming,
-        title: "关于开展安全生产检查的通知".into(),
-        number: DocumentNumber {
-            organ: "某办".into(),
-            year: 2026,
-            sequence: 7,
-        },
-        urgency: Urgency::Normal,
-        secrecy,
-        from_organ: None,
-        received_at: None,
-        head: Default::default(),
-        body: Default::default(),
-        footer: Default::default(),
-        receiving: Default::default(),
-        handling: Default::default(),
-    }
+    qianpi_tests::fixtures::document(id, unit, "关于开展安全生产检查的通知", secrecy)
 }
 
 /// A signed download of blob `sha256` by `phone` with `headers` added (Range, If-Range, …).

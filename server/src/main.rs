@@ -7,6 +7,7 @@
 //! qianpi-gateway create-unit --id unit-a --name 某某局办公室 --organ-code 某办
 //! qianpi-gateway import-users --unit unit-a --file 通讯录.csv
 //! qianpi-gateway device revoke --device dev-…
+//! qianpi-gateway set-policy --unit unit-a --max-offline-block-days 3 --max-offline-wipe-days 14
 //! qianpi-gateway verify-audit --expect-head <hash printed last time>
 //! qianpi-gateway upload-blob --unit unit-a --file 附件.pdf --media-type application/pdf
 //! qianpi-gateway publish-notice --unit unit-a --file notice.json

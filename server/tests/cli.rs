@@ -1,23 +1,20 @@
-//! The administrative command line against a real SQLite data folder: set up a unit, import its
-//! address book, issue tokens, change nothing else, and check the audit chain, which then fails
-//! once a row has been edited behind the gateway's back.
+//! The administrative command line against a real database (SQLite, or PostgreSQL when
+//! `QIANPI_TEST_POSTGRES` names a server): set up a unit, import its address book, issue tokens
+//! and codes, set its offline policy, and check the audit chain, which then fails once a row has
+//! been edited behind the gateway's back.
 
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn gateway(data: &Path, args: &[&str]) -> Output {
-    let mut all = vec![args[0], "--data-dir"];
-    let data = data.to_str().unwrap_or_default();
-    all.push(data);
-    all.extend_from_slice(&args[1..]);
-    Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"))
-        .args(&all)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap()
+use qianpi_gateway::args;
+use std::process::Output;
+use support::Database;
+
+/// `qianpi-gateway <args[0]> <database options> <args[1..]>`.
+fn gateway(db: &Database, args: &[&str]) -> Output {
+    db.run(args[0], &args[1..])
 }
 
 fn ok(output: &Output) -> String {
@@ -32,7 +29,7 @@ fn ok(output: &Output) -> String {
 #[test]
 fn the_command_line_administers_a_unit_and_checks_the_audit_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let data = Database::new(dir.path());
     let unit = ok(&gateway(
         &data,
         &[
@@ -115,8 +112,34 @@ fn the_command_line_administers_a_unit_and_checks_the_audit_chain() {
     ));
     assert_eq!(code.trim().len(), 8);
 
+    let policy = ok(&gateway(
+        &data,
+        &[
+            "set-policy",
+            "--unit",
+            "unit-a",
+            "--max-offline-block-days",
+            "3",
+            "--max-offline-wipe-days",
+            "14",
+        ],
+    ));
+    assert!(policy.contains("version 2"), "{policy}");
+    let senseless = gateway(
+        &data,
+        &[
+            "set-policy",
+            "--unit",
+            "unit-a",
+            "--max-offline-wipe-days",
+            "1",
+        ],
+    );
+    assert!(!senseless.status.success());
+    assert!(String::from_utf8_lossy(&senseless.stderr).contains("invalid_policy"));
+
     let verified = ok(&gateway(&data, &["verify-audit"]));
-    assert!(verified.contains("entries: 7"), "{verified}");
+    assert!(verified.contains("entries: 8"), "{verified}");
     let head = verified
         .lines()
         .find_map(|l| l.strip_prefix("head: "))
@@ -127,10 +150,16 @@ fn the_command_line_administers_a_unit_and_checks_the_audit_chain() {
         .status
         .success());
 
-    let conn = rusqlite::Connection::open(data.join("gateway.db")).unwrap();
-    conn.execute("UPDATE audit SET detail = '{}' WHERE seq = 2", [])
-        .unwrap();
-    drop(conn);
+    // Behind the gateway's back, with the database's own access.
+    let db = data.open();
+    db.tx_blocking(|sql| {
+        Ok(sql.execute(
+            "UPDATE audit SET detail = '{}' WHERE seq = ?1",
+            args![2_i64],
+        )?)
+    })
+    .unwrap();
+    drop(db);
     let broken = gateway(&data, &["verify-audit"]);
     assert!(!broken.status.success());
     assert!(

@@ -6,73 +6,18 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{Duration, Utc};
 use qianpi_core::model::{Notice, RecipientStatus, Reply};
 use qianpi_core::protocol::statement::GatewayPublicKey;
 use qianpi_core::protocol::{ReceiptOutcome, ReceiptUpdate, Signed};
+use qianpi_gateway::args;
 use qianpi_gateway::auth::AuthedDevice;
-use qianpi_gateway::db::{create_postgres_database, Db};
 use qianpi_gateway::notices::receipts;
-use qianpi_gateway::{args, Location};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// The database the commands share, and how to name it to them.
-struct Database {
-    location: Location,
-    data: PathBuf,
-}
-
-impl Database {
-    fn new(dir: &Path) -> Database {
-        let data = dir.join("data");
-        let location = match std::env::var("QIANPI_TEST_POSTGRES") {
-            Ok(server) => create_postgres_database(&server, "qianpi_test").unwrap().0,
-            Err(_) => Location::Folder(data.clone()),
-        };
-        Database { location, data }
-    }
-
-    /// Runs `qianpi-gateway <subcommand> <database options> <args>`.
-    fn run(&self, subcommand: &str, args: &[&str]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"));
-        command
-            .arg(subcommand)
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .env_remove("DATABASE_URL")
-            .env_remove("QIANPI_STATEMENT_KEY");
-        if let Location::Postgres(url) = &self.location {
-            command.arg("--database-url").arg(url);
-        }
-        command.output().unwrap()
-    }
-
-    /// Runs a command that must succeed; its standard output.
-    fn ok(&self, subcommand: &str, args: &[&str]) -> String {
-        let output = self.run(subcommand, args);
-        assert!(
-            output.status.success(),
-            "{subcommand} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Runs a command that must fail; its standard error.
-    fn fails(&self, subcommand: &str, args: &[&str]) -> String {
-        let output = self.run(subcommand, args);
-        assert!(!output.status.success(), "{subcommand} succeeded");
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-
-    fn open(&self) -> Db {
-        Db::open(&self.location).unwrap().0
-    }
-}
+use support::Database;
 
 fn add_user(db: &Database, login: &str, name: &str, post: &str, role: &str) -> String {
     let args = [

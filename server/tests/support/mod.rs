@@ -1,0 +1,70 @@
+//! What the command-line tests share: a database for the `qianpi-gateway` binary — a SQLite data
+//! folder, or a fresh PostgreSQL database when `QIANPI_TEST_POSTGRES` names a server — and
+//! running subcommands against it.
+
+// A test helper that fails must stop its test, loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use qianpi_gateway::db::{create_postgres_database, Db};
+use qianpi_gateway::Location;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The database the commands share, and how to name it to them.
+pub struct Database {
+    /// Where the data lives.
+    pub location: Location,
+    /// The data folder (the SQLite file, the statement key).
+    pub data: PathBuf,
+}
+
+impl Database {
+    /// A new database in `dir` (or on the PostgreSQL server named by the environment).
+    pub fn new(dir: &Path) -> Database {
+        let data = dir.join("data");
+        let location = match std::env::var("QIANPI_TEST_POSTGRES") {
+            Ok(server) => create_postgres_database(&server, "qianpi_test").unwrap().0,
+            Err(_) => Location::Folder(data.clone()),
+        };
+        Database { location, data }
+    }
+
+    /// Runs `qianpi-gateway <subcommand> <database options> <args>`.
+    pub fn run(&self, subcommand: &str, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"));
+        command
+            .arg(subcommand)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("QIANPI_STATEMENT_KEY");
+        if let Location::Postgres(url) = &self.location {
+            command.arg("--database-url").arg(url);
+        }
+        command.output().unwrap()
+    }
+
+    /// Runs a command that must succeed; its standard output.
+    pub fn ok(&self, subcommand: &str, args: &[&str]) -> String {
+        let output = self.run(subcommand, args);
+        assert!(
+            output.status.success(),
+            "{subcommand} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Runs a command that must fail; its standard error.
+    pub fn fails(&self, subcommand: &str, args: &[&str]) -> String {
+        let output = self.run(subcommand, args);
+        assert!(!output.status.success(), "{subcommand} succeeded");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    /// The database, opened here.
+    pub fn open(&self) -> Db {
+        Db::open(&self.location).unwrap().0
+    }
+}

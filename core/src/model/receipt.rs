@@ -50,16 +50,17 @@ pub struct RecipientStatus {
 }
 
 impl RecipientStatus {
-    /// 送达 — records delivery at `at`; a later delivery keeps the first time.
+    /// 送达 — records delivery at `at`; the earliest delivery recorded stays, whatever order the
+    /// reports arrive in (two phones of one person, a late sync).
     pub fn mark_delivered(&mut self, at: DateTime<Utc>) {
-        self.delivered_at.get_or_insert(at);
+        self.delivered_at = Some(self.delivered_at.map_or(at, |t| t.min(at)));
     }
 
-    /// 已读 — records reading at `at` (and delivery, if not yet recorded); a second read keeps
-    /// the first time.
+    /// 已读 — records reading at `at` (and delivery, no later than that); the earliest read
+    /// recorded stays, whatever order the reports arrive in.
     pub fn mark_read(&mut self, at: DateTime<Utc>) {
         self.mark_delivered(at);
-        self.read_at.get_or_insert(at);
+        self.read_at = Some(self.read_at.map_or(at, |t| t.min(at)));
     }
 
     /// 回执 — records `reply` at `at`, which also marks the notice read. Refused when the notice

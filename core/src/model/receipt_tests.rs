@@ -33,6 +33,29 @@ fn delivery_and_reading_keep_the_first_time() {
 }
 
 #[test]
+fn reads_reported_out_of_order_keep_the_earliest_time() {
+    let (first, later) = (
+        at("2026-03-02T09:00:00+08:00"),
+        at("2026-03-02T11:00:00+08:00"),
+    );
+    // One phone's read arrives after the other's later one: the result is the same either way.
+    let mut forward = RecipientStatus::default();
+    forward.mark_read(first);
+    forward.mark_read(later);
+    let mut backward = RecipientStatus::default();
+    backward.mark_delivered(later);
+    backward.mark_read(later);
+    backward.mark_read(first);
+    assert_eq!(forward, backward);
+    assert_eq!(backward.read_at, Some(first));
+    assert_eq!(
+        backward.delivered_at,
+        Some(first),
+        "delivered no later than read"
+    );
+}
+
+#[test]
 fn reading_an_undelivered_notice_counts_as_delivered() {
     let mut status = RecipientStatus::default();
     status.mark_read(at(BEFORE));

@@ -154,6 +154,27 @@ pub async fn run() -> Result<(), String> {
         .find(|v| v.verdict.command_id == queued.command_id)
         .ok_or("no verdict arrived for the approval")?;
     step("phone", format!("verdict: {}", verdict_line(verdict)));
+    // The phone kept the verdict only after checking the gateway's receipt; show it again here.
+    let key = account
+        .gateway_key
+        .as_ref()
+        .ok_or("the phone holds no gateway key")?;
+    let receipt = verdict
+        .verdict
+        .receipt
+        .as_ref()
+        .ok_or("the verdict came without a receipt")?
+        .verify(key)
+        .map_err(|e| format!("the receipt does not verify: {e}"))?;
+    step(
+        "phone",
+        format!(
+            "the gateway's signed receipt verifies under {} (learned at activation): command {}, {}",
+            key.key_id,
+            receipt.command_id,
+            if receipt.accepted { "accepted" } else { "refused" }
+        ),
+    );
     if let Some(decided) = verdict.decided_locally_at {
         step(
             "phone",

@@ -1,14 +1,14 @@
 //! Files what the gateway sends into the repositories: a document with its body versions and
 //! attachments, its process definition, the instance (newer versions only), every task of it with
-//! the phone list it belongs to for this user, opinions, the trace and read items; and verdicts,
-//! which settle queued actions.
+//! the phone list it belongs to for this user, opinions, the trace and read items. Settling this
+//! phone's own actions is in `settle`, applying a whole page in `pages`.
 //!
 //! A [`Writer`] works inside the caller's transaction (a pulled page is one transaction), with
 //! cached prepared statements: applying a page is the phone's heaviest write (performance.md P-1).
 
 use super::{encode, label, StoreError};
 use crate::model::{Document, SecrecyLevel, Urgency};
-use crate::protocol::{Change, CommandVerdict, InboxEntry, SyncPage};
+use crate::protocol::InboxEntry;
 use crate::workflow::{Instance, Task, TaskState};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -77,7 +77,7 @@ fn pick(fresh: bool, insert: &'static str, upsert: &'static str) -> &'static str
 
 /// Writes feed content for one user inside a transaction.
 pub(super) struct Writer<'a, 't> {
-    tx: &'a Transaction<'t>,
+    pub(super) tx: &'a Transaction<'t>,
     user_id: String,
     /// Definitions already written by this writer: a page often carries the same one many times.
     definitions: HashSet<String>,
@@ -318,68 +318,6 @@ impl<'a, 't> Writer<'a, 't> {
         }
         Ok(())
     }
-
-    /// Marks a task as acted on here (waiting in the outbox), with the instance as the action
-    /// left it on this phone.
-    pub(super) fn mark_queued(
-        &mut self,
-        task_id: &str,
-        instance_id: &str,
-        local: Option<&Instance>,
-    ) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached("UPDATE tasks SET list = 'queued' WHERE id = ?1")?
-            .execute([task_id])?;
-        if let Some(local) = local {
-            self.tx
-                .prepare_cached("UPDATE instances SET local_body = ?1 WHERE id = ?2")?
-                .execute(params![encode(local)?, instance_id])?;
-        }
-        Ok(())
-    }
-
-    /// Stores one verdict and settles its command: out of the outbox; the task is done when
-    /// accepted, back to 待办 when refused (the refusal itself stays in the verdict list).
-    pub(super) fn verdict(&mut self, verdict: &CommandVerdict) -> Result<(), StoreError> {
-        let queued: Option<(bool, DateTime<Utc>)> = self
-            .tx
-            .prepare_cached("SELECT decided_offline, created_at FROM outbox WHERE command_id = ?1")?
-            .query_row([&verdict.command_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let (offline, decided_at) = match queued {
-            Some((offline, at)) => (offline, Some(at)),
-            None => (false, None),
-        };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO verdicts (command_id, task_id, verdict, decided_offline, decided_locally_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (command_id) DO NOTHING",
-            )?
-            .execute(params![verdict.command_id, verdict.task_id, encode(verdict)?, offline, decided_at])?;
-        self.tx
-            .prepare_cached("DELETE FROM outbox WHERE command_id = ?1")?
-            .execute([&verdict.command_id])?;
-        let settled = if verdict.outcome.is_accepted() {
-            "done"
-        } else {
-            "todo"
-        };
-        // Another action on the same task may still be queued behind this one.
-        self.tx
-            .prepare_cached(
-                "UPDATE tasks SET list = ?1 WHERE id = ?2 AND list = 'queued'
-                 AND NOT EXISTS (SELECT 1 FROM outbox WHERE task_id = ?2)",
-            )?
-            .execute(params![settled, verdict.task_id])?;
-        self.tx
-            .prepare_cached(
-                "UPDATE instances SET local_body = NULL WHERE local_body IS NOT NULL
-                 AND id = (SELECT instance_id FROM tasks WHERE id = ?1)
-                 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = instances.id AND t.list = 'queued')",
-            )?
-            .execute([&verdict.task_id])?;
-        Ok(())
-    }
 }
 
 /// The phone list a task belongs to for `user`: 待办 while pending for them (held, or unclaimed in
@@ -418,57 +356,5 @@ pub(super) fn urgency_rank(urgency: Urgency) -> i64 {
         Urgency::ExtraUrgent => 2,
         Urgency::Urgent => 1,
         Urgency::Normal => 0,
-    }
-}
-
-impl super::Store {
-    /// Applies a pulled page in one transaction, cursor included: a crash between pages resumes
-    /// at the last applied page and never applies one twice.
-    pub fn apply_page(&mut self, page: &SyncPage) -> Result<(), StoreError> {
-        self.apply_page_at(page, Utc::now())
-    }
-
-    /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`).
-    pub fn apply_page_at(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.apply_verified_page(page, None, now)
-    }
-
-    /// Applies a page whose statements the client verified, with the checkpoint it carried, in
-    /// one transaction.
-    pub fn apply_verified_page(
-        &mut self,
-        page: &SyncPage,
-        checkpoint: Option<&super::StoredCheckpoint>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        if let Some(checkpoint) = checkpoint {
-            super::checkpoint::keep(&tx, checkpoint, now)?;
-        }
-        // Without an account there is nobody to file the page for.
-        let user_id =
-            super::account::signed_in_user(&tx)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let mut writer = Writer::new(&tx, &user_id)?;
-        for change in &page.changes {
-            match change {
-                Change::Inbox { entry } => {
-                    writer.entry(entry, now)?;
-                }
-                Change::Verdict { verdict } => writer.verdict(verdict)?,
-                // Delivered when the gateway handed it over, by the gateway's clock.
-                Change::Notice { notice, signed } => {
-                    super::notices::file_notice(&tx, notice, Some(signed), now, page.server_time)?
-                }
-                Change::Receipt { status } => super::notices::file_status(&tx, &user_id, status)?,
-            }
-        }
-        drop(writer);
-        tx.execute(
-            "INSERT INTO sync_cursors (feed, cursor) VALUES (?1, ?2)
-             ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
-            params![super::account::CHANGES_FEED, page.next_cursor],
-        )?;
-        tx.commit()?;
-        Ok(())
     }
 }

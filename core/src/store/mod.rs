@@ -8,6 +8,8 @@
 //! | `account` | the device binding, its signing chain, cursors, policy, the store's own secrets |
 //! | `checkpoint` | the last signed checkpoint from the gateway and the policy it carried |
 //! | `feed` | files pulled documents, instances, tasks, opinions, trace, read items, verdicts |
+//! | `settle` | marks tasks acted on here and settles them with their verdicts |
+//! | `pages` | applies a pulled page with its checkpoint and cursor in one transaction |
 //! | `outbox` | signed commands waiting for the gateway, verdicts, drafts |
 //! | `lists` | the phone's lists (待办, 已办, 待阅, 已阅, 已发, 草稿) and the detail of one task |
 //! | `notices` | 通知公告 with their signed form, and this user's 回执 (refused ones with the reason) |
@@ -25,8 +27,10 @@ mod feed;
 mod lists;
 mod notices;
 mod outbox;
+mod pages;
 mod retention;
 mod schema;
+mod settle;
 
 pub use account::{Account, DeviceState, Policy};
 pub use checkpoint::StoredCheckpoint;

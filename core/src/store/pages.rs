@@ -1,0 +1,61 @@
+//! Applying a pulled page: every change of it filed by the feed [`Writer`] (inbox items and
+//! verdicts) or the notices repository, the checkpoint it carried kept, and the cursor moved, all
+//! in one transaction — a crash between pages resumes at the last applied page and never applies
+//! one twice.
+
+use super::feed::Writer;
+use super::StoreError;
+use crate::protocol::{Change, SyncPage};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+impl super::Store {
+    /// Applies a pulled page in one transaction, cursor included.
+    pub fn apply_page(&mut self, page: &SyncPage) -> Result<(), StoreError> {
+        self.apply_page_at(page, Utc::now())
+    }
+
+    /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`).
+    pub fn apply_page_at(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.apply_verified_page(page, None, now)
+    }
+
+    /// Applies a page whose statements the client verified, with the checkpoint it carried, in
+    /// one transaction.
+    pub fn apply_verified_page(
+        &mut self,
+        page: &SyncPage,
+        checkpoint: Option<&super::StoredCheckpoint>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        if let Some(checkpoint) = checkpoint {
+            super::checkpoint::keep(&tx, checkpoint, now)?;
+        }
+        // Without an account there is nobody to file the page for.
+        let user_id =
+            super::account::signed_in_user(&tx)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let mut writer = Writer::new(&tx, &user_id)?;
+        for change in &page.changes {
+            match change {
+                Change::Inbox { entry } => {
+                    writer.entry(entry, now)?;
+                }
+                Change::Verdict { verdict } => writer.verdict(verdict)?,
+                // Delivered when the gateway handed it over, by the gateway's clock.
+                Change::Notice { notice, signed } => {
+                    super::notices::file_notice(&tx, notice, Some(signed), now, page.server_time)?
+                }
+                Change::Receipt { status } => super::notices::file_status(&tx, &user_id, status)?,
+            }
+        }
+        drop(writer);
+        tx.execute(
+            "INSERT INTO sync_cursors (feed, cursor) VALUES (?1, ?2)
+             ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
+            params![super::account::CHANGES_FEED, page.next_cursor],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -26,7 +26,6 @@ use qianpi_gateway::admin::people::{NewUnit, NewUser};
 use qianpi_gateway::admin::tokens::Holder;
 use qianpi_gateway::admin::{self, AdminActor};
 use qianpi_gateway::audit::{self, Verdict};
-use qianpi_gateway::checkpoints::{self, PolicyChange};
 use qianpi_gateway::start;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -159,26 +158,6 @@ enum Commands {
         #[arg(long, default_value = "cli")]
         label: String,
     },
-    /// Change a unit's offline policy; phones get it with their next checkpoint.
-    SetPolicy {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        /// The unit.
-        #[arg(long)]
-        unit: String,
-        /// Days without reaching the gateway after which phones stop approving.
-        #[arg(long)]
-        max_offline_block_days: Option<u32>,
-        /// Days without reaching the gateway after which phones erase themselves.
-        #[arg(long)]
-        max_offline_wipe_days: Option<u32>,
-        /// Days finished items stay on phones.
-        #[arg(long)]
-        retention_days: Option<u32>,
-        /// Minutes without use after which the app locks.
-        #[arg(long)]
-        inactivity_lock_minutes: Option<u32>,
-    },
     /// Check the audit chain; prints the entry count and head hash, fails if the chain is broken.
     VerifyAudit {
         #[command(flatten)]
@@ -189,6 +168,8 @@ enum Commands {
     },
     #[command(flatten)]
     Content(cli::content::Commands),
+    #[command(flatten)]
+    Policy(cli::policy::Commands),
 }
 
 fn main() -> ExitCode {
@@ -351,32 +332,6 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{}", issued.token);
             Ok(())
         }
-        Commands::SetPolicy {
-            database,
-            unit,
-            max_offline_block_days,
-            max_offline_wipe_days,
-            retention_days,
-            inactivity_lock_minutes,
-        } => {
-            let change = PolicyChange {
-                max_offline_block_days,
-                max_offline_wipe_days,
-                retention_days,
-                inactivity_lock_minutes,
-            };
-            let policy = with_db(&database, false, |db| async move {
-                let now = chrono::Utc::now();
-                checkpoints::set_policy(&db, &AdminActor::cli(), &unit, change, now).await
-            })?;
-            println!(
-                "policy version {}: read-only after {} days offline, erased after {} days",
-                policy.version,
-                policy.max_offline_block_secs / 86_400,
-                policy.max_offline_wipe_secs / 86_400
-            );
-            Ok(())
-        }
         Commands::VerifyAudit {
             database,
             expect_head,
@@ -402,5 +357,6 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Commands::Content(command) => cli::content::run(command),
+        Commands::Policy(command) => cli::policy::run(command),
     }
 }

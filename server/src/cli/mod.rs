@@ -1,9 +1,10 @@
 //! What the `qianpi-gateway` binary's subcommands share (this module belongs to the binary, not to
 //! the library): where the data lives ([`DatabaseArgs`]), running a piece of work against the
 //! opened database ([`with_db`], [`with_db_and_key`]), and reading an input file. Subcommand
-//! groups live beside it: [`content`] (blobs and notices).
+//! groups live beside it: [`content`] (blobs and notices), [`policy`] (the offline policy).
 
 pub mod content;
+pub mod policy;
 
 use qianpi_core::protocol::statement::GatewayKey;
 use qianpi_gateway::db::Db;

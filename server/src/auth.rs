@@ -103,8 +103,9 @@ pub async fn verify(
     })?;
 
     let key_id = params.key_id.clone();
+    // Single statements: no transaction around them, so PostgreSQL is spared BEGIN and COMMIT.
     let device = db
-        .tx(move |sql| {
+        .once(move |sql| {
             sql.query_opt(
                 "SELECT d.id, d.user_id, u.unit_id, d.request_key_spki, d.token_hash, d.state
                  FROM devices d JOIN users u ON u.id = d.user_id WHERE d.request_key_id = ?1",
@@ -172,7 +173,7 @@ pub async fn verify(
     // Only a verified request may spend a nonce, so nobody can burn another device's nonces.
     let (key_id, nonce) = (params.key_id.clone(), params.nonce.clone());
     let fresh = db
-        .tx(move |sql| {
+        .once(move |sql| {
             let inserted = sql.execute(
                 "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT DO NOTHING",

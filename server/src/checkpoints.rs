@@ -23,6 +23,56 @@ use serde::{Deserialize, Serialize};
 /// A checkpoint younger than this (under an unchanged policy) is handed out again.
 pub const REUSE_SECS: i64 = 300;
 
+/// What a pull needs to know before it touches the feed, read in one statement: the user's feed
+/// head, the unit's policy, and the device's newest checkpoint.
+pub struct Glance {
+    /// The newest sequence of the user's feed.
+    pub head: i64,
+    /// The unit's offline policy.
+    pub policy: OfflinePolicy,
+    /// The device's newest checkpoint, if it may be handed out again at `now`.
+    pub reusable: Option<Signed<Checkpoint>>,
+}
+
+/// Reads the [`Glance`] for `device` in one statement (a delta sync with nothing new needs
+/// nothing else).
+pub fn glance(
+    sql: &mut dyn Sql,
+    device: &AuthedDevice,
+    now: DateTime<Utc>,
+) -> Result<Glance, ApiError> {
+    let row = sql.query_one(
+        "SELECT (SELECT last_seq FROM feed_heads WHERE user_id = ?1),
+                (SELECT body FROM unit_policies WHERE unit_id = ?2),
+                (SELECT signed FROM checkpoints WHERE device_id = ?3
+                   ORDER BY issued_unix DESC LIMIT 1),
+                (SELECT issued_unix FROM checkpoints WHERE device_id = ?3
+                   ORDER BY issued_unix DESC LIMIT 1),
+                (SELECT policy_version FROM checkpoints WHERE device_id = ?3
+                   ORDER BY issued_unix DESC LIMIT 1)",
+        args![&device.user_id, &device.unit_id, &device.device_id],
+    )?;
+    let policy: OfflinePolicy = row
+        .opt_text(1)?
+        .map(|body| decode(&body))
+        .transpose()?
+        .unwrap_or_default();
+    let version = i64::try_from(policy.version).unwrap_or(i64::MAX);
+    let reusable = match (row.opt_text(2)?, row.opt_int(3)?, row.opt_int(4)?) {
+        (Some(signed), Some(issued), Some(issued_under))
+            if now.timestamp() - issued < REUSE_SECS && issued_under == version =>
+        {
+            Some(Signed::from_base64(signed))
+        }
+        _ => None,
+    };
+    Ok(Glance {
+        head: row.opt_int(0)?.unwrap_or(0),
+        policy,
+        reusable,
+    })
+}
+
 /// The checkpoint for `device` now: the last one if still fresh, else a newly signed one.
 pub fn current(
     sql: &mut dyn Sql,
@@ -30,19 +80,22 @@ pub fn current(
     device: &AuthedDevice,
     now: DateTime<Utc>,
 ) -> Result<Signed<Checkpoint>, ApiError> {
-    let policy = unit_policy(sql, &device.unit_id)?;
-    let version = i64::try_from(policy.version).unwrap_or(i64::MAX);
-    let latest = sql.query_opt(
-        "SELECT signed, issued_unix, policy_version FROM checkpoints WHERE device_id = ?1
-         ORDER BY issued_unix DESC LIMIT 1",
-        args![&device.device_id],
-    )?;
-    if let Some(row) = latest {
-        let fresh = now.timestamp() - row.int(1)? < REUSE_SECS;
-        if fresh && row.int(2)? == version {
-            return Ok(Signed::from_base64(row.text(0)?));
-        }
+    let glance = glance(sql, device, now)?;
+    match glance.reusable {
+        Some(signed) => Ok(signed),
+        None => issue(sql, key, device, glance.policy, now),
     }
+}
+
+/// Signs and stores a new checkpoint for `device` under `policy`.
+pub fn issue(
+    sql: &mut dyn Sql,
+    key: &GatewayKey,
+    device: &AuthedDevice,
+    policy: OfflinePolicy,
+    now: DateTime<Utc>,
+) -> Result<Signed<Checkpoint>, ApiError> {
+    let version = i64::try_from(policy.version).unwrap_or(i64::MAX);
     let checkpoint = Checkpoint {
         device_id: device.device_id.clone(),
         user_id: device.user_id.clone(),

@@ -132,6 +132,32 @@ impl Db {
         }
     }
 
+    /// Runs `work` as one self-contained statement right here: on PostgreSQL without BEGIN and
+    /// COMMIT around it (two round trips fewer), on SQLite in a transaction as always. Only for
+    /// work that is a single statement, or reads that may see commits in between: a failure
+    /// after an earlier statement leaves that statement's effect.
+    pub fn once_blocking<T>(
+        &self,
+        mut work: impl FnMut(&mut dyn Sql) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match &*self.backend {
+            Backend::Postgres(pool) => pool.autocommit(&mut work),
+            Backend::Sqlite(_) => self.tx_blocking(work),
+        }
+    }
+
+    /// [`Db::once_blocking`] on a blocking thread, keeping the async workers free.
+    pub async fn once<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Sql) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.once_blocking(work))
+            .await
+            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
     /// Runs `work` in one transaction on a blocking thread, keeping the async workers free.
     pub async fn tx<T, F>(&self, work: F) -> Result<T, ApiError>
     where

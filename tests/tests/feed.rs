@@ -7,7 +7,7 @@
 
 use qianpi_core::model::Attitude;
 use qianpi_gateway::admin::demo;
-use qianpi_tests::{pull, Harness};
+use qianpi_tests::{pull, Harness, Phone};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -64,18 +64,13 @@ async fn a_long_poll_with_nothing_new_returns_empty_after_its_wait() {
     assert!(started.elapsed() >= Duration::from_millis(900));
 }
 
-#[tokio::test]
-async fn pages_are_gzipped_for_a_client_that_accepts_it() {
-    let harness = Harness::start().await.unwrap();
-    let phone = harness
-        .activated_phone("leader", demo::LEADER)
-        .await
-        .unwrap();
-    let url = format!("{}v1/sync?cursor=", harness.url());
+/// A signed pull at `query` by a client that asks for gzip but does not decode it, to see the
+/// bytes on the wire: the content encoding and the body as sent.
+async fn raw_pull(harness: &Harness, phone: &Phone, query: &str) -> (Option<String>, Vec<u8>) {
+    let url = format!("{}v1/sync?{query}", harness.url());
     let headers =
         qianpi_core::sync::sign_request("GET", &url, &[], &phone.credentials(), chrono::Utc::now())
             .unwrap();
-    // A client that does not decode gzip itself, to see the bytes on the wire.
     let _ = qianpi_tests::http();
     let mut request = reqwest::Client::builder()
         .no_gzip()
@@ -89,13 +84,37 @@ async fn pages_are_gzipped_for_a_client_that_accepts_it() {
     }
     let response = request.send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response
-            .headers()
-            .get("content-encoding")
-            .map(|v| v.to_str().unwrap_or_default().to_owned()),
-        Some("gzip".to_owned())
-    );
-    let bytes = response.bytes().await.unwrap();
+    let encoding = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    (encoding, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn pages_are_gzipped_for_a_client_that_accepts_it() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let (encoding, bytes) = raw_pull(&harness, &phone, "cursor=").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
     assert_eq!(&bytes[..2], &[0x1f, 0x8b], "not a gzip stream");
+}
+
+#[tokio::test]
+async fn a_sync_with_nothing_new_is_one_small_answer_not_worth_compressing() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    let head = pull(&harness, &phone, "cursor=").await.next_cursor;
+    let (encoding, bytes) = raw_pull(&harness, &phone, &format!("cursor={head}")).await;
+    assert_eq!(encoding, None, "a small answer went compressed");
+    // Well inside performance.md P-5 (2 KB each way), checkpoint included.
+    assert!(bytes.len() < 1024, "{} bytes", bytes.len());
+    let page: qianpi_core::protocol::SyncPage = serde_json::from_slice(&bytes).unwrap();
+    assert!(page.changes.is_empty() && page.checkpoint.is_some());
 }

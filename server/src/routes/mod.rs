@@ -20,7 +20,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_core::protocol;
-use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeAbove};
+
+/// Answers smaller than this go uncompressed: gzip would save a few hundred bytes of a delta
+/// sync (well inside P-5's 2 KB) at the cost of CPU on every one of them.
+const MIN_COMPRESSED_BYTES: u16 = 1024;
 
 /// Largest request body accepted (a push batch is ≤ 64 KB by protocol; leave room for framing).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -89,8 +93,11 @@ pub fn router(state: AppState) -> Router {
         // gzip whenever the client accepts it (sync.md): pages of JSON shrink several times. An
         // answer offering byte ranges (a blob) stays as stored: its ranges count stored bytes.
         .layer(
-            tower_http::compression::CompressionLayer::new()
-                .compress_when(DefaultPredicate::new().and(offers_no_ranges)),
+            tower_http::compression::CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(SizeAbove::new(MIN_COMPRESSED_BYTES))
+                    .and(offers_no_ranges),
+            ),
         )
         .with_state(state)
 }

@@ -69,20 +69,40 @@ pub(super) async fn pull(
     let user = device.user_id.clone();
     while tokio::time::Instant::now() < deadline {
         let user = user.clone();
-        if !cursor.has_seen(state.db.tx(move |sql| feed::head(sql, &user)).await?) {
+        if !cursor.has_seen(state.db.once(move |sql| feed::head(sql, &user)).await?) {
             break;
         }
         tokio::time::sleep(WAIT_POLL).await;
     }
     let key = state.key.clone();
-    let (page, checkpoint) = state
-        .db
-        .tx(move |sql| {
-            let page = feed::page(sql, &user, cursor, limit)?;
-            let checkpoint = checkpoints::current(sql, &key, &device, Utc::now())?;
-            Ok((page, checkpoint))
-        })
-        .await?;
+    // The usual delta sync, nothing new and a fresh checkpoint: one statement, no transaction.
+    let glance = {
+        let device = device.clone();
+        state
+            .db
+            .once(move |sql| checkpoints::glance(sql, &device, Utc::now()))
+            .await?
+    };
+    let (page, checkpoint) = match glance.reusable {
+        Some(checkpoint) if cursor.has_seen(glance.head) => (
+            feed::Page {
+                changes: Vec::new(),
+                next: cursor,
+                has_more: false,
+            },
+            checkpoint,
+        ),
+        _ => {
+            state
+                .db
+                .tx(move |sql| {
+                    let page = feed::page(sql, &user, cursor, limit)?;
+                    let checkpoint = checkpoints::current(sql, &key, &device, Utc::now())?;
+                    Ok((page, checkpoint))
+                })
+                .await?
+        }
+    };
     let feed::Page {
         changes,
         next,

@@ -73,20 +73,6 @@ pub fn glance(
     })
 }
 
-/// The checkpoint for `device` now: the last one if still fresh, else a newly signed one.
-pub fn current(
-    sql: &mut dyn Sql,
-    key: &GatewayKey,
-    device: &AuthedDevice,
-    now: DateTime<Utc>,
-) -> Result<Signed<Checkpoint>, ApiError> {
-    let glance = glance(sql, device, now)?;
-    match glance.reusable {
-        Some(signed) => Ok(signed),
-        None => issue(sql, key, device, glance.policy, now),
-    }
-}
-
 /// Signs and stores a new checkpoint for `device` under `policy`.
 pub fn issue(
     sql: &mut dyn Sql,

@@ -83,6 +83,7 @@ pub(super) async fn pull(
             .once(move |sql| checkpoints::glance(sql, &device, Utc::now()))
             .await?
     };
+    // Otherwise the page, and a new checkpoint unless the last one may be handed out again.
     let (page, checkpoint) = match glance.reusable {
         Some(checkpoint) if cursor.has_seen(glance.head) => (
             feed::Page {
@@ -92,12 +93,16 @@ pub(super) async fn pull(
             },
             checkpoint,
         ),
-        _ => {
+        reusable => {
+            let policy = glance.policy;
             state
                 .db
                 .tx(move |sql| {
                     let page = feed::page(sql, &user, cursor, limit)?;
-                    let checkpoint = checkpoints::current(sql, &key, &device, Utc::now())?;
+                    let checkpoint = match &reusable {
+                        Some(checkpoint) => checkpoint.clone(),
+                        None => checkpoints::issue(sql, &key, &device, policy.clone(), Utc::now())?,
+                    };
                     Ok((page, checkpoint))
                 })
                 .await?

@@ -37,6 +37,9 @@ pub struct NoticeListItem {
     pub pending_send: bool,
     /// The reply the gateway refused, with its reason.
     pub refusal: Option<ReceiptRefusal>,
+    /// The copy on the phone fails its check against the gateway's signature: show a warning,
+    /// not its text.
+    pub tampered: bool,
 }
 
 /// A reply the gateway would not record, kept on the phone with its reason.
@@ -167,6 +170,7 @@ impl From<CoreSummary> for NoticeListItem {
             attachment_count: u32::try_from(n.attachments).unwrap_or(u32::MAX),
             pending_send: n.pending_send,
             refusal: n.refusal.map(Into::into),
+            tampered: n.tampered,
         }
     }
 }

@@ -61,6 +61,13 @@ pub async fn download(data_dir: &Path, sha256: &str) -> Result<(), String> {
 
 /// One notice as the list shows it.
 pub fn list_line(notice: &NoticeSummary) -> String {
+    if notice.tampered {
+        // Never the altered text as if the office had sent it.
+        return format!(
+            "[核验失败] this phone's copy fails its check against the gateway's signature  (notice {})",
+            notice.id
+        );
+    }
     let badge = if notice.refusal.is_some() {
         "回执被退回"
     } else if notice.unread {

@@ -45,6 +45,8 @@ pub const HEALTH_PATH: &str = "/v1/health";
 pub const PING_PATH: &str = "/v1/ping";
 /// Path of the receipts (回执) endpoint.
 pub const RECEIPTS_PATH: &str = "/v1/receipts";
+/// Most receipts in one push.
+pub const MAX_RECEIPT_BATCH: usize = 64;
 /// Prefix of the blob endpoint: `GET /v1/blobs/<sha256, lowercase hex>`.
 pub const BLOBS_PATH: &str = "/v1/blobs";
 
@@ -321,6 +323,11 @@ pub enum ReceiptOutcome {
         message_zh: String,
         /// The reason in English.
         message_en: String,
+        /// The recipient's state the gateway holds after the refusal, when the phone is a
+        /// recipient: a refused reply still records the read that came with it, and the phone
+        /// returns to this state (keeping the refusal visible) so the person can reply again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<RecipientStatus>,
     },
 }
 

@@ -231,12 +231,34 @@ async fn receipts_that_break_the_form_or_the_clock_are_refused_with_their_codes(
     // Someone outside the scope is told the notice does not exist.
     let outsider = send_one(&harness, &secretary, read(&noted, now)).await;
     assert_eq!(code(&outsider), "no_such_notice");
-    // Nothing of it was recorded.
+    // A reply the form refuses still records the read that came with it, and the refusal says
+    // the state held; a time that cannot be true records nothing.
+    let results = &answer.as_ref().unwrap().results;
+    for result in &results[..5] {
+        let ReceiptOutcome::Refused { status, .. } = &result.outcome else {
+            panic!("{result:?}");
+        };
+        let held = status
+            .as_ref()
+            .expect("a form refusal carries the state held");
+        assert!(held.read_at.is_some() && held.reply.is_none(), "{held:?}");
+    }
+    for result in &results[5..] {
+        assert!(
+            matches!(
+                &result.outcome,
+                ReceiptOutcome::Refused { status: None, .. }
+            ),
+            "{result:?}"
+        );
+    }
     for notice in [&plain, &noted, &silent] {
         let after = roster(&harness, &a, notice).await;
-        assert_eq!(ids(&after["unread"]), vec![a.leader.clone()]);
+        assert!(ids(&after["unread"]).is_empty(), "{after}");
+        assert!(after["recipients"][0]["reply"].is_null(), "{after}");
     }
-    assert!(receipt_changes(&feed(&harness, &leader).await, &noted).is_empty());
+    let replied = audit_count(&harness, "notice.replied", &noted).await;
+    assert_eq!(replied, 0, "no refused reply was recorded");
     // A plain notice is read without a reply, and asks no reply of anyone.
     let result = send_one(&harness, &leader, read(&plain, now)).await;
     assert_eq!(code(&result), "accepted");

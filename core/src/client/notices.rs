@@ -12,13 +12,10 @@ use super::{offset_ms, Client, ClientError};
 use crate::model::{
     Attachment, Identity, Notice, ReceiptError, ReceiptForm, RecipientStatus, Reply,
 };
-use crate::protocol::{ReceiptBatch, ReceiptOutcome, ReceiptUpdate};
+use crate::protocol::{ReceiptBatch, ReceiptOutcome, ReceiptUpdate, MAX_RECEIPT_BATCH};
 use crate::store::{merge_status, Account, NoticeRow, ReceiptRefusal, Store};
 use crate::sync::{Credentials, GatewayClient};
 use chrono::{DateTime, Utc};
-
-/// At most this many receipt states go in one push (keeps bodies small on bad links).
-const RECEIPT_BATCH: usize = 64;
 
 /// Why a notice cannot be shown or replied to.
 #[derive(Debug, thiserror::Error)]
@@ -45,21 +42,12 @@ impl NoticeError {
         match self {
             NoticeError::NotFound(_) => "no_such_notice",
             NoticeError::Tampered { .. } => "notice_tampered",
-            NoticeError::Reply(e) => match e {
-                ReceiptError::NotRecipient(_) => "not_recipient",
-                ReceiptError::WrongNotice { .. } => "wrong_notice",
-                ReceiptError::ReceiptNotRequired => "receipt_not_required",
-                ReceiptError::AfterDeadline { .. } => "after_deadline",
-                ReceiptError::ChoiceRequired => "choice_required",
-                ReceiptError::UnknownChoice(_) => "unknown_choice",
-                ReceiptError::NoteRequired => "note_required",
-                ReceiptError::NoteNotAllowed => "note_not_allowed",
-            },
+            NoticeError::Reply(e) => e.code(),
         }
     }
 }
 
-/// A notice as the list shows it (not verified: the detail is).
+/// A notice as the list shows it, checked against the gateway's signature like the detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeSummary {
     /// The notice id.
@@ -84,6 +72,10 @@ pub struct NoticeSummary {
     pub pending_send: bool,
     /// The last state the gateway refused, with its reason.
     pub refusal: Option<ReceiptRefusal>,
+    /// The copy on the phone fails its check against the gateway's signature: the shell shows a
+    /// warning in its place, never its text as genuine (opening it answers
+    /// [`NoticeError::Tampered`]).
+    pub tampered: bool,
 }
 
 /// One attachment of a notice, and whether its file is on the phone.
@@ -123,13 +115,20 @@ impl Client {
     }
 
     /// 通知公告 — a page of the notices, unread first, newest first within each group.
+    /// Each row is checked against the gateway's signature (one ES256 verification, well under a
+    /// millisecond): a list is display too.
     pub fn notices(&self, limit: usize, offset: usize) -> Result<Vec<NoticeSummary>, ClientError> {
-        Ok(self
-            .store()?
+        let store = self.store()?;
+        let (account, _) = store.account()?.ok_or(ClientError::NotActivated)?;
+        store
             .notices(limit, offset)?
             .into_iter()
-            .map(summary)
-            .collect())
+            .map(|row| match verified(&account, &row) {
+                Ok(_) => Ok(summary(row, false)),
+                Err(ClientError::Notice(NoticeError::Tampered { .. })) => Ok(summary(row, true)),
+                Err(other) => Err(other),
+            })
+            .collect()
     }
 
     /// Opens a notice: its stored copy is checked against the gateway's signature (a copy that
@@ -195,7 +194,7 @@ impl Client {
         report: &mut SyncReport,
     ) -> Result<(), ClientError> {
         let pending = self.store()?.receipts_to_send()?;
-        for chunk in pending.chunks(RECEIPT_BATCH) {
+        for chunk in pending.chunks(MAX_RECEIPT_BATCH) {
             let batch = ReceiptBatch {
                 receipts: chunk
                     .iter()
@@ -224,6 +223,7 @@ impl Client {
                         code,
                         message_zh,
                         message_en,
+                        status: held,
                     } => {
                         // The code only: the reply's text stays out of the logs.
                         tracing::info!(code = %code, "the gateway refused a receipt");
@@ -234,7 +234,8 @@ impl Client {
                             status: sent.clone(),
                             refused_at: response.server_time,
                         };
-                        store.receipt_refused(notice_id, &refusal)?;
+                        // Back to the gateway's truth (the read it kept), the refusal beside it.
+                        store.receipt_refused(notice_id, &refusal, held.as_ref())?;
                         report.receipts_refused += 1;
                     }
                 }
@@ -271,8 +272,9 @@ fn verified(account: &Account, row: &NoticeRow) -> Result<Notice, ClientError> {
     Ok(genuine)
 }
 
-fn summary(row: NoticeRow) -> NoticeSummary {
+fn summary(row: NoticeRow, tampered: bool) -> NoticeSummary {
     NoticeSummary {
+        tampered,
         id: row.notice.id,
         title: row.notice.title,
         publisher: row.notice.publisher,

@@ -90,8 +90,18 @@ impl Client {
                 .filter(|v| !v.outcome.is_accepted())
                 .count();
         }
-        self.push_receipts(&gateway, &mut credentials, &mut report)
-            .await?;
+        match self
+            .push_receipts(&gateway, &mut credentials, &mut report)
+            .await
+        {
+            // The gateway answered without taking the receipts (and not because this device may
+            // not sync): they stay marked for the next sync, and the pull still runs, so the
+            // phone keeps its checkpoint and never goes read-only over a 回执.
+            Err(ClientError::Sync(SyncError::Refused { status, code, .. })) if status != 401 => {
+                tracing::warn!(status, code = %code, "the gateway did not take the receipts");
+            }
+            other => other?,
+        }
         let mut cursor = device.cursor;
         loop {
             let page = gateway.pull(&credentials, &cursor).await?;

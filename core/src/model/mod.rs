@@ -38,7 +38,7 @@ pub use footer::DocumentFooter;
 pub use handling::{DocumentGenre, DocumentKind, Handling, Supervision};
 pub use head::{DocumentHead, DocumentNumber, SecrecyLevel, SecrecyPeriod, Urgency};
 pub use notice::{NoteRule, Notice, NoticeError, NoticeScope, ReceiptChoice, ReceiptForm};
-pub use receipt::{ReceiptError, Receipts, RecipientStatus, Reply};
+pub use receipt::{ReceiptError, Receipts, RecipientStatus, Reply, MAX_NOTE_CHARS};
 pub use receiving::Receiving;
 pub use validate::{AttachmentError, DocumentError};
 

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+/// The longest note a reply may carry, in characters: a 备注 is a line or two (who attends, why
+/// not), and a bound keeps every batch of receipts small enough for the gateway to take.
+pub const MAX_NOTE_CHARS: usize = 500;
+
 /// 回执内容 — what a recipient answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -97,6 +101,13 @@ impl RecipientStatus {
             (NoteRule::Required, None) => return Err(ReceiptError::NoteRequired),
             (NoteRule::Forbidden, Some(_)) => return Err(ReceiptError::NoteNotAllowed),
             _ => {}
+        }
+        if reply
+            .note
+            .as_ref()
+            .is_some_and(|note| note.chars().count() > MAX_NOTE_CHARS)
+        {
+            return Err(ReceiptError::NoteTooLong);
         }
         self.mark_read(at);
         self.reply = Some(reply);
@@ -235,4 +246,39 @@ pub enum ReceiptError {
     /// The form allows no note and one was given.
     #[error("this receipt takes no note")]
     NoteNotAllowed,
+    /// The note is longer than [`MAX_NOTE_CHARS`].
+    #[error("the note may have at most {MAX_NOTE_CHARS} characters")]
+    NoteTooLong,
+}
+
+impl ReceiptError {
+    /// The stable code of the refusal, the same on the phone and at the gateway.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReceiptError::NotRecipient(_) => "not_recipient",
+            ReceiptError::WrongNotice { .. } => "wrong_notice",
+            ReceiptError::ReceiptNotRequired => "receipt_not_required",
+            ReceiptError::AfterDeadline { .. } => "after_deadline",
+            ReceiptError::ChoiceRequired => "choice_required",
+            ReceiptError::UnknownChoice(_) => "unknown_choice",
+            ReceiptError::NoteRequired => "note_required",
+            ReceiptError::NoteNotAllowed => "note_not_allowed",
+            ReceiptError::NoteTooLong => "note_too_long",
+        }
+    }
+
+    /// The refusal in Chinese, for the person.
+    pub fn message_zh(&self) -> &'static str {
+        match self {
+            ReceiptError::NotRecipient(_) => "您不在此通知的发布范围内",
+            ReceiptError::WrongNotice { .. } => "回执与通知不符",
+            ReceiptError::ReceiptNotRequired => "此通知无需回执",
+            ReceiptError::AfterDeadline { .. } => "已过回执截止时间",
+            ReceiptError::ChoiceRequired => "请选择回执选项",
+            ReceiptError::UnknownChoice(_) => "回执单中没有该选项",
+            ReceiptError::NoteRequired => "请填写备注",
+            ReceiptError::NoteNotAllowed => "此回执不可填写备注",
+            ReceiptError::NoteTooLong => "备注过长",
+        }
+    }
 }

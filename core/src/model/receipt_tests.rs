@@ -294,3 +294,46 @@ fn nobody_is_waited_on_for_a_notice_without_receipt() {
     assert_eq!(roster().unreplied(&notice).unwrap(), Vec::<&str>::new());
     assert_eq!(roster().unread().len(), 3);
 }
+
+#[test]
+fn refuses_a_note_longer_than_a_receipt_holds_and_takes_one_at_the_limit() {
+    let long = Reply {
+        choice: Some("attend".into()),
+        note: Some("参".repeat(MAX_NOTE_CHARS + 1)),
+    };
+    assert_eq!(
+        reply_refusal(&meeting(), long, BEFORE),
+        ReceiptError::NoteTooLong
+    );
+    let mut receipts = roster();
+    let fits = Reply {
+        choice: Some("attend".into()),
+        note: Some("参".repeat(MAX_NOTE_CHARS)),
+    };
+    receipts
+        .reply(&meeting(), "user-zhao", fits, at(BEFORE))
+        .unwrap();
+}
+
+#[test]
+fn every_refusal_has_its_own_stable_code() {
+    let errors = [
+        ReceiptError::NotRecipient("u".into()),
+        ReceiptError::WrongNotice {
+            expected: "a".into(),
+            got: "b".into(),
+        },
+        ReceiptError::ReceiptNotRequired,
+        ReceiptError::AfterDeadline {
+            deadline: at(BEFORE),
+        },
+        ReceiptError::ChoiceRequired,
+        ReceiptError::UnknownChoice("x".into()),
+        ReceiptError::NoteRequired,
+        ReceiptError::NoteNotAllowed,
+        ReceiptError::NoteTooLong,
+    ];
+    let codes: std::collections::HashSet<&str> = errors.iter().map(ReceiptError::code).collect();
+    assert_eq!(codes.len(), errors.len());
+    assert!(errors.iter().all(|e| !e.message_zh().is_empty()));
+}

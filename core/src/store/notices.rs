@@ -156,17 +156,34 @@ impl Store {
     }
 
     /// The gateway refused `refusal.status` for `notice_id`: it is kept with the reason and not
-    /// sent again, unless a newer change was made here meanwhile (which stays marked and goes
-    /// next). Returns whether the row took it.
+    /// sent again, and the state becomes `held`, what the gateway holds (when it said), so the
+    /// person sees where things stand and can reply again. A newer change made here meanwhile
+    /// stays marked and goes next. Returns whether the row took it.
     pub fn receipt_refused(
         &mut self,
         notice_id: &str,
         refusal: &ReceiptRefusal,
+        held: Option<&RecipientStatus>,
     ) -> Result<bool, StoreError> {
-        let changed = self.conn.execute(
-            "UPDATE receipts SET changed_locally = 0, refused = ?1 WHERE notice_id = ?2 AND status = ?3",
-            params![encode(refusal)?, notice_id, encode(&refusal.status)?],
+        let tx = self.conn.transaction()?;
+        let now_held = held.unwrap_or(&refusal.status);
+        let changed = tx.execute(
+            "UPDATE receipts SET changed_locally = 0, refused = ?1, status = ?4
+             WHERE notice_id = ?2 AND status = ?3",
+            params![
+                encode(refusal)?,
+                notice_id,
+                encode(&refusal.status)?,
+                encode(now_held)?
+            ],
         )?;
+        if changed > 0 {
+            tx.execute(
+                "UPDATE notices SET unread = ?1 WHERE id = ?2",
+                params![now_held.read_at.is_none(), notice_id],
+            )?;
+        }
+        tx.commit()?;
         Ok(changed > 0)
     }
 

@@ -52,8 +52,9 @@ public enum InboxPresenter {
 
 /// What the notice list and an opened notice show of the 回执.
 public enum NoticePresenter {
-    /// The badge of a notice row: 回执被退回 / 未读 / 待同步 / 待回执 / 已回执 / 已读.
+    /// The badge of a notice row: 核验失败 / 回执被退回 / 未读 / 待同步 / 待回执 / 已回执 / 已读.
     public static func badge(_ item: NoticeListItem) -> String {
+        if item.tampered { return "核验失败" }
         if item.refusal != nil { return "回执被退回" }
         if item.unread { return "未读" }
         if item.repliedAt != nil && item.pendingSend { return "待同步" }

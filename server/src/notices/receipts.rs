@@ -10,8 +10,10 @@
 //! - Order does not matter: a reply older than the one held changes nothing (the newer wins), and
 //!   the answer is the state held. Sending a state again changes nothing: no audit entry, no feed
 //!   change.
-//! - A change is audited and sent to the user's feed as a [`Change::Receipt`], so the user's other
-//!   phones learn it.
+//! - A read or a reply is audited and sent to the user's feed as a [`Change::Receipt`], so the
+//!   user's other phones learn it; a mere delivery is only stored (it is no one's act).
+//! - A reply the form's rules refuse still leaves its read recorded, and the refusal carries the
+//!   state held, so the phone returns to it and the person can reply again.
 //! - A notice of another unit and one the user is not a recipient of get the same refusal,
 //!   `no_such_notice`: nothing is revealed about other units' notices.
 
@@ -28,7 +30,7 @@ use qianpi_core::model::{ReceiptError, RecipientStatus};
 use qianpi_core::protocol::{Change, NoticeStatus, ReceiptOutcome, ReceiptUpdate};
 
 /// Most receipts in one request.
-pub const MAX_BATCH: usize = 64;
+pub const MAX_BATCH: usize = qianpi_core::protocol::MAX_RECEIPT_BATCH;
 /// How far a receipt's time may lie ahead of the gateway's clock (the phone corrects its clock by
 /// the gateway's offset; this is only the slack of that correction).
 pub const TOLERANCE_SECS: i64 = 60;
@@ -57,48 +59,29 @@ const MALFORMED: Reason = (
     "a reply and its time (replied_at) come together or not at all",
 );
 
-/// The stable code and messages of a refusal by the core's receipt rules.
-pub fn reason(error: &ReceiptError) -> Reason {
-    match error {
-        ReceiptError::NotRecipient(_) | ReceiptError::WrongNotice { .. } => NO_SUCH_NOTICE,
-        ReceiptError::ReceiptNotRequired => (
-            "receipt_not_required",
-            "此通知无需回执",
-            "this notice requires no receipt",
-        ),
-        ReceiptError::AfterDeadline { .. } => (
-            "after_deadline",
-            "已过回执截止时间",
-            "the receipt deadline has passed",
-        ),
-        ReceiptError::ChoiceRequired => (
-            "choice_required",
-            "请选择回执选项",
-            "the receipt form requires a choice",
-        ),
-        ReceiptError::UnknownChoice(_) => (
-            "unknown_choice",
-            "回执单中没有该选项",
-            "the receipt form offers no such choice",
-        ),
-        ReceiptError::NoteRequired => (
-            "note_required",
-            "请填写备注",
-            "the receipt form requires a note",
-        ),
-        ReceiptError::NoteNotAllowed => (
-            "note_not_allowed",
-            "此回执不可填写备注",
-            "this receipt form takes no note",
-        ),
-    }
-}
-
+/// A refusal with no state to report (the update never reached a recipient's row, or its times
+/// cannot be true).
 fn refused((code, zh, en): Reason) -> ReceiptOutcome {
     ReceiptOutcome::Refused {
         code: code.to_owned(),
         message_zh: zh.to_owned(),
         message_en: en.to_owned(),
+        status: None,
+    }
+}
+
+/// A reply the core's rules refuse, with the state held after the rest of the update (its read)
+/// was applied.
+fn reply_refused(error: &ReceiptError, status: RecipientStatus) -> ReceiptOutcome {
+    match error {
+        // Never tell another unit's user more than that there is no such notice for them.
+        ReceiptError::NotRecipient(_) | ReceiptError::WrongNotice { .. } => refused(NO_SUCH_NOTICE),
+        _ => ReceiptOutcome::Refused {
+            code: error.code().to_owned(),
+            message_zh: error.message_zh().to_owned(),
+            message_en: error.to_string(),
+            status: Some(status),
+        },
     }
 }
 
@@ -138,6 +121,9 @@ pub fn apply(
     {
         return Ok(refused(BEFORE_PUBLISHED));
     }
+    if sent.reply.is_some() != sent.replied_at.is_some() {
+        return Ok(refused(MALFORMED));
+    }
     let mut next = held.clone();
     if let Some(at) = sent.delivered_at {
         next.mark_delivered(at);
@@ -145,39 +131,51 @@ pub fn apply(
     if let Some(at) = sent.read_at {
         next.mark_read(at);
     }
-    match (&sent.reply, sent.replied_at) {
-        (None, None) => {}
-        (Some(reply), Some(at)) => {
-            // Replies made on two phones arrive in any order: the newer one stands.
-            let older = held.replied_at.is_some_and(|held_at| at < held_at);
-            if !older {
-                if let Err(e) = next.reply(&notice, reply.clone(), at) {
-                    return Ok(refused(reason(&e)));
-                }
-            }
+    // A refused reply keeps what came with it: the person did read the notice.
+    let mut refusal = None;
+    if let (Some(reply), Some(at)) = (&sent.reply, sent.replied_at) {
+        // Replies made on two phones arrive in any order: the newer one stands.
+        let older = held.replied_at.is_some_and(|held_at| at < held_at);
+        if !older {
+            refusal = next.reply(&notice, reply.clone(), at).err();
         }
-        _ => return Ok(refused(MALFORMED)),
     }
-    if next == held {
-        return Ok(ReceiptOutcome::Accepted { status: held });
+    if next != held {
+        record(sql, device, &notice.id, &held, &next, now)?;
     }
+    Ok(match refusal {
+        Some(error) => reply_refused(&error, next),
+        None => ReceiptOutcome::Accepted { status: next },
+    })
+}
+
+/// Stores a recipient's changed state; a read or a reply (a person's act) is audited and sent to
+/// the user's other phones, a mere delivery only stored.
+fn record(
+    sql: &mut dyn Sql,
+    device: &AuthedDevice,
+    notice_id: &str,
+    held: &RecipientStatus,
+    next: &RecipientStatus,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     sql.execute(
         "UPDATE notice_recipients SET status = ?1, read_at = ?2, replied_at = ?3
          WHERE notice_id = ?4 AND user_id = ?5",
         args![
-            encode(&next)?,
+            encode(next)?,
             next.read_at.map(|t| t.to_rfc3339()),
             next.replied_at.map(|t| t.to_rfc3339()),
-            &notice.id,
+            notice_id,
             &device.user_id
         ],
     )?;
-    let kind = if next.replied_at != held.replied_at {
+    let kind = if next.replied_at != held.replied_at || next.reply != held.reply {
         "notice.replied"
     } else if next.read_at != held.read_at {
         "notice.read"
     } else {
-        "notice.delivered"
+        return Ok(());
     };
     // Ids and times only: a note is the person's own text and stays out of the log.
     audit::append(
@@ -186,7 +184,7 @@ pub fn apply(
             unit_id: Some(&device.unit_id),
             actor: &device.user_id,
             kind,
-            subject: &notice.id,
+            subject: notice_id,
             detail: serde_json::json!({
                 "device_id": device.device_id,
                 "delivered_at": next.delivered_at, "read_at": next.read_at,
@@ -201,11 +199,11 @@ pub fn apply(
         &device.user_id,
         &Change::Receipt {
             status: NoticeStatus {
-                notice_id: notice.id.clone(),
+                notice_id: notice_id.to_owned(),
                 user_id: device.user_id.clone(),
                 status: next.clone(),
             },
         },
     )?;
-    Ok(ReceiptOutcome::Accepted { status: next })
+    Ok(())
 }

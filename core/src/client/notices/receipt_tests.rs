@@ -33,7 +33,7 @@ fn a_refused_reply_stays_visible_with_its_reason_and_is_not_sent_again() {
     assert!(client
         .store()
         .unwrap()
-        .receipt_refused("n1", &refusal)
+        .receipt_refused("n1", &refusal, None)
         .unwrap());
     let shown = client.notice("n1").unwrap();
     assert_eq!(shown.refusal.as_ref(), Some(&refusal));
@@ -63,8 +63,55 @@ fn a_refused_reply_stays_visible_with_its_reason_and_is_not_sent_again() {
     assert!(!client
         .store()
         .unwrap()
-        .receipt_refused("n1", &refusal)
+        .receipt_refused("n1", &refusal, None)
         .unwrap());
+    assert_eq!(client.store().unwrap().receipts_to_send().unwrap().len(), 1);
+}
+
+#[test]
+fn a_refused_reply_returns_to_the_gateways_state_and_the_same_reply_can_be_sent_again() {
+    let root = tempfile::tempdir().unwrap();
+    let client = client(root.path());
+    let key = gateway_key();
+    bind(&client, OFFLINE, Some(&key), 0);
+    deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
+    let replied = client
+        .reply_notice("n1", Some("attend".into()), None)
+        .unwrap();
+    // The gateway kept the read that came with the reply, and no reply.
+    let held = RecipientStatus {
+        reply: None,
+        replied_at: None,
+        ..replied.status.clone()
+    };
+    let refusal = ReceiptRefusal {
+        code: "from_future".into(),
+        message_zh: "回执时间晚于服务器时间".into(),
+        message_en: "the receipt claims a time in the future".into(),
+        status: replied.status.clone(),
+        refused_at: Utc::now(),
+    };
+    assert!(client
+        .store()
+        .unwrap()
+        .receipt_refused("n1", &refusal, Some(&held))
+        .unwrap());
+    let shown = client.notice("n1").unwrap();
+    assert_eq!(
+        shown.refusal.as_ref(),
+        Some(&refusal),
+        "the reason stays visible"
+    );
+    assert_eq!(
+        shown.status.reply, None,
+        "the refused reply is not shown as given"
+    );
+    assert!(shown.status.read_at.is_some());
+    // The same reply again is a change, and goes at the next sync.
+    let again = client
+        .reply_notice("n1", Some("attend".into()), None)
+        .unwrap();
+    assert!(again.pending_send && again.status.reply.is_some());
     assert_eq!(client.store().unwrap().receipts_to_send().unwrap().len(), 1);
 }
 

@@ -96,9 +96,15 @@ fn a_notice_altered_on_the_phone_is_never_shown_as_genuine() {
             .unwrap()
     };
 
-    // The stored text changed.
+    // The stored text changed: refused when opened, flagged in the list.
     sql("UPDATE notices SET body = json_set(body, '$.body', '会议取消') WHERE id = 'a'");
     assert!(is_tampered(client.notice("a")));
+    let listed = client.notices(10, 0).unwrap();
+    let flagged: Vec<(&str, bool)> = listed.iter().map(|n| (n.id.as_str(), n.tampered)).collect();
+    assert!(
+        flagged.contains(&("a", true)) && flagged.contains(&("b", false)),
+        "{flagged:?}"
+    );
     assert!(is_tampered(client.reply_notice(
         "a",
         Some("attend".into()),
@@ -141,11 +147,11 @@ fn without_the_gateways_key_no_notice_is_shown() {
     let key = gateway_key();
     bind(&client, OFFLINE, None, 0);
     deliver(&client, &key, &[notice("n1", "关于春耕的通知", 1, None)]);
-    assert_eq!(
-        client.notices(10, 0).unwrap().len(),
-        1,
-        "the list needs no key"
-    );
+    // Neither the list nor the notice: without the key nothing can be checked.
+    assert!(matches!(
+        client.notices(10, 0),
+        Err(ClientError::GatewayKeyUnknown)
+    ));
     assert!(matches!(
         client.notice("n1"),
         Err(ClientError::GatewayKeyUnknown)

@@ -58,8 +58,9 @@ object InboxPresenter {
 
 /** What the notice list and an opened notice show of the 回执. */
 object NoticePresenter {
-    /** The badge of a notice row: 回执被退回 / 未读 / 待同步 / 待回执 / 已回执 / 已读. */
+    /** The badge of a notice row: 核验失败 / 回执被退回 / 未读 / 待同步 / 待回执 / 已回执 / 已读. */
     fun badge(item: NoticeListItem): String = when {
+        item.tampered -> "核验失败"
         item.refusal != null -> "回执被退回"
         item.unread -> "未读"
         item.repliedAt != null && item.pendingSend -> "待同步"

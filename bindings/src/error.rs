@@ -109,6 +109,19 @@ pub enum QianpiError {
         /// Why.
         reason: String,
     },
+    /// Something on the way answered instead of the gateway (a captive portal, a proxy): the
+    /// shell says so and tries again later, on another network.
+    #[error("unexpected answer: {reason}")]
+    UnexpectedAnswer {
+        /// What arrived.
+        reason: String,
+    },
+    /// The same work is already under way (a file being downloaded): wait for it.
+    #[error("busy: {reason}")]
+    Busy {
+        /// What is under way.
+        reason: String,
+    },
     /// An argument was not acceptable.
     #[error("invalid input: {reason}")]
     InvalidInput {
@@ -169,10 +182,16 @@ impl From<ClientError> for QianpiError {
             ClientError::GatewayKeyUnknown => QianpiError::ReAuthenticate { reason },
             ClientError::BadStatement(_)
             | ClientError::Notice(NoticeError::Tampered { .. })
-            | ClientError::Blob(BlobError::Inconsistent(_))
             | ClientError::Files(FileError::HashMismatch { .. }) => {
                 QianpiError::Tampered { reason }
             }
+            // Something on the way answered instead of the gateway (a captive portal's page, a
+            // proxy that drops headers): a network condition, not tampering.
+            ClientError::Sync(SyncError::Protocol(_))
+            | ClientError::Blob(BlobError::Inconsistent(_) | BlobError::TooLarge(_)) => {
+                QianpiError::UnexpectedAnswer { reason }
+            }
+            ClientError::Blob(BlobError::InProgress) => QianpiError::Busy { reason },
             ClientError::ReadOnly { since } => QianpiError::ReadOnly {
                 since: since.to_rfc3339(),
                 reason,
@@ -207,8 +226,13 @@ mod tests {
             ),
             (
                 ClientError::Blob(BlobError::Inconsistent("size".into())),
-                "Tampered",
+                "UnexpectedAnswer",
             ),
+            (
+                ClientError::Sync(qianpi_core::sync::SyncError::Protocol("HTML".into())),
+                "UnexpectedAnswer",
+            ),
+            (ClientError::Blob(BlobError::InProgress), "Busy"),
             (ClientError::ReadOnly { since }, "ReadOnly"),
             (ClientError::Wiped("revoked".into()), "Wiped"),
             (

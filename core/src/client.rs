@@ -147,6 +147,8 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct Client {
     session: Mutex<Session>,
     clock: Clock,
+    /// Files being downloaded now, by SHA-256 (one download per file at a time).
+    downloading: Mutex<std::collections::HashSet<String>>,
     keystore: Arc<dyn KeyStore>,
     signer: Arc<dyn DeviceSigner>,
     trust_anchors: Vec<Vec<u8>>,
@@ -167,6 +169,7 @@ impl Client {
         let client = Client {
             session: Mutex::new(Session::new(unlocked)?),
             clock: Arc::new(Utc::now),
+            downloading: Mutex::new(std::collections::HashSet::new()),
             keystore,
             signer,
             trust_anchors: Vec::new(),

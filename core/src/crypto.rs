@@ -50,6 +50,27 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// SHA-256 of `data` in lowercase hex: how documents, attachments and blobs name files.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&sha256(data))
+}
+
+/// Whether `text` is a SHA-256 in canonical form: exactly 64 lowercase hex digits.
+pub fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Fills a fresh buffer of `N` random bytes from the system generator.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut out = [0u8; N];

@@ -260,7 +260,7 @@ impl FileVault {
         if file_id.is_empty() {
             return Err(FileError::InvalidId);
         }
-        let name = hex(&crypto::sha256(file_id.as_bytes()));
+        let name = crypto::sha256_hex(file_id.as_bytes());
         Ok(self.dir.join(format!("{name}{FILE_EXTENSION}")))
     }
 
@@ -269,7 +269,9 @@ impl FileVault {
     /// leave ciphertext in.
     fn create_temp(&self) -> Result<(PathBuf, File), FileError> {
         let suffix = crypto::random_bytes::<8>().map_err(|_| FileError::Crypto)?;
-        let path = self.dir.join(format!("{}{TEMP_EXTENSION}", hex(&suffix)));
+        let path = self
+            .dir
+            .join(format!("{}{TEMP_EXTENSION}", crypto::hex(&suffix)));
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -331,15 +333,4 @@ fn is_temp_name(name: &str) -> bool {
 
 fn is_lower_hex(text: &str) -> bool {
     text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 * bytes.len());
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
 }

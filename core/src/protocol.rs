@@ -49,6 +49,8 @@ pub const RECEIPTS_PATH: &str = "/v1/receipts";
 pub const MAX_RECEIPT_BATCH: usize = 64;
 /// Prefix of the blob endpoint: `GET /v1/blobs/<sha256, lowercase hex>`.
 pub const BLOBS_PATH: &str = "/v1/blobs";
+/// The largest body or attachment file the gateway takes and a phone accepts.
+pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The phone asks to bind itself to a user with a one-time activation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

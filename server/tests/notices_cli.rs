@@ -67,7 +67,7 @@ fn the_command_line_uploads_a_file_publishes_a_notice_and_lists_who_owes_a_reply
         "application/pdf",
     ];
     let sha256 = db.ok("upload-blob", &upload).trim().to_owned();
-    assert_eq!(sha256, qianpi_gateway::blobs::sha256_hex(&bytes));
+    assert_eq!(sha256, qianpi_core::crypto::sha256_hex(&bytes));
     let again = db.run("upload-blob", &upload);
     assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), sha256);
     assert!(String::from_utf8_lossy(&again.stderr).contains("already uploaded"));

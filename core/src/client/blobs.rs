@@ -14,6 +14,7 @@ mod pieces;
 mod range;
 
 use super::{Client, ClientError};
+use crate::protocol::MAX_BLOB_BYTES;
 use crate::store::{Account, DownloadPart};
 use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
 pub(super) use pieces::piece_id;
@@ -23,15 +24,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// The most bytes one request asks for (256 KiB: about 30 s at 64 kbit/s, under the request
-/// timeout, and a small loss when a piece has to be asked for again).
-pub(super) const PIECE: u64 = 256 * 1024;
+/// The most bytes one request asks for (128 KiB: about 16 s at 64 kbit/s, well under the 30 s
+/// request timeout, and a small loss when a piece has to be asked for again).
+pub(super) const PIECE: u64 = 128 * 1024;
 /// Attempts in a row that may bring no new byte before the call gives up (the bytes received
 /// are kept for the next call).
 const MAX_STALLS: u32 = 4;
-/// Attempts in all, however much each brings: a link that passes a few bytes per connection
-/// must not keep the call going forever.
-const MAX_ATTEMPTS: u32 = 64;
+/// Failed attempts in all, however much each brought: a link that passes a few bytes per
+/// connection must not keep the call going forever (the next call goes on from there).
+const MAX_FAILURES: u32 = 64;
 /// Pause before the first retry; doubled on each stall in a row.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
 
@@ -45,6 +46,39 @@ pub enum BlobError {
     /// that was not asked for): what was received is discarded.
     #[error("the gateway's answers for this file do not agree ({0}); what was received is discarded: try again, and report it if it keeps happening")]
     Inconsistent(String),
+    /// The file is larger than any the gateway takes.
+    #[error("the file would have {0} bytes, more than the {MAX_BLOB_BYTES} a phone accepts")]
+    TooLarge(u64),
+    /// The same file is being downloaded already (another screen, a prefetch).
+    #[error("this file is being downloaded already; wait for that download to finish")]
+    InProgress,
+}
+
+/// This client's claim on downloading one file, given back when dropped.
+struct DownloadClaim<'a> {
+    downloading: &'a parking_lot::Mutex<std::collections::HashSet<String>>,
+    sha256: String,
+}
+
+impl<'a> DownloadClaim<'a> {
+    fn take(
+        downloading: &'a parking_lot::Mutex<std::collections::HashSet<String>>,
+        sha256: &str,
+    ) -> Result<DownloadClaim<'a>, BlobError> {
+        if !downloading.lock().insert(sha256.to_owned()) {
+            return Err(BlobError::InProgress);
+        }
+        Ok(DownloadClaim {
+            downloading,
+            sha256: sha256.to_owned(),
+        })
+    }
+}
+
+impl Drop for DownloadClaim<'_> {
+    fn drop(&mut self) {
+        self.downloading.lock().remove(&self.sha256);
+    }
 }
 
 /// A download under way: the pieces kept, and the bytes of the next piece received so far.
@@ -73,6 +107,9 @@ impl Progress {
 
     /// Takes the file's size from an answer; another size than before means another file.
     fn learn_total(&mut self, total: u64) -> Result<(), BlobError> {
+        if total > MAX_BLOB_BYTES {
+            return Err(BlobError::TooLarge(total));
+        }
         match self.total {
             Some(known) if known != total => Err(BlobError::Inconsistent(format!(
                 "the size changed from {known} to {total} bytes"
@@ -92,11 +129,13 @@ impl Progress {
 impl Client {
     /// Downloads the file with this SHA-256 (a document body or an attachment) into the
     /// encrypted vault, unless it is there already, and returns its size. The transfer goes in
-    /// signed ranges of at most 256 KiB, resumes after a cut (a few retries within the call;
+    /// signed ranges of at most 128 KiB, resumes after a cut (a few retries within the call;
     /// the next call, even after a restart, continues from what was received), and keeps the
     /// file only if its content has this hash.
     pub async fn download(&self, sha256: &str) -> Result<u64, ClientError> {
         let sha = normalized(sha256)?;
+        // One download per file at a time: two would write the same pieces.
+        let _claim = DownloadClaim::take(&self.downloading, &sha)?;
         let (account, device, stored, parts) = {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
@@ -167,19 +206,19 @@ impl Client {
         credentials: &Credentials,
         progress: &mut Progress,
     ) -> Result<(), ClientError> {
-        let (mut stalls, mut attempts) = (0u32, 0u32);
+        let (mut stalls, mut failures) = (0u32, 0u32);
         while !progress.done() {
-            attempts += 1;
             let before = progress.position();
             match self.fetch_range(gateway, credentials, progress).await {
                 Ok(()) => stalls = 0,
                 Err(ClientError::Sync(SyncError::Unreachable(reason))) => {
+                    failures += 1;
                     stalls = if progress.position() > before {
                         0
                     } else {
                         stalls + 1
                     };
-                    if stalls >= MAX_STALLS || attempts >= MAX_ATTEMPTS {
+                    if stalls >= MAX_STALLS || failures >= MAX_FAILURES {
                         return Err(SyncError::Unreachable(reason).into());
                     }
                     tokio::time::sleep(RETRY_PAUSE * 2u32.saturating_pow(stalls)).await;

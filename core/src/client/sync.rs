@@ -125,7 +125,29 @@ impl Client {
     }
 }
 
+/// The largest clock offset believed (a century): the server time comes in unsigned, and an
+/// absurd one must not make date arithmetic overflow (and panic) anywhere after.
+const MAX_OFFSET_MS: i64 = 100 * 366 * 24 * 3600 * 1000;
+
 /// Server time minus device time, in milliseconds.
 pub(super) fn offset_ms(server_time: DateTime<Utc>, device_now: DateTime<Utc>) -> i64 {
-    (server_time - device_now).num_milliseconds()
+    (server_time - device_now)
+        .num_milliseconds()
+        .clamp(-MAX_OFFSET_MS, MAX_OFFSET_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absurd_server_time_gives_an_offset_date_arithmetic_survives() {
+        let now = Utc::now();
+        let offset = offset_ms(DateTime::<Utc>::MAX_UTC, now);
+        assert_eq!(offset, MAX_OFFSET_MS);
+        // What every signed request then computes.
+        let _ = now + chrono::Duration::milliseconds(offset);
+        assert_eq!(offset_ms(DateTime::<Utc>::MIN_UTC, now), -MAX_OFFSET_MS);
+        assert_eq!(offset_ms(now + chrono::Duration::seconds(3), now), 3000);
+    }
 }

@@ -17,7 +17,8 @@
 //!
 //! Both directions hold one chunk in memory, never the file.
 
-use super::{hex, FileError, FileMeta};
+use super::{FileError, FileMeta};
+use crate::crypto::hex;
 use ring::aead::{Aad, LessSafeKey, Nonce, NONCE_LEN};
 use std::io::{self, Read, Write};
 use zeroize::Zeroizing;

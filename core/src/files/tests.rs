@@ -17,7 +17,7 @@ fn vault() -> (tempfile::TempDir, FileVault) {
 }
 
 fn sha(data: &[u8]) -> String {
-    hex(&crypto::sha256(data))
+    crypto::sha256_hex(data)
 }
 
 /// Varied bytes, so a chunk spliced from elsewhere in the file would not happen to decrypt equal.

@@ -144,8 +144,3 @@ pub struct DocumentBody {
     /// 附注 — the note under the date (e.g. `此件公开发布`, a contact person).
     pub note: Option<String>,
 }
-
-/// Whether `text` is a SHA-256 in canonical form: exactly 64 lowercase hex digits.
-pub(crate) fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}

@@ -4,8 +4,8 @@
 //! a body file or a 成文日期 is normal, and which elements a stage of the flow requires is the
 //! flow's business.
 
-use super::body::is_sha256_hex;
 use super::{Attachment, Document, SealVerification, SecrecyLevel, SecrecyPeriod};
+use crate::crypto::is_sha256_hex;
 use chrono::DateTime;
 use std::collections::HashSet;
 use thiserror::Error;

@@ -276,24 +276,16 @@ pub fn attachments_hash(document: &Document) -> Result<String, CborError> {
         .iter()
         .map(|attachment| attachment.sha256.as_str())
         .collect();
-    Ok(hex_sha256(&cbor::to_vec(&hashes)?))
+    Ok(crypto::sha256_hex(&cbor::to_vec(&hashes)?))
 }
 
 /// SHA-256 (lowercase hex) of the deterministic CBOR of the command's opinion
 /// ([`Command::opinion`]); empty when the command carries none.
 pub fn opinion_hash(command: &Command) -> Result<String, CborError> {
     match command.opinion() {
-        Some(opinion) => Ok(hex_sha256(&cbor::to_vec(opinion)?)),
+        Some(opinion) => Ok(crypto::sha256_hex(&cbor::to_vec(opinion)?)),
         None => Ok(String::new()),
     }
-}
-
-/// Lowercase hex SHA-256, the form documents already use for file hashes.
-fn hex_sha256(data: &[u8]) -> String {
-    crypto::sha256(data)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 #[cfg(test)]

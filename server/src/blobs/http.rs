@@ -87,7 +87,7 @@ async fn download(
     let user = device.user_id;
     let meta = state
         .db
-        .tx(move |sql| super::readable(sql, &user, &sha256))
+        .once(move |sql| super::readable(sql, &user, &sha256))
         .await?
         .ok_or_else(super::no_such_blob)?;
     let etag = format!("\"{}\"", meta.sha256);
@@ -181,7 +181,7 @@ fn stream(db: Db, meta: &BlobMeta, start: u64, end: u64) -> Body {
             let sha256 = cursor.sha256.clone();
             let data = cursor
                 .db
-                .tx(move |sql| super::chunk(sql, &sha256, idx))
+                .once(move |sql| super::chunk(sql, &sha256, idx))
                 .await
                 .inspect_err(|e| tracing::error!(code = e.code, detail = %e.message, "a blob download broke off"))?;
             let wanted = usize::try_from(cursor.end - cursor.next).unwrap_or(usize::MAX);

@@ -22,16 +22,16 @@ use crate::sql::Sql;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use qianpi_core::crypto;
 use qianpi_core::model::Document;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 /// Bytes per stored chunk: small enough that a download holds one chunk in memory at a time and
 /// each database read stays short.
 pub const CHUNK_SIZE: usize = 256 * 1024;
 /// Largest blob accepted (an upload's body limit).
-pub const MAX_BLOB_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_BLOB_BYTES: usize = qianpi_core::protocol::MAX_BLOB_BYTES as usize;
 /// The media type of an upload that names none.
 pub const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 /// Longest media type kept (it is sent back as a header).
@@ -70,14 +70,9 @@ pub struct BlobMeta {
     pub chunk_size: u64,
 }
 
-/// Whether `text` is a SHA-256 in canonical form: exactly 64 lowercase hex digits.
-pub fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// 400 `bad_hash` unless `text` is a canonical SHA-256.
 pub fn check_hash(text: &str) -> Result<(), ApiError> {
-    if is_sha256_hex(text) {
+    if crypto::is_sha256_hex(text) {
         Ok(())
     } else {
         Err(ApiError::bad_request(
@@ -85,16 +80,6 @@ pub fn check_hash(text: &str) -> Result<(), ApiError> {
             "a blob is named by its SHA-256 as 64 lowercase hex digits",
         ))
     }
-}
-
-/// The SHA-256 of `bytes` in lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(64);
-    for byte in qianpi_core::crypto::sha256(bytes) {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
 }
 
 /// The media type to store for an upload's `Content-Type` (none: [`DEFAULT_MEDIA_TYPE`]). It is
@@ -150,7 +135,7 @@ pub async fn upload(
     }
     // Hashing 64 MiB takes a while: off the async workers.
     let hashed = body.clone();
-    let actual = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
+    let actual = tokio::task::spawn_blocking(move || crypto::sha256_hex(&hashed))
         .await
         .map_err(|e| ApiError::internal(format!("hashing the upload failed: {e}")))?;
     if actual != sha256 {
@@ -347,15 +332,15 @@ mod tests {
 
     #[test]
     fn hashes_must_be_lowercase_hex_of_the_right_length() {
-        let empty = sha256_hex(b"");
+        let empty = crypto::sha256_hex(b"");
         assert_eq!(
             empty,
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        assert!(is_sha256_hex(&empty));
-        assert!(!is_sha256_hex(&empty.to_uppercase()));
-        assert!(!is_sha256_hex(&empty[1..]));
-        assert!(!is_sha256_hex(&format!("{}g", &empty[1..])));
+        assert!(crypto::is_sha256_hex(&empty));
+        assert!(!crypto::is_sha256_hex(&empty.to_uppercase()));
+        assert!(!crypto::is_sha256_hex(&empty[1..]));
+        assert!(!crypto::is_sha256_hex(&format!("{}g", &empty[1..])));
     }
 
     #[test]

@@ -163,7 +163,18 @@ pub async fn publish(
                 format!("a notice {id} exists already"),
             ));
         }
-        store(sql, &key, &unit_id, &notice, &recipients)?;
+        // Two publications of one id at once: the loser learns it the same way.
+        store(sql, &key, &unit_id, &notice, &recipients).map_err(|e| {
+            if e.code == "already_exists" {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "notice_exists",
+                    format!("a notice {id} exists already"),
+                )
+            } else {
+                e
+            }
+        })?;
         actor.audit(
             sql,
             Some(&unit_id),

@@ -170,7 +170,7 @@ pub fn file(len: usize, seed: u8) -> Vec<u8> {
 
 /// The SHA-256 of `bytes` in lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    qianpi_gateway::blobs::sha256_hex(bytes)
+    qianpi_core::crypto::sha256_hex(bytes)
 }
 
 /// How many audit entries of `kind` about `subject` there are.

@@ -36,10 +36,7 @@ struct Served {
 type Shared = Arc<Mutex<Served>>;
 
 fn hex(bytes: &[u8]) -> String {
-    crate::crypto::sha256(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::crypto::sha256_hex(bytes)
 }
 
 /// Deterministic bytes that compress badly.
@@ -165,14 +162,16 @@ async fn a_file_arrives_in_bounded_ranges_and_reads_back_from_the_vault() {
     assert_eq!(client.download(&sha.to_uppercase()).await.unwrap(), 600_000);
     assert_eq!(read_back(&client, &sha).unwrap(), file);
     let asked = shared.lock().ranges.clone();
-    assert_eq!(
-        asked,
-        [(0, PIECE - 1), (PIECE, 2 * PIECE - 1), (2 * PIECE, 599_999)]
-    );
+    // Piece by piece, each at most PIECE bytes, the last one up to the file's end.
+    let expected: Vec<(u64, u64)> = (0..600_000u64)
+        .step_by(PIECE as usize)
+        .map(|start| (start, (start + PIECE).min(600_000) - 1))
+        .collect();
+    assert_eq!(asked, expected);
     assert!(parts(&client, &sha).is_empty(), "the pieces are gone");
     // Already in the vault: nothing is asked again.
     assert_eq!(client.download(&sha).await.unwrap(), 600_000);
-    assert_eq!(shared.lock().ranges.len(), 3);
+    assert_eq!(shared.lock().ranges.len(), expected.len());
 }
 
 #[tokio::test]
@@ -192,7 +191,18 @@ async fn a_cut_answer_resumes_from_the_last_byte_received() {
     assert_eq!(client.download(&sha).await.unwrap(), 400_000);
     assert_eq!(read_back(&client, &sha).unwrap(), file);
     let starts: Vec<u64> = shared.lock().ranges.iter().map(|r| r.0).collect();
-    assert_eq!(starts, [0, 100_000, 200_000, PIECE, PIECE + 100_000]);
+    // Each answer breaks off after 100 000 bytes: every piece is asked for from its start, then
+    // again from the byte after the cut until it is whole.
+    let mut expected = Vec::new();
+    for piece in (0..400_000u64).step_by(PIECE as usize) {
+        let end = (piece + PIECE).min(400_000);
+        let mut at = piece;
+        while at < end {
+            expected.push(at);
+            at += 100_000;
+        }
+    }
+    assert_eq!(starts, expected);
 }
 
 #[tokio::test]
@@ -367,4 +377,49 @@ fn kept_pieces_resume_only_when_they_join_up() {
     assert!(!resumable(&[part(0, 10, 30), part(10, 5, 31)]), "two sizes");
     assert!(!resumable(&[part(0, 40, 30)]), "past the end");
     assert!(!resumable(&[part(0, 0, 30)]), "empty");
+}
+
+#[tokio::test]
+async fn a_second_download_of_the_same_file_at_once_is_told_to_wait_and_the_first_succeeds() {
+    let root = tempfile::tempdir().unwrap();
+    let file = content(300_000);
+    let sha = hex(&file);
+    let (client, _) = setup(
+        root.path(),
+        Served {
+            content: file.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (first, second) = tokio::join!(client.download(&sha), client.download(&sha));
+    assert_eq!(first.unwrap(), 300_000);
+    assert!(
+        matches!(second, Err(ClientError::Blob(BlobError::InProgress))),
+        "{second:?}"
+    );
+    assert_eq!(read_back(&client, &sha).unwrap(), file);
+    // Once the first is done, asking again is fine.
+    assert_eq!(client.download(&sha).await.unwrap(), 300_000);
+}
+
+#[tokio::test]
+async fn a_file_larger_than_any_the_gateway_takes_is_refused_and_nothing_is_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let file = vec![7u8; usize::try_from(crate::protocol::MAX_BLOB_BYTES).unwrap() + 1];
+    let sha = hex(&file);
+    let (client, _) = setup(
+        root.path(),
+        Served {
+            content: file,
+            ..Default::default()
+        },
+    )
+    .await;
+    let result = client.download(&sha).await;
+    assert!(
+        matches!(result, Err(ClientError::Blob(BlobError::TooLarge(_)))),
+        "{result:?}"
+    );
+    assert!(parts(&client, &sha).is_empty(), "nothing of it is kept");
 }

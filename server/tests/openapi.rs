@@ -571,7 +571,8 @@ async fn the_wire_types_match_the_document() {
     };
     use qianpi_core::protocol::statement::GatewayKey;
     use qianpi_core::protocol::{
-        CommandVerdict, ErrorBody, NoticeStatus, VerdictOutcome, WipeCommand,
+        CommandVerdict, ErrorBody, NoticeStatus, ReceiptOutcome, ReceiptResponse, ReceiptResult,
+        VerdictOutcome, WipeCommand,
     };
 
     let dir = tempfile::tempdir().unwrap();
@@ -693,5 +694,48 @@ async fn the_wire_types_match_the_document() {
         &schema("GatewayPublicKey"),
         &serde_json::to_value(key.public()).unwrap(),
         "gateway key",
+    );
+
+    // Every outcome a receipt push can answer: accepted, refused with the state held, refused
+    // without one.
+    let read = RecipientStatus {
+        delivered_at: Some(now),
+        read_at: Some(now),
+        ..RecipientStatus::default()
+    };
+    let answer = ReceiptResponse {
+        results: vec![
+            ReceiptResult {
+                notice_id: "notice-1".into(),
+                outcome: ReceiptOutcome::Accepted {
+                    status: read.clone(),
+                },
+            },
+            ReceiptResult {
+                notice_id: "notice-1".into(),
+                outcome: ReceiptOutcome::Refused {
+                    code: "after_deadline".into(),
+                    message_zh: "已过回执截止时间".into(),
+                    message_en: "the receipt deadline has passed".into(),
+                    status: Some(read),
+                },
+            },
+            ReceiptResult {
+                notice_id: "notice-9".into(),
+                outcome: ReceiptOutcome::Refused {
+                    code: "no_such_notice".into(),
+                    message_zh: "没有这条通知".into(),
+                    message_en: "no such notice".into(),
+                    status: None,
+                },
+            },
+        ],
+        server_time: now,
+    };
+    validate(
+        &document,
+        &schema("ReceiptResponse"),
+        &serde_json::to_value(&answer).unwrap(),
+        "receipts answer",
     );
 }

@@ -215,18 +215,11 @@ impl GatewayClient {
         end: u64,
     ) -> Result<BlobResponse, SyncError> {
         let url = self.url(&format!("{}/{sha256}", protocol::BLOBS_PATH))?;
-        let now = (self.clock)() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
-        let headers = sign_request("GET", url.as_str(), &[], credentials, now)?;
-        let mut request = self
-            .http
-            .get(url)
-            .header("content-type", JSON)
+        let request = self
+            .signed(Method::GET, url, Vec::new(), credentials)?
             .header("range", format!("bytes={start}-{end}"))
             // Ranges count the file's own bytes: a compressed answer would count others.
             .header("accept-encoding", "identity");
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
         let response = request
             .send()
             .await
@@ -269,6 +262,18 @@ impl GatewayClient {
         body: Vec<u8>,
         credentials: &Credentials,
     ) -> Result<T, SyncError> {
+        parse(self.signed(method, url, body, credentials)?.send().await).await
+    }
+
+    /// A request carrying `body`, signed as the profile demands at the gateway's time as this
+    /// device estimates it.
+    fn signed(
+        &self,
+        method: Method,
+        url: Url,
+        body: Vec<u8>,
+        credentials: &Credentials,
+    ) -> Result<reqwest::RequestBuilder, SyncError> {
         let now = (self.clock)() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
         let headers = sign_request(method.as_str(), url.as_str(), &body, credentials, now)?;
         let mut request = self
@@ -279,7 +284,7 @@ impl GatewayClient {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        parse(request.send().await).await
+        Ok(request)
     }
 }
 

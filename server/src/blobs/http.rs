@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes::{admin_actor, signed_by, AppState};
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -42,15 +42,7 @@ async fn upload(
     // take in 64 MiB.
     let actor = admin_actor(&state, &headers).await?;
     super::check_hash(&sha256)?;
-    let body = Bytes::from_request(request, &state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                super::too_large()
-            } else {
-                ApiError::bad_request("unreadable_body", "the request body could not be read")
-            }
-        })?;
+    let body = crate::routes::read_body(request, &state, MAX_BLOB_BYTES).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str())

@@ -36,21 +36,30 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<RawBody, ApiError> {
-        Bytes::from_request(request, state)
-            .await
-            .map(RawBody)
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body_too_large",
-                        format!("a request body may have at most {MAX_BODY_BYTES} bytes"),
-                    )
-                } else {
-                    ApiError::bad_request("unreadable_body", "the request body could not be read")
-                }
-            })
+        read_body(request, state, MAX_BODY_BYTES).await.map(RawBody)
     }
+}
+
+/// The body of `request`, limited to `limit` bytes by the route's body limit: a larger one is a
+/// JSON 413 `body_too_large`, an unreadable one a 400 `unreadable_body`.
+pub(crate) async fn read_body<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("a request body may have at most {limit} bytes"),
+                )
+            } else {
+                ApiError::bad_request("unreadable_body", "the request body could not be read")
+            }
+        })
 }
 
 /// Parses a query string; a malformed or mistyped one is a JSON 400 `malformed_query`.

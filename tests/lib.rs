@@ -252,6 +252,42 @@ pub async fn get_sync(harness: &Harness, phone: &Phone, query: &str) -> reqwest:
     .await
 }
 
+/// A signed GET of `path` (below the gateway's base URL) by `phone`, with `headers` added (a
+/// Range, say), through a client that asks for gzip but does not decode it: the test sees the
+/// answer as it was on the wire.
+pub async fn get_raw(
+    harness: &Harness,
+    phone: &Phone,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let url = format!("{}{path}", harness.url());
+    let signed = match sign_request("GET", &url, &[], &phone.credentials(), chrono::Utc::now()) {
+        Ok(signed) => signed,
+        Err(e) => panic!("signing failed: {e}"),
+    };
+    // The crypto provider the rest of the harness uses.
+    let _ = http();
+    let client = match reqwest::Client::builder().no_gzip().build() {
+        Ok(client) => client,
+        Err(e) => panic!("no HTTP client: {e}"),
+    };
+    let mut request = client
+        .get(&url)
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    for (name, value) in signed {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(response) => response,
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
 /// A page of `phone`'s feed for `query` (`cursor=…&limit=…`), which must be served.
 pub async fn pull(harness: &Harness, phone: &Phone, query: &str) -> SyncPage {
     let response = get_sync(harness, phone, query).await;

@@ -67,22 +67,7 @@ async fn a_long_poll_with_nothing_new_returns_empty_after_its_wait() {
 /// A signed pull at `query` by a client that asks for gzip but does not decode it, to see the
 /// bytes on the wire: the content encoding and the body as sent.
 async fn raw_pull(harness: &Harness, phone: &Phone, query: &str) -> (Option<String>, Vec<u8>) {
-    let url = format!("{}v1/sync?{query}", harness.url());
-    let headers =
-        qianpi_core::sync::sign_request("GET", &url, &[], &phone.credentials(), chrono::Utc::now())
-            .unwrap();
-    let _ = qianpi_tests::http();
-    let mut request = reqwest::Client::builder()
-        .no_gzip()
-        .build()
-        .unwrap()
-        .get(&url)
-        .header("content-type", "application/json")
-        .header("accept-encoding", "gzip");
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    let response = request.send().await.unwrap();
+    let response = qianpi_tests::get_raw(harness, phone, &format!("v1/sync?{query}"), &[]).await;
     assert_eq!(response.status(), 200);
     let encoding = response
         .headers()

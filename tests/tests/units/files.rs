@@ -119,23 +119,6 @@ pub async fn raw(
     path: &str,
     range: Option<&str>,
 ) -> reqwest::Response {
-    let url = format!("{}{path}", harness.url());
-    let headers =
-        qianpi_core::sync::sign_request("GET", &url, &[], &phone.credentials(), chrono::Utc::now())
-            .unwrap();
-    let _ = qianpi_tests::http();
-    let mut request = reqwest::Client::builder()
-        .no_gzip()
-        .build()
-        .unwrap()
-        .get(&url)
-        .header("content-type", "application/json")
-        .header("accept-encoding", "gzip");
-    if let Some(range) = range {
-        request = request.header("range", range);
-    }
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    request.send().await.unwrap()
+    let range: Vec<(&str, &str)> = range.map(|r| ("range", r)).into_iter().collect();
+    qianpi_tests::get_raw(harness, phone, path, &range).await
 }

@@ -288,9 +288,10 @@ pub(super) fn file_status(
     Ok(())
 }
 
-/// Two copies of one recipient's state merged the way the gateway merges a phone's state into
-/// the one it holds: delivery and reading keep their earliest time, and of two replies the later
-/// one stands (the gateway's copy on a tie). Nothing either copy recorded is dropped.
+/// Two copies of one recipient's state merged: delivery and reading keep their earliest time, and
+/// of two replies the later one stands. On a tie the gateway's copy is kept here, while the
+/// gateway itself takes the phone's: both are the same reply time, so the copies agree after the
+/// next answer either way. Nothing either copy recorded is dropped.
 pub(crate) fn merge_status(local: &RecipientStatus, held: &RecipientStatus) -> RecipientStatus {
     let earliest = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),

@@ -113,6 +113,12 @@ pub const MIGRATIONS: &[&str] = &[
         notice_id TEXT NOT NULL REFERENCES notices(id), user_id TEXT NOT NULL REFERENCES users(id),
         status TEXT NOT NULL, read_at TEXT, replied_at TEXT, PRIMARY KEY (notice_id, user_id));
      CREATE INDEX notice_recipients_by_user ON notice_recipients (user_id);",
+    // 3: a blob's media type belongs to each unit that uploaded it, so a second unit's upload
+    //    of the same bytes never learns the type the first one gave (nor whether there was one).
+    "ALTER TABLE blob_owners ADD COLUMN media_type TEXT;
+     UPDATE blob_owners SET media_type =
+        (SELECT b.media_type FROM blobs b WHERE b.sha256 = blob_owners.sha256);
+     ALTER TABLE blobs DROP COLUMN media_type;",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -201,3 +201,47 @@ async fn a_download_is_never_gzipped_even_for_a_client_that_accepts_gzip() {
         Some("gzip")
     );
 }
+
+#[tokio::test]
+async fn each_unit_serves_a_shared_file_with_the_media_type_it_gave() {
+    let harness = Harness::start().await.unwrap();
+    let op = operator(&harness).await;
+    let a = unit(&harness, &op, "unit-a").await;
+    let b = unit(&harness, &op, "unit-b").await;
+    let body = file(3000, 7);
+    let attachment = file(200, 8);
+    stored(&harness, &a, "application/ofd", &body).await;
+    stored(&harness, &a, "text/csv", &attachment).await;
+    // Unit b holds the same bytes under another type: its upload reports its own type, not
+    // unit a's (which would tell b that a holds the file, and what a called it).
+    let (status, answer) = units::upload(
+        &harness,
+        &b.token,
+        "unit-b",
+        &sha256(&body),
+        "application/pdf",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["media_type"], "application/pdf");
+    stored(&harness, &b, "text/csv", &attachment).await;
+    for (unit, doc) in [(&a, "doc-a"), (&b, "doc-b")] {
+        let document = with_files(doc, &unit.id, SecrecyLevel::None, &body, &attachment);
+        let (status, started) = start(&harness, unit, &document).await;
+        assert_eq!(status, 201, "{started}");
+    }
+
+    for (unit, expected) in [(&a, "application/ofd"), (&b, "application/pdf")] {
+        let leader = phone(&harness, unit, &unit.leader, "zhangsan").await;
+        let response = fetch(&harness, &leader, &sha256(&body), &[]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            header(&response, "content-type").as_deref(),
+            Some(expected),
+            "{}",
+            unit.id
+        );
+        assert_eq!(response.bytes().await.unwrap().as_ref(), body.as_slice());
+    }
+}

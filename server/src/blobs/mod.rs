@@ -2,8 +2,9 @@
 //! versions and attachments and a notice's attachments, named by their SHA-256.
 //!
 //! A unit's administrator uploads a file under its hash; the gateway checks the hash, stores the
-//! bytes in [`CHUNK_SIZE`] chunks in one transaction and records the unit as an owner. The bytes
-//! are stored once however many units upload them. A person may fetch a blob only once it has been
+//! bytes in [`CHUNK_SIZE`] chunks in one transaction and records the unit as an owner, with the
+//! media type it gave. The bytes are stored once however many units upload them, but each unit's
+//! media type is its own, so an upload tells a unit nothing about another's. A person may fetch a blob only once it has been
 //! granted to them, which happens when something naming it reaches their feed: a document's task
 //! ([`grant_document`], from the feed's publishing) or a notice. Anyone else gets the same 404
 //! whether the blob exists or not, so one unit never learns what another holds.
@@ -44,7 +45,7 @@ pub struct BlobView {
     pub sha256: String,
     /// Size in bytes.
     pub size: u64,
-    /// The media type the blob is served with (the first upload's).
+    /// The media type the unit's readers are served (the unit's first upload's).
     pub media_type: String,
 }
 
@@ -151,15 +152,9 @@ pub async fn upload(
         // Two uploads of one new blob at once: the second waits for the first and then finds
         // the row, so the chunks are written exactly once.
         let inserted = sql.execute(
-            "INSERT INTO blobs (sha256, size, media_type, chunk_size, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
-            args![
-                &sha256,
-                size,
-                &media_type,
-                CHUNK_SIZE as i64,
-                now.to_rfc3339()
-            ],
+            "INSERT INTO blobs (sha256, size, chunk_size, created_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
+            args![&sha256, size, CHUNK_SIZE as i64, now.to_rfc3339()],
         )?;
         if inserted == 1 {
             for (idx, chunk) in body.chunks(CHUNK_SIZE).enumerate() {
@@ -170,12 +165,14 @@ pub async fn upload(
             }
         }
         let created = sql.execute(
-            "INSERT INTO blob_owners (sha256, unit_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            args![&sha256, &unit_id],
+            "INSERT INTO blob_owners (sha256, unit_id, media_type) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            args![&sha256, &unit_id, &media_type],
         )? == 1;
         let stored = sql.query_one(
-            "SELECT size, media_type FROM blobs WHERE sha256 = ?1",
-            args![&sha256],
+            "SELECT b.size, o.media_type FROM blobs b JOIN blob_owners o ON o.sha256 = b.sha256
+             WHERE b.sha256 = ?1 AND o.unit_id = ?2",
+            args![&sha256, &unit_id],
         )?;
         let blob = BlobView {
             sha256: sha256.clone(),
@@ -280,15 +277,19 @@ pub fn grant_document(
     )
 }
 
-/// The blob `sha256` if `user_id` may fetch it; `None` whether it is absent or not theirs.
+/// The blob `sha256` if `user_id` may fetch it, with the media type their unit gave it; `None`
+/// whether it is absent or not theirs.
 pub fn readable(
     sql: &mut dyn Sql,
     user_id: &str,
     sha256: &str,
 ) -> Result<Option<BlobMeta>, ApiError> {
     let row = sql.query_opt(
-        "SELECT b.size, b.media_type, b.chunk_size FROM blobs b
-         JOIN blob_readers r ON r.sha256 = b.sha256 WHERE b.sha256 = ?1 AND r.user_id = ?2",
+        "SELECT b.size, o.media_type, b.chunk_size FROM blobs b
+         JOIN blob_readers r ON r.sha256 = b.sha256
+         JOIN users u ON u.id = r.user_id
+         JOIN blob_owners o ON o.sha256 = b.sha256 AND o.unit_id = u.unit_id
+         WHERE b.sha256 = ?1 AND r.user_id = ?2",
         args![sha256, user_id],
     )?;
     let Some(row) = row else {

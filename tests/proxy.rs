@@ -1,7 +1,8 @@
 //! A fault-injecting TCP proxy on loopback, between a phone and a real gateway (sync.md, how it is
 //! tested): it forwards bytes both ways and, when told, cuts every connection after a number of
 //! bytes from the gateway, or lets only so many bytes through in all and then closes every new
-//! connection unanswered (the link is gone). It also notes the `Range` of every request it
+//! connection unanswered (the link is gone), or answers one kind of request itself (a reverse
+//! proxy or a gateway refusing one endpoint). It also notes the `Range` of every request it
 //! forwards, so a test can tell where a download resumed.
 //!
 //! The faults live in user space: this machine's kernel has no `netem`.
@@ -21,6 +22,32 @@ pub struct Faults {
     /// Bytes from the gateway still allowed in all; at zero every connection is cut and every new
     /// one closed unanswered.
     pub budget: Option<usize>,
+    /// Requests whose request line starts with this (`POST /v1/receipts`) are not forwarded: the
+    /// proxy sends this answer and closes the connection.
+    pub answer: Option<(String, Canned)>,
+}
+
+/// An answer the proxy gives in the gateway's stead.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+}
+
+impl Canned {
+    /// The HTTP/1.1 answer, closing the connection.
+    fn to_bytes(&self) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 {} Canned\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{}",
+            self.status,
+            self.body.len(),
+            self.body
+        )
+        .into_bytes()
+    }
 }
 
 #[derive(Default)]
@@ -92,16 +119,32 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
             let mut seen = String::new();
             loop {
                 let n = match client_read.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
+                    Ok(0) | Err(_) => return None,
                     Ok(n) => n,
                 };
+                // A phone sends one request at a time on a connection, so a read that begins
+                // with a request line begins a request.
+                let canned = state
+                    .lock()
+                    .faults
+                    .answer
+                    .as_ref()
+                    .and_then(|(line, canned)| {
+                        buf[..n]
+                            .starts_with(line.as_bytes())
+                            .then(|| canned.to_bytes())
+                    });
+                if canned.is_some() {
+                    return canned;
+                }
                 note_ranges(&mut seen, &buf[..n], &state);
                 if server_write.write_all(&buf[..n]).await.is_err() {
-                    return;
+                    return None;
                 }
             }
         }
     };
+    let to_client = &mut client_write;
     let answers = async move {
         let mut buf = vec![0u8; 16 * 1024];
         let mut carried = 0usize;
@@ -123,16 +166,20 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                 allowed
             };
             carried += allowed;
-            if client_write.write_all(&buf[..allowed]).await.is_err() || allowed < n {
+            if to_client.write_all(&buf[..allowed]).await.is_err() || allowed < n {
                 // Cut: both halves drop, the phone sees its answer end early.
                 return;
             }
         }
     };
     // Whichever direction ends first ends the connection.
-    tokio::select! {
-        () = requests => {}
-        () = answers => {}
+    let canned = tokio::select! {
+        canned = requests => canned,
+        () = answers => None,
+    };
+    if let Some(answer) = canned {
+        let _ = client_write.write_all(&answer).await;
+        let _ = client_write.shutdown().await;
     }
 }
 

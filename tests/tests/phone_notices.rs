@@ -20,7 +20,8 @@ use qianpi_tests::{Harness, Phone};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use units::{file, get, operator, phone, post, sha256, unit, upload, Unit};
+use units::notices::roster;
+use units::{file, operator, phone, phone_at, post, sha256, unit, upload, Unit};
 
 /// The most bytes the phone asks for in one range request.
 const PIECE: u64 = 256 * 1024;
@@ -54,52 +55,8 @@ async fn publish(harness: &Harness, unit: &Unit, due: Duration, attachments: Val
     body["notice"]["id"].as_str().unwrap().to_owned()
 }
 
-/// The publisher's roster of `notice`.
-async fn roster(harness: &Harness, unit: &Unit, notice: &str) -> Value {
-    let path = format!("/units/{}/notices/{notice}/receipts", unit.id);
-    let (status, body) = get(harness, &unit.token, &path).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 fn listed(list: &Value, user: &str) -> bool {
     list.as_array().unwrap().iter().any(|v| v == user)
-}
-
-/// A phone for `user` (login `login`) of `unit` whose gateway address is `server_url`, reading
-/// time from `clock` when given.
-async fn phone_at(
-    harness: &Harness,
-    unit: &Unit,
-    (user, login): (&str, &str),
-    name: &str,
-    server_url: &str,
-    clock: Option<Clock>,
-) -> Phone {
-    let (status, issued) = post(
-        harness,
-        &unit.token,
-        &format!("/units/{}/users/{user}/activation-code", unit.id),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, 201, "{issued}");
-    let phone = match clock {
-        Some(clock) => harness.phone_with_clock(name, clock).unwrap(),
-        None => harness.phone(name).unwrap(),
-    };
-    phone
-        .client
-        .activate(
-            server_url,
-            login,
-            issued["code"].as_str().unwrap(),
-            name,
-            "terminal",
-        )
-        .await
-        .unwrap();
-    phone
 }
 
 #[tokio::test]
@@ -329,7 +286,7 @@ async fn an_attachment_downloads_through_a_link_that_keeps_cutting_and_reads_bac
     // Every connection dies after 100 kB from the gateway, headers included.
     proxy.set(Faults {
         cut_after: Some(100_000),
-        budget: None,
+        ..Faults::default()
     });
     assert_eq!(staff.client.download(&hash).await.unwrap(), 700_000);
     assert_eq!(read_back(&staff, &hash), bytes);
@@ -357,8 +314,8 @@ async fn a_download_cut_off_midway_resumes_after_the_phone_restarts() {
     let (_, proxy, staff, bytes, hash) = attachment_behind_proxy(&harness, 900_000).await;
     // The link goes away for good after about 400 kB.
     proxy.set(Faults {
-        cut_after: None,
         budget: Some(400_000),
+        ..Faults::default()
     });
     assert!(matches!(
         staff.client.download(&hash).await,

@@ -8,6 +8,7 @@
 pub mod files;
 pub mod notices;
 
+use qianpi_core::client::Clock;
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate};
 use qianpi_gateway::args;
@@ -83,8 +84,23 @@ pub async fn unit(harness: &Harness, op: &str, id: &str) -> Unit {
     }
 }
 
-/// A phone activated for identity `user` of `unit` (whose login is `login`).
+/// A phone for `user` (login `login`) of `unit`, activated against the harness's gateway.
 pub async fn phone(harness: &Harness, unit: &Unit, user: &str, login: &str) -> Phone {
+    let name = format!("phone-{user}");
+    phone_at(harness, unit, (user, login), &name, &harness.url(), None).await
+}
+
+/// A phone named `name` for `user` (login `login`) of `unit` whose gateway address is
+/// `server_url` (a proxy in front of the harness's gateway, say), reading time from `clock` when
+/// given.
+pub async fn phone_at(
+    harness: &Harness,
+    unit: &Unit,
+    (user, login): (&str, &str),
+    name: &str,
+    server_url: &str,
+    clock: Option<Clock>,
+) -> Phone {
     let (status, issued) = post(
         harness,
         &unit.token,
@@ -93,11 +109,19 @@ pub async fn phone(harness: &Harness, unit: &Unit, user: &str, login: &str) -> P
     )
     .await;
     assert_eq!(status, 201, "{issued}");
-    let phone = harness.phone(&format!("phone-{user}")).unwrap();
-    let code = issued["code"].as_str().unwrap();
+    let phone = match clock {
+        Some(clock) => harness.phone_with_clock(name, clock).unwrap(),
+        None => harness.phone(name).unwrap(),
+    };
     let activated = phone
         .client
-        .activate(&harness.url(), login, code, "测试手机", "terminal")
+        .activate(
+            server_url,
+            login,
+            issued["code"].as_str().unwrap(),
+            name,
+            "terminal",
+        )
         .await
         .unwrap();
     assert_eq!(activated.identity.user_id, user);

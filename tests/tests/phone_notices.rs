@@ -21,7 +21,9 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use units::notices::roster;
-use units::{file, operator, phone, phone_at, post, sha256, unit, upload, Unit};
+use units::{
+    file, operator, phone, phone_at, post, sha256, staff_behind_proxy, unit, upload, Unit,
+};
 
 /// The most bytes the phone asks for in one range request.
 const PIECE: u64 = 256 * 1024;
@@ -255,16 +257,7 @@ async fn attachment_behind_proxy(
     let attachments = json!([{ "id": "att-1", "name": "会议议程", "media_type": "application/pdf",
                                "size": len, "sha256": hash }]);
     let id = publish(harness, &a, Duration::days(1), attachments).await;
-    let proxy = Proxy::start(harness.addr()).await.unwrap();
-    let staff = phone_at(
-        harness,
-        &a,
-        (&a.staff, "staff-unit-a"),
-        "staff-behind-proxy",
-        &proxy.url(),
-        None,
-    )
-    .await;
+    let (proxy, staff) = staff_behind_proxy(harness, &a).await;
     staff.client.sync().await.unwrap();
     let detail = staff.client.notice(&id).unwrap();
     assert_eq!(detail.attachments.len(), 1);

@@ -12,11 +12,11 @@ mod units;
 use chrono::{Duration, Utc};
 use qianpi_core::client::ClientError;
 use qianpi_core::sync::SyncError;
-use qianpi_tests::proxy::{Canned, Faults, Proxy};
+use qianpi_tests::proxy::{Canned, Faults};
 use qianpi_tests::Harness;
 use serde_json::json;
 use units::notices::{meeting, published, roster};
-use units::{operator, phone_at, unit};
+use units::{operator, staff_behind_proxy, unit};
 
 /// Faults answering every receipt upload with `status` and the gateway's error `code`.
 fn receipts_answered(status: u16, code: &str) -> Faults {
@@ -53,16 +53,7 @@ async fn receipts_the_gateway_will_not_take_stay_marked_and_the_pull_still_runs(
         meeting(&a, everyone.clone(), Duration::days(1)),
     )
     .await;
-    let proxy = Proxy::start(harness.addr()).await.unwrap();
-    let staff = phone_at(
-        &harness,
-        &a,
-        (&a.staff, "staff-unit-a"),
-        "staff-behind-proxy",
-        &proxy.url(),
-        None,
-    )
-    .await;
+    let (proxy, staff) = staff_behind_proxy(&harness, &a).await;
     staff.client.sync().await.unwrap();
     staff.client.notice(&first).unwrap();
     staff

@@ -14,6 +14,7 @@ use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate
 use qianpi_gateway::args;
 pub use qianpi_tests::admin_api::{get, operator, post};
 pub use qianpi_tests::fixtures::definition;
+use qianpi_tests::proxy::Proxy;
 use qianpi_tests::{http, send_signed, Harness, Phone};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -126,6 +127,23 @@ pub async fn phone_at(
         .unwrap();
     assert_eq!(activated.identity.user_id, user);
     phone
+}
+
+/// A fault-injecting proxy in front of the harness's gateway, and `unit`'s staff member's phone
+/// reaching the gateway through it.
+pub async fn staff_behind_proxy(harness: &Harness, unit: &Unit) -> (Proxy, Phone) {
+    let proxy = Proxy::start(harness.addr()).await.unwrap();
+    let login = format!("staff-{}", unit.id);
+    let staff = phone_at(
+        harness,
+        unit,
+        (&unit.staff, &login),
+        "staff-behind-proxy",
+        &proxy.url(),
+        None,
+    )
+    .await;
+    (proxy, staff)
 }
 
 /// Every change in `phone`'s feed, from the start.

@@ -1,0 +1,231 @@
+//! P-7 of performance.md: signed delta syncs from 1,000 simulated devices against the real gateway
+//! on loopback, for SQLite and for PostgreSQL, with the signature-only `GET /v1/ping` measured in
+//! the same run as the reference (the cost floor of a signed request).
+//!
+//! The gateway runs in this process on its own runtime; the load generator on another. Each device
+//! has its own P-256 keys and is activated through `POST /v1/devices/activate`, gets a few changes
+//! in its feed and pulls them once (its cursor); the load is then many concurrent workers, each
+//! taking the next device round-robin and sending a signed `GET /v1/sync?cursor=<its cursor>`,
+//! exactly as a phone signs it. Every non-200 answer is counted as an error and reported.
+//!
+//! Prints one JSON line per figure on stdout; progress goes to stderr.
+//!
+//! ```text
+//! QIANPI_BENCH_POSTGRES=postgres://qianpi@127.0.0.1:54329 \
+//!     cargo run --release -p qianpi-gateway --example gateway_bench
+//! ```
+//!
+//! Knobs (environment): `QIANPI_BENCH_DEVICES` (1000), `QIANPI_BENCH_CONCURRENCY` (64),
+//! `QIANPI_BENCH_SECONDS` (10), `QIANPI_BENCH_WARMUP_SECONDS` (2), `QIANPI_BENCH_BACKENDS`
+//! (`sqlite,postgres`).
+//!
+//! The example is split by phase: `setup` seeds the users and activates the devices, `signer`
+//! holds their in-memory keys, `load` drives the signed requests and measures latency, `cpu`
+//! attributes CPU time to the gateway and the load generator, and `steps` times each step of a
+//! request one at a time. This file reads the knobs, runs each backend and prints the figures.
+
+mod cpu;
+mod load;
+mod setup;
+mod signer;
+mod steps;
+
+use cpu::CpuSnapshot;
+use load::{http_client, load, Endpoint};
+use qianpi_gateway::{open_database, start, GatewayConfig};
+use serde_json::json;
+use setup::{create_users, database, drop_database, prepare_devices, CHANGES_PER_USER};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use steps::component_costs;
+
+/// Errors are plain messages: the bench only reports the first one and stops.
+type BenchResult<T> = Result<T, String>;
+
+/// The P-7 targets.
+const TARGET_RPS: f64 = 2000.0;
+const TARGET_P99_MS: f64 = 50.0;
+
+struct Settings {
+    devices: usize,
+    concurrency: usize,
+    measure: Duration,
+    warmup: Duration,
+    backends: Vec<String>,
+}
+
+fn env_number(name: &str, default: u64) -> BenchResult<u64> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}={text} is not a whole number")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn settings() -> BenchResult<Settings> {
+    let devices =
+        usize::try_from(env_number("QIANPI_BENCH_DEVICES", 1000)?).map_err(|e| e.to_string())?;
+    let concurrency =
+        usize::try_from(env_number("QIANPI_BENCH_CONCURRENCY", 64)?).map_err(|e| e.to_string())?;
+    if devices == 0 || concurrency == 0 {
+        return Err("QIANPI_BENCH_DEVICES and QIANPI_BENCH_CONCURRENCY must be positive".into());
+    }
+    Ok(Settings {
+        devices,
+        concurrency,
+        measure: Duration::from_secs(env_number("QIANPI_BENCH_SECONDS", 10)?.max(1)),
+        warmup: Duration::from_secs(env_number("QIANPI_BENCH_WARMUP_SECONDS", 2)?),
+        backends: std::env::var("QIANPI_BENCH_BACKENDS")
+            .unwrap_or_else(|_| "sqlite,postgres".into())
+            .split(',')
+            .map(|b| b.trim().to_owned())
+            .filter(|b| !b.is_empty())
+            .collect(),
+    })
+}
+
+/// Rounds a figure for the JSON lines, so they carry no false precision.
+fn round(value: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (value * scale).round() / scale
+}
+
+/// One backend end to end: gateway, users, devices, first syncs, then ping and sync under load.
+fn run_backend(
+    backend: &str,
+    settings: &Settings,
+    server_rt: &tokio::runtime::Runtime,
+    client_rt: &tokio::runtime::Runtime,
+) -> BenchResult<Vec<serde_json::Value>> {
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp folder: {e}"))?;
+    let (location, pg_name) = server_rt.block_on(database(backend, &dir))?;
+    let mut config = GatewayConfig::new(location, SocketAddr::from(([127, 0, 0, 1], 0)), true);
+    config.statement_key = Some(dir.path().join("statement-key.p8"));
+    // One source address activates all devices.
+    config.activations_per_minute = i64::MAX / 2;
+    eprintln!("[bench] {backend}: starting the gateway");
+    let gateway = server_rt
+        .block_on(start(config.clone()))
+        .map_err(|e| format!("the gateway did not start: {e}"))?;
+    let base = gateway.url();
+    let outcome = (|| -> BenchResult<Vec<serde_json::Value>> {
+        let db = server_rt
+            .block_on(open_database(&config))
+            .map_err(|e| format!("cannot open the gateway database: {e}"))?;
+        let started = Instant::now();
+        let logins = server_rt.block_on(create_users(&db, settings.devices))?;
+        eprintln!(
+            "[bench]   {} users with {CHANGES_PER_USER} changes each in {:.1} s",
+            logins.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let http = http_client()?;
+        let devices = Arc::new(client_rt.block_on(prepare_devices(&db, &http, &base, logins))?);
+
+        eprintln!("[bench]   load on /v1/ping (reference)");
+        let before = CpuSnapshot::take();
+        let ping = client_rt.block_on(load(&http, &base, &devices, Endpoint::Ping, settings))?;
+        let ping_cpu = CpuSnapshot::take().since(&before, ping.total_requests);
+        eprintln!(
+            "[bench]   ping: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            ping.rps, ping.p50_ms, ping.p99_ms, ping.errors
+        );
+        eprintln!("[bench]   load on /v1/sync (delta)");
+        let before = CpuSnapshot::take();
+        let sync = client_rt.block_on(load(&http, &base, &devices, Endpoint::Sync, settings))?;
+        let sync_cpu = CpuSnapshot::take().since(&before, sync.total_requests);
+        eprintln!(
+            "[bench]   sync: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            sync.rps, sync.p50_ms, sync.p99_ms, sync.errors
+        );
+        let cores = std::thread::available_parallelism().map_or(0, usize::from);
+        let device = devices
+            .first()
+            .ok_or_else(|| "no devices to time one by one".to_owned())?;
+        let costs = component_costs(&db, &base, device)?;
+        drop(db);
+        let figure = json!({
+            "bench": "gateway_delta_sync",
+            "backend": backend,
+            "value": round(sync.rps, 1),
+            "unit": "requests/s",
+            "reference": round(ping.rps, 1),
+            "ratio": round(sync.rps / ping.rps, 3),
+            "p50_ms": round(sync.p50_ms, 2),
+            "p99_ms": round(sync.p99_ms, 2),
+            "max_ms": round(sync.max_ms, 2),
+            "reference_p50_ms": round(ping.p50_ms, 2),
+            "reference_p99_ms": round(ping.p99_ms, 2),
+            "requests": sync.requests,
+            "reference_requests": ping.requests,
+            "errors": sync.errors,
+            "reference_errors": ping.errors,
+            "error_sample": sync.error_sample.or(ping.error_sample),
+            "devices": devices.len(),
+            "concurrency": settings.concurrency,
+            "seconds": settings.measure.as_secs(),
+            "warmup_seconds": settings.warmup.as_secs(),
+            "cores": cores,
+            "target": {"requests_per_s": TARGET_RPS, "p99_ms": TARGET_P99_MS},
+            "meets_target": sync.rps >= TARGET_RPS && sync.p99_ms <= TARGET_P99_MS && sync.errors == 0,
+            "note": format!(
+                "load generator (signing every request with the device's P-256 key) and gateway run \
+                 in one process and share the machine's {cores} cores; plain HTTP/1.1 keep-alive on loopback"
+            ),
+            "cpu_us_per_request": {"sync": sync_cpu, "ping": ping_cpu},
+        });
+        Ok(vec![figure, costs.into_figure(backend)])
+    })();
+    if let Err(e) = server_rt.block_on(gateway.stop()) {
+        eprintln!("[bench] stopping the gateway: {e}");
+    }
+    if let Some(name) = pg_name {
+        server_rt.block_on(drop_database(name));
+    }
+    outcome
+}
+
+fn runtime(name: &str, workers: usize) -> BenchResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the {name} runtime: {e}"))
+}
+
+fn main() -> BenchResult<()> {
+    let settings = settings()?;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    // Two runtimes, as two processes would have: the gateway's and the phones'.
+    let server_rt = runtime("gateway", cores)?;
+    let client_rt = runtime("phones", cores)?;
+    for backend in &settings.backends {
+        match backend.as_str() {
+            "sqlite" => {}
+            "postgres" if std::env::var("QIANPI_BENCH_POSTGRES").is_err() => {
+                println!(
+                    "{}",
+                    json!({
+                        "bench": "gateway_delta_sync",
+                        "backend": "postgres",
+                        "measured": false,
+                        "reason": "QIANPI_BENCH_POSTGRES is not set (scripts/bench-gateway.sh starts a server and sets it)",
+                    })
+                );
+                continue;
+            }
+            "postgres" => {}
+            other => return Err(format!("unknown backend {other} (sqlite or postgres)")),
+        }
+        let lines = run_backend(backend, &settings, &server_rt, &client_rt)
+            .map_err(|e| format!("{backend}: {e}"))?;
+        for line in lines {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}

@@ -153,7 +153,8 @@ async fn a_record_claiming_a_time_before_the_checkpoint_it_names_is_refused() {
 }
 
 #[tokio::test]
-async fn past_the_block_limit_the_phone_reads_but_does_not_approve_until_it_syncs() {
+async fn past_the_block_limit_the_phone_reads_but_does_not_approve_until_it_syncs_even_with_its_clock_set_back(
+) {
     let harness = Harness::start().await.unwrap();
     let skew = Arc::new(AtomicI64::new(0));
     let leader = harness.phone_with_clock("leader", skewed(&skew)).unwrap();
@@ -179,6 +180,15 @@ async fn past_the_block_limit_the_phone_reads_but_does_not_approve_until_it_sync
         "{refused:?}"
     );
     assert!(leader.client.outbox().unwrap().is_empty());
+    // Setting the clock back to a day after the checkpoint does not undo the week counted.
+    skew.store(DAY, Ordering::SeqCst);
+    let refused = leader.client.approve(&task, Attitude::Agree, "同意");
+    assert!(
+        matches!(refused, Err(ClientError::ReadOnly { .. })),
+        "{refused:?}"
+    );
+    assert!(leader.client.outbox().unwrap().is_empty());
+    skew.store(8 * DAY, Ordering::SeqCst);
 
     // Reaching the office again (the clock still eight days off: the offset absorbs it).
     leader.client.sync().await.unwrap();

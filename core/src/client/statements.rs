@@ -5,8 +5,10 @@
 //!
 //! The checkpoint also drives the offline limits: after `max_offline_block_secs` without a newer
 //! one the phone refuses to create approvals, after `max_offline_wipe_secs` it erases itself.
-//! Both count on the device clock corrected by the gateway offset (a platform's monotonic boot
-//! clock would be harder to set back; the shells may add that check).
+//! Both count on the device clock corrected by the gateway offset, and from the latest such time
+//! seen since the checkpoint, so setting the clock back does not undo time already counted (it
+//! can still stop the count from growing; a platform's monotonic boot clock would be harder to
+//! hold still, and the shells may add that check).
 
 use super::{Client, ClientError};
 use crate::protocol::{
@@ -100,8 +102,13 @@ impl Client {
     /// Whether the offline limits of the last checkpoint still allow approving at `now` (the
     /// corrected clock); past the wipe limit the phone erases itself.
     pub(super) fn enforce_offline_limits(&self, now: DateTime<Utc>) -> Result<(), ClientError> {
-        let Some(checkpoint) = self.store()?.last_checkpoint()? else {
-            return Ok(());
+        let (checkpoint, now) = {
+            let mut store = self.store()?;
+            let Some(checkpoint) = store.last_checkpoint()? else {
+                return Ok(());
+            };
+            let latest = store.latest_seen(now)?;
+            (checkpoint, latest)
         };
         let offline = now - checkpoint.issued_at();
         let policy = checkpoint.policy();

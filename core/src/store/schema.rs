@@ -232,6 +232,10 @@ const V3: &str = "ALTER TABLE account ADD COLUMN gateway_key TEXT;
         PRIMARY KEY (sha256, start)
      ) WITHOUT ROWID;";
 
+/// Version 4: the latest corrected time seen since the last checkpoint, so the offline limits
+/// count from it and a clock set back does not shorten the time the phone has been away.
+const V4: &str = "ALTER TABLE checkpoint ADD COLUMN latest_seen_ms INTEGER;";
+
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -244,6 +248,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: V3,
+        data: None,
+    },
+    Migration {
+        sql: V4,
         data: None,
     },
 ];

@@ -1,19 +1,22 @@
 //! The admin API against a real gateway: the operator sets up units, each unit's administrator
-//! sees and changes only their own unit, the 通讯录 import is all-or-nothing, device states take
-//! effect on the phone's next signed request, and every action lands in an intact audit chain that
-//! detects an edited row.
+//! sees and changes only their own unit, flows reach only their own unit's phones, the 通讯录
+//! import is all-or-nothing, bad definitions and bodies get JSON errors, and every action lands in
+//! an intact audit chain that detects an edited row. `admin_devices.rs` tests device states.
 
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod units;
+
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_gateway::args;
 use qianpi_gateway::audit::{self, Verdict};
-use qianpi_tests::admin_api::{call, operator, post};
-use qianpi_tests::fixtures::{self, definition};
-use qianpi_tests::{error_code, get_sync, http, Harness, Phone};
+use qianpi_tests::admin_api::call;
+use qianpi_tests::{fixtures, http, Harness};
 use reqwest::Method;
 use serde_json::{json, Value};
+use units::admin::{device_action, phone_for, unit_with_people};
+use units::{definition, operator, post};
 
 async fn import(harness: &Harness, token: &str, unit: &str, csv: &str) -> (u16, Value) {
     let response = http()
@@ -29,48 +32,6 @@ async fn import(harness: &Harness, token: &str, unit: &str, csv: &str) -> (u16, 
         .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// A unit with an administrator, a leader and a drafter; returns (admin token, leader id,
-/// drafter id). The leader's login is `zhangsan` in every unit: one person, several identities.
-async fn unit_with_people(harness: &Harness, op: &str, unit: &str) -> (String, String, String) {
-    let (status, _) = post(
-        harness,
-        op,
-        "/units",
-        json!({ "id": unit, "name": format!("{unit} 办公室"), "organ_code": "某办" }),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let mut ids = Vec::new();
-    for (login, post_name, role) in [
-        (format!("admin-{unit}"), "管理员", "unit_admin"),
-        ("zhangsan".to_owned(), "局长", "leader"),
-        (format!("drafter-{unit}"), "科员", "staff"),
-    ] {
-        let (status, user) = post(
-            harness,
-            op,
-            &format!("/units/{unit}/users"),
-            json!({ "login": login, "name": "某人", "post": post_name, "role": role }),
-        )
-        .await;
-        assert_eq!(status, 201, "{user}");
-        ids.push(user["id"].as_str().unwrap().to_owned());
-    }
-    let (status, issued) = post(
-        harness,
-        op,
-        &format!("/units/{unit}/admin-tokens"),
-        json!({ "user_id": ids[0], "label": "tests" }),
-    )
-    .await;
-    assert_eq!(status, 201, "{issued}");
-    (
-        issued["token"].as_str().unwrap().to_owned(),
-        ids[1].clone(),
-        ids[2].clone(),
-    )
 }
 
 fn document(id: &str, unit: &str, title: &str) -> Document {
@@ -98,61 +59,6 @@ async fn start_flow(harness: &Harness, token: &str, unit: &str, leader: &str, dr
     )
     .await;
     assert_eq!(status, 201, "{body}");
-}
-
-/// A phone activated with a code the admin API issued for identity `user`.
-async fn phone_for(
-    harness: &Harness,
-    token: &str,
-    unit: &str,
-    user: &str,
-    login: &str,
-    needs_approval: bool,
-) -> (Phone, String) {
-    let (status, issued) = post(
-        harness,
-        token,
-        &format!("/units/{unit}/users/{user}/activation-code"),
-        json!({ "needs_approval": needs_approval }),
-    )
-    .await;
-    assert_eq!(status, 201, "{issued}");
-    let phone = harness.phone(&format!("phone-{user}")).unwrap();
-    let activated = phone
-        .client
-        .activate(
-            &harness.url(),
-            login,
-            issued["code"].as_str().unwrap(),
-            "测试手机",
-            "terminal",
-        )
-        .await
-        .unwrap();
-    assert_eq!(activated.identity.user_id, user);
-    let device = activated.device_id;
-    (phone, device)
-}
-
-/// A signed pull by `phone`: (status, code).
-async fn pull(harness: &Harness, phone: &Phone) -> (u16, String) {
-    error_code(get_sync(harness, phone, "cursor=&limit=10").await).await
-}
-
-async fn device_action(
-    harness: &Harness,
-    token: &str,
-    unit: &str,
-    device: &str,
-    action: &str,
-) -> (u16, Value) {
-    post(
-        harness,
-        token,
-        &format!("/units/{unit}/devices/{device}/{action}"),
-        json!({}),
-    )
-    .await
 }
 
 async fn verify(harness: &Harness) -> Verdict {
@@ -301,81 +207,6 @@ async fn a_csv_import_creates_users_and_one_login_may_hold_two_posts() {
         .collect();
     assert_eq!(posts_of_wu.len(), 2);
     assert!(posts_of_wu.contains(&"党组书记") && posts_of_wu.contains(&"办公室主任"));
-}
-
-#[tokio::test]
-async fn a_revoked_device_is_refused_and_cannot_come_back() {
-    let harness = Harness::start().await.unwrap();
-    let op = operator(&harness).await;
-    let (token, leader, _) = unit_with_people(&harness, &op, "unit-a").await;
-    let (phone, device) = phone_for(&harness, &token, "unit-a", &leader, "zhangsan", false).await;
-    assert_eq!(pull(&harness, &phone).await.0, 200);
-    let (status, body) = device_action(&harness, &token, "unit-a", &device, "revoke").await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body["revoked_at"].is_string());
-    assert_eq!(pull(&harness, &phone).await, (401, "device_revoked".into()));
-    for action in ["resume", "approve", "revoke", "wipe"] {
-        let (status, body) = device_action(&harness, &token, "unit-a", &device, action).await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (409, Some("bad_transition"))
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_suspended_device_is_refused_until_resumed() {
-    let harness = Harness::start().await.unwrap();
-    let op = operator(&harness).await;
-    let (token, leader, _) = unit_with_people(&harness, &op, "unit-a").await;
-    let (phone, device) = phone_for(&harness, &token, "unit-a", &leader, "zhangsan", false).await;
-    let (status, body) = device_action(&harness, &token, "unit-a", &device, "resume").await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("bad_transition"))
-    );
-    assert_eq!(
-        device_action(&harness, &token, "unit-a", &device, "suspend")
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        pull(&harness, &phone).await,
-        (401, "device_suspended".into())
-    );
-    assert_eq!(
-        device_action(&harness, &token, "unit-a", &device, "resume")
-            .await
-            .0,
-        200
-    );
-    assert_eq!(pull(&harness, &phone).await.0, 200);
-    assert_eq!(
-        device_action(&harness, &token, "unit-a", &device, "wipe")
-            .await
-            .0,
-        200
-    );
-    assert_eq!(pull(&harness, &phone).await, (401, "wipe_requested".into()));
-}
-
-#[tokio::test]
-async fn a_code_with_approval_binds_a_pending_device_until_approved() {
-    let harness = Harness::start().await.unwrap();
-    let op = operator(&harness).await;
-    let (token, leader, _) = unit_with_people(&harness, &op, "unit-a").await;
-    let (phone, device) = phone_for(&harness, &token, "unit-a", &leader, "zhangsan", true).await;
-    assert_eq!(pull(&harness, &phone).await, (401, "device_pending".into()));
-    let (_, devices) = call(&harness, &token, Method::GET, "/units/unit-a/devices", None).await;
-    assert_eq!(devices[0]["state"], "pending");
-    assert_eq!(
-        device_action(&harness, &token, "unit-a", &device, "approve")
-            .await
-            .0,
-        200
-    );
-    assert_eq!(pull(&harness, &phone).await.0, 200);
 }
 
 #[tokio::test]

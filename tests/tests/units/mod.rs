@@ -1,10 +1,11 @@
-//! What the notice and blob tests share: units with people set up through the admin API, phones
-//! activated for them, admin calls, signed pulls, receipts and downloads, and reading the audit
-//! log; [`files`] and [`notices`] hold the helpers of each subject.
+//! What the notice, blob and admin tests share: units with people set up through the admin API,
+//! phones activated for them, admin calls, signed pulls, receipts and downloads, and reading the
+//! audit log; [`admin`], [`files`] and [`notices`] hold the helpers of each subject.
 
 // Each test file uses its own part of these helpers; a helper that fails fails its test.
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
+pub mod admin;
 pub mod files;
 pub mod notices;
 

@@ -1,6 +1,6 @@
 //! The OpenAPI document's schemas, taken from a live gateway, against values that never cross a
 //! socket: hand-built values the validator must refuse (so a check that passes means something),
-//! and core's wire types themselves, including what the gateway does not send on this branch yet.
+//! and core's wire types themselves, in variants the live answers do not all reach.
 //! `openapi.rs` checks the document against the routes and real answers.
 //!
 //! The gateway runs on SQLite, or on a fresh PostgreSQL database when `QIANPI_TEST_POSTGRES`
@@ -73,9 +73,9 @@ async fn the_validator_refuses_what_the_document_does_not_allow() {
     assert!(refuses(&document, &schema("OfflinePolicy"), policy));
 }
 
-/// What the gateway cannot send yet on this branch (notices and their receipts), and what it sends
-/// only to a revoked device (the wipe order), built from core's wire types themselves and checked
-/// against the document: the document follows the types, whichever route ends up sending them.
+/// Answers whose every variant the live tests do not reach (notices, each receipt outcome), and
+/// what the gateway sends only to a revoked device (the wipe order), built from core's wire types
+/// and checked against the document: the document follows the types, whichever route sends them.
 #[tokio::test]
 async fn the_wire_types_match_the_document() {
     use qianpi_core::model::{

@@ -4,9 +4,9 @@
 //! A unit's administrator uploads a file under its hash; the gateway checks the hash, stores the
 //! bytes in [`CHUNK_SIZE`] chunks in one transaction and records the unit as an owner, with the
 //! media type it gave. The bytes are stored once however many units upload them, but each unit's
-//! media type is its own, so an upload tells a unit nothing about another's. A person may fetch a blob only once it has been
-//! granted to them, which happens when something naming it reaches their feed: a document's task
-//! ([`grant_document`], from the feed's publishing) or a notice. Anyone else gets the same 404
+//! media type is its own, so an upload tells a unit nothing about another's. A person may fetch
+//! a blob only once it has been granted to them, which happens when something naming it reaches
+//! their feed: a document's task ([`grant_document`], from the feed's publishing) or a notice. Anyone else gets the same 404
 //! whether the blob exists or not, so one unit never learns what another holds.
 //!
 //! The HTTP side (upload, and the ranged, streamed download) is in [`http`]; the pure parsing of

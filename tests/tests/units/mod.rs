@@ -12,6 +12,7 @@ pub mod notices;
 use qianpi_core::client::Clock;
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate};
+use qianpi_core::store::Account;
 use qianpi_gateway::args;
 pub use qianpi_tests::admin_api::{get, operator, post};
 pub use qianpi_tests::fixtures::definition;
@@ -36,8 +37,14 @@ pub struct Unit {
     pub secretary: String,
 }
 
-/// Creates unit `id` with an administrator, a leader, a staff member and a secretary.
-pub async fn unit(harness: &Harness, op: &str, id: &str) -> Unit {
+/// Creates unit `id` with `people` (login, name, post, role) and an admin token for the first of
+/// them: the token, and the people's user ids in order.
+pub async fn unit_with(
+    harness: &Harness,
+    op: &str,
+    id: &str,
+    people: &[(String, &str, &str, &str)],
+) -> (String, Vec<String>) {
     let (status, body) = post(
         harness,
         op,
@@ -47,17 +54,7 @@ pub async fn unit(harness: &Harness, op: &str, id: &str) -> Unit {
     .await;
     assert_eq!(status, 201, "{body}");
     let mut ids = Vec::new();
-    for (login, name, post_name, role) in [
-        (
-            format!("admin-{id}"),
-            "管理员",
-            "办公室副主任",
-            "unit_admin",
-        ),
-        ("zhangsan".to_owned(), "张三", "局长", "leader"),
-        (format!("staff-{id}"), "李四", "科员", "staff"),
-        (format!("secretary-{id}"), "王五", "秘书", "staff"),
-    ] {
+    for (login, name, post_name, role) in people {
         let (status, user) = post(
             harness,
             op,
@@ -76,9 +73,26 @@ pub async fn unit(harness: &Harness, op: &str, id: &str) -> Unit {
     )
     .await;
     assert_eq!(status, 201, "{issued}");
+    (issued["token"].as_str().unwrap().to_owned(), ids)
+}
+
+/// Creates unit `id` with an administrator, a leader, a staff member and a secretary.
+pub async fn unit(harness: &Harness, op: &str, id: &str) -> Unit {
+    let people = [
+        (
+            format!("admin-{id}"),
+            "管理员",
+            "办公室副主任",
+            "unit_admin",
+        ),
+        ("zhangsan".to_owned(), "张三", "局长", "leader"),
+        (format!("staff-{id}"), "李四", "科员", "staff"),
+        (format!("secretary-{id}"), "王五", "秘书", "staff"),
+    ];
+    let (token, ids) = unit_with(harness, op, id, &people).await;
     Unit {
         id: id.to_owned(),
-        token: issued["token"].as_str().unwrap().to_owned(),
+        token,
         admin: ids[0].clone(),
         leader: ids[1].clone(),
         staff: ids[2].clone(),
@@ -92,6 +106,47 @@ pub async fn phone(harness: &Harness, unit: &Unit, user: &str, login: &str) -> P
     phone_at(harness, unit, (user, login), &name, &harness.url(), None).await
 }
 
+/// A one-time activation code for identity `user` of unit `unit_id`, issued with `token`.
+pub async fn issue_code(
+    harness: &Harness,
+    token: &str,
+    unit_id: &str,
+    user: &str,
+    needs_approval: bool,
+) -> String {
+    let (status, issued) = post(
+        harness,
+        token,
+        &format!("/units/{unit_id}/users/{user}/activation-code"),
+        json!({ "needs_approval": needs_approval }),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    issued["code"].as_str().unwrap().to_owned()
+}
+
+/// A new phone named `name`, activated for `login` with `code` against `server_url`, reading
+/// time from `clock` when given; its account.
+pub async fn activate(
+    harness: &Harness,
+    name: &str,
+    server_url: &str,
+    login: &str,
+    code: &str,
+    clock: Option<Clock>,
+) -> (Phone, Account) {
+    let phone = match clock {
+        Some(clock) => harness.phone_with_clock(name, clock).unwrap(),
+        None => harness.phone(name).unwrap(),
+    };
+    let account = phone
+        .client
+        .activate(server_url, login, code, name, "terminal")
+        .await
+        .unwrap();
+    (phone, account)
+}
+
 /// A phone named `name` for `user` (login `login`) of `unit` whose gateway address is
 /// `server_url` (a proxy in front of the harness's gateway, say), reading time from `clock` when
 /// given.
@@ -103,30 +158,9 @@ pub async fn phone_at(
     server_url: &str,
     clock: Option<Clock>,
 ) -> Phone {
-    let (status, issued) = post(
-        harness,
-        &unit.token,
-        &format!("/units/{}/users/{user}/activation-code", unit.id),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, 201, "{issued}");
-    let phone = match clock {
-        Some(clock) => harness.phone_with_clock(name, clock).unwrap(),
-        None => harness.phone(name).unwrap(),
-    };
-    let activated = phone
-        .client
-        .activate(
-            server_url,
-            login,
-            issued["code"].as_str().unwrap(),
-            name,
-            "terminal",
-        )
-        .await
-        .unwrap();
-    assert_eq!(activated.identity.user_id, user);
+    let code = issue_code(harness, &unit.token, &unit.id, user, false).await;
+    let (phone, account) = activate(harness, name, server_url, login, &code, clock).await;
+    assert_eq!(account.identity.user_id, user);
     phone
 }
 

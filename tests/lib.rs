@@ -164,6 +164,17 @@ impl Harness {
             .clone();
         Ok((phone, task))
     }
+
+    /// The demo leader's phone with his approval (同意) of the waiting task queued, not yet sent,
+    /// and the task's id.
+    pub async fn leader_with_approval(&self) -> Result<(Phone, String), String> {
+        let (phone, task) = self.leader_with_task().await?;
+        phone
+            .client
+            .approve(&task, qianpi_core::model::Attitude::Agree, "同意")
+            .map_err(|e| e.to_string())?;
+        Ok((phone, task))
+    }
 }
 
 impl Phone {

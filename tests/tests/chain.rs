@@ -86,11 +86,7 @@ async fn a_gap_in_the_chain_is_held_and_applied_in_order_once_closed() {
 #[tokio::test]
 async fn a_reused_counter_is_refused_and_changes_nothing() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     let base = leader.first_queued_record().unwrap();
     leader.client.sync().await.unwrap();
     assert!(leader.client.outbox().unwrap().is_empty());
@@ -114,11 +110,7 @@ async fn a_reused_counter_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn back_dated_and_stale_records_are_refused_with_their_reason() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     let record = leader.first_queued_record().unwrap();
 
     // Claims to have been made a day before the device was bound.
@@ -161,11 +153,7 @@ fn uuid_v7() -> String {
 #[tokio::test]
 async fn a_revoked_device_can_neither_pull_nor_push() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     let device_id = leader.account().device_id;
     harness
         .db
@@ -255,11 +243,7 @@ async fn two_devices_approving_one_task_at_once_get_exactly_one_acceptance() {
 #[tokio::test]
 async fn every_verdict_is_audited_and_an_edited_entry_is_found() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     leader.client.sync().await.unwrap();
     // The code issued, the activation and the verdict.
     assert_eq!(audit_entries(&harness).await, 3);
@@ -304,11 +288,7 @@ async fn every_verdict_is_audited_and_an_edited_entry_is_found() {
 #[tokio::test]
 async fn a_deleted_audit_tail_is_found() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     leader.client.sync().await.unwrap();
     harness
         .db

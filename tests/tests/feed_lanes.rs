@@ -6,7 +6,7 @@
 // The helpers below fail the test that called them, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use qianpi_core::model::{Attitude, RecipientStatus};
+use qianpi_core::model::RecipientStatus;
 use qianpi_core::protocol::{
     Change, CommandVerdict, InboxEntry, NoticeStatus, SyncPage, VerdictOutcome,
 };
@@ -132,11 +132,7 @@ async fn a_backlog_comes_verdicts_first_then_pending_items_then_receipts_then_hi
 #[tokio::test]
 async fn a_task_that_moved_on_reaches_a_phone_that_is_behind_once_as_it_is_now() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, task) = harness.leader_with_approval().await.unwrap();
     leader.client.sync().await.unwrap();
     let tablet = harness
         .activated_phone("tablet", demo::LEADER)

@@ -70,11 +70,7 @@ async fn a_phones_records_chain_and_verify_under_its_approval_key_only() {
 #[tokio::test]
 async fn the_gateway_refuses_each_bad_record_with_its_reason_and_keeps_the_chain() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     let original = leader.client.outbox().unwrap()[0].command.clone();
     let record = leader.first_queued_record().unwrap();
     let changed = |change: fn(&mut CommandRecord)| {

@@ -75,11 +75,7 @@ async fn push_altered(
 #[tokio::test]
 async fn a_record_naming_no_checkpoint_or_one_never_issued_to_the_device_is_refused() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, task) = harness.leader_with_approval().await.unwrap();
     // The phone named the checkpoint of its sync.
     assert!(!leader
         .first_queued_record()
@@ -245,11 +241,7 @@ async fn wipe_audits(harness: &Harness, device: &str) -> i64 {
 #[tokio::test]
 async fn a_revoked_phone_erases_itself_at_its_next_sync_and_the_office_sees_it_was_told() {
     let harness = Harness::start().await.unwrap();
-    let (leader, task) = harness.leader_with_task().await.unwrap();
-    leader
-        .client
-        .approve(&task, Attitude::Agree, "同意")
-        .unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
     let device = leader.account().device_id;
     let credentials = leader.credentials();
     qianpi_gateway::admin::devices::transition(

@@ -34,6 +34,19 @@ pub(super) fn gateway_key() -> GatewayKey {
     GatewayKey::from_pkcs8(&GatewayKey::generate_pkcs8().unwrap()).unwrap()
 }
 
+/// A gateway address where nothing answers (a closed loopback port): the phone is offline.
+pub(super) const OFFLINE: &str = "http://127.0.0.1:1/";
+
+/// A client on a fresh folder (kept alive by the returned guard), bound to [`ME`] at
+/// [`OFFLINE`] and trusting the returned gateway key.
+pub(super) fn offline_client() -> (tempfile::TempDir, Client, GatewayKey) {
+    let root = tempfile::tempdir().unwrap();
+    let client = client(root.path());
+    let key = gateway_key();
+    bind(&client, OFFLINE, Some(&key), 0);
+    (root, client, key)
+}
+
 /// Binds `client` to [`ME`] at `server_url`, trusting `key` (none: a binding from before the
 /// gateway signed anything), with the gateway's clock `offset_ms` ahead of the phone's.
 pub(super) fn bind(client: &Client, server_url: &str, key: Option<&GatewayKey>, offset_ms: i64) {

@@ -11,14 +11,9 @@ use crate::store::{merge_status as merged, ReceiptRefusal};
 use crate::sync::SyncError;
 use chrono::{Duration, Utc};
 
-const OFFLINE: &str = "http://127.0.0.1:1/";
-
 #[test]
 fn a_refused_reply_stays_visible_with_its_reason_and_is_not_sent_again() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
     let replied = client
         .reply_notice("n1", Some("attend".into()), None)
@@ -70,10 +65,7 @@ fn a_refused_reply_stays_visible_with_its_reason_and_is_not_sent_again() {
 
 #[test]
 fn a_refused_reply_returns_to_the_gateways_state_and_the_same_reply_can_be_sent_again() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
     let replied = client
         .reply_notice("n1", Some("attend".into()), None)
@@ -149,10 +141,7 @@ fn an_accepted_state_takes_what_the_gateway_holds_without_losing_the_reply() {
     };
     assert_eq!(merged(&sent, &other).reply, other.reply);
 
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
     let status = client.notice("n1").unwrap().status;
     let mut store = client.store().unwrap();
@@ -166,10 +155,7 @@ fn an_accepted_state_takes_what_the_gateway_holds_without_losing_the_reply() {
 
 #[test]
 fn the_gateways_state_from_another_phone_is_merged_with_a_change_still_waiting_here() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(
         &client,
         &key,
@@ -246,10 +232,7 @@ fn the_gateways_state_from_another_phone_is_merged_with_a_change_still_waiting_h
 
 #[tokio::test]
 async fn a_sync_that_cannot_reach_the_gateway_leaves_every_receipt_marked() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
     client
         .reply_notice("n1", Some("attend".into()), None)
@@ -265,10 +248,7 @@ async fn a_sync_that_cannot_reach_the_gateway_leaves_every_receipt_marked() {
 
 #[test]
 fn a_downloaded_notice_attachment_survives_the_purge() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     let content = "附件：春耕备耕任务分解表".as_bytes();
     let sha: String = crate::crypto::sha256(content)
         .iter()

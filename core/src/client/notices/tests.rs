@@ -7,18 +7,13 @@ use crate::client::ClientError;
 use crate::model::{ReceiptError, Reply};
 use chrono::{Duration, Utc};
 
-const OFFLINE: &str = "http://127.0.0.1:1/";
-
 fn reply(choice: &str, note: Option<&str>) -> (Option<String>, Option<String>) {
     (Some(choice.to_owned()), note.map(str::to_owned))
 }
 
 #[test]
 fn the_list_shows_unread_notices_first_without_opening_them() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(
         &client,
         &key,
@@ -80,10 +75,7 @@ fn is_tampered<T: std::fmt::Debug>(result: Result<T, ClientError>) -> bool {
 
 #[test]
 fn a_notice_altered_on_the_phone_is_never_shown_as_genuine() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     let a = notice("a", "关于春耕的通知", 1, None);
     let b = notice("b", "关于防汛的通知", 1, None);
     deliver(&client, &key, &[a.clone(), b.clone()]);
@@ -160,10 +152,7 @@ fn without_the_gateways_key_no_notice_is_shown() {
 
 #[test]
 fn a_reply_against_the_form_is_refused_at_once_and_nothing_is_kept() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     let mut closed = notice(
         "closed",
         "已截止的通知",
@@ -222,10 +211,7 @@ fn a_reply_against_the_form_is_refused_at_once_and_nothing_is_kept() {
 
 #[test]
 fn a_reply_is_kept_here_first_and_a_new_one_replaces_it() {
-    let root = tempfile::tempdir().unwrap();
-    let client = client(root.path());
-    let key = gateway_key();
-    bind(&client, OFFLINE, Some(&key), 0);
+    let (_root, client, key) = offline_client();
     deliver(&client, &key, &[notice("n1", "会议通知", 1, None)]);
     let (choice, note) = reply("attend", Some(" 张三、李四 "));
     let detail = client.reply_notice("n1", choice, note).unwrap();

@@ -54,20 +54,15 @@ impl Store {
     /// The latest of `now` and every time passed here since the last checkpoint came (none
     /// stored: `now`, and nothing is kept). A clock set back leaves the latest in place.
     pub fn latest_seen(&mut self, now: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
-        let now_ms = now.timestamp_millis();
-        self.conn
-            .prepare_cached(
-                "UPDATE checkpoint SET latest_seen_ms = ?1
-                 WHERE id = 1 AND (latest_seen_ms IS NULL OR latest_seen_ms < ?1)",
-            )?
-            .execute(params![now_ms])?;
-        let latest: Option<Option<i64>> = self
+        let latest: Option<i64> = self
             .conn
-            .prepare_cached("SELECT latest_seen_ms FROM checkpoint WHERE id = 1")?
-            .query_row([], |r| r.get(0))
+            .prepare_cached(
+                "UPDATE checkpoint SET latest_seen_ms = MAX(COALESCE(latest_seen_ms, ?1), ?1)
+                 WHERE id = 1 RETURNING latest_seen_ms",
+            )?
+            .query_row(params![now.timestamp_millis()], |r| r.get(0))
             .optional()?;
         Ok(latest
-            .flatten()
             .and_then(DateTime::from_timestamp_millis)
             .map_or(now, |latest| latest.max(now)))
     }

@@ -5,8 +5,10 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use qianpi_gateway::blobs;
-use qianpi_gateway::db::{create_postgres_database, Db, DATABASE_FILE};
+use qianpi_gateway::db::{Db, DATABASE_FILE};
 use qianpi_gateway::schema;
 use qianpi_gateway::sql::Dialect;
 use qianpi_gateway::Location;
@@ -54,10 +56,7 @@ fn bytes_literal(location: &Location, bytes: &[u8]) -> String {
 #[test]
 fn a_version_2_database_keeps_its_files_and_each_unit_keeps_their_media_type() {
     let dir = tempfile::tempdir().unwrap();
-    let location = match std::env::var("QIANPI_TEST_POSTGRES") {
-        Ok(server) => create_postgres_database(&server, "qianpi_test").unwrap().0,
-        Err(_) => Location::Folder(dir.path().join("data")),
-    };
+    let location = support::Database::new(dir.path()).location;
     let bytes = "会议纪要".repeat(10).into_bytes();
     let sha = qianpi_core::crypto::sha256_hex(&bytes);
     let data = bytes_literal(&location, &bytes);

@@ -9,9 +9,15 @@
 //! ```
 //!
 //! The profile is strict on purpose: exactly these covered components, this label, this algorithm
-//! and tag. Anything else is refused rather than interpreted.
+//! and tag. Anything else is refused rather than interpreted. The base itself is built by the
+//! general RFC 9421 builder of [`base`], which is checked against the RFC's own examples.
+
+pub mod base;
+#[cfg(test)]
+mod rfc9421_tests;
 
 use crate::crypto;
+use base::{Component, ParamValue};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
@@ -66,20 +72,19 @@ impl SignatureParams {
     /// The serialised inner list with parameters, as it appears in `Signature-Input` and as the
     /// `@signature-params` line of the signature base.
     pub fn serialize(&self) -> String {
-        let components: Vec<String> = COVERED_COMPONENTS
-            .iter()
-            .map(|c| format!("\"{c}\""))
-            .collect();
-        format!(
-            "({});created={};expires={};nonce=\"{}\";keyid=\"{}\";alg=\"{}\";tag=\"{}\"",
-            components.join(" "),
-            self.created,
-            self.expires,
-            self.nonce,
-            self.key_id,
-            ALGORITHM,
-            TAG
-        )
+        base::signature_params(&COVERED_COMPONENTS, &self.parameters())
+    }
+
+    /// The parameters in the profile's order.
+    fn parameters(&self) -> [(&'static str, ParamValue<'_>); 6] {
+        [
+            ("created", ParamValue::Integer(self.created)),
+            ("expires", ParamValue::Integer(self.expires)),
+            ("nonce", ParamValue::String(&self.nonce)),
+            ("keyid", ParamValue::String(&self.key_id)),
+            ("alg", ParamValue::String(ALGORITHM)),
+            ("tag", ParamValue::String(TAG)),
+        ]
     }
 
     /// Parses a `Signature-Input` header value under the profile.
@@ -166,19 +171,18 @@ pub struct CoveredValues<'a> {
 
 /// The signature base of RFC 9421 §2.5 for this profile: the bytes that get signed.
 pub fn signature_base(values: &CoveredValues<'_>, params: &SignatureParams) -> String {
-    let lines = [
+    let values = [
         values.method,
         values.target_uri,
         values.content_digest,
         values.content_type,
         values.authorization,
     ];
-    let mut base = String::new();
-    for (name, value) in COVERED_COMPONENTS.iter().zip(lines) {
-        base.push_str(&format!("\"{name}\": {}\n", value.trim()));
-    }
-    base.push_str(&format!("\"@signature-params\": {}", params.serialize()));
-    base
+    let components = COVERED_COMPONENTS
+        .iter()
+        .zip(values)
+        .map(|(name, value)| Component { name, value });
+    base::signature_base(&components.collect::<Vec<_>>(), &params.parameters())
 }
 
 /// The `Content-Digest` value of a body (RFC 9530), also for an empty body.
@@ -246,6 +250,35 @@ mod tests {
         );
         assert!(lines[5].starts_with("\"@signature-params\": (\"@method\" \"@target-uri\""));
         assert!(!base.ends_with('\n'));
+    }
+
+    #[test]
+    fn the_profile_base_is_byte_for_byte_the_documented_one() {
+        // Fixed bytes: a change to the general builder must not move a single byte of what
+        // phones already sign and gateways already verify.
+        let values = CoveredValues {
+            method: "POST",
+            target_uri: "https://oa.example.gov.cn/v1/commands",
+            content_digest: &content_digest(b"{}"),
+            content_type: "application/json",
+            authorization: " Bearer t ",
+        };
+        let expected = concat!(
+            "\"@method\": POST\n",
+            "\"@target-uri\": https://oa.example.gov.cn/v1/commands\n",
+            "\"content-digest\": sha-256=:RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=:\n",
+            "\"content-type\": application/json\n",
+            "\"authorization\": Bearer t\n",
+            "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\" ",
+            "\"content-type\" \"authorization\");created=1770000000;expires=1770000060;",
+            "nonce=\"bm9uY2Utbm9uY2UtMTI\";keyid=\"dk_abc\";alg=\"ecdsa-p256-sha256\";",
+            "tag=\"qianpi-req-v1\"",
+        );
+        assert_eq!(signature_base(&values, &params()), expected);
+        assert_eq!(
+            params().header_value(),
+            format!("req={}", expected.rsplit_once(": ").unwrap().1)
+        );
     }
 
     #[test]

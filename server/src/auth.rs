@@ -12,6 +12,8 @@ use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
 use axum::http::{HeaderMap, Method, Uri};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use chrono::Utc;
 use qianpi_core::crypto;
 use qianpi_core::protocol::signature::{self, CoveredValues, SignatureParams, MAX_VALIDITY_SECS};
@@ -83,18 +85,8 @@ pub async fn verify(
             "the body does not match its Content-Digest",
         ));
     }
-    if params.expires <= params.created || params.expires - params.created > MAX_VALIDITY_SECS {
-        return Err(ApiError::unauthorized(
-            "bad_validity",
-            "a signature may be valid for at most 60 seconds",
-        ));
-    }
-    if (now_unix - params.created).abs() > MAX_VALIDITY_SECS || now_unix > params.expires {
-        return Err(ApiError::unauthorized(
-            "outside_window",
-            "the signature was not made within 60 seconds of the gateway's clock",
-        ));
-    }
+    check_window(&params, now_unix)?;
+    check_nonce(&params.nonce)?;
     let token = authorization.strip_prefix("Bearer ").ok_or_else(|| {
         ApiError::unauthorized(
             "bad_token",
@@ -172,12 +164,18 @@ pub async fn verify(
 
     // Only a verified request may spend a nonce, so nobody can burn another device's nonces.
     let (key_id, nonce) = (params.key_id.clone(), params.nonce.clone());
+    // Kept until the signature can no longer be inside the window; `check_window` bounded
+    // `expires` near the gateway's clock, so this cannot overflow, but it is checked all the same.
+    let keep_until = params
+        .expires
+        .checked_add(MAX_VALIDITY_SECS)
+        .ok_or_else(outside_window)?;
     let fresh = db
         .once(move |sql| {
             let inserted = sql.execute(
                 "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT DO NOTHING",
-                args![&key_id, &nonce, params.expires + MAX_VALIDITY_SECS],
+                args![&key_id, &nonce, keep_until],
             )?;
             Ok(inserted == 1)
         })
@@ -193,6 +191,51 @@ pub async fn verify(
         user_id,
         unit_id,
     })
+}
+
+/// The signature's validity (at most 60 s) and its place around the gateway's clock `now_unix`.
+/// Both numbers come from the request: every difference is checked, so extreme values are a 401
+/// and never an overflow.
+pub fn check_window(params: &SignatureParams, now_unix: i64) -> Result<(), ApiError> {
+    let validity = params.expires.checked_sub(params.created);
+    if !validity.is_some_and(|v| v > 0 && v <= MAX_VALIDITY_SECS) {
+        return Err(ApiError::unauthorized(
+            "bad_validity",
+            "a signature may be valid for at most 60 seconds",
+        ));
+    }
+    let skew = now_unix
+        .checked_sub(params.created)
+        .and_then(i64::checked_abs);
+    if !skew.is_some_and(|s| s <= MAX_VALIDITY_SECS) || now_unix > params.expires {
+        return Err(outside_window());
+    }
+    Ok(())
+}
+
+fn outside_window() -> ApiError {
+    ApiError::unauthorized(
+        "outside_window",
+        "the signature was not made within 60 seconds of the gateway's clock",
+    )
+}
+
+/// Bytes of randomness in a nonce (security.md: 16 random bytes, base64url).
+pub const NONCE_BYTES: usize = 16;
+
+/// The nonce must be exactly the profile's 16 bytes in unpadded base64url: an empty or a short
+/// nonce is guessable and a long one fills the nonce table, so anything else is refused before
+/// the database is asked.
+pub fn check_nonce(nonce: &str) -> Result<(), ApiError> {
+    let decoded = URL_SAFE_NO_PAD.decode(nonce).ok();
+    if decoded.is_some_and(|bytes| bytes.len() == NONCE_BYTES) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized(
+            "bad_nonce",
+            "the nonce must be 16 random bytes in unpadded base64url",
+        ))
+    }
 }
 
 /// Records, once, that a wipe command reached the device's hands (audited: the administrator who
@@ -252,4 +295,50 @@ fn not_active(state: &str) -> ApiError {
         _ => ("device_revoked", "this device's access was revoked"),
     };
     ApiError::unauthorized(code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_nonce, check_window, NONCE_BYTES};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use proptest::prelude::*;
+    use qianpi_core::protocol::signature::{SignatureParams, MAX_VALIDITY_SECS};
+
+    fn header(created: i64, expires: i64, nonce: &str) -> String {
+        format!(
+            "req=(\"@method\" \"@target-uri\" \"content-digest\" \"content-type\" \"authorization\");\
+             created={created};expires={expires};nonce=\"{nonce}\";keyid=\"dk_x\";\
+             alg=\"ecdsa-p256-sha256\";tag=\"qianpi-req-v1\""
+        )
+    }
+
+    proptest! {
+        /// Any two numbers in `Signature-Input`, against any gateway clock: parsed and checked
+        /// without a panic, and accepted exactly when the profile's window holds.
+        #[test]
+        fn extreme_signature_times_are_checked_not_overflowed(
+            created in prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX), -100..100_i64],
+            expires in prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX), -100..100_i64],
+            now in prop_oneof![any::<i64>(), -100..100_i64],
+        ) {
+            let Ok(params) = SignatureParams::parse_header(&header(created, expires, "n")) else {
+                return Ok(());
+            };
+            let expected = i128::from(expires) - i128::from(created) > 0
+                && i128::from(expires) - i128::from(created) <= i128::from(MAX_VALIDITY_SECS)
+                && (i128::from(now) - i128::from(created)).abs() <= i128::from(MAX_VALIDITY_SECS)
+                && now <= expires;
+            prop_assert_eq!(check_window(&params, now).is_ok(), expected);
+        }
+
+        /// Only 16 bytes in unpadded base64url pass as a nonce.
+        #[test]
+        fn only_sixteen_byte_nonces_pass(bytes in proptest::collection::vec(any::<u8>(), 0..40), text in ".{0,64}") {
+            let encoded = URL_SAFE_NO_PAD.encode(&bytes);
+            prop_assert_eq!(check_nonce(&encoded).is_ok(), bytes.len() == NONCE_BYTES);
+            let decoded = URL_SAFE_NO_PAD.decode(&text).ok();
+            prop_assert_eq!(check_nonce(&text).is_ok(), decoded.is_some_and(|d| d.len() == NONCE_BYTES));
+        }
+    }
 }

@@ -119,6 +119,11 @@ pub const MIGRATIONS: &[&str] = &[
      UPDATE blob_owners SET media_type =
         (SELECT b.media_type FROM blobs b WHERE b.sha256 = blob_owners.sha256);
      ALTER TABLE blobs DROP COLUMN media_type;",
+    // 4: wrong activation codes are counted per login and client address, and it is the address
+    //    that gets locked out, not the code (a stranger's guesses no longer burn a user's code).
+    "CREATE TABLE activation_failures (
+        login TEXT NOT NULL, source TEXT NOT NULL, failures BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL, last_at BIGINT NOT NULL, PRIMARY KEY (login, source));",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -336,3 +336,100 @@ async fn every_admin_action_is_audited_and_an_edited_row_breaks_the_chain() {
         "an edited row must break the chain at its seq"
     );
 }
+
+#[tokio::test]
+async fn texts_past_their_bounds_are_refused_with_a_clear_error() {
+    let harness = Harness::start().await.unwrap();
+    let op = operator(&harness).await;
+    let (token, leader, drafter) = unit_with_people(&harness, &op, "unit-a").await;
+
+    // A device name of 180 KB (the request body limit is larger).
+    let code = harness
+        .code(qianpi_gateway::admin::demo::LEADER)
+        .await
+        .unwrap();
+    let activation = |name: String, platform: &str| {
+        json!({
+            "login": qianpi_gateway::admin::demo::LEADER, "code": code,
+            "request_key_spki": "AA==", "approval_key_spki": "AA==",
+            "device_name": name, "platform": platform,
+        })
+    };
+    for (body, expected) in [
+        (
+            activation("机".repeat(60_000), "terminal"),
+            "invalid_device_name",
+        ),
+        (
+            activation("name\u{7}".into(), "terminal"),
+            "invalid_device_name",
+        ),
+        (
+            activation("phone".into(), &"x".repeat(5_000)),
+            "invalid_platform",
+        ),
+    ] {
+        let response = http()
+            .post(format!("{}v1/devices/activate", harness.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (400, Some(expected)),
+            "{answer}"
+        );
+    }
+
+    // A document title past 200 characters.
+    let def = definition("def-long", &leader);
+    let (status, _) = post(
+        &harness,
+        &token,
+        "/units/unit-a/definitions",
+        serde_json::to_value(&def).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, body) = post(
+        &harness,
+        &token,
+        "/units/unit-a/flows",
+        json!({
+            "definition_id": def.id, "drafter": drafter,
+            "document": document("doc-long", "unit-a", &"长".repeat(201)),
+        }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_document")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("200"), "{body}");
+
+    // A notice title past 200 characters, and a body past 20,000.
+    for (title, text) in [
+        ("长".repeat(201), "正文".to_owned()),
+        ("通知".to_owned(), "字".repeat(20_001)),
+    ] {
+        let (status, body) = post(
+            &harness,
+            &token,
+            "/units/unit-a/notices",
+            json!({
+                "title": title, "body": text, "publisher": drafter,
+                "scope": { "units": ["unit-a"], "departments": [], "people": [] },
+            }),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_notice")),
+            "{body}"
+        );
+    }
+}

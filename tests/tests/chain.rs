@@ -357,3 +357,166 @@ async fn a_flow_above_no_secrecy_never_enters_a_phones_feed() {
     leader.client.sync().await.unwrap();
     assert!(leader.client.inbox().unwrap().is_empty());
 }
+
+/// A small deterministic generator for the seeded sequences below (splitmix64).
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) % bound
+    }
+}
+
+/// Random sequences of honest, future-dated and back-dated records (security.md A-3): an honest
+/// record is accepted whatever was refused before it, a future-dated or back-dated one is refused,
+/// no record is accepted with a time before one already accepted, and the device's clock at the
+/// gateway never runs backwards.
+#[tokio::test]
+async fn only_accepted_records_move_a_devices_clock_and_it_never_runs_back() {
+    for seed in [7_u64, 1_234, 99_991] {
+        let harness = Harness::start().await.unwrap();
+        let (leader, task) = harness.leader_with_task().await.unwrap();
+        leader
+            .client
+            .act(Command::Save {
+                task_id: task.clone(),
+                opinion: Opinion::agree("拟同意"),
+            })
+            .unwrap();
+        let base = leader.first_queued_record().unwrap();
+        // The device was bound a day ago, so its honest records can spread over that day.
+        let now = chrono::Utc::now();
+        let bound = now - chrono::Duration::days(1);
+        let device_id = leader.account().device_id;
+        {
+            let device_id = device_id.clone();
+            harness
+                .db
+                .tx(move |sql| {
+                    sql.execute(
+                        "UPDATE devices SET created_at = ?1 WHERE id = ?2",
+                        args![bound.to_rfc3339(), &device_id],
+                    )?;
+                    Ok(())
+                })
+                .await
+                .unwrap();
+        }
+        let mut rng = Seeded(seed);
+        let (mut prev_hash, mut version) = (String::new(), 1_u64);
+        let mut honest = bound + chrono::Duration::minutes(1);
+        let mut latest_accepted: Option<chrono::DateTime<chrono::Utc>> = None;
+        let mut clock_before: Option<String> = None;
+        for step in 1..=30_u64 {
+            let kind = rng.below(3);
+            let minutes = |rng: &mut Seeded, from: u64, to: u64| {
+                chrono::Duration::minutes(i64::try_from(from + rng.below(to - from)).unwrap())
+            };
+            let (at, expected) = match kind {
+                0 => {
+                    honest += minutes(&mut rng, 1, 30);
+                    (honest, "accepted")
+                }
+                1 => (now + minutes(&mut rng, 2, 2 * 24 * 60), "from_future"),
+                _ => (
+                    latest_accepted.unwrap_or(bound) - minutes(&mut rng, 2, 180),
+                    "back_dated",
+                ),
+            };
+            let mut record = base.clone();
+            record.command_id = uuid_v7();
+            record.device.counter = step;
+            record.prev_record_hash = prev_hash.clone();
+            record.instance_version = version;
+            record.time.created_at = at;
+            record.time.checkpoint_hash = String::new();
+            record.command = Command::Save {
+                task_id: task.clone(),
+                opinion: Opinion::agree(&format!("拟同意（第{step}稿）")),
+            };
+            record.opinion_hash =
+                qianpi_core::protocol::record::opinion_hash(&record.command).unwrap();
+            let signed = sign_record(&leader, &record).unwrap();
+            prev_hash = signed.record_hash().unwrap();
+            let answer = push_commands(&harness, &leader, vec![signed])
+                .await
+                .unwrap();
+            let verdict = &answer.verdicts[0];
+            assert_eq!(
+                verdict_code(verdict),
+                expected,
+                "seed {seed}, step {step}: a record dated {at}"
+            );
+            if let qianpi_core::protocol::VerdictOutcome::Accepted {
+                instance_version, ..
+            } = verdict.outcome
+            {
+                let floor = latest_accepted.map(|t| t - chrono::Duration::seconds(60));
+                assert!(
+                    floor.is_none_or(|floor| at >= floor),
+                    "seed {seed}, step {step}"
+                );
+                latest_accepted = latest_accepted.max(Some(at));
+                version = instance_version;
+            }
+            let clock = {
+                let device_id = device_id.clone();
+                harness
+                    .db
+                    .tx(move |sql| {
+                        Ok(sql
+                            .query_one(
+                                "SELECT last_record_at FROM devices WHERE id = ?1",
+                                args![&device_id],
+                            )?
+                            .opt_text(0)?)
+                    })
+                    .await
+                    .unwrap()
+            };
+            let parse = |t: &Option<String>| {
+                t.as_deref()
+                    .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap())
+            };
+            assert!(
+                parse(&clock) >= parse(&clock_before),
+                "seed {seed}, step {step}: the device's clock ran back from {clock_before:?} to {clock:?}"
+            );
+            clock_before = clock;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_command_on_a_flow_above_no_secrecy_is_refused_with_its_own_code() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, _) = harness.leader_with_approval().await.unwrap();
+    // The office raises the document to 秘密 after the phone queued its approval; a phone that
+    // guessed the task id of a classified flow is in the same place.
+    harness
+        .db
+        .tx(|sql| {
+            let row =
+                sql.query_one("SELECT body FROM documents WHERE id = 'doc-2026-0012'", &[])?;
+            let mut document: qianpi_core::model::Document =
+                qianpi_gateway::db::decode(&row.text(0)?)?;
+            document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
+            sql.execute(
+                "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = 'doc-2026-0012'",
+                args![qianpi_gateway::db::encode(&document)?],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let signed = leader.client.outbox().unwrap()[0].command.clone();
+    let answer = push_commands(&harness, &leader, vec![signed])
+        .await
+        .unwrap();
+    assert_eq!(verdict_code(&answer.verdicts[0]), "above_secrecy_gate");
+    assert_eq!(version(&harness).await, 1);
+}

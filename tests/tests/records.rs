@@ -129,3 +129,45 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[tokio::test]
+async fn an_opinion_past_its_bound_is_refused_on_the_phone_and_at_the_gateway() {
+    let harness = Harness::start().await.unwrap();
+    let (leader, task) = harness.leader_with_task().await.unwrap();
+    let long = "同".repeat(qianpi_core::workflow::MAX_OPINION_CHARS + 1);
+    // The phone refuses it at once, before anything is signed or queued.
+    let local = leader.client.approve(&task, Attitude::Agree, &long);
+    assert!(
+        matches!(&local, Err(e) if e.to_string().contains("too long")),
+        "{local:?}"
+    );
+    assert!(leader.client.outbox().unwrap().is_empty());
+
+    // A record carrying it anyway, validly signed, is refused by the gateway with the same code,
+    // and the flow does not move.
+    leader
+        .client
+        .approve(&task, Attitude::Agree, "同意")
+        .unwrap();
+    let mut record = leader.first_queued_record().unwrap();
+    record.command = Command::Approve {
+        task_id: task.clone(),
+        route: None,
+        opinion: Opinion::agree(&long),
+    };
+    record.opinion_hash = qianpi_core::protocol::record::opinion_hash(&record.command).unwrap();
+    let verdicts = push_commands(
+        &harness,
+        &leader,
+        vec![sign_record(&leader, &record).unwrap()],
+    )
+    .await
+    .unwrap()
+    .verdicts;
+    assert_eq!(verdict_code(&verdicts[0]), "opinion_too_long");
+    let summary = qianpi_gateway::admin::describe_instance(&harness.db, demo::INSTANCE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.version, 1);
+}

@@ -37,7 +37,10 @@ pub use body::{
 pub use footer::DocumentFooter;
 pub use handling::{DocumentGenre, DocumentKind, Handling, Supervision};
 pub use head::{DocumentHead, DocumentNumber, SecrecyLevel, SecrecyPeriod, Urgency};
-pub use notice::{NoteRule, Notice, NoticeError, NoticeScope, ReceiptChoice, ReceiptForm};
+pub use notice::{
+    NoteRule, Notice, NoticeError, NoticeScope, ReceiptChoice, ReceiptForm, MAX_CHOICE_CHARS,
+    MAX_NOTICE_BODY_CHARS,
+};
 pub use receipt::{ReceiptError, Receipts, RecipientStatus, Reply, MAX_NOTE_CHARS};
 pub use receiving::Receiving;
 pub use validate::{AttachmentError, DocumentError};
@@ -45,6 +48,10 @@ pub use validate::{AttachmentError, DocumentError};
 // Opinions belong to the flow; they are re-exported here because every shell names them with the
 // document.
 pub use crate::workflow::{Attitude, Opinion};
+
+/// The longest title of a document or a notice, in characters (GB/T 9704 titles are a line or
+/// two; the bound keeps every list row and every phone's copy small).
+pub const MAX_TITLE_CHARS: usize = 200;
 
 /// 公文 — the document as a phone shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -129,6 +129,12 @@ impl Notice {
         if self.title.trim().is_empty() {
             return Err(NoticeError::EmptyTitle);
         }
+        if self.title.chars().count() > super::MAX_TITLE_CHARS {
+            return Err(NoticeError::TooLong("标题 title", super::MAX_TITLE_CHARS));
+        }
+        if self.body.chars().count() > MAX_NOTICE_BODY_CHARS {
+            return Err(NoticeError::TooLong("正文 body", MAX_NOTICE_BODY_CHARS));
+        }
         if self.scope.is_empty() {
             return Err(NoticeError::EmptyScope);
         }
@@ -153,6 +159,11 @@ impl Notice {
                 if c.id.trim().is_empty() || c.label.trim().is_empty() {
                     return Err(NoticeError::BlankChoice);
                 }
+                if c.id.chars().count() > MAX_CHOICE_CHARS
+                    || c.label.chars().count() > MAX_CHOICE_CHARS
+                {
+                    return Err(NoticeError::TooLong("回执选项 choice", MAX_CHOICE_CHARS));
+                }
                 if !ids.insert(c.id.as_str()) {
                     return Err(NoticeError::DuplicateChoice(c.id.clone()));
                 }
@@ -161,6 +172,11 @@ impl Notice {
         Ok(())
     }
 }
+
+/// The longest notice body, in characters (a long notice is a file attached to it).
+pub const MAX_NOTICE_BODY_CHARS: usize = 20_000;
+/// The longest id or label of a receipt choice.
+pub const MAX_CHOICE_CHARS: usize = 64;
 
 /// Why a notice is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -171,6 +187,9 @@ pub enum NoticeError {
     /// A blank title.
     #[error("the notice title (标题) is empty")]
     EmptyTitle,
+    /// A text longer than its bound: which, and the bound in characters.
+    #[error("the notice's {0} is longer than {1} characters")]
+    TooLong(&'static str, usize),
     /// A scope naming nobody.
     #[error("the notice is addressed to nobody (发布范围)")]
     EmptyScope,

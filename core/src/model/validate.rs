@@ -83,6 +83,12 @@ pub enum DocumentError {
     /// A blank title.
     #[error("the title (标题) is empty")]
     EmptyTitle,
+    /// A title longer than [`super::MAX_TITLE_CHARS`].
+    #[error(
+        "the title (标题) is longer than {} characters",
+        super::MAX_TITLE_CHARS
+    )]
+    TitleTooLong,
     /// A document number without the organ code.
     #[error("the document number (发文字号) has no organ code (机关代字)")]
     NumberWithoutOrgan,
@@ -161,6 +167,9 @@ impl Document {
         }
         if self.title.trim().is_empty() {
             return Err(DocumentError::EmptyTitle);
+        }
+        if self.title.chars().count() > super::MAX_TITLE_CHARS {
+            return Err(DocumentError::TitleTooLong);
         }
         self.validate_head()?;
         self.validate_body()?;

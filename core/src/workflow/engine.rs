@@ -98,6 +98,13 @@ fn decide_with_state(
             return Err(refuse(RejectionCode::ActionNotAllowed));
         }
     }
+    if submission
+        .command
+        .opinion()
+        .is_some_and(|opinion| !opinion.within_bounds())
+    {
+        return Err(refuse(RejectionCode::OpinionTooLong));
+    }
     gate(instance, &submission.command).map_err(refuse)?;
     let mut flow = Flow::new(
         env,

@@ -27,6 +27,12 @@ impl Attitude {
     }
 }
 
+/// The longest opinion text, in characters: a 批示 is a few sentences, and the bound keeps a
+/// record, the trace and every phone's copy of them small.
+pub const MAX_OPINION_CHARS: usize = 2_000;
+/// The longest reference an opinion carries (an attachment id, a column name, a user id).
+pub const MAX_OPINION_REF_CHARS: usize = 128;
+
 /// 意见 / 批示 — an opinion written on a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opinion {
@@ -50,6 +56,20 @@ pub struct Opinion {
 }
 
 impl Opinion {
+    /// Whether the text and every reference fit their bounds ([`MAX_OPINION_CHARS`],
+    /// [`MAX_OPINION_REF_CHARS`]).
+    pub fn within_bounds(&self) -> bool {
+        let short = |r: &Option<String>| {
+            r.as_ref()
+                .is_none_or(|r| r.chars().count() <= MAX_OPINION_REF_CHARS)
+        };
+        self.text.chars().count() <= MAX_OPINION_CHARS
+            && short(&self.handwriting)
+            && short(&self.audio)
+            && short(&self.column)
+            && short(&self.on_behalf_of)
+    }
+
     /// An opinion with this attitude and text, nothing attached.
     pub fn new(attitude: Attitude, text: &str) -> Opinion {
         Opinion {

@@ -371,6 +371,17 @@ fn every_refusal_code_is_reachable() {
         ),
         RejectionCode::OwnOpinionRequired,
     );
+    expect(
+        plain(
+            "leader",
+            Command::Approve {
+                task_id: lead.clone(),
+                route: None,
+                opinion: Opinion::agree(&"同".repeat(MAX_OPINION_CHARS + 1)),
+            },
+        ),
+        RejectionCode::OpinionTooLong,
+    );
     let all: BTreeSet<&str> = RejectionCode::ALL.iter().map(|c| c.as_str()).collect();
     let missing: Vec<_> = all.difference(&seen).collect();
     assert!(missing.is_empty(), "codes never provoked: {missing:?}");

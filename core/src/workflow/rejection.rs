@@ -82,6 +82,9 @@ pub enum RejectionCode {
     NoChange,
     /// The item needs an opinion or handwriting of its own and cannot be batch-approved.
     OwnOpinionRequired,
+    /// The opinion is longer than [`super::MAX_OPINION_CHARS`] (or a reference it carries is
+    /// longer than an attachment id can be).
+    OpinionTooLong,
 }
 
 impl RejectionCode {
@@ -119,6 +122,7 @@ impl RejectionCode {
         RejectionCode::UrgeTooSoon,
         RejectionCode::NoChange,
         RejectionCode::OwnOpinionRequired,
+        RejectionCode::OpinionTooLong,
     ];
 
     /// The stable wire code.
@@ -156,6 +160,7 @@ impl RejectionCode {
             RejectionCode::UrgeTooSoon => "urge_too_soon",
             RejectionCode::NoChange => "no_change",
             RejectionCode::OwnOpinionRequired => "own_opinion_required",
+            RejectionCode::OpinionTooLong => "opinion_too_long",
         }
     }
 
@@ -194,6 +199,7 @@ impl RejectionCode {
             RejectionCode::UrgeTooSoon => "催办过于频繁，请稍后再试",
             RejectionCode::NoChange => "当前状态无需此操作",
             RejectionCode::OwnOpinionRequired => "该事项须单独填写意见或手写签批，不能批量审批",
+            RejectionCode::OpinionTooLong => "意见过长，请精简至2000字以内",
         }
     }
 
@@ -245,6 +251,9 @@ impl RejectionCode {
             RejectionCode::NoChange => "nothing to change",
             RejectionCode::OwnOpinionRequired => {
                 "this item needs its own opinion or handwriting and cannot be approved in a batch"
+            }
+            RejectionCode::OpinionTooLong => {
+                "the opinion is too long; keep it within 2,000 characters"
             }
         }
     }

@@ -107,12 +107,13 @@ pub async fn start_flow(
             "the document belongs to another unit than the one in the path",
         ));
     }
-    if start.document.id.trim().is_empty() {
-        return Err(ApiError::bad_request(
+    // Every field of the document is checked (and its texts bounded) before anything is stored.
+    start.document.validate().map_err(|e| {
+        ApiError::bad_request(
             "invalid_document",
-            "the document has no id",
-        ));
-    }
+            format!("the document is not valid: {e}"),
+        )
+    })?;
     let instance_id = start
         .instance_id
         .clone()

@@ -5,7 +5,8 @@
 //! Every change an administrator makes is audited in the same transaction as the change.
 //!
 //! Codes are short enough to read over the phone, drawn from an alphabet without look-alike
-//! characters, stored only as a hash, expire after a day and allow a few wrong attempts.
+//! characters, stored only as a hash and expire after a day; an address that sends a few wrong
+//! codes for a login is locked out for it (`devices::lockout`), the code is not.
 
 pub mod address_book;
 pub mod demo;
@@ -29,7 +30,8 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 8;
 /// How long a code stays valid.
 pub const CODE_TTL_SECS: i64 = 24 * 3600;
-/// Wrong attempts allowed before a code is dead.
+/// Wrong codes one client address may send for one login before it is locked out for that login
+/// (the code itself stays good: see `devices::lockout`).
 pub const CODE_MAX_ATTEMPTS: i64 = 5;
 
 /// Who performs an administrative action. The deployment operator (`unit_id` `None`) may do

@@ -111,6 +111,7 @@ fn number(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const TAG: &str = "\"abc\"";
 
@@ -187,5 +188,27 @@ mod tests {
         assert!(none_match("*", TAG));
         assert!(!none_match("\"abcd\"", TAG));
         assert!(!none_match("abc", TAG));
+    }
+
+    proptest! {
+        /// Any numbers in any range form, against any size: never a panic, and a partial answer
+        /// always lies inside the blob (`end + 1` is the exclusive end the server computes).
+        #[test]
+        fn extreme_ranges_stay_inside_the_blob(
+            first in prop_oneof![any::<u64>(), u64::MAX - 2..=u64::MAX],
+            last in any::<u64>(),
+            size in prop_oneof![any::<u64>(), 0..4_u64],
+            form in 0..4_u8,
+        ) {
+            let header = match form {
+                0 => format!("bytes={first}-{last}"),
+                1 => format!("bytes={first}-"),
+                2 => format!("bytes=-{last}"),
+                _ => format!("bytes={first}{last}0000000000000000000000-"),
+            };
+            if let Plan::Partial { start, end } = at(&header, size) {
+                prop_assert!(start <= end && end < size, "{header} of {size}");
+            }
+        }
     }
 }

@@ -107,11 +107,16 @@ pub(super) fn release_held(
             break;
         };
         // A held record that does not link is dropped: resent, it gets its refusal directly.
-        if chain.last_counter + 1 != next || record.prev_record_hash != chain.last_hash {
+        if chain.last_counter.checked_add(1) != Some(next)
+            || record.prev_record_hash != chain.last_hash
+        {
             break;
         }
         decide_link(sql, key, device, &chain, &signed, &record, now)?;
-        next += 1;
+        let Some(following) = next.checked_add(1) else {
+            break;
+        };
+        next = following;
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ use crate::refusals::{misattributed, refused, unverified_reason, with_receipt};
 use crate::sql::Sql;
 use chain::{hold, load_chain, release_held, Chain};
 use chrono::{DateTime, Utc};
+use qianpi_core::model::SecrecyLevel;
 use qianpi_core::protocol::record::{attachments_hash, document_hash};
 use qianpi_core::protocol::statement::GatewayKey;
 use qianpi_core::protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
@@ -68,7 +69,23 @@ pub fn decide_command(
     if let Some(reason) = misattributed(&record, device, &chain.approval_key_id) {
         return answer(instance_id, refused(signed, &task_id, reason, now));
     }
-    let counter = i64::try_from(record.device.counter).unwrap_or(i64::MAX);
+    // The counter comes from the network: one the chain's column cannot hold, or one that would
+    // leave no next counter, can never be a real device's next link.
+    let counter = i64::try_from(record.device.counter)
+        .ok()
+        .filter(|c| *c < i64::MAX);
+    let Some(counter) = counter else {
+        let reason = (
+            "bad_counter",
+            "审批记录序号超出范围",
+            "the record counter is out of range",
+        );
+        return answer(instance_id, refused(signed, &task_id, reason, now));
+    };
+    let next_counter = chain
+        .last_counter
+        .checked_add(1)
+        .ok_or_else(|| ApiError::internal("the device's record counter is exhausted"))?;
     if counter <= chain.last_counter {
         let reason = (
             "counter_reused",
@@ -77,7 +94,7 @@ pub fn decide_command(
         );
         return answer(instance_id, refused(signed, &task_id, reason, now));
     }
-    if counter > chain.last_counter + 1 {
+    if counter > next_counter {
         hold(sql, device, counter, signed, now)?;
         return Ok(Decision::Held);
     }
@@ -91,7 +108,7 @@ pub fn decide_command(
     }
     let verdict = decide_link(sql, key, device, &chain, signed, &record, now)?;
     // Records held behind this one may follow now.
-    release_held(sql, key, device, counter + 1, now)?;
+    release_held(sql, key, device, next_counter.saturating_add(1), now)?;
     Ok(Decision::Verdict(verdict))
 }
 
@@ -118,7 +135,11 @@ fn stored_verdict(
     Ok(Some(decode(&row.text(1)?)?))
 }
 
-/// Decides the device's next chain link: advances the chain whatever the verdict, then stores it.
+/// Decides the device's next chain link, then stores its verdict. The counter and the previous
+/// hash advance whatever the verdict (the link is spent), but only an accepted record moves the
+/// chain's clock ([`time::advanced`]): a refused record's claimed time is exactly what the
+/// gateway did not believe, and letting it move the clock would let one future-dated record lock
+/// out every honest one after it, or one back-dated record open the door to another.
 fn decide_link(
     sql: &mut dyn Sql,
     key: &GatewayKey,
@@ -128,23 +149,27 @@ fn decide_link(
     record: &CommandRecord,
     now: DateTime<Utc>,
 ) -> Result<CommandVerdict, ApiError> {
-    sql.execute(
-        "UPDATE devices SET last_counter = ?1, last_record_hash = ?2, last_record_at = ?3
-         WHERE id = ?4",
-        args![
-            i64::try_from(record.device.counter).unwrap_or(i64::MAX),
-            signed
-                .record_hash()
-                .map_err(|e| ApiError::internal(e.to_string()))?,
-            record.time.created_at.to_rfc3339(),
-            &device.device_id
-        ],
-    )?;
     let task_id = record.command.task_id().unwrap_or_default().to_owned();
     let verdict = match time::refusal(sql, &device.device_id, chain, record, now)? {
         Some(reason) => refused(signed, &task_id, reason, now),
         None => apply(sql, device, signed, record, &task_id, now)?,
     };
+    let accepted = matches!(verdict.outcome, VerdictOutcome::Accepted { .. });
+    let last_at = time::advanced(chain.last_at, record.time.created_at, accepted);
+    let counter = i64::try_from(record.device.counter)
+        .map_err(|_| ApiError::internal("a decided record's counter exceeds the chain's range"))?;
+    sql.execute(
+        "UPDATE devices SET last_counter = ?1, last_record_hash = ?2, last_record_at = ?3
+         WHERE id = ?4",
+        args![
+            counter,
+            signed
+                .record_hash()
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+            last_at.map(|at| at.to_rfc3339()),
+            &device.device_id
+        ],
+    )?;
     let verdict = with_receipt(key, &device.device_id, signed, &record.instance_id, verdict)?;
     store_verdict(sql, device, &verdict, now)?;
     Ok(verdict)
@@ -168,6 +193,16 @@ fn apply(
         );
         return Ok(refused(signed, task_id, reason, now));
     };
+    // The secrecy gate (domain.md): a flow whose document is classified never reaches a phone,
+    // so no phone may act on it either, whatever task id it guessed.
+    if flow.document.secrecy != SecrecyLevel::None {
+        let reason = (
+            "above_secrecy_gate",
+            "涉密公文不能在移动端办理",
+            "a classified document cannot be handled on a phone",
+        );
+        return Ok(refused(signed, task_id, reason, now));
+    }
     let saw_other_version = record.document_hash != document_hash(&flow.document)
         || attachments_hash(&flow.document).ok().as_deref() != Some(&record.attachments_hash);
     if saw_other_version {

@@ -2,9 +2,13 @@
 //! its request key (DSK) and approval key (ASK); the gateway registers them and returns an access
 //! token bound to the request key id, useless with any other key.
 //!
-//! Codes are one-time, expire, allow a few wrong attempts, and every source address is limited to
-//! a few attempts a minute (counted in the database, so replicas share the count). A code issued
-//! "with approval" binds the device as `pending` until an administrator approves it.
+//! Codes are one-time and expire; every source address is limited to a few attempts a minute,
+//! and an address that sent too many wrong codes for one login is locked out for that login
+//! ([`lockout`]; counted in the database, so replicas share the counts). Every failure, whatever
+//! its cause, gets the same answer. A code issued "with approval" binds the device as `pending`
+//! until an administrator approves it.
+
+pub mod lockout;
 
 use crate::admin::CODE_MAX_ATTEMPTS;
 use crate::args;
@@ -19,19 +23,22 @@ use qianpi_core::crypto;
 use qianpi_core::model::Identity;
 use qianpi_core::protocol::{ActivateRequest, ActivateResponse, GatewayPublicKey};
 
-const ACTIVATION_FAILED: &str =
-    "the login or activation code is wrong or has expired; ask your administrator for a new code";
+const ACTIVATION_FAILED: &str = "the login or activation code is wrong or has expired, or this \
+     network made too many wrong attempts; check them, or ask your administrator for a new code";
 /// Activation attempts one source address may make per window, by default.
 pub const ATTEMPTS_PER_WINDOW: i64 = 10;
 /// The rate-limit window.
 const WINDOW_SECS: i64 = 60;
+/// Longest device name, in characters ("华为 Mate 60 Pro (Android 15)" is 28).
+pub const MAX_DEVICE_NAME_CHARS: usize = 100;
+/// The platforms a device may name.
+const PLATFORMS: [&str; 3] = ["android", "ios", "terminal"];
 /// Largest attestation evidence kept (an Android certificate chain is a few KB).
 const MAX_ATTESTATION: usize = 32 * 1024;
 
 enum Checked {
     Bound(Identity, String, bool),
-    WrongCode,
-    Locked,
+    Refused,
 }
 
 /// Binds a device for a request that came from `source` (the peer address); the answer hands the
@@ -43,6 +50,7 @@ pub async fn activate(
     source: String,
     attempts_per_window: i64,
 ) -> Result<ActivateResponse, ApiError> {
+    check_description(&request)?;
     let request_spki = decode_key(&request.request_key_spki, "request_key_spki")?;
     let approval_spki = decode_key(&request.approval_key_spki, "approval_key_spki")?;
     if request_spki == approval_spki {
@@ -105,6 +113,10 @@ pub async fn activate(
                 "INSERT INTO activation_attempts (source, at) VALUES (?1, ?2)",
                 args![&source, now_unix],
             )?;
+            // A locked-out guesser is not even told whether this code was right.
+            if lockout::is_locked(sql, &request.login, &source, now_unix)? {
+                return Ok(Checked::Refused);
+            }
             // One person may hold several identities (posts); the code says which one binds.
             let candidates = sql.query(
                 "SELECT u.id, u.name, u.post, u.unit_id, n.name, c.code_hash, c.expires_at,
@@ -114,25 +126,26 @@ pub async fn activate(
                 args![&request.login],
             )?;
             let mut matched = None;
-            let mut locked = false;
             for row in &candidates {
-                locked |= row.int(7)? >= CODE_MAX_ATTEMPTS;
+                // `attempts` counted wrong codes against the code itself before lockouts moved to
+                // the guesser; a code a gateway of that time had locked stays dead.
                 let live = row.int(6)? >= now_unix && row.int(7)? < CODE_MAX_ATTEMPTS;
                 if crypto::constant_time_eq(&presented, &row.blob(5)?) && live {
                     matched = Some(row.clone());
                 }
             }
             let Some(row) = matched else {
-                if locked {
-                    return Ok(Checked::Locked);
-                }
-                sql.execute(
-                    "UPDATE activation_codes SET attempts = attempts + 1
-                     WHERE user_id IN (SELECT id FROM users WHERE login = ?1)",
-                    args![&request.login],
-                )?;
-                return Ok(Checked::WrongCode);
+                let unit = sql
+                    .query_opt(
+                        "SELECT unit_id FROM users WHERE login = ?1 ORDER BY unit_id LIMIT 1",
+                        args![&request.login],
+                    )?
+                    .map(|row| row.text(0))
+                    .transpose()?;
+                lockout::note_failure(sql, &request.login, &source, unit.as_deref(), now)?;
+                return Ok(Checked::Refused);
             };
+            lockout::clear(sql, &request.login, &source, now_unix)?;
             let identity = Identity {
                 user_id: row.text(0)?,
                 name: row.text(1)?,
@@ -194,17 +207,10 @@ pub async fn activate(
     };
     let (identity, unit_name, pending_approval) = match checked {
         Checked::Bound(identity, unit, pending) => (identity, unit, pending),
-        Checked::WrongCode => {
+        Checked::Refused => {
             return Err(ApiError::unauthorized(
                 "activation_failed",
                 ACTIVATION_FAILED,
-            ))
-        }
-        Checked::Locked => {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "code_locked",
-                "too many wrong attempts; ask your administrator for a new code",
             ))
         }
     };
@@ -230,6 +236,30 @@ fn assurance(platform: &str, has_evidence: bool) -> &'static str {
         ("android" | "ios", false) => "unattested",
         _ => qianpi_core::software::SOFTWARE_ASSURANCE,
     }
+}
+
+/// The device's description is shown to administrators and stored with it: bounded, printable,
+/// and the platform one the gateway knows.
+fn check_description(request: &ActivateRequest) -> Result<(), ApiError> {
+    let name = &request.device_name;
+    if name.trim().is_empty()
+        || name.chars().count() > MAX_DEVICE_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_device_name",
+            format!(
+                "the device name must be 1 to {MAX_DEVICE_NAME_CHARS} characters without control characters"
+            ),
+        ));
+    }
+    if !PLATFORMS.contains(&request.platform.as_str()) {
+        return Err(ApiError::bad_request(
+            "invalid_platform",
+            "the platform must be android, ios or terminal",
+        ));
+    }
+    Ok(())
 }
 
 fn decode_key(encoded: &str, field: &'static str) -> Result<Vec<u8>, ApiError> {

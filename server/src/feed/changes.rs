@@ -262,4 +262,25 @@ mod tests {
         assert!(Cursor([5; LANES]).has_seen(5));
         assert!(!Cursor([5, 5, 4, 5]).has_seen(5));
     }
+
+    proptest::proptest! {
+        /// Cursors come from the network: any positions, extreme or negative, parse to a typed
+        /// answer (the positions back, or `bad_cursor`), never a panic or a wrapped number.
+        #[test]
+        fn extreme_cursor_positions_parse_or_are_refused(
+            lanes in proptest::collection::vec(proptest::prelude::any::<i64>(), LANES),
+            extra in proptest::prelude::any::<u64>(),
+        ) {
+            let text = format!("v2.{}", lanes.iter().map(i64::to_string).collect::<Vec<_>>().join("."));
+            match Cursor::parse(&text) {
+                Ok(cursor) => {
+                    proptest::prop_assert!(lanes.iter().all(|n| *n >= 0));
+                    proptest::prop_assert_eq!(cursor.0.to_vec(), lanes.clone());
+                }
+                Err(error) => proptest::prop_assert!(lanes.iter().any(|n| *n < 0), "{error:?}"),
+            }
+            let too_big = format!("v2.{extra}{extra}.0.0.0");
+            proptest::prop_assert_eq!(Cursor::parse(&too_big).is_ok(), too_big[3..].split('.').next().is_some_and(|n| n.parse::<i64>().is_ok()));
+        }
+    }
 }

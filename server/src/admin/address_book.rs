@@ -57,8 +57,9 @@ fn invalid_rows(problems: &[String]) -> ApiError {
     )
 }
 
-/// Parses and checks every row; line numbers count the header as line 1.
-fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiError> {
+/// Parses and checks every row; line numbers count the header as line 1. Public so that the fuzz
+/// targets (`fuzz/`) reach it without a database.
+pub fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiError> {
     let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
     let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l));
     let header = lines

@@ -64,7 +64,7 @@ run_against() {
   port=$(free_port)
   out="$work/$label"
   mkdir -p "$out"
-  env -u DATABASE_URL "$GATEWAY" serve --listen "127.0.0.1:$port" "$@" >"$out/gateway.out" 2>"$out/gateway.err" &
+  env -u DATABASE_URL "$GATEWAY" serve --demo --listen "127.0.0.1:$port" "$@" >"$out/gateway.out" 2>"$out/gateway.err" &
   gateway_pid=$!
   for _ in $(seq 100); do
     grep -q '^listening on ' "$out/gateway.out" 2>/dev/null && break

@@ -48,6 +48,12 @@ pub struct Phone {
 impl Harness {
     /// Starts a seeded gateway on a free loopback port.
     pub async fn start() -> Result<Harness, String> {
+        Harness::start_with(|_| {}).await
+    }
+
+    /// [`Harness::start`] with the configuration changed by `configure` (short timeouts, a
+    /// connection cap, trusted proxies).
+    pub async fn start_with(configure: impl FnOnce(&mut GatewayConfig)) -> Result<Harness, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut config = GatewayConfig::new(
             test_database(&dir).await?,
@@ -55,6 +61,7 @@ impl Harness {
             true,
         );
         config.statement_key = Some(dir.path().join("statement-key.p8"));
+        configure(&mut config);
         let gateway = start(config.clone()).await.map_err(|e| e.to_string())?;
         config.listen = gateway.addr();
         let db = open_database(&config).await.map_err(|e| e.to_string())?;

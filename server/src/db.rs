@@ -44,6 +44,10 @@ pub enum OpenError {
     /// Its schema cannot be brought up to date.
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// No gateway database is there (a command other than `serve` or `init`, or a mistyped
+    /// data folder or URL).
+    #[error("{0} holds no gateway database: check the data folder or URL, or create one with `qianpi-gateway init`")]
+    Missing(String),
 }
 
 enum Backend {
@@ -61,15 +65,45 @@ impl Db {
     /// Opens (creating and migrating) the database. Returns the handle and whether the database
     /// was new (no schema at all) before this call.
     pub fn open(location: &Location) -> Result<(Db, bool), OpenError> {
+        let db = Db::connect(location, true)?;
+        db.migrate()
+    }
+
+    /// Opens (migrating) a database that already exists; creates nothing, not even the folder.
+    pub fn open_existing(location: &Location) -> Result<Db, OpenError> {
+        let missing = || {
+            OpenError::Missing(match location {
+                Location::Folder(dir) => format!("the data folder {}", dir.display()),
+                Location::Postgres(url) => format!("the PostgreSQL database {}", redact(url)),
+            })
+        };
+        if let Location::Folder(dir) = location {
+            if !dir.join(DATABASE_FILE).is_file() {
+                return Err(missing());
+            }
+        }
+        let db = Db::connect(location, false)?;
+        if !db.run(&mut |sql| has_schema(sql))? {
+            return Err(missing());
+        }
+        Ok(db.migrate()?.0)
+    }
+
+    fn connect(location: &Location, create: bool) -> Result<Db, OpenError> {
         let backend = match location {
-            Location::Folder(dir) => Backend::Sqlite(Mutex::new(open_sqlite(dir)?)),
+            Location::Folder(dir) => Backend::Sqlite(Mutex::new(open_sqlite(dir, create)?)),
             Location::Postgres(url) => {
                 Backend::Postgres(Box::new(PgPool::connect(url, PG_POOL_SIZE)?))
             }
         };
-        let db = Db {
+        Ok(Db {
             backend: Arc::new(backend),
-        };
+        })
+    }
+
+    /// Brings the schema up to date; whether the database was new.
+    fn migrate(self) -> Result<(Db, bool), OpenError> {
+        let db = self;
         db.run(&mut |sql| schema::prepare(sql))?;
         let found = db.run(&mut |sql| schema::version(sql))?;
         if found > schema::current_version() {
@@ -190,13 +224,25 @@ pub fn create_postgres_database(
     Ok((Location::Postgres(format!("{server}/{name}")), name))
 }
 
-fn open_sqlite(dir: &Path) -> Result<Connection, OpenError> {
-    std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder {
-        path: dir.to_owned(),
-        source,
-    })?;
+/// Opens the SQLite file in `dir`; with `create`, makes the folder (0700) and the file (0600)
+/// first, so the database and its `-wal` and `-shm` files (SQLite gives them the database file's
+/// mode) are readable by the gateway's account alone.
+fn open_sqlite(dir: &Path, create: bool) -> Result<Connection, OpenError> {
+    let file = dir.join(DATABASE_FILE);
+    if create {
+        private_file(dir, &file).map_err(|source| OpenError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
     let lite = crate::sql::lite_error;
-    let conn = Connection::open(dir.join(DATABASE_FILE)).map_err(lite)?;
+    let flags = if create {
+        rusqlite::OpenFlags::default()
+    } else {
+        // Never create a database here, even if the file vanished since it was looked for.
+        rusqlite::OpenFlags::default() - rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+    };
+    let conn = Connection::open_with_flags(&file, flags).map_err(lite)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
         .map_err(lite)?;
     let _mode: String = conn
@@ -211,6 +257,62 @@ fn open_sqlite(dir: &Path) -> Result<Connection, OpenError> {
     }
     conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
+}
+
+/// Whether the database holds a gateway's schema (at any version), looked up without creating
+/// anything.
+fn has_schema(sql: &mut dyn Sql) -> Result<bool, SqlError> {
+    let lookup = match sql.dialect() {
+        Dialect::Sqlite => {
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        }
+        Dialect::Postgres => {
+            "SELECT count(*) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+        }
+    };
+    if sql.query_one(lookup, &[])?.int(0)? == 0 {
+        return Ok(false);
+    }
+    Ok(schema::version(sql)? > 0)
+}
+
+/// Creates `dir` (0700) and an empty `file` in it (0600) where they are missing; existing ones
+/// are left as the administrator set them.
+fn private_file(dir: &Path, file: &Path) -> std::io::Result<()> {
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        folder.mode(0o700);
+    }
+    folder.create(dir)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(file) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// JSON for a stored column.

@@ -16,7 +16,9 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod feed;
+pub mod forwarded;
 pub mod housekeeping;
+pub mod listener;
 pub mod notices;
 pub mod openapi;
 pub mod refusals;
@@ -29,6 +31,7 @@ use qianpi_core::protocol::statement::GatewayKey;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -42,7 +45,7 @@ pub struct GatewayConfig {
     pub database: Location,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
-    /// Seed the demo unit when the database is new.
+    /// Seed the demo unit when the database is new (the demo, the tests, `serve --demo`).
     pub seed_demo: bool,
     /// The scheme clients use to reach this gateway (`https` behind a TLS terminator).
     pub public_scheme: String,
@@ -52,6 +55,14 @@ pub struct GatewayConfig {
     /// The statement key file ([`statements::KEY_FILE`] in the data folder when `None`; a
     /// PostgreSQL deployment must name one, the same file on every replica).
     pub statement_key: Option<PathBuf>,
+    /// Time a connection has to deliver a request head ([`listener::HEADER_READ_TIMEOUT`]).
+    pub header_read_timeout: Duration,
+    /// Time a kept-alive connection may wait for its next request ([`listener::IDLE_TIMEOUT`]).
+    pub idle_timeout: Duration,
+    /// Connections one address may hold at once ([`listener::CONNECTIONS_PER_ADDRESS`]).
+    pub connections_per_address: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: forwarded::TrustedProxies,
 }
 
 impl GatewayConfig {
@@ -64,6 +75,10 @@ impl GatewayConfig {
             public_scheme: "http".into(),
             activations_per_minute: devices::ATTEMPTS_PER_WINDOW,
             statement_key: None,
+            header_read_timeout: listener::HEADER_READ_TIMEOUT,
+            idle_timeout: listener::IDLE_TIMEOUT,
+            connections_per_address: listener::CONNECTIONS_PER_ADDRESS,
+            trusted_proxies: forwarded::TrustedProxies::default(),
         }
     }
 
@@ -133,8 +148,9 @@ impl RunningGateway {
     }
 }
 
-/// Opens (creating, migrating, seeding) the configured database. Opening blocks (PostgreSQL's
-/// client and SQLite are synchronous), so it runs on a blocking thread.
+/// Opens (creating, migrating, and seeding the demo unit if `config.seed_demo` says so) the
+/// configured database. Opening blocks (PostgreSQL's client and SQLite are synchronous), so it
+/// runs on a blocking thread.
 pub async fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayError> {
     let location = config.database.clone();
     let (db, created) = tokio::task::spawn_blocking(move || db::Db::open(&location))
@@ -145,6 +161,17 @@ pub async fn open_database(config: &GatewayConfig) -> Result<db::Db, GatewayErro
         tracing::info!("seeded the demo unit");
     }
     Ok(db)
+}
+
+/// Opens (migrating) the configured database only if it already exists: the administrative
+/// commands act on a gateway's data, and a mistyped data folder must not become a new gateway.
+pub async fn open_existing_database(config: &GatewayConfig) -> Result<db::Db, GatewayError> {
+    let location = config.database.clone();
+    Ok(
+        tokio::task::spawn_blocking(move || db::Db::open_existing(&location))
+            .await
+            .map_err(|e| ApiError::internal(format!("opening the database failed: {e}")))??,
+    )
 }
 
 /// Loads (creating on first start) the statement key and registers it in `db`.
@@ -159,13 +186,13 @@ pub async fn load_statement_key(
 pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError> {
     let db = open_database(&config).await?;
     let key = load_statement_key(&config, &db).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let socket = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| GatewayError::Bind {
             addr: config.listen,
             source,
         })?;
-    let addr = listener.local_addr().map_err(|source| GatewayError::Bind {
+    let addr = socket.local_addr().map_err(|source| GatewayError::Bind {
         addr: config.listen,
         source,
     })?;
@@ -175,14 +202,17 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         key,
         scheme: config.public_scheme.clone(),
         activations_per_minute: config.activations_per_minute,
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     });
+    let limits = listener::Limits {
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        connections_per_address: config.connections_per_address,
+        trusted_proxies: config.trusted_proxies.clone(),
+    };
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        let served = listener::serve(socket, app, limits, async {
             let _ = stopped.await;
         })
         .await;

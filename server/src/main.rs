@@ -1,6 +1,7 @@
 //! `qianpi-gateway`: run the sync gateway, or administer its database from the command line.
 //!
 //! ```text
+//! qianpi-gateway init --data-dir ./gateway-data
 //! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440
 //! qianpi-gateway issue-code --data-dir ./gateway-data --login wangjianguo
 //! qianpi-gateway issue-admin-token --operator --label "ops laptop"
@@ -14,7 +15,8 @@
 //! ```
 //!
 //! The administrative subcommands act as the deployment operator straight against the database
-//! (the same `--data-dir` / `DATABASE_URL` as `serve`), audited with the actor `operator-cli`.
+//! (the same `--data-dir` / `DATABASE_URL` as `serve`), audited with the actor `operator-cli`;
+//! they refuse a data folder or database that holds no gateway database.
 //! What they share, and the blob and notice subcommands, are in the binary's `cli` module.
 
 mod cli;
@@ -26,8 +28,6 @@ use qianpi_gateway::admin::people::{NewUnit, NewUser};
 use qianpi_gateway::admin::tokens::Holder;
 use qianpi_gateway::admin::{self, AdminActor};
 use qianpi_gateway::audit::{self, Verdict};
-use qianpi_gateway::start;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,20 +40,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Commands {
-    /// Run the gateway until Ctrl-C or SIGTERM.
-    Serve {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8440")]
-        listen: SocketAddr,
-        /// Do not seed the demo unit into a new database.
-        #[arg(long)]
-        no_demo: bool,
-        /// The scheme phones use to reach this gateway (https when a TLS terminator fronts it).
-        #[arg(long, default_value = "http")]
-        public_scheme: String,
-    },
+    #[command(flatten)]
+    Gateway(cli::serve::Commands),
     /// Issue a one-time activation code for a user; prints the code.
     IssueCode {
         #[command(flatten)]
@@ -190,22 +178,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Commands::Serve {
-            database,
-            listen,
-            no_demo,
-            public_scheme,
-        } => {
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let mut config = database.config(listen, !no_demo);
-                config.public_scheme = public_scheme;
-                let gateway = start(config).await.map_err(|e| e.to_string())?;
-                // Scripts wait for this line to know the gateway is ready.
-                println!("listening on {}", gateway.url());
-                gateway.run_until_signal().await.map_err(|e| e.to_string())
-            })
-        }
+        Commands::Gateway(command) => cli::serve::run(command),
         Commands::IssueCode {
             database,
             login,
@@ -213,7 +186,7 @@ fn run(cli: Cli) -> Result<(), String> {
             post,
             needs_approval,
         } => {
-            let issued = with_db(&database, true, |db| async move {
+            let issued = with_db(&database, |db| async move {
                 let user =
                     admin::find_identity(&db, &login, unit.as_deref(), post.as_deref()).await?;
                 let now = chrono::Utc::now().timestamp();
@@ -234,7 +207,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 name,
                 organ_code,
             };
-            let view = with_db(&database, false, |db| async move {
+            let view = with_db(&database, |db| async move {
                 admin::people::create_unit(&db, &AdminActor::cli(), unit, chrono::Utc::now()).await
             })?;
             println!("{}", view.id);
@@ -256,7 +229,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 role,
                 secretary_for,
             };
-            let view = with_db(&database, false, |db| async move {
+            let view = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 admin::people::create_user(&db, &AdminActor::cli(), &unit, user, now).await
             })?;
@@ -269,7 +242,7 @@ fn run(cli: Cli) -> Result<(), String> {
             file,
         } => {
             let text = read(&file)?;
-            let users = with_db(&database, false, |db| async move {
+            let users = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 admin::address_book::import_csv(&db, &AdminActor::cli(), &unit, &text, now).await
             })?;
@@ -286,7 +259,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let definition = serde_json::from_str(&read(&file)?)
                 .map_err(|e| format!("{} is not a process definition: {e}", file.display()))?;
-            let loaded = with_db(&database, false, |db| async move {
+            let loaded = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 admin::flows::load_definition(&db, &AdminActor::cli(), &unit, definition, now).await
             })?;
@@ -300,7 +273,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let transition =
                 Transition::parse(&action).ok_or_else(|| format!("unknown action {action}"))?;
-            let view = with_db(&database, false, |db| async move {
+            let view = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 admin::devices::transition(&db, &AdminActor::cli(), None, &device, transition, now)
                     .await
@@ -315,7 +288,7 @@ fn run(cli: Cli) -> Result<(), String> {
             operator,
             label,
         } => {
-            let issued = with_db(&database, false, |db| async move {
+            let issued = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 let actor = AdminActor::cli();
                 match (login, unit) {
@@ -336,7 +309,7 @@ fn run(cli: Cli) -> Result<(), String> {
             database,
             expect_head,
         } => {
-            let verdict = with_db(&database, false, |db| async move {
+            let verdict = with_db(&database, |db| async move {
                 db.tx(|sql| audit::verify(sql)).await
             })?;
             match verdict {

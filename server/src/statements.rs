@@ -121,7 +121,15 @@ fn read_or_create(path: &Path) -> Result<GatewayKey, KeyFileError> {
 fn create(path: &Path) -> std::io::Result<()> {
     let pkcs8 = GatewayKey::generate_pkcs8().map_err(std::io::Error::other)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        // A folder made for the key is the gateway account's alone, like the data folder.
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            folder.mode(0o700);
+        }
+        folder.create(dir)?;
     }
     let staging = path.with_extension(format!("tmp-{}", uuid::Uuid::now_v7().simple()));
     let mut options = std::fs::OpenOptions::new();

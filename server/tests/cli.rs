@@ -1,14 +1,15 @@
 //! The administrative command line against a real database (SQLite, or PostgreSQL when
 //! `QIANPI_TEST_POSTGRES` names a server): set up a unit, import its address book, issue tokens
 //! and codes, set its offline policy, and check the audit chain, which then fails once a row has
-//! been edited behind the gateway's back.
+//! been edited behind the gateway's back. Only `serve` and `init` create a database, with the demo
+//! unit only when asked, in a folder and files only the gateway's account may read.
 
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
-use qianpi_gateway::args;
+use qianpi_gateway::{args, Location};
 use std::process::Output;
 use support::Database;
 
@@ -29,7 +30,7 @@ fn ok(output: &Output) -> String {
 #[test]
 fn the_command_line_administers_a_unit_and_checks_the_audit_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let data = Database::new(dir.path());
+    let data = Database::initialised(dir.path());
     let unit = ok(&gateway(
         &data,
         &[
@@ -166,5 +167,71 @@ fn the_command_line_administers_a_unit_and_checks_the_audit_chain() {
         String::from_utf8_lossy(&broken.stderr).contains("broken at entry 2"),
         "{}",
         String::from_utf8_lossy(&broken.stderr)
+    );
+}
+
+#[test]
+fn only_serve_and_init_create_a_database_and_the_demo_unit_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    // A data folder (or PostgreSQL database) nobody created, as a mistyped --data-dir names one:
+    // every administrative command refuses it, and creates nothing.
+    let typo = Database::new(dir.path());
+    for (command, args) in [
+        ("issue-code", &["--login", "wangjianguo"][..]),
+        (
+            "create-unit",
+            &["--name", "某局办公室", "--organ-code", "某办"],
+        ),
+        ("verify-audit", &[]),
+    ] {
+        let refused = typo.fails(command, args);
+        assert!(
+            refused.contains("holds no gateway database"),
+            "{command}: {refused}"
+        );
+    }
+    if let Location::Folder(folder) = &typo.location {
+        assert!(
+            !folder.exists(),
+            "a refused command created {}",
+            folder.display()
+        );
+    }
+
+    // `serve` creates the database, empty: there is no demo login to issue a code for.
+    let mut served = typo.serve(&[]);
+    served.kill().unwrap();
+    served.wait().unwrap();
+    let refused = typo.fails("issue-code", &["--login", "wangjianguo"]);
+    assert!(refused.contains("no_such_user"), "{refused}");
+    ok(&gateway(&typo, &["verify-audit"]));
+
+    // The data folder and everything in it are the gateway account's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&typo.data), 0o700, "{}", typo.data.display());
+        let mut files = 0;
+        for entry in std::fs::read_dir(&typo.data).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+            files += 1;
+        }
+        assert!(
+            files > 0,
+            "the data folder holds at least the statement key"
+        );
+    }
+
+    // `init --demo` creates the database with the demo unit.
+    let demo = Database::new(&dir.path().join("demo"));
+    demo.ok("init", &["--demo"]);
+    assert_eq!(
+        demo.ok("issue-code", &["--login", "wangjianguo"])
+            .trim()
+            .len(),
+        8
     );
 }

@@ -40,7 +40,7 @@ fn rows(table: &str) -> Vec<String> {
 #[test]
 fn the_command_line_uploads_a_file_publishes_a_notice_and_lists_who_owes_a_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::new(dir.path());
+    let db = Database::initialised(dir.path());
     let unit = [
         "--id",
         "unit-a",

@@ -78,6 +78,7 @@ impl Drop for Gateway {
 fn serve(db_args: &[String], listen: &str) -> (Gateway, String) {
     let mut child = Process::new(BINARY)
         .arg("serve")
+        .arg("--demo")
         .args(db_args)
         .args(["--listen", listen])
         .env("RUST_LOG", "warn")

@@ -1,5 +1,9 @@
 //! The gateway refuses every request that is not signed exactly as the profile demands, with a 401
-//! and a code naming the failed check; a correctly signed request passes.
+//! and a code naming the failed check; a correctly signed request passes. What the connections
+//! themselves may do (timeouts, the per-address cap, the HTTP layer's refusals, trusted proxies)
+//! is in [`connections`].
+
+mod connections;
 
 use qianpi_gateway::admin::demo;
 use qianpi_tests::{error_code, http, send_signed, Harness, Phone};

@@ -90,7 +90,7 @@ final class GatewayProcess {
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["serve", "--data-dir", dataDir.path, "--listen", listen]
+        p.arguments = ["serve", "--demo", "--data-dir", dataDir.path, "--listen", listen]
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -76,7 +76,7 @@ pub fn run(command: Commands) -> Result<(), String> {
             let sha256 = qianpi_core::crypto::sha256_hex(&bytes);
             let media_type = blobs::media_type(media_type.as_deref())
                 .map_err(|e| format!("{} ({})", e.message, e.code))?;
-            let uploaded = with_db(&database, false, |db| async move {
+            let uploaded = with_db(&database, |db| async move {
                 let body = bytes.into();
                 blobs::upload(&db, &actor, &unit, &sha256, media_type, body, Utc::now()).await
             })?;
@@ -113,7 +113,7 @@ pub fn run(command: Commands) -> Result<(), String> {
             notice,
             unread,
         } => {
-            let roster = with_db(&database, false, |db| async move {
+            let roster = with_db(&database, |db| async move {
                 roster::receipts(&db, &actor, &unit, &notice).await
             })?;
             print!("{}", table(&roster, unread));

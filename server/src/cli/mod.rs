@@ -1,15 +1,20 @@
 //! What the `qianpi-gateway` binary's subcommands share (this module belongs to the binary, not to
 //! the library): where the data lives ([`DatabaseArgs`]), running a piece of work against the
 //! opened database ([`with_db`], [`with_db_and_key`]), and reading an input file. Subcommand
-//! groups live beside it: [`content`] (blobs and notices), [`policy`] (the offline policy).
+//! groups live beside it: [`serve`] (running the gateway, creating its database), [`content`]
+//! (blobs and notices), [`policy`] (the offline policy).
+//!
+//! Only `serve` and `init` create a database; every other subcommand refuses a data folder or
+//! database that holds none, so a mistyped `--data-dir` is an error, not a new gateway.
 
 pub mod content;
 pub mod policy;
+pub mod serve;
 
 use qianpi_core::protocol::statement::GatewayKey;
 use qianpi_gateway::db::Db;
 use qianpi_gateway::{
-    load_statement_key, open_database, statements, ApiError, GatewayConfig, Location,
+    load_statement_key, open_existing_database, statements, ApiError, GatewayConfig, Location,
 };
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,7 +25,7 @@ use tokio::runtime::Runtime;
 /// Where the gateway's data lives.
 #[derive(clap::Args, Clone)]
 pub struct DatabaseArgs {
-    /// The data folder for embedded SQLite (created and migrated on first start).
+    /// The data folder for embedded SQLite (created by `serve` or `init`, mode 0700).
     #[arg(long, default_value = "gateway-data")]
     pub data_dir: PathBuf,
     /// PostgreSQL instead of SQLite: `postgres://user@host:port/db`.
@@ -58,14 +63,14 @@ pub fn read(file: &Path) -> Result<String, String> {
     std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
 }
 
-/// Opens the database and runs `work` on a runtime; the handle is dropped outside any async
-/// context (PostgreSQL's blocking client must not be dropped on an async worker).
-pub fn with_db<T, F, Fut>(database: &DatabaseArgs, seed_demo: bool, work: F) -> Result<T, String>
+/// Opens the existing database and runs `work` on a runtime; the handle is dropped outside any
+/// async context (PostgreSQL's blocking client must not be dropped on an async worker).
+pub fn with_db<T, F, Fut>(database: &DatabaseArgs, work: F) -> Result<T, String>
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    opened(database, seed_demo, |runtime, _, db| {
+    opened(database, |runtime, _, db| {
         runtime
             .block_on(work(db))
             .map_err(|e| format!("{} ({})", e.message, e.code))
@@ -79,7 +84,7 @@ where
     F: FnOnce(Db, Arc<GatewayKey>) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    opened(database, false, |runtime, config, db| {
+    opened(database, |runtime, config, db| {
         let key = runtime
             .block_on(load_statement_key(config, &db))
             .map_err(|e| e.to_string())?;
@@ -89,17 +94,16 @@ where
     })
 }
 
-/// Runs `work` with a runtime, the configuration and the opened database, then drops the
-/// database before the runtime.
+/// Runs `work` with a runtime, the configuration and the opened (existing) database, then drops
+/// the database before the runtime.
 fn opened<T>(
     database: &DatabaseArgs,
-    seed_demo: bool,
     work: impl FnOnce(&Runtime, &GatewayConfig, Db) -> Result<T, String>,
 ) -> Result<T, String> {
     let runtime = Runtime::new().map_err(|e| e.to_string())?;
-    let config = database.config(SocketAddr::from(([127, 0, 0, 1], 0)), seed_demo);
+    let config = database.config(SocketAddr::from(([127, 0, 0, 1], 0)), false);
     let db = runtime
-        .block_on(open_database(&config))
+        .block_on(open_existing_database(&config))
         .map_err(|e| e.to_string())?;
     let out = work(&runtime, &config, db.clone());
     drop(db);

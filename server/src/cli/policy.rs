@@ -53,7 +53,7 @@ pub fn run(command: Commands) -> Result<(), String> {
                 retention_days,
                 inactivity_lock_minutes,
             };
-            let policy = with_db(&database, false, |db| async move {
+            let policy = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 checkpoints::set_policy(&db, &AdminActor::cli(), &unit, change, now).await
             })?;

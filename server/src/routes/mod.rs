@@ -82,6 +82,8 @@ pub struct AppState {
     pub scheme: String,
     /// Activation attempts one source address may make per minute.
     pub activations_per_minute: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: std::sync::Arc<crate::forwarded::TrustedProxies>,
 }
 
 /// The gateway's routes.

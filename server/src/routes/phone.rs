@@ -24,15 +24,18 @@ const MAX_BATCH: usize = 64;
 pub(super) async fn activate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Json<ActivateResponse>, ApiError> {
     let request: ActivateRequest = parse_json(&body)?;
+    // Behind a trusted reverse proxy the client is named in X-Forwarded-For, not by the peer.
+    let source = crate::forwarded::client_address(peer.ip(), &headers, &state.trusted_proxies);
     Ok(Json(
         devices::activate(
             &state.db,
             state.key.public().clone(),
             request,
-            peer.ip().to_string(),
+            source.to_string(),
             state.activations_per_minute,
         )
         .await?,

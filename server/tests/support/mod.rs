@@ -7,8 +7,9 @@
 
 use qianpi_gateway::db::{create_postgres_database, Db};
 use qianpi_gateway::Location;
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The database the commands share, and how to name it to them.
 pub struct Database {
@@ -29,8 +30,37 @@ impl Database {
         Database { location, data }
     }
 
+    /// [`Database::new`], created as an administrator does before anything else
+    /// (`qianpi-gateway init`): the other subcommands refuse a database that does not exist.
+    pub fn initialised(dir: &Path) -> Database {
+        let database = Database::new(dir);
+        database.ok("init", &[]);
+        database
+    }
+
     /// Runs `qianpi-gateway <subcommand> <database options> <args>`.
     pub fn run(&self, subcommand: &str, args: &[&str]) -> Output {
+        self.command(subcommand, args).output().unwrap()
+    }
+
+    /// Runs `qianpi-gateway serve <database options> <args>` on a free loopback port until it
+    /// says it listens; the caller stops it.
+    pub fn serve(&self, args: &[&str]) -> Child {
+        let mut child = self
+            .command("serve", args)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("listening on "), "{line:?}");
+        child
+    }
+
+    fn command(&self, subcommand: &str, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"));
         command
             .arg(subcommand)
@@ -42,7 +72,7 @@ impl Database {
         if let Location::Postgres(url) = &self.location {
             command.arg("--database-url").arg(url);
         }
-        command.output().unwrap()
+        command
     }
 
     /// Runs a command that must succeed; its standard output.

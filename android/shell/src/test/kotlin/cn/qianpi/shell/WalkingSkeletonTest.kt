@@ -108,7 +108,7 @@ class GatewayProcess(private val binary: String, private val dataDir: File) {
 
     fun start() {
         val log = File(dataDir.parentFile, "gateway-$port.log")
-        process = ProcessBuilder(binary, "serve", "--data-dir", dataDir.path, "--listen", "127.0.0.1:$port")
+        process = ProcessBuilder(binary, "serve", "--demo", "--data-dir", dataDir.path, "--listen", "127.0.0.1:$port")
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()

@@ -1,0 +1,105 @@
+//! The subcommands that run a gateway or create its database, the only two that may create one:
+//!
+//! ```text
+//! qianpi-gateway init --data-dir ./gateway-data [--demo]
+//! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440 [--demo] [--trusted-proxy 10.0.0.0/8]
+//! ```
+//!
+//! A new database is empty unless `--demo` asks for the demo unit (山西省农业厅办公室 and its
+//! three people), so a production gateway never holds accounts nobody created.
+
+use super::DatabaseArgs;
+use clap::Subcommand;
+use qianpi_gateway::forwarded::{Network, TrustedProxies};
+use qianpi_gateway::{listener, load_statement_key, open_database, start, Location};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Running a gateway, creating its database.
+#[derive(Subcommand)]
+pub enum Commands {
+    /// Run the gateway until Ctrl-C or SIGTERM; creates and migrates the database if needed.
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8440")]
+        listen: SocketAddr,
+        /// Seed the demo unit into a new database.
+        #[arg(long)]
+        demo: bool,
+        /// A new database is empty by default; kept so older scripts still start.
+        #[arg(long, hide = true, conflicts_with = "demo")]
+        no_demo: bool,
+        /// The scheme phones use to reach this gateway (https when a TLS terminator fronts it).
+        #[arg(long, default_value = "http")]
+        public_scheme: String,
+        /// A reverse proxy (address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For names the
+        /// client; repeatable. Its connections are not capped per address.
+        #[arg(long = "trusted-proxy", value_name = "IP or CIDR")]
+        trusted_proxies: Vec<Network>,
+        /// Connections one address may hold at once.
+        #[arg(long, default_value_t = listener::CONNECTIONS_PER_ADDRESS)]
+        connections_per_address: usize,
+        /// Seconds a connection has to send a complete request head.
+        #[arg(long, default_value_t = listener::HEADER_READ_TIMEOUT.as_secs())]
+        header_read_timeout_secs: u64,
+        /// Seconds a kept-alive connection may wait for its next request.
+        #[arg(long, default_value_t = listener::IDLE_TIMEOUT.as_secs())]
+        idle_timeout_secs: u64,
+    },
+    /// Create (or migrate) the database and the statement key, without serving.
+    Init {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Seed the demo unit into a new database.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+/// Runs `serve` or `init`.
+pub fn run(command: Commands) -> Result<(), String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    match command {
+        Commands::Serve {
+            database,
+            listen,
+            demo,
+            no_demo: _,
+            public_scheme,
+            trusted_proxies,
+            connections_per_address,
+            header_read_timeout_secs,
+            idle_timeout_secs,
+        } => runtime.block_on(async {
+            let mut config = database.config(listen, demo);
+            config.public_scheme = public_scheme;
+            config.trusted_proxies = TrustedProxies::new(trusted_proxies);
+            config.connections_per_address = connections_per_address.max(1);
+            config.header_read_timeout = Duration::from_secs(header_read_timeout_secs.max(1));
+            config.idle_timeout = Duration::from_secs(idle_timeout_secs.max(1));
+            let gateway = start(config).await.map_err(|e| e.to_string())?;
+            // Scripts wait for this line to know the gateway is ready.
+            println!("listening on {}", gateway.url());
+            gateway.run_until_signal().await.map_err(|e| e.to_string())
+        }),
+        Commands::Init { database, demo } => {
+            let config = database.config(SocketAddr::from(([127, 0, 0, 1], 0)), demo);
+            let db = runtime
+                .block_on(open_database(&config))
+                .map_err(|e| e.to_string())?;
+            let key = runtime.block_on(load_statement_key(&config, &db));
+            // The PostgreSQL client must be dropped outside the runtime.
+            drop(db);
+            drop(runtime);
+            let key = key.map_err(|e| e.to_string())?;
+            match &config.database {
+                Location::Folder(dir) => println!("gateway database ready in {}", dir.display()),
+                Location::Postgres(_) => println!("gateway database ready on PostgreSQL"),
+            }
+            println!("statement key {}", key.public().key_id);
+            Ok(())
+        }
+    }
+}

@@ -66,10 +66,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(&sha256(data))
 }
 
-/// Whether `text` is a SHA-256 in canonical form: exactly 64 lowercase hex digits.
-pub fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+/// Whether `text` is a SHA-256 in canonical form (the domain's rule for naming files).
+pub use qianpi_domain::model::is_sha256_hex;
 
 /// Fills a fresh buffer of `N` random bytes from the system generator.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {

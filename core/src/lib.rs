@@ -20,12 +20,13 @@ pub mod client;
 pub mod crypto;
 pub mod files;
 pub mod keys;
-pub mod model;
 pub mod protocol;
 pub mod session;
 pub mod software;
 pub mod store;
 pub mod sync;
-pub mod workflow;
+
+/// The domain crate's modules, re-exported: the phone's code names them as its own.
+pub use qianpi_domain::{model, workflow};
 
 pub use client::{Client, ClientError, InboxItem, QueuedCommand, SyncReport};

@@ -5,7 +5,6 @@
 //! flow's business.
 
 use super::{Attachment, Document, SealVerification, SecrecyLevel, SecrecyPeriod};
-use crate::crypto::is_sha256_hex;
 use chrono::DateTime;
 use std::collections::HashSet;
 use thiserror::Error;
@@ -275,4 +274,10 @@ impl Document {
         }
         no_blank(&self.handling.instruction_task_ids, "领导批示")
     }
+}
+
+/// Whether `text` is a SHA-256 in canonical form: exactly 64 lowercase hex digits (how every file
+/// of a document is named).
+pub fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }

@@ -43,7 +43,7 @@ pub use notice::{
 };
 pub use receipt::{ReceiptError, Receipts, RecipientStatus, Reply, MAX_NOTE_CHARS};
 pub use receiving::Receiving;
-pub use validate::{AttachmentError, DocumentError};
+pub use validate::{is_sha256_hex, AttachmentError, DocumentError};
 
 // Opinions belong to the flow; they are re-exported here because every shell names them with the
 // document.

@@ -1,0 +1,13 @@
+//! Qianpi domain (签批): what an approval *is*, with no IO at all. The phone core and the gateway
+//! both depend on it, so the rules exist exactly once.
+//!
+//! | module | role |
+//! | --- | --- |
+//! | [`model`] | the 公文 and the people who handle it; 通知公告 and their 回执 |
+//! | [`workflow`] | the approval state machine: pure `decide` / `apply` / `controls` |
+//!
+//! Time, the actor's roles and the standing delegations come in as arguments: nothing here reads
+//! a clock, draws a random number, touches a file or a socket.
+
+pub mod model;
+pub mod workflow;

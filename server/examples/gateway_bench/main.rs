@@ -104,8 +104,9 @@ fn run_backend(
     let (location, pg_name) = server_rt.block_on(database(backend, &dir))?;
     let mut config = GatewayConfig::new(location, SocketAddr::from(([127, 0, 0, 1], 0)), true);
     config.statement_key = Some(dir.path().join("statement-key.p8"));
-    // One source address activates all devices.
+    // One source address activates all devices, and holds every worker's connection.
     config.activations_per_minute = i64::MAX / 2;
+    config.connections_per_address = usize::MAX;
     eprintln!("[bench] {backend}: starting the gateway");
     let gateway = server_rt
         .block_on(start(config.clone()))

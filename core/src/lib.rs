@@ -17,10 +17,8 @@
 //! | [`client`] | the facade a shell talks to |
 
 pub mod client;
-pub mod crypto;
 pub mod files;
 pub mod keys;
-pub mod protocol;
 pub mod session;
 pub mod software;
 pub mod store;
@@ -28,5 +26,7 @@ pub mod sync;
 
 /// The domain crate's modules, re-exported: the phone's code names them as its own.
 pub use qianpi_domain::{model, workflow};
+/// The protocol crate and its crypto suite, re-exported likewise.
+pub use qianpi_protocol::{self as protocol, crypto};
 
 pub use client::{Client, ClientError, InboxItem, QueuedCommand, SyncReport};

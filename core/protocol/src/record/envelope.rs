@@ -1,4 +1,4 @@
-//! The COSE_Sign1 envelope of a record, in the profile of [`crate::protocol::cose`], where `kid`
+//! The COSE_Sign1 envelope of a record, in the profile of [`crate::cose`], where `kid`
 //! is the UTF-8 of the approval key id.
 //!
 //! Signing is two steps because the approval key sits behind a platform trait that may wait for a
@@ -10,8 +10,8 @@
 
 use super::{CommandRecord, RecordError, RECORD_VERSION, SUITE_P256};
 use crate::crypto::{self, RAW_SIGNATURE_LEN};
-use crate::protocol::cbor::{self, CborError};
-use crate::protocol::cose::{self, ProfileError, EXTERNAL_AAD};
+use crate::cbor::{self, CborError};
+use crate::cose::{self, ProfileError, EXTERNAL_AAD};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ciborium::value::Value;

@@ -1,5 +1,14 @@
-//! Wire types of the sync API, shared by the phone and the gateway so both sides always agree on
-//! the shape of every message. No IO.
+//! Qianpi protocol (签批): what crosses the wire between a phone and its gateway, and the crypto
+//! suite that signs and checks it. Shared by the phone core and the gateway so both sides always
+//! agree on the shape of every message. No IO: no files, no sockets, no clock reads.
+//!
+//! | module | role |
+//! | --- | --- |
+//! | this root | wire types of the sync API, below |
+//! | [`signature`] | RFC 9421 request signatures (security.md profile) |
+//! | [`record`] | signed approval records: COSE_Sign1 over deterministic CBOR ([`cbor`], [`cose`]) |
+//! | [`statement`] | what the gateway signs: receipts, checkpoints, notices, wipe orders |
+//! | [`crypto`] | P-256, SHA-256, AES-GCM, HKDF, DER↔raw signatures |
 //!
 //! - `POST /v1/devices/activate` — [`ActivateRequest`] → [`ActivateResponse`] (unsigned: the device
 //!   has no registered key yet; the one-time code authenticates it).
@@ -16,11 +25,14 @@
 
 pub mod cbor;
 pub mod cose;
+pub mod crypto;
 pub mod record;
 pub mod signature;
 pub mod statement;
 
-use crate::crypto;
+// The domain's modules under the names the wire types use for them.
+use qianpi_domain::{model, workflow};
+
 use crate::model::{Document, Identity, Notice, RecipientStatus};
 use crate::workflow::{Instance, InstanceState, ProcessDefinition, RejectionCode};
 use base64::engine::general_purpose::STANDARD;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// The assurance level a gateway records for devices whose keys live in this vault.
-pub const SOFTWARE_ASSURANCE: &str = "software";
+pub use crate::protocol::SOFTWARE_ASSURANCE;
 
 const SALT_FILE: &str = "vault.salt";
 /// OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane.

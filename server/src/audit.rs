@@ -15,7 +15,7 @@ use crate::sql::Sql;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use qianpi_core::crypto;
+use qianpi_protocol::crypto;
 
 /// Rows read per query while verifying.
 const VERIFY_PAGE: i64 = 1000;

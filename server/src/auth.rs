@@ -15,10 +15,10 @@ use axum::http::{HeaderMap, Method, Uri};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::Utc;
-use qianpi_core::crypto;
-use qianpi_core::protocol::signature::{self, CoveredValues, SignatureParams, MAX_VALIDITY_SECS};
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::WipeCommand;
+use qianpi_protocol::crypto;
+use qianpi_protocol::signature::{self, CoveredValues, SignatureParams, MAX_VALIDITY_SECS};
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::WipeCommand;
 
 /// The device a verified request came from.
 #[derive(Debug, Clone)]
@@ -207,7 +207,7 @@ pub fn check_window(params: &SignatureParams, now_unix: i64) -> Result<(), ApiEr
     let skew = now_unix
         .checked_sub(params.created)
         .and_then(i64::checked_abs);
-    if !skew.is_some_and(|s| s <= MAX_VALIDITY_SECS) || now_unix > params.expires {
+    if skew.is_none_or(|s| s > MAX_VALIDITY_SECS) || now_unix > params.expires {
         return Err(outside_window());
     }
     Ok(())
@@ -303,7 +303,7 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
     use proptest::prelude::*;
-    use qianpi_core::protocol::signature::{SignatureParams, MAX_VALIDITY_SECS};
+    use qianpi_protocol::signature::{SignatureParams, MAX_VALIDITY_SECS};
 
     fn header(created: i64, expires: i64, nonce: &str) -> String {
         format!(

@@ -16,8 +16,8 @@ use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::{Checkpoint, OfflinePolicy, Signed};
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::{Checkpoint, OfflinePolicy, Signed};
 use serde::{Deserialize, Serialize};
 
 /// A checkpoint younger than this (under an unchanged policy) is handed out again.

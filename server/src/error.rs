@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use qianpi_core::protocol::{ErrorBody, Signed, WipeCommand};
+use qianpi_protocol::{ErrorBody, Signed, WipeCommand};
 
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]

@@ -9,8 +9,8 @@
 
 use crate::args;
 use crate::db::{decode, Db};
-use qianpi_core::protocol::signature::MAX_VALIDITY_SECS;
-use qianpi_core::protocol::OfflinePolicy;
+use qianpi_protocol::signature::MAX_VALIDITY_SECS;
+use qianpi_protocol::OfflinePolicy;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 

@@ -27,7 +27,7 @@ pub mod schema;
 pub mod sql;
 pub mod statements;
 
-use qianpi_core::protocol::statement::GatewayKey;
+use qianpi_protocol::statement::GatewayKey;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -4,9 +4,9 @@
 use crate::auth::AuthedDevice;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use qianpi_core::protocol::record::RecordError;
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::{
+use qianpi_protocol::record::RecordError;
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::{
     CommandReceipt, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome,
 };
 

@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use qianpi_core::protocol::statement::{GatewayKey, StatementError};
+use qianpi_protocol::statement::{GatewayKey, StatementError};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -253,14 +253,14 @@ async fn a_guesser_is_locked_out_alike_for_real_and_unknown_logins_and_the_code_
     let kinds = harness
         .db
         .tx(|sql| {
-            Ok(sql
+            sql
                 .query(
                     "SELECT unit_id, subject FROM audit WHERE kind = 'activation.locked_out' ORDER BY seq",
                     &[],
                 )?
                 .into_iter()
                 .map(|r| Ok((r.opt_text(0)?, r.text(1)?)))
-                .collect::<Result<Vec<_>, qianpi_gateway::ApiError>>()?)
+                .collect::<Result<Vec<_>, qianpi_gateway::ApiError>>()
         })
         .await
         .unwrap();

@@ -228,3 +228,68 @@ async fn the_housekeeping_deletes_nonces_whose_window_passed_and_keeps_live_ones
         .unwrap();
     assert_eq!(left, ["live"]);
 }
+
+#[tokio::test]
+async fn extreme_signature_times_are_refused_not_overflowed() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    for (created, expires, code) in [
+        (i64::MIN + 1, i64::MAX, "bad_validity"),
+        (
+            -9_223_372_036_854_775_807,
+            9_223_372_036_854_775_807,
+            "bad_validity",
+        ),
+        (i64::MAX - 30, i64::MAX, "outside_window"),
+        (i64::MIN, i64::MIN + 30, "outside_window"),
+    ] {
+        let answer = pull_with_edited_header(&harness, &phone, "signature-input", |value| {
+            replace_param(
+                &replace_param(value, "created", &created.to_string()),
+                "expires",
+                &expires.to_string(),
+            )
+        })
+        .await;
+        assert_eq!(
+            answer,
+            (401, code.into()),
+            "created={created} expires={expires}"
+        );
+    }
+    // The gateway is still there and serves the phone.
+    phone.client.sync().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_nonce_that_is_not_sixteen_bytes_is_refused() {
+    let harness = Harness::start().await.unwrap();
+    let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
+    let long = "A".repeat(2_048);
+    for nonce in [
+        "",
+        "x",
+        "AAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAA==",
+        "AAAAAAAAAAAAAAAAAAAAA+",
+        long.as_str(),
+    ] {
+        let answer = pull_with_edited_header(&harness, &phone, "signature-input", |value| {
+            replace_param(value, "nonce", &format!("\"{nonce}\""))
+        })
+        .await;
+        assert_eq!(answer, (401, "bad_nonce".into()), "nonce {nonce:?}");
+    }
+}
+
+/// `header` with the value of parameter `name` replaced by `value` (as it appears on the wire).
+fn replace_param(header: &str, name: &str, value: &str) -> String {
+    header
+        .split(';')
+        .map(|part| match part.split_once('=') {
+            Some((n, _)) if n == name => format!("{name}={value}"),
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}

@@ -64,6 +64,10 @@ pub const BLOBS_PATH: &str = "/v1/blobs";
 /// The largest body or attachment file the gateway takes and a phone accepts.
 pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The assurance level a gateway records for a device whose keys live in a software vault (the
+/// terminal shell, tests) rather than in a phone's keystore.
+pub const SOFTWARE_ASSURANCE: &str = "software";
+
 /// The phone asks to bind itself to a user with a one-time activation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivateRequest {

@@ -6,8 +6,8 @@ use crate::args;
 use crate::db::{encode, Db};
 use crate::error::ApiError;
 use crate::feed::insert_flow;
-use qianpi_core::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
-use qianpi_core::workflow::{Env, Instance, Node, ProcessDefinition};
+use qianpi_domain::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
+use qianpi_domain::workflow::{Env, Instance, Node, ProcessDefinition};
 
 /// 王建国, 厅长: the leader who approves.
 pub const LEADER: &str = "wangjianguo";

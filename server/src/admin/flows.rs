@@ -11,8 +11,8 @@ use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
 use crate::feed::{insert_flow, standing_delegations};
 use chrono::{DateTime, Utc};
-use qianpi_core::model::Document;
-use qianpi_core::workflow::{Env, Instance, ProcessDefinition};
+use qianpi_domain::model::Document;
+use qianpi_domain::workflow::{Env, Instance, ProcessDefinition};
 use serde::{Deserialize, Serialize};
 
 /// A flow to start.

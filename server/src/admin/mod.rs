@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::feed::load_instance;
 use crate::sql::Sql;
 use axum::http::StatusCode;
-use qianpi_core::crypto;
+use qianpi_protocol::crypto;
 
 /// The alphabet of activation codes: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -273,7 +273,7 @@ pub struct InstanceSummary {
     /// Version.
     pub version: u64,
     /// State.
-    pub state: qianpi_core::workflow::InstanceState,
+    pub state: qianpi_domain::workflow::InstanceState,
     /// The node now open, if any.
     pub current_node: Option<String>,
     /// Names of the people with a pending task.

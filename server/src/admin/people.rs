@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use qianpi_core::workflow::Roles;
+use qianpi_domain::workflow::Roles;
 use serde::{Deserialize, Serialize};
 
 /// Longest login, name or post accepted.

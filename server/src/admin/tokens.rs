@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use qianpi_core::crypto;
+use qianpi_protocol::crypto;
 use serde::{Deserialize, Serialize};
 
 /// Prefix of administrators' tokens, so a leaked one is recognisable in a scan.

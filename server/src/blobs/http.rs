@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_core::protocol::BLOBS_PATH;
+use qianpi_protocol::BLOBS_PATH;
 
 /// The blob routes, with their full paths.
 pub(crate) fn routes() -> Router<AppState> {

@@ -23,8 +23,8 @@ use crate::sql::Sql;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use qianpi_core::crypto;
-use qianpi_core::model::Document;
+use qianpi_domain::model::Document;
+use qianpi_protocol::crypto;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -32,7 +32,7 @@ use std::collections::BTreeSet;
 /// each database read stays short.
 pub const CHUNK_SIZE: usize = 256 * 1024;
 /// Largest blob accepted (an upload's body limit).
-pub const MAX_BLOB_BYTES: usize = qianpi_core::protocol::MAX_BLOB_BYTES as usize;
+pub const MAX_BLOB_BYTES: usize = qianpi_protocol::MAX_BLOB_BYTES as usize;
 /// The media type of an upload that names none.
 pub const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 /// Longest media type kept (it is sent back as a header).

@@ -73,7 +73,7 @@ pub fn run(command: Commands) -> Result<(), String> {
         } => {
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let sha256 = qianpi_core::crypto::sha256_hex(&bytes);
+            let sha256 = qianpi_protocol::crypto::sha256_hex(&bytes);
             let media_type = blobs::media_type(media_type.as_deref())
                 .map_err(|e| format!("{} ({})", e.message, e.code))?;
             let uploaded = with_db(&database, |db| async move {

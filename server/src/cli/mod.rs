@@ -11,11 +11,11 @@ pub mod content;
 pub mod policy;
 pub mod serve;
 
-use qianpi_core::protocol::statement::GatewayKey;
 use qianpi_gateway::db::Db;
 use qianpi_gateway::{
     load_statement_key, open_existing_database, statements, ApiError, GatewayConfig, Location,
 };
+use qianpi_protocol::statement::GatewayKey;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -9,8 +9,8 @@ use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::SignedCommand;
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::SignedCommand;
 
 /// Records a device may have held at once waiting for a missing predecessor.
 const MAX_HELD: i64 = 256;

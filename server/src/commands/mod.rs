@@ -23,13 +23,13 @@ use crate::refusals::{misattributed, refused, unverified_reason, with_receipt};
 use crate::sql::Sql;
 use chain::{hold, load_chain, release_held, Chain};
 use chrono::{DateTime, Utc};
-use qianpi_core::model::SecrecyLevel;
-use qianpi_core::protocol::record::{attachments_hash, document_hash};
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
-use qianpi_core::workflow::{
+use qianpi_domain::model::SecrecyLevel;
+use qianpi_domain::workflow::{
     self, Actor, Env, Instance, Outcome, ProcessDefinition, Roles, StandingDelegation, Submission,
 };
+use qianpi_protocol::record::{attachments_hash, document_hash};
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
 
 /// What became of a pushed command.
 #[derive(Debug, Clone, PartialEq, Eq)]

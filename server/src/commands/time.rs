@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::refusals::Reason;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
-use qianpi_core::protocol::CommandRecord;
+use qianpi_protocol::CommandRecord;
 
 /// How far ahead of the gateway's clock a record's time may be (the phone corrects its clock by
 /// the gateway's offset, so only a small tolerance is needed); also the slack of every other

@@ -19,9 +19,9 @@ use axum::http::StatusCode;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chrono::Utc;
-use qianpi_core::crypto;
-use qianpi_core::model::Identity;
-use qianpi_core::protocol::{ActivateRequest, ActivateResponse, GatewayPublicKey};
+use qianpi_domain::model::Identity;
+use qianpi_protocol::crypto;
+use qianpi_protocol::{ActivateRequest, ActivateResponse, GatewayPublicKey};
 
 const ACTIVATION_FAILED: &str = "the login or activation code is wrong or has expired, or this \
      network made too many wrong attempts; check them, or ask your administrator for a new code";
@@ -234,7 +234,7 @@ fn assurance(platform: &str, has_evidence: bool) -> &'static str {
     match (platform, has_evidence) {
         ("android" | "ios", true) => "attestation_unverified",
         ("android" | "ios", false) => "unattested",
-        _ => qianpi_core::software::SOFTWARE_ASSURANCE,
+        _ => qianpi_protocol::SOFTWARE_ASSURANCE,
     }
 }
 

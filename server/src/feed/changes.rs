@@ -20,7 +20,7 @@ use crate::args;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::sql::{Sql, Value};
-use qianpi_core::protocol::{Change, InboxEntry};
+use qianpi_protocol::{Change, InboxEntry};
 use std::fmt;
 
 /// A page stops growing once its changes' JSON passes this size (about 256 KB once gzipped,

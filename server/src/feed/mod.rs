@@ -10,9 +10,9 @@ use crate::args;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::sql::Sql;
-use qianpi_core::model::{Document, SecrecyLevel};
-use qianpi_core::protocol::{Change, InboxEntry};
-use qianpi_core::workflow::{Instance, ProcessDefinition, StandingDelegation};
+use qianpi_domain::model::{Document, SecrecyLevel};
+use qianpi_domain::workflow::{Instance, ProcessDefinition, StandingDelegation};
+use qianpi_protocol::{Change, InboxEntry};
 
 /// An instance with its definition, document and unit.
 pub struct LoadedFlow {

@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 use chrono::Utc;
-use qianpi_core::protocol::ErrorBody;
+use qianpi_protocol::ErrorBody;
 
 /// Code of the per-address connection cap's refusal.
 pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_core::protocol::{ReceiptBatch, ReceiptResponse, ReceiptResult, RECEIPTS_PATH};
+use qianpi_protocol::{ReceiptBatch, ReceiptResponse, ReceiptResult, RECEIPTS_PATH};
 use serde::Deserialize;
 
 /// The notice routes, with their full paths.

@@ -22,9 +22,11 @@ use crate::feed::append_change;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use qianpi_core::model::{Attachment, Identity, Notice, NoticeScope, ReceiptForm, RecipientStatus};
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::Change;
+use qianpi_domain::model::{
+    Attachment, Identity, Notice, NoticeScope, ReceiptForm, RecipientStatus,
+};
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::Change;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -26,11 +26,11 @@ use crate::error::ApiError;
 use crate::feed::append_change;
 use crate::sql::Sql;
 use chrono::{DateTime, Duration, Utc};
-use qianpi_core::model::{ReceiptError, RecipientStatus};
-use qianpi_core::protocol::{Change, NoticeStatus, ReceiptOutcome, ReceiptUpdate};
+use qianpi_domain::model::{ReceiptError, RecipientStatus};
+use qianpi_protocol::{Change, NoticeStatus, ReceiptOutcome, ReceiptUpdate};
 
 /// Most receipts in one request.
-pub const MAX_BATCH: usize = qianpi_core::protocol::MAX_RECEIPT_BATCH;
+pub const MAX_BATCH: usize = qianpi_protocol::MAX_RECEIPT_BATCH;
 /// How far a receipt's time may lie ahead of the gateway's clock (the phone corrects its clock by
 /// the gateway's offset; this is only the slack of that correction).
 pub const TOLERANCE_SECS: i64 = 60;

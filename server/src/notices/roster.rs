@@ -10,7 +10,7 @@ use crate::db::{decode, Db};
 use crate::error::ApiError;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
-use qianpi_core::model::{Notice, Receipts, RecipientStatus, Reply};
+use qianpi_domain::model::{Notice, Receipts, RecipientStatus, Reply};
 use serde::{Deserialize, Serialize};
 
 /// Most summaries in one answer.

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_core::protocol;
+use qianpi_protocol as protocol;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeAbove};
 
 /// Answers smaller than this go uncompressed: gzip would save a few hundred bytes of a delta
@@ -77,7 +77,7 @@ pub struct AppState {
     /// The database.
     pub db: Db,
     /// The statement key: receipts, checkpoints, notices, wipe commands.
-    pub key: std::sync::Arc<qianpi_core::protocol::statement::GatewayKey>,
+    pub key: std::sync::Arc<qianpi_protocol::statement::GatewayKey>,
     /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
     pub scheme: String,
     /// Activation attempts one source address may make per minute.

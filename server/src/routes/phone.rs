@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
-use qianpi_core::protocol::{
+use qianpi_protocol::{
     page_checksum, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
 };
 use serde::Deserialize;

@@ -9,9 +9,9 @@
 //! form of a record is accepted (the chain hash is over those bytes).
 
 use super::{CommandRecord, RecordError, RECORD_VERSION, SUITE_P256};
-use crate::crypto::{self, RAW_SIGNATURE_LEN};
 use crate::cbor::{self, CborError};
 use crate::cose::{self, ProfileError, EXTERNAL_AAD};
+use crate::crypto::{self, RAW_SIGNATURE_LEN};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ciborium::value::Value;

@@ -9,11 +9,11 @@ use crate::keys::HarnessKey;
 use crate::Outcome;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use qianpi_core::model::Notice;
-use qianpi_core::protocol::cbor;
-use qianpi_core::protocol::cose::{self, EXTERNAL_AAD};
-use qianpi_core::protocol::statement::Statement;
-use qianpi_core::protocol::{
+use qianpi_domain::model::Notice;
+use qianpi_protocol::cbor;
+use qianpi_protocol::cose::{self, EXTERNAL_AAD};
+use qianpi_protocol::statement::Statement;
+use qianpi_protocol::{
     Checkpoint, CommandReceipt, NoticeStatus, Signed, SignedCommand, WipeCommand,
 };
 

@@ -5,10 +5,10 @@
 //! any parser sees it), so the targets do too.
 
 use crate::Outcome;
-use qianpi_core::protocol::signature::{
+use qianpi_gateway::blobs::range::{none_match, plan, Plan};
+use qianpi_protocol::signature::{
     self, parse_signature_header, signature_header, CoveredValues, SignatureParams,
 };
-use qianpi_gateway::blobs::range::{none_match, plan, Plan};
 
 /// `Signature-Input` on the first line, `Signature` on the rest.
 ///

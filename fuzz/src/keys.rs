@@ -4,9 +4,9 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use qianpi_core::crypto;
-use qianpi_core::protocol::statement::GatewayKey;
-use qianpi_core::protocol::GatewayPublicKey;
+use qianpi_protocol::crypto;
+use qianpi_protocol::statement::GatewayKey;
+use qianpi_protocol::GatewayPublicKey;
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
 use std::sync::OnceLock;

@@ -7,15 +7,15 @@ use crate::Target;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use qianpi_core::model::{Identity, RecipientStatus};
-use qianpi_core::protocol::record::{RecordDevice, RecordTime, Signer, RECORD_VERSION, SUITE_P256};
-use qianpi_core::protocol::signature::{content_digest, signature_header, SignatureParams};
-use qianpi_core::protocol::{
+use qianpi_domain::model::{Identity, RecipientStatus};
+use qianpi_domain::workflow::{Command, InstanceState};
+use qianpi_protocol::record::{RecordDevice, RecordTime, Signer, RECORD_VERSION, SUITE_P256};
+use qianpi_protocol::signature::{content_digest, signature_header, SignatureParams};
+use qianpi_protocol::{
     cbor, ActivateRequest, Change, Checkpoint, CommandBatch, CommandReceipt, CommandRecord,
     CommandVerdict, ErrorBody, NoticeStatus, OfflinePolicy, PushResponse, ReceiptBatch,
     ReceiptUpdate, SignedCommand, SyncPage, VerdictOutcome, WipeCommand,
 };
-use qianpi_core::workflow::{Command, InstanceState};
 
 /// One seed: its target, a file name, the bytes.
 pub type Seed = (Target, &'static str, Vec<u8>);
@@ -128,15 +128,14 @@ pub fn all() -> Result<Vec<Seed>, String> {
         },
     };
     let gateway = &key.gateway;
-    let sign = |e: qianpi_core::protocol::statement::StatementError| e.to_string();
+    let sign = |e: qianpi_protocol::statement::StatementError| e.to_string();
     let signed_receipt = gateway.sign(&receipt).map_err(sign)?;
     let signed_checkpoint = gateway.sign(&checkpoint).map_err(sign)?;
     let signed_wipe = gateway.sign(&wipe).map_err(sign)?;
     let signed_status = gateway.sign(&status).map_err(sign)?;
     let bytes_of = |b64: &str| STANDARD.decode(b64).map_err(|e| e.to_string());
     let statement_payload = |b64: &str| -> Result<Vec<u8>, String> {
-        let sign1 =
-            qianpi_core::protocol::cose::parse(&bytes_of(b64)?).map_err(|e| format!("{e:?}"))?;
+        let sign1 = qianpi_protocol::cose::parse(&bytes_of(b64)?).map_err(|e| format!("{e:?}"))?;
         sign1.payload.ok_or_else(|| "no payload".to_owned())
     };
 

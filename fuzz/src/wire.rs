@@ -9,8 +9,8 @@ use crate::keys::HarnessKey;
 use crate::Outcome;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use qianpi_core::crypto;
-use qianpi_core::protocol::{
+use qianpi_protocol::crypto;
+use qianpi_protocol::{
     page_checksum, ActivateRequest, ActivateResponse, Change, CommandBatch, ErrorBody,
     PushResponse, ReceiptBatch, ReceiptResponse, SyncPage,
 };

@@ -7,11 +7,15 @@ mod error;
 mod lists;
 mod notices;
 mod platform;
+#[cfg(feature = "software-vault")]
+mod software;
 
 use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, TaskAction, Verdict};
 pub use error::QianpiError;
 use lists::{ListEntry, ListKind};
-pub use platform::{software_device_signer, software_key_store, DeviceSigner, KeyStore};
+pub use platform::{DeviceSigner, KeyStore};
+#[cfg(feature = "software-vault")]
+pub use software::{software_device_signer, software_key_store};
 use qianpi_core::Client;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

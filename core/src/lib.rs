@@ -20,6 +20,7 @@ pub mod client;
 pub mod files;
 pub mod keys;
 pub mod session;
+#[cfg(feature = "software-vault")]
 pub mod software;
 pub mod store;
 pub mod sync;

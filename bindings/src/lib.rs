@@ -14,9 +14,9 @@ use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, Tas
 pub use error::QianpiError;
 use lists::{ListEntry, ListKind};
 pub use platform::{DeviceSigner, KeyStore};
+use qianpi_core::Client;
 #[cfg(feature = "software-vault")]
 pub use software::{software_device_signer, software_key_store};
-use qianpi_core::Client;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 

@@ -17,8 +17,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_core::protocol::OfflinePolicy;
-use qianpi_core::workflow::ProcessDefinition;
+use qianpi_domain::workflow::ProcessDefinition;
+use qianpi_protocol::OfflinePolicy;
 use serde::Deserialize;
 
 /// The admin routes, to nest under `/v1/admin`.

@@ -11,7 +11,7 @@
 // The helpers below serve only this test: a failed assumption in them is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod openapi_support;
+use crate::openapi_support;
 
 use openapi_support::schema::check_answer;
 use openapi_support::{call, gateway, send, served_document};

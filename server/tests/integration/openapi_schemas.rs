@@ -9,7 +9,7 @@
 // A failed assumption in a test is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod openapi_support;
+use crate::openapi_support;
 
 use openapi_support::schema::{refuses, validate};
 use openapi_support::{gateway, served_document};

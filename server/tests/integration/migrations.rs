@@ -5,7 +5,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use qianpi_gateway::blobs;
 use qianpi_gateway::db::{Db, DATABASE_FILE};

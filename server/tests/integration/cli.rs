@@ -7,7 +7,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use qianpi_gateway::{args, Location};
 use std::process::Output;

@@ -6,7 +6,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

@@ -41,7 +41,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 use support::{
     account, approve_command, approved, command_id, fresh_entry, page, seconds, signed_approval,
     t0, PASSPHRASE,
@@ -51,8 +51,8 @@ use support::{
 const CHILD_ENV: &str = "QIANPI_CRASH_CHILD";
 /// Overrides the kill schedule's seed, to replay a failing run.
 const SEED_ENV: &str = "QIANPI_CRASH_SEED";
-/// The child test's name, as libtest's `--exact` wants it.
-const CHILD_TEST: &str = "child_queues_signed_commands_until_killed";
+/// The child test's name, as libtest's `--exact` wants it (its path in the test binary).
+const CHILD_TEST: &str = "outbox_crash::child_queues_signed_commands_until_killed";
 const ROUNDS: usize = 200;
 /// Pulled entries the child acts on, round robin.
 const ENTRIES: usize = 50;

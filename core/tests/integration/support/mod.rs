@@ -2,7 +2,7 @@
 //! account, a two-step 收文 flow whose first task is that user's, inbox entries on it, pulled
 //! pages, the user's approval of an entry, and its signed record as the outbox keeps it.
 
-// Each test binary uses a different part of these fixtures.
+// Each test module uses a different part of these fixtures.
 #![allow(dead_code)]
 // Fixture failures are test failures: they panic with the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -32,7 +32,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-mod support;
+use crate::support;
 use support::{
     account, approved, document, entry_for, page, seconds, signed_approval, t0, PASSPHRASE,
 };
@@ -286,7 +286,7 @@ fn markers_put_through_the_api_appear_nowhere_in_plaintext() {
     fs::create_dir(&own_temp).unwrap();
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "markers_put_through_the_api_appear_nowhere_in_plaintext",
+            "at_rest::markers_put_through_the_api_appear_nowhere_in_plaintext",
             "--exact",
             "--nocapture",
             "--test-threads=1",

@@ -10,12 +10,17 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 impl super::Store {
-    /// Applies a pulled page in one transaction, cursor included.
+    /// Applies a pulled page in one transaction, cursor included, WITHOUT the client's checks of
+    /// what the gateway signed: for tests and benchmarks only (`test-support` feature), never
+    /// reachable from a shell. The client applies pages through [`Store::apply_verified_page`].
+    #[cfg(any(test, feature = "test-support"))]
     pub fn apply_page(&mut self, page: &SyncPage) -> Result<(), StoreError> {
         self.apply_page_at(page, Utc::now())
     }
 
-    /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`).
+    /// [`Store::apply_page`] with the phone's clock given (retention counts from `now`); tests and
+    /// benchmarks only, like it.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn apply_page_at(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.apply_verified_page(page, None, now)
     }

@@ -9,7 +9,7 @@
 //! the same policy is handed out again. The offline limits count in days, so five minutes of
 //! staleness costs nothing, and the delta sync stays one read instead of a write.
 
-use crate::admin::AdminActor;
+use crate::actor::AdminActor;
 use crate::args;
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode, Db};

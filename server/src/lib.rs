@@ -6,6 +6,7 @@
 //!
 //! [`start`] runs it in-process (the demo and the tests do); the `qianpi-gateway` binary wraps it.
 
+pub mod actor;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod feed;
 pub mod forwarded;
 pub mod housekeeping;
+pub mod instances;
 pub mod listener;
 pub mod notices;
 pub mod openapi;

@@ -322,9 +322,9 @@ async fn a_flow_above_no_secrecy_never_enters_a_phones_feed() {
                 args![qianpi_gateway::db::encode(&document)?],
             )?;
             sql.execute("DELETE FROM changes", &[])?;
-            let flow = qianpi_gateway::feed::load_instance(sql, demo::INSTANCE, false)?
+            let flow = qianpi_gateway::instances::load_instance(sql, demo::INSTANCE, false)?
                 .ok_or_else(|| qianpi_gateway::ApiError::internal("no demo flow"))?;
-            qianpi_gateway::feed::publish_instance(
+            qianpi_gateway::instances::publish_instance(
                 sql,
                 &flow.instance,
                 &flow.definition,

@@ -5,7 +5,7 @@
 use crate::args;
 use crate::db::{encode, Db};
 use crate::error::ApiError;
-use crate::feed::insert_flow;
+use crate::instances::insert_flow;
 use qianpi_domain::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
 use qianpi_domain::workflow::{Env, Instance, Node, ProcessDefinition};
 

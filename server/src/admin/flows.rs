@@ -1,7 +1,7 @@
 //! Process definitions and flows: loading a unit's definition (validated by the same workflow code
 //! the phones run, its handlers all people of that unit), and starting a flow on a document for a
 //! drafter, which publishes its first tasks to their readers' feeds. A document above 无 is stored
-//! and started but never reaches a phone (the secrecy gate in [`crate::feed`]). The files a
+//! and started but never reaches a phone (the secrecy gate in [`crate::instances`]). The files a
 //! document names (body versions, attachments) must have been uploaded to the unit first.
 
 use super::{not_found, AdminActor};
@@ -9,7 +9,7 @@ use crate::args;
 use crate::blobs;
 use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
-use crate::feed::{insert_flow, standing_delegations};
+use crate::instances::{insert_flow, standing_delegations};
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::Document;
 use qianpi_domain::workflow::{Env, Instance, ProcessDefinition};

@@ -15,7 +15,7 @@
 pub mod http;
 pub mod range;
 
-use crate::admin::AdminActor;
+use crate::actor::AdminActor;
 use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;

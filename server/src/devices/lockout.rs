@@ -5,13 +5,14 @@
 //! code, and a locked guesser hears the same answer as any wrong login or code, so the lockout
 //! does not reveal which logins exist.
 
-use crate::admin::CODE_MAX_ATTEMPTS;
 use crate::args;
 use crate::audit::{self, Event};
 use crate::error::ApiError;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 
+/// Wrong codes one client address may send for one login before it is locked out for that login.
+pub const CODE_MAX_ATTEMPTS: i64 = 5;
 /// How long an address stays locked out for a login after too many wrong codes.
 pub const LOCK_SECS: i64 = 15 * 60;
 

@@ -10,7 +10,6 @@
 
 pub mod lockout;
 
-use crate::admin::CODE_MAX_ATTEMPTS;
 use crate::args;
 use crate::audit::{self, Event};
 use crate::db::Db;
@@ -19,6 +18,7 @@ use axum::http::StatusCode;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chrono::Utc;
+use lockout::CODE_MAX_ATTEMPTS;
 use qianpi_domain::model::Identity;
 use qianpi_protocol::crypto;
 use qianpi_protocol::{ActivateRequest, ActivateResponse, GatewayPublicKey};

@@ -13,7 +13,7 @@ pub mod http;
 pub mod receipts;
 pub mod roster;
 
-use crate::admin::AdminActor;
+use crate::actor::AdminActor;
 use crate::args;
 use crate::blobs;
 use crate::db::{encode, Db};

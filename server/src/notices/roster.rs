@@ -4,7 +4,7 @@
 //! rules the phones use too). Another unit's notice answers 404 as if it did not exist.
 
 use super::no_such_notice;
-use crate::admin::AdminActor;
+use crate::actor::AdminActor;
 use crate::args;
 use crate::db::{decode, Db};
 use crate::error::ApiError;

@@ -3,9 +3,9 @@
 //! that check an administrator (units, devices, flows, blobs, notices, policies) all ask it, and it
 //! asks none of them.
 
-use crate::args;
 use crate::audit::{self, Event};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 

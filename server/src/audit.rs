@@ -9,8 +9,8 @@
 //! whole table could recompute the chain, so operators anchor the head hash that `verify-audit`
 //! prints somewhere outside the database (`--expect-head` checks against it).
 
-use crate::args;
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

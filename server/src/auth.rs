@@ -7,10 +7,10 @@
 //! asked to wipe, that proves it holds its key gets a signed wipe command with its 401
 //! (security.md, device binding 3).
 
-use crate::args;
 use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use axum::http::{HeaderMap, Method, Uri};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

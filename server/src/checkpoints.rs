@@ -10,10 +10,10 @@
 //! staleness costs nothing, and the delta sync stays one read instead of a write.
 
 use crate::actor::AdminActor;
-use crate::args;
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 use qianpi_protocol::statement::GatewayKey;

@@ -7,8 +7,8 @@
 //! - Checkpoints older than the longest wipe limit of any unit (plus a day) leave the table: a
 //!   phone that has not synced since then has erased itself, so no record can still name them.
 
-use crate::args;
 use crate::db::{decode, Db};
+use crate::sql::args;
 use qianpi_protocol::signature::MAX_VALIDITY_SECS;
 use qianpi_protocol::OfflinePolicy;
 use std::time::Duration;

@@ -3,10 +3,10 @@
 //! the unit's standing delegations the workflow decides with. The data layer under the commands
 //! and the administration; it fills [`crate::feed`] and grants [`crate::blobs`] to readers.
 
-use crate::args;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::feed::append_change;
+use crate::sql::args;
 use crate::sql::Sql;
 use qianpi_domain::model::{Document, SecrecyLevel};
 use qianpi_domain::workflow::{Instance, ProcessDefinition, StandingDelegation};

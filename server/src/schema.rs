@@ -3,7 +3,7 @@
 //! with its version recorded in `schema_migrations`. Several replicas starting at once on
 //! PostgreSQL serialise on an advisory lock, so a migration never runs twice.
 
-use crate::args;
+use crate::sql::args;
 use crate::sql::{Dialect, Sql, SqlError};
 
 /// The migrations, version n at index n-1. Never edit one that has shipped: add a new one.

@@ -77,12 +77,16 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 /// Builds a `&[Value]` parameter list from anything convertible: `args![id, 3_i64, blob]`.
+/// Named `sql::args` (a `macro_rules` macro must be exported at the crate root to be public at
+/// all, so the root name is hidden and this module's is the one to use).
+#[doc(hidden)]
 #[macro_export]
-macro_rules! args {
+macro_rules! __sql_args {
     ($($value:expr),* $(,)?) => {
         &[$($crate::sql::Value::from($value)),*][..]
     };
 }
+pub use crate::__sql_args as args;
 
 /// Errors of the data layer.
 #[derive(Debug, thiserror::Error)]

@@ -7,9 +7,9 @@
 //! replica of a PostgreSQL deployment must run with the same file: a replica holding another key
 //! refuses to start rather than sign statements the phones would reject.
 
-use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use qianpi_protocol::statement::{GatewayKey, StatementError};

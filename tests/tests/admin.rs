@@ -9,8 +9,8 @@
 mod units;
 
 use qianpi_core::model::{Document, SecrecyLevel};
-use qianpi_gateway::args;
 use qianpi_gateway::audit::{self, Verdict};
+use qianpi_gateway::sql::args;
 use qianpi_tests::admin_api::call;
 use qianpi_tests::{fixtures, http, Harness};
 use reqwest::Method;

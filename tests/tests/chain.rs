@@ -12,7 +12,8 @@ use qianpi_core::protocol::record::CommandRecord;
 use qianpi_core::protocol::{Change, SyncPage};
 use qianpi_core::workflow::Command;
 use qianpi_gateway::admin::{demo, describe_instance};
-use qianpi_gateway::{args, audit};
+use qianpi_gateway::audit;
+use qianpi_gateway::sql::args;
 use qianpi_tests::{error_code, push_commands, send_signed, sign_record, verdict_code, Harness};
 
 async fn version(harness: &Harness) -> u64 {

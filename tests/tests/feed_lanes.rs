@@ -12,7 +12,8 @@ use qianpi_core::protocol::{
 };
 use qianpi_gateway::admin::demo;
 use qianpi_gateway::db::decode;
-use qianpi_gateway::{args, feed};
+use qianpi_gateway::feed;
+use qianpi_gateway::sql::args;
 use qianpi_tests::{error_code, get_sync, pull, Harness, Phone};
 use std::collections::BTreeSet;
 

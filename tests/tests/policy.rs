@@ -7,7 +7,7 @@
 
 use qianpi_core::protocol::Checkpoint;
 use qianpi_gateway::admin::demo;
-use qianpi_gateway::args;
+use qianpi_gateway::sql::args;
 use qianpi_tests::admin_api::{operator, post, put};
 use qianpi_tests::{pull, Harness, Phone};
 use serde_json::{json, Value};

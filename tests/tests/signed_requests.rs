@@ -205,7 +205,7 @@ async fn the_housekeeping_deletes_nonces_whose_window_passed_and_keeps_live_ones
             for (nonce, expires) in [("old", now - 600), ("live", now + 60)] {
                 sql.execute(
                     "INSERT INTO nonces (key_id, nonce, expires_at) VALUES ('dk_test', ?1, ?2)",
-                    qianpi_gateway::args![nonce, expires],
+                    qianpi_gateway::sql::args![nonce, expires],
                 )?;
             }
             Ok(())

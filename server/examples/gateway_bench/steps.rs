@@ -10,7 +10,8 @@ use chrono::Utc;
 use qianpi_core::sync::sign_request;
 use qianpi_gateway::auth::AuthedDevice;
 use qianpi_gateway::db::Db;
-use qianpi_gateway::{args, checkpoints, feed};
+use qianpi_gateway::sql::args;
+use qianpi_gateway::{checkpoints, feed};
 use serde_json::json;
 use std::time::Instant;
 

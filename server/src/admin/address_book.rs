@@ -4,9 +4,9 @@
 
 use super::people::{check_user, insert_user, NewUser, UserView, MAX_IMPORT_ROWS};
 use super::AdminActor;
-use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use chrono::{DateTime, Utc};
 
 /// Imports a 通讯录 CSV (header `login,name,post,role` or `登录名,姓名,职务,角色`) into

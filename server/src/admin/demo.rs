@@ -2,10 +2,10 @@
 //! to: a leader, a drafter, a handler, a 收文 process and one incoming document waiting for the
 //! leader's instruction (批示). The demo and many tests start from it.
 
-use crate::args;
 use crate::db::{encode, Db};
 use crate::error::ApiError;
 use crate::instances::insert_flow;
+use crate::sql::args;
 use qianpi_domain::model::{Document, DocumentKind, DocumentNumber, SecrecyLevel, Urgency};
 use qianpi_domain::workflow::{Env, Instance, Node, ProcessDefinition};
 

@@ -4,9 +4,9 @@
 //! key ids only, never keys or tokens.
 
 use super::{not_found, AdminActor};
-use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::{Row, Sql};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};

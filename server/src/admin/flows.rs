@@ -5,11 +5,11 @@
 //! document names (body versions, attachments) must have been uploaded to the unit first.
 
 use super::{not_found, AdminActor};
-use crate::args;
 use crate::blobs;
 use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
 use crate::instances::{insert_flow, standing_delegations};
+use crate::sql::args;
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::Document;
 use qianpi_domain::workflow::{Env, Instance, ProcessDefinition};

@@ -15,10 +15,10 @@ pub mod flows;
 pub mod people;
 pub mod tokens;
 
-use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::instances::load_instance;
+use crate::sql::args;
 
 pub use crate::actor::{forbidden, not_found, AdminActor};
 use axum::http::StatusCode;

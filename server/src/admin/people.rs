@@ -3,9 +3,9 @@
 //! login with a post in a unit; one login may hold several posts, in one unit or in several.
 
 use super::{not_found, AdminActor};
-use crate::args;
 use crate::db::{decode, encode, Db};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};

@@ -3,9 +3,9 @@
 //! person acts for them only while their role is still `unit_admin`, and only in their unit.
 
 use super::{forbidden, AdminActor};
-use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

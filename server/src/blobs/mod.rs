@@ -16,9 +16,9 @@ pub mod http;
 pub mod range;
 
 use crate::actor::AdminActor;
-use crate::args;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use bytes::Bytes;

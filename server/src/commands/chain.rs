@@ -3,10 +3,10 @@
 //! predecessor is missing, and their release, in counter order, once the gap closes.
 
 use super::decide_link;
-use crate::args;
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 use qianpi_protocol::statement::GatewayKey;

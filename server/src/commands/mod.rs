@@ -13,7 +13,6 @@
 mod chain;
 mod time;
 
-use crate::args;
 use crate::audit::{self, Event};
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode};
@@ -21,6 +20,7 @@ use crate::error::ApiError;
 use crate::feed::append_change;
 use crate::instances::{load_instance, save_instance, standing_delegations};
 use crate::refusals::{misattributed, refused, unverified_reason, with_receipt};
+use crate::sql::args;
 use crate::sql::Sql;
 use chain::{hold, load_chain, release_held, Chain};
 use chrono::{DateTime, Utc};

@@ -5,9 +5,9 @@
 //! device's first one: inbox data and a checkpoint always travel in the same pull answer.
 
 use super::chain::Chain;
-use crate::args;
 use crate::error::ApiError;
 use crate::refusals::Reason;
+use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 use qianpi_protocol::CommandRecord;

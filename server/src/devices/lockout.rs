@@ -5,9 +5,9 @@
 //! code, and a locked guesser hears the same answer as any wrong login or code, so the lockout
 //! does not reveal which logins exist.
 
-use crate::args;
 use crate::audit::{self, Event};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 

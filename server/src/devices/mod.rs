@@ -10,10 +10,10 @@
 
 pub mod lockout;
 
-use crate::args;
 use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::args;
 use axum::http::StatusCode;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;

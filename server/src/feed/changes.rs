@@ -16,9 +16,9 @@
 //!   phone. A bare number (the cursor of a single-sequence feed) means that position in every
 //!   lane.
 
-use crate::args;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::{Sql, Value};
 use qianpi_protocol::{Change, InboxEntry};
 use std::fmt;

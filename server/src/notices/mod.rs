@@ -14,11 +14,11 @@ pub mod receipts;
 pub mod roster;
 
 use crate::actor::AdminActor;
-use crate::args;
 use crate::blobs;
 use crate::db::{encode, Db};
 use crate::error::ApiError;
 use crate::feed::append_change;
+use crate::sql::args;
 use crate::sql::Sql;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};

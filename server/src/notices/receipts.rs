@@ -18,12 +18,12 @@
 //!   `no_such_notice`: nothing is revealed about other units' notices.
 
 use super::roster::load;
-use crate::args;
 use crate::audit::{self, Event};
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::feed::append_change;
+use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Duration, Utc};
 use qianpi_domain::model::{ReceiptError, RecipientStatus};

@@ -5,9 +5,9 @@
 
 use super::no_such_notice;
 use crate::actor::AdminActor;
-use crate::args;
 use crate::db::{decode, Db};
 use crate::error::ApiError;
+use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::{Notice, Receipts, RecipientStatus, Reply};

@@ -9,7 +9,8 @@
 
 use crate::support;
 
-use qianpi_gateway::{args, Location};
+use qianpi_gateway::sql::args;
+use qianpi_gateway::Location;
 use std::process::Output;
 use support::Database;
 

@@ -14,9 +14,9 @@ use chrono::{Duration, Utc};
 use qianpi_core::model::{Notice, RecipientStatus, Reply};
 use qianpi_core::protocol::statement::GatewayPublicKey;
 use qianpi_core::protocol::{ReceiptOutcome, ReceiptUpdate, Signed};
-use qianpi_gateway::args;
 use qianpi_gateway::auth::AuthedDevice;
 use qianpi_gateway::notices::receipts;
+use qianpi_gateway::sql::args;
 use support::Database;
 
 fn add_user(db: &Database, login: &str, name: &str, post: &str, role: &str) -> String {

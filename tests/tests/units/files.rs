@@ -3,7 +3,7 @@
 
 use super::{definition, document, post, sha256, upload, Unit};
 use qianpi_core::model::{Attachment, BodyFormat, BodyStage, BodyVersion, Document, SecrecyLevel};
-use qianpi_gateway::args;
+use qianpi_gateway::sql::args;
 use qianpi_tests::{Harness, Phone};
 use serde_json::json;
 

@@ -13,7 +13,7 @@ use qianpi_core::client::Clock;
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_core::protocol::{Change, ReceiptBatch, ReceiptResponse, ReceiptUpdate};
 use qianpi_core::store::Account;
-use qianpi_gateway::args;
+use qianpi_gateway::sql::args;
 pub use qianpi_tests::admin_api::{get, operator, post};
 pub use qianpi_tests::fixtures::definition;
 use qianpi_tests::proxy::Proxy;

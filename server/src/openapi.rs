@@ -89,7 +89,51 @@ fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String
             }
         }
     }
+    add_connection_refusals(&mut document);
     Ok(Value::Object(document))
+}
+
+/// The refusals of the HTTP layer, which any operation may meet before its handler runs
+/// (`crate::listener`): each is the gateway's JSON error with a stable code.
+const CONNECTION_REFUSALS: [(&str, &str); 3] = [
+    (
+        "414",
+        "`uri_too_long`: the request's path and query are longer than 8 KB.",
+    ),
+    (
+        "431",
+        "`headers_too_large`: the request head is over 32 KB or has more than 100 fields.",
+    ),
+    (
+        "503",
+        "`too_many_connections`: this client address holds as many connections as the gateway \
+         allows one address; close some and retry.",
+    ),
+];
+
+/// Adds [`CONNECTION_REFUSALS`] to every operation that does not describe that status itself.
+fn add_connection_refusals(document: &mut Map<String, Value>) {
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return;
+    };
+    let operations = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses"))
+        .filter_map(Value::as_object_mut);
+    for responses in operations {
+        for (status, description) in CONNECTION_REFUSALS {
+            responses.entry(status.to_owned()).or_insert_with(|| {
+                serde_json::json!({
+                    "description": description,
+                    "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/ErrorBody" }
+                    } }
+                })
+            });
+        }
+    }
 }
 
 /// The object at `key` of `map`, created empty if absent.
@@ -133,6 +177,10 @@ mod tests {
         assert!(document["paths"][OPENAPI_PATH].is_object());
         assert!(document["components"]["schemas"]["ErrorBody"].is_object());
         assert!(document["components"]["schemas"]["SyncPage"].is_object());
+        // The HTTP layer's refusals are described on every operation.
+        for status in ["414", "431", "503"] {
+            assert!(document["paths"]["/v1/sync"]["get"]["responses"][status].is_object());
+        }
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! 正文 and 附件 files fetched from the gateway on demand (`GET /v1/blobs/<sha256>`), by signed
 //! `Range` requests of at most [`PIECE`] bytes, and kept encrypted in the vault.
 //!
-//! A download is a sequence of pieces. Each piece is kept as its own encrypted vault file as soon
-//! as it is whole, and remembered in the store, so a cut download resumes after the last byte
-//! received: within the call (a few retries, each asking from the byte after the last one that
-//! arrived) and after the app restarts (from the last piece kept; a call that gives up keeps the
-//! bytes it holds as a shorter piece first). Every answer must name the file by its strong `ETag`
-//! and agree on the total size; once every byte is in, the pieces are joined into the file under
-//! its content hash, which the vault checks, and the pieces are removed. Nothing is ever on disk
-//! in plaintext.
+//! A download is a sequence of pieces. Each piece is kept as its own encrypted vault file while it
+//! grows (when the link goes quiet, at least once a second while bytes flow, and when it is
+//! whole or the call gives up) and remembered in the store, so a cut download resumes after the
+//! last byte received: within the call (a few retries, each asking from the byte after the last
+//! one that arrived) and after the app restarts or is killed (from the last byte kept: the
+//! growing piece is read back and grows on). Every answer must name the file by its strong
+//! `ETag` and agree on the total size; once every byte is in, the pieces are joined into the file
+//! under its content hash, which the vault checks, and the pieces are removed. Nothing is ever on
+//! disk in plaintext.
 
 mod pieces;
+mod progress;
 mod range;
 
 use super::{Client, ClientError};
@@ -19,10 +21,10 @@ use crate::store::{Account, DownloadPart};
 use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
 pub(super) use pieces::piece_id;
 use pieces::{resumable, Pieces};
+use progress::Progress;
 use range::{check_etag, normalized, parse_content_range, ContentRange};
 use std::sync::Arc;
-use std::time::Duration;
-use zeroize::Zeroizing;
+use std::time::{Duration, Instant};
 
 /// The most bytes one request asks for (128 KiB: about 16 s at 64 kbit/s, well under the 30 s
 /// request timeout, and a small loss when a piece has to be asked for again).
@@ -35,6 +37,13 @@ const MAX_STALLS: u32 = 4;
 const MAX_FAILURES: u32 = 64;
 /// Pause before the first retry; doubled on each stall in a row.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
+/// A link quiet this long gets the growing piece kept, so an app killed while it waits loses
+/// nothing it received.
+const QUIET: Duration = Duration::from_millis(500);
+/// While bytes flow, the growing piece is kept at least this often (one vault write and one row
+/// a second at most; a fast link fills whole pieces before that): a kill loses at most this
+/// much transfer.
+const KEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Why a file could not be downloaded (besides the network and the vault).
 #[derive(Debug, thiserror::Error)]
@@ -81,51 +90,6 @@ impl Drop for DownloadClaim<'_> {
     }
 }
 
-/// A download under way: the pieces kept, and the bytes of the next piece received so far.
-struct Progress {
-    sha256: String,
-    total: Option<u64>,
-    parts: Vec<DownloadPart>,
-    /// Bytes after the last kept piece; never more than [`PIECE`], so it never reallocates
-    /// (and leaves no copy behind).
-    piece: Zeroizing<Vec<u8>>,
-}
-
-impl Progress {
-    fn piece_start(&self) -> u64 {
-        self.parts.last().map_or(0, DownloadPart::end)
-    }
-
-    /// The offset of the next byte wanted.
-    fn position(&self) -> u64 {
-        self.piece_start() + self.piece.len() as u64
-    }
-
-    fn done(&self) -> bool {
-        self.total.is_some_and(|total| self.position() >= total)
-    }
-
-    /// Takes the file's size from an answer; another size than before means another file.
-    fn learn_total(&mut self, total: u64) -> Result<(), BlobError> {
-        if total > MAX_BLOB_BYTES {
-            return Err(BlobError::TooLarge(total));
-        }
-        match self.total {
-            Some(known) if known != total => Err(BlobError::Inconsistent(format!(
-                "the size changed from {known} to {total} bytes"
-            ))),
-            _ if total < self.position() => Err(BlobError::Inconsistent(format!(
-                "the size {total} is below the {} bytes already received",
-                self.position()
-            ))),
-            _ => {
-                self.total = Some(total);
-                Ok(())
-            }
-        }
-    }
-}
-
 impl Client {
     /// Downloads the file with this SHA-256 (a document body or an attachment) into the
     /// encrypted vault, unless it is there already, and returns its size. The transfer goes in
@@ -159,13 +123,10 @@ impl Client {
             access_token: account.access_token.clone(),
             clock_offset_ms: device.clock_offset_ms,
         };
-        let mut progress = Progress {
-            total: parts.first().map(|p| p.total),
-            parts,
-            piece: Zeroizing::new(Vec::with_capacity(PIECE as usize)),
-            sha256: sha,
-        };
-        if !resumable(&progress.parts) {
+        let mut progress = Progress::new(sha, parts);
+        if resumable(&progress.parts) {
+            self.reopen_last_piece(&mut progress)?;
+        } else {
             self.discard(&progress.sha256)?;
             progress.parts.clear();
             progress.total = None;
@@ -292,7 +253,21 @@ impl Client {
         mut skip: u64,
         until: u64,
     ) -> Result<(), ClientError> {
-        while let Some(chunk) = response.chunk().await? {
+        loop {
+            let next = if progress.unkept() {
+                match tokio::time::timeout(QUIET, response.chunk()).await {
+                    Ok(next) => next?,
+                    Err(_) => {
+                        self.keep_piece(progress)?;
+                        continue;
+                    }
+                }
+            } else {
+                response.chunk().await?
+            };
+            let Some(chunk) = next else {
+                break;
+            };
             let mut chunk = chunk.as_slice();
             let skipped = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
             chunk = &chunk[skipped..];
@@ -310,6 +285,9 @@ impl Client {
                     self.keep_piece(progress)?;
                 }
             }
+            if progress.unkept() && progress.kept_at.elapsed() >= KEEP_EVERY {
+                self.keep_piece(progress)?;
+            }
         }
         if progress.position() < until {
             return Err(SyncError::Unreachable("the answer was cut short".into()).into());
@@ -317,27 +295,40 @@ impl Client {
         Ok(())
     }
 
-    /// Keeps the bytes of the current piece as an encrypted vault file and remembers it.
+    /// Keeps the bytes of the growing piece as an encrypted vault file and remembers it (the
+    /// same file and row, replaced, each time it is kept again). A whole piece, or the file's
+    /// last, is then closed: the next byte starts a new one.
     fn keep_piece(&self, progress: &mut Progress) -> Result<(), ClientError> {
         let (Some(total), false) = (progress.total, progress.piece.is_empty()) else {
             return Ok(());
         };
-        let start = progress.piece_start();
-        let meta = self.files()?.write(
-            &piece_id(&progress.sha256, start),
-            progress.piece.as_slice(),
-            None,
-        )?;
-        let part = DownloadPart {
-            start,
-            size: meta.size,
-            part_sha256: meta.sha256,
-            total,
-        };
-        self.store()?
-            .save_download_part(&progress.sha256, &part, self.device_now())?;
-        progress.parts.push(part);
-        progress.piece.clear();
+        if progress.unkept() {
+            let start = progress.piece_start();
+            // The file first, then its row: a row never names bytes the vault lacks. A crash
+            // between the two leaves a file its row does not match, which the next call finds
+            // when it reads the piece back.
+            let meta = self.files()?.write(
+                &piece_id(&progress.sha256, start),
+                progress.piece.as_slice(),
+                None,
+            )?;
+            let part = DownloadPart {
+                start,
+                size: meta.size,
+                part_sha256: meta.sha256,
+                total,
+            };
+            self.store()?
+                .save_download_part(&progress.sha256, &part, self.device_now())?;
+            progress.open = Some(part);
+            progress.kept_at = Instant::now();
+        }
+        if progress.piece.len() as u64 == PIECE || progress.done() {
+            if let Some(part) = progress.open.take() {
+                progress.parts.push(part);
+            }
+            progress.piece.clear();
+        }
         Ok(())
     }
 

@@ -43,6 +43,26 @@ fn pieces_are_kept_in_file_order_until_the_file_is_whole() {
 }
 
 #[test]
+fn a_growing_piece_replaces_its_row_and_one_piece_can_be_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+    let sha = "a".repeat(64);
+    store.save_download_part(&sha, &part(0, 600), t0()).unwrap();
+    store
+        .save_download_part(&sha, &part(600, 10), t0())
+        .unwrap();
+    store
+        .save_download_part(&sha, &part(600, 300), t0())
+        .unwrap();
+    assert_eq!(
+        store.download_parts(&sha).unwrap(),
+        [part(0, 600), part(600, 300)]
+    );
+    store.forget_download_part(&sha, 600).unwrap();
+    assert_eq!(store.download_parts(&sha).unwrap(), [part(0, 600)]);
+}
+
+#[test]
 fn a_download_nobody_continued_is_purged_as_a_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());

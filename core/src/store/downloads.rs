@@ -1,7 +1,8 @@
 //! Blob downloads in progress: the pieces of a body or attachment file received so far, each kept
-//! as its own encrypted vault file, with the file's total size as the gateway announced it. A cut
-//! download resumes after the last piece, in the same call or after the app restarted; once every
-//! byte is in, the pieces are joined into the file and forgotten here.
+//! as its own encrypted vault file, with the file's total size as the gateway announced it (the
+//! last piece may be one still growing: its row is replaced as it grows). A cut or killed
+//! download resumes after the last byte kept, in the same call or after the app restarted; once
+//! every byte is in, the pieces are joined into the file and forgotten here.
 //!
 //! The vault files themselves belong to the caller (`client::blobs`): this repository only
 //! remembers which pieces exist, so a row never claims more than the vault holds for long (a
@@ -110,6 +111,16 @@ impl Store {
         tx.execute("DELETE FROM download_parts WHERE sha256 = ?1", [sha256])?;
         tx.commit()?;
         Ok(parts)
+    }
+
+    /// Forgets the piece of the download of `sha256` that starts at `start` (its vault file
+    /// did not match it: a crash came between writing the file and its row).
+    pub fn forget_download_part(&mut self, sha256: &str, start: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM download_parts WHERE sha256 = ?1 AND start = ?2",
+            params![sha256, to_i64(start)],
+        )?;
+        Ok(())
     }
 
     /// Forgets every piece of the download of `sha256` (they did not add up); returns them, for

@@ -27,6 +27,9 @@ struct Served {
     cut_after: Option<usize>,
     /// Body bytes left in all; at zero every connection is closed unanswered.
     budget: Option<usize>,
+    /// Each answer carries at most this many body bytes, then the connection stays open and
+    /// silent (a black hole).
+    hold_after: Option<usize>,
     /// The content served from the second request on.
     later: Option<Vec<u8>>,
     /// Every range asked for, in order.
@@ -113,6 +116,9 @@ async fn answer(mut socket: TcpStream, shared: Shared) {
                 allowed = allowed.min(*budget);
                 *budget -= allowed;
             }
+            if let Some(hold) = served.hold_after {
+                allowed = allowed.min(hold);
+            }
             let head = format!(
                 "HTTP/1.1 206 Partial Content\r\ncontent-range: bytes {}-{end}/{total}\r\n\
                  etag: {etag}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -125,6 +131,9 @@ async fn answer(mut socket: TcpStream, shared: Shared) {
     let _ = socket.write_all(response.as_bytes()).await;
     let _ = socket.write_all(&body[..allowed]).await;
     let _ = socket.flush().await;
+    if allowed < body.len() && shared.lock().hold_after.is_some() {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
 }
 
 /// A bound client whose gateway is the test server serving `served`.
@@ -243,6 +252,85 @@ async fn a_download_that_gives_up_keeps_its_bytes_and_resumes_after_a_restart() 
     assert_eq!(read_back(&client, &sha).unwrap(), file);
     let resumed = shared.lock().ranges[before];
     assert_eq!(resumed.0, 300_000, "asked again for what had arrived");
+}
+
+#[tokio::test]
+async fn a_download_killed_in_the_middle_of_a_piece_resumes_after_the_last_byte_received() {
+    let root = tempfile::tempdir().unwrap();
+    let file = content(300_000);
+    let sha = hex(&file);
+    let (client, shared) = setup(
+        root.path(),
+        Served {
+            content: file.clone(),
+            hold_after: Some(100_000),
+            ..Default::default()
+        },
+    )
+    .await;
+    // 100 000 bytes of the first piece arrive, then the link goes silent and the app is killed
+    // while it waits (the call is dropped: nothing of it runs after).
+    let killed =
+        tokio::time::timeout(std::time::Duration::from_secs(2), client.download(&sha)).await;
+    assert!(killed.is_err(), "{killed:?}");
+    drop(client);
+
+    shared.lock().hold_after = None;
+    let before = shared.lock().ranges.len();
+    let client = reopen(root.path());
+    assert_eq!(client.download(&sha).await.unwrap(), 300_000);
+    assert_eq!(read_back(&client, &sha).unwrap(), file);
+    let asked = shared.lock().ranges[before..].to_vec();
+    // The growing piece was kept: it goes on from byte 100 000 to its end, then the next.
+    assert_eq!(
+        asked,
+        [
+            (100_000, PIECE - 1),
+            (PIECE, 2 * PIECE - 1),
+            (2 * PIECE, 299_999)
+        ]
+    );
+    assert!(parts(&client, &sha).is_empty(), "the pieces are gone");
+}
+
+#[tokio::test]
+async fn a_kept_piece_that_does_not_match_its_row_is_asked_for_again() {
+    let root = tempfile::tempdir().unwrap();
+    let file = content(200_000);
+    let sha = hex(&file);
+    let (client, shared) = setup(
+        root.path(),
+        Served {
+            content: file.clone(),
+            budget: Some(150_000),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(client.download(&sha).await.is_err());
+    let kept = parts(&client, &sha);
+    assert_eq!(
+        kept.iter().map(|p| p.size).collect::<Vec<_>>(),
+        [PIECE, 150_000 - PIECE]
+    );
+    // A crash came between writing the growing piece's file and its row.
+    let mut stale = kept[1].clone();
+    stale.size -= 1000;
+    stale.part_sha256 = hex(&file[PIECE as usize..PIECE as usize + stale.size as usize]);
+    client
+        .store()
+        .unwrap()
+        .save_download_part(&sha, &stale, chrono::Utc::now())
+        .unwrap();
+    shared.lock().budget = None;
+    let before = shared.lock().ranges.len();
+    assert_eq!(client.download(&sha).await.unwrap(), 200_000);
+    assert_eq!(read_back(&client, &sha).unwrap(), file);
+    assert_eq!(
+        shared.lock().ranges[before].0,
+        PIECE,
+        "from the last piece that reads back"
+    );
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! A fault-injecting TCP proxy on loopback, between a phone and a real gateway (sync.md, how it is
 //! tested): it forwards bytes both ways and, when told, cuts every connection after a number of
-//! bytes from the gateway, or lets only so many bytes through in all and then closes every new
-//! connection unanswered (the link is gone), or answers one kind of request itself (a reverse
-//! proxy or a gateway refusing one endpoint). It also notes the `Range` of every request it
-//! forwards, so a test can tell where a download resumed.
+//! bytes in either direction, or goes silent after a number of bytes from the gateway (a black
+//! hole), or lets only so many bytes through in all and then closes every new connection
+//! unanswered (the link is gone), or answers one kind of request itself (a reverse proxy or a
+//! gateway refusing one endpoint). It also notes the `Range` of every request it forwards, so a
+//! test can tell where a download resumed.
 //!
 //! The faults live in user space: this machine's kernel has no `netem`.
 
@@ -19,6 +20,11 @@ use tokio::task::JoinHandle;
 pub struct Faults {
     /// Each connection carries at most this many bytes from the gateway, then both sides are cut.
     pub cut_after: Option<usize>,
+    /// Each connection carries at most this many bytes from the phone, then both sides are cut.
+    pub cut_requests_after: Option<usize>,
+    /// Each connection carries at most this many bytes from the gateway, then nothing more
+    /// either way, though it stays open.
+    pub hold_after: Option<usize>,
     /// Bytes from the gateway still allowed in all; at zero every connection is cut and every new
     /// one closed unanswered.
     pub budget: Option<usize>,
@@ -117,6 +123,7 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
         async move {
             let mut buf = vec![0u8; 16 * 1024];
             let mut seen = String::new();
+            let mut carried = 0usize;
             loop {
                 let n = match client_read.read(&mut buf).await {
                     Ok(0) | Err(_) => return None,
@@ -137,8 +144,15 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                 if canned.is_some() {
                     return canned;
                 }
-                note_ranges(&mut seen, &buf[..n], &state);
-                if server_write.write_all(&buf[..n]).await.is_err() {
+                let allowed = state
+                    .lock()
+                    .faults
+                    .cut_requests_after
+                    .map_or(n, |cut| n.min(cut.saturating_sub(carried)));
+                carried += allowed;
+                note_ranges(&mut seen, &buf[..allowed], &state);
+                if server_write.write_all(&buf[..allowed]).await.is_err() || allowed < n {
+                    // Cut: the gateway gets part of the request, the phone no answer.
                     return None;
                 }
             }
@@ -153,19 +167,31 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            let allowed = {
+            let (allowed, hold) = {
                 let mut state = state.lock();
                 let mut allowed = n;
                 if let Some(cut) = state.faults.cut_after {
                     allowed = allowed.min(cut.saturating_sub(carried));
                 }
+                let hold = state
+                    .faults
+                    .hold_after
+                    .is_some_and(|hold| carried + n > hold);
+                if let Some(hold) = state.faults.hold_after {
+                    allowed = allowed.min(hold.saturating_sub(carried));
+                }
                 if let Some(budget) = state.faults.budget.as_mut() {
                     allowed = allowed.min(*budget);
                     *budget -= allowed;
                 }
-                allowed
+                (allowed, hold)
             };
             carried += allowed;
+            if hold {
+                // Silent from here on: the phone waits for bytes that never come.
+                let _ = to_client.write_all(&buf[..allowed]).await;
+                std::future::pending::<()>().await;
+            }
             if to_client.write_all(&buf[..allowed]).await.is_err() || allowed < n {
                 // Cut: both halves drop, the phone sees its answer end early.
                 return;

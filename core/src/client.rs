@@ -31,6 +31,7 @@ mod blobs;
 mod lifecycle;
 mod local;
 mod notices;
+mod push;
 mod statements;
 mod sync;
 #[cfg(test)]
@@ -44,8 +45,6 @@ use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
 
 pub use crate::session::DATABASE_FILE;
-/// At most this many commands go in one push request (keeps bodies small on bad links).
-const PUSH_BATCH: usize = 32;
 /// How often `approve` retries when another action took the device counter at the same moment.
 const ENQUEUE_ATTEMPTS: usize = 3;
 /// The inbox shows at most this many tasks (pending ones come first).

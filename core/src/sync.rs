@@ -1,7 +1,12 @@
 //! The phone's HTTP link to the gateway: activation, signed pull and signed push, signed 回执
-//! pushes and ranged blob fetches over reqwest with rustls (ring provider). Every request but activation carries an RFC 9421 signature made by the
-//! device request key (DSK) through the [`DeviceSigner`], with the clock corrected by the offset
-//! learned from the gateway, so a wrong phone clock does not lock the user out.
+//! pushes and ranged blob fetches over reqwest with rustls (ring provider). Every request but
+//! activation carries an RFC 9421 signature made by the device request key (DSK) through the
+//! [`DeviceSigner`], with the clock corrected by the offset learned from the gateway, so a wrong
+//! phone clock does not lock the user out.
+//!
+//! Signed bodies (pushes, 回执) go gzip-compressed (`Content-Encoding: gzip`), so a batch passes
+//! links that cut long transfers; the signed `Content-Digest` covers the compressed bytes, as
+//! sent (RFC 9530).
 //!
 //! Transport failures are reported as [`SyncError::Unreachable`]: the caller keeps its outbox and
 //! tries again later. Any answer from the gateway is reported with its status and stable code.
@@ -17,6 +22,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use reqwest::{Method, Url};
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -156,16 +162,17 @@ impl GatewayClient {
         parse(response).await
     }
 
-    /// Pulls one page of the change feed after `cursor`.
+    /// Pulls one page of at most `limit` changes of the feed after `cursor`.
     pub async fn pull(
         &self,
         credentials: &Credentials,
         cursor: &str,
+        limit: usize,
     ) -> Result<SyncPage, SyncError> {
         let mut url = self.url(protocol::SYNC_PATH)?;
         url.query_pairs_mut()
             .append_pair("cursor", cursor)
-            .append_pair("limit", &PAGE_LIMIT.to_string());
+            .append_pair("limit", &limit.to_string());
         self.send_signed(Method::GET, url, Vec::new(), credentials)
             .await
     }
@@ -191,7 +198,8 @@ impl GatewayClient {
             .await
     }
 
-    /// A signed POST of `body` as JSON to `path`.
+    /// A signed POST of `body` as gzip-compressed JSON to `path`; the signature's digest covers
+    /// the compressed bytes.
     async fn post_signed<B: serde::Serialize, T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -199,8 +207,12 @@ impl GatewayClient {
         credentials: &Credentials,
     ) -> Result<T, SyncError> {
         let url = self.url(path)?;
-        let body = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        self.send_signed(Method::POST, url, body, credentials).await
+        let json = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let body = gzip(&json)?;
+        let request = self
+            .signed(Method::POST, url, body, credentials)?
+            .header("content-encoding", "gzip");
+        parse(request.send().await).await
     }
 
     /// Asks for bytes `start..=end` of the blob `sha256` (lowercase hex) with a signed `Range`
@@ -380,11 +392,37 @@ async fn parse<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// `bytes` gzip-compressed. JSON of signed records holds base64 and repeated field names, so a
+/// push shrinks by about half.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::default(),
+    );
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| SyncError::Protocol(format!("cannot compress a request: {e}")))
+}
+
+/// The reason of an [`SyncError::Unreachable`] where no connection could be made at all.
+const NO_CONNECTION: &str = "connection failed";
+
+impl SyncError {
+    /// Whether this is a transport failure after a connection was made (cut, reset, timed out):
+    /// a smaller request may pass where this one did not. A connection that could not be made
+    /// at all says nothing about size.
+    pub fn is_cut(&self) -> bool {
+        matches!(self, SyncError::Unreachable(reason) if reason != NO_CONNECTION)
+    }
+}
+
 fn transport_reason(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
+    // A connect timeout is both: it is a connection that could not be made.
+    if error.is_connect() {
+        NO_CONNECTION.to_owned()
+    } else if error.is_timeout() {
         "timed out".to_owned()
-    } else if error.is_connect() {
-        "connection failed".to_owned()
     } else {
         "the connection broke".to_owned()
     }

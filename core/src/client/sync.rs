@@ -1,11 +1,13 @@
-//! The sync of the phone: push the outbox (before anything is pulled), then pull every new page,
-//! each checked (receipts, checksum, checkpoint, notices) and applied in one transaction with its
-//! cursor. A gateway that cannot be reached leaves everything as it was; one that orders a wipe,
-//! with its signature, gets obeyed.
+//! The sync of the phone: push the outbox (before anything is pulled, `push.rs`), then pull every
+//! new page, each checked (receipts, checksum, checkpoint, notices) and applied in one
+//! transaction with its cursor. A gateway that cannot be reached leaves everything as it was;
+//! one that orders a wipe, with its signature, gets obeyed. A push the link cuts short never
+//! stops the pull: the verdicts of what the gateway took before the cut come with it.
 
-use super::{statements, Client, ClientError, SyncReport, PUSH_BATCH};
-use crate::protocol::{CommandBatch, GatewayPublicKey};
-use crate::sync::{Credentials, GatewayClient, SyncError};
+use super::push::Shrinking;
+use super::{statements, Client, ClientError, SyncReport};
+use crate::protocol::GatewayPublicKey;
+use crate::sync::{Credentials, GatewayClient, SyncError, PAGE_LIMIT};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -64,31 +66,25 @@ impl Client {
             clock_offset_ms: device.clock_offset_ms,
         };
         let mut report = SyncReport::default();
-        // Push before pull, in counter order.
-        for chunk in outbox.chunks(PUSH_BATCH) {
-            let batch = CommandBatch {
-                commands: chunk.iter().map(|row| row.command.clone()).collect(),
-            };
-            let response = gateway.push(&credentials, &batch).await?;
-            credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
-            // Unproven verdicts settle nothing: the commands stay queued.
-            for verdict in &response.verdicts {
-                statements::check_verdict(verdict, key, Some(&account.device_id))?;
+        // Push before pull, in counter order. A link that cuts the push (or the 回执) short
+        // does not stop the pull: a cut answer may have been decided at the gateway, and its
+        // verdicts come first in the feed.
+        match self
+            .push_outbox(
+                &gateway,
+                &mut credentials,
+                key,
+                &account.device_id,
+                &outbox,
+                &mut report,
+            )
+            .await
+        {
+            Err(ClientError::Sync(error)) if error.is_cut() => {
+                tracing::warn!(error = %error, "the link cut the push: the pull runs still");
+                report.push_interrupted = true;
             }
-            let mut store = self.store()?;
-            store.record_verdicts(&response.verdicts)?;
-            store.set_network(true, Some(credentials.clock_offset_ms))?;
-            report.pushed += chunk.len();
-            report.accepted += response
-                .verdicts
-                .iter()
-                .filter(|v| v.outcome.is_accepted())
-                .count();
-            report.refused += response
-                .verdicts
-                .iter()
-                .filter(|v| !v.outcome.is_accepted())
-                .count();
+            other => other?,
         }
         match self
             .push_receipts(&gateway, &mut credentials, &mut report)
@@ -100,11 +96,24 @@ impl Client {
             Err(ClientError::Sync(SyncError::Refused { status, code, .. })) if status != 401 => {
                 tracing::warn!(status, code = %code, "the gateway did not take the receipts");
             }
+            Err(ClientError::Sync(error)) if error.is_cut() => {
+                tracing::warn!(error = %error, "the link cut the receipts: the pull runs still");
+                report.push_interrupted = true;
+            }
             other => other?,
         }
         let mut cursor = device.cursor;
+        // Pages shrink as pushes do when the link cuts their answers.
+        let mut page_size = Shrinking::new(PAGE_LIMIT);
         loop {
-            let page = gateway.pull(&credentials, &cursor).await?;
+            let page = match gateway.pull(&credentials, &cursor, page_size.size()).await {
+                Ok(page) => page,
+                Err(error) => {
+                    page_size.failed(page_size.size(), error)?;
+                    continue;
+                }
+            };
+            page_size.passed();
             credentials.clock_offset_ms = offset_ms(page.server_time, self.device_now());
             let checkpoint = statements::check_page(&page, key, &account.device_id)?;
             let mut store = self.store()?;

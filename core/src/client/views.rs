@@ -71,6 +71,9 @@ pub struct SyncReport {
     pub receipts_sent: usize,
     /// 回执 states the gateway refused (kept on the phone with the reason).
     pub receipts_refused: usize,
+    /// The link cut the push (or the 回执) short: what was not answered waits for the next sync
+    /// (`outbox_remaining` counts it), though the pull still ran.
+    pub push_interrupted: bool,
 }
 
 /// One inbox row as a list shows it, with the workflow's control flags for `user_id`.

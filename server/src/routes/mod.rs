@@ -1,20 +1,23 @@
 //! The HTTP surface: the router and what every handler shares. Bodies and queries go through
-//! [`RawBody`], [`parse_json`] and [`parse_query`], so a malformed, mistyped or oversized request
-//! gets our JSON error with a stable code rather than the framework's plain-text one.
+//! [`RawBody`] (which also decodes a gzip body, [`body`]), [`parse_json`] and [`parse_query`], so
+//! a malformed, mistyped, oversized or unknown-coded request gets our JSON error with a stable
+//! code rather than the framework's plain-text one.
 //!
 //! Handlers live by audience: [`phone`] (activation, pull, push), [`admin`] (administrators);
 //! blobs and notices bring their own ([`crate::blobs::http`], [`crate::notices::http`]).
 
 mod admin;
+mod body;
 mod phone;
 
 pub(crate) use admin::who as admin_actor;
+pub(crate) use body::read_body;
+pub use body::{AsSent, Body, RawBody, MAX_BODY_BYTES};
 pub(crate) use phone::signed_by;
 
 use crate::db::Db;
 use crate::error::ApiError;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -25,42 +28,6 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeA
 /// Answers smaller than this go uncompressed: gzip would save a few hundred bytes of a delta
 /// sync (well inside P-5's 2 KB) at the cost of CPU on every one of them.
 const MIN_COMPRESSED_BYTES: u16 = 1024;
-
-/// Largest request body accepted (a push batch is ≤ 64 KB by protocol; leave room for framing).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
-/// The request body as bytes; a body over [`MAX_BODY_BYTES`] is a JSON 413 `body_too_large`.
-pub struct RawBody(pub Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for RawBody {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<RawBody, ApiError> {
-        read_body(request, state, MAX_BODY_BYTES).await.map(RawBody)
-    }
-}
-
-/// The body of `request`, limited to `limit` bytes by the route's body limit: a larger one is a
-/// JSON 413 `body_too_large`, an unreadable one a 400 `unreadable_body`.
-pub(crate) async fn read_body<S: Send + Sync>(
-    request: Request,
-    state: &S,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("a request body may have at most {limit} bytes"),
-                )
-            } else {
-                ApiError::bad_request("unreadable_body", "the request body could not be read")
-            }
-        })
-}
 
 /// Parses a query string; a malformed or mistyped one is a JSON 400 `malformed_query`.
 pub(crate) fn parse_query<T: serde::de::DeserializeOwned>(

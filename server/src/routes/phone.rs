@@ -1,7 +1,7 @@
 //! The phone's endpoints: activation (unsigned: the device has no registered key yet), and the
 //! signed pull and push of sync.md.
 
-use super::{parse_json, parse_query, AppState, RawBody};
+use super::{parse_json, parse_query, AppState, AsSent, RawBody};
 use crate::auth::{self, AuthedDevice, SignedRequest};
 use crate::commands::{decide_command, Decision};
 use crate::error::ApiError;
@@ -180,19 +180,20 @@ pub(super) async fn ping(
     Ok(Json(serde_json::json!({ "server_time": Utc::now() })))
 }
 
-/// The device that signed this request, checked against the gateway's clock.
+/// The device that signed this request, checked against the gateway's clock. The signed
+/// `Content-Digest` is checked against the body as sent (compressed, if it came so).
 pub(crate) async fn signed_by(
     state: &AppState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &(impl AsSent + ?Sized),
 ) -> Result<AuthedDevice, ApiError> {
     let request = SignedRequest {
         method,
         uri,
         headers,
-        body,
+        body: body.as_sent(),
     };
     auth::verify(
         &state.db,

@@ -111,7 +111,16 @@ const CONNECTION_REFUSALS: [(&str, &str); 3] = [
     ),
 ];
 
-/// Adds [`CONNECTION_REFUSALS`] to every operation that does not describe that status itself.
+/// What any operation that takes a body may answer about its `Content-Encoding`
+/// (`crate::routes::body`: gzip or none).
+const ENCODING_REFUSAL: (&str, &str) = (
+    "415",
+    "`unsupported_encoding`: the body's Content-Encoding is neither gzip nor absent (a gzip \
+     stream that is broken or followed by other bytes is a 400 `malformed_encoding`).",
+);
+
+/// Adds [`CONNECTION_REFUSALS`] to every operation, and [`ENCODING_REFUSAL`] to every operation
+/// that takes a body, where the operation does not describe that status itself.
 fn add_connection_refusals(document: &mut Map<String, Value>) {
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
         return;
@@ -120,10 +129,14 @@ fn add_connection_refusals(document: &mut Map<String, Value>) {
         .values_mut()
         .filter_map(Value::as_object_mut)
         .flat_map(|item| item.values_mut())
-        .filter_map(|operation| operation.get_mut("responses"))
         .filter_map(Value::as_object_mut);
-    for responses in operations {
-        for (status, description) in CONNECTION_REFUSALS {
+    for operation in operations {
+        let takes_body = operation.contains_key("requestBody");
+        let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+            continue;
+        };
+        let encoding = takes_body.then_some(ENCODING_REFUSAL);
+        for (status, description) in CONNECTION_REFUSALS.into_iter().chain(encoding) {
             responses.entry(status.to_owned()).or_insert_with(|| {
                 serde_json::json!({
                     "description": description,
@@ -181,6 +194,9 @@ mod tests {
         for status in ["414", "431", "503"] {
             assert!(document["paths"]["/v1/sync"]["get"]["responses"][status].is_object());
         }
+        let push = &document["paths"]["/v1/commands"]["post"]["responses"];
+        assert!(push["415"].is_object());
+        assert!(document["paths"]["/v1/sync"]["get"]["responses"]["415"].is_null());
     }
 
     #[test]

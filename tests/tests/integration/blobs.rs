@@ -5,7 +5,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod units;
+use crate::units;
 
 use qianpi_core::model::SecrecyLevel;
 use qianpi_tests::{error_code, Harness};

@@ -6,7 +6,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod units;
+use crate::units;
 
 use qianpi_tests::admin_api::call;
 use qianpi_tests::{error_code, get_sync, Harness, Phone};

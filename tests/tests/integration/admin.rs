@@ -6,7 +6,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod units;
+use crate::units;
 
 use qianpi_core::model::{Document, SecrecyLevel};
 use qianpi_gateway::audit::{self, Verdict};

@@ -5,7 +5,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod units;
+use crate::units;
 
 use chrono::{DateTime, Duration, Utc};
 use qianpi_core::protocol::ReceiptOutcome;

@@ -8,7 +8,7 @@
 // A test helper that fails must stop its test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod units;
+use crate::units;
 
 use chrono::{Duration, Utc};
 use qianpi_core::client::ClientError;

@@ -1,0 +1,24 @@
+//! The cross-part tests, one binary: the phone core against a real gateway on loopback (SQLite,
+//! or PostgreSQL when `QIANPI_TEST_POSTGRES` names a server), through the fault proxy where the
+//! network misbehaves. Each module is one theme; `units` holds the fixtures of units, their people,
+//! files and notices that many of them share.
+
+mod actions;
+mod admin;
+mod admin_devices;
+mod blob_downloads;
+mod blobs;
+mod chain;
+mod end_to_end;
+mod feed;
+mod feed_lanes;
+mod notice_receipts;
+mod notices;
+mod phone_notices;
+mod policy;
+mod receipts_blocked;
+mod records;
+mod server_time;
+mod signed_requests;
+mod statements;
+mod units;

@@ -1,10 +1,11 @@
-//! Text the gateway parses from its callers besides headers: the feed cursor a phone sends back
-//! and the 通讯录 CSV an administrator uploads.
+//! What the gateway parses from its callers besides headers: the feed cursor a phone sends back,
+//! the 通讯录 CSV an administrator uploads, and a gzip-encoded request body.
 
 use crate::Outcome;
 use qianpi_gateway::admin::address_book::parse_csv;
 use qianpi_gateway::admin::people::MAX_IMPORT_ROWS;
 use qianpi_gateway::feed::Cursor;
+use qianpi_gateway::routes::gunzip;
 
 /// A feed cursor, as the `cursor` query parameter carries it.
 ///
@@ -46,5 +47,22 @@ pub fn address_book(data: &[u8]) -> Outcome {
             }
         }
         Err(error) => Outcome::Refused(error.to_string()),
+    }
+}
+
+/// The bound the body target decodes under: small, so the fuzzer meets it often.
+const BODY_LIMIT: usize = 4096;
+
+/// A request body sent with `Content-Encoding: gzip`, decoded as the gateway's body reader does.
+///
+/// Invariant: what is decoded never exceeds the bound; an input that would is refused.
+pub fn gzip_body(data: &[u8]) -> Outcome {
+    match gunzip(data, BODY_LIMIT) {
+        Ok(content) if content.len() <= BODY_LIMIT => Outcome::Accepted,
+        Ok(content) => Outcome::Broken(format!(
+            "{} bytes decoded under a bound of {BODY_LIMIT}",
+            content.len()
+        )),
+        Err(error) => Outcome::Refused(error.code.to_owned()),
     }
 }

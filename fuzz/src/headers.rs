@@ -6,6 +6,7 @@
 
 use crate::Outcome;
 use qianpi_gateway::blobs::range::{none_match, plan, Plan};
+use qianpi_protocol::content_range::{parse_content_range, ContentRange};
 use qianpi_protocol::signature::{
     self, parse_signature_header, signature_header, CoveredValues, SignatureParams,
 };
@@ -78,4 +79,23 @@ pub fn range(data: &[u8]) -> Outcome {
             Plan::Unsatisfiable => Outcome::Refused("416".into()),
         }),
     )
+}
+
+/// The `Content-Range` of a download's answer, as the phone reads it.
+///
+/// Invariant: a range taken names bytes inside the file, first before last.
+pub fn content_range(data: &[u8]) -> Outcome {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Outcome::Refused("not UTF-8".into());
+    };
+    match parse_content_range(text) {
+        Some(ContentRange::Bytes { start, end, total }) if start <= end && end < total => {
+            Outcome::Accepted
+        }
+        Some(ContentRange::Bytes { start, end, total }) => {
+            Outcome::Broken(format!("{text:?} taken as bytes {start}-{end} of {total}"))
+        }
+        Some(ContentRange::Unsatisfied { .. }) => Outcome::Accepted,
+        None => Outcome::Refused("not a range of the file".into()),
+    }
 }

@@ -1,7 +1,7 @@
 //! Fuzz targets for every decoder of untrusted bytes (security.md C-1): the wire JSON the gateway
 //! and the phone read from each other, CBOR, COSE_Sign1 records and statements, the
-//! `Signature-Input` and `Signature` headers, the gateway's `Range` header, feed cursors and the
-//! address-book import.
+//! `Signature-Input` and `Signature` headers, the gateway's `Range` header, feed cursors, the
+//! address-book import, gzip request bodies and the `Content-Range` the phone reads.
 //!
 //! Each target is a plain function from bytes to an [`Outcome`], so the same code runs under
 //! libFuzzer (`fuzz/cargo-fuzz`, nightly) and in the replay of every corpus file by
@@ -73,11 +73,15 @@ pub enum Target {
     Cursor,
     /// The 通讯录 CSV import.
     AddressBook,
+    /// A gzip-encoded request body, decoded under the gateway's bound.
+    GzipBody,
+    /// The `Content-Range` of a download's answer, as the phone reads it.
+    ContentRange,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 9] = [
+    pub const ALL: [Target; 11] = [
         Target::WireGateway,
         Target::WirePhone,
         Target::Cbor,
@@ -87,6 +91,8 @@ impl Target {
         Target::Range,
         Target::Cursor,
         Target::AddressBook,
+        Target::GzipBody,
+        Target::ContentRange,
     ];
 
     /// The target's name: its cargo-fuzz binary and its folder under `fuzz/corpus/`.
@@ -101,6 +107,8 @@ impl Target {
             Target::Range => "range",
             Target::Cursor => "cursor",
             Target::AddressBook => "address_book",
+            Target::GzipBody => "gzip_body",
+            Target::ContentRange => "content_range",
         }
     }
 
@@ -116,6 +124,8 @@ impl Target {
             Target::Range => headers::range(data),
             Target::Cursor => gateway::cursor(data),
             Target::AddressBook => gateway::address_book(data),
+            Target::GzipBody => gateway::gzip_body(data),
+            Target::ContentRange => headers::content_range(data),
         }
     }
 }

@@ -282,6 +282,9 @@ pub fn all() -> Result<Vec<Seed>, String> {
         (Target::Cursor, "start", Vec::new()),
         (Target::Cursor, "lanes", b"v2.4.9.2.7".to_vec()),
         (Target::Cursor, "single", b"17".to_vec()),
+        (Target::GzipBody, "push", vec![31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 171, 86, 74, 206, 207, 205, 77, 204, 75, 41, 86, 178, 138, 142, 173, 5, 0, 73, 105, 62, 108, 15, 0, 0, 0]),
+        (Target::ContentRange, "piece", b"bytes 131072-262143/1048576".to_vec()),
+        (Target::ContentRange, "unsatisfied", b"bytes */1048576".to_vec()),
         (
             Target::AddressBook,
             "english",

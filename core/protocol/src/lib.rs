@@ -9,6 +9,7 @@
 //! | [`record`] | signed approval records: COSE_Sign1 over deterministic CBOR ([`cbor`], [`cose`]) |
 //! | [`statement`] | what the gateway signs: receipts, checkpoints, notices, wipe orders |
 //! | [`crypto`] | P-256, SHA-256, AES-GCM, HKDF, DER↔raw signatures |
+//! | [`content_range`] | the `Content-Range` of a blob download's answer |
 //!
 //! - `POST /v1/devices/activate` — [`ActivateRequest`] → [`ActivateResponse`] (unsigned: the device
 //!   has no registered key yet; the one-time code authenticates it).
@@ -24,6 +25,7 @@
 //!   [`WipeCommand`]).
 
 pub mod cbor;
+pub mod content_range;
 pub mod cose;
 pub mod crypto;
 pub mod record;

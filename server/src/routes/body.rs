@@ -163,8 +163,9 @@ fn coding(headers: &HeaderMap) -> Result<Coding, ApiError> {
 }
 
 /// Inflates a gzip body (one member, nothing after it), stopping as soon as it would exceed
-/// `limit` bytes: a body that inflates further is a 413 without ever being held whole.
-fn gunzip(sent: &[u8], limit: usize) -> Result<Bytes, ApiError> {
+/// `limit` bytes: a body that inflates further is a 413 without ever being held whole. Public for
+/// the fuzz target of this decoder.
+pub fn gunzip(sent: &[u8], limit: usize) -> Result<Bytes, ApiError> {
     let malformed = || {
         ApiError::bad_request(
             "malformed_encoding",

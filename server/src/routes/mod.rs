@@ -12,7 +12,7 @@ mod phone;
 
 pub(crate) use admin::who as admin_actor;
 pub(crate) use body::read_body;
-pub use body::{AsSent, Body, RawBody, MAX_BODY_BYTES};
+pub use body::{gunzip, AsSent, Body, RawBody, MAX_BODY_BYTES};
 pub(crate) use phone::signed_by;
 
 use crate::db::Db;

@@ -1,41 +1,10 @@
 //! What the blob endpoint's answers say about the file, read without IO: the `Content-Range`
-//! of a 206 or 416, the strong `ETag` that must name the file asked for, and the SHA-256 a file
-//! is asked for by.
+//! of a 206 or 416 (parsed by [`crate::protocol::content_range`]), the strong `ETag` that must
+//! name the file asked for, and the SHA-256 a file is asked for by.
 
 use super::BlobError;
+pub(crate) use crate::protocol::content_range::{parse_content_range, ContentRange};
 use crate::sync::BlobResponse;
-
-/// What `Content-Range` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ContentRange {
-    /// `bytes start-end/total`.
-    Bytes {
-        /// First byte.
-        start: u64,
-        /// Last byte (inclusive).
-        end: u64,
-        /// The file's size.
-        total: u64,
-    },
-    /// `bytes */total` (on a 416).
-    Unsatisfied {
-        /// The file's size.
-        total: u64,
-    },
-}
-
-/// Parses a `Content-Range` value; a range the file cannot hold, or an unknown size, is none.
-pub(crate) fn parse_content_range(value: &str) -> Option<ContentRange> {
-    let rest = value.trim().strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let total: u64 = total.trim().parse().ok()?;
-    if range.trim() == "*" {
-        return Some(ContentRange::Unsatisfied { total });
-    }
-    let (start, end) = range.split_once('-')?;
-    let (start, end): (u64, u64) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
-    (start <= end && end < total).then_some(ContentRange::Bytes { start, end, total })
-}
 
 /// The lowercase form of a SHA-256 in hex, or why it is not one.
 pub(crate) fn normalized(sha256: &str) -> Result<String, BlobError> {

@@ -13,7 +13,7 @@ use qianpi_core::protocol::{Change, SyncPage};
 use qianpi_core::workflow::Command;
 use qianpi_gateway::admin::{demo, describe_instance};
 use qianpi_gateway::audit;
-use qianpi_gateway::sql::args;
+use qianpi_gateway::sql::{args, Sql};
 use qianpi_tests::{error_code, push_commands, send_signed, sign_record, verdict_code, Harness};
 
 async fn version(harness: &Harness) -> u64 {
@@ -313,15 +313,7 @@ async fn a_flow_above_no_secrecy_never_enters_a_phones_feed() {
         .db
         .tx(|sql| {
             // Mark the demo document 秘密 and republish the flow as an administrator would.
-            let row =
-                sql.query_one("SELECT body FROM documents WHERE id = 'doc-2026-0012'", &[])?;
-            let mut document: qianpi_core::model::Document =
-                qianpi_gateway::db::decode(&row.text(0)?)?;
-            document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
-            sql.execute(
-                "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = 'doc-2026-0012'",
-                args![qianpi_gateway::db::encode(&document)?],
-            )?;
+            mark_demo_document_secret(sql)?;
             sql.execute("DELETE FROM changes", &[])?;
             let flow = qianpi_gateway::instances::load_instance(sql, demo::INSTANCE, false)?
                 .ok_or_else(|| qianpi_gateway::ApiError::internal("no demo flow"))?;
@@ -498,26 +490,23 @@ async fn a_command_on_a_flow_above_no_secrecy_is_refused_with_its_own_code() {
     let (leader, _) = harness.leader_with_approval().await.unwrap();
     // The office raises the document to 秘密 after the phone queued its approval; a phone that
     // guessed the task id of a classified flow is in the same place.
-    harness
-        .db
-        .tx(|sql| {
-            let row =
-                sql.query_one("SELECT body FROM documents WHERE id = 'doc-2026-0012'", &[])?;
-            let mut document: qianpi_core::model::Document =
-                qianpi_gateway::db::decode(&row.text(0)?)?;
-            document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
-            sql.execute(
-                "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = 'doc-2026-0012'",
-                args![qianpi_gateway::db::encode(&document)?],
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    harness.db.tx(mark_demo_document_secret).await.unwrap();
     let signed = leader.client.outbox().unwrap()[0].command.clone();
     let answer = push_commands(&harness, &leader, vec![signed])
         .await
         .unwrap();
     assert_eq!(verdict_code(&answer.verdicts[0]), "above_secrecy_gate");
     assert_eq!(version(&harness).await, 1);
+}
+
+/// Raises the demo document to 秘密 in the gateway's store, as the office would.
+fn mark_demo_document_secret(sql: &mut dyn Sql) -> Result<(), qianpi_gateway::ApiError> {
+    let row = sql.query_one("SELECT body FROM documents WHERE id = 'doc-2026-0012'", &[])?;
+    let mut document: qianpi_core::model::Document = qianpi_gateway::db::decode(&row.text(0)?)?;
+    document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
+    sql.execute(
+        "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = 'doc-2026-0012'",
+        args![qianpi_gateway::db::encode(&document)?],
+    )?;
+    Ok(())
 }

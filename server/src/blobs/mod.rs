@@ -12,7 +12,6 @@
 //! The HTTP side (upload, and the ranged, streamed download) is in [`http`]; the pure parsing of
 //! `Range`, `If-Range` and `If-None-Match` in [`range`].
 
-pub mod http;
 pub mod range;
 
 use crate::actor::AdminActor;

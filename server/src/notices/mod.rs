@@ -9,7 +9,6 @@
 //! publisher reads ([`roster`]). Everything of one publication — the notice, its rows, the feed
 //! changes, the blob grants of its attachments and the audit entry — is one transaction.
 
-pub mod http;
 pub mod receipts;
 pub mod roster;
 

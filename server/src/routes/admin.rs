@@ -3,13 +3,15 @@
 //! logic in [`crate::admin`]. The operator may do anything; a unit administrator only in their
 //! unit, and another unit's data answers 404 as if it did not exist.
 
-use super::{parse_json, AppState, RawBody};
+use super::body::RawBody;
+use super::extract::{parse_json, Admin};
+use super::state::AppState;
 use crate::admin::address_book;
 use crate::admin::devices::{self, DeviceView, Transition};
 use crate::admin::flows::{self, FlowStarted, StartFlow};
 use crate::admin::people::{self, NewUnit, NewUser, UnitView, UserView};
 use crate::admin::tokens::{self, Holder, IssuedToken};
-use crate::admin::{self, AdminActor, IssuedCode};
+use crate::admin::{self, IssuedCode};
 use crate::checkpoints::{self, PolicyChange};
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -42,22 +44,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/units/{unit}/policy", put(set_policy))
 }
 
-/// The administrator an `Authorization: Bearer` header names (401 without a valid token).
-pub(crate) async fn who(state: &AppState, headers: &HeaderMap) -> Result<AdminActor, ApiError> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str())
-        .transpose()
-        .map_err(|_| ApiError::unauthorized("bad_token", "the Authorization header is not text"))?;
-    tokens::authenticate(&state.db, authorization).await
-}
-
 async fn create_unit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<UnitView>), ApiError> {
-    let actor = who(&state, &headers).await?;
     actor.require_operator()?;
     let unit: NewUnit = parse_json(&body)?;
     let view = people::create_unit(&state.db, &actor, unit, Utc::now()).await?;
@@ -66,20 +57,18 @@ async fn create_unit(
 
 async fn list_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
-    let actor = who(&state, &headers).await?;
     Ok(Json(people::list_users(&state.db, &actor, &unit).await?))
 }
 
 async fn create_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let actor = who(&state, &headers).await?;
     let user: NewUser = parse_json(&body)?;
     let view = people::create_user(&state.db, &actor, &unit, user, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -87,11 +76,11 @@ async fn create_user(
 
 async fn import_users(
     State(state): State<AppState>,
+    Admin(actor): Admin,
     headers: HeaderMap,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<Vec<UserView>>), ApiError> {
-    let actor = who(&state, &headers).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -118,11 +107,10 @@ struct CodeRequest {
 
 async fn issue_code(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path((unit, user)): Path<(String, String)>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<IssuedCode>), ApiError> {
-    let actor = who(&state, &headers).await?;
     let request: CodeRequest = if body.is_empty() {
         CodeRequest::default()
     } else {
@@ -142,11 +130,10 @@ async fn issue_code(
 
 async fn load_definition(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<ProcessDefinition>), ApiError> {
-    let actor = who(&state, &headers).await?;
     let definition: ProcessDefinition = parse_json(&body)?;
     let loaded = flows::load_definition(&state.db, &actor, &unit, definition, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(loaded)))
@@ -154,19 +141,17 @@ async fn load_definition(
 
 async fn list_devices(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
 ) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    let actor = who(&state, &headers).await?;
     Ok(Json(devices::list_devices(&state.db, &actor, &unit).await?))
 }
 
 async fn device_action(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path((unit, device, action)): Path<(String, String, String)>,
 ) -> Result<Json<DeviceView>, ApiError> {
-    let actor = who(&state, &headers).await?;
     let transition = Transition::parse(&action).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -188,11 +173,10 @@ async fn device_action(
 
 async fn start_flow(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<FlowStarted>), ApiError> {
-    let actor = who(&state, &headers).await?;
     let start: StartFlow = parse_json(&body)?;
     let started = flows::start_flow(&state.db, &actor, &unit, start, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(started)))
@@ -208,11 +192,10 @@ struct TokenRequest {
 
 async fn issue_admin_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
-    let actor = who(&state, &headers).await?;
     let request: TokenRequest = parse_json(&body)?;
     let issued = tokens::issue_unit_admin_token(
         &state.db,
@@ -228,11 +211,10 @@ async fn issue_admin_token(
 
 async fn set_policy(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<Json<OfflinePolicy>, ApiError> {
-    let actor = who(&state, &headers).await?;
     let change: PolicyChange = parse_json(&body)?;
     let policy = checkpoints::set_policy(&state.db, &actor, &unit, change, Utc::now()).await?;
     Ok(Json(policy))

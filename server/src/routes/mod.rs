@@ -1,25 +1,30 @@
-//! The HTTP surface: the router and what every handler shares. Bodies and queries go through
-//! [`RawBody`] (which also decodes a gzip body, [`body`]), [`parse_json`] and [`parse_query`], so
-//! a malformed, mistyped, oversized or unknown-coded request gets our JSON error with a stable
-//! code rather than the framework's plain-text one.
-//!
-//! Handlers live by audience: [`phone`] (activation, pull, push), [`admin`] (administrators);
-//! blobs and notices bring their own ([`crate::blobs::http`], [`crate::notices::http`]).
+//! The HTTP surface, one module per feature, each with its own router, merged in [`router`]:
+//! [`devices`] (activation), [`sync`] (pull and ping), [`commands`] (push), [`blobs`] (upload
+//! and download), [`notices`] (publishing, rosters, 回执), [`admin`] (the administrators' API)
+//! and the health and OpenAPI documents here. Who asks is an extractor ([`extract::Signed`], a
+//! device whose signature verified; [`extract::Admin`], an administrator); bodies go through
+//! [`RawBody`] (which also decodes a gzip body, [`body`]) and queries through
+//! [`extract::parse_query`], so a malformed, mistyped, oversized or unknown-coded request gets
+//! our JSON error with a stable code. The data layer below never imports this module.
 
 mod admin;
+mod blobs;
 mod body;
-mod phone;
+mod commands;
+mod devices;
+pub mod extract;
+mod notices;
+mod state;
+mod sync;
 
-pub(crate) use admin::who as admin_actor;
-pub(crate) use body::read_body;
 pub use body::{gunzip, AsSent, Body, RawBody, MAX_BODY_BYTES};
-pub(crate) use phone::signed_by;
+pub use state::AppState;
+pub use sync::MAX_WAIT_SECS;
 
-use crate::db::Db;
 use crate::error::ApiError;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_protocol as protocol;
@@ -29,42 +34,17 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeA
 /// sync (well inside P-5's 2 KB) at the cost of CPU on every one of them.
 const MIN_COMPRESSED_BYTES: u16 = 1024;
 
-/// Parses a query string; a malformed or mistyped one is a JSON 400 `malformed_query`.
-pub(crate) fn parse_query<T: serde::de::DeserializeOwned>(
-    query: Option<&str>,
-) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
-        ApiError::bad_request("malformed_query", format!("the query is not valid: {e}"))
-    })
-}
-
-/// What every handler needs.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// The statement key: receipts, checkpoints, notices, wipe commands.
-    pub key: std::sync::Arc<qianpi_protocol::statement::GatewayKey>,
-    /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
-    pub scheme: String,
-    /// Activation attempts one source address may make per minute.
-    pub activations_per_minute: i64,
-    /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: std::sync::Arc<crate::forwarded::TrustedProxies>,
-}
-
-/// The gateway's routes.
+/// The gateway's routes: every feature's router, merged here and nowhere else.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route(protocol::HEALTH_PATH, get(health))
-        .route(protocol::ACTIVATE_PATH, post(phone::activate))
-        .route(protocol::SYNC_PATH, get(phone::pull))
-        .route(protocol::COMMANDS_PATH, post(phone::push))
-        .route(protocol::PING_PATH, get(phone::ping))
-        .nest("/v1/admin", admin::routes())
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
-        .merge(crate::blobs::http::routes())
-        .merge(crate::notices::http::routes())
+        .merge(devices::routes())
+        .merge(sync::routes())
+        .merge(commands::routes())
+        .merge(blobs::routes())
+        .merge(notices::routes())
+        .nest("/v1/admin", admin::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -109,13 +89,4 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this endpoint does not accept this method",
     )
-}
-
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(
-            "malformed_body",
-            format!("the request body is not valid: {e}"),
-        )
-    })
 }

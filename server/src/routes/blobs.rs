@@ -7,14 +7,16 @@
 //! Every download answer carries `Accept-Ranges: bytes`; the router's gzip layer leaves such
 //! answers alone (a range counts bytes of the stored file, not of a compressed stream).
 
-use super::range::{self, Plan};
-use super::{BlobMeta, MAX_BLOB_BYTES};
+use super::body::read_body;
+use super::extract::{Admin, Signed};
+use super::state::AppState;
+use crate::blobs::range::{self, Plan};
+use crate::blobs::{self as store, BlobMeta, MAX_BLOB_BYTES};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::routes::{admin_actor, signed_by, AppState};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -22,7 +24,7 @@ use chrono::Utc;
 use qianpi_protocol::BLOBS_PATH;
 
 /// The blob routes, with their full paths.
-pub(crate) fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/v1/admin/units/{unit}/blobs/{sha256}",
@@ -34,22 +36,22 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn upload(
     State(state): State<AppState>,
+    // Who asks is checked before the body is read (the extractor reads the head only): nobody
+    // unauthenticated makes the gateway take in 64 MiB.
+    Admin(actor): Admin,
     headers: HeaderMap,
     Path((unit, sha256)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    // Who asks is checked before the body is read: nobody unauthenticated makes the gateway
-    // take in 64 MiB.
-    let actor = admin_actor(&state, &headers).await?;
-    super::check_hash(&sha256)?;
-    let body = crate::routes::read_body(request, &state, MAX_BLOB_BYTES).await?;
+    store::check_hash(&sha256)?;
+    let body = read_body(request, &state, MAX_BLOB_BYTES).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str())
         .transpose()
         .map_err(|_| ApiError::bad_request("bad_media_type", "the Content-Type is not text"))?;
-    let media_type = super::media_type(content_type)?;
-    let uploaded = super::upload(
+    let media_type = store::media_type(content_type)?;
+    let uploaded = store::upload(
         &state.db,
         &actor,
         &unit,
@@ -69,19 +71,17 @@ async fn upload(
 
 async fn download(
     State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(sha256): Path<String>,
+    Signed { device, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let device = signed_by(&state, &method, &uri, &headers, &[]).await?;
-    super::check_hash(&sha256)?;
+    store::check_hash(&sha256)?;
     let user = device.user_id;
     let meta = state
         .db
-        .once(move |sql| super::readable(sql, &user, &sha256))
+        .once(move |sql| store::readable(sql, &user, &sha256))
         .await?
-        .ok_or_else(super::no_such_blob)?;
+        .ok_or_else(store::no_such_blob)?;
     let etag = format!("\"{}\"", meta.sha256);
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     if text(header::IF_NONE_MATCH).is_some_and(|h| range::none_match(h, &etag)) {
@@ -173,7 +173,7 @@ fn stream(db: Db, meta: &BlobMeta, start: u64, end: u64) -> Body {
             let sha256 = cursor.sha256.clone();
             let data = cursor
                 .db
-                .once(move |sql| super::chunk(sql, &sha256, idx))
+                .once(move |sql| store::chunk(sql, &sha256, idx))
                 .await
                 .inspect_err(|e| tracing::error!(code = e.code, detail = %e.message, "a blob download broke off"))?;
             let wanted = usize::try_from(cursor.end - cursor.next).unwrap_or(usize::MAX);

@@ -3,13 +3,15 @@
 //! sends its user's 回执 (`POST /v1/receipts`, signed, at most [`MAX_BATCH`] per request, each
 //! applied in its own transaction so a crash mid-batch keeps those already applied).
 
-use super::receipts::{self, MAX_BATCH};
-use super::roster::{self, NoticeReceipts, NoticeSummary};
-use super::{publish as publish_notice, PublishNotice, Published};
+use super::body::RawBody;
+use super::extract::{parse_json, parse_query, Admin, Signed};
+use super::state::AppState;
 use crate::error::ApiError;
-use crate::routes::{admin_actor, parse_json, parse_query, signed_by, AppState, RawBody};
+use crate::notices::receipts::{self, MAX_BATCH};
+use crate::notices::roster::{self, NoticeReceipts, NoticeSummary};
+use crate::notices::{publish as publish_notice, PublishNotice, Published};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
@@ -17,7 +19,7 @@ use qianpi_protocol::{ReceiptBatch, ReceiptResponse, ReceiptResult, RECEIPTS_PAT
 use serde::Deserialize;
 
 /// The notice routes, with their full paths.
-pub(crate) fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/admin/units/{unit}/notices", get(list).post(publish))
         .route(
@@ -29,11 +31,10 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn publish(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<Published>), ApiError> {
-    let actor = admin_actor(&state, &headers).await?;
     let request: PublishNotice = parse_json(&body)?;
     let published =
         publish_notice(&state.db, &state.key, &actor, &unit, request, Utc::now()).await?;
@@ -50,11 +51,10 @@ struct ListQuery {
 
 async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     uri: Uri,
     Path(unit): Path<String>,
 ) -> Result<Json<Vec<NoticeSummary>>, ApiError> {
-    let actor = admin_actor(&state, &headers).await?;
     let query: ListQuery = parse_query(uri.query())?;
     let limit = query.limit.unwrap_or(100);
     Ok(Json(
@@ -64,10 +64,9 @@ async fn list(
 
 async fn roster(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path((unit, notice)): Path<(String, String)>,
 ) -> Result<Json<NoticeReceipts>, ApiError> {
-    let actor = admin_actor(&state, &headers).await?;
     Ok(Json(
         roster::receipts(&state.db, &actor, &unit, &notice).await?,
     ))
@@ -75,12 +74,8 @@ async fn roster(
 
 async fn receive(
     State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    Signed { device, body }: Signed,
 ) -> Result<Json<ReceiptResponse>, ApiError> {
-    let device = signed_by(&state, &method, &uri, &headers, &body).await?;
     let batch: ReceiptBatch = parse_json(&body)?;
     if batch.receipts.len() > MAX_BATCH {
         return Err(ApiError::new(

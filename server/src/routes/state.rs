@@ -1,0 +1,18 @@
+//! What every handler shares: the database, the statement key and the deployment's settings.
+
+use crate::db::Db;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The statement key: receipts, checkpoints, notices, wipe commands.
+    pub key: std::sync::Arc<qianpi_protocol::statement::GatewayKey>,
+    /// The scheme clients use to reach this gateway, for the signed `@target-uri`.
+    pub scheme: String,
+    /// Activation attempts one source address may make per minute.
+    pub activations_per_minute: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: std::sync::Arc<crate::forwarded::TrustedProxies>,
+}

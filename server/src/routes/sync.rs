@@ -1,0 +1,115 @@
+//! The pull of sync.md (`GET /v1/sync`): a page of the signed device's feed, lane by lane, with
+//! its checksum and a signed checkpoint, long-polling while nothing is new; and `GET /v1/ping`,
+//! a signed request that only proves the signature.
+
+use super::extract::{parse_query, Signed};
+use super::state::AppState;
+use crate::error::ApiError;
+use crate::{checkpoints, feed};
+use axum::extract::State;
+use axum::http::Uri;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use qianpi_protocol::{page_checksum, SyncPage, PING_PATH, SYNC_PATH};
+use serde::Deserialize;
+
+/// Largest page a client may ask for.
+const MAX_PAGE: usize = 500;
+
+/// The pull and ping routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(SYNC_PATH, get(pull))
+        .route(PING_PATH, get(ping))
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    cursor: String,
+    limit: Option<usize>,
+    /// Seconds to wait for a change when there is none (long-poll), at most [`MAX_WAIT_SECS`].
+    wait: Option<u64>,
+}
+
+/// Longest long-poll: proxies cut idle requests at 60–100 s (sync.md).
+pub const MAX_WAIT_SECS: u64 = 25;
+/// How often a waiting pull looks at the feed head. The feed lives in the database, so a change
+/// committed by any replica wakes the poll.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+async fn pull(
+    State(state): State<AppState>,
+    uri: Uri,
+    Signed { device, .. }: Signed,
+) -> Result<Json<SyncPage>, ApiError> {
+    let query: PullQuery = parse_query(uri.query())?;
+    let cursor = feed::Cursor::parse(&query.cursor)?;
+    let limit = query.limit.unwrap_or(200).clamp(1, MAX_PAGE);
+    let wait = std::time::Duration::from_secs(query.wait.unwrap_or(0).min(MAX_WAIT_SECS));
+    let deadline = tokio::time::Instant::now() + wait;
+    let user = device.user_id.clone();
+    while tokio::time::Instant::now() < deadline {
+        let user = user.clone();
+        if !cursor.has_seen(state.db.once(move |sql| feed::head(sql, &user)).await?) {
+            break;
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+    let key = state.key.clone();
+    // The usual delta sync, nothing new and a fresh checkpoint: one statement, no transaction.
+    let glance = {
+        let device = device.clone();
+        state
+            .db
+            .once(move |sql| checkpoints::glance(sql, &device, Utc::now()))
+            .await?
+    };
+    // Otherwise the page, and a new checkpoint unless the last one may be handed out again.
+    let (page, checkpoint) = match glance.reusable {
+        Some(checkpoint) if cursor.has_seen(glance.head) => (
+            feed::Page {
+                changes: Vec::new(),
+                next: cursor,
+                has_more: false,
+            },
+            checkpoint,
+        ),
+        reusable => {
+            let policy = glance.policy;
+            state
+                .db
+                .tx(move |sql| {
+                    let page = feed::page(sql, &user, cursor, limit)?;
+                    let checkpoint = match &reusable {
+                        Some(checkpoint) => checkpoint.clone(),
+                        None => checkpoints::issue(sql, &key, &device, policy.clone(), Utc::now())?,
+                    };
+                    Ok((page, checkpoint))
+                })
+                .await?
+        }
+    };
+    let feed::Page {
+        changes,
+        next,
+        has_more,
+    } = page;
+    let checksum = page_checksum(&changes)
+        .map_err(|e| ApiError::internal(format!("cannot checksum a page: {e}")))?;
+    Ok(Json(SyncPage {
+        changes,
+        next_cursor: next.to_string(),
+        has_more,
+        checksum,
+        checkpoint: Some(checkpoint),
+        server_time: Utc::now(),
+    }))
+}
+
+/// A signed request that does nothing but pass the signature checks: the cost floor of every
+/// signed request, and a way for a phone to test its credentials and clock.
+async fn ping(_: Signed) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(serde_json::json!({ "server_time": Utc::now() })))
+}

@@ -2,13 +2,11 @@
 //! entries for a two-step 收文 flow handled by the signed-in user.
 
 use super::*;
-use crate::model::{
-    BodyFormat, BodyStage, BodyVersion, Document, DocumentKind, DocumentNumber, Identity,
-    SecrecyLevel, Urgency,
-};
+use crate::model::{Document, Identity, Urgency};
 use crate::protocol::{Change, InboxEntry, SyncPage};
-use crate::workflow::{self, Actor, Command, Env, Instance, Node, Opinion, ProcessDefinition};
+use crate::workflow::{self, Actor, Command, Env, Instance, Opinion, ProcessDefinition};
 use chrono::{DateTime, Duration, Utc};
+use qianpi_domain::fixtures;
 
 /// The signed-in user of every fixture store.
 pub(super) const ME: &str = "wang";
@@ -53,50 +51,15 @@ pub(super) fn store_in(dir: &std::path::Path, key: &crate::keys::DataKey) -> Sto
 
 /// 拟办 by [`ME`], then 办结 by `li`.
 pub(super) fn definition() -> ProcessDefinition {
-    ProcessDefinition::new(
-        "def-收文",
-        "收文",
-        "n1",
-        vec![
-            Node::manual("n1", "拟办", &[ME]).route("送办理", "n2"),
-            Node::manual("n2", "办理", &["li"]).route("办结", "end"),
-            Node::end("end"),
-        ],
-    )
+    fixtures::receiving_flow(ME, "li")
 }
 
-/// A document numbered `n`, titled `title`.
+/// A document `id`, titled `title`, at `urgency`, with one final PDF body version.
 pub(super) fn document(id: &str, title: &str, urgency: Urgency) -> Document {
-    let mut document = Document {
-        id: id.into(),
-        unit_id: "unit".into(),
-        kind: DocumentKind::Incoming,
-        title: title.into(),
-        number: DocumentNumber {
-            organ: "晋农办".into(),
-            year: 2026,
-            sequence: 12,
-        },
+    Document {
         urgency,
-        secrecy: SecrecyLevel::None,
-        from_organ: Some("农业农村部".into()),
-        received_at: Some("2026-03-01T08:00:00Z".into()),
-        head: Default::default(),
-        body: Default::default(),
-        footer: Default::default(),
-        receiving: Default::default(),
-        handling: Default::default(),
-    };
-    document.body.versions.push(BodyVersion {
-        id: format!("{id}-v1"),
-        stage: BodyStage::Final,
-        format: BodyFormat::Pdf,
-        sha256: format!("{:0>64}", id.len()),
-        size: 1024,
-        pages: Some(2),
-        created_at: None,
-    });
-    document
+        ..fixtures::with_pdf_body(fixtures::incoming(id, "unit", title))
+    }
 }
 
 /// The entry of [`ME`]'s task on a freshly started instance `id`, started at `at`.

@@ -25,24 +25,10 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(val
 /// A document of the first slice: head, title and receiving side only.
 pub(super) fn minimal_document() -> Document {
     Document {
-        id: "d1".into(),
-        unit_id: "u1".into(),
-        kind: DocumentKind::Incoming,
-        title: "关于做好2026年春耕备耕工作的通知".into(),
-        number: DocumentNumber {
-            organ: "晋农办".into(),
-            year: 2026,
-            sequence: 12,
-        },
         urgency: Urgency::Urgent,
-        secrecy: SecrecyLevel::None,
         from_organ: Some("山西省人民政府办公厅".into()),
         received_at: Some("2026-03-02T09:00:00+08:00".into()),
-        head: DocumentHead::default(),
-        body: DocumentBody::default(),
-        footer: DocumentFooter::default(),
-        receiving: Receiving::default(),
-        handling: Handling::default(),
+        ..crate::fixtures::incoming("d1", "u1", "关于做好2026年春耕备耕工作的通知")
     }
 }
 

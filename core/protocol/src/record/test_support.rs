@@ -3,11 +3,9 @@
 //! filled so that every field of the payload is present to be tampered with.
 
 use super::*;
-use crate::model::{
-    Attachment, BodyFormat, BodyStage, BodyVersion, DocumentKind, DocumentNumber, SecrecyLevel,
-    Urgency,
-};
+use crate::model::{Attachment, BodyFormat, BodyStage, BodyVersion, Urgency};
 use crate::workflow::{Attitude, Env, HandlerMode, Node, Opinion, ProcessDefinition, SignPosition};
+use qianpi_domain::fixtures;
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
 
@@ -80,24 +78,10 @@ pub(super) fn document() -> Document {
         sha256: std::iter::repeat_n(c, 64).collect(),
     };
     let mut document = Document {
-        id: "doc-1".into(),
-        unit_id: "unit-1".into(),
-        kind: DocumentKind::Incoming,
-        title: "关于做好2026年春耕备耕工作的通知".into(),
-        number: DocumentNumber {
-            organ: "晋农办".into(),
-            year: 2026,
-            sequence: 12,
-        },
         urgency: Urgency::Urgent,
-        secrecy: SecrecyLevel::None,
         from_organ: None,
         received_at: None,
-        head: Default::default(),
-        body: Default::default(),
-        footer: Default::default(),
-        receiving: Default::default(),
-        handling: Default::default(),
+        ..fixtures::incoming("doc-1", "unit-1", "关于做好2026年春耕备耕工作的通知")
     };
     document.body.versions = vec![version("v1", 'a'), version("v2", 'b')];
     document.body.attachments = vec![attachment("1", 'c'), attachment("2", 'd')];

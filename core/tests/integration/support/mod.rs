@@ -10,16 +10,14 @@
 use chrono::{DateTime, Duration, Utc};
 use qianpi_core::crypto;
 use qianpi_core::keys::{DeviceSigner, APPROVAL_KEY_ALIAS};
-use qianpi_core::model::{
-    BodyFormat, BodyStage, BodyVersion, Document, DocumentKind, DocumentNumber, Identity,
-    SecrecyLevel, Urgency,
-};
+use qianpi_core::model::{Document, Identity};
 use qianpi_core::protocol::record::RecordContext;
 use qianpi_core::protocol::{Change, CommandRecord, InboxEntry, SignedCommand, SyncPage};
 use qianpi_core::store::{Account, OutboxRow};
 use qianpi_core::workflow::{
-    self, Actor, Command, Env, Instance, Node, Opinion, Outcome, ProcessDefinition, Submission,
+    self, Actor, Command, Env, Instance, Opinion, Outcome, ProcessDefinition, Submission,
 };
+use qianpi_domain::fixtures;
 
 /// The signed-in user of every fixture.
 pub const ME: &str = "wang";
@@ -60,50 +58,12 @@ pub fn account() -> Account {
 
 /// 拟办 by [`ME`], then 办结 by `li`.
 pub fn definition() -> ProcessDefinition {
-    ProcessDefinition::new(
-        "def-收文",
-        "收文",
-        "n1",
-        vec![
-            Node::manual("n1", "拟办", &[ME]).route("送办理", "n2"),
-            Node::manual("n2", "办理", &["li"]).route("办结", "end"),
-            Node::end("end"),
-        ],
-    )
+    fixtures::receiving_flow(ME, "li")
 }
 
 /// An unclassified incoming document `id`, titled `title`, with one final PDF body version.
 pub fn document(id: &str, title: &str) -> Document {
-    let mut document = Document {
-        id: id.into(),
-        unit_id: "unit".into(),
-        kind: DocumentKind::Incoming,
-        title: title.into(),
-        number: DocumentNumber {
-            organ: "晋农办".into(),
-            year: 2026,
-            sequence: 12,
-        },
-        urgency: Urgency::Normal,
-        secrecy: SecrecyLevel::None,
-        from_organ: Some("农业农村部".into()),
-        received_at: Some("2026-03-01T08:00:00Z".into()),
-        head: Default::default(),
-        body: Default::default(),
-        footer: Default::default(),
-        receiving: Default::default(),
-        handling: Default::default(),
-    };
-    document.body.versions.push(BodyVersion {
-        id: format!("{id}-v1"),
-        stage: BodyStage::Final,
-        format: BodyFormat::Pdf,
-        sha256: format!("{:0>64}", id.len()),
-        size: 1024,
-        pages: Some(2),
-        created_at: None,
-    });
-    document
+    fixtures::with_pdf_body(fixtures::incoming(id, "unit", title))
 }
 
 /// The entry of [`ME`]'s task on a freshly started instance `id` carrying `document`.

@@ -4,6 +4,8 @@
 //!   signature (an older request fails the time check before its nonce is looked at), so
 //!   deleting them a little late changes nothing, and taking the delete off the request path
 //!   spares every signed request a write.
+//! - Activation lockouts that ran out, and wrong codes too old to count, leave the table, so
+//!   a scan of many logins leaves no lasting rows (`devices::lockout`).
 //! - Checkpoints older than the longest wipe limit of any unit (plus a day) leave the table: a
 //!   phone that has not synced since then has erased itself, so no record can still name them.
 
@@ -26,6 +28,9 @@ pub fn spawn(db: Db) -> JoinHandle<()> {
             if let Err(e) = sweep(&db).await {
                 tracing::warn!(error = %e, "deleting expired nonces failed; trying again later");
             }
+            if let Err(e) = forget_stale_guessers(&db).await {
+                tracing::warn!(error = %e, "forgetting stale lockouts failed; trying again later");
+            }
             if let Err(e) = prune_checkpoints(&db).await {
                 tracing::warn!(error = %e, "pruning old checkpoints failed; trying again later");
             }
@@ -43,6 +48,13 @@ pub async fn sweep(db: &Db) -> Result<u64, crate::ApiError> {
         )?)
     })
     .await
+}
+
+/// Deletes activation lockouts that ran out and wrong codes too old to count; returns how many.
+pub async fn forget_stale_guessers(db: &Db) -> Result<u64, crate::ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    db.tx(move |sql| crate::devices::lockout::forget_stale(sql, now))
+        .await
 }
 
 /// Deletes checkpoints no record can still name; returns how many.

@@ -85,16 +85,21 @@ pub fn note_failure(
     Ok(())
 }
 
-/// Forgets the wrong codes of `login` from `source` once it bound a device, and lockouts that
-/// have run out everywhere (so the table holds only live lockouts and recent guessers).
-pub fn clear(sql: &mut dyn Sql, login: &str, source: &str, now_unix: i64) -> Result<(), ApiError> {
+/// Forgets the wrong codes of `login` from `source` once it bound a device.
+pub fn clear(sql: &mut dyn Sql, login: &str, source: &str) -> Result<(), ApiError> {
     sql.execute(
         "DELETE FROM activation_failures WHERE login = ?1 AND source = ?2",
         args![login, source],
     )?;
-    sql.execute(
+    Ok(())
+}
+
+/// Forgets lockouts that have run out and wrong codes too old to count (`note_failure` starts
+/// them over anyway), so a scan of many logins leaves no lasting rows; returns how many. The
+/// housekeeping runs it.
+pub fn forget_stale(sql: &mut dyn Sql, now_unix: i64) -> Result<u64, ApiError> {
+    Ok(sql.execute(
         "DELETE FROM activation_failures WHERE locked_until < ?1 AND last_at < ?2",
         args![now_unix, now_unix.saturating_sub(LOCK_SECS)],
-    )?;
-    Ok(())
+    )?)
 }

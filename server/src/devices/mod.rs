@@ -145,7 +145,7 @@ pub async fn activate(
                 lockout::note_failure(sql, &request.login, &source, unit.as_deref(), now)?;
                 return Ok(Checked::Refused);
             };
-            lockout::clear(sql, &request.login, &source, now_unix)?;
+            lockout::clear(sql, &request.login, &source)?;
             let identity = Identity {
                 user_id: row.text(0)?,
                 name: row.text(1)?,

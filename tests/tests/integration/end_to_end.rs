@@ -333,3 +333,43 @@ async fn the_store_refuses_to_open_with_another_devices_data_key() {
         opened.err()
     );
 }
+
+#[tokio::test]
+async fn the_housekeeping_forgets_lockouts_that_ran_out_and_keeps_live_ones() {
+    let harness = Harness::start().await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    harness
+        .db
+        .tx(move |sql| {
+            for (login, locked_until, last_at) in [
+                ("scanned-long-ago", 0, now - 3_600),
+                ("locked-now", now + 600, now - 3_600),
+                ("guessing-now", 0, now - 10),
+            ] {
+                sql.execute(
+                    "INSERT INTO activation_failures (login, source, failures, locked_until, last_at)
+                     VALUES (?1, '203.0.113.9', 3, ?2, ?3)",
+                    qianpi_gateway::sql::args![login, locked_until, last_at],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let forgotten = qianpi_gateway::housekeeping::forget_stale_guessers(&harness.db)
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    let left = harness
+        .db
+        .tx(|sql| {
+            sql.query("SELECT login FROM activation_failures ORDER BY login", &[])?
+                .into_iter()
+                .map(|row| row.text(0))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(qianpi_gateway::ApiError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, ["guessing-now", "locked-now"]);
+}

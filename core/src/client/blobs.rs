@@ -377,4 +377,8 @@ impl Client {
 }
 
 #[cfg(test)]
+mod refusal_tests;
+#[cfg(test)]
+mod test_server;
+#[cfg(test)]
 mod tests;

@@ -34,7 +34,7 @@ struct PullQuery {
 }
 
 /// Longest long-poll: proxies cut idle requests at 60–100 s (sync.md).
-pub const MAX_WAIT_SECS: u64 = 25;
+const MAX_WAIT_SECS: u64 = 25;
 /// How often a waiting pull looks at the feed head. The feed lives in the database, so a change
 /// committed by any replica wakes the poll.
 const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(250);

@@ -5,8 +5,8 @@
 use qianpi_core::client::{BlobError, ClientError, NoticeError};
 use qianpi_core::files::FileError;
 use qianpi_core::keys::KeyError;
+use qianpi_core::link::LinkError;
 use qianpi_core::store::StoreError;
-use qianpi_core::sync::SyncError;
 
 /// The one error type the shells see. Each variant says what happened; `reason` is for people.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -152,8 +152,8 @@ impl From<ClientError> for QianpiError {
             }
             ClientError::Store(StoreError::Locked) => QianpiError::Locked { reason },
             ClientError::Store(_) => QianpiError::Storage { reason },
-            ClientError::Sync(SyncError::Unreachable(_)) => QianpiError::Unreachable { reason },
-            ClientError::Sync(SyncError::Refused {
+            ClientError::Link(LinkError::Unreachable(_)) => QianpiError::Unreachable { reason },
+            ClientError::Link(LinkError::Refused {
                 status,
                 code,
                 message,
@@ -163,7 +163,7 @@ impl From<ClientError> for QianpiError {
                 code,
                 reason: message,
             },
-            ClientError::Sync(SyncError::InsecureUrl(_))
+            ClientError::Link(LinkError::InsecureUrl(_))
             | ClientError::NoSuchTask(_)
             | ClientError::NeedsTask
             | ClientError::Notice(NoticeError::NotFound(_))
@@ -187,7 +187,7 @@ impl From<ClientError> for QianpiError {
             }
             // Something on the way answered instead of the gateway (a captive portal's page, a
             // proxy that drops headers): a network condition, not tampering.
-            ClientError::Sync(SyncError::Protocol(_))
+            ClientError::Link(LinkError::Protocol(_))
             | ClientError::Blob(BlobError::Inconsistent(_) | BlobError::TooLarge(_)) => {
                 QianpiError::UnexpectedAnswer { reason }
             }
@@ -229,7 +229,7 @@ mod tests {
                 "UnexpectedAnswer",
             ),
             (
-                ClientError::Sync(qianpi_core::sync::SyncError::Protocol("HTML".into())),
+                ClientError::Link(qianpi_core::link::LinkError::Protocol("HTML".into())),
                 "UnexpectedAnswer",
             ),
             (ClientError::Blob(BlobError::InProgress), "Busy"),

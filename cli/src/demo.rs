@@ -106,7 +106,7 @@ pub async fn run() -> Result<(), String> {
     gateway.stop().await.map_err(|e| e.to_string())?;
     step("network", "gateway stopped: the leader is on a plane");
     match phone.sync().await {
-        Err(ClientError::Sync(e)) => step("phone", format!("sync failed as expected: {e}")),
+        Err(ClientError::Link(e)) => step("phone", format!("sync failed as expected: {e}")),
         Err(e) => return Err(e.to_string()),
         Ok(_) => return Err("the sync should have failed while the gateway is down".into()),
     }

@@ -11,6 +11,7 @@ use crate::files::FileError;
 use crate::keys::{
     DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
 };
+use crate::link::{GatewayClient, LinkError};
 use crate::model::{Attitude, Opinion};
 use crate::protocol::record::{
     CheckpointRef, CommandRecord, RecordContext, RecordError, SignedCommand,
@@ -18,7 +19,6 @@ use crate::protocol::record::{
 use crate::protocol::ActivateRequest;
 use crate::session::{self, SessionError};
 use crate::store::{Account, OutboxRow, StoreError, VerdictRow};
-use crate::sync::{GatewayClient, SyncError};
 use crate::workflow::{self, Actor, Command, Env, Outcome, Rejection, Submission};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -64,7 +64,7 @@ pub enum ClientError {
     Store(#[from] StoreError),
     /// Talking to the gateway failed.
     #[error(transparent)]
-    Sync(#[from] SyncError),
+    Link(#[from] LinkError),
     /// A signature was malformed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),

@@ -13,17 +13,17 @@
 //! | [`software`] | the passphrase-protected software key vault for the terminal and tests |
 //! | [`store`] | the SQLCipher store: repositories, lists, migrations, retention |
 //! | [`session`] | the data folder: unlock, data-key rotation, re-wrap, crypto-shredding wipe |
-//! | [`sync`] | the signed HTTP link to the gateway |
+//! | [`link`] | the signed HTTP link to the gateway (the sync loop itself is in [`client`]) |
 //! | [`client`] | the facade a shell talks to |
 
 pub mod client;
 pub mod files;
 pub mod keys;
+pub mod link;
 pub mod session;
 #[cfg(feature = "software-vault")]
 pub mod software;
 pub mod store;
-pub mod sync;
 
 /// The domain crate's modules, re-exported: the phone's code names them as its own.
 pub use qianpi_domain::{model, workflow};

@@ -16,9 +16,9 @@ mod progress;
 mod range;
 
 use super::{Client, ClientError};
+use crate::link::{BlobResponse, Credentials, GatewayClient, LinkError};
 use crate::protocol::MAX_BLOB_BYTES;
 use crate::store::{Account, DownloadPart};
-use crate::sync::{BlobResponse, Credentials, GatewayClient, SyncError};
 pub(super) use pieces::piece_id;
 use pieces::{resumable, Pieces};
 use progress::Progress;
@@ -153,7 +153,7 @@ impl Client {
     /// file): it is obeyed as a sync obeys it.
     fn settle(&self, error: ClientError, account: &Account) -> ClientError {
         match (&error, &account.gateway_key) {
-            (ClientError::Sync(SyncError::Refused { .. }), Some(key)) => {
+            (ClientError::Link(LinkError::Refused { .. }), Some(key)) => {
                 self.obey_wipe(error, key, &account.device_id)
             }
             _ => error,
@@ -172,7 +172,7 @@ impl Client {
             let before = progress.position();
             match self.fetch_range(gateway, credentials, progress).await {
                 Ok(()) => stalls = 0,
-                Err(ClientError::Sync(SyncError::Unreachable(reason))) => {
+                Err(ClientError::Link(LinkError::Unreachable(reason))) => {
                     failures += 1;
                     stalls = if progress.position() > before {
                         0
@@ -180,7 +180,7 @@ impl Client {
                         stalls + 1
                     };
                     if stalls >= MAX_STALLS || failures >= MAX_FAILURES {
-                        return Err(SyncError::Unreachable(reason).into());
+                        return Err(LinkError::Unreachable(reason).into());
                     }
                     tokio::time::sleep(RETRY_PAUSE * 2u32.saturating_pow(stalls)).await;
                 }
@@ -290,7 +290,7 @@ impl Client {
             }
         }
         if progress.position() < until {
-            return Err(SyncError::Unreachable("the answer was cut short".into()).into());
+            return Err(LinkError::Unreachable("the answer was cut short".into()).into());
         }
         Ok(())
     }

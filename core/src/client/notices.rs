@@ -9,12 +9,12 @@
 
 use super::views::SyncReport;
 use super::{offset_ms, Client, ClientError};
+use crate::link::{Credentials, GatewayClient};
 use crate::model::{
     Attachment, Identity, Notice, ReceiptError, ReceiptForm, RecipientStatus, Reply,
 };
 use crate::protocol::{ReceiptBatch, ReceiptOutcome, ReceiptUpdate, MAX_RECEIPT_BATCH};
 use crate::store::{merge_status, Account, NoticeRow, ReceiptRefusal, Store};
-use crate::sync::{Credentials, GatewayClient};
 use chrono::{DateTime, Utc};
 
 /// Why a notice cannot be shown or replied to.

@@ -9,9 +9,9 @@
 
 use super::sync::offset_ms;
 use super::{statements, Client, ClientError, SyncReport};
+use crate::link::{Credentials, GatewayClient, LinkError};
 use crate::protocol::{CommandBatch, GatewayPublicKey};
 use crate::store::OutboxRow;
-use crate::sync::{Credentials, GatewayClient, SyncError};
 
 /// At most this many commands go in one push request.
 pub(super) const PUSH_BATCH: usize = 32;
@@ -52,7 +52,7 @@ impl Shrinking {
     /// A request of `sent` items failed with `error`: `Ok` to try again smaller, or the error
     /// when a smaller request cannot help (no connection at all, an answer from the gateway)
     /// or the link cut even single items [`CUTS_AT_ONE`] times in a row.
-    pub(super) fn failed(&mut self, sent: usize, error: SyncError) -> Result<(), SyncError> {
+    pub(super) fn failed(&mut self, sent: usize, error: LinkError) -> Result<(), LinkError> {
         if !error.is_cut() {
             return Err(error);
         }
@@ -73,7 +73,7 @@ impl Shrinking {
 
 impl Client {
     /// Pushes `outbox` in counter order and files every verdict. A link that keeps cutting
-    /// stops the push with [`SyncError::Unreachable`]; the commands not answered stay queued.
+    /// stops the push with [`LinkError::Unreachable`]; the commands not answered stay queued.
     pub(super) async fn push_outbox(
         &self,
         gateway: &GatewayClient,
@@ -87,7 +87,7 @@ impl Client {
             .iter()
             .map(|row| serde_json::to_vec(&row.command).map(|json| json.len()))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| SyncError::Protocol(format!("cannot encode a command: {e}")))?;
+            .map_err(|e| LinkError::Protocol(format!("cannot encode a command: {e}")))?;
         let mut batch_size = Shrinking::new(PUSH_BATCH);
         let mut at = 0;
         while at < outbox.len() {
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn a_cut_halves_the_size_down_to_one_then_gives_up() {
-        let cut = || SyncError::Unreachable("the connection broke".into());
+        let cut = || LinkError::Unreachable("the connection broke".into());
         let mut size = Shrinking::new(32);
         let mut sent = Vec::new();
         loop {
@@ -182,9 +182,9 @@ mod tests {
         // No connection at all, or an answer, is not helped by a smaller request.
         let mut size = Shrinking::new(32);
         assert!(size
-            .failed(32, SyncError::Unreachable("connection failed".into()))
+            .failed(32, LinkError::Unreachable("connection failed".into()))
             .is_err());
-        assert!(size.failed(32, SyncError::Protocol("html".into())).is_err());
+        assert!(size.failed(32, LinkError::Protocol("html".into())).is_err());
         assert_eq!(size.size(), 32);
     }
 }

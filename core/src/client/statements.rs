@@ -11,12 +11,12 @@
 //! hold still, and the shells may add that check).
 
 use super::{Client, ClientError};
+use crate::link::LinkError;
 use crate::protocol::{
     page_checksum, Change, CommandReceipt, CommandVerdict, GatewayPublicKey, Signed, SyncPage,
     WipeCommand,
 };
 use crate::store::StoredCheckpoint;
-use crate::sync::SyncError;
 use chrono::{DateTime, Utc};
 
 fn bad(what: impl Into<String>) -> ClientError {
@@ -154,7 +154,7 @@ impl Client {
         key: &GatewayPublicKey,
         device_id: &str,
     ) -> ClientError {
-        let ClientError::Sync(SyncError::Refused {
+        let ClientError::Link(LinkError::Refused {
             wipe: Some(order), ..
         }) = &error
         else {

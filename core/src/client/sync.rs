@@ -6,8 +6,8 @@
 
 use super::push::Shrinking;
 use super::{statements, Client, ClientError, SyncReport};
+use crate::link::{Credentials, GatewayClient, LinkError, PAGE_LIMIT};
 use crate::protocol::GatewayPublicKey;
-use crate::sync::{Credentials, GatewayClient, SyncError, PAGE_LIMIT};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ impl Client {
         // The device clock jumped since the last answer (a user setting the time, a flat battery):
         // learn the offset from the refusal and try once more, so a wrong clock never locks the
         // phone out.
-        if let Err(ClientError::Sync(SyncError::Refused {
+        if let Err(ClientError::Link(LinkError::Refused {
             code, server_time, ..
         })) = &result
         {
@@ -42,7 +42,7 @@ impl Client {
             }
         }
         match result {
-            Err(ClientError::Sync(SyncError::Unreachable(_))) => {
+            Err(ClientError::Link(LinkError::Unreachable(_))) => {
                 self.store()?.set_network(false, None)?;
                 result
             }
@@ -80,7 +80,7 @@ impl Client {
             )
             .await
         {
-            Err(ClientError::Sync(error)) if error.is_cut() => {
+            Err(ClientError::Link(error)) if error.is_cut() => {
                 tracing::warn!(error = %error, "the link cut the push: the pull runs still");
                 report.push_interrupted = true;
             }
@@ -93,10 +93,10 @@ impl Client {
             // The gateway answered without taking the receipts (and not because this device may
             // not sync): they stay marked for the next sync, and the pull still runs, so the
             // phone keeps its checkpoint and never goes read-only over a 回执.
-            Err(ClientError::Sync(SyncError::Refused { status, code, .. })) if status != 401 => {
+            Err(ClientError::Link(LinkError::Refused { status, code, .. })) if status != 401 => {
                 tracing::warn!(status, code = %code, "the gateway did not take the receipts");
             }
-            Err(ClientError::Sync(error)) if error.is_cut() => {
+            Err(ClientError::Link(error)) if error.is_cut() => {
                 tracing::warn!(error = %error, "the link cut the receipts: the pull runs still");
                 report.push_interrupted = true;
             }

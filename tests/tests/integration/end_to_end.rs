@@ -6,10 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 use qianpi_core::client::ClientError;
+use qianpi_core::link::LinkError;
 use qianpi_core::model::Attitude;
 use qianpi_core::protocol::{CommandBatch, PushResponse};
 use qianpi_core::store::{LocalTaskState, StoreError};
-use qianpi_core::sync::SyncError;
 use qianpi_core::workflow::InstanceState;
 use qianpi_gateway::admin::{demo, describe_instance};
 use qianpi_tests::{send_signed, Harness};
@@ -37,7 +37,7 @@ async fn an_approval_made_offline_is_accepted_after_reconnect() {
     harness.stop_gateway().await.unwrap();
     let offline = phone.client.sync().await;
     assert!(
-        matches!(offline, Err(ClientError::Sync(SyncError::Unreachable(_)))),
+        matches!(offline, Err(ClientError::Link(LinkError::Unreachable(_)))),
         "got {offline:?}"
     );
 
@@ -175,7 +175,7 @@ async fn an_activation_code_works_only_once() {
     assert!(
         matches!(
             again,
-            Err(ClientError::Sync(SyncError::Refused { status: 401, .. }))
+            Err(ClientError::Link(LinkError::Refused { status: 401, .. }))
         ),
         "got {again:?}"
     );
@@ -196,7 +196,7 @@ async fn a_guesser_is_locked_out_alike_for_real_and_unknown_logins_and_the_code_
             .activate(&harness.url(), demo::LEADER, "AAAAAAAA", "g", "terminal")
             .await;
         match result {
-            Err(ClientError::Sync(SyncError::Refused {
+            Err(ClientError::Link(LinkError::Refused {
                 status,
                 code,
                 message,
@@ -233,7 +233,7 @@ async fn a_guesser_is_locked_out_alike_for_real_and_unknown_logins_and_the_code_
     assert!(
         matches!(
             locked,
-            Err(ClientError::Sync(SyncError::Refused { status: 401, .. }))
+            Err(ClientError::Link(LinkError::Refused { status: 401, .. }))
         ),
         "got {locked:?}"
     );

@@ -13,8 +13,8 @@ use crate::units;
 
 use chrono::{Duration, Utc};
 use qianpi_core::client::{ClientError, Clock, NoticeError};
+use qianpi_core::link::LinkError;
 use qianpi_core::model::ReceiptError;
-use qianpi_core::sync::SyncError;
 use qianpi_tests::proxy::{Faults, Proxy};
 use qianpi_tests::{Harness, Phone};
 use serde_json::{json, Value};
@@ -92,7 +92,7 @@ async fn a_notice_read_and_replied_offline_reaches_the_publisher_and_the_users_o
     assert!(replied.pending_send);
     assert!(matches!(
         staff.client.sync().await,
-        Err(ClientError::Sync(SyncError::Unreachable(_)))
+        Err(ClientError::Link(LinkError::Unreachable(_)))
     ));
     assert!(
         staff.client.notice(&id).unwrap().pending_send,
@@ -312,7 +312,7 @@ async fn a_download_cut_off_midway_resumes_after_the_phone_restarts() {
     });
     assert!(matches!(
         staff.client.download(&hash).await,
-        Err(ClientError::Sync(SyncError::Unreachable(_)))
+        Err(ClientError::Link(LinkError::Unreachable(_)))
     ));
     let asked = proxy.range_starts().len();
     let staff = staff.restart().unwrap();

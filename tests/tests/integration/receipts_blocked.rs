@@ -12,8 +12,8 @@ use crate::units;
 
 use chrono::{Duration, Utc};
 use qianpi_core::client::ClientError;
+use qianpi_core::link::LinkError;
 use qianpi_core::model::{Attitude, SecrecyLevel};
-use qianpi_core::sync::SyncError;
 use qianpi_gateway::admin::describe_instance;
 use qianpi_tests::proxy::{Canned, Faults, Proxy};
 use qianpi_tests::{verdict_code, Harness};
@@ -87,7 +87,7 @@ async fn receipts_the_gateway_will_not_take_stay_marked_and_the_pull_still_runs(
     proxy.set(receipts_answered(401, "device_suspended"));
     assert!(matches!(
         staff.client.sync().await,
-        Err(ClientError::Sync(SyncError::Refused { status: 401, .. }))
+        Err(ClientError::Link(LinkError::Refused { status: 401, .. }))
     ));
     assert!(staff.client.notice(&first).unwrap().pending_send);
 
@@ -155,7 +155,7 @@ async fn forty_long_approvals_drain_through_a_link_that_cuts_every_connection_af
             leader.client.outbox().unwrap().len()
         );
         match leader.client.sync().await {
-            Ok(_) | Err(ClientError::Sync(SyncError::Unreachable(_))) => {}
+            Ok(_) | Err(ClientError::Link(LinkError::Unreachable(_))) => {}
             Err(e) => panic!("the sync failed: {e}"),
         }
     }

@@ -84,7 +84,7 @@ async fn a_reused_nonce_is_refused() {
     let url = sync_url(&harness);
     let now = chrono::Utc::now();
     let headers =
-        qianpi_core::sync::sign_request("GET", &url, &[], &phone.credentials(), now).unwrap();
+        qianpi_core::link::sign_request("GET", &url, &[], &phone.credentials(), now).unwrap();
     let mut statuses = Vec::new();
     for _ in 0..2 {
         let mut request = http().get(&url).header("content-type", "application/json");
@@ -103,7 +103,7 @@ async fn a_tampered_body_fails_its_digest() {
     let phone = harness.activated_phone("p", demo::LEADER).await.unwrap();
     let url = format!("{}v1/commands", harness.url());
     let creds = phone.credentials();
-    let headers = qianpi_core::sync::sign_request(
+    let headers = qianpi_core::link::sign_request(
         "POST",
         &url,
         br#"{"commands":[]}"#,

@@ -340,7 +340,7 @@ async fn a_wipe_order_obeyed_only_when_signed_by_the_gateway_for_this_phone() {
     fake.abort();
     let _ = fake.await;
     assert!(
-        matches!(result, Err(ClientError::Sync(_))),
+        matches!(result, Err(ClientError::Link(_))),
         "a forged order was obeyed: {result:?}"
     );
     assert!(!leader.client.inbox().unwrap().is_empty(), "data was lost");
@@ -349,7 +349,7 @@ async fn a_wipe_order_obeyed_only_when_signed_by_the_gateway_for_this_phone() {
     let fake = tokio::spawn(refuse_all(listener, order(&real, "dev-other", Utc::now())));
     assert!(matches!(
         leader.client.sync().await,
-        Err(ClientError::Sync(_))
+        Err(ClientError::Link(_))
     ));
     fake.abort();
     let _ = fake.await;

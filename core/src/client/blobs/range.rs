@@ -3,8 +3,8 @@
 //! name the file asked for, and the SHA-256 a file is asked for by.
 
 use super::BlobError;
+use crate::link::BlobResponse;
 pub(crate) use crate::protocol::content_range::{parse_content_range, ContentRange};
-use crate::sync::BlobResponse;
 
 /// The lowercase form of a SHA-256 in hex, or why it is not one.
 pub(crate) fn normalized(sha256: &str) -> Result<String, BlobError> {

@@ -84,7 +84,7 @@ async fn a_download_that_gives_up_keeps_its_bytes_and_resumes_after_a_restart() 
     .await;
     assert!(matches!(
         client.download(&sha).await,
-        Err(ClientError::Sync(SyncError::Unreachable(_)))
+        Err(ClientError::Link(LinkError::Unreachable(_)))
     ));
     let kept = parts(&client, &sha);
     assert_eq!(

@@ -5,10 +5,10 @@
 
 use super::super::test_support::*;
 use crate::client::ClientError;
+use crate::link::LinkError;
 use crate::model::{RecipientStatus, Reply};
 use crate::protocol::{Change, NoticeStatus};
 use crate::store::{merge_status as merged, ReceiptRefusal};
-use crate::sync::SyncError;
 use chrono::{Duration, Utc};
 
 #[test]
@@ -240,7 +240,7 @@ async fn a_sync_that_cannot_reach_the_gateway_leaves_every_receipt_marked() {
     let before = client.store().unwrap().receipts_to_send().unwrap();
     assert!(matches!(
         client.sync().await,
-        Err(ClientError::Sync(SyncError::Unreachable(_)))
+        Err(ClientError::Link(LinkError::Unreachable(_)))
     ));
     assert_eq!(client.store().unwrap().receipts_to_send().unwrap(), before);
     assert!(client.notice("n1").unwrap().pending_send);

@@ -8,67 +8,34 @@
 //! links that cut long transfers; the signed `Content-Digest` covers the compressed bytes, as
 //! sent (RFC 9530).
 //!
-//! Transport failures are reported as [`SyncError::Unreachable`]: the caller keeps its outbox and
+//! Transport failures are reported as [`LinkError::Unreachable`]: the caller keeps its outbox and
 //! tries again later. Any answer from the gateway is reported with its status and stable code.
 
-use crate::crypto::{self, CryptoError};
-use crate::keys::{DeviceSigner, PlatformKeyError, REQUEST_KEY_ALIAS};
-use crate::protocol::signature::{self, CoveredValues, SignatureParams};
+use crate::crypto;
+use crate::keys::{DeviceSigner, REQUEST_KEY_ALIAS};
+use crate::protocol::signature;
 use crate::protocol::{
     self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, ReceiptBatch,
-    ReceiptResponse, Signed, SyncPage, WipeCommand,
+    ReceiptResponse, SyncPage,
 };
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use reqwest::{Method, Url};
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-const JSON: &str = "application/json";
+mod error;
+
+use error::transport_reason;
+pub use error::LinkError;
+
+const JSON: &str = signature::CONTENT_TYPE;
 /// How long to wait for a TCP connection before calling the gateway unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest any one request may take, end to end.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many changes to ask for per page.
 pub const PAGE_LIMIT: usize = 200;
-
-/// Errors talking to the gateway.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// No answer: no route, refused connection, timeout. Nothing was lost; try again later.
-    #[error("the gateway cannot be reached: {0}")]
-    Unreachable(String),
-    /// The gateway answered with an error.
-    #[error("the gateway refused the request ({status} {code}): {message}")]
-    Refused {
-        /// HTTP status.
-        status: u16,
-        /// Stable error code.
-        code: String,
-        /// The gateway's message.
-        message: String,
-        /// To a revoked device: the gateway's signed order to wipe (not yet verified).
-        wipe: Option<Signed<WipeCommand>>,
-        /// The gateway's clock when it refused.
-        server_time: DateTime<Utc>,
-    },
-    /// The answer was not what the protocol promises (e.g. a captive portal's HTML page).
-    #[error("the gateway's answer could not be understood: {0}")]
-    Protocol(String),
-    /// The gateway address is not acceptable.
-    #[error(
-        "the gateway address {0} is not allowed: use https (plain http only for this machine)"
-    )]
-    InsecureUrl(String),
-    /// The device key failed to sign.
-    #[error(transparent)]
-    Key(#[from] PlatformKeyError),
-    /// The signature from the device key was malformed.
-    #[error(transparent)]
-    Crypto(#[from] CryptoError),
-}
 
 /// What a signed request needs from the account.
 pub struct Credentials {
@@ -102,22 +69,22 @@ impl std::fmt::Debug for GatewayClient {
 impl GatewayClient {
     /// A client for the gateway at `base_url`. Plain http is refused except on loopback, where a
     /// development gateway runs; `trust_anchors` are the deployment's CA certificates (DER).
-    pub fn new(base_url: &str, trust_anchors: &[Vec<u8>]) -> Result<GatewayClient, SyncError> {
-        let base = Url::parse(base_url).map_err(|_| SyncError::InsecureUrl(base_url.to_owned()))?;
+    pub fn new(base_url: &str, trust_anchors: &[Vec<u8>]) -> Result<GatewayClient, LinkError> {
+        let base = Url::parse(base_url).map_err(|_| LinkError::InsecureUrl(base_url.to_owned()))?;
         let loopback = matches!(base.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
         if base.scheme() != "https" && !(base.scheme() == "http" && loopback) {
-            return Err(SyncError::InsecureUrl(base_url.to_owned()));
+            return Err(LinkError::InsecureUrl(base_url.to_owned()));
         }
         let mut roots = rustls::RootCertStore::empty();
         for anchor in trust_anchors {
             roots
                 .add(rustls::pki_types::CertificateDer::from(anchor.clone()))
-                .map_err(|e| SyncError::Protocol(format!("bad trust anchor: {e}")))?;
+                .map_err(|e| LinkError::Protocol(format!("bad trust anchor: {e}")))?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| SyncError::Protocol(e.to_string()))?
+            .map_err(|e| LinkError::Protocol(e.to_string()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
         // reqwest does not set ALPN on a preconfigured config.
@@ -128,7 +95,7 @@ impl GatewayClient {
             .timeout(REQUEST_TIMEOUT)
             .no_proxy()
             .build()
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            .map_err(|e| LinkError::Protocol(e.to_string()))?;
         Ok(GatewayClient {
             http,
             base,
@@ -149,9 +116,9 @@ impl GatewayClient {
     }
 
     /// Binds this device with a one-time code (unsigned: the keys are not registered yet).
-    pub async fn activate(&self, request: &ActivateRequest) -> Result<ActivateResponse, SyncError> {
+    pub async fn activate(&self, request: &ActivateRequest) -> Result<ActivateResponse, LinkError> {
         let url = self.url(protocol::ACTIVATE_PATH)?;
-        let body = serde_json::to_vec(request).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let body = serde_json::to_vec(request).map_err(|e| LinkError::Protocol(e.to_string()))?;
         let response = self
             .http
             .post(url)
@@ -168,7 +135,7 @@ impl GatewayClient {
         credentials: &Credentials,
         cursor: &str,
         limit: usize,
-    ) -> Result<SyncPage, SyncError> {
+    ) -> Result<SyncPage, LinkError> {
         let mut url = self.url(protocol::SYNC_PATH)?;
         url.query_pairs_mut()
             .append_pair("cursor", cursor)
@@ -182,7 +149,7 @@ impl GatewayClient {
         &self,
         credentials: &Credentials,
         batch: &CommandBatch,
-    ) -> Result<PushResponse, SyncError> {
+    ) -> Result<PushResponse, LinkError> {
         self.post_signed(protocol::COMMANDS_PATH, batch, credentials)
             .await
     }
@@ -193,7 +160,7 @@ impl GatewayClient {
         &self,
         credentials: &Credentials,
         batch: &ReceiptBatch,
-    ) -> Result<ReceiptResponse, SyncError> {
+    ) -> Result<ReceiptResponse, LinkError> {
         self.post_signed(protocol::RECEIPTS_PATH, batch, credentials)
             .await
     }
@@ -205,9 +172,9 @@ impl GatewayClient {
         path: &str,
         body: &B,
         credentials: &Credentials,
-    ) -> Result<T, SyncError> {
+    ) -> Result<T, LinkError> {
         let url = self.url(path)?;
-        let json = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let json = serde_json::to_vec(body).map_err(|e| LinkError::Protocol(e.to_string()))?;
         let body = gzip(&json)?;
         let request = self
             .signed(Method::POST, url, body, credentials)?
@@ -225,7 +192,7 @@ impl GatewayClient {
         sha256: &str,
         start: u64,
         end: u64,
-    ) -> Result<BlobResponse, SyncError> {
+    ) -> Result<BlobResponse, LinkError> {
         let url = self.url(&format!("{}/{sha256}", protocol::BLOBS_PATH))?;
         let request = self
             .signed(Method::GET, url, Vec::new(), credentials)?
@@ -235,12 +202,12 @@ impl GatewayClient {
         let response = request
             .send()
             .await
-            .map_err(|e| SyncError::Unreachable(transport_reason(&e)))?;
+            .map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
         let status = response.status().as_u16();
         if !matches!(status, 200 | 206 | 416) {
             return match parse::<serde_json::Value>(Ok(response)).await {
                 Err(e) => Err(e),
-                Ok(_) => Err(SyncError::Protocol(format!(
+                Ok(_) => Err(LinkError::Protocol(format!(
                     "HTTP {status} where a blob or a range of it was expected"
                 ))),
             };
@@ -261,10 +228,10 @@ impl GatewayClient {
         })
     }
 
-    fn url(&self, path: &str) -> Result<Url, SyncError> {
+    fn url(&self, path: &str) -> Result<Url, LinkError> {
         self.base
             .join(path)
-            .map_err(|e| SyncError::Protocol(e.to_string()))
+            .map_err(|e| LinkError::Protocol(e.to_string()))
     }
 
     async fn send_signed<T: serde::de::DeserializeOwned>(
@@ -273,7 +240,7 @@ impl GatewayClient {
         url: Url,
         body: Vec<u8>,
         credentials: &Credentials,
-    ) -> Result<T, SyncError> {
+    ) -> Result<T, LinkError> {
         parse(self.signed(method, url, body, credentials)?.send().await).await
     }
 
@@ -285,7 +252,7 @@ impl GatewayClient {
         url: Url,
         body: Vec<u8>,
         credentials: &Credentials,
-    ) -> Result<reqwest::RequestBuilder, SyncError> {
+    ) -> Result<reqwest::RequestBuilder, LinkError> {
         let now = (self.clock)() + chrono::Duration::milliseconds(credentials.clock_offset_ms);
         let headers = sign_request(method.as_str(), url.as_str(), &body, credentials, now)?;
         let mut request = self
@@ -316,77 +283,70 @@ pub struct BlobResponse {
 
 impl BlobResponse {
     /// The next piece of the body, or none at its end. A cut connection is
-    /// [`SyncError::Unreachable`]: what came before it is still good.
-    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, SyncError> {
+    /// [`LinkError::Unreachable`]: what came before it is still good.
+    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, LinkError> {
         match self.response.chunk().await {
             Ok(chunk) => Ok(chunk.map(|bytes| bytes.to_vec())),
-            Err(e) => Err(SyncError::Unreachable(transport_reason(&e))),
+            Err(e) => Err(LinkError::Unreachable(transport_reason(&e))),
         }
     }
 }
 
 /// The headers of a signed request: `authorization`, `content-digest`, `signature-input`,
-/// `signature`. Public so tests (and the gateway's tests) can build requests exactly as phones do.
+/// `signature`, signed by the device's request key through its [`DeviceSigner`]. Public so the
+/// cross-part tests can build requests exactly as phones do.
 pub fn sign_request(
     method: &str,
     target_uri: &str,
     body: &[u8],
     credentials: &Credentials,
     now: DateTime<Utc>,
-) -> Result<Vec<(&'static str, String)>, SyncError> {
-    let authorization = format!("Bearer {}", credentials.access_token);
-    let digest = signature::content_digest(body);
-    let created = now.timestamp();
-    let params = SignatureParams {
-        created,
-        expires: created + signature::MAX_VALIDITY_SECS,
-        nonce: URL_SAFE_NO_PAD.encode(crypto::random_bytes::<16>()?),
-        key_id: credentials.request_key_id.clone(),
+) -> Result<Vec<(&'static str, String)>, LinkError> {
+    let signer = signature::RequestSigner {
+        access_token: &credentials.access_token,
+        key_id: &credentials.request_key_id,
     };
-    let covered = CoveredValues {
+    let nonce = crypto::random_bytes::<16>()?;
+    signature::sign_request(
         method,
         target_uri,
-        content_digest: &digest,
-        content_type: JSON,
-        authorization: &authorization,
-    };
-    let base = signature::signature_base(&covered, &params);
-    let der = credentials
-        .signer
-        .sign(REQUEST_KEY_ALIAS.to_owned(), base.into_bytes())?;
-    let raw = crypto::der_to_raw_signature(&der)?;
-    Ok(vec![
-        ("authorization", authorization),
-        ("content-digest", digest),
-        ("signature-input", params.header_value()),
-        ("signature", signature::signature_header(&raw)),
-    ])
+        body,
+        signer,
+        now.timestamp(),
+        &nonce,
+        |base| {
+            let der = credentials
+                .signer
+                .sign(REQUEST_KEY_ALIAS.to_owned(), base.to_vec())?;
+            Ok(crypto::der_to_raw_signature(&der)?.to_vec())
+        },
+    )
 }
 
 /// Reads a gateway answer: JSON on success, an [`ErrorBody`] otherwise; anything else (HTML from a
 /// captive portal, a proxy's page) is a protocol error, not a server error.
 async fn parse<T: serde::de::DeserializeOwned>(
     response: reqwest::Result<reqwest::Response>,
-) -> Result<T, SyncError> {
-    let response = response.map_err(|e| SyncError::Unreachable(transport_reason(&e)))?;
+) -> Result<T, LinkError> {
+    let response = response.map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
     let status = response.status();
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| SyncError::Unreachable(transport_reason(&e)))?;
+        .map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
     if status.is_success() {
         return serde_json::from_slice(&bytes)
-            .map_err(|e| SyncError::Protocol(format!("unexpected body: {e}")));
+            .map_err(|e| LinkError::Protocol(format!("unexpected body: {e}")));
     }
     match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(error) => Err(SyncError::Refused {
+        Ok(error) => Err(LinkError::Refused {
             status: status.as_u16(),
             code: error.code,
             message: error.message,
             wipe: error.wipe,
             server_time: error.server_time,
         }),
-        Err(_) => Err(SyncError::Protocol(format!(
+        Err(_) => Err(LinkError::Protocol(format!(
             "HTTP {status} without a gateway error body"
         ))),
     }
@@ -394,7 +354,7 @@ async fn parse<T: serde::de::DeserializeOwned>(
 
 /// `bytes` gzip-compressed. JSON of signed records holds base64 and repeated field names, so a
 /// push shrinks by about half.
-pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, LinkError> {
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 2),
         flate2::Compression::default(),
@@ -402,28 +362,5 @@ pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
     encoder
         .write_all(bytes)
         .and_then(|()| encoder.finish())
-        .map_err(|e| SyncError::Protocol(format!("cannot compress a request: {e}")))
-}
-
-/// The reason of an [`SyncError::Unreachable`] where no connection could be made at all.
-const NO_CONNECTION: &str = "connection failed";
-
-impl SyncError {
-    /// Whether this is a transport failure after a connection was made (cut, reset, timed out):
-    /// a smaller request may pass where this one did not. A connection that could not be made
-    /// at all says nothing about size.
-    pub fn is_cut(&self) -> bool {
-        matches!(self, SyncError::Unreachable(reason) if reason != NO_CONNECTION)
-    }
-}
-
-fn transport_reason(error: &reqwest::Error) -> String {
-    // A connect timeout is both: it is a connection that could not be made.
-    if error.is_connect() {
-        NO_CONNECTION.to_owned()
-    } else if error.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        "the connection broke".to_owned()
-    }
+        .map_err(|e| LinkError::Protocol(format!("cannot compress a request: {e}")))
 }

@@ -20,4 +20,4 @@ if [ -z "${QIANPI_BENCH_POSTGRES:-}" ]; then
   fi
 fi
 
-exec cargo run --quiet --release -p qianpi-gateway --example gateway_bench
+exec cargo run --quiet --release -p qianpi-tests --example gateway_bench

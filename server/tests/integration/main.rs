@@ -1,9 +1,9 @@
 //! The gateway's integration tests, one binary (as matrix-rust-sdk builds them): the command-line
 //! subcommands against the real `qianpi-gateway` binary, migrations from databases left by
-//! earlier versions, the OpenAPI document against a live gateway, and a gateway killed in the
-//! middle of a push. Each runs on SQLite, or on a fresh PostgreSQL database when
-//! `QIANPI_TEST_POSTGRES` names a server. Cross-part tests (phone core and gateway together) live
-//! in the `tests/` crate; unit tests live beside the code they test.
+//! earlier versions, and the OpenAPI document against a live gateway. Each runs on SQLite, or on
+//! a fresh PostgreSQL database when `QIANPI_TEST_POSTGRES` names a server. Cross-part tests
+//! (phone core and gateway together, a gateway killed mid-push) live in the `tests/` crate; unit
+//! tests live beside the code they test.
 
 mod cli;
 mod migrations;
@@ -11,5 +11,4 @@ mod notices_cli;
 mod openapi;
 mod openapi_schemas;
 mod openapi_support;
-mod restart;
 mod support;

@@ -58,7 +58,7 @@ fn a_version_2_database_keeps_its_files_and_each_unit_keeps_their_media_type() {
     let dir = tempfile::tempdir().unwrap();
     let location = support::Database::new(dir.path()).location;
     let bytes = "会议纪要".repeat(10).into_bytes();
-    let sha = qianpi_core::crypto::sha256_hex(&bytes);
+    let sha = qianpi_protocol::crypto::sha256_hex(&bytes);
     let data = bytes_literal(&location, &bytes);
     let now = "2026-11-01T00:00:00+00:00";
     // Two units own one file; the version 2 gateway kept one media type for it.

@@ -11,12 +11,12 @@ use crate::support;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{Duration, Utc};
-use qianpi_core::model::{Notice, RecipientStatus, Reply};
-use qianpi_core::protocol::statement::GatewayPublicKey;
-use qianpi_core::protocol::{ReceiptOutcome, ReceiptUpdate, Signed};
+use qianpi_domain::model::{Notice, RecipientStatus, Reply};
 use qianpi_gateway::auth::AuthedDevice;
 use qianpi_gateway::notices::receipts;
 use qianpi_gateway::sql::args;
+use qianpi_protocol::statement::GatewayPublicKey;
+use qianpi_protocol::{ReceiptOutcome, ReceiptUpdate, Signed};
 use support::Database;
 
 fn add_user(db: &Database, login: &str, name: &str, post: &str, role: &str) -> String {
@@ -67,7 +67,7 @@ fn the_command_line_uploads_a_file_publishes_a_notice_and_lists_who_owes_a_reply
         "application/pdf",
     ];
     let sha256 = db.ok("upload-blob", &upload).trim().to_owned();
-    assert_eq!(sha256, qianpi_core::crypto::sha256_hex(&bytes));
+    assert_eq!(sha256, qianpi_protocol::crypto::sha256_hex(&bytes));
     let again = db.run("upload-blob", &upload);
     assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), sha256);
     assert!(String::from_utf8_lossy(&again.stderr).contains("already uploaded"));

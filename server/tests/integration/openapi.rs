@@ -15,20 +15,18 @@ use crate::openapi_support;
 
 use openapi_support::schema::check_answer;
 use openapi_support::{call, gateway, send, served_document};
-use qianpi_core::crypto;
-use qianpi_core::keys::{DeviceSigner, PlatformKeyError, REQUEST_KEY_ALIAS};
-use qianpi_core::protocol::{
+use qianpi_gateway::admin::demo;
+use qianpi_gateway::{admin, open_database};
+use qianpi_protocol::crypto;
+use qianpi_protocol::signature::{sign_request, RequestSigner};
+use qianpi_protocol::{
     page_checksum, ActivateRequest, ActivateResponse, Change, Checkpoint, CommandReceipt,
     PushResponse, Signed, SyncPage,
 };
-use qianpi_core::sync::{sign_request, Credentials};
-use qianpi_gateway::admin::demo;
-use qianpi_gateway::{admin, open_database};
 use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// Every (method, path) the router serves; a route added to the router belongs here and in the
 /// document.
@@ -143,71 +141,66 @@ async fn the_document_describes_the_live_gateway() {
     gateway.stop().await.unwrap();
 }
 
-/// A device's two keys in memory, signing as a platform keystore does (DER signatures).
-struct TestSigner {
+/// A device's two keys in memory, in place of a phone's keystore.
+struct TestKeys {
     request: EcdsaKeyPair,
     approval: EcdsaKeyPair,
+    rng: SystemRandom,
 }
 
-impl TestSigner {
-    fn new() -> TestSigner {
+/// An activated device: its keys, and the token and key id the gateway bound to them.
+struct TestDevice {
+    keys: TestKeys,
+    access_token: String,
+    key_id: String,
+}
+
+impl TestKeys {
+    fn new() -> TestKeys {
+        let rng = SystemRandom::new();
         let pair = || {
-            let rng = SystemRandom::new();
             let pkcs8 =
-                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap()
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+                .unwrap()
         };
-        TestSigner {
+        TestKeys {
             request: pair(),
             approval: pair(),
+            rng: rng.clone(),
         }
     }
 
-    fn pair(&self, alias: &str) -> &EcdsaKeyPair {
-        if alias == REQUEST_KEY_ALIAS {
-            &self.request
-        } else {
-            &self.approval
-        }
-    }
-
-    fn spki_base64(&self, alias: &str) -> String {
+    fn spki_base64(pair: &EcdsaKeyPair) -> String {
         use base64::Engine as _;
-        let point = self.pair(alias).public_key().as_ref();
         base64::engine::general_purpose::STANDARD
-            .encode(crypto::p256_spki_from_point(point).unwrap())
-    }
-}
-
-impl DeviceSigner for TestSigner {
-    fn create_key(&self, _alias: String) -> Result<Vec<u8>, PlatformKeyError> {
-        Err(PlatformKeyError::new("the test signer has fixed keys"))
-    }
-
-    fn public_key(&self, alias: String) -> Result<Vec<u8>, PlatformKeyError> {
-        crypto::p256_spki_from_point(self.pair(&alias).public_key().as_ref())
-            .map_err(|e| PlatformKeyError::new(e.to_string()))
-    }
-
-    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, PlatformKeyError> {
-        self.pair(&alias)
-            .sign(&SystemRandom::new(), &message)
-            .map(|signature| signature.as_ref().to_vec())
-            .map_err(|_| PlatformKeyError::new("signing failed"))
+            .encode(crypto::p256_spki_from_point(pair.public_key().as_ref()).unwrap())
     }
 }
 
 /// Sends a request signed exactly as a phone signs it; the status and the JSON body.
 async fn send_signed(
     addr: SocketAddr,
-    credentials: &Credentials,
+    device: &TestDevice,
     method: &str,
     path_and_query: &str,
     body: &[u8],
 ) -> (u16, Value) {
     let target = format!("http://{addr}{path_and_query}");
-    let headers = sign_request(method, &target, body, credentials, chrono::Utc::now()).unwrap();
-    let headers: Vec<(&str, String)> = headers.into_iter().collect();
+    let signer = RequestSigner {
+        access_token: &device.access_token,
+        key_id: &device.key_id,
+    };
+    let nonce = crypto::random_bytes::<16>().unwrap();
+    let created = chrono::Utc::now().timestamp();
+    let headers = sign_request(method, &target, body, signer, created, &nonce, |base| {
+        device
+            .keys
+            .request
+            .sign(&device.keys.rng, base)
+            .map(|signature| signature.as_ref().to_vec())
+    })
+    .unwrap();
     send(addr, method, path_and_query, &headers, body).await
 }
 
@@ -224,12 +217,12 @@ async fn signed_answers_match_the_document() {
         .await
         .unwrap();
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
-    let signer = Arc::new(TestSigner::new());
+    let keys = TestKeys::new();
     let request = ActivateRequest {
         login: demo::LEADER.into(),
         code,
-        request_key_spki: signer.spki_base64(REQUEST_KEY_ALIAS),
-        approval_key_spki: signer.spki_base64("approval"),
+        request_key_spki: TestKeys::spki_base64(&keys.request),
+        approval_key_spki: TestKeys::spki_base64(&keys.approval),
         device_name: "OpenAPI test".into(),
         platform: "terminal".into(),
         attestation: None,
@@ -239,11 +232,10 @@ async fn signed_answers_match_the_document() {
     assert_eq!(status, 200, "{activated}");
     check_answer(&document, "post", "/v1/devices/activate", 200, &activated);
     let activated: ActivateResponse = serde_json::from_value(activated).unwrap();
-    let credentials = Credentials {
-        signer: signer.clone(),
-        request_key_id: activated.request_key_id.clone(),
+    let credentials = TestDevice {
+        keys,
         access_token: activated.access_token.clone(),
-        clock_offset_ms: 0,
+        key_id: activated.request_key_id.clone(),
     };
 
     let (status, pong) = send_signed(addr, &credentials, "GET", "/v1/ping", b"").await;

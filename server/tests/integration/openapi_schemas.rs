@@ -1,6 +1,6 @@
 //! The OpenAPI document's schemas, taken from a live gateway, against values that never cross a
 //! socket: hand-built values the validator must refuse (so a check that passes means something),
-//! and core's wire types themselves, in variants the live answers do not all reach.
+//! and the protocol's wire types themselves, in variants the live answers do not all reach.
 //! `openapi.rs` checks the document against the routes and real answers.
 //!
 //! The gateway runs on SQLite, or on a fresh PostgreSQL database when `QIANPI_TEST_POSTGRES`
@@ -13,7 +13,7 @@ use crate::openapi_support;
 
 use openapi_support::schema::{refuses, validate};
 use openapi_support::{gateway, served_document};
-use qianpi_core::protocol::{page_checksum, Change, SyncPage};
+use qianpi_protocol::{page_checksum, Change, SyncPage};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -74,15 +74,15 @@ async fn the_validator_refuses_what_the_document_does_not_allow() {
 }
 
 /// Answers whose every variant the live tests do not reach (notices, each receipt outcome), and
-/// what the gateway sends only to a revoked device (the wipe order), built from core's wire types
+/// what the gateway sends only to a revoked device (the wipe order), built from the protocol's wire types
 /// and checked against the document: the document follows the types, whichever route sends them.
 #[tokio::test]
 async fn the_wire_types_match_the_document() {
-    use qianpi_core::model::{
+    use qianpi_domain::model::{
         Attachment, Identity, Notice, NoticeScope, ReceiptForm, RecipientStatus, Reply,
     };
-    use qianpi_core::protocol::statement::GatewayKey;
-    use qianpi_core::protocol::{
+    use qianpi_protocol::statement::GatewayKey;
+    use qianpi_protocol::{
         CommandVerdict, ErrorBody, NoticeStatus, ReceiptOutcome, ReceiptResponse, ReceiptResult,
         VerdictOutcome, WipeCommand,
     };
@@ -143,7 +143,7 @@ async fn the_wire_types_match_the_document() {
         task_id: "task-1".into(),
         outcome: VerdictOutcome::Accepted {
             instance_version: 3,
-            instance_state: qianpi_core::workflow::InstanceState::Running,
+            instance_state: qianpi_domain::workflow::InstanceState::Running,
             current_node_name: None,
         },
         decided_at: now,

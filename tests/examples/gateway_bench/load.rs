@@ -7,8 +7,8 @@
 use crate::setup::Device;
 use crate::{BenchResult, Settings};
 use chrono::Utc;
+use qianpi_core::link::{sign_request, Credentials};
 use qianpi_core::protocol;
-use qianpi_core::sync::{sign_request, Credentials};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

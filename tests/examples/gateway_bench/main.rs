@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! QIANPI_BENCH_POSTGRES=postgres://qianpi@127.0.0.1:54329 \
-//!     cargo run --release -p qianpi-gateway --example gateway_bench
+//!     cargo run --release -p qianpi-tests --example gateway_bench
 //! ```
 //!
 //! Knobs (environment): `QIANPI_BENCH_DEVICES` (1000), `QIANPI_BENCH_CONCURRENCY` (64),

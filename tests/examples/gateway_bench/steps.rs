@@ -7,7 +7,7 @@
 use crate::setup::Device;
 use crate::{round, BenchResult};
 use chrono::Utc;
-use qianpi_core::sync::sign_request;
+use qianpi_core::link::sign_request;
 use qianpi_gateway::auth::AuthedDevice;
 use qianpi_gateway::db::Db;
 use qianpi_gateway::sql::args;

@@ -18,6 +18,7 @@ mod phone_notices;
 mod policy;
 mod receipts_blocked;
 mod records;
+mod restart;
 mod server_time;
 mod signed_requests;
 mod statements;

@@ -1,61 +1,69 @@
 //! A gateway killed (SIGKILL) in the middle of a push loses and duplicates nothing: every command
 //! decided before the kill keeps its verdict, the phone resends the whole batch after the restart,
 //! and each command ends with exactly one verdict, one audit entry and at most one trace record.
-//! Runs the real `qianpi-gateway` binary, on SQLite, or on PostgreSQL when `QIANPI_TEST_POSTGRES`
-//! names a server.
+//!
+//! The gateway runs in a process of its own so that it can be killed: this test binary started
+//! again with [`CHILD_LISTEN`] set, which serves the gateway until it is killed (as `qianpi-gateway
+//! serve --demo` does). On SQLite, or on PostgreSQL when `QIANPI_TEST_POSTGRES` names a server.
 
 // A failure must stop the test, loudly.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use qianpi_core::client::Client;
 use qianpi_core::keys::DeviceSigner;
+use qianpi_core::link::{sign_request, Credentials};
 use qianpi_core::model::Opinion;
 use qianpi_core::protocol::CommandBatch;
 use qianpi_core::software::SoftwareKeyVault;
-use qianpi_core::sync::{sign_request, Credentials};
 use qianpi_core::workflow::Command;
 use qianpi_gateway::db::Db;
-use qianpi_gateway::{audit, Location};
+use qianpi_gateway::{admin, audit, start, GatewayConfig, Location};
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_qianpi-gateway");
 const COMMANDS: usize = 60;
+/// Set in the gateway's process: the address to listen on.
+const CHILD_LISTEN: &str = "QIANPI_RESTART_LISTEN";
+/// Set in the gateway's process: the SQLite data folder, or the PostgreSQL URL.
+const CHILD_SQLITE: &str = "QIANPI_RESTART_SQLITE";
+const CHILD_POSTGRES: &str = "QIANPI_RESTART_POSTGRES";
+/// Set in the gateway's process: the statement key file.
+const CHILD_KEY: &str = "QIANPI_RESTART_KEY";
+/// This test's name, for starting this binary again as the gateway.
+const TEST: &str = "restart::a_gateway_killed_mid_push_loses_and_duplicates_nothing";
 
-/// The database arguments for the binary, and the location for opening it here.
-fn database(dir: &std::path::Path) -> (Vec<String>, Location) {
+/// Where the gateway keeps its data: a SQLite folder in `dir`, or a fresh PostgreSQL database.
+fn database(dir: &Path) -> Location {
     match std::env::var("QIANPI_TEST_POSTGRES") {
+        // The blocking client must not run on an async worker.
         Ok(server) => {
-            // The blocking client must not run on an async worker.
-            let (location, _) = std::thread::spawn(move || {
+            std::thread::spawn(move || {
                 qianpi_gateway::db::create_postgres_database(&server, "qianpi_restart")
             })
             .join()
             .unwrap()
-            .unwrap();
-            let Location::Postgres(url) = &location else {
-                unreachable!("a PostgreSQL database has a URL")
-            };
-            // The data folder still holds the statement key.
-            let folder = dir.join("gateway");
-            let args = vec![
-                "--database-url".into(),
-                url.clone(),
-                "--data-dir".into(),
-                folder.display().to_string(),
-            ];
-            (args, location)
+            .unwrap()
+            .0
         }
-        Err(_) => {
-            let folder = dir.join("gateway");
-            (
-                vec!["--data-dir".into(), folder.display().to_string()],
-                Location::Folder(folder),
-            )
-        }
+        Err(_) => Location::Folder(dir.join("gateway")),
     }
+}
+
+/// In the gateway's process: serve with the demo seed until killed; prints `listening on <url>`.
+async fn serve_until_killed(listen: &str) -> ! {
+    let location = match (std::env::var(CHILD_SQLITE), std::env::var(CHILD_POSTGRES)) {
+        (Ok(folder), _) => Location::Folder(folder.into()),
+        (_, Ok(url)) => Location::Postgres(url),
+        _ => panic!("the gateway's process was given no database"),
+    };
+    let mut config = GatewayConfig::new(location, listen.parse().unwrap(), true);
+    config.statement_key = Some(std::env::var(CHILD_KEY).unwrap().into());
+    let gateway = start(config).await.unwrap();
+    println!("listening on http://{}/", gateway.addr());
+    std::future::pending().await
 }
 
 /// A gateway process, killed when dropped so a failing test leaves none behind.
@@ -74,29 +82,31 @@ impl Drop for Gateway {
     }
 }
 
-/// Starts the gateway binary and waits for its "listening on" line; returns it and its URL.
-fn serve(db_args: &[String], listen: &str) -> (Gateway, String) {
-    let mut child = Process::new(BINARY)
-        .arg("serve")
-        .arg("--demo")
-        .args(db_args)
-        .args(["--listen", listen])
+/// Starts the gateway's process and waits for its "listening on" line; returns it and its URL.
+fn serve(location: &Location, key: &Path, listen: &str) -> (Gateway, String) {
+    let mut process = Process::new(std::env::current_exe().unwrap());
+    process
+        .args([TEST, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_LISTEN, listen)
+        .env(CHILD_KEY, key)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+        .stderr(Stdio::inherit());
+    match location {
+        Location::Folder(folder) => process.env(CHILD_SQLITE, folder),
+        Location::Postgres(url) => process.env(CHILD_POSTGRES, url),
+    };
+    let mut child = process.spawn().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
     let child = Gateway(child);
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    (child, url)
+    // The test harness prints its own words first, on the same line too ("test … … ").
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some((_, url)) = line.rsplit_once("listening on ") {
+            return (child, url.trim().to_owned());
+        }
+    }
+    panic!("the gateway's process ended before it listened");
 }
 
 /// Verdicts stored so far, read without taking SQLite's write lock (which the handle's
@@ -129,6 +139,9 @@ async fn count(db: &Db, table: &'static str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_killed_mid_push_loses_and_duplicates_nothing() {
+    if let Ok(listen) = std::env::var(CHILD_LISTEN) {
+        serve_until_killed(&listen).await;
+    }
     // A fast gateway may decide the whole batch before the kill lands; such a round proves
     // nothing about a kill mid-push, so it is run again with a fresh gateway and phone.
     for _ in 0..40 {
@@ -142,21 +155,22 @@ async fn a_gateway_killed_mid_push_loses_and_duplicates_nothing() {
 /// One round; false if the push had finished before the kill.
 async fn killed_mid_push() -> bool {
     let dir = tempfile::tempdir().unwrap();
-    let (db_args, location) = database(dir.path());
-    let (mut gateway, url) = serve(&db_args, "127.0.0.1:0");
+    let location = database(dir.path());
+    let key = dir.path().join("statement-key.p8");
+    let (mut gateway, url) = serve(&location, &key, "127.0.0.1:0");
     let listen = url
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
 
-    let code = Process::new(BINARY)
-        .arg("issue-code")
-        .args(&db_args)
-        .args(["--login", "wangjianguo"])
-        .output()
+    let location_here = location.clone();
+    let (db, _) = tokio::task::spawn_blocking(move || Db::open(&location_here))
+        .await
+        .unwrap()
         .unwrap();
-    assert!(code.status.success(), "{code:?}");
-    let code = String::from_utf8(code.stdout).unwrap().trim().to_owned();
+    let code = admin::issue_activation_code(&db, "wangjianguo", chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
 
     let vault = Arc::new(SoftwareKeyVault::open(&dir.path().join("vault"), "test").unwrap());
     let phone = Client::open(&dir.path().join("phone"), vault.clone(), vault.clone()).unwrap();
@@ -202,11 +216,6 @@ async fn killed_mid_push() -> bool {
         }
         request.send().await.map(|r| r.status())
     });
-    let location_here = location.clone();
-    let (db, _) = tokio::task::spawn_blocking(move || Db::open(&location_here))
-        .await
-        .unwrap()
-        .unwrap();
     let started = Instant::now();
     let decided_at_kill = loop {
         let decided = decided_so_far(&db, &location).await;
@@ -231,7 +240,7 @@ async fn killed_mid_push() -> bool {
     );
 
     // Back on the same address: the phone resends everything and settles.
-    let (mut gateway, _) = serve(&db_args, &listen);
+    let (mut gateway, _) = serve(&location, &key, &listen);
     let report = phone.sync().await.unwrap();
     assert!(phone.outbox().unwrap().is_empty(), "{report:?}");
     assert_eq!(count(&db, "verdicts").await, COMMANDS as i64);

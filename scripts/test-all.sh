@@ -16,7 +16,17 @@ total_failed=0
 broken=()
 declare -A counts
 
-stage() { printf '\n==> %s\n' "$*"; }
+# Each stage's wall time, printed in the summary (the loop's cost is worth watching on 2 cores).
+started=$SECONDS
+stage_name=""
+stage_started=$SECONDS
+timings=()
+stage() {
+  [ -n "$stage_name" ] && timings+=("$(printf '%5ds  %s' $((SECONDS - stage_started)) "$stage_name")")
+  stage_name="$*"
+  stage_started=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
 
 # record NAME PASSED FAILED STATUS
 record() {
@@ -109,6 +119,8 @@ for lang in kotlin swift; do
 done
 
 stage "summary"
+for timing in "${timings[@]}"; do echo "  $timing"; done
+printf '  %5ds  in all\n' $((SECONDS - started))
 for suite in lints rust schemathesis postgres kotlin swift; do
   printf '  %-12s %s\n' "$suite" "${counts[$suite]:-did not run}"
 done

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod blobs;
+mod detail;
 mod lifecycle;
 mod local;
 mod notices;
@@ -81,6 +82,9 @@ pub enum ClientError {
     /// No such item in the inbox.
     #[error("no task {0} in the inbox")]
     NoSuchTask(String),
+    /// Nothing with this id (task, read item, instance or document) is on this phone.
+    #[error("no document, task or read item {0} is on this phone; sync to receive it")]
+    NoSuchDocument(String),
     /// The workflow refused the action (shown to the user with its reason).
     #[error("the action is not allowed: {0}")]
     Rejected(#[from] Rejection),

@@ -15,11 +15,13 @@
 //! | [`session`] | the data folder: unlock, data-key rotation, re-wrap, crypto-shredding wipe |
 //! | [`link`] | the signed HTTP link to the gateway (the sync loop itself is in [`client`]) |
 //! | [`client`] | the facade a shell talks to |
+//! | [`screens`] | screen models: what each screen shows, built from the store (the document detail) |
 
 pub mod client;
 pub mod files;
 pub mod keys;
 pub mod link;
+pub mod screens;
 pub mod session;
 #[cfg(feature = "software-vault")]
 pub mod software;

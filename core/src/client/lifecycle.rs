@@ -4,11 +4,13 @@
 //!
 //! No Rust lock is held while the keystore runs (it may show a biometric prompt).
 
+use super::observe::{publish, publish_lock, ChangeSender};
 use super::{Client, ClientError};
 use crate::files::FileVault;
 use crate::session::{self, Unlocked};
 use crate::store::{Store, StoreError};
 use parking_lot::{MappedMutexGuard, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The unlocked data, if any, and when it was last used.
@@ -16,15 +18,27 @@ pub(super) struct Session {
     unlocked: Option<Unlocked>,
     last_used: Instant,
     lock_after: Duration,
+    /// Where lock changes and the store's committed writes are told.
+    changes: ChangeSender,
 }
 
 impl Session {
-    pub(super) fn new(unlocked: Unlocked) -> Result<Session, ClientError> {
+    /// The session over freshly unlocked data; its store tells `changes` what each committed
+    /// write touched.
+    pub(super) fn new(
+        mut unlocked: Unlocked,
+        changes: ChangeSender,
+    ) -> Result<Session, ClientError> {
         let minutes = unlocked.store.policy()?.inactivity_lock_minutes;
+        let sink = changes.clone();
+        unlocked
+            .store
+            .watch_changes(Arc::new(move |topics| publish(&sink, topics)))?;
         Ok(Session {
             unlocked: Some(unlocked),
             last_used: Instant::now(),
             lock_after: Duration::from_secs(u64::from(minutes) * 60),
+            changes,
         })
     }
 
@@ -32,8 +46,23 @@ impl Session {
     /// the monotonic clock, which the user cannot set back.
     fn expire(&mut self) {
         if self.unlocked.is_some() && self.last_used.elapsed() >= self.lock_after {
-            self.unlocked = None;
+            self.close();
         }
+    }
+
+    /// Drops the unlocked data, telling the watchers if it was open.
+    fn close(&mut self) {
+        if self.unlocked.take().is_some() {
+            publish_lock(&self.changes);
+        }
+    }
+
+    /// When the data locks itself if left alone; none while locked.
+    pub(super) fn deadline(&mut self) -> Option<Instant> {
+        self.expire();
+        self.unlocked
+            .as_ref()
+            .map(|_| self.last_used + self.lock_after)
     }
 
     /// A use of the data: expires it if idle too long, else restarts the inactivity clock.
@@ -47,7 +76,7 @@ impl Client {
     /// Locks now: the store closes and every key in memory is dropped (zeroized). Everything
     /// but [`Client::unlock`] then fails with [`StoreError::Locked`].
     pub fn lock(&self) {
-        self.session.lock().unlocked = None;
+        self.session.lock().close();
     }
 
     /// Whether the data is locked (on request or after inactivity). Asking is not a use: a shell
@@ -65,11 +94,12 @@ impl Client {
             return Ok(());
         }
         let unlocked = session::unlock(&self.data_dir, self.keystore.as_ref())?;
-        let fresh = Session::new(unlocked)?;
+        let fresh = Session::new(unlocked, self.changes.clone())?;
         {
             let mut session = self.session.lock();
             if session.unlocked.is_none() {
                 *session = fresh;
+                publish_lock(&self.changes);
             }
         }
         self.enforce_wipe_limit()
@@ -119,6 +149,15 @@ impl Client {
     pub(super) fn store(&self) -> Result<MappedMutexGuard<'_, Store>, ClientError> {
         let mut session = self.session.lock();
         session.touch();
+        MutexGuard::try_map(session, |s| s.unlocked.as_mut().map(|u| &mut u.store))
+            .map_err(|_| ClientError::Store(StoreError::Locked))
+    }
+
+    /// The store for a look that is not a use (a screen refreshing on its own): locks it first
+    /// if it sat idle too long, but does not restart the inactivity clock.
+    pub(super) fn store_peek(&self) -> Result<MappedMutexGuard<'_, Store>, ClientError> {
+        let mut session = self.session.lock();
+        session.expire();
         MutexGuard::try_map(session, |s| s.unlocked.as_mut().map(|u| &mut u.store))
             .map_err(|_| ClientError::Store(StoreError::Locked))
     }

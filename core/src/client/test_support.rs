@@ -3,7 +3,7 @@
 //! notices delivered as a pulled page delivers them, signed by that key.
 
 use super::Client;
-use crate::keys::{DeviceSigner, REQUEST_KEY_ALIAS};
+use crate::keys::{DeviceSigner, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS};
 use crate::model::{Identity, Notice, NoticeScope, ReceiptForm};
 use crate::protocol::statement::GatewayKey;
 use crate::protocol::{Change, SyncPage};
@@ -16,10 +16,11 @@ use std::sync::Arc;
 /// The signed-in user.
 pub(super) const ME: &str = "zhang";
 
-/// A client on `root` whose vault holds a request key, not yet bound.
+/// A client on `root` whose vault holds a request key and an approval key, not yet bound.
 pub(super) fn client(root: &Path) -> Client {
     let vault = Arc::new(SoftwareKeyVault::open(&root.join("vault"), "口令 pass").unwrap());
     vault.create_key(REQUEST_KEY_ALIAS.to_owned()).unwrap();
+    vault.create_key(APPROVAL_KEY_ALIAS.to_owned()).unwrap();
     Client::open(&root.join("data"), vault.clone(), vault).unwrap()
 }
 

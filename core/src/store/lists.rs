@@ -31,7 +31,7 @@ pub enum LocalTaskState {
 }
 
 impl LocalTaskState {
-    fn from_list(list: Option<&str>) -> LocalTaskState {
+    pub(super) fn from_list(list: Option<&str>) -> LocalTaskState {
         match list {
             Some("todo") => LocalTaskState::Pending,
             Some("queued") => LocalTaskState::Queued,
@@ -217,6 +217,58 @@ impl Store {
             local_instance: local.as_deref().map(decode).transpose()?,
             state: LocalTaskState::from_list(list.as_deref()),
         }))
+    }
+
+    /// The flow an action names, found by a task id, a circulated read item id (待阅) or the
+    /// instance id (已发); the row's `task_id` is the id asked for, and its state is the task's
+    /// for a task, `Done` otherwise (nothing of the person's is pending there).
+    pub fn flow_row(&self, id: &str) -> Result<Option<InboxRow>, StoreError> {
+        if let Some(row) = self.inbox_row(id)? {
+            return Ok(Some(row));
+        }
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT i.body, i.local_body, f.body, d.body FROM instances i
+                 JOIN definitions f ON f.id = i.definition_id
+                 JOIN documents d ON d.id = i.document_id
+                 WHERE i.id = ?1 OR i.id = (SELECT instance_id FROM read_items WHERE id = ?1)",
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?;
+        let Some((instance, local, definition, document)) = row else {
+            return Ok(None);
+        };
+        let mut instance: Instance = decode(&instance)?;
+        instance.trace = self.trace(&instance.id)?;
+        Ok(Some(InboxRow {
+            entry: InboxEntry {
+                task_id: id.to_owned(),
+                document: decode(&document)?,
+                instance,
+                definition: decode(&definition)?,
+            },
+            local_instance: local.as_deref().map(decode).transpose()?,
+            state: LocalTaskState::Done,
+        }))
+    }
+
+    /// Pending tasks this phone holds for `holder` (a leader whose secretary uses this phone,
+    /// 代签), most urgent first.
+    pub fn pending_held_by(&self, holder: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM tasks WHERE assignee = ?1 AND state = 'pending'
+             ORDER BY urgency DESC, received_at DESC, id",
+        )?;
+        let rows = stmt.query_map([holder], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// 流转记录 — the trace of an instance, oldest first.

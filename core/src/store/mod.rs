@@ -12,6 +12,7 @@
 //! | `pages` | applies a pulled page with its checkpoint and cursor in one transaction |
 //! | `outbox` | signed commands waiting for the gateway, verdicts, drafts |
 //! | `lists` | the phone's lists (待办, 已办, 待阅, 已阅, 已发, 草稿) and the detail of one task |
+//! | `detail` | one document with its flow, from any id a list shows, for the detail screen |
 //! | `notices` | 通知公告 with their signed form, and this user's 回执 (refused ones with the reason) |
 //! | `downloads` | the pieces of blob downloads received so far, for resuming |
 //! | `retention` | the purge that keeps pending items plus the last N days |
@@ -22,6 +23,7 @@
 mod account;
 mod checkpoint;
 mod cipher;
+mod detail;
 mod downloads;
 mod feed;
 mod lists;
@@ -34,6 +36,7 @@ mod settle;
 
 pub use account::{Account, DeviceState, Policy};
 pub use checkpoint::StoredCheckpoint;
+pub use detail::{DetailRows, FlowRows};
 pub use downloads::DownloadPart;
 pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};
 pub(crate) use notices::merge_status;

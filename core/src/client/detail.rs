@@ -1,0 +1,32 @@
+//! 公文详情 on the phone: the detail screen of a task, read item, 已发 instance or document, built
+//! from the store alone (offline too) at the gateway-corrected time, so 超期 agrees with the
+//! gateway's clock.
+
+use super::views::inbox_item;
+use super::{Client, ClientError};
+use crate::screens::detail::{self, DocumentDetail};
+
+impl Client {
+    /// The detail screen of `id`: a task id (待办, 已办, 草稿), a read item id (待阅, 已阅), an
+    /// instance id (已发) or a document id. Fails with [`ClientError::NoSuchDocument`] when
+    /// nothing with that id is on this phone.
+    pub fn document_detail(&self, id: &str) -> Result<DocumentDetail, ClientError> {
+        let store = self.store()?;
+        let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
+        let rows = store
+            .detail_rows(id)?
+            .ok_or_else(|| ClientError::NoSuchDocument(id.to_owned()))?;
+        drop(store);
+        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
+        let user_id = &account.identity.user_id;
+        let my_task = rows
+            .flow
+            .as_ref()
+            .and_then(|flow| flow.viewer_task.as_ref())
+            .map(|row| inbox_item(row, user_id, now));
+        Ok(detail::build(rows, &account.identity, my_task, now))
+    }
+}
+
+#[cfg(test)]
+mod tests;

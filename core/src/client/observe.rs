@@ -1,0 +1,124 @@
+//! What the screens watch: a counter per part of the phone's data ([`Generations`]), raised after
+//! every committed write that touched it (the store's commit hook, `store::changes`) and on every
+//! lock and unlock, published on a tokio watch channel; and the snapshots a screen re-reads when
+//! its part moved: the lists with their badges, the outbox with the refused commands, the lock.
+//!
+//! A watch channel keeps only the latest value, so a burst of writes (a sync applying 500 changes)
+//! wakes a screen once, and a slow screen never makes the core wait. Reading a snapshot is not a
+//! use of the data: a screen refreshing in the background does not hold off the inactivity lock.
+
+use super::{Client, ClientError};
+use crate::store::{ListCounts, ListItem, ListKind, OutboxRow, Topics, VerdictRow};
+use std::time::Instant;
+use tokio::sync::watch;
+
+/// How often each part of the phone's data has changed since the client was opened. Compare two
+/// of them to learn what moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Generations {
+    /// The lists and their rows.
+    pub lists: u64,
+    /// Documents' details (bodies, attachments, files held).
+    pub documents: u64,
+    /// The outbox and the verdicts.
+    pub outbox: u64,
+    /// 通知公告 and 回执.
+    pub notices: u64,
+    /// The device binding and its policy.
+    pub account: u64,
+    /// Locked or unlocked (also by inactivity, noticed when someone asks).
+    pub lock: u64,
+}
+
+impl Generations {
+    fn bump(&mut self, topics: Topics) {
+        let parts = [
+            (Topics::LISTS, &mut self.lists),
+            (Topics::DOCUMENTS, &mut self.documents),
+            (Topics::OUTBOX, &mut self.outbox),
+            (Topics::NOTICES, &mut self.notices),
+            (Topics::ACCOUNT, &mut self.account),
+        ];
+        for (topic, counter) in parts {
+            if topics.intersects(topic) {
+                *counter = counter.wrapping_add(1);
+            }
+        }
+    }
+}
+
+/// The sending side, shared by the client and the store's commit hook.
+pub(super) type ChangeSender = watch::Sender<Generations>;
+
+/// Tells the watchers that `topics` changed.
+pub(super) fn publish(changes: &ChangeSender, topics: Topics) {
+    changes.send_modify(|g| g.bump(topics));
+}
+
+/// Tells the watchers that the data was locked or unlocked.
+pub(super) fn publish_lock(changes: &ChangeSender) {
+    changes.send_modify(|g| g.lock = g.lock.wrapping_add(1));
+}
+
+/// The lists screen: every list's size, and the first rows of the one shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListsOverview {
+    /// Every list's size.
+    pub counts: ListCounts,
+    /// The list shown.
+    pub kind: ListKind,
+    /// Its first rows.
+    pub rows: Vec<ListItem>,
+}
+
+/// What waits for the gateway, and what it refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxOverview {
+    /// Commands waiting, oldest first.
+    pub queued: Vec<OutboxRow>,
+    /// Verdicts that refused a command of this phone, newest first (kept with their reason).
+    pub refused: Vec<VerdictRow>,
+}
+
+impl Client {
+    /// A receiver of [`Generations`]: `changed().await` wakes after the next change.
+    pub fn changes(&self) -> watch::Receiver<Generations> {
+        self.changes.subscribe()
+    }
+
+    /// When the data locks itself if nobody uses it; none while locked.
+    pub fn lock_deadline(&self) -> Option<Instant> {
+        self.session.lock().deadline()
+    }
+
+    /// The lists screen: the badges of every list and the first `limit` rows of `kind`.
+    pub fn lists_overview(
+        &self,
+        kind: ListKind,
+        limit: usize,
+    ) -> Result<ListsOverview, ClientError> {
+        let now = self.device_now();
+        let store = self.store_peek()?;
+        Ok(ListsOverview {
+            counts: store.list_counts(now)?,
+            kind,
+            rows: store.list(kind, limit, 0)?,
+        })
+    }
+
+    /// The outbox screen: what waits, and what was refused.
+    pub fn outbox_overview(&self) -> Result<OutboxOverview, ClientError> {
+        let store = self.store_peek()?;
+        Ok(OutboxOverview {
+            queued: store.outbox()?,
+            refused: store
+                .verdicts()?
+                .into_iter()
+                .filter(|row| !row.verdict.outcome.is_accepted())
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

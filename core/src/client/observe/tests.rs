@@ -1,0 +1,164 @@
+//! What a screen watching the client sees: a committed change wakes it with the part that moved,
+//! a burst wakes it once, a lock and an unlock are told, refreshing does not hold off the
+//! inactivity lock, and the lists screen's badges and rows follow a pulled page and an action
+//! taken here.
+
+use super::super::test_support::{apply, deliver, notice, offline_client, ME};
+use super::Generations;
+use crate::model::Opinion;
+use crate::protocol::{Change, InboxEntry};
+use crate::store::ListKind;
+use crate::workflow::{Command, Env, Instance};
+use chrono::{Duration, Utc};
+use qianpi_domain::fixtures;
+use std::time::Duration as StdDuration;
+
+/// [`ME`]'s pending task on a fresh one-step flow over document `id`.
+fn entry(id: &str, deadline_in_days: Option<i64>) -> InboxEntry {
+    let definition = fixtures::one_step_flow(&format!("flow-{id}"), ME);
+    let mut instance =
+        Instance::start(Env::new(&definition), id, id, "initiator", Utc::now()).unwrap();
+    if let Some(days) = deadline_in_days {
+        instance.tasks[0].deadline = Some(Utc::now() + Duration::days(days));
+    }
+    InboxEntry {
+        task_id: instance.tasks[0].id.clone(),
+        document: fixtures::incoming(id, "unit", &format!("关于{id}的请示")),
+        instance,
+        definition,
+    }
+}
+
+fn inbox(entries: &[InboxEntry]) -> Vec<Change> {
+    entries
+        .iter()
+        .map(|e| Change::Inbox {
+            entry: Box::new(e.clone()),
+        })
+        .collect()
+}
+
+#[test]
+fn a_pulled_page_moves_the_lists_once_and_leaves_the_notices_alone() {
+    let (_dir, client, _key) = offline_client();
+    let mut watcher = client.changes();
+    let before = *watcher.borrow_and_update();
+    apply(
+        &client,
+        inbox(&[
+            entry("doc-1", None),
+            entry("doc-2", None),
+            entry("doc-3", None),
+        ]),
+    );
+    assert!(watcher.has_changed().unwrap());
+    let after = *watcher.borrow_and_update();
+    // One page is one transaction: one step, however many rows it wrote.
+    assert_eq!(after.lists, before.lists + 1);
+    assert_eq!(after.documents, before.documents + 1);
+    assert_eq!(after.notices, before.notices);
+    assert_eq!(after.lock, before.lock);
+}
+
+#[test]
+fn a_notice_moves_the_notices_and_not_the_lists() {
+    let (_dir, client, key) = offline_client();
+    let mut watcher = client.changes();
+    let before = *watcher.borrow_and_update();
+    deliver(&client, &key, &[notice("n-1", "关于放假的通知", 1, None)]);
+    let after = *watcher.borrow_and_update();
+    assert!(after.notices > before.notices);
+    assert_eq!(after.lists, before.lists);
+}
+
+#[test]
+fn an_action_taken_here_moves_the_lists_and_the_outbox() {
+    let (_dir, client, _key) = offline_client();
+    let pending = entry("doc-1", None);
+    apply(&client, inbox(std::slice::from_ref(&pending)));
+    let mut watcher = client.changes();
+    let before = *watcher.borrow_and_update();
+    client
+        .act(Command::Approve {
+            task_id: pending.task_id.clone(),
+            route: None,
+            opinion: Opinion::agree("同意"),
+        })
+        .unwrap();
+    let after = *watcher.borrow_and_update();
+    assert!(after.lists > before.lists);
+    assert!(after.outbox > before.outbox);
+    let outbox = client.outbox_overview().unwrap();
+    assert_eq!(outbox.queued.len(), 1);
+    assert!(outbox.refused.is_empty());
+}
+
+#[test]
+fn the_lists_screen_shows_every_badge_and_the_first_rows() {
+    let (_dir, client, _key) = offline_client();
+    let late = entry("doc-late", Some(-1));
+    let on_time = entry("doc-on-time", Some(3));
+    let approved = entry("doc-approved", None);
+    apply(&client, inbox(&[late, on_time, approved.clone()]));
+    client
+        .act(Command::Approve {
+            task_id: approved.task_id.clone(),
+            route: None,
+            opinion: Opinion::agree("同意"),
+        })
+        .unwrap();
+    let overview = client.lists_overview(ListKind::Todo, 1).unwrap();
+    assert_eq!(overview.counts.todo, 2);
+    assert_eq!(overview.counts.overdue, 1, "one deadline has passed");
+    assert_eq!(
+        overview.counts.done, 1,
+        "the queued approval counts as 已办"
+    );
+    assert_eq!(overview.counts.drafts, 0);
+    assert_eq!(overview.kind, ListKind::Todo);
+    assert_eq!(overview.rows.len(), 1, "the first rows only");
+}
+
+#[test]
+fn locking_and_unlocking_are_told() {
+    let (_dir, client, _key) = offline_client();
+    let mut watcher = client.changes();
+    let start: Generations = *watcher.borrow_and_update();
+    client.lock();
+    assert_eq!(watcher.borrow_and_update().lock, start.lock + 1);
+    client.lock();
+    assert!(
+        !watcher.has_changed().unwrap(),
+        "locking a locked phone is no change"
+    );
+    assert_eq!(client.lock_deadline(), None);
+    client.unlock().unwrap();
+    assert_eq!(watcher.borrow_and_update().lock, start.lock + 2);
+    assert!(client.lock_deadline().is_some());
+}
+
+#[test]
+fn a_screen_refreshing_does_not_keep_the_data_unlocked() {
+    let (_dir, client, _key) = offline_client();
+    client.set_inactivity_lock(StdDuration::from_millis(600));
+    // A use: the inactivity clock starts now.
+    client.account().unwrap();
+    let deadline = client.lock_deadline().unwrap();
+    std::thread::sleep(StdDuration::from_millis(300));
+    // A background refresh is a look, not a use: the deadline stays where it was.
+    client.lists_overview(ListKind::Todo, 20).unwrap();
+    client.outbox_overview().unwrap();
+    assert_eq!(client.lock_deadline(), Some(deadline));
+    std::thread::sleep(StdDuration::from_millis(400));
+    let mut watcher = client.changes();
+    let before = watcher.borrow_and_update().lock;
+    assert!(
+        client.lists_overview(ListKind::Todo, 20).is_err(),
+        "locked by now"
+    );
+    assert_eq!(
+        watcher.borrow_and_update().lock,
+        before + 1,
+        "the idle lock is told"
+    );
+}

@@ -1,6 +1,7 @@
 //! The facade a shell talks to: open the store, activate the device, list the inbox, approve
-//! (offline first), sync, and read the outbox and verdicts, notices and files (`client/*.rs`). It delegates: rules to `workflow`,
-//! persistence to `store`, transport to `sync`, keys to the platform traits.
+//! (offline first), sync, read the outbox and verdicts, notices and files, and watch what changes
+//! (`client/*.rs`). It delegates: rules to `workflow`, persistence to `store`, transport to
+//! `link`, keys to the platform traits.
 //!
 //! No Rust lock is ever held while a platform key service runs (it may show a biometric prompt,
 //! or call back into the core): state is read, the lock released, the signature made, and the
@@ -32,6 +33,7 @@ mod detail;
 mod lifecycle;
 mod local;
 mod notices;
+mod observe;
 mod push;
 mod statements;
 mod sync;
@@ -41,6 +43,7 @@ mod views;
 pub use blobs::BlobError;
 use lifecycle::Session;
 pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
+pub use observe::{Generations, ListsOverview, OutboxOverview};
 use sync::offset_ms;
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
@@ -149,6 +152,8 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// The phone core.
 pub struct Client {
     session: Mutex<Session>,
+    /// What changed, for the screens' observers (`observe.rs`).
+    changes: observe::ChangeSender,
     clock: Clock,
     /// Files being downloaded now, by SHA-256 (one download per file at a time).
     downloading: Mutex<std::collections::HashSet<String>>,
@@ -169,8 +174,10 @@ impl Client {
         signer: Arc<dyn DeviceSigner>,
     ) -> Result<Client, ClientError> {
         let unlocked = session::unlock(data_dir, keystore.as_ref())?;
+        let (changes, _) = tokio::sync::watch::channel(observe::Generations::default());
         let client = Client {
-            session: Mutex::new(Session::new(unlocked)?),
+            session: Mutex::new(Session::new(unlocked, changes.clone())?),
+            changes,
             clock: Arc::new(Utc::now),
             downloading: Mutex::new(std::collections::HashSet::new()),
             keystore,

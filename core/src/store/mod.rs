@@ -6,11 +6,13 @@
 //! | `cipher` | security pragmas, the key check, rekey |
 //! | `schema` | forward-only migrations, each in one transaction |
 //! | `account` | the device binding, its signing chain, cursors, policy, the store's own secrets |
+//! | `changes` | which parts of the data a committed write touched, for the screens' observers |
 //! | `checkpoint` | the last signed checkpoint from the gateway and the policy it carried |
 //! | `feed` | files pulled documents, instances, tasks, opinions, trace, read items, verdicts |
 //! | `settle` | marks tasks acted on here and settles them with their verdicts |
 //! | `pages` | applies a pulled page with its checkpoint and cursor in one transaction |
 //! | `outbox` | signed commands waiting for the gateway, verdicts, drafts |
+//! | `counts` | the size of each list, for the badges |
 //! | `lists` | the phone's lists (待办, 已办, 待阅, 已阅, 已发, 草稿) and the detail of one task |
 //! | `detail` | one document with its flow, from any id a list shows, for the detail screen |
 //! | `notices` | 通知公告 with their signed form, and this user's 回执 (refused ones with the reason) |
@@ -21,8 +23,10 @@
 //! leaves half of it behind.
 
 mod account;
+mod changes;
 mod checkpoint;
 mod cipher;
+mod counts;
 mod detail;
 mod downloads;
 mod feed;
@@ -35,7 +39,9 @@ mod schema;
 mod settle;
 
 pub use account::{Account, DeviceState, Policy};
+pub use changes::{ChangeSink, Topics};
 pub use checkpoint::StoredCheckpoint;
+pub use counts::ListCounts;
 pub use detail::{DetailRows, FlowRows};
 pub use downloads::DownloadPart;
 pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Kotlin and Swift tests need on a machine that has none of it:
-#   - Debian packages: JNA (for the Kotlin bindings), a JDK, debootstrap;
+#   - Debian packages: JNA (for the Kotlin bindings), a JDK, JUnit 5 (its console launcher runs the
+#     Kotlin tests), debootstrap;
 #   - the JVM Kotlin compiler from the npm package `kotlin-compiler`, into a project-local folder;
 #   - a Debian trixie root with Swift (`swiftlang`), since bookworm has no Swift.
 # Idempotent: a second run finds everything in place and returns at once.
@@ -19,6 +20,7 @@ log() { printf '[toolchains] %s\n' "$*" >&2; }
 need_apt=()
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)
 command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+[ -f /usr/share/java/junit-platform-console-standalone.jar ] || need_apt+=(junit5)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -12,6 +12,9 @@ pub enum Attitude {
     Agree,
     /// 不同意 (the flow still continues).
     Disagree,
+    /// 已阅 — what a read-only step or a circulated reading records (an approval takes 同意 or
+    /// 不同意).
+    Read,
 }
 
 impl From<Attitude> for qianpi_core::model::Attitude {
@@ -19,6 +22,17 @@ impl From<Attitude> for qianpi_core::model::Attitude {
         match a {
             Attitude::Agree => qianpi_core::model::Attitude::Agree,
             Attitude::Disagree => qianpi_core::model::Attitude::Disagree,
+            Attitude::Read => qianpi_core::model::Attitude::Read,
+        }
+    }
+}
+
+impl From<qianpi_core::model::Attitude> for Attitude {
+    fn from(a: qianpi_core::model::Attitude) -> Self {
+        match a {
+            qianpi_core::model::Attitude::Agree => Attitude::Agree,
+            qianpi_core::model::Attitude::Disagree => Attitude::Disagree,
+            qianpi_core::model::Attitude::Read => Attitude::Read,
         }
     }
 }

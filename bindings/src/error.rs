@@ -165,6 +165,7 @@ impl From<ClientError> for QianpiError {
             },
             ClientError::Link(LinkError::InsecureUrl(_))
             | ClientError::NoSuchTask(_)
+            | ClientError::NoSuchDocument(_)
             | ClientError::NeedsTask
             | ClientError::Notice(NoticeError::NotFound(_))
             | ClientError::Blob(BlobError::BadHash(_))

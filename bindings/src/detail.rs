@@ -1,0 +1,721 @@
+//! 公文详情 as the shells show it: the document's head, files, opinions by 意见栏, the 流转记录
+//! and the viewer's own task, read from the store on the phone (offline too). The types say what
+//! they hold: enums for urgency, secrecy, kind, 文种, stage, format, attitude, state and action;
+//! times as timestamps and dates as calendar dates, never strings. Conversion only.
+
+use crate::convert::{Attitude, InboxItem};
+use crate::{runtime, QianpiClient, QianpiError};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use qianpi_core::model;
+use qianpi_core::screens as core;
+use qianpi_core::workflow::InstanceState as CoreInstanceState;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// 紧急程度.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Urgency {
+    /// 平件.
+    Normal,
+    /// 加急.
+    Urgent,
+    /// 特急.
+    ExtraUrgent,
+}
+
+/// 密级 (a phone only ever holds 无).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SecrecyLevel {
+    /// 无.
+    None,
+    /// 秘密.
+    Secret,
+    /// 机密.
+    Confidential,
+    /// 绝密.
+    TopSecret,
+}
+
+/// 公文类型.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DocumentKind {
+    /// 发文.
+    Outgoing,
+    /// 收文.
+    Incoming,
+    /// 签报.
+    InternalRequest,
+    /// 请示.
+    Request,
+}
+
+/// 文种 — the 15 kinds of 公文.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DocumentGenre {
+    /// 决议.
+    Resolution,
+    /// 决定.
+    Decision,
+    /// 命令（令）.
+    Order,
+    /// 公报.
+    Communique,
+    /// 公告.
+    Announcement,
+    /// 通告.
+    PublicNotice,
+    /// 意见.
+    Opinions,
+    /// 通知.
+    Notice,
+    /// 通报.
+    Bulletin,
+    /// 报告.
+    Report,
+    /// 请示.
+    Request,
+    /// 批复.
+    Reply,
+    /// 议案.
+    Motion,
+    /// 函.
+    Letter,
+    /// 纪要.
+    Minutes,
+}
+
+/// 正文版本阶段.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BodyStage {
+    /// 草稿.
+    Draft,
+    /// 核稿.
+    Reviewed,
+    /// 定稿.
+    Final,
+    /// 盖章版.
+    Sealed,
+}
+
+/// 版式格式.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BodyFormat {
+    /// OFD (GB/T 33190).
+    Ofd,
+    /// PDF.
+    Pdf,
+    /// DOCX.
+    Docx,
+}
+
+/// 流程状态.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum InstanceState {
+    /// 草稿.
+    Draft,
+    /// 流转中.
+    Running,
+    /// 办结.
+    Completed,
+    /// 驳回.
+    Rejected,
+    /// 撤销.
+    Revoked,
+    /// 终止.
+    Terminated,
+    /// 挂起.
+    Suspended,
+}
+
+/// What a step of the 流转记录 did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FlowAction {
+    /// 同意.
+    Approve,
+    /// 不同意.
+    Disagree,
+    /// 批量同意.
+    BatchApprove,
+    /// 已阅.
+    MarkRead,
+    /// 驳回.
+    Reject,
+    /// 退回.
+    Return,
+    /// 转交.
+    Transfer,
+    /// 委派.
+    Delegate,
+    /// 委派办结.
+    Resolve,
+    /// 加签.
+    AddSigner,
+    /// 减签.
+    RemoveSigner,
+    /// 传阅.
+    Circulate,
+    /// 撤回.
+    Recall,
+    /// 撤销.
+    Revoke,
+    /// 终止.
+    Terminate,
+    /// 催办.
+    Urge,
+    /// 挂起.
+    Suspend,
+    /// 恢复.
+    Resume,
+    /// 打开.
+    Open,
+    /// 暂存.
+    Save,
+    /// 签收.
+    Claim,
+    /// 签退.
+    Release,
+    /// 收回委托.
+    TakeBack,
+}
+
+/// A calendar date (成文日期, 印发日期): a day, not an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct CalendarDate {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day of the month, 1–31.
+    pub day: u8,
+}
+
+/// Someone named in the flow; name and post are known for the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Person {
+    /// User id.
+    pub user_id: String,
+    /// 姓名, when known on this phone.
+    pub name: Option<String>,
+    /// 职务, when known on this phone.
+    pub post: Option<String>,
+}
+
+/// 版头 and the other descriptive fields.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DocumentHead {
+    /// 标题.
+    pub title: String,
+    /// 发文字号, as printed: 晋农办〔2026〕12号.
+    pub number: String,
+    /// 公文类型.
+    pub kind: DocumentKind,
+    /// 文种.
+    pub genre: Option<DocumentGenre>,
+    /// 紧急程度.
+    pub urgency: Urgency,
+    /// 密级.
+    pub secrecy: SecrecyLevel,
+    /// 保密期限, worded.
+    pub secrecy_period: Option<String>,
+    /// 份号.
+    pub copy_number: Option<String>,
+    /// 发文机关, the lead organ first.
+    pub issuing_organs: Vec<String>,
+    /// 签发人.
+    pub signers: Vec<String>,
+    /// 来文单位.
+    pub from_organ: Option<String>,
+    /// 来文字号.
+    pub from_number: Option<String>,
+    /// 收文时间.
+    pub received_at: Option<SystemTime>,
+    /// 收文编号.
+    pub registration_number: Option<String>,
+    /// 主送机关.
+    pub main_recipients: Vec<String>,
+    /// 发文机关署名.
+    pub signature_organs: Vec<String>,
+    /// 成文日期.
+    pub date: Option<CalendarDate>,
+    /// 抄送机关.
+    pub copy_to: Vec<String>,
+    /// 印发机关.
+    pub printed_by: Option<String>,
+    /// 印发日期.
+    pub printed_on: Option<CalendarDate>,
+    /// 附注.
+    pub note: Option<String>,
+}
+
+/// 正文 — one body version.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BodyFile {
+    /// Version id.
+    pub id: String,
+    /// 阶段.
+    pub stage: BodyStage,
+    /// 格式.
+    pub format: BodyFormat,
+    /// The media type to open it with.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, hex (what `download` and `read_file` take).
+    pub sha256: String,
+    /// 页数, when known.
+    pub pages: Option<u32>,
+    /// When this version was made.
+    pub created_at: Option<SystemTime>,
+    /// The file is on this phone.
+    pub held: bool,
+    /// The current (latest) version.
+    pub current: bool,
+}
+
+/// 附件.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AttachmentFile {
+    /// Attachment id.
+    pub id: String,
+    /// 附件名称.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// The file is on this phone.
+    pub held: bool,
+}
+
+/// A 办理时限 and whether it passed unfinished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Deadline {
+    /// When handling must be finished.
+    pub due: SystemTime,
+    /// 超期.
+    pub overdue: bool,
+}
+
+/// 意见 / 批示.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OpinionEntry {
+    /// The task it was written on.
+    pub task_id: String,
+    /// The node's name.
+    pub node_name: String,
+    /// Whose opinion it is.
+    pub author: Person,
+    /// 委托 — the principal the author handled the task for.
+    pub on_behalf_of: Option<Person>,
+    /// 代签 — the secretary who entered it.
+    pub entered_by: Option<Person>,
+    /// When it was written.
+    pub at: Option<SystemTime>,
+    /// 态度.
+    pub attitude: Attitude,
+    /// 意见正文.
+    pub text: String,
+    /// A handwriting image is attached.
+    pub has_handwriting: bool,
+    /// An audio note is attached.
+    pub has_audio: bool,
+    /// Written on this phone, not yet confirmed by the gateway.
+    pub pending: bool,
+}
+
+/// 意见栏 and its opinions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OpinionColumn {
+    /// 拟办, 领导批示, 会签 …
+    pub name: String,
+    /// The opinions.
+    pub opinions: Vec<OpinionEntry>,
+}
+
+/// 流转记录 — one step.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FlowStep {
+    /// Its place in the order (the instance version it produced).
+    pub version: u64,
+    /// What happened.
+    pub action: FlowAction,
+    /// Who did it.
+    pub actor: Person,
+    /// 代签 — the secretary who entered it.
+    pub entered_by: Option<Person>,
+    /// 委托 — the principal whose task the actor handled.
+    pub on_behalf_of: Option<Person>,
+    /// When.
+    pub at: SystemTime,
+    /// The node, by name.
+    pub node_name: Option<String>,
+    /// The task or read item.
+    pub task_id: Option<String>,
+    /// Who it went to (转交, 委派, 加签, 传阅).
+    pub to: Vec<Person>,
+    /// 退回 — the node returned to, by name.
+    pub returned_to: Option<String>,
+    /// Done on this phone, not yet confirmed by the gateway.
+    pub pending: bool,
+}
+
+/// The viewer's own task: its state and flags, and its 办理时限.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct MyTask {
+    /// The task as the inbox shows it, with what may be done now.
+    pub item: InboxItem,
+    /// Its 办理时限.
+    pub deadline: Option<Deadline>,
+}
+
+/// 公文详情.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DocumentDetail {
+    /// The document.
+    pub document_id: String,
+    /// 版头.
+    pub head: DocumentHead,
+    /// 正文 versions, oldest first.
+    pub bodies: Vec<BodyFile>,
+    /// 附件.
+    pub attachments: Vec<AttachmentFile>,
+    /// 办理时限 of the document.
+    pub deadline: Option<Deadline>,
+    /// 办结时间.
+    pub finished_at: Option<SystemTime>,
+    /// The flow instance shown.
+    pub instance_id: Option<String>,
+    /// 流程名称.
+    pub flow_name: Option<String>,
+    /// 流程状态, with this phone's queued actions applied.
+    pub instance_state: Option<InstanceState>,
+    /// 发起人.
+    pub initiator: Option<Person>,
+    /// 当前环节.
+    pub current_nodes: Vec<String>,
+    /// 意见, by 意见栏 in flow order.
+    pub opinion_columns: Vec<OpinionColumn>,
+    /// 流转记录, in order.
+    pub flow_record: Vec<FlowStep>,
+    /// The viewer's own task in this flow.
+    pub my_task: Option<MyTask>,
+}
+
+fn time(t: DateTime<Utc>) -> SystemTime {
+    SystemTime::from(t)
+}
+
+fn date(d: NaiveDate) -> CalendarDate {
+    // Month and day always fit a byte.
+    CalendarDate {
+        year: d.year(),
+        month: u8::try_from(d.month()).unwrap_or(0),
+        day: u8::try_from(d.day()).unwrap_or(0),
+    }
+}
+
+impl From<core::Person> for Person {
+    fn from(p: core::Person) -> Self {
+        Person {
+            user_id: p.user_id,
+            name: p.name,
+            post: p.post,
+        }
+    }
+}
+
+impl From<core::Deadline> for Deadline {
+    fn from(d: core::Deadline) -> Self {
+        Deadline {
+            due: time(d.due),
+            overdue: d.overdue,
+        }
+    }
+}
+
+impl From<model::Urgency> for Urgency {
+    fn from(u: model::Urgency) -> Self {
+        match u {
+            model::Urgency::Normal => Urgency::Normal,
+            model::Urgency::Urgent => Urgency::Urgent,
+            model::Urgency::ExtraUrgent => Urgency::ExtraUrgent,
+        }
+    }
+}
+
+impl From<model::SecrecyLevel> for SecrecyLevel {
+    fn from(s: model::SecrecyLevel) -> Self {
+        match s {
+            model::SecrecyLevel::None => SecrecyLevel::None,
+            model::SecrecyLevel::Secret => SecrecyLevel::Secret,
+            model::SecrecyLevel::Confidential => SecrecyLevel::Confidential,
+            model::SecrecyLevel::TopSecret => SecrecyLevel::TopSecret,
+        }
+    }
+}
+
+impl From<model::DocumentKind> for DocumentKind {
+    fn from(k: model::DocumentKind) -> Self {
+        match k {
+            model::DocumentKind::Outgoing => DocumentKind::Outgoing,
+            model::DocumentKind::Incoming => DocumentKind::Incoming,
+            model::DocumentKind::InternalRequest => DocumentKind::InternalRequest,
+            model::DocumentKind::Request => DocumentKind::Request,
+        }
+    }
+}
+
+impl From<model::DocumentGenre> for DocumentGenre {
+    fn from(g: model::DocumentGenre) -> Self {
+        use model::DocumentGenre as G;
+        match g {
+            G::Resolution => DocumentGenre::Resolution,
+            G::Decision => DocumentGenre::Decision,
+            G::Order => DocumentGenre::Order,
+            G::Communique => DocumentGenre::Communique,
+            G::Announcement => DocumentGenre::Announcement,
+            G::PublicNotice => DocumentGenre::PublicNotice,
+            G::Opinions => DocumentGenre::Opinions,
+            G::Notice => DocumentGenre::Notice,
+            G::Bulletin => DocumentGenre::Bulletin,
+            G::Report => DocumentGenre::Report,
+            G::Request => DocumentGenre::Request,
+            G::Reply => DocumentGenre::Reply,
+            G::Motion => DocumentGenre::Motion,
+            G::Letter => DocumentGenre::Letter,
+            G::Minutes => DocumentGenre::Minutes,
+        }
+    }
+}
+
+impl From<model::BodyStage> for BodyStage {
+    fn from(s: model::BodyStage) -> Self {
+        match s {
+            model::BodyStage::Draft => BodyStage::Draft,
+            model::BodyStage::Reviewed => BodyStage::Reviewed,
+            model::BodyStage::Final => BodyStage::Final,
+            model::BodyStage::Sealed => BodyStage::Sealed,
+        }
+    }
+}
+
+impl From<model::BodyFormat> for BodyFormat {
+    fn from(f: model::BodyFormat) -> Self {
+        match f {
+            model::BodyFormat::Ofd => BodyFormat::Ofd,
+            model::BodyFormat::Pdf => BodyFormat::Pdf,
+            model::BodyFormat::Docx => BodyFormat::Docx,
+        }
+    }
+}
+
+impl From<CoreInstanceState> for InstanceState {
+    fn from(s: CoreInstanceState) -> Self {
+        match s {
+            CoreInstanceState::Draft => InstanceState::Draft,
+            CoreInstanceState::Running => InstanceState::Running,
+            CoreInstanceState::Completed => InstanceState::Completed,
+            CoreInstanceState::Rejected => InstanceState::Rejected,
+            CoreInstanceState::Revoked => InstanceState::Revoked,
+            CoreInstanceState::Terminated => InstanceState::Terminated,
+            CoreInstanceState::Suspended => InstanceState::Suspended,
+        }
+    }
+}
+
+impl From<core::FlowAction> for FlowAction {
+    fn from(a: core::FlowAction) -> Self {
+        use core::FlowAction as A;
+        match a {
+            A::Approve => FlowAction::Approve,
+            A::Disagree => FlowAction::Disagree,
+            A::BatchApprove => FlowAction::BatchApprove,
+            A::MarkRead => FlowAction::MarkRead,
+            A::Reject => FlowAction::Reject,
+            A::Return => FlowAction::Return,
+            A::Transfer => FlowAction::Transfer,
+            A::Delegate => FlowAction::Delegate,
+            A::Resolve => FlowAction::Resolve,
+            A::AddSigner => FlowAction::AddSigner,
+            A::RemoveSigner => FlowAction::RemoveSigner,
+            A::Circulate => FlowAction::Circulate,
+            A::Recall => FlowAction::Recall,
+            A::Revoke => FlowAction::Revoke,
+            A::Terminate => FlowAction::Terminate,
+            A::Urge => FlowAction::Urge,
+            A::Suspend => FlowAction::Suspend,
+            A::Resume => FlowAction::Resume,
+            A::Open => FlowAction::Open,
+            A::Save => FlowAction::Save,
+            A::Claim => FlowAction::Claim,
+            A::Release => FlowAction::Release,
+            A::TakeBack => FlowAction::TakeBack,
+        }
+    }
+}
+
+impl From<core::DetailHead> for DocumentHead {
+    fn from(h: core::DetailHead) -> Self {
+        DocumentHead {
+            title: h.title,
+            number: h.number,
+            kind: h.kind.into(),
+            genre: h.genre.map(Into::into),
+            urgency: h.urgency.into(),
+            secrecy: h.secrecy.into(),
+            secrecy_period: h.secrecy_period,
+            copy_number: h.copy_number,
+            issuing_organs: h.issuing_organs,
+            signers: h.signers,
+            from_organ: h.from_organ,
+            from_number: h.from_number,
+            received_at: h.received_at.map(time),
+            registration_number: h.registration_number,
+            main_recipients: h.main_recipients,
+            signature_organs: h.signature_organs,
+            date: h.date.map(date),
+            copy_to: h.copy_to,
+            printed_by: h.printed_by,
+            printed_on: h.printed_on.map(date),
+            note: h.note,
+        }
+    }
+}
+
+impl From<core::OpinionEntry> for OpinionEntry {
+    fn from(o: core::OpinionEntry) -> Self {
+        OpinionEntry {
+            task_id: o.task_id,
+            node_name: o.node_name,
+            author: o.author.into(),
+            on_behalf_of: o.on_behalf_of.map(Into::into),
+            entered_by: o.entered_by.map(Into::into),
+            at: o.at.map(time),
+            attitude: o.attitude.into(),
+            text: o.text,
+            has_handwriting: o.has_handwriting,
+            has_audio: o.has_audio,
+            pending: o.pending,
+        }
+    }
+}
+
+impl From<core::FlowStep> for FlowStep {
+    fn from(s: core::FlowStep) -> Self {
+        FlowStep {
+            version: s.version,
+            action: s.action.into(),
+            actor: s.actor.into(),
+            entered_by: s.entered_by.map(Into::into),
+            on_behalf_of: s.on_behalf_of.map(Into::into),
+            at: time(s.at),
+            node_name: s.node_name,
+            task_id: s.task_id,
+            to: s.to.into_iter().map(Into::into).collect(),
+            returned_to: s.returned_to,
+            pending: s.pending,
+        }
+    }
+}
+
+impl From<core::DocumentDetail> for DocumentDetail {
+    fn from(d: core::DocumentDetail) -> Self {
+        DocumentDetail {
+            document_id: d.document_id,
+            head: d.head.into(),
+            bodies: d
+                .bodies
+                .into_iter()
+                .map(|b| BodyFile {
+                    id: b.id,
+                    stage: b.stage.into(),
+                    format: b.format.into(),
+                    media_type: b.media_type,
+                    size: b.size,
+                    sha256: b.sha256,
+                    pages: b.pages,
+                    created_at: b.created_at.map(time),
+                    held: b.held,
+                    current: b.current,
+                })
+                .collect(),
+            attachments: d
+                .attachments
+                .into_iter()
+                .map(|a| AttachmentFile {
+                    id: a.id,
+                    name: a.name,
+                    media_type: a.media_type,
+                    size: a.size,
+                    sha256: a.sha256,
+                    held: a.held,
+                })
+                .collect(),
+            deadline: d.deadline.map(Into::into),
+            finished_at: d.finished_at.map(time),
+            instance_id: d.instance_id,
+            flow_name: d.flow_name,
+            instance_state: d.instance_state.map(Into::into),
+            initiator: d.initiator.map(Into::into),
+            current_nodes: d.current_nodes,
+            opinion_columns: d
+                .opinion_columns
+                .into_iter()
+                .map(|c| OpinionColumn {
+                    name: c.name,
+                    opinions: c.opinions.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            flow_record: d.flow_record.into_iter().map(Into::into).collect(),
+            my_task: d.my_task.map(|t| MyTask {
+                item: t.item.into(),
+                deadline: t.deadline.map(Into::into),
+            }),
+        }
+    }
+}
+
+#[uniffi::export]
+impl QianpiClient {
+    /// 公文详情 of a task, read item, 已发 instance or document id, from the store on this phone
+    /// (offline too). Read on a worker thread: the shell's thread never waits on the disk.
+    /// `InvalidInput` when nothing with that id is on the phone.
+    pub async fn document_detail(&self, id: String) -> Result<DocumentDetail, QianpiError> {
+        let inner = Arc::clone(&self.inner);
+        let detail = runtime()?
+            .spawn_blocking(move || inner.document_detail(&id))
+            .await
+            .map_err(|e| QianpiError::Internal {
+                reason: e.to_string(),
+            })??;
+        Ok(detail.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_stay_instants_and_dates_stay_days() {
+        let at = DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let since_epoch = time(at)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        assert_eq!(since_epoch, 1_772_438_400);
+        let day = NaiveDate::from_ymd_opt(2026, 2, 28).map(date);
+        assert_eq!(
+            day,
+            Some(CalendarDate {
+                year: 2026,
+                month: 2,
+                day: 28
+            })
+        );
+    }
+}

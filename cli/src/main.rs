@@ -5,11 +5,13 @@
 //! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
+//! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
 //! ```
 //! The terminal keeps its keys in the SOFTWARE key vault, protected by the passphrase in
 //! `QIANPI_PASSPHRASE`.
 
 mod demo;
+mod detail;
 mod notices;
 mod phone;
 
@@ -78,6 +80,15 @@ enum Command {
     },
     /// Show the gateway's verdicts on this device's commands.
     Verdicts {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Show a document (公文详情): head, files, opinions by column, the flow record (works
+    /// offline; times in the local time zone).
+    Show {
+        /// A task, read item or instance id as the lists show it, or a document id.
+        id: String,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -153,6 +164,7 @@ fn main() -> ExitCode {
             } => phone::approve(&data_dir, &task, &opinion, disagree, route),
             Command::Sync { data_dir } => phone::sync(&data_dir).await,
             Command::Verdicts { data_dir } => phone::verdicts(&data_dir),
+            Command::Show { id, data_dir } => detail::show(&data_dir, &id),
             Command::Notices { data_dir } => notices::list(&data_dir),
             Command::Notice { id, data_dir } => notices::show(&data_dir, &id),
             Command::Reply {

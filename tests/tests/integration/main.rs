@@ -9,6 +9,7 @@ mod admin_devices;
 mod blob_downloads;
 mod blobs;
 mod chain;
+mod document_detail;
 mod end_to_end;
 mod feed;
 mod feed_lanes;

@@ -102,7 +102,13 @@ impl Store {
         let definition: ProcessDefinition = decode(&definition)?;
         let document: Document = decode(&document)?;
         let (queued_tasks, own_tasks) = self.own_tasks(&instance_id)?;
-        // The task opened if it is the viewer's; otherwise their most pressing one here.
+        // The task opened if it is the viewer's; otherwise their most pressing one here. Its row
+        // is for the control flags, which never read the trace (each probe has an id of its
+        // own) but clone the instance for every action they try: the copies leave it out.
+        let without_trace = |i: &Instance| Instance {
+            trace: Vec::new(),
+            ..i.clone()
+        };
         let viewer_task = viewer_task
             .and_then(|id| own_tasks.iter().find(|(t, _)| *t == id).cloned())
             .or_else(|| own_tasks.first().cloned())
@@ -110,10 +116,10 @@ impl Store {
                 entry: InboxEntry {
                     task_id,
                     document: document.clone(),
-                    instance: instance.clone(),
+                    instance: without_trace(&instance),
                     definition: definition.clone(),
                 },
-                local_instance: local.clone(),
+                local_instance: local.as_ref().map(without_trace),
                 state: LocalTaskState::from_list(Some(&list)),
             });
         let held_files = self.held_files(&document)?;

@@ -296,6 +296,10 @@ fn a_task_opens_the_whole_document_with_opinions_by_column_and_the_flow_in_order
     assert_eq!(my.item.state, LocalTaskState::Pending);
     assert!(my.item.can_approve);
     assert!(my.deadline.unwrap().overdue);
+    // The same flags and routes as the inbox offers for the task.
+    let inbox = client.inbox().unwrap();
+    assert_eq!(inbox.iter().find(|i| i.task_id == task), Some(&my.item));
+    assert!(my.item.controls.return_targets.contains(&"n2".to_owned()));
 }
 
 #[test]

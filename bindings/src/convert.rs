@@ -37,73 +37,6 @@ impl From<qianpi_core::model::Attitude> for Attitude {
     }
 }
 
-/// What a person does with a task on the phone.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum TaskAction {
-    /// 同意 / 不同意 with an opinion; `route` may be left out when the step has only one.
-    Approve {
-        /// The attitude.
-        attitude: Attitude,
-        /// The opinion (批示).
-        opinion: String,
-        /// The route id, from the control flags.
-        route: Option<String>,
-    },
-    /// 已阅 on a read-only step.
-    MarkRead,
-    /// 驳回, with the reason.
-    Reject {
-        /// The reason.
-        opinion: String,
-    },
-    /// 退回 to an earlier step.
-    ReturnTo {
-        /// The node id to return to.
-        target: String,
-        /// Why.
-        opinion: String,
-    },
-    /// 撤回 one's own finished task before the next handler acts.
-    Recall,
-    /// 转交 to another person.
-    Transfer {
-        /// The user id of the new handler.
-        to: String,
-    },
-}
-
-impl TaskAction {
-    /// The workflow command for `task_id`.
-    pub fn into_command(self, task_id: String) -> qianpi_core::workflow::Command {
-        use qianpi_core::model::{Attitude as CoreAttitude, Opinion};
-        use qianpi_core::workflow::Command;
-        let reason = |text: String| Opinion::new(CoreAttitude::Disagree, &text);
-        match self {
-            TaskAction::Approve {
-                attitude,
-                opinion,
-                route,
-            } => Command::Approve {
-                task_id,
-                route,
-                opinion: Opinion::new(attitude.into(), &opinion),
-            },
-            TaskAction::MarkRead => Command::MarkRead { task_id },
-            TaskAction::Reject { opinion } => Command::Reject {
-                task_id,
-                opinion: reason(opinion),
-            },
-            TaskAction::ReturnTo { target, opinion } => Command::Return {
-                task_id,
-                target,
-                opinion: reason(opinion),
-            },
-            TaskAction::Recall => Command::Recall { task_id },
-            TaskAction::Transfer { to } => Command::Transfer { task_id, to },
-        }
-    }
-}
-
 /// Where an inbox item stands on this phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum TaskStatus {
@@ -146,6 +79,10 @@ pub struct InboxItem {
     pub can_transfer: bool,
     /// Whether 已阅 may be offered.
     pub can_mark_read: bool,
+    /// Whether 撤回 may be offered (on a finished task, until the next handler acts).
+    pub can_recall: bool,
+    /// Every control flag of the row (委派, 加签, 传阅, 催办, 暂存, 批量 …).
+    pub controls: crate::actions::TaskControls,
 }
 
 /// A way an approval may go on.
@@ -185,9 +122,11 @@ impl From<CoreInboxItem> for InboxItem {
                 })
                 .collect(),
             can_reject: item.controls.can_reject,
-            return_targets: item.controls.return_targets,
+            return_targets: item.controls.return_targets.clone(),
             can_transfer: item.controls.can_transfer,
             can_mark_read: item.controls.can_mark_read,
+            can_recall: item.controls.can_recall,
+            controls: item.controls.into(),
         }
     }
 }

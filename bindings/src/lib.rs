@@ -2,6 +2,7 @@
 //! purpose: it converts types, owns the one tokio runtime, and adapts the platform key services
 //! (implemented in Kotlin or Swift as foreign traits) to the core's traits. No logic lives here.
 
+mod actions;
 mod convert;
 mod detail;
 mod error;
@@ -11,7 +12,8 @@ mod platform;
 #[cfg(feature = "software-vault")]
 mod software;
 
-use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, TaskAction, Verdict};
+use actions::TaskAction;
+use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, Verdict};
 pub use error::QianpiError;
 use lists::{ListEntry, ListKind};
 pub use platform::{DeviceSigner, KeyStore};

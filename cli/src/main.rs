@@ -5,11 +5,15 @@
 //! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
+//! qianpi act <task> <action> [--opinion …] [--to …] [--for <leader>] | flow <id> <action>
+//! qianpi batch-approve <task>… | allowed <id> | draft <task> [--opinion …]
+//! qianpi delegate-standing --to <user> --end <time> | delegations | delegation-revoke <id>
 //! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
 //! ```
 //! The terminal keeps its keys in the SOFTWARE key vault, protected by the passphrase in
 //! `QIANPI_PASSPHRASE`.
 
+mod actions;
 mod demo;
 mod detail;
 mod notices;
@@ -121,6 +125,10 @@ enum Command {
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
     },
+    /// The workflow actions: act, flow, batch-approve, allowed, draft, delegate-standing,
+    /// delegations, delegation-revoke.
+    #[command(flatten)]
+    Actions(actions::Actions),
     /// Download a body or attachment file by its SHA-256 into the encrypted vault.
     Download {
         /// The file's SHA-256, as `notice` shows it.
@@ -174,6 +182,7 @@ fn main() -> ExitCode {
                 data_dir,
             } => notices::reply(&data_dir, &id, choice, note),
             Command::Download { sha256, data_dir } => notices::download(&data_dir, &sha256).await,
+            Command::Actions(actions) => actions::run(actions).await,
         }
     });
     match result {

@@ -131,6 +131,13 @@ pub fn inbox_line(item: &InboxItem) -> String {
             .collect();
         line.push_str(&format!("  routes: {}", choices.join(", ")));
     }
+    // A finished row may still allow something (撤回 until the next handler acts, 催办).
+    if item.state == LocalTaskState::Done {
+        let allowed = crate::actions::allowed(&item.controls);
+        if !allowed.is_empty() {
+            line.push_str(&format!("  可以：{}", allowed.join("、")));
+        }
+    }
     line
 }
 

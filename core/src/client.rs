@@ -14,13 +14,11 @@ use crate::keys::{
 };
 use crate::link::{GatewayClient, LinkError};
 use crate::model::{Attitude, Opinion};
-use crate::protocol::record::{
-    CheckpointRef, CommandRecord, RecordContext, RecordError, SignedCommand,
-};
+use crate::protocol::record::RecordError;
 use crate::protocol::ActivateRequest;
 use crate::session::{self, SessionError};
 use crate::store::{Account, OutboxRow, StoreError, VerdictRow};
-use crate::workflow::{self, Actor, Command, Env, Outcome, Rejection, Submission};
+use crate::workflow::{Command, Rejection};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -28,6 +26,7 @@ use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod actions;
 mod blobs;
 mod detail;
 mod lifecycle;
@@ -40,6 +39,7 @@ mod sync;
 #[cfg(test)]
 mod test_support;
 mod views;
+pub use actions::{BatchEntry, BatchOutcome, Verdict};
 pub use blobs::BlobError;
 use lifecycle::Session;
 pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
@@ -303,80 +303,10 @@ impl Client {
     }
 
     fn try_act(&self, command: &Command) -> Result<QueuedCommand, ClientError> {
-        // Every phone action names a task: it is how the inbox finds the instance it acts on.
+        // A task-level action names its task: it is how the inbox finds the instance it acts on
+        // (actions on the whole flow go through `act_on_flow`).
         let task_id = command.task_id().ok_or(ClientError::NeedsTask)?;
-        let (account, device, row, checkpoint) = {
-            let store = self.store()?;
-            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-            let row = store
-                .inbox_row(task_id)?
-                .ok_or_else(|| ClientError::NoSuchTask(task_id.to_owned()))?;
-            (account, device, row, store.last_checkpoint()?)
-        };
-        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
-        // Offline too long: read-only (or erased) before anything is decided or signed.
-        self.enforce_offline_limits(now)?;
-        let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
-        let command = command.clone();
-        let user_id = &account.identity.user_id;
-        let command_id = uuid::Uuid::now_v7().to_string();
-        // The phone knows no roles or standing delegations: the gateway decides with those and
-        // the next pull replaces this preview.
-        let submission = Submission {
-            command_id: command_id.clone(),
-            actor: Actor::user(user_id),
-            acting_for: None,
-            base_version: instance.version,
-            command: command.clone(),
-            at: now,
-        };
-        let local_instance =
-            match workflow::execute(Env::new(&row.entry.definition), instance, &submission)? {
-                Outcome::Applied { instance, .. } => *instance,
-                // A fresh id cannot have been seen; keep the copy as it is if it somehow was.
-                Outcome::Duplicate { .. } => instance.clone(),
-            };
-        let record = CommandRecord::new(
-            command_id,
-            command,
-            None,
-            RecordContext {
-                identity: &account.identity,
-                approval_key_id: &account.approval_key_id,
-                counter: device.next_counter,
-                prev_record_hash: &device.last_record_hash,
-                created_at: now,
-                instance,
-                document: &row.entry.document,
-                checkpoint: checkpoint.as_ref().map(|c| CheckpointRef {
-                    hash: &c.hash,
-                    issued_at: c.issued_at(),
-                    policy_version: c.policy().version,
-                }),
-            },
-        )?;
-        let unsigned = record.to_be_signed()?;
-        // No lock is held here: the platform may ask the user to confirm with a fingerprint.
-        let der = self.signer.sign(
-            APPROVAL_KEY_ALIAS.to_owned(),
-            unsigned.to_be_signed().to_vec(),
-        )?;
-        let signed = SignedCommand::assemble(unsigned, &crypto::der_to_raw_signature(&der)?)?;
-        let queued = OutboxRow {
-            record_hash: signed.record_hash()?,
-            command: signed,
-            task_id: task_id.to_owned(),
-            counter: device.next_counter,
-            created_at: now,
-            decided_offline: !device.online,
-        };
-        self.store()?.enqueue(&queued, &local_instance)?;
-        Ok(QueuedCommand {
-            command_id: record.command_id,
-            task_id: task_id.to_owned(),
-            created_at: now,
-            decided_offline: !device.online,
-        })
+        self.queue(task_id, command, None)
     }
 
     /// Commands waiting for the gateway, in order.

@@ -9,7 +9,7 @@ use crate::feed::append_change;
 use crate::sql::args;
 use crate::sql::Sql;
 use qianpi_domain::model::{Document, SecrecyLevel};
-use qianpi_domain::workflow::{Instance, ProcessDefinition, StandingDelegation};
+use qianpi_domain::workflow::{Instance, ProcessDefinition, Roles, StandingDelegation};
 use qianpi_protocol::{Change, InboxEntry};
 
 /// An instance with its definition, document and unit.
@@ -126,6 +126,11 @@ pub fn save_instance(
 
 /// Writes the inbox changes of an instance to its readers' feeds. A document above 无 never
 /// enters a phone's feed (the secrecy gate).
+///
+/// Besides the people who may act on a task, the flow reaches those who follow it without a
+/// task of their own: its initiator (已发: 撤销, 催办), the recipients of its circulated read
+/// items (待阅), and the secretaries of a task's holder (代签). Each of them gets one entry per
+/// version, under the flow's first task, so their feed holds one row per flow.
 pub fn publish_instance(
     sql: &mut dyn Sql,
     instance: &Instance,
@@ -135,15 +140,11 @@ pub fn publish_instance(
     if document.secrecy != SecrecyLevel::None {
         return Ok(());
     }
+    let secretaries = secretaries_of_unit(sql, &document.unit_id)?;
+    let mut reached: Vec<String> = Vec::new();
     for task in &instance.tasks {
-        let entry = InboxEntry {
-            task_id: task.id.clone(),
-            document: document.clone(),
-            instance: instance.clone(),
-            definition: definition.clone(),
-        };
         // Everyone who may act on the task sees it: its assignee, the principal of a standing
-        // delegation, and the candidates of an unclaimed pool task.
+        // delegation, the candidates of an unclaimed pool task, and their secretaries.
         let mut readers: Vec<&str> = task
             .candidates
             .iter()
@@ -151,20 +152,85 @@ pub fn publish_instance(
             .chain(task.on_behalf_of.as_deref())
             .chain((!task.assignee.is_empty()).then_some(task.assignee.as_str()))
             .collect();
-        // Sorted, so concurrent transactions lock feed heads in one order.
-        readers.sort_unstable();
-        readers.dedup();
-        for reader in readers {
-            // What a reader is shown, they may download: the body versions and attachments.
-            crate::blobs::grant_document(sql, reader, document)?;
-            append_change(
-                sql,
-                reader,
-                &Change::Inbox {
-                    entry: Box::new(entry.clone()),
-                },
-            )?;
-        }
+        let served: Vec<&str> = secretaries
+            .iter()
+            .filter(|(_, leaders)| leaders.iter().any(|l| readers.contains(&l.as_str())))
+            .map(|(secretary, _)| secretary.as_str())
+            .collect();
+        readers.extend(served);
+        publish_to(sql, instance, definition, document, &task.id, readers)?;
+        reached.extend(
+            task.candidates
+                .iter()
+                .chain(task.on_behalf_of.as_ref())
+                .chain(std::iter::once(&task.assignee))
+                .cloned(),
+        );
+    }
+    let followers: Vec<&str> = std::iter::once(instance.initiator.as_str())
+        .chain(
+            instance
+                .read_items
+                .iter()
+                .map(|item| item.recipient.as_str()),
+        )
+        .filter(|user| !user.is_empty() && !reached.iter().any(|r| r == user))
+        .collect();
+    if let Some(first) = instance.tasks.first() {
+        publish_to(sql, instance, definition, document, &first.id, followers)?;
     }
     Ok(())
+}
+
+/// Appends the entry of `task_id` to each reader's feed (and lets them download the document).
+fn publish_to(
+    sql: &mut dyn Sql,
+    instance: &Instance,
+    definition: &ProcessDefinition,
+    document: &Document,
+    task_id: &str,
+    mut readers: Vec<&str>,
+) -> Result<(), ApiError> {
+    if readers.is_empty() {
+        return Ok(());
+    }
+    let entry = InboxEntry {
+        task_id: task_id.to_owned(),
+        document: document.clone(),
+        instance: instance.clone(),
+        definition: definition.clone(),
+    };
+    // Sorted, so concurrent transactions lock feed heads in one order.
+    readers.sort_unstable();
+    readers.dedup();
+    for reader in readers {
+        // What a reader is shown, they may download: the body versions and attachments.
+        crate::blobs::grant_document(sql, reader, document)?;
+        append_change(
+            sql,
+            reader,
+            &Change::Inbox {
+                entry: Box::new(entry.clone()),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The unit's secretaries with the leaders each may sign for (代签).
+fn secretaries_of_unit(
+    sql: &mut dyn Sql,
+    unit_id: &str,
+) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    let mut out = Vec::new();
+    for row in sql.query(
+        "SELECT id, roles FROM users WHERE unit_id = ?1 AND role = 'secretary'",
+        args![unit_id],
+    )? {
+        let roles: Roles = decode(&row.text(1)?)?;
+        if !roles.secretary_for.is_empty() {
+            out.push((row.text(0)?, roles.secretary_for));
+        }
+    }
+    Ok(out)
 }

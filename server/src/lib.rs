@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod checkpoints;
 pub mod commands;
 pub mod db;
+pub mod delegations;
 pub mod devices;
 pub mod error;
 pub mod feed;

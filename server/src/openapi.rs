@@ -23,6 +23,7 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ("phone.json", include_str!("../openapi/phone.json")),
     ("admin.json", include_str!("../openapi/admin.json")),
     ("notices.json", include_str!("../openapi/notices.json")),
+    ("delegations.json", include_str!("../openapi/delegations.json")),
 ];
 
 /// The merged document and its serialised form, built on first use.

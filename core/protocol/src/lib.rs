@@ -21,6 +21,8 @@
 //! - `POST /v1/receipts` — signed, [`ReceiptBatch`] → [`ReceiptResponse`]: 回执 of notices.
 //! - `GET /v1/blobs/<sha256>` — signed; a body or attachment file, with `Range` and a strong
 //!   `ETag`.
+//! - `POST /v1/delegations`, `GET /v1/delegations`, `POST /v1/delegations/{id}/revoke` — signed;
+//!   standing delegations (委托代理) a person sets from the phone ([`delegations`]).
 //! - Any failure → [`ErrorBody`] with a stable code (and, to a revoked device, a signed
 //!   [`WipeCommand`]).
 
@@ -28,6 +30,7 @@ pub mod cbor;
 pub mod content_range;
 pub mod cose;
 pub mod crypto;
+pub mod delegations;
 pub mod record;
 pub mod signature;
 pub mod statement;

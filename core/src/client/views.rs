@@ -26,7 +26,8 @@ pub struct InboxItem {
     pub can_approve: bool,
     /// The ways an approval may go on, with their button labels (empty when it cannot).
     pub routes: Vec<RouteChoice>,
-    /// Every control flag of the workflow for this task (all off once it is queued or done).
+    /// Every control flag of the workflow for this task (all off while it is queued; on a
+    /// finished task, what the flow still allows, such as 撤回).
     pub controls: workflow::Controls,
 }
 
@@ -86,9 +87,10 @@ pub(super) fn inbox_item(row: &InboxRow, user_id: &str, now: DateTime<Utc>) -> I
         .and_then(|task| entry.definition.nodes.iter().find(|n| n.id == task.node_id))
         .map(|node| node.name.clone())
         .unwrap_or_default();
-    // Flags come from the same workflow code the gateway decides with; a queued or finished task
-    // offers nothing until the gateway has answered.
-    let controls = if row.state == LocalTaskState::Pending {
+    // Flags come from the same workflow code the gateway decides with. A queued task offers
+    // nothing until the gateway has answered; a finished one offers what the flow still allows
+    // its former holder (撤回 until the next handler acts, 催办).
+    let controls = if row.state != LocalTaskState::Queued {
         workflow::controls(
             workflow::Env::new(&entry.definition),
             instance,

@@ -214,6 +214,14 @@ fn apply(
         );
         return Ok(refused(signed, task_id, reason, now));
     }
+    if !people_of_unit(sql, &record.command, &device.unit_id)? {
+        let reason = (
+            "no_such_person",
+            "指定的人员不在本单位",
+            "the command names someone who is not a person of your unit",
+        );
+        return Ok(refused(signed, task_id, reason, now));
+    }
     let (actor, delegations) = load_actor(sql, &device.user_id, &device.unit_id)?;
     let submission = Submission {
         command_id: record.command_id.clone(),
@@ -339,4 +347,32 @@ fn load_actor(
         },
         delegations,
     ))
+}
+
+/// Whether everyone the command hands work to (转交, 委派, 加签, 传阅) is a person of the unit: the
+/// workflow knows ids only, and a task or read item for nobody would reach no feed.
+fn people_of_unit(
+    sql: &mut dyn Sql,
+    command: &workflow::Command,
+    unit_id: &str,
+) -> Result<bool, ApiError> {
+    use workflow::Command;
+    let named: Vec<&String> = match command {
+        Command::Transfer { to, .. } | Command::Delegate { to, .. } => vec![to],
+        Command::AddSigner { signers, .. } => signers.iter().collect(),
+        Command::Circulate { recipients, .. } => recipients.iter().collect(),
+        _ => Vec::new(),
+    };
+    for person in named {
+        let known = sql
+            .query_opt(
+                "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2",
+                args![person, unit_id],
+            )?
+            .is_some();
+        if !known {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -75,15 +75,22 @@ fn classify(user_id: &str, change: &Change) -> (Lane, String) {
     }
 }
 
-/// Whether the entry's task waits for `user_id` to act: open, and theirs, theirs to claim, or
-/// theirs as the principal of a standing delegation.
+/// Whether the entry waits for `user_id` to act: its task open, and theirs, theirs to claim, or
+/// theirs as the principal of a standing delegation; or a circulated read item of theirs still
+/// unread (待阅).
 fn waits_for(entry: &InboxEntry, user_id: &str) -> bool {
-    entry.instance.task(&entry.task_id).is_some_and(|task| {
+    let task_waits = entry.instance.task(&entry.task_id).is_some_and(|task| {
         task.state.is_open()
             && (task.assignee == user_id
                 || task.candidates.iter().any(|c| c == user_id)
                 || task.on_behalf_of.as_deref() == Some(user_id))
-    })
+    });
+    task_waits
+        || entry
+            .instance
+            .read_items
+            .iter()
+            .any(|item| item.recipient == user_id && item.read_at.is_none())
 }
 
 /// Appends one change to a user's feed, replacing the older change of the same item; returns

@@ -57,6 +57,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/units/{unit}/notices"),
     ("get", "/v1/admin/units/{unit}/notices/{notice}/receipts"),
     ("post", "/v1/receipts"),
+    ("get", "/v1/delegations"),
+    ("post", "/v1/delegations"),
+    ("post", "/v1/delegations/{id}/revoke"),
 ];
 
 #[tokio::test]

@@ -34,7 +34,8 @@ async fn a_reader_of_a_started_flow_downloads_its_files_whole_and_in_ranges() {
     .await;
     assert_eq!(status, 201, "{started}");
     let leader = phone(&harness, &a, &a.leader, "zhangsan").await;
-    let staff = phone(&harness, &a, &a.staff, "staff-unit-a").await;
+    // Not the drafter (the flow's initiator is shown it): a colleague it never reached.
+    let staff = phone(&harness, &a, &a.secretary, "secretary-unit-a").await;
 
     let response = fetch(&harness, &leader, &body_hash, &[]).await;
     assert_eq!(response.status(), 200);

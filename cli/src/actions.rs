@@ -1,0 +1,530 @@
+//! The workflow actions at the terminal, one subcommand family: `act <task> <action>` for every
+//! task-level action (with `--for <leader>` for 代签), `flow <id> <action>` for the whole flow
+//! (撤销, 终止, 催办, 挂起, 恢复), `batch-approve`, `allowed <id>` (what the row allows now),
+//! `draft` (暂存 on this terminal), and standing delegations (`delegate-standing`,
+//! `delegations`, `delegation-revoke`). Every action works offline; `sync` delivers it.
+
+use crate::phone::open;
+use chrono::{DateTime, Utc};
+use clap::{Subcommand, ValueEnum};
+use qianpi_core::client::{BatchEntry, Client, Verdict};
+use qianpi_core::model::{Attitude, Opinion};
+use qianpi_core::protocol::delegations::{DelegationView, NewDelegation};
+use qianpi_core::workflow::{Command, Controls, DelegationScope, HandlerMode, SignPosition};
+use std::path::PathBuf;
+
+/// The action subcommands.
+#[derive(Subcommand)]
+pub enum Actions {
+    /// Act on a task or read item (works offline): approve, disagree, read, reject, return,
+    /// recall, transfer, delegate, resolve, add-sign, remove-sign, circulate, pause, resume,
+    /// open, save, claim, release, take-back.
+    Act {
+        /// The task or read item id.
+        task: String,
+        /// The action.
+        action: TaskVerb,
+        /// The opinion (批示 / reason).
+        #[arg(long)]
+        opinion: Option<String>,
+        /// The route id where the step has several.
+        #[arg(long)]
+        route: Option<String>,
+        /// The person (转交 / 委派 to), or people, comma-separated (加签 / 传阅).
+        #[arg(long)]
+        to: Option<String>,
+        /// 退回: the step to return to.
+        #[arg(long)]
+        target: Option<String>,
+        /// 加签: after oneself (one's approval is given now); before otherwise.
+        #[arg(long)]
+        after: bool,
+        /// 加签: how the added signers work.
+        #[arg(long, value_enum, default_value = "single")]
+        mode: Mode,
+        /// 代签: the leader this secretary enters the action for.
+        #[arg(long = "for")]
+        acting_for: Option<String>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Act on a whole flow, by its 已发 id or a task of it (works offline).
+    Flow {
+        /// The instance id (as `sent` lists it) or a task id of the flow.
+        flow: String,
+        /// The action.
+        action: FlowVerb,
+        /// 终止: the reason (required).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// 批量审批: approve several tasks, each in its own signed record; one line per item.
+    BatchApprove {
+        /// The task ids.
+        #[arg(required = true)]
+        tasks: Vec<String>,
+        /// The route id, for steps with several.
+        #[arg(long)]
+        route: Option<String>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// What a task, read item or flow allows now.
+    Allowed {
+        /// The task, read item or instance id.
+        id: String,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// 暂存: keep an opinion for a task on this terminal (or show the one kept).
+    Draft {
+        /// The task id.
+        task: String,
+        /// The opinion to keep; none shows the kept one.
+        #[arg(long)]
+        opinion: Option<String>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// 委托代理: name a deputy for a window (needs the gateway).
+    DelegateStanding {
+        /// The deputy's user id.
+        #[arg(long)]
+        to: String,
+        /// From (RFC 3339); now when left out.
+        #[arg(long)]
+        start: Option<DateTime<Utc>>,
+        /// Until (RFC 3339, exclusive).
+        #[arg(long)]
+        end: DateTime<Utc>,
+        /// Only the flows of this process definition.
+        #[arg(long)]
+        process: Option<String>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// The standing delegations naming this user (needs the gateway).
+    Delegations {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// End one of this user's standing delegations now (needs the gateway).
+    DelegationRevoke {
+        /// The rule id.
+        id: String,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+}
+
+/// A task-level action.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TaskVerb {
+    /// 同意.
+    Approve,
+    /// 不同意 (the flow continues).
+    Disagree,
+    /// 已阅.
+    Read,
+    /// 驳回.
+    Reject,
+    /// 退回.
+    Return,
+    /// 撤回.
+    Recall,
+    /// 转交.
+    Transfer,
+    /// 委派.
+    Delegate,
+    /// 委派办结.
+    Resolve,
+    /// 加签.
+    AddSign,
+    /// 减签 (the task named is the added signer's).
+    RemoveSign,
+    /// 传阅.
+    Circulate,
+    /// 暂停.
+    Pause,
+    /// 恢复 a paused task.
+    Resume,
+    /// 打开.
+    Open,
+    /// 暂存 at the gateway.
+    Save,
+    /// 签收.
+    Claim,
+    /// 签退.
+    Release,
+    /// 收回委托.
+    TakeBack,
+}
+
+/// A flow-level action.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FlowVerb {
+    /// 撤销.
+    Revoke,
+    /// 终止.
+    Terminate,
+    /// 催办.
+    Urge,
+    /// 挂起.
+    Suspend,
+    /// 恢复.
+    Resume,
+}
+
+/// How added signers work.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Mode {
+    /// One person.
+    Single,
+    /// In turn.
+    Serial,
+    /// All at once.
+    Parallel,
+}
+
+/// Runs one action subcommand.
+pub async fn run(actions: Actions) -> Result<(), String> {
+    match actions {
+        Actions::Act {
+            task,
+            action,
+            opinion,
+            route,
+            to,
+            target,
+            after,
+            mode,
+            acting_for,
+            data_dir,
+        } => {
+            let options = TaskOptions {
+                opinion,
+                route,
+                to,
+                target,
+                after,
+                mode,
+            };
+            let command = task_command(&task, action, options)?;
+            let client = open(&data_dir)?;
+            let queued = client
+                .act_as(command, acting_for.as_deref())
+                .map_err(|e| format!("未能办理：{e}"))?;
+            println!(
+                "已签名并放入待发队列 ({})；运行 `qianpi sync` 送达",
+                queued.command_id
+            );
+            Ok(())
+        }
+        Actions::Flow {
+            flow,
+            action,
+            reason,
+            data_dir,
+        } => {
+            let command = match action {
+                FlowVerb::Revoke => Command::Revoke,
+                FlowVerb::Terminate => Command::Terminate {
+                    opinion: Opinion::new(Attitude::Disagree, &required(reason, "--reason")?),
+                },
+                FlowVerb::Urge => Command::Urge,
+                FlowVerb::Suspend => Command::Suspend { task_id: None },
+                FlowVerb::Resume => Command::Resume { task_id: None },
+            };
+            let client = open(&data_dir)?;
+            let queued = client
+                .act_on_flow(&flow, command)
+                .map_err(|e| format!("未能办理：{e}"))?;
+            println!(
+                "已签名并放入待发队列 ({})；运行 `qianpi sync` 送达",
+                queued.command_id
+            );
+            Ok(())
+        }
+        Actions::BatchApprove {
+            tasks,
+            route,
+            data_dir,
+        } => batch(&open(&data_dir)?, tasks, route),
+        Actions::Allowed { id, data_dir } => {
+            let controls = open(&data_dir)?
+                .controls_for(&id)
+                .map_err(|e| e.to_string())?;
+            let allowed = allowed(&controls);
+            if allowed.is_empty() {
+                println!("{id}：现在没有可办理的操作");
+            } else {
+                println!("{id} 现在可以：{}", allowed.join("、"));
+            }
+            Ok(())
+        }
+        Actions::Draft {
+            task,
+            opinion,
+            data_dir,
+        } => draft(&open(&data_dir)?, &task, opinion),
+        Actions::DelegateStanding {
+            to,
+            start,
+            end,
+            process,
+            data_dir,
+        } => {
+            let request = NewDelegation {
+                to,
+                scope: match process {
+                    Some(definition_id) => DelegationScope::Process { definition_id },
+                    None => DelegationScope::All,
+                },
+                start: start.unwrap_or_else(Utc::now),
+                end,
+            };
+            let view = open(&data_dir)?
+                .set_delegation(&request)
+                .await
+                .map_err(|e| format!("未能设置委托：{e}"))?;
+            println!("已设置委托：{}", delegation_line(&view));
+            Ok(())
+        }
+        Actions::Delegations { data_dir } => {
+            let views = open(&data_dir)?
+                .delegations()
+                .await
+                .map_err(|e| e.to_string())?;
+            if views.is_empty() {
+                println!("（没有委托）");
+            }
+            for view in &views {
+                println!("{}", delegation_line(view));
+            }
+            Ok(())
+        }
+        Actions::DelegationRevoke { id, data_dir } => {
+            let view = open(&data_dir)?
+                .revoke_delegation(&id)
+                .await
+                .map_err(|e| format!("未能收回委托：{e}"))?;
+            println!("已收回委托：{}", delegation_line(&view));
+            Ok(())
+        }
+    }
+}
+
+/// The options of `act`.
+struct TaskOptions {
+    opinion: Option<String>,
+    route: Option<String>,
+    to: Option<String>,
+    target: Option<String>,
+    after: bool,
+    mode: Mode,
+}
+
+fn required(value: Option<String>, flag: &str) -> Result<String, String> {
+    value.ok_or_else(|| format!("此操作需要 {flag}"))
+}
+
+fn people(list: Option<String>) -> Result<Vec<String>, String> {
+    let people: Vec<String> = required(list, "--to")?
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if people.is_empty() {
+        return Err("--to 没有列出任何人".into());
+    }
+    Ok(people)
+}
+
+/// The workflow command of `act`.
+fn task_command(task: &str, verb: TaskVerb, o: TaskOptions) -> Result<Command, String> {
+    let task_id = task.to_owned();
+    let text = |o: Option<String>| required(o, "--opinion");
+    Ok(match verb {
+        TaskVerb::Approve | TaskVerb::Disagree => Command::Approve {
+            task_id,
+            route: o.route,
+            opinion: Opinion::new(
+                if matches!(verb, TaskVerb::Disagree) {
+                    Attitude::Disagree
+                } else {
+                    Attitude::Agree
+                },
+                &o.opinion.unwrap_or_default(),
+            ),
+        },
+        TaskVerb::Read => Command::MarkRead { task_id },
+        TaskVerb::Reject => Command::Reject {
+            task_id,
+            opinion: Opinion::new(Attitude::Disagree, &text(o.opinion)?),
+        },
+        TaskVerb::Return => Command::Return {
+            task_id,
+            target: required(o.target, "--target")?,
+            opinion: Opinion::new(Attitude::Disagree, &text(o.opinion)?),
+        },
+        TaskVerb::Recall => Command::Recall { task_id },
+        TaskVerb::Transfer => Command::Transfer {
+            task_id,
+            to: required(o.to, "--to")?,
+        },
+        TaskVerb::Delegate => Command::Delegate {
+            task_id,
+            to: required(o.to, "--to")?,
+        },
+        TaskVerb::Resolve => Command::Resolve {
+            task_id,
+            opinion: Opinion::agree(&text(o.opinion)?),
+        },
+        TaskVerb::AddSign => Command::AddSigner {
+            task_id,
+            signers: people(o.to)?,
+            position: if o.after {
+                SignPosition::After
+            } else {
+                SignPosition::Before
+            },
+            mode: match o.mode {
+                Mode::Single => HandlerMode::Single,
+                Mode::Serial => HandlerMode::Serial,
+                Mode::Parallel => HandlerMode::Parallel,
+            },
+            route: o.route,
+            opinion: o.opinion.map(|t| Opinion::agree(&t)),
+        },
+        TaskVerb::RemoveSign => Command::RemoveSigner { task_id },
+        TaskVerb::Circulate => Command::Circulate {
+            task_id,
+            recipients: people(o.to)?,
+        },
+        TaskVerb::Pause => Command::Suspend {
+            task_id: Some(task_id),
+        },
+        TaskVerb::Resume => Command::Resume {
+            task_id: Some(task_id),
+        },
+        TaskVerb::Open => Command::Open { task_id },
+        TaskVerb::Save => Command::Save {
+            task_id,
+            opinion: Opinion::agree(&text(o.opinion)?),
+        },
+        TaskVerb::Claim => Command::Claim { task_id },
+        TaskVerb::Release => Command::Release { task_id },
+        TaskVerb::TakeBack => Command::TakeBack { task_id },
+    })
+}
+
+fn batch(client: &Client, tasks: Vec<String>, route: Option<String>) -> Result<(), String> {
+    let items: Vec<BatchEntry> = tasks
+        .into_iter()
+        .map(|task_id| BatchEntry {
+            task_id,
+            route: route.clone(),
+        })
+        .collect();
+    let mut queued = 0;
+    for outcome in client.batch_approve(&items) {
+        match outcome.verdict {
+            Verdict::Queued(_) => {
+                queued += 1;
+                println!("{}：已签名并放入待发队列", outcome.task_id);
+            }
+            Verdict::Refused(error) => println!("{}：未能办理（{error}）", outcome.task_id),
+        }
+    }
+    println!(
+        "批量审批：{queued} / {} 件已放入待发队列；运行 `qianpi sync` 送达",
+        items.len()
+    );
+    Ok(())
+}
+
+fn draft(client: &Client, task: &str, opinion: Option<String>) -> Result<(), String> {
+    match opinion {
+        Some(text) => {
+            client
+                .save_draft(task, Attitude::Agree, &text)
+                .map_err(|e| format!("未能暂存：{e}"))?;
+            println!("已暂存（仅保存在本机）");
+        }
+        None => match client.draft(task).map_err(|e| e.to_string())? {
+            Some(opinion) => println!("暂存的意见：{}", opinion.text),
+            None => println!("（没有暂存的意见）"),
+        },
+    }
+    Ok(())
+}
+
+/// The actions `controls` allows, by their Chinese names (with routes and targets).
+pub fn allowed(c: &Controls) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut flag = |on: bool, name: &str| {
+        if on {
+            out.push(name.to_owned());
+        }
+    };
+    flag(c.can_approve, "同意/不同意");
+    flag(c.can_mark_read, "已阅");
+    flag(c.can_reject, "驳回");
+    flag(!c.return_targets.is_empty(), "退回");
+    flag(c.can_transfer, "转交");
+    flag(c.can_delegate, "委派");
+    flag(c.can_resolve, "委派办结");
+    flag(!c.add_sign_modes.is_empty(), "加签");
+    flag(!c.removable_signers.is_empty(), "减签");
+    flag(c.can_circulate, "传阅");
+    flag(c.can_recall, "撤回");
+    flag(c.can_revoke, "撤销");
+    flag(c.can_terminate, "终止");
+    flag(c.can_urge, "催办");
+    flag(c.can_pause, "暂停");
+    flag(c.can_resume_task, "恢复办理");
+    flag(c.can_suspend, "挂起");
+    flag(c.can_resume, "恢复流程");
+    flag(c.can_save, "暂存");
+    flag(c.can_batch, "批量审批");
+    flag(c.can_claim, "签收");
+    flag(c.can_release, "签退");
+    flag(c.can_take_back, "收回委托");
+    if !c.routes.is_empty() {
+        out.push(format!("路由 {}", c.routes.join("/")));
+    }
+    if !c.return_targets.is_empty() {
+        out.push(format!("可退回至 {}", c.return_targets.join("/")));
+    }
+    out
+}
+
+fn delegation_line(view: &DelegationView) -> String {
+    let scope = match &view.scope {
+        DelegationScope::All => "全部流程".to_owned(),
+        DelegationScope::Process { definition_id } => format!("流程 {definition_id}"),
+    };
+    let revoked = view
+        .revoked_at
+        .map(|at| format!("，已于 {} 收回", at.to_rfc3339()))
+        .unwrap_or_default();
+    format!(
+        "{} · {} 委托 {} 代办 · {} · {} 至 {}{revoked}",
+        view.id,
+        view.from,
+        view.to,
+        scope,
+        view.start.to_rfc3339(),
+        view.end.to_rfc3339()
+    )
+}

@@ -5,10 +5,11 @@
 //! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
+//! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
+//! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
 //! qianpi act <task> <action> [--opinion …] [--to …] [--for <leader>] | flow <id> <action>
 //! qianpi batch-approve <task>… | allowed <id> | draft <task> [--opinion …]
 //! qianpi delegate-standing --to <user> --end <time> | delegations | delegation-revoke <id>
-//! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
 //! ```
 //! The terminal keeps its keys in the SOFTWARE key vault, protected by the passphrase in
 //! `QIANPI_PASSPHRASE`.
@@ -17,6 +18,7 @@ mod actions;
 mod demo;
 mod detail;
 mod notices;
+mod people;
 mod phone;
 
 use clap::{Parser, Subcommand};
@@ -129,6 +131,20 @@ enum Command {
     /// delegations, delegation-revoke.
     #[command(flatten)]
     Actions(actions::Actions),
+    /// 通讯录: refresh the unit's address book and search it by name, pinyin or initials.
+    People {
+        /// Name, full pinyin or initials (王建国: 建国, wangjianguo, wjg); none lists everyone.
+        query: Option<String>,
+        /// Show the departments with their people, as the pickers do (without you).
+        #[arg(long)]
+        picker: bool,
+        /// Search the copy on this phone without asking the gateway.
+        #[arg(long)]
+        offline: bool,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
     /// Download a body or attachment file by its SHA-256 into the encrypted vault.
     Download {
         /// The file's SHA-256, as `notice` shows it.
@@ -172,6 +188,12 @@ fn main() -> ExitCode {
             } => phone::approve(&data_dir, &task, &opinion, disagree, route),
             Command::Sync { data_dir } => phone::sync(&data_dir).await,
             Command::Verdicts { data_dir } => phone::verdicts(&data_dir),
+            Command::People {
+                query,
+                picker,
+                offline,
+                data_dir,
+            } => people::people(&data_dir, query, picker, offline).await,
             Command::Show { id, data_dir } => detail::show(&data_dir, &id),
             Command::Notices { data_dir } => notices::list(&data_dir),
             Command::Notice { id, data_dir } => notices::show(&data_dir, &id),

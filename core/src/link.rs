@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod error;
+mod people;
 
 use error::transport_reason;
 pub use error::LinkError;

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod db;
 pub mod delegations;
 pub mod devices;
+pub mod directory;
 pub mod error;
 pub mod feed;
 pub mod forwarded;

@@ -24,6 +24,7 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ("admin.json", include_str!("../openapi/admin.json")),
     ("notices.json", include_str!("../openapi/notices.json")),
     ("delegations.json", include_str!("../openapi/delegations.json")),
+    ("people.json", include_str!("../openapi/people.json")),
 ];
 
 /// The merged document and its serialised form, built on first use.

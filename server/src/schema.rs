@@ -124,6 +124,14 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE activation_failures (
         login TEXT NOT NULL, source TEXT NOT NULL, failures BIGINT NOT NULL,
         locked_until BIGINT NOT NULL, last_at BIGINT NOT NULL, PRIMARY KEY (login, source));",
+    // 5: 通讯录 for phones: each identity's department, office phone and whether phones list it
+    //    (an identity without a row is listed with neither), and each unit's policy on showing
+    //    office phones (hidden without a row).
+    "CREATE TABLE directory_entries (
+        user_id TEXT PRIMARY KEY REFERENCES users(id), department TEXT NOT NULL,
+        office_phone TEXT NOT NULL, listed BIGINT NOT NULL);
+     CREATE TABLE directory_policies (
+        unit_id TEXT PRIMARY KEY REFERENCES units(id), show_office_phones BIGINT NOT NULL);",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -23,6 +23,7 @@
 //!   `ETag`.
 //! - `POST /v1/delegations`, `GET /v1/delegations`, `POST /v1/delegations/{id}/revoke` — signed;
 //!   standing delegations (委托代理) a person sets from the phone ([`delegations`]).
+//! - `GET /v1/people` — signed; the unit's address book ([`people`]), with an `ETag`.
 //! - Any failure → [`ErrorBody`] with a stable code (and, to a revoked device, a signed
 //!   [`WipeCommand`]).
 
@@ -31,6 +32,7 @@ pub mod content_range;
 pub mod cose;
 pub mod crypto;
 pub mod delegations;
+pub mod people;
 pub mod record;
 pub mod signature;
 pub mod statement;

@@ -4,9 +4,11 @@
 //!
 //! | module | screen |
 //! | --- | --- |
+//! | [`people`] | 通讯录 and the person pickers: offline search by name and pinyin, departments |
 //! | [`detail`] | 公文详情: the head, body versions, attachments, opinions by column, the flow record |
 
 pub mod detail;
+pub mod people;
 
 pub use detail::{
     AttachmentFile, BodyFile, Deadline, DetailHead, DocumentDetail, FlowAction, FlowStep, MyTask,

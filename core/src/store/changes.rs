@@ -30,6 +30,8 @@ impl Topics {
     pub const ACCOUNT: Topics = Topics(1 << 4);
     /// Anything else the store keeps (cursors, secrets, download progress, later additions).
     pub const OTHER: Topics = Topics(1 << 5);
+    /// 通讯录: the unit's address book (contacts screen and pickers).
+    pub const PEOPLE: Topics = Topics(1 << 6);
 
     /// Both sets.
     pub const fn union(self, other: Topics) -> Topics {
@@ -59,6 +61,7 @@ impl Topics {
             "outbox" | "verdicts" => Topics::OUTBOX.union(Topics::LISTS),
             "notices" | "receipts" => Topics::NOTICES,
             "account" | "policy" | "checkpoint" => Topics::ACCOUNT,
+            "directory" => Topics::PEOPLE,
             _ => Topics::OTHER,
         }
     }

@@ -16,6 +16,7 @@
 //! | `lists` | the phone's lists (待办, 已办, 待阅, 已阅, 已发, 草稿) and the detail of one task |
 //! | `detail` | one document with its flow, from any id a list shows, for the detail screen |
 //! | `notices` | 通知公告 with their signed form, and this user's 回执 (refused ones with the reason) |
+//! | `people` | 通讯录: the unit's address book as last fetched, with its version |
 //! | `downloads` | the pieces of blob downloads received so far, for resuming |
 //! | `retention` | the purge that keeps pending items plus the last N days |
 //!
@@ -34,6 +35,7 @@ mod lists;
 mod notices;
 mod outbox;
 mod pages;
+mod people;
 mod retention;
 mod schema;
 mod settle;

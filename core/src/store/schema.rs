@@ -236,6 +236,14 @@ const V3: &str = "ALTER TABLE account ADD COLUMN gateway_key TEXT;
 /// count from it and a clock set back does not shorten the time the phone has been away.
 const V4: &str = "ALTER TABLE checkpoint ADD COLUMN latest_seen_ms INTEGER;";
 
+/// Version 5: 通讯录 — the unit's address book as last fetched, one snapshot with its version.
+const V5: &str = "CREATE TABLE directory (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version TEXT NOT NULL,
+        body TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+     );";
+
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -252,6 +260,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: V4,
+        data: None,
+    },
+    Migration {
+        sql: V5,
         data: None,
     },
 ];

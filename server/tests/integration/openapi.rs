@@ -60,6 +60,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/delegations"),
     ("post", "/v1/delegations"),
     ("post", "/v1/delegations/{id}/revoke"),
+    ("get", "/v1/people"),
+    ("put", "/v1/admin/units/{unit}/people/{user}"),
+    ("put", "/v1/admin/units/{unit}/people-policy"),
 ];
 
 #[tokio::test]

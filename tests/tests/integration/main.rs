@@ -15,6 +15,7 @@ mod feed;
 mod feed_lanes;
 mod notice_receipts;
 mod notices;
+mod people;
 mod phone_actions;
 mod phone_actions_flow;
 mod phone_actions_roles;

@@ -1,0 +1,166 @@
+//! 通讯录 end to end: the administrator sets departments, office phones and the unit's phone
+//! policy; the phone fetches the address book (an unchanged one comes back empty), searches it
+//! offline by name, pinyin and initials, and follows the gateway when someone is taken off or
+//! the unit hides phone numbers again.
+
+// The helpers below fail the test that called them, loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use qianpi_gateway::admin::demo;
+use qianpi_tests::admin_api::{operator, put};
+use qianpi_tests::{Harness, Phone};
+use serde_json::json;
+
+async fn set_entry(harness: &Harness, token: &str, user: &str, body: serde_json::Value) {
+    let (status, answer) = put(
+        harness,
+        token,
+        &format!("/units/unit-sxnyt/people/{user}"),
+        body,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+async fn show_phones(harness: &Harness, token: &str, show: bool) {
+    let (status, answer) = put(
+        harness,
+        token,
+        "/units/unit-sxnyt/people-policy",
+        json!({ "show_office_phones": show }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+fn found(phone: &Phone, query: &str) -> Vec<String> {
+    phone
+        .client
+        .search_people(query, 20)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect()
+}
+
+/// A seeded gateway whose 李晓梅 and 赵文 have departments and office phones, and the leader's
+/// phone activated on it.
+async fn unit_with_directory() -> (Harness, String, Phone) {
+    let harness = Harness::start().await.unwrap();
+    let token = operator(&harness).await;
+    set_entry(
+        &harness,
+        &token,
+        "user-li",
+        json!({ "department": "秘书科", "office_phone": "0351-1234567" }),
+    )
+    .await;
+    set_entry(
+        &harness,
+        &token,
+        "user-zhao",
+        json!({ "department": "办公室", "office_phone": "0351-7654321" }),
+    )
+    .await;
+    let leader = harness
+        .activated_phone("leader", demo::LEADER)
+        .await
+        .unwrap();
+    (harness, token, leader)
+}
+
+#[tokio::test]
+async fn the_address_book_reaches_the_phone_and_is_searched_offline() {
+    let (mut harness, _token, leader) = unit_with_directory().await;
+    assert!(
+        found(&leader, "").is_empty(),
+        "nothing before the first fetch"
+    );
+
+    let first = leader.client.sync_people().await.unwrap();
+    assert!(first.changed);
+    assert_eq!(first.people, 3);
+    let again = leader.client.sync_people().await.unwrap();
+    assert!(!again.changed, "an unchanged directory is not sent again");
+    assert_eq!(again.people, 3);
+
+    harness.stop_gateway().await.unwrap();
+    assert_eq!(found(&leader, "lxm"), ["李晓梅"]);
+    assert_eq!(found(&leader, "lixiaomei"), ["李晓梅"]);
+    assert_eq!(found(&leader, "zhaowen"), ["赵文"]);
+    assert_eq!(found(&leader, "wjg"), ["王建国"]);
+    assert_eq!(found(&leader, "建国"), ["王建国"]);
+    assert_eq!(found(&leader, "秘书科"), ["李晓梅"]);
+    let li = leader.client.search_people("李晓梅", 1).unwrap().remove(0);
+    assert_eq!(li.department, "秘书科");
+    assert_eq!(
+        li.office_phone, None,
+        "phones stay hidden until the unit shows them"
+    );
+
+    // The picker for a transfer leaves the leader out and groups by department.
+    let groups = leader.client.people_picker(true).unwrap();
+    let shown: Vec<(String, Vec<String>)> = groups
+        .into_iter()
+        .map(|g| (g.name, g.people.into_iter().map(|p| p.name).collect()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("办公室".to_owned(), vec!["赵文".to_owned()]),
+            ("秘书科".to_owned(), vec!["李晓梅".to_owned()]),
+        ]
+    );
+    let everyone = leader.client.people_picker(false).unwrap();
+    assert_eq!(everyone.iter().map(|g| g.people.len()).sum::<usize>(), 3);
+}
+
+#[tokio::test]
+async fn the_phone_follows_removals_and_the_units_phone_policy() {
+    let (harness, token, leader) = unit_with_directory().await;
+    leader.client.sync_people().await.unwrap();
+
+    show_phones(&harness, &token, true).await;
+    assert!(leader.client.sync_people().await.unwrap().changed);
+    let li = leader.client.search_people("lxm", 1).unwrap().remove(0);
+    assert_eq!(li.office_phone.as_deref(), Some("0351-1234567"));
+    let wang = leader.client.search_people("wjg", 1).unwrap().remove(0);
+    assert_eq!(wang.office_phone, None, "no number was recorded for him");
+
+    set_entry(
+        &harness,
+        &token,
+        "user-zhao",
+        json!({ "department": "办公室", "listed": false }),
+    )
+    .await;
+    let sync = leader.client.sync_people().await.unwrap();
+    assert!(sync.changed);
+    assert_eq!(sync.people, 2);
+    assert!(
+        found(&leader, "zhaowen").is_empty(),
+        "a removed person is gone"
+    );
+    assert!(found(&leader, "赵").is_empty());
+    assert!(leader
+        .client
+        .people_picker(false)
+        .unwrap()
+        .iter()
+        .all(|g| g.people.iter().all(|p| p.user_id != "user-zhao")));
+
+    show_phones(&harness, &token, false).await;
+    assert!(leader.client.sync_people().await.unwrap().changed);
+    let li = leader.client.search_people("lxm", 1).unwrap().remove(0);
+    assert_eq!(li.office_phone, None, "hidden again when the unit says so");
+
+    // Only identities of the unit have entries.
+    let (status, _) = put(
+        &harness,
+        &token,
+        "/units/unit-sxnyt/people/user-nobody",
+        json!({ "department": "办公室" }),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

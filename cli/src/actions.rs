@@ -4,13 +4,19 @@
 //! `draft` (暂存 on this terminal), and standing delegations (`delegate-standing`,
 //! `delegations`, `delegation-revoke`). Every action works offline; `sync` delivers it.
 
+mod build;
+mod print;
+
+pub use print::allowed;
+
 use crate::phone::open;
+use build::{required, task_command, TaskOptions};
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
-use qianpi_core::client::{BatchEntry, Client, Verdict};
+use print::{batch, delegation_line, draft};
 use qianpi_core::model::{Attitude, Opinion};
-use qianpi_core::protocol::delegations::{DelegationView, NewDelegation};
-use qianpi_core::workflow::{Command, Controls, DelegationScope, HandlerMode, SignPosition};
+use qianpi_core::protocol::delegations::NewDelegation;
+use qianpi_core::workflow::{Command, DelegationScope};
 use std::path::PathBuf;
 
 /// The action subcommands.
@@ -322,209 +328,4 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             Ok(())
         }
     }
-}
-
-/// The options of `act`.
-struct TaskOptions {
-    opinion: Option<String>,
-    route: Option<String>,
-    to: Option<String>,
-    target: Option<String>,
-    after: bool,
-    mode: Mode,
-}
-
-fn required(value: Option<String>, flag: &str) -> Result<String, String> {
-    value.ok_or_else(|| format!("此操作需要 {flag}"))
-}
-
-fn people(list: Option<String>) -> Result<Vec<String>, String> {
-    let people: Vec<String> = required(list, "--to")?
-        .split(',')
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .collect();
-    if people.is_empty() {
-        return Err("--to 没有列出任何人".into());
-    }
-    Ok(people)
-}
-
-/// The workflow command of `act`.
-fn task_command(task: &str, verb: TaskVerb, o: TaskOptions) -> Result<Command, String> {
-    let task_id = task.to_owned();
-    let text = |o: Option<String>| required(o, "--opinion");
-    Ok(match verb {
-        TaskVerb::Approve | TaskVerb::Disagree => Command::Approve {
-            task_id,
-            route: o.route,
-            opinion: Opinion::new(
-                if matches!(verb, TaskVerb::Disagree) {
-                    Attitude::Disagree
-                } else {
-                    Attitude::Agree
-                },
-                &o.opinion.unwrap_or_default(),
-            ),
-        },
-        TaskVerb::Read => Command::MarkRead { task_id },
-        TaskVerb::Reject => Command::Reject {
-            task_id,
-            opinion: Opinion::new(Attitude::Disagree, &text(o.opinion)?),
-        },
-        TaskVerb::Return => Command::Return {
-            task_id,
-            target: required(o.target, "--target")?,
-            opinion: Opinion::new(Attitude::Disagree, &text(o.opinion)?),
-        },
-        TaskVerb::Recall => Command::Recall { task_id },
-        TaskVerb::Transfer => Command::Transfer {
-            task_id,
-            to: required(o.to, "--to")?,
-        },
-        TaskVerb::Delegate => Command::Delegate {
-            task_id,
-            to: required(o.to, "--to")?,
-        },
-        TaskVerb::Resolve => Command::Resolve {
-            task_id,
-            opinion: Opinion::agree(&text(o.opinion)?),
-        },
-        TaskVerb::AddSign => Command::AddSigner {
-            task_id,
-            signers: people(o.to)?,
-            position: if o.after {
-                SignPosition::After
-            } else {
-                SignPosition::Before
-            },
-            mode: match o.mode {
-                Mode::Single => HandlerMode::Single,
-                Mode::Serial => HandlerMode::Serial,
-                Mode::Parallel => HandlerMode::Parallel,
-            },
-            route: o.route,
-            opinion: o.opinion.map(|t| Opinion::agree(&t)),
-        },
-        TaskVerb::RemoveSign => Command::RemoveSigner { task_id },
-        TaskVerb::Circulate => Command::Circulate {
-            task_id,
-            recipients: people(o.to)?,
-        },
-        TaskVerb::Pause => Command::Suspend {
-            task_id: Some(task_id),
-        },
-        TaskVerb::Resume => Command::Resume {
-            task_id: Some(task_id),
-        },
-        TaskVerb::Open => Command::Open { task_id },
-        TaskVerb::Save => Command::Save {
-            task_id,
-            opinion: Opinion::agree(&text(o.opinion)?),
-        },
-        TaskVerb::Claim => Command::Claim { task_id },
-        TaskVerb::Release => Command::Release { task_id },
-        TaskVerb::TakeBack => Command::TakeBack { task_id },
-    })
-}
-
-fn batch(client: &Client, tasks: Vec<String>, route: Option<String>) -> Result<(), String> {
-    let items: Vec<BatchEntry> = tasks
-        .into_iter()
-        .map(|task_id| BatchEntry {
-            task_id,
-            route: route.clone(),
-        })
-        .collect();
-    let mut queued = 0;
-    for outcome in client.batch_approve(&items) {
-        match outcome.verdict {
-            Verdict::Queued(_) => {
-                queued += 1;
-                println!("{}：已签名并放入待发队列", outcome.task_id);
-            }
-            Verdict::Refused(error) => println!("{}：未能办理（{error}）", outcome.task_id),
-        }
-    }
-    println!(
-        "批量审批：{queued} / {} 件已放入待发队列；运行 `qianpi sync` 送达",
-        items.len()
-    );
-    Ok(())
-}
-
-fn draft(client: &Client, task: &str, opinion: Option<String>) -> Result<(), String> {
-    match opinion {
-        Some(text) => {
-            client
-                .save_draft(task, Attitude::Agree, &text)
-                .map_err(|e| format!("未能暂存：{e}"))?;
-            println!("已暂存（仅保存在本机）");
-        }
-        None => match client.draft(task).map_err(|e| e.to_string())? {
-            Some(opinion) => println!("暂存的意见：{}", opinion.text),
-            None => println!("（没有暂存的意见）"),
-        },
-    }
-    Ok(())
-}
-
-/// The actions `controls` allows, by their Chinese names (with routes and targets).
-pub fn allowed(c: &Controls) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut flag = |on: bool, name: &str| {
-        if on {
-            out.push(name.to_owned());
-        }
-    };
-    flag(c.can_approve, "同意/不同意");
-    flag(c.can_mark_read, "已阅");
-    flag(c.can_reject, "驳回");
-    flag(!c.return_targets.is_empty(), "退回");
-    flag(c.can_transfer, "转交");
-    flag(c.can_delegate, "委派");
-    flag(c.can_resolve, "委派办结");
-    flag(!c.add_sign_modes.is_empty(), "加签");
-    flag(!c.removable_signers.is_empty(), "减签");
-    flag(c.can_circulate, "传阅");
-    flag(c.can_recall, "撤回");
-    flag(c.can_revoke, "撤销");
-    flag(c.can_terminate, "终止");
-    flag(c.can_urge, "催办");
-    flag(c.can_pause, "暂停");
-    flag(c.can_resume_task, "恢复办理");
-    flag(c.can_suspend, "挂起");
-    flag(c.can_resume, "恢复流程");
-    flag(c.can_save, "暂存");
-    flag(c.can_batch, "批量审批");
-    flag(c.can_claim, "签收");
-    flag(c.can_release, "签退");
-    flag(c.can_take_back, "收回委托");
-    if !c.routes.is_empty() {
-        out.push(format!("路由 {}", c.routes.join("/")));
-    }
-    if !c.return_targets.is_empty() {
-        out.push(format!("可退回至 {}", c.return_targets.join("/")));
-    }
-    out
-}
-
-fn delegation_line(view: &DelegationView) -> String {
-    let scope = match &view.scope {
-        DelegationScope::All => "全部流程".to_owned(),
-        DelegationScope::Process { definition_id } => format!("流程 {definition_id}"),
-    };
-    let revoked = view
-        .revoked_at
-        .map(|at| format!("，已于 {} 收回", at.to_rfc3339()))
-        .unwrap_or_default();
-    format!(
-        "{} · {} 委托 {} 代办 · {} · {} 至 {}{revoked}",
-        view.id,
-        view.from,
-        view.to,
-        scope,
-        view.start.to_rfc3339(),
-        view.end.to_rfc3339()
-    )
 }

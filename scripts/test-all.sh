@@ -88,8 +88,26 @@ fi
 stage "gateway and end-to-end tests on PostgreSQL"
 # The same cross-part suite again, each test gateway on a fresh database of a local PostgreSQL.
 if [ "$pg_ok" -eq 1 ]; then
-  QIANPI_TEST_POSTGRES="$pg_url" cargo test --no-fail-fast -p qianpi-tests -p qianpi-gateway 2>&1 | tee "$log/postgres"
-  status=${PIPESTATUS[0]}
+  # The test binaries the Rust stage built, run again: asking cargo for `-p qianpi-tests -p
+  # qianpi-gateway` would resolve features for that smaller set and compile everything anew.
+  status=0
+  : >"$log/postgres"
+  while read -r dir binary; do
+    (cd "$dir" && QIANPI_TEST_POSTGRES="$pg_url" "$binary") 2>&1 | tee -a "$log/postgres"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  done < <(cargo test --workspace --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, os, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("reason") != "compiler-artifact" or not message.get("executable"):
+        continue
+    if not message["profile"]["test"]:
+        continue
+    package = message["package_id"]
+    if "/server#" in package or "/tests#" in package:
+        print(os.path.dirname(message["manifest_path"]), message["executable"])
+')
+  [ -s "$log/postgres" ] || status=1   # nothing ran: a failure, never a skip
   passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log/postgres")
   failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$log/postgres")
   [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ] && failed=1

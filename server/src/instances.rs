@@ -182,6 +182,42 @@ pub fn publish_instance(
     Ok(())
 }
 
+/// Tells the people a decision took a task from (the deputy of a task its principal took back,
+/// say) that it left them: each gets the task's new entry, so their phone drops it from 待办.
+pub fn publish_departures(
+    sql: &mut dyn Sql,
+    before: &Instance,
+    after: &Instance,
+    definition: &ProcessDefinition,
+    document: &Document,
+) -> Result<(), ApiError> {
+    if document.secrecy != SecrecyLevel::None {
+        return Ok(());
+    }
+    let holders = |task: &qianpi_domain::workflow::Task| -> Vec<String> {
+        task.candidates
+            .iter()
+            .chain(task.on_behalf_of.as_ref())
+            .chain(std::iter::once(&task.assignee))
+            .filter(|user| !user.is_empty())
+            .cloned()
+            .collect()
+    };
+    for task in &before.tasks {
+        let Some(now) = after.task(&task.id) else {
+            continue;
+        };
+        let kept = holders(now);
+        let gone: Vec<String> = holders(task)
+            .into_iter()
+            .filter(|user| !kept.contains(user))
+            .collect();
+        let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+        publish_to(sql, after, definition, document, &task.id, gone)?;
+    }
+    Ok(())
+}
+
 /// Appends the entry of `task_id` to each reader's feed (and lets them download the document).
 fn publish_to(
     sql: &mut dyn Sql,

@@ -18,7 +18,7 @@ use crate::auth::AuthedDevice;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::feed::append_change;
-use crate::instances::{load_instance, save_instance, standing_delegations};
+use crate::instances::{load_instance, publish_departures, save_instance, standing_delegations};
 use crate::refusals::{misattributed, refused, unverified_reason, with_receipt};
 use crate::sql::args;
 use crate::sql::Sql;
@@ -241,6 +241,7 @@ fn apply(
             record: trace,
         }) => {
             save_instance(sql, &next, &flow.definition, &flow.document)?;
+            publish_departures(sql, &flow.instance, &next, &flow.definition, &flow.document)?;
             sql.execute(
                 "INSERT INTO trace (instance_id, command_id, actor, device_id, body, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -18,6 +18,7 @@ mod notices;
 mod people;
 mod phone_actions;
 mod phone_actions_flow;
+mod phone_actions_more;
 mod phone_actions_roles;
 mod phone_notices;
 mod policy;

@@ -12,7 +12,8 @@ use qianpi_core::client::ClientError;
 use qianpi_core::model::{Attitude, Opinion, SecrecyLevel};
 use qianpi_core::store::{ListKind, LocalTaskState};
 use qianpi_core::workflow::{
-    Command, HandlerMode, InstanceState, Node, ProcessDefinition, RejectionCode, SignPosition,
+    Command, HandlerMode, InstanceState, Node, ProcessDefinition, RejectPolicy, RejectionCode,
+    SignPosition,
 };
 use qianpi_gateway::admin::describe_instance;
 use qianpi_tests::{Harness, Phone};
@@ -29,19 +30,22 @@ pub struct Office {
     pub task: String,
 }
 
-/// The definition: 领导批示 (送承办 r1 or 退文 r2; recall, transfer, delegate, add-sign,
-/// circulate, urge, batch and terminate allowed) → 承办 (the drafter; 办结 needs an opinion) →
-/// end.
+/// The definition: 领导批示 (送承办 r1 or 退文 r2; 驳回 ends the flow; recall, transfer,
+/// delegate, add-sign, circulate, urge, batch and terminate allowed) → 承办 (the drafter; 办结
+/// needs an opinion; may return to 领导批示) → end.
 pub fn definition(unit: &Unit) -> ProcessDefinition {
     let mut leader = Node::manual("leader", "领导批示", &[&unit.leader])
         .route("送承办", "handling")
         .route("退文", "end");
+    leader.reject = RejectPolicy::Terminate;
     let allow = &mut leader.allow;
     (allow.recall, allow.transfer, allow.delegate, allow.add_sign) = (true, true, true, true);
     (allow.circulate, allow.urge, allow.batch, allow.terminate) = (true, true, true, true);
     let mut handling = Node::manual("handling", "承办", &[&unit.staff]).route("办结", "end");
     handling.allow.urge = true;
     handling.routes[0].requires_opinion = true;
+    handling.returns.allowed = true;
+    handling.returns.targets = vec!["leader".into()];
     ProcessDefinition::new(
         &format!("def-{}", unit.id),
         "收文办理",

@@ -6,6 +6,8 @@
 mod calls;
 mod flags;
 mod records;
+#[cfg(test)]
+mod tests;
 
 pub use flags::TaskControls;
 

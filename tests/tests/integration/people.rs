@@ -8,7 +8,7 @@
 
 use qianpi_gateway::admin::demo;
 use qianpi_tests::admin_api::{operator, put};
-use qianpi_tests::{Harness, Phone};
+use qianpi_tests::{get_raw, Harness, Phone};
 use serde_json::json;
 
 async fn set_entry(harness: &Harness, token: &str, user: &str, body: serde_json::Value) {
@@ -163,4 +163,29 @@ async fn the_phone_follows_removals_and_the_units_phone_policy() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn an_unchanged_directory_is_a_bodiless_304_and_a_change_a_new_tag() {
+    let (harness, token, leader) = unit_with_directory().await;
+    let first = get_raw(&harness, &leader, "v1/people", &[]).await;
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(tag.starts_with('"') && tag.len() > 2, "{tag}");
+
+    let same = get_raw(&harness, &leader, "v1/people", &[("if-none-match", &tag)]).await;
+    assert_eq!(same.status(), 304);
+    assert_eq!(same.headers()["etag"].to_str().unwrap(), tag);
+    assert!(same.bytes().await.unwrap().is_empty());
+
+    set_entry(
+        &harness,
+        &token,
+        "user-wang",
+        json!({ "department": "厅领导" }),
+    )
+    .await;
+    let changed = get_raw(&harness, &leader, "v1/people", &[("if-none-match", &tag)]).await;
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
 }

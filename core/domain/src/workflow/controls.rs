@@ -105,11 +105,16 @@ pub fn controls(
             })
         })
         .collect();
+    // Only where the node offers return at all, and only its listed targets when it lists any:
+    // the same rule `return` applies first, checked here before a probe clones the instance for
+    // every node of the definition.
+    let returns = node.map(|n| &n.returns).filter(|r| r.allowed);
     let return_targets: Vec<String> = env
         .definition
         .nodes
         .iter()
         .filter(|n| n.kind == NodeKind::Manual)
+        .filter(|n| returns.is_some_and(|r| r.targets.is_empty() || r.targets.contains(&n.id)))
         .map(|n| n.id.clone())
         .filter(|target| {
             allowed(Command::Return {

@@ -228,6 +228,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 post,
                 role,
                 secretary_for,
+                department: String::new(),
+                office_phone: String::new(),
             };
             let view = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();

@@ -9,9 +9,9 @@ use crate::error::ApiError;
 use crate::sql::args;
 use chrono::{DateTime, Utc};
 
-/// Imports a 通讯录 CSV (header `login,name,post,role` or `登录名,姓名,职务,角色`) into
-/// `unit_id`, all or nothing: any bad row is a 400 `invalid_rows` naming every bad line and why,
-/// and nothing is stored.
+/// Imports a 通讯录 CSV (header `login,name,post,role` or `登录名,姓名,职务,角色`, optionally
+/// followed by `department,office_phone` or `处室,办公电话`) into `unit_id`, all or nothing: any
+/// bad row is a 400 `invalid_rows` naming every bad line and why, and nothing is stored.
 pub async fn import_csv(
     db: &Db,
     actor: &AdminActor,
@@ -67,13 +67,18 @@ pub fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiEr
         .map(|(_, l)| split_csv_line(l))
         .unwrap_or_default();
     let header: Vec<&str> = header.iter().map(|h| h.trim()).collect();
-    if header != ["login", "name", "post", "role"] && header != ["登录名", "姓名", "职务", "角色"]
-    {
-        return Err(ApiError::bad_request(
-            "invalid_header",
-            "the first line must be login,name,post,role (or 登录名,姓名,职务,角色)",
-        ));
-    }
+    let columns = match header.as_slice() {
+        ["login", "name", "post", "role"] | ["登录名", "姓名", "职务", "角色"] => 4,
+        ["login", "name", "post", "role", "department", "office_phone"]
+        | ["登录名", "姓名", "职务", "角色", "处室", "办公电话"] => 6,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_header",
+                "the first line must be login,name,post,role (or 登录名,姓名,职务,角色), \
+                 optionally followed by department,office_phone (处室,办公电话)",
+            ))
+        }
+    };
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -82,12 +87,18 @@ pub fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiEr
             continue;
         }
         let fields = split_csv_line(text);
-        let [login, name, post, role] = fields.as_slice() else {
-            problems.push(format!(
-                "row {line}: expected 4 fields, found {}",
-                fields.len()
-            ));
-            continue;
+        let (login, name, post, role, department, office_phone) = match fields.as_slice() {
+            [login, name, post, role] if columns == 4 => (login, name, post, role, "", ""),
+            [login, name, post, role, department, phone] if columns == 6 => {
+                (login, name, post, role, department.as_str(), phone.as_str())
+            }
+            _ => {
+                problems.push(format!(
+                    "row {line}: expected {columns} fields, found {}",
+                    fields.len()
+                ));
+                continue;
+            }
         };
         let user = NewUser {
             login: login.trim().to_owned(),
@@ -95,6 +106,8 @@ pub fn parse_csv(csv: &str) -> Result<Vec<(usize, NewUser, &'static str)>, ApiEr
             post: post.trim().to_owned(),
             role: role.trim().to_owned(),
             secretary_for: Vec::new(),
+            department: department.trim().to_owned(),
+            office_phone: office_phone.trim().to_owned(),
         };
         match check_user(&user) {
             Err(reason) => problems.push(format!("row {line}: {reason}")),

@@ -55,6 +55,12 @@ pub struct NewUser {
     /// For a secretary: the user ids of the leaders they may sign for (代签).
     #[serde(default)]
     pub secretary_for: Vec<String>,
+    /// 处室, for the address book phones receive (empty for none).
+    #[serde(default)]
+    pub department: String,
+    /// 办公电话, shown on phones only when the unit allows it (empty for none).
+    #[serde(default)]
+    pub office_phone: String,
 }
 
 /// An identity as administrators see it.
@@ -199,6 +205,14 @@ pub(super) fn check_user(user: &NewUser) -> Result<&'static str, String> {
     if user.login.chars().any(char::is_whitespace) {
         return Err("login holds spaces".into());
     }
+    for (field, value) in [
+        ("department", &user.department),
+        ("office_phone", &user.office_phone),
+    ] {
+        if !value.trim().is_empty() {
+            check_field(field, value)?;
+        }
+    }
     let role = parse_role(&user.role).ok_or_else(|| {
         format!(
             "unknown role {:?} (unit_admin, leader, secretary or staff)",
@@ -274,6 +288,14 @@ pub(super) fn insert_user(
         ),
         e => e,
     })?;
+    let (department, office_phone) = (user.department.trim(), user.office_phone.trim());
+    if !department.is_empty() || !office_phone.is_empty() {
+        sql.execute(
+            "INSERT INTO directory_entries (user_id, department, office_phone, listed)
+             VALUES (?1, ?2, ?3, 1)",
+            args![&view.id, department, office_phone],
+        )?;
+    }
     actor.audit(
         sql,
         Some(unit_id),

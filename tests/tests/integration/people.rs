@@ -8,7 +8,7 @@
 
 use qianpi_gateway::admin::demo;
 use qianpi_tests::admin_api::{operator, put};
-use qianpi_tests::{get_raw, Harness, Phone};
+use qianpi_tests::{get_raw, http, Harness, Phone};
 use serde_json::json;
 
 async fn set_entry(harness: &Harness, token: &str, user: &str, body: serde_json::Value) {
@@ -188,4 +188,45 @@ async fn an_unchanged_directory_is_a_bodiless_304_and_a_change_a_new_tag() {
     let changed = get_raw(&harness, &leader, "v1/people", &[("if-none-match", &tag)]).await;
     assert_eq!(changed.status(), 200);
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+}
+
+async fn import(harness: &Harness, token: &str, csv: &str) -> u16 {
+    http()
+        .post(format!(
+            "{}v1/admin/units/unit-sxnyt/users/import",
+            harness.url()
+        ))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn an_imported_address_book_brings_departments_and_phones_to_the_phone() {
+    let (harness, token, leader) = unit_with_directory().await;
+    // A row short of the header's six columns refuses the whole file.
+    let refused = "登录名,姓名,职务,角色,处室,办公电话\nshanguoqiang,单国强,科员,工作人员,农业处\n";
+    assert_eq!(import(&harness, &token, refused).await, 400);
+    let csv = "登录名,姓名,职务,角色,处室,办公电话\n\
+               shanguoqiang,单国强,科员,工作人员,农业处,0351-2223333\n\
+               zengjianhua,曾建华,处长,领导,农业处,\n";
+    assert_eq!(import(&harness, &token, csv).await, 201);
+    show_phones(&harness, &token, true).await;
+
+    assert_eq!(leader.client.sync_people().await.unwrap().people, 5);
+    let shan = leader.client.search_people("sgq", 5).unwrap();
+    assert_eq!(shan.len(), 1);
+    assert_eq!(shan[0].name, "单国强");
+    assert_eq!(shan[0].department, "农业处");
+    assert_eq!(shan[0].office_phone.as_deref(), Some("0351-2223333"));
+    assert_eq!(found(&leader, "zengjianhua"), ["曾建华"]);
+    let groups = leader.client.people_picker(true).unwrap();
+    let farming = groups.iter().find(|g| g.name == "农业处").unwrap();
+    let names: Vec<&str> = farming.people.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["单国强", "曾建华"]);
 }

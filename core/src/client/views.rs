@@ -90,7 +90,15 @@ pub(super) fn inbox_item(row: &InboxRow, user_id: &str, now: DateTime<Utc>) -> I
     // Flags come from the same workflow code the gateway decides with. A queued task offers
     // nothing until the gateway has answered; a finished one offers what the flow still allows
     // its former holder (撤回 until the next handler acts, 催办).
-    let controls = if row.state != LocalTaskState::Queued {
+    // An ended flow allows a former holder nothing: its rows skip the probing (an inbox holds
+    // hundreds of finished tasks).
+    let flow_open = matches!(
+        instance.state,
+        workflow::InstanceState::Running | workflow::InstanceState::Suspended
+    );
+    let controls = if row.state == LocalTaskState::Pending
+        || (row.state != LocalTaskState::Queued && flow_open)
+    {
         workflow::controls(
             workflow::Env::new(&entry.definition),
             instance,

@@ -8,6 +8,7 @@ mod detail;
 mod error;
 mod lists;
 mod notices;
+mod observe;
 mod people;
 mod platform;
 #[cfg(feature = "software-vault")]

@@ -121,6 +121,14 @@ impl SignedCommand {
         Ok(STANDARD.encode(crypto::sha256(&sign1.tbs_data(EXTERNAL_AAD))))
     }
 
+    /// Decodes the record without checking its signature: only for showing this phone's own
+    /// queued commands, which it signed itself and keeps in its encrypted store. Anything
+    /// received goes through [`SignedCommand::verify`].
+    pub fn record_unverified(&self) -> Result<CommandRecord, RecordError> {
+        let sign1 = cose::parse(&self.cose_bytes()?).map_err(profile_error)?;
+        CommandRecord::from_payload(sign1.payload.as_deref().unwrap_or_default())
+    }
+
     /// Checks the envelope, verifies the signature under `approval_key_spki`, and decodes the
     /// record.
     pub fn verify(&self, approval_key_spki: &[u8]) -> Result<CommandRecord, RecordError> {

@@ -109,3 +109,57 @@ pub(super) fn task_command(task: &str, verb: TaskVerb, o: TaskOptions) -> Result
         TaskVerb::TakeBack => Command::TakeBack { task_id },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use super::*;
+
+    fn options() -> TaskOptions {
+        TaskOptions {
+            opinion: None,
+            route: None,
+            to: None,
+            target: None,
+            after: false,
+            mode: Mode::Single,
+        }
+    }
+
+    #[test]
+    fn a_missing_option_is_named_in_chinese_before_anything_is_signed() {
+        let error = task_command("t1", TaskVerb::Reject, options()).unwrap_err();
+        assert_eq!(error, "此操作需要 --opinion");
+        let error = task_command("t1", TaskVerb::Transfer, options()).unwrap_err();
+        assert_eq!(error, "此操作需要 --to");
+    }
+
+    #[test]
+    fn add_sign_takes_its_people_place_and_mode_from_the_options() {
+        let o = TaskOptions {
+            to: Some("u2, u3,".into()),
+            after: true,
+            mode: Mode::Parallel,
+            opinion: Some("同意".into()),
+            ..options()
+        };
+        match task_command("t1", TaskVerb::AddSign, o).unwrap() {
+            Command::AddSigner {
+                signers,
+                position,
+                mode,
+                opinion,
+                ..
+            } => {
+                assert_eq!(signers, ["u2", "u3"]);
+                assert_eq!(
+                    (position, mode),
+                    (SignPosition::After, HandlerMode::Parallel)
+                );
+                assert!(opinion.is_some());
+            }
+            other => panic!("not an add-signer: {other:?}"),
+        }
+    }
+}

@@ -110,3 +110,20 @@ pub(super) fn delegation_line(view: &DelegationView) -> String {
         view.end.to_rfc3339()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+    use qianpi_core::workflow::Controls;
+
+    #[test]
+    fn a_finished_row_lists_recall_and_urge_by_their_chinese_names() {
+        let controls = Controls {
+            can_recall: true,
+            can_urge: true,
+            ..Controls::default()
+        };
+        assert_eq!(allowed(&controls), ["撤回", "催办"]);
+        assert!(allowed(&Controls::default()).is_empty());
+    }
+}

@@ -26,6 +26,8 @@ pub struct Generations {
     pub notices: u64,
     /// The device binding and its policy.
     pub account: u64,
+    /// 通讯录: the unit's address book (contacts screen and pickers).
+    pub people: u64,
     /// Locked or unlocked (also by inactivity, noticed when someone asks).
     pub lock: u64,
 }
@@ -38,6 +40,7 @@ impl Generations {
             (Topics::OUTBOX, &mut self.outbox),
             (Topics::NOTICES, &mut self.notices),
             (Topics::ACCOUNT, &mut self.account),
+            (Topics::PEOPLE, &mut self.people),
         ];
         for (topic, counter) in parts {
             if topics.intersects(topic) {
@@ -117,6 +120,20 @@ impl Client {
                 .filter(|row| !row.verdict.outcome.is_accepted())
                 .collect(),
         })
+    }
+}
+
+/// For benchmarks and cross-part tests only (the `test-support` feature): pulled pages filed
+/// straight into the store, without the gateway's signatures, as a sync would file them.
+#[cfg(feature = "test-support")]
+impl Client {
+    /// Files `page` at `now` as a sync would, skipping its signature checks.
+    pub fn apply_page_unchecked(
+        &self,
+        page: &crate::protocol::SyncPage,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), ClientError> {
+        Ok(self.store()?.apply_page_at(page, now)?)
     }
 }
 

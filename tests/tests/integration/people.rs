@@ -77,12 +77,22 @@ async fn the_address_book_reaches_the_phone_and_is_searched_offline() {
         "nothing before the first fetch"
     );
 
+    // A contacts screen watching the phone's data learns that the address book moved.
+    let watch = leader.client.changes();
+    let before = watch.borrow().people;
     let first = leader.client.sync_people().await.unwrap();
     assert!(first.changed);
     assert_eq!(first.people, 3);
+    let seen = watch.borrow().people;
+    assert!(seen > before, "the people part of the data did not move");
     let again = leader.client.sync_people().await.unwrap();
     assert!(!again.changed, "an unchanged directory is not sent again");
     assert_eq!(again.people, 3);
+    assert_eq!(
+        watch.borrow().people,
+        seen,
+        "nothing was written for an unchanged one"
+    );
 
     harness.stop_gateway().await.unwrap();
     assert_eq!(found(&leader, "lxm"), ["李晓梅"]);

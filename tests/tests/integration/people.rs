@@ -1,11 +1,13 @@
 //! 通讯录 end to end: the administrator sets departments, office phones and the unit's phone
 //! policy; the phone fetches the address book (an unchanged one comes back empty), searches it
 //! offline by name, pinyin and initials, and follows the gateway when someone is taken off or
-//! the unit hides phone numbers again.
+//! the unit hides phone numbers again; an imported CSV brings departments and phones; each unit
+//! sees and administers only its own address book.
 
 // The helpers below fail the test that called them, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::units::admin::{phone_for, unit_with_people};
 use qianpi_gateway::admin::demo;
 use qianpi_tests::admin_api::{operator, put};
 use qianpi_tests::{get_raw, http, Harness, Phone};
@@ -239,4 +241,57 @@ async fn an_imported_address_book_brings_departments_and_phones_to_the_phone() {
     let farming = groups.iter().find(|g| g.name == "农业处").unwrap();
     let names: Vec<&str> = farming.people.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["单国强", "曾建华"]);
+}
+
+#[tokio::test]
+async fn a_phone_sees_only_its_own_units_people_and_an_admin_only_their_unit() {
+    let (harness, op, leader) = unit_with_directory().await;
+    let (other_token, other_leader, _) = unit_with_people(&harness, &op, "unit-other").await;
+
+    // Another unit's administrator cannot touch this unit's address book: it looks absent.
+    let (status, _) = put(
+        &harness,
+        &other_token,
+        "/units/unit-sxnyt/people/user-li",
+        json!({ "listed": false }),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = put(
+        &harness,
+        &other_token,
+        "/units/unit-sxnyt/people-policy",
+        json!({ "show_office_phones": true }),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Nor name this unit's people in their own.
+    let (status, _) = put(
+        &harness,
+        &other_token,
+        "/units/unit-other/people/user-li",
+        json!({ "department": "办公室" }),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    assert_eq!(leader.client.sync_people().await.unwrap().people, 3);
+    assert_eq!(
+        found(&leader, "lxm"),
+        ["李晓梅"],
+        "the other unit's edit did nothing"
+    );
+    let (other, _) = phone_for(
+        &harness,
+        &other_token,
+        "unit-other",
+        &other_leader,
+        "zhangsan",
+        false,
+    )
+    .await;
+    assert_eq!(other.client.sync_people().await.unwrap().people, 3);
+    let names = found(&other, "");
+    assert_eq!(names, ["某人", "某人", "某人"]);
+    assert!(found(&other, "lxm").is_empty() && found(&other, "wjg").is_empty());
 }

@@ -167,7 +167,7 @@ pub fn detail_text(d: &DocumentDetail) -> String {
         };
         let _ = writeln!(
             out,
-            "我的待办：{} · {} · {state}",
+            "我的任务：{} · {} · {state}",
             my.item.task_id, my.item.node_name
         );
         if let Some(due) = &my.deadline {

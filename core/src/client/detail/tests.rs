@@ -353,3 +353,41 @@ fn an_instance_or_someone_elses_task_opens_the_same_document_and_unknown_ids_are
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_circulated_read_item_opens_its_document_with_the_circulation_in_the_record() {
+    let (_dir, client, _) = offline_client();
+    let mut def = definition();
+    def.nodes[0].allow.circulate = true;
+    let inst = Instance::start(Env::new(&def), "ins-2", "doc-1", "zhao", t0()).unwrap();
+    let circulate = Command::Circulate {
+        task_id: open_task(&inst, "zhao"),
+        recipients: vec![ME.into()],
+    };
+    let inst = step(&def, inst, Actor::user("zhao"), None, circulate, t0());
+    let item = inst.read_items[0].id.clone();
+    let entry = InboxEntry {
+        task_id: inst.tasks[0].id.clone(),
+        document: document(),
+        instance: inst,
+        definition: def,
+    };
+    apply(
+        &client,
+        vec![Change::Inbox {
+            entry: Box::new(entry),
+        }],
+    );
+    let detail = client.document_detail(&item).unwrap();
+    assert_eq!(detail.instance_id.as_deref(), Some("ins-2"));
+    assert_eq!(detail.head.title, "关于做好2026年春耕备耕工作的通知");
+    let step = &detail.flow_record[0];
+    assert_eq!(step.action, FlowAction::Circulate);
+    assert_eq!(step.node_name.as_deref(), Some("拟办"));
+    let to: Vec<&str> = step.to.iter().map(|p| p.user_id.as_str()).collect();
+    assert_eq!(to, vec![ME]);
+    assert_eq!(step.to[0].name.as_deref(), Some("张科长"));
+    // Nothing of this flow is the viewer's task: a read item is not one.
+    assert!(detail.my_task.is_none());
+    assert!(detail.opinion_columns.is_empty());
+}

@@ -10,6 +10,7 @@
 
 use crate::protocol::people::{DirectoryPerson, PeopleDirectory};
 use pinyin::ToPinyinMulti;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Longest name whose readings are matched (longer ones are matched by their characters only),
@@ -64,8 +65,9 @@ pub struct PeopleIndex {
 #[derive(Debug, Clone)]
 struct Entry {
     contact: Contact,
-    /// The lowercase readings of each character of the name that has any.
-    readings: Vec<Vec<String>>,
+    /// The lowercase readings of each character of the name that has any (the crate's own
+    /// static strings, but for 'ü' spelled 'v' and letters or digits of the name).
+    readings: Vec<Vec<Cow<'static, str>>>,
 }
 
 impl PeopleIndex {
@@ -138,13 +140,24 @@ impl PeopleIndex {
                 }),
             }
         }
-        groups.sort_by_cached_key(|g| (g.name == NO_DEPARTMENT, sort_key(&g.name, false)));
+        groups.sort_by_cached_key(|g| (g.name == NO_DEPARTMENT, sort_key(&g.name)));
         groups
     }
 }
 
 fn entry(person: &DirectoryPerson) -> Entry {
-    let readings: Vec<Vec<String>> = person.name.chars().filter_map(readings_of).collect();
+    let mut readings = Vec::new();
+    let mut pinyin = String::new();
+    for (i, c) in person.name.chars().enumerate() {
+        let Some(options) = readings_of(c) else {
+            continue;
+        };
+        match (i == 0).then(|| surname_reading(c)).flatten() {
+            Some(surname) => pinyin.push_str(surname),
+            None => pinyin.push_str(options.first().map_or("", |r| r.as_ref())),
+        }
+        readings.push(options);
+    }
     Entry {
         contact: Contact {
             user_id: person.user_id.clone(),
@@ -152,7 +165,7 @@ fn entry(person: &DirectoryPerson) -> Entry {
             post: person.post.clone(),
             department: person.department.clone(),
             office_phone: person.office_phone.clone(),
-            pinyin: sort_key(&person.name, true),
+            pinyin,
         },
         readings,
     }
@@ -160,11 +173,16 @@ fn entry(person: &DirectoryPerson) -> Entry {
 
 /// A character's lowercase readings: every pinyin reading of a Han character, a letter or digit
 /// itself, nothing for punctuation (the dot of 少数民族 names).
-fn readings_of(c: char) -> Option<Vec<String>> {
+fn readings_of(c: char) -> Option<Vec<Cow<'static, str>>> {
     if let Some(multi) = c.to_pinyin_multi() {
-        let mut all: Vec<String> = Vec::with_capacity(multi.count());
+        let mut all: Vec<Cow<'static, str>> = Vec::with_capacity(multi.count());
         for reading in multi {
-            let plain = reading.plain().replace('ü', "v");
+            let plain = reading.plain();
+            let plain = if plain.contains('ü') {
+                Cow::Owned(plain.replace('ü', "v"))
+            } else {
+                Cow::Borrowed(plain)
+            };
             if !all.contains(&plain) {
                 all.push(plain);
             }
@@ -172,7 +190,7 @@ fn readings_of(c: char) -> Option<Vec<String>> {
         return Some(all);
     }
     c.is_alphanumeric()
-        .then(|| vec![c.to_lowercase().collect::<String>()])
+        .then(|| vec![Cow::Owned(c.to_lowercase().collect::<String>())])
 }
 
 /// The reading a polyphonic character takes as a surname, where it differs from its usual one.
@@ -197,18 +215,12 @@ fn surname_reading(c: char) -> Option<&'static str> {
     })
 }
 
-/// The name in full pinyin, first reading of each character (the surname reading for the first
-/// one when `surname` holds), for display and sorting.
-fn sort_key(name: &str, surname: bool) -> String {
+/// A department's name in full pinyin, first reading of each character, for sorting.
+fn sort_key(name: &str) -> String {
     let mut key = String::new();
-    for (i, c) in name.chars().enumerate() {
-        match (i == 0 && surname).then(|| surname_reading(c)).flatten() {
-            Some(reading) => key.push_str(reading),
-            None => {
-                if let Some(first) = readings_of(c).and_then(|r| r.into_iter().next()) {
-                    key.push_str(&first);
-                }
-            }
+    for c in name.chars() {
+        if let Some(first) = readings_of(c).and_then(|r| r.into_iter().next()) {
+            key.push_str(&first);
         }
     }
     key
@@ -250,7 +262,7 @@ fn rank(entry: &Entry, query: &str) -> Option<Rank> {
 
 /// Whether `query` spells the name from character `at` on: each character taken by a full
 /// reading or by its initial (`zh`, `ch`, `sh` count as one), the last one possibly cut short.
-fn matches_from(readings: &[Vec<String>], at: usize, query: &[u8]) -> bool {
+fn matches_from(readings: &[Vec<Cow<'static, str>>], at: usize, query: &[u8]) -> bool {
     let Some((first, _)) = query.split_first() else {
         return true;
     };

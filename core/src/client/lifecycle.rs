@@ -7,6 +7,7 @@
 use super::observe::{publish, publish_lock, ChangeSender};
 use super::{Client, ClientError};
 use crate::files::FileVault;
+use crate::screens::people::PeopleIndex;
 use crate::session::{self, Unlocked};
 use crate::store::{Store, StoreError};
 use parking_lot::{MappedMutexGuard, MutexGuard};
@@ -16,6 +17,9 @@ use std::time::{Duration, Instant};
 /// The unlocked data, if any, and when it was last used.
 pub(super) struct Session {
     unlocked: Option<Unlocked>,
+    /// 通讯录 indexed for search, with the directory version it was built from: kept between
+    /// searches (a keystroke each), dropped with the keys when the data locks.
+    people: Option<(String, Arc<PeopleIndex>)>,
     last_used: Instant,
     lock_after: Duration,
     /// Where lock changes and the store's committed writes are told.
@@ -36,6 +40,7 @@ impl Session {
             .watch_changes(Arc::new(move |topics| publish(&sink, topics)))?;
         Ok(Session {
             unlocked: Some(unlocked),
+            people: None,
             last_used: Instant::now(),
             lock_after: Duration::from_secs(u64::from(minutes) * 60),
             changes,
@@ -52,6 +57,7 @@ impl Session {
 
     /// Drops the unlocked data, telling the watchers if it was open.
     fn close(&mut self) {
+        self.people = None;
         if self.unlocked.take().is_some() {
             publish_lock(&self.changes);
         }
@@ -160,6 +166,34 @@ impl Client {
         session.expire();
         MutexGuard::try_map(session, |s| s.unlocked.as_mut().map(|u| &mut u.store))
             .map_err(|_| ClientError::Store(StoreError::Locked))
+    }
+
+    /// The address book's search index, built again only when the stored directory changed.
+    pub(super) fn people_index(&self) -> Result<Arc<PeopleIndex>, ClientError> {
+        let mut session = self.session.lock();
+        session.touch();
+        let Session {
+            unlocked, people, ..
+        } = &mut *session;
+        let store = &unlocked
+            .as_ref()
+            .ok_or(ClientError::Store(StoreError::Locked))?
+            .store;
+        let version = store.directory_version()?;
+        if let (Some(version), Some((built, index))) = (&version, people.as_ref()) {
+            if version == built {
+                return Ok(Arc::clone(index));
+            }
+        }
+        let index = Arc::new(
+            store
+                .directory()?
+                .as_ref()
+                .map(PeopleIndex::new)
+                .unwrap_or_default(),
+        );
+        *people = version.map(|v| (v, Arc::clone(&index)));
+        Ok(index)
     }
 
     /// The encrypted files, if unlocked.

@@ -1,9 +1,10 @@
 //! 通讯录 on the phone: fetching the unit's address book from the gateway (a bodiless 304 while it
-//! is unchanged), and searching it and building pickers offline from the copy in the store.
+//! is unchanged), and searching it and building pickers offline from the copy in the store
+//! (indexed once per directory version and kept until the data locks, `lifecycle.rs`).
 
 use super::{Client, ClientError};
 use crate::link::{Credentials, GatewayClient};
-use crate::screens::people::{Contact, DepartmentGroup, PeopleIndex};
+use crate::screens::people::{Contact, DepartmentGroup};
 use std::sync::Arc;
 
 /// What fetching the address book did.
@@ -67,10 +68,5 @@ impl Client {
             None
         };
         Ok(index.picker(me.as_deref()))
-    }
-
-    fn people_index(&self) -> Result<PeopleIndex, ClientError> {
-        let directory = self.store()?.directory()?;
-        Ok(directory.as_ref().map(PeopleIndex::new).unwrap_or_default())
     }
 }

@@ -125,6 +125,12 @@ async fn the_address_book_reaches_the_phone_and_is_searched_offline() {
     );
     let everyone = leader.client.people_picker(false).unwrap();
     assert_eq!(everyone.iter().map(|g| g.people.len()).sum::<usize>(), 3);
+
+    // Locked, the address book is out of reach like the rest of the data (its index with it).
+    leader.client.lock();
+    assert!(leader.client.search_people("lxm", 5).is_err());
+    leader.client.unlock().unwrap();
+    assert_eq!(found(&leader, "lxm"), ["李晓梅"]);
 }
 
 #[tokio::test]

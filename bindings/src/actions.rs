@@ -3,7 +3,7 @@
 //! that take them, 批量审批, 代签, 暂存 and standing delegations are in `calls`, the control
 //! flags of a row or detail in `flags`, the records they answer in `records`.
 
-mod calls;
+pub(crate) mod calls;
 mod flags;
 mod records;
 #[cfg(test)]

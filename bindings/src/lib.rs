@@ -11,6 +11,7 @@ mod notices;
 mod observe;
 mod people;
 mod platform;
+mod presence;
 #[cfg(feature = "software-vault")]
 mod software;
 

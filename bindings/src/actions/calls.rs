@@ -39,7 +39,7 @@ fn refusal(error: ClientError) -> BatchVerdict {
 }
 
 /// Runs `work` on the IO runtime's blocking pool: the store and the platform signer may block.
-async fn blocking<T, F>(client: &Arc<Client>, work: F) -> Result<T, QianpiError>
+pub(crate) async fn blocking<T, F>(client: &Arc<Client>, work: F) -> Result<T, QianpiError>
 where
     T: Send + 'static,
     F: FnOnce(&Client) -> Result<T, QianpiError> + Send + 'static,

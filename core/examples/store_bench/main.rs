@@ -18,6 +18,9 @@
 //! - P-3: cold start on the P-2 store: unwrap the data key through the software key vault
 //!   (already opened), `session::unlock`, read the first 待办 page; each run is a fresh child
 //!   process (this program re-run with `--cold-start`), timing itself from inside.
+//! - P-4: the lists screen after an observed change: on the P-2 store, one new 待办 filed at a
+//!   time, the watch channel reporting it, every badge and the first 50 rows read again
+//!   (`lists_overview`); reference: the same read with nothing changed.
 //!
 //! Progress goes to stderr, the JSON lines to stdout. About two minutes on a 2-core machine.
 //!
@@ -49,11 +52,13 @@ mod data;
 mod p1;
 mod p2;
 mod p3;
+mod p4;
 
 use data::*;
 use p1::*;
 use p2::*;
 use p3::*;
+use p4::*;
 
 /// The signed-in user: 王局长.
 const ME: &str = "wang";
@@ -169,4 +174,5 @@ fn main() {
     let (data_dir, vault_dir, built) = big_store(&defs, tmp.path());
     todo_first_page(&data_dir, &vault_dir, tmp.path(), built);
     cold_start(&data_dir, &vault_dir);
+    observed_change(&defs, &data_dir, &vault_dir);
 }

@@ -8,13 +8,10 @@
 //! queued in one transaction (offline first); no lock is held while the platform signs.
 
 use super::{Client, ClientError, QueuedCommand, ENQUEUE_ATTEMPTS};
-use crate::crypto;
-use crate::keys::APPROVAL_KEY_ALIAS;
 use crate::link::{Credentials, GatewayClient};
 use crate::protocol::delegations::{DelegationView, NewDelegation};
-use crate::protocol::record::{CheckpointRef, CommandRecord, RecordContext, SignedCommand};
-use crate::store::{OutboxRow, StoreError};
-use crate::workflow::{self, Actor, Command, Controls, Env, Outcome, Roles, Submission};
+use crate::store::StoreError;
+use crate::workflow::{self, Actor, Command, Controls, Env};
 use std::sync::Arc;
 
 /// One item of a batch approval (批量审批): a task and, where its step has several ways on, the
@@ -163,95 +160,5 @@ impl Client {
             }
         }
         attempt()
-    }
-
-    /// Decides `command` on the local copy of the flow `id` names, signs it and queues it with
-    /// the optimistic state.
-    pub(super) fn queue(
-        &self,
-        id: &str,
-        command: &Command,
-        acting_for: Option<&str>,
-    ) -> Result<QueuedCommand, ClientError> {
-        let (account, device, row, checkpoint) = {
-            let store = self.store()?;
-            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-            let row = store
-                .flow_row(id)?
-                .ok_or_else(|| ClientError::NoSuchTask(id.to_owned()))?;
-            (account, device, row, store.last_checkpoint()?)
-        };
-        let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
-        // Offline too long: read-only (or erased) before anything is decided or signed.
-        self.enforce_offline_limits(now)?;
-        let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
-        let user_id = &account.identity.user_id;
-        let command_id = uuid::Uuid::now_v7().to_string();
-        // The phone knows no roles or standing delegations: the gateway decides with those and
-        // the next pull replaces this preview. A secretary's claim to enter for a leader is taken
-        // at its word here; the gateway checks it against the people directory.
-        let roles = Roles {
-            secretary_for: acting_for.map(str::to_owned).into_iter().collect(),
-            ..Roles::default()
-        };
-        let submission = Submission {
-            command_id: command_id.clone(),
-            actor: Actor {
-                user: user_id.clone(),
-                roles,
-            },
-            acting_for: acting_for.map(str::to_owned),
-            base_version: instance.version,
-            command: command.clone(),
-            at: now,
-        };
-        let local_instance =
-            match workflow::execute(Env::new(&row.entry.definition), instance, &submission)? {
-                Outcome::Applied { instance, .. } => *instance,
-                // A fresh id cannot have been seen; keep the copy as it is if it somehow was.
-                Outcome::Duplicate { .. } => instance.clone(),
-            };
-        let record = CommandRecord::new(
-            command_id,
-            command.clone(),
-            acting_for.map(str::to_owned),
-            RecordContext {
-                identity: &account.identity,
-                approval_key_id: &account.approval_key_id,
-                counter: device.next_counter,
-                prev_record_hash: &device.last_record_hash,
-                created_at: now,
-                instance,
-                document: &row.entry.document,
-                checkpoint: checkpoint.as_ref().map(|c| CheckpointRef {
-                    hash: &c.hash,
-                    issued_at: c.issued_at(),
-                    policy_version: c.policy().version,
-                }),
-            },
-        )?;
-        let unsigned = record.to_be_signed()?;
-        // No lock is held here: the platform may ask the user to confirm with a fingerprint.
-        let der = self.signer.sign(
-            APPROVAL_KEY_ALIAS.to_owned(),
-            unsigned.to_be_signed().to_vec(),
-        )?;
-        let signed = SignedCommand::assemble(unsigned, &crypto::der_to_raw_signature(&der)?)?;
-        let task_id = command.task_id().unwrap_or_default().to_owned();
-        let queued = OutboxRow {
-            record_hash: signed.record_hash()?,
-            command: signed,
-            task_id: task_id.clone(),
-            counter: device.next_counter,
-            created_at: now,
-            decided_offline: !device.online,
-        };
-        self.store()?.enqueue(&queued, &local_instance)?;
-        Ok(QueuedCommand {
-            command_id: record.command_id,
-            task_id,
-            created_at: now,
-            decided_offline: !device.online,
-        })
     }
 }

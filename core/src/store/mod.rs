@@ -43,7 +43,7 @@ mod settle;
 pub use account::{Account, DeviceState, Policy};
 pub use changes::{ChangeSink, Topics};
 pub use checkpoint::StoredCheckpoint;
-pub use counts::ListCounts;
+pub use counts::{ListCounts, BADGE_CAP};
 pub use detail::{DetailRows, FlowRows};
 pub use downloads::DownloadPart;
 pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};

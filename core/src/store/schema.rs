@@ -244,6 +244,11 @@ const V5: &str = "CREATE TABLE directory (
         fetched_at TEXT NOT NULL
      );";
 
+/// Version 6: pending tasks that have a deadline, by deadline, so the 超期 badge counts index
+/// entries instead of reading every pending task. Partial: only those tasks pay for it on write.
+const V6: &str = "CREATE INDEX tasks_overdue ON tasks (deadline)
+     WHERE list = 'todo' AND deadline IS NOT NULL;";
+
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -264,6 +269,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: V5,
+        data: None,
+    },
+    Migration {
+        sql: V6,
         data: None,
     },
 ];

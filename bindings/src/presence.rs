@@ -1,0 +1,94 @@
+//! Approvals behind the user's presence, for shells whose approval key asks for a fingerprint or
+//! the device credential on every use (Android Keystore with user authentication, the Secure
+//! Enclave with `.userPresence`). The shell calls `prepare_action`, shows the prompt with what the
+//! returned [`PreparedApproval`] says, signs exactly its `to_be_signed()` bytes with the approval
+//! key, and hands the signature to `complete_action`. No Rust lock is held while the prompt is
+//! up; a cancelled prompt needs nothing but dropping the prepared approval: nothing was queued.
+
+use crate::actions::calls::blocking;
+use crate::actions::TaskAction;
+use crate::convert::ApprovalQueued;
+use crate::{QianpiClient, QianpiError};
+use qianpi_core::client::PreparedAction;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// An action decided and laid out on this phone, waiting for the approval key's signature.
+#[derive(uniffi::Object)]
+pub struct PreparedApproval {
+    /// Taken out by `complete_action`: a prepared action is queued at most once.
+    prepared: Mutex<Option<PreparedAction>>,
+    to_be_signed: Vec<u8>,
+    command_id: String,
+    task_id: String,
+    action: String,
+}
+
+#[uniffi::export]
+impl PreparedApproval {
+    /// The exact bytes to sign with the approval key (ECDSA P-256, SHA-256).
+    pub fn to_be_signed(&self) -> Vec<u8> {
+        self.to_be_signed.clone()
+    }
+
+    /// The command's id.
+    pub fn command_id(&self) -> String {
+        self.command_id.clone()
+    }
+
+    /// The task it acts on.
+    pub fn task_id(&self) -> String {
+        self.task_id.clone()
+    }
+
+    /// The action's stable name (`approve`, `reject`, …), for the prompt's text.
+    pub fn action(&self) -> String {
+        self.action.clone()
+    }
+}
+
+#[uniffi::export]
+impl QianpiClient {
+    /// Decides `action` on the task on this phone and lays out its record for the approval key;
+    /// nothing is written. With `acting_for`, a secretary enters it for that leader (代签).
+    pub async fn prepare_action(
+        &self,
+        task_id: String,
+        action: TaskAction,
+        acting_for: Option<String>,
+    ) -> Result<Arc<PreparedApproval>, QianpiError> {
+        blocking(&self.inner, move |client| {
+            let command = action.into_command(task_id.clone());
+            let prepared = client.prepare_action(&task_id, &command, acting_for.as_deref())?;
+            Ok(Arc::new(PreparedApproval {
+                to_be_signed: prepared.to_be_signed().to_vec(),
+                command_id: prepared.command_id().to_owned(),
+                task_id: prepared.task_id().to_owned(),
+                action: prepared.action().to_owned(),
+                prepared: Mutex::new(Some(prepared)),
+            }))
+        })
+        .await
+    }
+
+    /// Queues a prepared action with the approval key's DER signature over its `to_be_signed()`
+    /// bytes. A signature that does not verify is refused and nothing is queued; an approval
+    /// completed already, or prepared before another action was queued, must be prepared again.
+    pub async fn complete_action(
+        &self,
+        prepared: Arc<PreparedApproval>,
+        signature: Vec<u8>,
+    ) -> Result<ApprovalQueued, QianpiError> {
+        blocking(&self.inner, move |client| {
+            let action = prepared
+                .prepared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .ok_or_else(|| QianpiError::InvalidInput {
+                    reason: "this approval was completed already; prepare it again".into(),
+                })?;
+            Ok(client.complete_action(action, &signature)?.into())
+        })
+        .await
+    }
+}

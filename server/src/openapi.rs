@@ -23,7 +23,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ("phone.json", include_str!("../openapi/phone.json")),
     ("admin.json", include_str!("../openapi/admin.json")),
     ("notices.json", include_str!("../openapi/notices.json")),
-    ("delegations.json", include_str!("../openapi/delegations.json")),
+    (
+        "delegations.json",
+        include_str!("../openapi/delegations.json"),
+    ),
     ("people.json", include_str!("../openapi/people.json")),
 ];
 

@@ -25,26 +25,7 @@ private final class Answer: @unchecked Sendable {
     }
 }
 
-final class PeopleTests: XCTestCase {
-    private var root: URL!
-    private var gateway: GatewayProcess!
-
-    override func setUpWithError() throws {
-        guard let binary = ProcessInfo.processInfo.environment["QIANPI_GATEWAY"] else {
-            throw TestFailure("set QIANPI_GATEWAY to the qianpi-gateway binary")
-        }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("qianpi-swift-people-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        gateway = GatewayProcess(binary: binary, dataDir: root.appendingPathComponent("gateway"))
-        try gateway.start()
-    }
-
-    override func tearDownWithError() throws {
-        gateway?.stop()
-        if let root { try? FileManager.default.removeItem(at: root) }
-    }
-
-    private func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+final class PeopleTests: GatewayTestCase {
 
     /// A PUT to the admin API under the operator's token; fails the test unless it answers 200.
     private func adminPut(token: String, path: String, json: String) throws {

@@ -38,26 +38,7 @@ final class PresenceSigner: DeviceSigner, @unchecked Sendable {
     }
 }
 
-final class PresenceTests: XCTestCase {
-    private var root: URL!
-    private var gateway: GatewayProcess!
-
-    override func setUpWithError() throws {
-        guard let binary = ProcessInfo.processInfo.environment["QIANPI_GATEWAY"] else {
-            throw TestFailure("set QIANPI_GATEWAY to the qianpi-gateway binary")
-        }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("qianpi-swift-presence-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        gateway = GatewayProcess(binary: binary, dataDir: root.appendingPathComponent("gateway"))
-        try gateway.start()
-    }
-
-    override func tearDownWithError() throws {
-        gateway?.stop()
-        if let root { try? FileManager.default.removeItem(at: root) }
-    }
-
-    private func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+final class PresenceTests: GatewayTestCase {
 
     func testAnApprovalIsSignedOnlyBehindThePromptAndACancelledPromptQueuesNothing() async throws {
         let signer = try PresenceSigner(dir: path("vault"))

@@ -157,26 +157,7 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-final class WalkingSkeletonTests: XCTestCase {
-    private var root: URL!
-    private var gateway: GatewayProcess!
-
-    override func setUpWithError() throws {
-        guard let binary = ProcessInfo.processInfo.environment["QIANPI_GATEWAY"] else {
-            throw TestFailure("set QIANPI_GATEWAY to the qianpi-gateway binary")
-        }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("qianpi-swift-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        gateway = GatewayProcess(binary: binary, dataDir: root.appendingPathComponent("gateway"))
-        try gateway.start()
-    }
-
-    override func tearDownWithError() throws {
-        gateway?.stop()
-        if let root { try? FileManager.default.removeItem(at: root) }
-    }
-
-    private func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+final class WalkingSkeletonTests: GatewayTestCase {
 
     func testAnApprovalMadeOfflineIsAcceptedAfterReconnect() async throws {
         let keyStore = try SwiftKeyStore(dir: path("vault"))

@@ -14,29 +14,12 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import java.io.File
-import java.nio.file.Files
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ObserveTest {
-    private val root: File = Files.createTempDirectory("qianpi-kotlin-observe").toFile()
-    private val gateway = GatewayProcess(GatewayProcess.binary(), File(root, "gateway"))
-
-    @BeforeAll
-    fun startGateway() = gateway.start()
-
-    @AfterAll
-    fun stopGateway() {
-        gateway.stop()
-        root.deleteRecursively()
-    }
-
+class ObserveTest : GatewayTest("observe") {
     /** Waits (at most 10 s) for the first value of [updates] that satisfies [wanted]. */
     private suspend fun <T> Channel<T>.awaitFirst(wanted: (T) -> Boolean): T = withTimeout(10_000) {
         var value = receive()

@@ -6,34 +6,17 @@ package cn.qianpi.shell
 
 import cn.qianpi.core.QianpiClient
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
-import java.nio.file.Files
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PeopleTest {
-    private val root: File = Files.createTempDirectory("qianpi-kotlin-people").toFile()
-    private val gateway = GatewayProcess(GatewayProcess.binary(), File(root, "gateway"))
-
-    @BeforeAll
-    fun startGateway() = gateway.start()
-
-    @AfterAll
-    fun stopGateway() {
-        gateway.stop()
-        root.deleteRecursively()
-    }
-
+class PeopleTest : GatewayTest("people") {
     private fun adminPut(token: String, path: String, json: String) {
         val request = HttpRequest.newBuilder(URI.create(gateway.url + "v1/admin" + path))
             .header("Authorization", "Bearer $token")

@@ -11,12 +11,8 @@ import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.TaskAction
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import java.io.File
-import java.nio.file.Files
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.assertEquals
@@ -48,20 +44,7 @@ class PresenceSigner : DeviceSigner {
     }
 }
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PresenceTest {
-    private val root: File = Files.createTempDirectory("qianpi-kotlin-presence").toFile()
-    private val gateway = GatewayProcess(GatewayProcess.binary(), File(root, "gateway"))
-
-    @BeforeAll
-    fun startGateway() = gateway.start()
-
-    @AfterAll
-    fun stopGateway() {
-        gateway.stop()
-        root.deleteRecursively()
-    }
-
+class PresenceTest : GatewayTest("presence") {
     @Test
     fun `an approval is signed only behind the prompt, and a cancelled prompt queues nothing`() = runBlocking {
         val signer = PresenceSigner()

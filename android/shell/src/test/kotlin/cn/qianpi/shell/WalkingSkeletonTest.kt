@@ -9,15 +9,11 @@ import cn.qianpi.core.ListKind
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.MethodOrderer
 import org.junit.jupiter.api.Order
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.TestMethodOrder
 import java.io.File
-import java.nio.file.Files
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -27,23 +23,11 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation::class)
-class WalkingSkeletonTest {
-    private val root: File = Files.createTempDirectory("qianpi-kotlin").toFile()
-    private val gateway = GatewayProcess(GatewayProcess.binary(), File(root, "gateway"))
+class WalkingSkeletonTest : GatewayTest("skeleton") {
     private val keyStore = JcaKeyStore()
     private val signer = JcaDeviceSigner()
     private val phoneDir = File(root, "phone").path
-
-    @BeforeAll
-    fun startGateway() = gateway.start()
-
-    @AfterAll
-    fun stopGateway() {
-        gateway.stop()
-        root.deleteRecursively()
-    }
 
     @Test
     @Order(1)

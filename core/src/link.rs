@@ -13,7 +13,6 @@
 
 use crate::crypto;
 use crate::keys::{DeviceSigner, REQUEST_KEY_ALIAS};
-use crate::protocol::delegations::{DelegationView, NewDelegation, DELEGATIONS_PATH};
 use crate::protocol::signature;
 use crate::protocol::{
     self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, ReceiptBatch,
@@ -25,6 +24,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod delegations;
 mod error;
 mod people;
 
@@ -164,41 +164,6 @@ impl GatewayClient {
         batch: &ReceiptBatch,
     ) -> Result<ReceiptResponse, LinkError> {
         self.post_signed(protocol::RECEIPTS_PATH, batch, credentials)
-            .await
-    }
-
-    /// 委托代理 — sets a standing delegation for the signer.
-    pub async fn create_delegation(
-        &self,
-        credentials: &Credentials,
-        request: &NewDelegation,
-    ) -> Result<DelegationView, LinkError> {
-        self.post_signed(DELEGATIONS_PATH, request, credentials)
-            .await
-    }
-
-    /// The standing delegations naming the signer, as principal or deputy.
-    pub async fn delegations(
-        &self,
-        credentials: &Credentials,
-    ) -> Result<Vec<DelegationView>, LinkError> {
-        let url = self.url(DELEGATIONS_PATH)?;
-        self.send_signed(Method::GET, url, Vec::new(), credentials)
-            .await
-    }
-
-    /// Ends the signer's own standing delegation `id` now.
-    pub async fn revoke_delegation(
-        &self,
-        credentials: &Credentials,
-        id: &str,
-    ) -> Result<DelegationView, LinkError> {
-        let mut url = self.url(DELEGATIONS_PATH)?;
-        url.path_segments_mut()
-            .map_err(|()| LinkError::Protocol("the gateway URL cannot take a path".into()))?
-            .push(id)
-            .push("revoke");
-        self.send_signed(Method::POST, url, Vec::new(), credentials)
             .await
     }
 

@@ -33,11 +33,13 @@ impl Store {
     pub fn list_counts(&self, now: DateTime<Utc>) -> Result<ListCounts, StoreError> {
         let user = self.user_id()?;
         // Each count reads at most ?3 index entries; 已办 is two ranges of its index (queued and
-        // done) rather than an OR the planner would scan the table for.
+        // done) rather than an OR the planner would scan the table for. Without statistics the
+        // planner picks `tasks_done` for 超期 and reads every pending task's row for its
+        // deadline (about 10 ms on 25,000 of them): the partial index is named.
         let mut stmt = self.conn.prepare_cached(
             "SELECT
                 (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE list = 'todo' LIMIT ?3)),
-                (SELECT count(*) FROM (SELECT 1 FROM tasks
+                (SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_overdue
                     WHERE list = 'todo' AND deadline IS NOT NULL AND deadline < ?2 LIMIT ?3)),
                 (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE list = 'queued' LIMIT ?3))
                   + (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE list = 'done' LIMIT ?3)),

@@ -63,12 +63,13 @@ impl Session {
         }
     }
 
-    /// When the data locks itself if left alone; none while locked.
+    /// When the data locks itself if left alone; none while locked, or when the inactivity
+    /// limit is too far off for the clock to name (a shell may set any number of seconds).
     pub(super) fn deadline(&mut self) -> Option<Instant> {
         self.expire();
         self.unlocked
             .as_ref()
-            .map(|_| self.last_used + self.lock_after)
+            .and_then(|_| self.last_used.checked_add(self.lock_after))
     }
 
     /// A use of the data: expires it if idle too long, else restarts the inactivity clock.

@@ -89,7 +89,8 @@ impl Client {
         self.changes.subscribe()
     }
 
-    /// When the data locks itself if nobody uses it; none while locked.
+    /// When the data locks itself if nobody uses it; none while locked or when the limit lies
+    /// beyond what the clock can name.
     pub fn lock_deadline(&self) -> Option<Instant> {
         self.session.lock().deadline()
     }

@@ -162,3 +162,12 @@ fn a_screen_refreshing_does_not_keep_the_data_unlocked() {
         "the idle lock is told"
     );
 }
+
+#[test]
+fn an_inactivity_limit_beyond_the_clock_never_falls_and_names_no_deadline() {
+    let (_dir, client, _key) = offline_client();
+    client.set_inactivity_lock(StdDuration::from_secs(u64::MAX));
+    assert_eq!(client.lock_deadline(), None);
+    assert!(!client.is_locked());
+    client.lists_overview(ListKind::Todo, 20).unwrap();
+}

@@ -76,31 +76,11 @@ impl Store {
         let Some(instance_id) = instance_id else {
             return Ok(None);
         };
-        let row = self
-            .conn
-            .prepare_cached(
-                "SELECT i.body, i.local_body, f.body, d.body FROM instances i
-                 JOIN definitions f ON f.id = i.definition_id
-                 JOIN documents d ON d.id = i.document_id
-                 WHERE i.id = ?1",
-            )?
-            .query_row([&instance_id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .optional()?;
-        let Some((instance, local, definition, document)) = row else {
+        let Some(flow) = self.flow_parts(&instance_id)? else {
             return Ok(None);
         };
-        let mut instance: Instance = decode(&instance)?;
-        instance.trace = self.trace(&instance_id)?;
-        let local: Option<Instance> = local.as_deref().map(decode).transpose()?;
-        let definition: ProcessDefinition = decode(&definition)?;
-        let document: Document = decode(&document)?;
+        let (instance, local, definition, document) =
+            (flow.instance, flow.local, flow.definition, flow.document);
         let (queued_tasks, own_tasks) = self.own_tasks(&instance_id)?;
         // The task opened if it is the viewer's; otherwise their most pressing one here. Its row
         // is for the control flags, which never read the trace (each probe has an id of its

@@ -90,6 +90,18 @@ pub struct InboxRow {
     pub state: LocalTaskState,
 }
 
+/// One flow's parts as stored (see [`Store::flow_parts`]).
+pub(super) struct FlowParts {
+    /// The instance as the gateway last said, with its trace.
+    pub(super) instance: Instance,
+    /// The instance as this phone's queued action left it.
+    pub(super) local: Option<Instance>,
+    /// The definition it follows.
+    pub(super) definition: crate::workflow::ProcessDefinition,
+    /// The document it carries.
+    pub(super) document: crate::model::Document,
+}
+
 const SUMMARY: &str = "d.id, d.title, d.number, d.urgency";
 
 impl Store {
@@ -226,15 +238,40 @@ impl Store {
         if let Some(row) = self.inbox_row(id)? {
             return Ok(Some(row));
         }
+        // A read item names its flow's instance; anything else is taken as the instance id.
+        let instance_id: String = self
+            .conn
+            .prepare_cached("SELECT instance_id FROM read_items WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .unwrap_or_else(|| id.to_owned());
+        let Some(flow) = self.flow_parts(&instance_id)? else {
+            return Ok(None);
+        };
+        Ok(Some(InboxRow {
+            entry: InboxEntry {
+                task_id: id.to_owned(),
+                document: flow.document,
+                instance: flow.instance,
+                definition: flow.definition,
+            },
+            local_instance: flow.local,
+            state: LocalTaskState::Done,
+        }))
+    }
+
+    /// The flow of instance `instance_id` as this phone holds it: the instance with its trace,
+    /// this phone's optimistic copy, the definition and the document.
+    pub(super) fn flow_parts(&self, instance_id: &str) -> Result<Option<FlowParts>, StoreError> {
         let row = self
             .conn
             .prepare_cached(
                 "SELECT i.body, i.local_body, f.body, d.body FROM instances i
                  JOIN definitions f ON f.id = i.definition_id
                  JOIN documents d ON d.id = i.document_id
-                 WHERE i.id = ?1 OR i.id = (SELECT instance_id FROM read_items WHERE id = ?1)",
+                 WHERE i.id = ?1",
             )?
-            .query_row([id], |r| {
+            .query_row([instance_id], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Option<String>>(1)?,
@@ -247,16 +284,12 @@ impl Store {
             return Ok(None);
         };
         let mut instance: Instance = decode(&instance)?;
-        instance.trace = self.trace(&instance.id)?;
-        Ok(Some(InboxRow {
-            entry: InboxEntry {
-                task_id: id.to_owned(),
-                document: decode(&document)?,
-                instance,
-                definition: decode(&definition)?,
-            },
-            local_instance: local.as_deref().map(decode).transpose()?,
-            state: LocalTaskState::Done,
+        instance.trace = self.trace(instance_id)?;
+        Ok(Some(FlowParts {
+            instance,
+            local: local.as_deref().map(decode).transpose()?,
+            definition: decode(&definition)?,
+            document: decode(&document)?,
         }))
     }
 

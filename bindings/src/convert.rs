@@ -1,9 +1,12 @@
-//! The records and enums the shells see, and their conversions from the core's types. Dates travel
-//! as RFC 3339 strings so both languages parse them with their standard libraries.
+//! The records and enums the shells see, and their conversions from the core's types. Times
+//! travel as timestamps (`Instant` in Kotlin, `Date` in Swift), labels as enums.
 
 use qianpi_core::client::{InboxItem as CoreInboxItem, QueuedCommand, SyncReport};
-use qianpi_core::protocol::VerdictOutcome;
+use qianpi_core::protocol::VerdictOutcome as CoreOutcome;
 use qianpi_core::store::{Account, LocalTaskState, VerdictRow};
+use std::time::SystemTime;
+
+use crate::detail::{DocumentKind, InstanceState, Urgency};
 
 /// 态度 — what the person says with an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -60,9 +63,9 @@ pub struct InboxItem {
     /// 发文字号, e.g. 晋农办〔2026〕12号.
     pub document_number: String,
     /// 紧急程度.
-    pub urgency: String,
+    pub urgency: Urgency,
     /// 公文类型.
-    pub kind: String,
+    pub kind: DocumentKind,
     /// 当前节点.
     pub node_name: String,
     /// Local status.
@@ -102,8 +105,8 @@ impl From<CoreInboxItem> for InboxItem {
             task_id: item.task_id,
             title: item.title,
             document_number: item.document_number,
-            urgency: item.urgency,
-            kind: item.kind,
+            urgency: item.urgency.into(),
+            kind: item.kind.into(),
             node_name: item.node_name,
             status: match item.state {
                 LocalTaskState::Pending => TaskStatus::Pending,
@@ -168,8 +171,8 @@ pub struct ApprovalQueued {
     pub command_id: String,
     /// Task id.
     pub task_id: String,
-    /// When decided, RFC 3339.
-    pub created_at: String,
+    /// When decided.
+    pub created_at: SystemTime,
     /// Whether the gateway was unreachable at the time.
     pub decided_offline: bool,
 }
@@ -179,7 +182,7 @@ impl From<QueuedCommand> for ApprovalQueued {
         ApprovalQueued {
             command_id: q.command_id,
             task_id: q.task_id,
-            created_at: q.created_at.to_rfc3339(),
+            created_at: q.created_at.into(),
             decided_offline: q.decided_offline,
         }
     }
@@ -222,82 +225,81 @@ impl From<SyncReport> for SyncSummary {
     }
 }
 
-/// The gateway's verdict on one command.
-#[derive(Debug, Clone, uniffi::Record)]
+/// What the gateway decided on one command.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum VerdictOutcome {
+    /// Applied: the flow moved on.
+    Accepted {
+        /// The flow's state after it.
+        instance_state: InstanceState,
+        /// The flow's version after it.
+        instance_version: u64,
+        /// The step the flow is at now, when one is open.
+        current_node: Option<String>,
+    },
+    /// Refused: nothing changed at the gateway; the reason says what to do.
+    Refused {
+        /// Stable code (`stale_version`, `not_assignee`, …).
+        code: String,
+        /// Reason in Chinese.
+        reason_zh: String,
+        /// Reason in English.
+        reason_en: String,
+        /// The flow's version at the gateway, when known.
+        current_version: Option<u64>,
+    },
+}
+
+/// The gateway's verdict on one command of this phone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Verdict {
     /// Command id.
     pub command_id: String,
     /// Task id.
     pub task_id: String,
-    /// Whether it was applied.
-    pub accepted: bool,
-    /// New instance state (accepted), e.g. `running`.
-    pub instance_state: Option<String>,
-    /// New instance version (accepted) or current version (refused).
-    pub instance_version: Option<u64>,
-    /// The node now open (accepted).
-    pub current_node: Option<String>,
-    /// Refusal code.
-    pub reason_code: Option<String>,
-    /// Refusal reason in Chinese.
-    pub reason_zh: Option<String>,
+    /// Applied or refused, with what follows from each.
+    pub outcome: VerdictOutcome,
     /// Whether the command had been decided offline.
     pub decided_offline: bool,
-    /// When the person decided, RFC 3339.
-    pub decided_locally_at: Option<String>,
-    /// When the gateway decided, RFC 3339.
-    pub decided_at: String,
+    /// When the person decided, by the phone's corrected clock.
+    pub decided_locally_at: Option<SystemTime>,
+    /// When the gateway decided.
+    pub decided_at: SystemTime,
 }
 
 impl From<VerdictRow> for Verdict {
     fn from(row: VerdictRow) -> Self {
         let v = row.verdict;
-        let (accepted, instance_state, instance_version, current_node, reason_code, reason_zh) =
-            match v.outcome {
-                VerdictOutcome::Accepted {
-                    instance_version,
-                    instance_state,
-                    current_node_name,
-                } => (
-                    true,
-                    serde_state(instance_state),
-                    Some(instance_version),
-                    current_node_name,
-                    None,
-                    None,
-                ),
-                VerdictOutcome::Refused {
-                    code,
-                    message_zh,
-                    current_version,
-                    ..
-                } => (
-                    false,
-                    None,
-                    current_version,
-                    None,
-                    Some(code),
-                    Some(message_zh),
-                ),
-            };
+        let outcome = match v.outcome {
+            CoreOutcome::Accepted {
+                instance_version,
+                instance_state,
+                current_node_name,
+            } => VerdictOutcome::Accepted {
+                instance_state: instance_state.into(),
+                instance_version,
+                current_node: current_node_name,
+            },
+            CoreOutcome::Refused {
+                code,
+                message_zh,
+                message_en,
+                current_version,
+                ..
+            } => VerdictOutcome::Refused {
+                code,
+                reason_zh: message_zh,
+                reason_en: message_en,
+                current_version,
+            },
+        };
         Verdict {
             command_id: v.command_id,
             task_id: v.task_id,
-            accepted,
-            instance_state,
-            instance_version,
-            current_node,
-            reason_code,
-            reason_zh,
+            outcome,
             decided_offline: row.decided_offline,
-            decided_locally_at: row.decided_locally_at.map(|t| t.to_rfc3339()),
-            decided_at: v.decided_at.to_rfc3339(),
+            decided_locally_at: row.decided_locally_at.map(Into::into),
+            decided_at: v.decided_at.into(),
         }
     }
-}
-
-fn serde_state(state: qianpi_core::workflow::InstanceState) -> Option<String> {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
 }

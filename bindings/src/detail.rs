@@ -6,6 +6,7 @@
 
 mod convert;
 mod enums;
+mod labels;
 
 use crate::convert::{Attitude, InboxItem};
 use crate::{runtime, QianpiClient, QianpiError};

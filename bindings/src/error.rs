@@ -2,6 +2,8 @@
 //! shell must react to differently (activate again, warn of tampering, offer only reading, start
 //! afresh, show a refused reply) has its own variant; `reason` is always a sentence for people.
 
+mod messages;
+
 use qianpi_core::client::{BlobError, ClientError, NoticeError};
 use qianpi_core::files::FileError;
 use qianpi_core::keys::KeyError;

@@ -6,6 +6,8 @@ mod actions;
 mod convert;
 mod detail;
 mod error;
+mod inbox;
+mod lifecycle;
 mod lists;
 mod notices;
 mod observe;
@@ -15,10 +17,8 @@ mod presence;
 #[cfg(feature = "software-vault")]
 mod software;
 
-use actions::TaskAction;
-use convert::{AccountInfo, ApprovalQueued, Attitude, InboxItem, SyncSummary, Verdict};
+use convert::{AccountInfo, SyncSummary};
 pub use error::QianpiError;
-use lists::{ListEntry, ListKind};
 pub use platform::{DeviceSigner, KeyStore};
 use qianpi_core::Client;
 #[cfg(feature = "software-vault")]
@@ -45,6 +45,22 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, QianpiError> {
         .map_err(|e| QianpiError::Internal {
             reason: format!("cannot start the IO runtime: {e}"),
         })
+}
+
+/// Runs `work` on the IO runtime's blocking pool: the store and the platform signer may block,
+/// and a shell awaits the result instead of blocking its main thread.
+pub(crate) async fn blocking<T, F>(client: &Arc<Client>, work: F) -> Result<T, QianpiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Client) -> Result<T, QianpiError> + Send + 'static,
+{
+    let client = Arc::clone(client);
+    runtime()?
+        .spawn_blocking(move || work(&client))
+        .await
+        .map_err(|e| QianpiError::Internal {
+            reason: e.to_string(),
+        })?
 }
 
 /// The phone core, as a shell holds it: one per data folder.
@@ -96,36 +112,6 @@ impl QianpiClient {
         Ok(account.into())
     }
 
-    /// The account, once activated.
-    pub fn account(&self) -> Result<Option<AccountInfo>, QianpiError> {
-        Ok(self.inner.account()?.map(Into::into))
-    }
-
-    /// 待办 and the rest of the inbox, pending first.
-    pub fn inbox(&self) -> Result<Vec<InboxItem>, QianpiError> {
-        Ok(self.inner.inbox()?.into_iter().map(Into::into).collect())
-    }
-
-    /// Approves a pending task with an opinion (批示). Works offline; the command waits in the
-    /// outbox until `sync` delivers it.
-    pub fn approve(
-        &self,
-        task_id: String,
-        attitude: Attitude,
-        opinion: String,
-    ) -> Result<ApprovalQueued, QianpiError> {
-        Ok(self
-            .inner
-            .approve(&task_id, attitude.into(), &opinion)?
-            .into())
-    }
-
-    /// Any action on a task (approve with a route, mark read, reject, return, recall, transfer).
-    /// Works offline like `approve`.
-    pub fn act(&self, task_id: String, action: TaskAction) -> Result<ApprovalQueued, QianpiError> {
-        Ok(self.inner.act(action.into_command(task_id))?.into())
-    }
-
     /// Pushes the outbox, then pulls every change.
     pub async fn sync(&self) -> Result<SyncSummary, QianpiError> {
         let inner = Arc::clone(&self.inner);
@@ -136,63 +122,5 @@ impl QianpiClient {
                 reason: e.to_string(),
             })??;
         Ok(report.into())
-    }
-
-    /// A page of one of the phone's lists.
-    pub fn list(
-        &self,
-        kind: ListKind,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<ListEntry>, QianpiError> {
-        Ok(self
-            .inner
-            .list(kind.into(), limit as usize, offset as usize)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    }
-
-    /// Locks now: the store closes and the keys leave memory. Everything but `unlock` then
-    /// fails with `Locked`.
-    pub fn lock(&self) {
-        self.inner.lock();
-    }
-
-    /// Whether the data is locked (on request or after inactivity).
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// Unlocks through the keystore (the shell has confirmed the user first).
-    pub fn unlock(&self) -> Result<(), QianpiError> {
-        Ok(self.inner.unlock()?)
-    }
-
-    /// Sets how long the data stays unlocked without use.
-    pub fn set_inactivity_lock_seconds(&self, seconds: u64) {
-        self.inner
-            .set_inactivity_lock(std::time::Duration::from_secs(seconds));
-    }
-
-    /// Rotates the data key (the database is re-encrypted under a new one).
-    pub fn rotate_data_key(&self) -> Result<(), QianpiError> {
-        Ok(self.inner.rotate_data_key()?)
-    }
-
-    /// Wipes this phone's Qianpi data, crypto-shredding first (the keystore's keys are deleted
-    /// through `KeyStore.delete`). The client stays locked; unlocking starts afresh.
-    pub fn wipe(&self) -> Result<(), QianpiError> {
-        Ok(self.inner.wipe()?)
-    }
-
-    /// How many commands wait for the gateway.
-    pub fn outbox_count(&self) -> Result<u32, QianpiError> {
-        Ok(u32::try_from(self.inner.outbox()?.len()).unwrap_or(u32::MAX))
-    }
-
-    /// Verdicts on this device's commands, newest first (refused ones stay, with their reason).
-    pub fn verdicts(&self) -> Result<Vec<Verdict>, QianpiError> {
-        Ok(self.inner.verdicts()?.into_iter().map(Into::into).collect())
     }
 }

@@ -1,6 +1,8 @@
 //! The phone's lists as the shells page through them: 待办, 已办, 待阅, 已阅, 已发, 草稿.
 
+use crate::detail::Urgency;
 use qianpi_core::store::{ListItem as CoreListItem, ListKind as CoreListKind};
+use std::time::SystemTime;
 
 /// One of the phone's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -43,12 +45,12 @@ pub struct ListEntry {
     pub title: String,
     /// 发文字号.
     pub document_number: String,
-    /// 紧急程度 label (平件, 加急, 特急).
-    pub urgency: String,
-    /// The list's time (received, finished, delivered, started or saved), RFC 3339.
-    pub at: Option<String>,
-    /// 办理时限, RFC 3339.
-    pub deadline: Option<String>,
+    /// 紧急程度.
+    pub urgency: Urgency,
+    /// The list's time (received, finished, delivered, started or saved).
+    pub at: Option<SystemTime>,
+    /// 办理时限.
+    pub deadline: Option<SystemTime>,
     /// Acted on here; waiting for the gateway.
     pub queued: bool,
 }
@@ -60,9 +62,9 @@ impl From<CoreListItem> for ListEntry {
             document_id: item.document_id,
             title: item.title,
             document_number: item.number,
-            urgency: item.urgency.label_zh().to_owned(),
-            at: item.at.map(|t| t.to_rfc3339()),
-            deadline: item.deadline.map(|t| t.to_rfc3339()),
+            urgency: item.urgency.into(),
+            at: item.at.map(Into::into),
+            deadline: item.deadline.map(Into::into),
             queued: item.queued,
         }
     }

@@ -2,13 +2,14 @@
 //! signature and marked read by opening it), the reply (回执), and the files of notices and
 //! documents: downloaded into the encrypted vault and read back from it. Conversion only.
 
-use crate::{runtime, QianpiClient, QianpiError};
+use crate::{blocking, runtime, QianpiClient, QianpiError};
 use qianpi_core::client::{
     NoticeAttachment as CoreAttachment, NoticeDetail as CoreDetail, NoticeSummary as CoreSummary,
 };
 use qianpi_core::model::NoteRule as CoreNoteRule;
 use qianpi_core::store::ReceiptRefusal as CoreRefusal;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// One notice in the list.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -22,15 +23,15 @@ pub struct NoticeListItem {
     /// 发布人 (post).
     pub publisher_post: String,
     /// 发布时间, RFC 3339.
-    pub published_at: String,
+    pub published_at: SystemTime,
     /// 需要回执.
     pub receipt_required: bool,
     /// 回执截止时间, RFC 3339.
-    pub receipt_deadline: Option<String>,
+    pub receipt_deadline: Option<SystemTime>,
     /// 未读.
     pub unread: bool,
     /// When this user replied, RFC 3339.
-    pub replied_at: Option<String>,
+    pub replied_at: Option<SystemTime>,
     /// How many attachments.
     pub attachment_count: u32,
     /// Read or reply not yet confirmed by the gateway.
@@ -56,7 +57,7 @@ pub struct ReceiptRefusal {
     /// The note that was refused.
     pub note: Option<String>,
     /// When the gateway refused it, RFC 3339.
-    pub refused_at: String,
+    pub refused_at: SystemTime,
 }
 
 /// 备注 — whether a reply may or must carry a note.
@@ -110,11 +111,11 @@ pub struct NoticeDetail {
     /// 发布人 (post).
     pub publisher_post: String,
     /// 发布时间, RFC 3339.
-    pub published_at: String,
+    pub published_at: SystemTime,
     /// 需要回执.
     pub receipt_required: bool,
     /// 回执截止时间, RFC 3339.
-    pub receipt_deadline: Option<String>,
+    pub receipt_deadline: Option<SystemTime>,
     /// 回执选项 (empty: a plain acknowledgement).
     pub choices: Vec<ReceiptChoice>,
     /// 备注 rule.
@@ -122,9 +123,9 @@ pub struct NoticeDetail {
     /// Whether a reply may be given now.
     pub can_reply: bool,
     /// When this user read it, RFC 3339.
-    pub read_at: Option<String>,
+    pub read_at: Option<SystemTime>,
     /// When this user replied, RFC 3339.
-    pub replied_at: Option<String>,
+    pub replied_at: Option<SystemTime>,
     /// The chosen option's id.
     pub reply_choice: Option<String>,
     /// The note.
@@ -137,8 +138,8 @@ pub struct NoticeDetail {
     pub attachments: Vec<NoticeAttachment>,
 }
 
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339()
+fn time(t: chrono::DateTime<chrono::Utc>) -> SystemTime {
+    t.into()
 }
 
 impl From<CoreRefusal> for ReceiptRefusal {
@@ -230,30 +231,41 @@ impl From<CoreDetail> for NoticeDetail {
 #[uniffi::export]
 impl QianpiClient {
     /// 通知公告 — a page of the notices, unread first.
-    pub fn notices(&self, limit: u32, offset: u32) -> Result<Vec<NoticeListItem>, QianpiError> {
-        Ok(self
-            .inner
-            .notices(limit as usize, offset as usize)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    pub async fn notices(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<NoticeListItem>, QianpiError> {
+        let (limit, offset) = (usize::try_from(limit), usize::try_from(offset));
+        let (limit, offset) = (limit.unwrap_or(usize::MAX), offset.unwrap_or(usize::MAX));
+        blocking(&self.inner, move |client| {
+            Ok(client
+                .notices(limit, offset)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
     }
 
     /// Opens a notice: checked against the gateway's signature (`Tampered` if the copy on the
     /// phone was altered) and marked read, offline too.
-    pub fn notice(&self, id: String) -> Result<NoticeDetail, QianpiError> {
-        Ok(self.inner.notice(&id)?.into())
+    pub async fn notice(&self, id: String) -> Result<NoticeDetail, QianpiError> {
+        blocking(&self.inner, move |client| Ok(client.notice(&id)?.into())).await
     }
 
     /// 回执 — replies with a choice of the form and a note; kept here and sent at the next sync.
     /// A reply against the form's rules fails at once with `ReplyNotAllowed`.
-    pub fn reply_notice(
+    pub async fn reply_notice(
         &self,
         id: String,
         choice: Option<String>,
         note: Option<String>,
     ) -> Result<NoticeDetail, QianpiError> {
-        Ok(self.inner.reply_notice(&id, choice, note)?.into())
+        blocking(&self.inner, move |client| {
+            Ok(client.reply_notice(&id, choice, note)?.into())
+        })
+        .await
     }
 
     /// Downloads a body or attachment file by its SHA-256 into the encrypted vault (resuming a

@@ -7,6 +7,8 @@
 //! The observer runs on the core's IO runtime, never while a Rust lock is held; the store is read
 //! on a blocking thread, and reading is not a use of the data (the inactivity lock still falls).
 
+mod screens;
+
 use crate::convert::Verdict;
 use crate::lists::{ListEntry, ListKind};
 use crate::{runtime, QianpiClient, QianpiError};

@@ -2,7 +2,7 @@
 //! pinyin, pinyin initials) for the contacts screen, and the department picker for 转办, 加签,
 //! 传阅 and 委托. Conversion only.
 
-use crate::{runtime, QianpiClient, QianpiError};
+use crate::{blocking, runtime, QianpiClient, QianpiError};
 use qianpi_core::client::PeopleSync as CorePeopleSync;
 use qianpi_core::screens::people::{Contact as CoreContact, DepartmentGroup as CoreGroup};
 use std::sync::Arc;
@@ -90,22 +90,34 @@ impl QianpiClient {
 
     /// The people matching `query` (name, full pinyin, initials, post or department), best
     /// first; an empty query lists everyone. Offline, from the copy on the phone.
-    pub fn search_people(&self, query: String, limit: u32) -> Result<Vec<Contact>, QianpiError> {
-        Ok(self
-            .inner
-            .search_people(&query, limit as usize)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    pub async fn search_people(
+        &self,
+        query: String,
+        limit: u32,
+    ) -> Result<Vec<Contact>, QianpiError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        blocking(&self.inner, move |client| {
+            Ok(client
+                .search_people(&query, limit)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
     }
 
     /// The picker: departments with their people; `exclude_self` leaves out this user.
-    pub fn people_picker(&self, exclude_self: bool) -> Result<Vec<DepartmentGroup>, QianpiError> {
-        Ok(self
-            .inner
-            .people_picker(exclude_self)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    pub async fn people_picker(
+        &self,
+        exclude_self: bool,
+    ) -> Result<Vec<DepartmentGroup>, QianpiError> {
+        blocking(&self.inner, move |client| {
+            Ok(client
+                .people_picker(exclude_self)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
     }
 }

@@ -5,7 +5,7 @@
 //! key, and hands the signature to `complete_action`. No Rust lock is held while the prompt is
 //! up; a cancelled prompt needs nothing but dropping the prepared approval: nothing was queued.
 
-use crate::actions::calls::blocking;
+use crate::blocking;
 use crate::actions::TaskAction;
 use crate::convert::ApprovalQueued;
 use crate::{QianpiClient, QianpiError};

@@ -32,11 +32,11 @@ final class InboxModel: ObservableObject {
         case .offline(let pending, _)?: status = "离线：\(pending) 条待同步"
         case nil: status = "同步失败"
         }
-        rows = (try? session.inbox()) ?? []
+        rows = (try? await session.inbox()) ?? []
     }
 
     func approve(_ row: InboxRow) async {
-        _ = try? client?.approve(taskId: row.taskId, attitude: .agree, opinion: "同意")
+        _ = try? await client?.approve(taskId: row.taskId, attitude: .agree, opinion: "同意")
         await refresh()
     }
 }

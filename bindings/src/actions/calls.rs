@@ -8,12 +8,11 @@ use super::records::{BatchItem, BatchResult, BatchVerdict, Delegation, Delegatio
 use super::{InstanceAction, TaskAction, TaskControls};
 use crate::convert::{ApprovalQueued, Attitude};
 use crate::error::QianpiError;
-use crate::{runtime, QianpiClient};
+use crate::{blocking, runtime, QianpiClient};
 use qianpi_core::client::{BatchEntry, ClientError, Verdict as CoreVerdict};
 use qianpi_core::model::Attitude as CoreAttitude;
 use qianpi_core::protocol::delegations::NewDelegation;
 use qianpi_core::workflow as core_workflow;
-use qianpi_core::Client;
 use std::sync::Arc;
 
 fn time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, QianpiError> {
@@ -36,21 +35,6 @@ fn refusal(error: ClientError) -> BatchVerdict {
         other => other.to_string(),
     };
     BatchVerdict::Refused { code, reason }
-}
-
-/// Runs `work` on the IO runtime's blocking pool: the store and the platform signer may block.
-pub(crate) async fn blocking<T, F>(client: &Arc<Client>, work: F) -> Result<T, QianpiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&Client) -> Result<T, QianpiError> + Send + 'static,
-{
-    let client = Arc::clone(client);
-    runtime()?
-        .spawn_blocking(move || work(&client))
-        .await
-        .map_err(|e| QianpiError::Internal {
-            reason: e.to_string(),
-        })?
 }
 
 #[uniffi::export]

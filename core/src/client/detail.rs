@@ -2,6 +2,7 @@
 //! from the store alone (offline too) at the gateway-corrected time, so 超期 agrees with the
 //! gateway's clock.
 
+use super::lifecycle::Access;
 use super::views::inbox_item;
 use super::{Client, ClientError};
 use crate::screens::detail::{self, DocumentDetail};
@@ -11,7 +12,16 @@ impl Client {
     /// instance id (已发) or a document id. Fails with [`ClientError::NoSuchDocument`] when
     /// nothing with that id is on this phone.
     pub fn document_detail(&self, id: &str) -> Result<DocumentDetail, ClientError> {
-        let store = self.store()?;
+        self.document_detail_as(id, Access::Use)
+    }
+
+    /// The detail screen of `id`, read as a use of the data or as a screen's own refresh.
+    pub(super) fn document_detail_as(
+        &self,
+        id: &str,
+        access: Access,
+    ) -> Result<DocumentDetail, ClientError> {
+        let store = self.store_as(access)?;
         let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
         let rows = store
             .detail_rows(id)?

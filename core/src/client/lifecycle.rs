@@ -15,6 +15,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The unlocked data, if any, and when it was last used.
+/// Whether a read is a use of the data (it restarts the inactivity clock) or a look by a screen
+/// refreshing on its own (it does not, so the lock still falls on an idle phone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// The person asked: restarts the inactivity clock.
+    Use,
+    /// A screen refreshed itself: locks first if the data sat idle too long.
+    Peek,
+}
+
 pub(super) struct Session {
     unlocked: Option<Unlocked>,
     /// 通讯录 indexed for search, with the directory version it was built from: kept between
@@ -160,6 +170,18 @@ impl Client {
             .map_err(|_| ClientError::Store(StoreError::Locked))
     }
 
+    /// The store for a use ([`Access::Use`], as [`Client::store`]) or a look that is not one
+    /// ([`Access::Peek`], as [`Client::store_peek`]).
+    pub(super) fn store_as(
+        &self,
+        access: Access,
+    ) -> Result<MappedMutexGuard<'_, Store>, ClientError> {
+        match access {
+            Access::Use => self.store(),
+            Access::Peek => self.store_peek(),
+        }
+    }
+
     /// The store for a look that is not a use (a screen refreshing on its own): locks it first
     /// if it sat idle too long, but does not restart the inactivity clock.
     pub(super) fn store_peek(&self) -> Result<MappedMutexGuard<'_, Store>, ClientError> {
@@ -171,8 +193,17 @@ impl Client {
 
     /// The address book's search index, built again only when the stored directory changed.
     pub(super) fn people_index(&self) -> Result<Arc<PeopleIndex>, ClientError> {
+        self.people_index_as(Access::Use)
+    }
+
+    /// The address book's index for a use, or for a look that is not one ([`Access::Peek`]: a
+    /// screen refreshing on its own does not hold off the inactivity lock).
+    pub(super) fn people_index_as(&self, access: Access) -> Result<Arc<PeopleIndex>, ClientError> {
         let mut session = self.session.lock();
-        session.touch();
+        match access {
+            Access::Use => session.touch(),
+            Access::Peek => session.expire(),
+        }
         let Session {
             unlocked, people, ..
         } = &mut *session;

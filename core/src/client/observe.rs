@@ -7,7 +7,10 @@
 //! wakes a screen once, and a slow screen never makes the core wait. Reading a snapshot is not a
 //! use of the data: a screen refreshing in the background does not hold off the inactivity lock.
 
+use super::lifecycle::Access;
 use super::{Client, ClientError};
+use crate::screens::detail::DocumentDetail;
+use crate::screens::people::DepartmentGroup;
 use crate::store::{ListCounts, ListItem, ListKind, OutboxRow, Topics, VerdictRow};
 use std::time::Instant;
 use tokio::sync::watch;
@@ -121,6 +124,35 @@ impl Client {
                 .filter(|row| !row.verdict.outcome.is_accepted())
                 .collect(),
         })
+    }
+
+    /// The detail screen of `id` as a screen refreshing on its own reads it (not a use of the
+    /// data). It moves with the document, the lists (a task done, an action queued or decided)
+    /// and the outbox; see [`Generations::shows_detail`].
+    pub fn document_overview(&self, id: &str) -> Result<DocumentDetail, ClientError> {
+        self.document_detail_as(id, Access::Peek)
+    }
+
+    /// The people picker as a screen refreshing on its own reads it (not a use of the data).
+    pub fn people_overview(&self, exclude_self: bool) -> Result<Vec<DepartmentGroup>, ClientError> {
+        self.people_picker_as(exclude_self, Access::Peek)
+    }
+}
+
+impl Generations {
+    /// Whether a document's detail may show something else between `self` and `now`: its
+    /// document or flow changed, its task moved between lists, an action on it was queued or
+    /// decided, or the data was locked or unlocked.
+    pub fn shows_detail(&self, now: &Generations) -> bool {
+        self.documents != now.documents
+            || self.lists != now.lists
+            || self.outbox != now.outbox
+            || self.lock != now.lock
+    }
+
+    /// Whether the address book may show something else between `self` and `now`.
+    pub fn shows_people(&self, now: &Generations) -> bool {
+        self.people != now.people || self.lock != now.lock
     }
 }
 

@@ -2,6 +2,7 @@
 //! is unchanged), and searching it and building pickers offline from the copy in the store
 //! (indexed once per directory version and kept until the data locks, `lifecycle.rs`).
 
+use super::lifecycle::Access;
 use super::{Client, ClientError};
 use crate::link::{Credentials, GatewayClient};
 use crate::screens::people::{Contact, DepartmentGroup};
@@ -60,9 +61,21 @@ impl Client {
     /// The picker: departments with their people; `exclude_self` leaves out this user (for
     /// 转办, 加签 and 委托, where picking oneself makes no sense). Works offline.
     pub fn people_picker(&self, exclude_self: bool) -> Result<Vec<DepartmentGroup>, ClientError> {
-        let index = self.people_index()?;
+        self.people_picker_as(exclude_self, Access::Use)
+    }
+
+    /// The picker, read as a use of the data or as a screen's own refresh.
+    pub(super) fn people_picker_as(
+        &self,
+        exclude_self: bool,
+        access: Access,
+    ) -> Result<Vec<DepartmentGroup>, ClientError> {
+        let index = self.people_index_as(access)?;
         let me = if exclude_self {
-            let (account, _) = self.store()?.account()?.ok_or(ClientError::NotActivated)?;
+            let (account, _) = self
+                .store_as(access)?
+                .account()?
+                .ok_or(ClientError::NotActivated)?;
             Some(account.identity.user_id)
         } else {
             None

@@ -1,6 +1,7 @@
 //! What the facade hands to shells: the inbox rows with their control flags, queued commands and
 //! sync reports.
 
+use crate::model::{DocumentKind, Urgency};
 use crate::store::{InboxRow, LocalTaskState};
 use crate::workflow;
 use chrono::{DateTime, Utc};
@@ -14,10 +15,10 @@ pub struct InboxItem {
     pub title: String,
     /// 发文字号 — e.g. `晋农办〔2026〕12号`.
     pub document_number: String,
-    /// 紧急程度 label.
-    pub urgency: String,
-    /// 公文类型 label.
-    pub kind: String,
+    /// 紧急程度 (`label_zh` for the label).
+    pub urgency: Urgency,
+    /// 公文类型 (`label_zh` for the label).
+    pub kind: DocumentKind,
     /// 当前节点 — the node the task is at.
     pub node_name: String,
     /// Where it stands on this phone.
@@ -128,8 +129,8 @@ pub(super) fn inbox_item(row: &InboxRow, user_id: &str, now: DateTime<Utc>) -> I
         task_id: entry.task_id.clone(),
         title: entry.document.title.clone(),
         document_number: entry.document.number.to_string(),
-        urgency: entry.document.urgency.label_zh().to_owned(),
-        kind: entry.document.kind.label_zh().to_owned(),
+        urgency: entry.document.urgency,
+        kind: entry.document.kind,
         node_name,
         state: row.state,
         can_approve: controls.can_approve,

@@ -32,8 +32,8 @@ public enum InboxPresenter {
         items.map { item in
             InboxRow(
                 taskId: item.taskId,
-                headline: "[\(item.urgency)] \(item.title)",
-                subtitle: "\(item.documentNumber) · \(item.kind) · \(item.nodeName)",
+                headline: "[\(item.urgency.labelZh())] \(item.title)",
+                subtitle: "\(item.documentNumber) · \(item.kind.labelZh()) · \(item.nodeName)",
                 badge: badge(item.status),
                 actionable: item.canApprove
             )
@@ -43,10 +43,12 @@ public enum InboxPresenter {
     /// The banner shown once the gateway has decided on an approval.
     public static func verdictBanner(_ verdict: Verdict) -> String {
         let offline = verdict.decidedOffline ? "（离线批示）" : ""
-        if verdict.accepted {
-            return "已送达\(offline)，流程已转至\(verdict.currentNode ?? "办结")"
+        switch verdict.outcome {
+        case .accepted(_, _, let node):
+            return "已送达\(offline)，流程已转至\(node ?? "办结")"
+        case .refused(_, let reasonZh, _, _):
+            return "未被接受\(offline)：\(reasonZh)"
         }
-        return "未被接受\(offline)：\(verdict.reasonZh ?? verdict.reasonCode ?? "原因未知")"
     }
 }
 
@@ -93,11 +95,11 @@ public final class ApprovalSession {
         do {
             return .synced(try await client.sync())
         } catch QianpiError.Unreachable(let reason) {
-            return .offline(pending: try client.outboxCount(), reason: reason)
+            return .offline(pending: try await client.outboxCount(), reason: reason)
         }
     }
 
-    public func inbox() throws -> [InboxRow] {
-        InboxPresenter.rows(try client.inbox())
+    public func inbox() async throws -> [InboxRow] {
+        InboxPresenter.rows(try await client.inbox())
     }
 }

@@ -25,4 +25,16 @@ class GatewayTestCase: XCTestCase {
 
     /// A path inside this test's folder.
     func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+    /// The error `body` throws when awaited; fails the test when it throws none. (XCTest's own
+    /// `XCTAssertThrowsError` cannot await.)
+    func thrown<T>(_ body: () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async -> Error? {
+        do {
+            _ = try await body()
+            XCTFail("no error was thrown", file: file, line: line)
+            return nil
+        } catch {
+            return error
+        }
+    }
 }

@@ -38,7 +38,7 @@ final class ObserveTests: GatewayTestCase {
         let nothingQueued = try await first(&outbox) { _ in true }.get()
         XCTAssertTrue(nothingQueued.queued.isEmpty)
         gateway.stop()
-        _ = try client.approve(taskId: task, attitude: .agree, opinion: "同意。")
+        _ = try await client.approve(taskId: task, attitude: .agree, opinion: "同意。")
         let moved = try await first(&lists) { (try? $0.get().counts.todo) == 0 }.get()
         XCTAssertEqual(moved.counts.done, 1, "the queued approval shows under 已办")
         let queued = try await first(&outbox) { (try? $0.get().queued.count) == 1 }.get()
@@ -61,7 +61,7 @@ final class ObserveTests: GatewayTestCase {
         client.lock()
         _ = try await first(&lock) { $0 }
         _ = try await first(&outbox) { if case .failure = $0 { return true } else { return false } }
-        try client.unlock()
+        try await client.unlock()
         _ = try await first(&lock) { !$0 }
         _ = try await first(&outbox) { if case .success = $0 { return true } else { return false } }
     }

@@ -63,14 +63,16 @@ final class PeopleTests: GatewayTestCase {
         XCTAssertFalse(again.changed, "an unchanged address book came again")
 
         gateway.stop()
-        let li = try client.searchPeople(query: "lxm", limit: 10)
+        let li = try await client.searchPeople(query: "lxm", limit: 10)
         XCTAssertEqual(li.map(\.name), ["李晓梅"])
         XCTAssertEqual(li.first?.department, "秘书科")
         XCTAssertEqual(li.first?.officePhone, "0351-1234567")
-        XCTAssertEqual(try client.searchPeople(query: "wangjianguo", limit: 10).map(\.name), ["王建国"])
-        XCTAssertEqual(try client.searchPeople(query: "zw", limit: 10).map(\.name), ["赵文"])
+        let wang = try await client.searchPeople(query: "wangjianguo", limit: 10)
+        XCTAssertEqual(wang.map(\.name), ["王建国"])
+        let zhao = try await client.searchPeople(query: "zw", limit: 10)
+        XCTAssertEqual(zhao.map(\.name), ["赵文"])
 
-        let picker = try client.peoplePicker(excludeSelf: true)
+        let picker = try await client.peoplePicker(excludeSelf: true)
         XCTAssertEqual(Set(picker.flatMap { $0.people.map(\.name) }), ["李晓梅", "赵文"])
         XCTAssertTrue(picker.contains { $0.name == "秘书科" }, "departments \(picker.map(\.name))")
     }

@@ -47,19 +47,22 @@ final class PresenceTests: GatewayTestCase {
             serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"),
             deviceName: "iPhone (Linux test)", platform: "ios")
         _ = try await client.sync()
-        let task = try client.inbox()[0].taskId
+        let task = try await client.inbox()[0].taskId
         let approve = TaskAction.approve(attitude: .agree, opinion: "同意。请厅办公室牵头落实。", route: nil)
 
         // Without the prompt the key refuses, and nothing waits for the gateway.
-        XCTAssertThrowsError(try client.approve(taskId: task, attitude: .agree, opinion: "同意。"))
-        XCTAssertEqual(try client.outboxCount(), 0)
+        let refused = await thrown { try await client.approve(taskId: task, attitude: .agree, opinion: "同意。") }
+        guard case QianpiError.Platform? = refused else { return XCTFail("expected Platform, got \(String(describing: refused))") }
+        var waiting = try await client.outboxCount()
+        XCTAssertEqual(waiting, 0)
 
         // The prompt is shown and cancelled: the prepared approval is dropped.
         do {
             let cancelled = try await client.prepareAction(taskId: task, action: approve, actingFor: nil)
             XCTAssertEqual(cancelled.action(), "approve")
         }
-        XCTAssertEqual(try client.outboxCount(), 0)
+        waiting = try await client.outboxCount()
+        XCTAssertEqual(waiting, 0)
 
         // Shown again and confirmed: the shell signs exactly the prepared bytes.
         let prepared = try await client.prepareAction(taskId: task, action: approve, actingFor: nil)
@@ -67,11 +70,12 @@ final class PresenceTests: GatewayTestCase {
         let signature = try signer.sign(alias: approvalKey, message: prepared.toBeSigned())
         let queued = try await client.completeAction(prepared: prepared, signature: signature)
         XCTAssertEqual(queued.commandId, prepared.commandId())
-        XCTAssertEqual(try client.outboxCount(), 1)
+        waiting = try await client.outboxCount()
+        XCTAssertEqual(waiting, 1)
         XCTAssertEqual(signer.approvals, 1)
 
         let synced = try await client.sync()
         XCTAssertEqual(synced.accepted, 1)
-        XCTAssertTrue(try client.verdicts()[0].accepted)
+        guard case .accepted? = try await client.verdicts().first?.outcome else { return XCTFail("not accepted") }
     }
 }

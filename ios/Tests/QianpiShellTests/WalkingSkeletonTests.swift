@@ -174,7 +174,7 @@ final class WalkingSkeletonTests: GatewayTestCase {
         let session = ApprovalSession(client: client)
         guard case .synced(let first) = try await session.refresh() else { return XCTFail("the first sync failed") }
         XCTAssertEqual(first.pulled, 1)
-        let rows = try session.inbox()
+        let rows = try await session.inbox()
         XCTAssertEqual(rows.count, 1)
         XCTAssertEqual(rows[0].headline, "[加急] 关于做好2026年春耕备耕工作的通知")
         XCTAssertEqual(rows[0].subtitle, "晋农办〔2026〕12号 · 收文 · 领导批示")
@@ -184,28 +184,37 @@ final class WalkingSkeletonTests: GatewayTestCase {
         gateway.stop()
         guard case .offline(let pending, _) = try await session.refresh() else { return XCTFail("sync succeeded without a gateway") }
         XCTAssertEqual(pending, 0)
-        let queued = try client.approve(taskId: rows[0].taskId, attitude: .agree, opinion: "同意。请厅办公室牵头落实。")
+        let queued = try await client.approve(taskId: rows[0].taskId, attitude: .agree, opinion: "同意。请厅办公室牵头落实。")
         XCTAssertTrue(queued.decidedOffline)
-        XCTAssertEqual(try client.outboxCount(), 1)
-        XCTAssertEqual(try session.inbox()[0].badge, "待同步")
-        XCTAssertFalse(try session.inbox()[0].actionable)
+        let waiting = try await client.outboxCount()
+        XCTAssertEqual(waiting, 1)
+        let queuedRow = try await session.inbox()[0]
+        XCTAssertEqual(queuedRow.badge, "待同步")
+        XCTAssertFalse(queuedRow.actionable)
 
         try gateway.start()
         guard case .synced(let back) = try await session.refresh() else { return XCTFail("sync after reconnect failed") }
         XCTAssertEqual(back.accepted, 1)
         XCTAssertEqual(back.outboxRemaining, 0)
-        let verdicts = try client.verdicts()
+        let verdicts = try await client.verdicts()
         XCTAssertEqual(verdicts.count, 1)
         XCTAssertEqual(verdicts[0].commandId, queued.commandId)
-        XCTAssertTrue(verdicts[0].accepted)
+        guard case .accepted(_, let version, let node) = verdicts[0].outcome else {
+            return XCTFail("refused: \(verdicts[0])")
+        }
+        XCTAssertEqual(version, 2)
+        XCTAssertEqual(node, "承办")
         XCTAssertTrue(verdicts[0].decidedOffline)
-        XCTAssertEqual(verdicts[0].currentNode, "承办")
         XCTAssertEqual(InboxPresenter.verdictBanner(verdicts[0]), "已送达（离线批示），流程已转至承办")
-        XCTAssertEqual(try session.inbox()[0].badge, "已办")
-        XCTAssertTrue(try client.list(kind: .todo, limit: 50, offset: 0).isEmpty)
-        let done = try client.list(kind: .done, limit: 50, offset: 0)
+        let doneRow = try await session.inbox()[0]
+        XCTAssertEqual(doneRow.badge, "已办")
+        let todo = try await client.list(kind: .todo, limit: 50, offset: 0)
+        XCTAssertTrue(todo.isEmpty)
+        let done = try await client.list(kind: .done, limit: 50, offset: 0)
         XCTAssertEqual(done.map(\.id), [rows[0].taskId])
-        XCTAssertEqual(done.first?.urgency, "加急")
+        XCTAssertEqual(done.first?.urgency, .urgent)
+        XCTAssertEqual(done.first?.urgency.labelZh(), "加急")
+        XCTAssertGreaterThan(done.first?.at ?? .distantPast, Date().addingTimeInterval(-600), "finished just now")
         XCTAssertGreaterThanOrEqual(signer.signatures, 5, "requests and the approval are signed through the Swift signer")
     }
 
@@ -223,30 +232,32 @@ final class WalkingSkeletonTests: GatewayTestCase {
         let client = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))
         _ = try await client.activate(serverUrl: gateway.url, login: "lixiaomei", code: try gateway.issueCode(login: "lixiaomei"), deviceName: "iPhone (Linux test)", platform: "ios")
         _ = try await client.sync()
-        let listed = try client.notices(limit: 20, offset: 0)
+        let listed = try await client.notices(limit: 20, offset: 0)
         XCTAssertEqual(listed.map(\.id), [id])
         XCTAssertEqual(listed.first.map(NoticePresenter.badge), "未读")
         XCTAssertEqual(listed.first?.publisherName, "赵文")
 
         gateway.stop()
-        let opened = try client.notice(id: id)
+        let opened = try await client.notice(id: id)
         XCTAssertEqual(opened.title, "关于召开春耕备耕工作会议的通知")
         XCTAssertNotNil(opened.readAt)
         XCTAssertEqual(opened.choices.map(\.label), ["参加", "不参加"])
         XCTAssertEqual(NoticePresenter.receiptLine(opened), "请回执")
-        XCTAssertThrowsError(try client.replyNotice(id: id, choice: "maybe", note: nil)) { error in
-            guard case QianpiError.ReplyNotAllowed(let code, _) = error else { return XCTFail("expected ReplyNotAllowed, got \(error)") }
-            XCTAssertEqual(code, "unknown_choice")
-        }
-        let replied = try client.replyNotice(id: id, choice: "absent", note: "出差")
+        let refused = await thrown { try await client.replyNotice(id: id, choice: "maybe", note: nil) }
+        guard case QianpiError.ReplyNotAllowed(let code, _)? = refused else { return XCTFail("expected ReplyNotAllowed, got \(String(describing: refused))") }
+        XCTAssertEqual(code, "unknown_choice")
+        XCTAssertEqual(refused?.messageZh(), "所选回执选项不在通知的选项中。")
+        let replied = try await client.replyNotice(id: id, choice: "absent", note: "出差")
         XCTAssertEqual(NoticePresenter.receiptLine(replied), "回执：不参加（出差），待同步")
 
         try gateway.start()
         let synced = try await client.sync()
         XCTAssertGreaterThanOrEqual(synced.receiptsSent, 1)
         XCTAssertEqual(synced.receiptsRefused, 0)
-        XCTAssertEqual(NoticePresenter.receiptLine(try client.notice(id: id)), "回执：不参加（出差）")
-        XCTAssertEqual(try client.notices(limit: 20, offset: 0).first.map(NoticePresenter.badge), "已回执")
+        let settled = try await client.notice(id: id)
+        XCTAssertEqual(NoticePresenter.receiptLine(settled), "回执：不参加（出差）")
+        let relisted = try await client.notices(limit: 20, offset: 0)
+        XCTAssertEqual(relisted.first.map(NoticePresenter.badge), "已回执")
         let roster = try gateway.admin(["notice-receipts", "--unit", "unit-sxnyt", "--notice", id]).err
         XCTAssertTrue(roster.contains("1 recipients, 0 unread, 0 without a reply"), roster)
     }
@@ -257,17 +268,18 @@ final class WalkingSkeletonTests: GatewayTestCase {
         _ = try await client.activate(serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"), deviceName: "t", platform: "ios")
         client.lock()
         XCTAssertTrue(client.isLocked())
-        XCTAssertThrowsError(try client.account()) { error in
-            guard case QianpiError.Locked = error else { return XCTFail("expected Locked, got \(error)") }
-        }
+        let locked = await thrown { try await client.account() }
+        guard case QianpiError.Locked? = locked else { return XCTFail("expected Locked, got \(String(describing: locked))") }
         let unwraps = keyStore.unwraps
-        try client.unlock()
+        try await client.unlock()
         XCTAssertEqual(keyStore.unwraps, unwraps + 1, "unlocking goes through the Swift keystore")
-        XCTAssertEqual(try client.account()?.name, "王建国")
-        try client.wipe()
+        let account = try await client.account()
+        XCTAssertEqual(account?.name, "王建国")
+        try await client.wipe()
         XCTAssertTrue(client.isLocked())
-        try client.unlock()
-        XCTAssertNil(try client.account(), "the account survived the wipe")
+        try await client.unlock()
+        let wiped = try await client.account()
+        XCTAssertNil(wiped, "the account survived the wipe")
     }
 
     func testAWrongActivationCodeIsRefused() async throws {
@@ -292,8 +304,7 @@ final class WalkingSkeletonTests: GatewayTestCase {
     func testApprovingAnUnknownTaskIsAnInputError() async throws {
         let client = try QianpiClient(dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))
         _ = try await client.activate(serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"), deviceName: "t", platform: "ios")
-        XCTAssertThrowsError(try client.approve(taskId: "no-such-task", attitude: .agree, opinion: "同意")) { error in
-            guard case QianpiError.InvalidInput = error else { return XCTFail("expected InvalidInput, got \(error)") }
-        }
+        let error = await thrown { try await client.approve(taskId: "no-such-task", attitude: .agree, opinion: "同意") }
+        guard case QianpiError.InvalidInput? = error else { return XCTFail("expected InvalidInput, got \(String(describing: error))") }
     }
 }

@@ -30,7 +30,7 @@ async fn an_approval_made_offline_is_accepted_after_reconnect() {
     let item = &inbox[0];
     assert_eq!(item.title, "关于做好2026年春耕备耕工作的通知");
     assert_eq!(item.document_number, "晋农办〔2026〕12号");
-    assert_eq!(item.urgency, "加急");
+    assert_eq!(item.urgency.label_zh(), "加急");
     assert_eq!(item.node_name, "领导批示");
     assert!(item.can_approve);
 

@@ -171,3 +171,52 @@ fn an_inactivity_limit_beyond_the_clock_never_falls_and_names_no_deadline() {
     assert!(!client.is_locked());
     client.lists_overview(ListKind::Todo, 20).unwrap();
 }
+
+#[test]
+fn the_detail_screen_moves_with_an_action_on_its_task_and_a_refresh_is_not_a_use() {
+    let (_dir, client, _key) = offline_client();
+    client.set_inactivity_lock(StdDuration::from_secs(60));
+    let pending = entry("doc-1", None);
+    apply(&client, inbox(std::slice::from_ref(&pending)));
+    client.account().unwrap();
+    let deadline = client.lock_deadline().unwrap();
+    std::thread::sleep(StdDuration::from_millis(20));
+    let before = client.document_overview(&pending.task_id).unwrap();
+    assert_eq!(
+        client.lock_deadline(),
+        Some(deadline),
+        "a screen refreshing the detail does not hold off the lock"
+    );
+    assert!(before.my_task.as_ref().unwrap().item.can_approve);
+
+    let mut watcher = client.changes();
+    let seen = *watcher.borrow_and_update();
+    client
+        .act(Command::Approve {
+            task_id: pending.task_id.clone(),
+            route: None,
+            opinion: Opinion::agree("同意"),
+        })
+        .unwrap();
+    let now = *watcher.borrow_and_update();
+    assert!(seen.shows_detail(&now), "the detail screen is woken");
+    assert!(!seen.shows_people(&now), "the address book is not");
+    let after = client.document_overview(&pending.task_id).unwrap();
+    assert_ne!(before, after, "the detail shows the queued action");
+    assert!(!after.my_task.as_ref().unwrap().item.can_approve);
+}
+
+#[test]
+fn a_locked_phone_shows_neither_detail_nor_people() {
+    let (_dir, client, _key) = offline_client();
+    let pending = entry("doc-1", None);
+    apply(&client, inbox(std::slice::from_ref(&pending)));
+    assert!(client.people_overview(true).unwrap().is_empty());
+    let mut watcher = client.changes();
+    let seen = *watcher.borrow_and_update();
+    client.lock();
+    let now = *watcher.borrow_and_update();
+    assert!(seen.shows_detail(&now) && seen.shows_people(&now));
+    assert!(client.document_overview(&pending.task_id).is_err());
+    assert!(client.people_overview(true).is_err());
+}

@@ -61,8 +61,10 @@ fun InboxScreen(session: ApprovalSession, client: QianpiClient) {
                     trailingContent = {
                         if (row.actionable) {
                             Button(onClick = {
-                                client.approve(row.taskId, Attitude.AGREE, "同意")
-                                scope.launch { refresh() }
+                                scope.launch {
+                                    client.approve(row.taskId, Attitude.AGREE, "同意")
+                                    refresh()
+                                }
                             }) { Text("同意") }
                         } else {
                             Text(row.badge)

@@ -5,12 +5,16 @@
 // slowly gets the latest state, never a backlog.
 package cn.qianpi.shell
 
+import cn.qianpi.core.DepartmentGroup
+import cn.qianpi.core.DocumentDetail
+import cn.qianpi.core.DocumentObserver
 import cn.qianpi.core.ListKind
 import cn.qianpi.core.ListsObserver
 import cn.qianpi.core.ListsOverview
 import cn.qianpi.core.LockObserver
 import cn.qianpi.core.OutboxObserver
 import cn.qianpi.core.OutboxOverview
+import cn.qianpi.core.PeopleObserver
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import kotlinx.coroutines.channels.awaitClose
@@ -51,6 +55,34 @@ fun QianpiClient.lockFlow(): Flow<Boolean> = callbackFlow {
     val handle = observeLock(object : LockObserver {
         override fun onUpdate(locked: Boolean) {
             trySend(locked)
+        }
+    })
+    awaitClose { handle.cancel(); handle.close() }
+}.conflate()
+
+/** One document's detail screen ([id] as `documentDetail` takes it): the detail now and after each change to it. */
+fun QianpiClient.documentFlow(id: String): Flow<Result<DocumentDetail>> = callbackFlow {
+    val handle = observeDocument(id, object : DocumentObserver {
+        override fun onUpdate(detail: DocumentDetail) {
+            trySend(Result.success(detail))
+        }
+
+        override fun onError(error: QianpiException) {
+            trySend(Result.failure(error))
+        }
+    })
+    awaitClose { handle.cancel(); handle.close() }
+}.conflate()
+
+/** The people picker: departments with their people, now and after each fetch that changed the address book. */
+fun QianpiClient.peopleFlow(excludeSelf: Boolean = true): Flow<Result<List<DepartmentGroup>>> = callbackFlow {
+    val handle = observePeople(excludeSelf, object : PeopleObserver {
+        override fun onUpdate(groups: List<DepartmentGroup>) {
+            trySend(Result.success(groups))
+        }
+
+        override fun onError(error: QianpiException) {
+            trySend(Result.failure(error))
         }
     })
     awaitClose { handle.cancel(); handle.close() }

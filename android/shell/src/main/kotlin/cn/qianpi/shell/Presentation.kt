@@ -12,6 +12,7 @@ import cn.qianpi.core.QianpiException
 import cn.qianpi.core.SyncSummary
 import cn.qianpi.core.TaskStatus
 import cn.qianpi.core.Verdict
+import cn.qianpi.core.VerdictOutcome
 
 /** One row of the inbox list. */
 data class InboxRow(
@@ -38,8 +39,8 @@ object InboxPresenter {
     fun rows(items: List<InboxItem>): List<InboxRow> = items.map { item ->
         InboxRow(
             taskId = item.taskId,
-            headline = "[${item.urgency}] ${item.title}",
-            subtitle = "${item.documentNumber} · ${item.kind} · ${item.nodeName}",
+            headline = "[${item.urgency.labelZh()}] ${item.title}",
+            subtitle = "${item.documentNumber} · ${item.kind.labelZh()} · ${item.nodeName}",
             badge = badge(item.status),
             actionable = item.canApprove,
         )
@@ -48,10 +49,9 @@ object InboxPresenter {
     /** The banner shown once the gateway has decided on an approval. */
     fun verdictBanner(verdict: Verdict): String {
         val offline = if (verdict.decidedOffline) "（离线批示）" else ""
-        return if (verdict.accepted) {
-            "已送达$offline，流程已转至${verdict.currentNode ?: "办结"}"
-        } else {
-            "未被接受$offline：${verdict.reasonZh ?: verdict.reasonCode ?: "原因未知"}"
+        return when (val outcome = verdict.outcome) {
+            is VerdictOutcome.Accepted -> "已送达$offline，流程已转至${outcome.currentNode ?: "办结"}"
+            is VerdictOutcome.Refused -> "未被接受$offline：${outcome.reasonZh}"
         }
     }
 }
@@ -97,5 +97,5 @@ class ApprovalSession(private val client: QianpiClient) {
         SyncOutcome.Offline(client.outboxCount(), e.reason)
     }
 
-    fun inbox(): List<InboxRow> = InboxPresenter.rows(client.inbox())
+    suspend fun inbox(): List<InboxRow> = InboxPresenter.rows(client.inbox())
 }

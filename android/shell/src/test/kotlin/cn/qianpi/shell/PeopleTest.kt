@@ -28,7 +28,7 @@ class PeopleTest : GatewayTest("people") {
     }
 
     @Test
-    fun `the synced address book is searched offline by pinyin and initials`() {
+    fun `the synced address book is searched offline by pinyin and initials`() = runBlocking<Unit> {
         val token = gateway.admin("issue-admin-token", "--operator").first.lines().last().trim()
         adminPut(token, "/units/unit-sxnyt/people/user-li", """{"department": "秘书科", "office_phone": "0351-1234567"}""")
         adminPut(token, "/units/unit-sxnyt/people-policy", """{"show_office_phones": true}""")

@@ -10,6 +10,7 @@ import cn.qianpi.core.DeviceSigner
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.TaskAction
+import cn.qianpi.core.VerdictOutcome
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.io.File
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertIs
 import kotlin.test.assertTrue
 
 /** The approval key's alias in the core. */
@@ -46,7 +48,7 @@ class PresenceSigner : DeviceSigner {
 
 class PresenceTest : GatewayTest("presence") {
     @Test
-    fun `an approval is signed only behind the prompt, and a cancelled prompt queues nothing`() = runBlocking {
+    fun `an approval is signed only behind the prompt, and a cancelled prompt queues nothing`() = runBlocking<Unit> {
         val signer = PresenceSigner()
         QianpiClient(File(root, "leader").path, JcaKeyStore(), signer).use { client ->
             client.activate(gateway.url, "wangjianguo", gateway.issueCode("wangjianguo"), "Pixel (JVM test)", "android")
@@ -78,7 +80,7 @@ class PresenceTest : GatewayTest("presence") {
 
             val synced = client.sync()
             assertEquals(1u, synced.accepted)
-            assertTrue(client.verdicts().single().accepted)
+            assertIs<VerdictOutcome.Accepted>(client.verdicts().single().outcome)
         }
     }
 }

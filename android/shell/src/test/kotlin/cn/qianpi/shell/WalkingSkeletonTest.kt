@@ -8,6 +8,8 @@ import cn.qianpi.core.Attitude
 import cn.qianpi.core.ListKind
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
+import cn.qianpi.core.Urgency
+import cn.qianpi.core.VerdictOutcome
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.MethodOrderer
 import org.junit.jupiter.api.Order
@@ -31,7 +33,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(1)
-    fun `a wrong activation code is refused with 401`() {
+    fun `a wrong activation code is refused with 401`() = runBlocking<Unit> {
         QianpiClient(File(root, "stranger").path, JcaKeyStore(), JcaDeviceSigner()).use { client ->
             gateway.issueCode("lixiaomei")
             val refused = assertFailsWith<QianpiException.Refused> {
@@ -43,7 +45,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(2)
-    fun `activate, pull, approve offline, push after reconnect, verdict`() {
+    fun `activate, pull, approve offline, push after reconnect, verdict`() = runBlocking<Unit> {
         QianpiClient(phoneDir, keyStore, signer).use { client ->
             assertEquals(1, keyStore.wraps.get(), "the data key was not wrapped through the Kotlin keystore")
             val account = runBlocking {
@@ -84,23 +86,26 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
             assertEquals(0u, back.summary.outboxRemaining)
             val verdict = client.verdicts().single()
             assertEquals(queued.commandId, verdict.commandId)
-            assertTrue(verdict.accepted && verdict.decidedOffline, "verdict $verdict")
-            assertEquals("承办", verdict.currentNode)
-            assertEquals(2uL, verdict.instanceVersion)
+            val accepted = assertIs<VerdictOutcome.Accepted>(verdict.outcome, "verdict $verdict")
+            assertTrue(verdict.decidedOffline, "verdict $verdict")
+            assertEquals("承办", accepted.currentNode)
+            assertEquals(2uL, accepted.instanceVersion)
             assertEquals("已送达（离线批示），流程已转至承办", InboxPresenter.verdictBanner(verdict))
             assertEquals("已办", session.inbox()[0].badge)
             assertTrue(client.list(ListKind.TODO, 50u, 0u).isEmpty(), "待办 ${client.list(ListKind.TODO, 50u, 0u)}")
             val done = client.list(ListKind.DONE, 50u, 0u)
             assertEquals(listOf(row.taskId), done.map { it.id })
             assertFalse(done[0].queued)
-            assertEquals("加急", done[0].urgency)
+            assertEquals(Urgency.URGENT, done[0].urgency)
+            assertEquals("加急", done[0].urgency.labelZh())
+            assertTrue(done[0].at!!.isAfter(java.time.Instant.now().minusSeconds(600)), "finished ${done[0].at}")
             assertTrue(signer.signatures.get() >= 5, "requests and the approval were not signed by the Kotlin signer")
         }
     }
 
     @Test
     @Order(3)
-    fun `a notice is read and replied offline first, reaches the publisher, and its attachment downloads`() {
+    fun `a notice is read and replied offline first, reaches the publisher, and its attachment downloads`() = runBlocking<Unit> {
         val bytes = ByteArray(300_000) { (it * 31 % 251).toByte() }
         val attachment = File(root, "agenda.pdf").apply { writeBytes(bytes) }
         val sha = gateway.admin("upload-blob", "--unit", "unit-sxnyt", "--file", attachment.path, "--media-type", "application/pdf").first
@@ -134,6 +139,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
             assertEquals("请回执", NoticePresenter.receiptLine(opened))
             val missing = assertFailsWith<QianpiException.ReplyNotAllowed> { client.replyNotice(id, null, null) }
             assertEquals("choice_required", missing.code)
+            assertEquals("请先选择回执选项。", missing.messageZh())
             val replied = client.replyNotice(id, "attend", "带春耕材料")
             assertEquals("回执：参加（带春耕材料），待同步", NoticePresenter.receiptLine(replied))
             assertEquals("待同步", NoticePresenter.badge(client.notices(20u, 0u)[0]))
@@ -157,7 +163,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(4)
-    fun `the store reopens with the Kotlin keystore and keeps the verdict`() {
+    fun `the store reopens with the Kotlin keystore and keeps the verdict`() = runBlocking<Unit> {
         QianpiClient(phoneDir, keyStore, signer).use { client ->
             assertTrue(keyStore.unwraps.get() >= 1, "the data key was not unwrapped through the Kotlin keystore")
             assertEquals(1, client.verdicts().size, "verdicts after reopening ${client.verdicts()}")
@@ -166,7 +172,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(5)
-    fun `approving a task that does not exist is an input error`() {
+    fun `approving a task that does not exist is an input error`() = runBlocking<Unit> {
         QianpiClient(phoneDir, keyStore, signer).use { client ->
             assertFailsWith<QianpiException.InvalidInput> { client.approve("no-such-task", Attitude.AGREE, "同意") }
         }
@@ -174,7 +180,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(6)
-    fun `a locked store refuses reads until unlocked through the Kotlin keystore`() {
+    fun `a locked store refuses reads until unlocked through the Kotlin keystore`() = runBlocking<Unit> {
         QianpiClient(phoneDir, keyStore, signer).use { client ->
             val unwrapsBefore = keyStore.unwraps.get()
             client.lock()
@@ -188,7 +194,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(7)
-    fun `a wipe shreds the keystore's keys and leaves an empty store`() {
+    fun `a wipe shreds the keystore's keys and leaves an empty store`() = runBlocking<Unit> {
         val wipeStore = JcaKeyStore()
         QianpiClient(File(root, "wiped").path, wipeStore, JcaDeviceSigner()).use { client ->
             runBlocking { client.activate(gateway.url, "lixiaomei", gateway.issueCode("lixiaomei"), "Pixel (JVM test)", "android") }
@@ -202,13 +208,13 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
 
     @Test
     @Order(8)
-    fun `the store refuses to open with a wrong data key`() {
+    fun `the store refuses to open with a wrong data key`() = runBlocking<Unit> {
         assertFailsWith<QianpiException.WrongKey> { QianpiClient(phoneDir, WrongKeyStore(), signer).close() }
     }
 
     @Test
     @Order(9)
-    fun `another keystore cannot unwrap the data key`() {
+    fun `another keystore cannot unwrap the data key`() = runBlocking<Unit> {
         val refused = assertFailsWith<QianpiException.Platform> { QianpiClient(phoneDir, JcaKeyStore(), signer).close() }
         assertContains(refused.reason, "no wrapping key")
     }

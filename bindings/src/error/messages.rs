@@ -1,0 +1,108 @@
+//! What a shell shows for an error: a sentence in Chinese and one in English for every kind, so
+//! an app never has to show a code or word one of its own. The English sentence carries the
+//! detail the core gave (`reason`); the Chinese one says what happened and what to do, with the
+//! workflow's or the gateway's own Chinese reason where there is one.
+
+use super::QianpiError;
+
+#[uniffi::export]
+impl QianpiError {
+    /// The message for people, in Chinese: what happened and what to do.
+    pub fn message_zh(&self) -> String {
+        match self {
+            QianpiError::NotActivated { .. } => "本机尚未激活，请用管理员提供的激活码激活。".into(),
+            QianpiError::WrongKey { .. } => {
+                "本机数据无法用当前密钥打开，请联系管理员重新激活本机。".into()
+            }
+            QianpiError::Locked { .. } => "数据已锁定，请验证身份后解锁。".into(),
+            QianpiError::Unreachable { .. } => {
+                "暂时无法连接网关，已做的操作保存在本机，联网后自动发送。".into()
+            }
+            QianpiError::Refused { status, code, .. } => {
+                format!("网关拒绝了请求（{status} {code}），请稍后重试或联系管理员。")
+            }
+            QianpiError::NotAllowed { reason_zh, .. } => reason_zh.clone(),
+            QianpiError::ReplyNotAllowed { code, .. } => match code.as_str() {
+                "after_deadline" => "回执已过截止时间，不能再提交。".into(),
+                "choice_required" => "请先选择回执选项。".into(),
+                "unknown_choice" => "所选回执选项不在通知的选项中。".into(),
+                "note_required" => "此回执须填写说明。".into(),
+                "note_not_allowed" => "此回执不能填写说明。".into(),
+                "receipt_not_required" => "此通知不需要回执。".into(),
+                _ => "回执不符合通知的要求，未保存。".into(),
+            },
+            QianpiError::ReAuthenticate { .. } => {
+                "本机的绑定早于网关签名，无法核验网关的答复，请重新激活本机。".into()
+            }
+            QianpiError::Tampered { .. } => {
+                "数据校验未通过（可能被篡改），未显示也未保存，请重新同步并报告管理员。".into()
+            }
+            QianpiError::ReadOnly { .. } => {
+                "离线时间超过单位规定，现在只能阅读，联网同步后才能审批。".into()
+            }
+            QianpiError::Wiped { .. } => "本机数据已按规定清除，请重新激活。".into(),
+            QianpiError::Platform { .. } => "系统密钥服务出错（指纹或锁屏验证未完成），请重试。".into(),
+            QianpiError::Storage { .. } => "本机存储出错，数据未改动，请重试。".into(),
+            QianpiError::UnexpectedAnswer { .. } => {
+                "收到的不是网关的答复（可能需要登录当前网络或代理），已收到的内容不保留，请换个网络重试。"
+                    .into()
+            }
+            QianpiError::Busy { .. } => "同一项工作正在进行，请稍候。".into(),
+            QianpiError::InvalidInput { .. } => "输入有误或所指的内容不在本机上。".into(),
+            QianpiError::Internal { .. } => "程序内部出错，请重试并报告管理员。".into(),
+            #[allow(unreachable_patterns)]
+            _ => "操作未能完成，请重试。".into(),
+        }
+    }
+
+    /// The message for people, in English, with the detail the core gave.
+    pub fn message_en(&self) -> String {
+        match self {
+            QianpiError::NotAllowed { reason_en, .. } => reason_en.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_speaks_chinese_and_english() {
+        let cases = [
+            QianpiError::Locked {
+                reason: "the data is locked".into(),
+            },
+            QianpiError::Unreachable {
+                reason: "connection refused".into(),
+            },
+            QianpiError::NotAllowed {
+                code: "stale_version".into(),
+                reason_zh: "文件已被他人处理".into(),
+                reason_en: "someone else acted first".into(),
+                current_version: 3,
+            },
+            QianpiError::ReplyNotAllowed {
+                code: "note_required".into(),
+                reason: "a note is required".into(),
+            },
+        ];
+        for error in cases {
+            let zh = error.message_zh();
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+            assert!(!error.message_en().is_empty());
+        }
+        let stale = QianpiError::NotAllowed {
+            code: "stale_version".into(),
+            reason_zh: "文件已被他人处理".into(),
+            reason_en: "someone else acted first".into(),
+            current_version: 3,
+        };
+        assert_eq!(stale.message_zh(), "文件已被他人处理");
+        assert_eq!(stale.message_en(), "someone else acted first");
+    }
+}

@@ -242,6 +242,8 @@ fn publish_to(
     for reader in readers {
         // What a reader is shown, they may download: the body versions and attachments.
         crate::blobs::grant_document(sql, reader, document)?;
+        // And the handwriting and voice of the opinions in the flow record they are shown.
+        crate::blobs::opinion_files::grant_instance(sql, &document.unit_id, reader, instance)?;
         append_change(
             sql,
             reader,

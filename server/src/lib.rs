@@ -25,6 +25,7 @@ pub mod instances;
 pub mod listener;
 pub mod notices;
 pub mod openapi;
+pub mod phrases;
 pub mod refusals;
 pub mod routes;
 pub mod schema;

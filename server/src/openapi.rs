@@ -28,6 +28,7 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../openapi/delegations.json"),
     ),
     ("people.json", include_str!("../openapi/people.json")),
+    ("opinions.json", include_str!("../openapi/opinions.json")),
 ];
 
 /// The merged document and its serialised form, built on first use.
@@ -75,7 +76,20 @@ fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String
         for (key, value) in fragment {
             match (key.as_str(), value) {
                 ("paths", Value::Object(paths)) => {
-                    add_all(section(&mut document, "paths", name)?, paths, name)?
+                    let target = section(&mut document, "paths", name)?;
+                    for (path, item) in paths {
+                        // Two audiences may serve one path with different methods (a phone's
+                        // upload beside its download); an operation defined twice is refused.
+                        match (target.get_mut(&path), item) {
+                            (Some(Value::Object(existing)), Value::Object(item)) => {
+                                add_all(existing, item, name)?
+                            }
+                            (Some(_), _) => return Err(format!("{name}: {path} is defined twice")),
+                            (None, item) => {
+                                target.insert(path, item);
+                            }
+                        }
+                    }
                 }
                 ("components", Value::Object(components)) => {
                     let target = section(&mut document, "components", name)?;
@@ -206,11 +220,16 @@ mod tests {
 
     #[test]
     fn a_duplicate_is_refused() {
-        let base = ("base.json", r#"{"paths": {"/a": {}}}"#);
-        let twice = [("x.json", r#"{"paths": {"/a": {}}}"#)];
+        let base = ("base.json", r#"{"paths": {"/a": {"get": {}}}}"#);
+        let twice = [("x.json", r#"{"paths": {"/a": {"get": {}}}}"#)];
         assert!(merge(base, &twice)
             .unwrap_err()
-            .contains("/a is defined twice"));
+            .contains("get is defined twice"));
+        // Another method on the same path joins it.
+        let other_method = [("x.json", r#"{"paths": {"/a": {"put": {}}}}"#)];
+        let merged = merge(base, &other_method).unwrap();
+        assert!(merged["paths"]["/a"]["get"].is_object());
+        assert!(merged["paths"]["/a"]["put"].is_object());
         let other = [("x.json", r#"{"info": {}}"#)];
         assert!(merge(base, &other).is_err());
     }

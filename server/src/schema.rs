@@ -132,6 +132,18 @@ pub const MIGRATIONS: &[&str] = &[
         office_phone TEXT NOT NULL, listed BIGINT NOT NULL);
      CREATE TABLE directory_policies (
         unit_id TEXT PRIMARY KEY REFERENCES units(id), show_office_phones BIGINT NOT NULL);",
+    // 6: opinions — each identity's own 常用意见 with the version an edit must name, each unit's
+    //    default phrases, and who uploaded which opinion file (a handwriting image or voice
+    //    clip): a command may name only files its signer uploaded.
+    "CREATE TABLE phrases (
+        user_id TEXT PRIMARY KEY REFERENCES users(id), version BIGINT NOT NULL,
+        body TEXT NOT NULL, updated_at TEXT NOT NULL);
+     CREATE TABLE unit_phrases (
+        unit_id TEXT PRIMARY KEY REFERENCES units(id), body TEXT NOT NULL,
+        updated_at TEXT NOT NULL);
+     CREATE TABLE blob_uploaders (
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256), user_id TEXT NOT NULL REFERENCES users(id),
+        uploaded_at TEXT NOT NULL, PRIMARY KEY (sha256, user_id));",
 ];
 
 /// Errors bringing a database to the current schema.

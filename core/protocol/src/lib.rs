@@ -24,6 +24,8 @@
 //! - `POST /v1/delegations`, `GET /v1/delegations`, `POST /v1/delegations/{id}/revoke` — signed;
 //!   standing delegations (委托代理) a person sets from the phone ([`delegations`]).
 //! - `GET /v1/people` — signed; the unit's address book ([`people`]), with an `ETag`.
+//! - `GET /v1/phrases`, `PUT /v1/phrases` — signed; 常用意见, and `PUT /v1/blobs/<sha256>` for
+//!   an opinion's handwriting or voice ([`phrases`]).
 //! - Any failure → [`ErrorBody`] with a stable code (and, to a revoked device, a signed
 //!   [`WipeCommand`]).
 
@@ -33,6 +35,7 @@ pub mod cose;
 pub mod crypto;
 pub mod delegations;
 pub mod people;
+pub mod phrases;
 pub mod record;
 pub mod signature;
 pub mod statement;

@@ -12,6 +12,7 @@
 //! The HTTP side (upload, and the ranged, streamed download) is in [`http`]; the pure parsing of
 //! `Range`, `If-Range` and `If-None-Match` in [`range`].
 
+pub mod opinion_files;
 pub mod range;
 
 use crate::actor::AdminActor;

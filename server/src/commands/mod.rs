@@ -15,6 +15,7 @@ mod time;
 
 use crate::audit::{self, Event};
 use crate::auth::AuthedDevice;
+use crate::blobs::opinion_files;
 use crate::db::{decode, encode};
 use crate::error::ApiError;
 use crate::feed::append_change;
@@ -28,6 +29,7 @@ use qianpi_domain::model::SecrecyLevel;
 use qianpi_domain::workflow::{
     self, Actor, Env, Instance, Outcome, ProcessDefinition, Roles, StandingDelegation, Submission,
 };
+use qianpi_protocol::phrases::OPINION_FILE_MISSING;
 use qianpi_protocol::record::{attachments_hash, document_hash};
 use qianpi_protocol::statement::GatewayKey;
 use qianpi_protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
@@ -69,6 +71,20 @@ pub fn decide_command(
     let instance_id = record.instance_id.as_str();
     if let Some(reason) = misattributed(&record, device, &chain.approval_key_id) {
         return answer(instance_id, refused(signed, &task_id, reason, now));
+    }
+    // The opinion's handwriting or voice must be here, from its signer, before the record is
+    // decided. Not stored and the chain not spent: the phone uploads the file and sends the
+    // same record again.
+    if let Some(opinion) = record.command.opinion() {
+        if opinion_files::first_missing(sql, &device.user_id, opinion)?.is_some() {
+            let reason = (
+                OPINION_FILE_MISSING,
+                "手写签批或语音尚未上传，上传后将自动重新提交",
+                "the opinion's handwriting or voice has not been uploaded yet; upload it and send \
+                 the command again",
+            );
+            return answer(instance_id, refused(signed, &task_id, reason, now));
+        }
     }
     // The counter comes from the network: one the chain's column cannot hold, or one that would
     // leave no next counter, can never be a real device's next link.
@@ -201,6 +217,18 @@ fn apply(
             "above_secrecy_gate",
             "涉密公文不能在移动端办理",
             "a classified document cannot be handled on a phone",
+        );
+        return Ok(refused(signed, task_id, reason, now));
+    }
+    let misdescribed = match record.command.opinion() {
+        Some(opinion) => opinion_files::first_misdescribed(sql, opinion)?.is_some(),
+        None => false,
+    };
+    if misdescribed {
+        let reason = (
+            "opinion_file_mismatch",
+            "意见所附文件的大小与已上传的文件不符",
+            "the opinion states another size than the uploaded file's",
         );
         return Ok(refused(signed, task_id, reason, now));
     }

@@ -100,7 +100,7 @@ pub(crate) async fn read_body<S: Send + Sync>(
 }
 
 /// [`read_body`], keeping the bytes as sent beside the decoded content.
-async fn read_encoded<S: Send + Sync>(
+pub(super) async fn read_encoded<S: Send + Sync>(
     request: Request,
     state: &S,
     limit: usize,

@@ -42,7 +42,7 @@ impl FromRequest<AppState> for Signed {
 }
 
 /// The device that signed a request, checked against the gateway's clock.
-async fn signed_by(
+pub(super) async fn signed_by(
     state: &AppState,
     method: &Method,
     uri: &Uri,

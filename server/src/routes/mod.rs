@@ -1,7 +1,8 @@
 //! The HTTP surface, one module per feature, each with its own router, merged in [`router`]:
 //! [`devices`] (activation), [`sync`] (pull and ping), [`commands`] (push), [`blobs`] (upload
 //! and download), [`notices`] (publishing, rosters, 回执), [`delegations`] (委托代理 from the
-//! phone), [`people`] (通讯录 for phones and its settings), [`admin`] (the administrators' API)
+//! phone), [`people`] (通讯录 for phones and its settings), [`phrases`] (常用意见 and opinion
+//! files), [`admin`] (the administrators' API)
 //! and the health and OpenAPI documents here. Who asks is an extractor ([`extract::Signed`], a
 //! device whose signature verified; [`extract::Admin`], an administrator); bodies go through
 //! [`body::RawBody`] (which also decodes a gzip body) and queries through
@@ -17,6 +18,7 @@ mod devices;
 pub mod extract;
 mod notices;
 mod people;
+mod phrases;
 mod state;
 mod sync;
 
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notices::routes())
         .merge(delegations::routes())
         .merge(people::routes())
+        .merge(phrases::routes())
         .nest("/v1/admin", admin::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -63,6 +63,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/people"),
     ("put", "/v1/admin/units/{unit}/people/{user}"),
     ("put", "/v1/admin/units/{unit}/people-policy"),
+    ("get", "/v1/phrases"),
+    ("put", "/v1/phrases"),
+    ("put", "/v1/blobs/{sha256}"),
+    ("get", "/v1/admin/units/{unit}/phrases"),
+    ("put", "/v1/admin/units/{unit}/phrases"),
 ];
 
 #[tokio::test]

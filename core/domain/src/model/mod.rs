@@ -47,7 +47,7 @@ pub use validate::{is_sha256_hex, AttachmentError, DocumentError};
 
 // Opinions belong to the flow; they are re-exported here because every shell names them with the
 // document.
-pub use crate::workflow::{Attitude, Opinion};
+pub use crate::workflow::{Attitude, Opinion, OpinionFile};
 
 /// The longest title of a document or a notice, in characters (GB/T 9704 titles are a line or
 /// two; the bound keeps every list row and every phone's copy small).

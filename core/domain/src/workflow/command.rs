@@ -212,6 +212,21 @@ impl Command {
         }
     }
 
+    /// The opinion the command carries, to change before it is signed (a phone attaching the
+    /// handwriting or voice the person recorded).
+    pub fn opinion_mut(&mut self) -> Option<&mut Opinion> {
+        match self {
+            Command::Approve { opinion, .. }
+            | Command::Reject { opinion, .. }
+            | Command::Return { opinion, .. }
+            | Command::Resolve { opinion, .. }
+            | Command::Terminate { opinion }
+            | Command::Save { opinion, .. } => Some(opinion),
+            Command::AddSigner { opinion, .. } => opinion.as_mut(),
+            _ => None,
+        }
+    }
+
     /// The opinion the command carries (a draft for 暂存), if any; signed records hash it.
     pub fn opinion(&self) -> Option<&Opinion> {
         match self {

@@ -4,7 +4,9 @@
 
 use super::*;
 use crate::model::{Attachment, BodyFormat, BodyStage, BodyVersion, Urgency};
-use crate::workflow::{Attitude, Env, HandlerMode, Node, Opinion, ProcessDefinition, SignPosition};
+use crate::workflow::{
+    Attitude, Env, HandlerMode, Node, Opinion, OpinionFile, ProcessDefinition, SignPosition,
+};
 use qianpi_domain::fixtures;
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
@@ -69,6 +71,7 @@ pub(super) fn document() -> Document {
         size: 1000,
         pages: Some(2),
         created_at: None,
+        rendition: None,
     };
     let attachment = |id: &str, c: char| Attachment {
         id: id.into(),
@@ -122,8 +125,18 @@ pub(super) fn full_opinion() -> Opinion {
     Opinion {
         attitude: Attitude::Agree,
         text: "同意，请抓紧落实。".into(),
-        handwriting: Some("att-hw".into()),
-        audio: Some("att-audio".into()),
+        handwriting: Some(OpinionFile {
+            sha256: "1a".repeat(32),
+            media_type: "image/png".into(),
+            size: 20_480,
+            duration_ms: None,
+        }),
+        audio: Some(OpinionFile {
+            sha256: "2b".repeat(32),
+            media_type: "audio/aac".into(),
+            size: 96_000,
+            duration_ms: Some(12_500),
+        }),
         column: Some("领导批示".into()),
         on_behalf_of: Some("u-sec".into()),
     }

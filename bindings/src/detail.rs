@@ -8,6 +8,7 @@ mod convert;
 mod enums;
 mod labels;
 
+use crate::bodies::{BodyReading, RenditionFile, UnopenedBodyCheck};
 use crate::convert::{Attitude, InboxItem};
 use crate::{runtime, QianpiClient, QianpiError};
 pub use enums::{
@@ -109,6 +110,12 @@ pub struct BodyFile {
     pub held: bool,
     /// The current (latest) version.
     pub current: bool,
+    /// 版式转换件 — the PDF the office made of it, when there is one.
+    pub rendition: Option<RenditionFile>,
+    /// The file a viewer should open: the rendition when there is one, else this version.
+    pub view_sha256: String,
+    /// The media type of that file.
+    pub view_media_type: String,
 }
 
 /// 附件.
@@ -207,6 +214,9 @@ pub struct MyTask {
     pub item: InboxItem,
     /// Its 办理时限.
     pub deadline: Option<Deadline>,
+    /// What approving it meets under the unit's rule for a body never opened here: ask for a
+    /// confirmation on `Confirm`; the approving actions fail on `Refused`.
+    pub unopened_body: UnopenedBodyCheck,
 }
 
 /// 公文详情.
@@ -220,6 +230,8 @@ pub struct DocumentDetail {
     pub bodies: Vec<BodyFile>,
     /// 附件.
     pub attachments: Vec<AttachmentFile>,
+    /// The body version an approval names, whether it was opened here, and the unit's rule.
+    pub reading: BodyReading,
     /// 办理时限 of the document.
     pub deadline: Option<Deadline>,
     /// 办结时间.

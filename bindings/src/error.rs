@@ -124,6 +124,17 @@ pub enum QianpiError {
         /// What is under way.
         reason: String,
     },
+    /// 未阅正文 — the unit requires the body to be opened on this phone before it is approved,
+    /// and it was not: nothing was signed or queued. Open it (`read_file` or `open_file`) first.
+    #[error("body not opened: {reason_en}")]
+    BodyNotOpened {
+        /// The document whose body was not opened.
+        document_id: String,
+        /// Reason in Chinese.
+        reason_zh: String,
+        /// Reason in English.
+        reason_en: String,
+    },
     /// An argument was not acceptable.
     #[error("invalid input: {reason}")]
     InvalidInput {
@@ -185,7 +196,7 @@ impl From<ClientError> for QianpiError {
             ClientError::GatewayKeyUnknown => QianpiError::ReAuthenticate { reason },
             ClientError::BadStatement(_)
             | ClientError::Notice(NoticeError::Tampered { .. })
-            | ClientError::Files(FileError::HashMismatch { .. }) => {
+            | ClientError::Files(FileError::HashMismatch { .. } | FileError::Corrupted) => {
                 QianpiError::Tampered { reason }
             }
             // Something on the way answered instead of the gateway (a captive portal's page, a
@@ -200,6 +211,11 @@ impl From<ClientError> for QianpiError {
                 reason,
             },
             ClientError::Wiped(_) => QianpiError::Wiped { reason },
+            ClientError::UnopenedBody(document_id) => QianpiError::BodyNotOpened {
+                document_id,
+                reason_zh: "本单位规定审批前须在本机打开公文正文，请先阅读正文再审批。".into(),
+                reason_en: reason,
+            },
             ClientError::Platform(_) | ClientError::Key(_) => QianpiError::Platform { reason },
             _ => QianpiError::Internal { reason },
         }

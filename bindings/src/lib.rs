@@ -3,6 +3,7 @@
 //! (implemented in Kotlin or Swift as foreign traits) to the core's traits. No logic lives here.
 
 mod actions;
+mod bodies;
 mod convert;
 mod detail;
 mod error;

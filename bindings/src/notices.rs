@@ -1,14 +1,13 @@
 //! 通知公告 as the shells show them: the list, the detail (checked against the gateway's
-//! signature and marked read by opening it), the reply (回执), and the files of notices and
-//! documents: downloaded into the encrypted vault and read back from it. Conversion only.
+//! signature and marked read by opening it) and the reply (回执); their files are downloaded and
+//! read through `bodies`. Conversion only.
 
-use crate::{blocking, runtime, QianpiClient, QianpiError};
+use crate::{blocking, QianpiClient, QianpiError};
 use qianpi_core::client::{
     NoticeAttachment as CoreAttachment, NoticeDetail as CoreDetail, NoticeSummary as CoreSummary,
 };
 use qianpi_core::model::NoteRule as CoreNoteRule;
 use qianpi_core::store::ReceiptRefusal as CoreRefusal;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 /// One notice in the list.
@@ -266,26 +265,5 @@ impl QianpiClient {
             Ok(client.reply_notice(&id, choice, note)?.into())
         })
         .await
-    }
-
-    /// Downloads a body or attachment file by its SHA-256 into the encrypted vault (resuming a
-    /// cut transfer; nothing when it is there already); returns its size.
-    pub async fn download(&self, sha256: String) -> Result<u64, QianpiError> {
-        let inner = Arc::clone(&self.inner);
-        runtime()?
-            .spawn(async move { inner.download(&sha256).await })
-            .await
-            .map_err(|e| QianpiError::Internal {
-                reason: e.to_string(),
-            })?
-            .map_err(Into::into)
-    }
-
-    /// The content of a file in the vault, checked against its SHA-256 (for a viewer; large
-    /// files are better streamed by the core).
-    pub fn read_file(&self, sha256: String) -> Result<Vec<u8>, QianpiError> {
-        let mut out = Vec::new();
-        self.inner.read_file(&sha256, &mut out)?;
-        Ok(out)
     }
 }

@@ -6,7 +6,7 @@ use crate::phone::open;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use qianpi_core::model::BodyFormat;
 use qianpi_core::screens::{
-    Deadline, DocumentDetail, FlowStep, OpinionColumn, OpinionEntry, Person,
+    Deadline, DocumentDetail, FlowStep, OpinionColumn, OpinionEntry, Person, UnopenedBodyCheck,
 };
 use qianpi_core::store::LocalTaskState;
 use std::fmt::Write as _;
@@ -133,6 +133,23 @@ pub fn detail_text(d: &DocumentDetail) -> String {
                 size(b.size),
                 b.sha256
             );
+            if let Some(r) = &b.rendition {
+                let held = if r.held { "已下载" } else { "未下载" };
+                let _ = writeln!(
+                    out,
+                    "    PDF 转换件（阅读时打开此件）· {} · {held} · {}",
+                    size(r.size),
+                    r.sha256
+                );
+            }
+        }
+        if let Some(version) = &d.reading.version_id {
+            let opened = if d.reading.opened {
+                "已在本机打开"
+            } else {
+                "未在本机打开"
+            };
+            let _ = writeln!(out, "  审批将以版本 {version} 为准 · {opened}");
         }
     }
     if !d.attachments.is_empty() {
@@ -172,6 +189,19 @@ pub fn detail_text(d: &DocumentDetail) -> String {
         );
         if let Some(due) = &my.deadline {
             let _ = writeln!(out, "  时限：{}", deadline(due));
+        }
+        match my.unopened_body {
+            UnopenedBodyCheck::Clear => {}
+            UnopenedBodyCheck::Confirm => {
+                let _ = writeln!(out, "  提醒：正文尚未在本机打开，审批前请先阅读正文");
+            }
+            UnopenedBodyCheck::Refused => {
+                let _ = writeln!(
+                    out,
+                    "  本单位规定：正文未在本机打开不能审批（qianpi body {} 阅读正文）",
+                    d.document_id
+                );
+            }
         }
         for route in &my.item.routes {
             let must = if route.requires_opinion {
@@ -244,6 +274,8 @@ mod tests {
     use super::*;
     use qianpi_core::model::BodyStage;
     use qianpi_core::model::{Attitude, DocumentKind, SecrecyLevel, Urgency};
+    use qianpi_core::protocol::UnopenedBodyRule;
+    use qianpi_core::screens::BodyReading;
     use qianpi_core::screens::{BodyFile, DetailHead, FlowAction};
     use qianpi_core::workflow::InstanceState;
 
@@ -308,7 +340,17 @@ mod tests {
                 created_at: None,
                 held: false,
                 current: true,
+                rendition: None,
+                view_sha256: "ab".repeat(32),
+                view_media_type: "application/ofd".into(),
             }],
+            reading: BodyReading {
+                version_id: Some("v1".into()),
+                sha256: Some("ab".repeat(32)),
+                held: false,
+                opened: false,
+                rule: UnopenedBodyRule::Refuse,
+            },
             attachments: vec![],
             deadline: Some(Deadline {
                 due: at,
@@ -354,6 +396,7 @@ mod tests {
             "已超期",
             "流程：收文办理（流转中，当前环节：领导批示）",
             "盖章版 OFD · 2.0 MB · 3页 · 未下载 · 当前版本",
+            "审批将以版本 v1 为准 · 未在本机打开",
             "【领导批示】",
             "张三（局长）（mi代签）",
             "同意 · 待上传",

@@ -7,6 +7,7 @@
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
 //! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
+//! qianpi body <id> [--attachment n] > 正文.pdf  # 正文 or 附件 to stdout | prefetch [--metered]
 //! qianpi act <task> <action> [--opinion …] [--to …] [--for <leader>] | flow <id> <action>
 //! qianpi batch-approve <task>… | allowed <id> | draft <task> [--opinion …]
 //! qianpi delegate-standing --to <user> --end <time> | delegations | delegation-revoke <id>
@@ -15,6 +16,7 @@
 //! `QIANPI_PASSPHRASE`.
 
 mod actions;
+mod bodies;
 mod demo;
 mod detail;
 mod notices;
@@ -145,6 +147,33 @@ enum Command {
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
     },
+    /// Download a document's current body (the PDF rendition when there is one) or an
+    /// attachment, with progress on stderr, and write its bytes to stdout.
+    Body {
+        /// A task, read item or instance id as the lists show it, or a document id.
+        id: String,
+        /// The n-th attachment (附件说明 order, from 1) instead of the body.
+        #[arg(long)]
+        attachment: Option<usize>,
+        /// The body file itself (e.g. the OFD) rather than its PDF rendition.
+        #[arg(long)]
+        original: bool,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Fetch the bodies and attachments of pending tasks ahead of time (as on Wi-Fi).
+    Prefetch {
+        /// The connection is metered (mobile data): fetch nothing.
+        #[arg(long)]
+        metered: bool,
+        /// At most this many MiB (200 when not given).
+        #[arg(long)]
+        budget_mb: Option<u64>,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
     /// Download a body or attachment file by its SHA-256 into the encrypted vault.
     Download {
         /// The file's SHA-256, as `notice` shows it.
@@ -204,6 +233,17 @@ fn main() -> ExitCode {
                 data_dir,
             } => notices::reply(&data_dir, &id, choice, note),
             Command::Download { sha256, data_dir } => notices::download(&data_dir, &sha256).await,
+            Command::Body {
+                id,
+                attachment,
+                original,
+                data_dir,
+            } => bodies::body(&data_dir, &id, attachment, original).await,
+            Command::Prefetch {
+                metered,
+                budget_mb,
+                data_dir,
+            } => bodies::prefetch(&data_dir, metered, budget_mb).await,
             Command::Actions(actions) => actions::run(actions).await,
         }
     });

@@ -123,6 +123,7 @@ fn document(id: &str, title: &str) -> Document {
             size: 180_000 + n as u64 * 1_000,
             pages: Some(4),
             created_at: Some(t0()),
+            rendition: None,
         });
     }
     for n in 0..2 {

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 mod actions;
 mod blobs;
+mod bodies;
 mod detail;
 mod lifecycle;
 mod local;
@@ -42,7 +43,11 @@ mod sync;
 mod test_support;
 mod views;
 pub use actions::{BatchEntry, BatchOutcome, Verdict};
-pub use blobs::BlobError;
+pub use blobs::{BlobError, ProgressListener};
+pub use bodies::{
+    is_approving, FileStream, Network, PrefetchFailure, PrefetchListener, PrefetchProgress,
+    PrefetchReport, PREFETCH_BUDGET,
+};
 use lifecycle::Session;
 pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
 pub use observe::{Generations, ListsOverview, OutboxOverview};
@@ -133,6 +138,10 @@ pub enum ClientError {
     /// A file could not be downloaded.
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// The unit refuses approvals of a body never opened on this phone, and the body of this
+    /// document (the version an approval would name) was not: nothing was signed or queued.
+    #[error("the body of document {0} was never opened on this phone, and your unit requires reading it before approving: open it first")]
+    UnopenedBody(String),
 }
 
 impl From<SessionError> for ClientError {

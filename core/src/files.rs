@@ -13,6 +13,7 @@
 //! [`FileVault::open`] removes — never half a file under the final name.
 
 mod format;
+mod reader;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
+
+pub use reader::FileReader;
 
 /// Extension of a vault file.
 const FILE_EXTENSION: &str = ".qpf";

@@ -17,7 +17,7 @@ use crate::sql::args;
 use crate::sql::Sql;
 use chrono::{DateTime, Utc};
 use qianpi_protocol::statement::GatewayKey;
-use qianpi_protocol::{Checkpoint, OfflinePolicy, Signed};
+use qianpi_protocol::{Checkpoint, OfflinePolicy, Signed, UnopenedBodyRule};
 use serde::{Deserialize, Serialize};
 
 /// A checkpoint younger than this (under an unchanged policy) is handed out again.
@@ -133,6 +133,9 @@ pub struct PolicyChange {
     pub retention_days: Option<u32>,
     /// Minutes without use after which the app locks.
     pub inactivity_lock_minutes: Option<u32>,
+    /// Whether phones allow, warn about or refuse approving a document whose body was never
+    /// opened on them.
+    pub unopened_body: Option<UnopenedBodyRule>,
 }
 
 const DAY_SECS: u64 = 24 * 3600;
@@ -161,6 +164,9 @@ pub async fn set_policy(
         }
         if let Some(minutes) = change.inactivity_lock_minutes {
             policy.inactivity_lock_minutes = minutes;
+        }
+        if let Some(rule) = change.unopened_body {
+            policy.unopened_body = rule;
         }
         check(&policy)?;
         policy.version += 1;

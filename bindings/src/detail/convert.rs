@@ -120,6 +120,9 @@ impl From<core::DocumentDetail> for DocumentDetail {
                     created_at: b.created_at.map(time),
                     held: b.held,
                     current: b.current,
+                    rendition: b.rendition.map(Into::into),
+                    view_sha256: b.view_sha256,
+                    view_media_type: b.view_media_type,
                 })
                 .collect(),
             attachments: d
@@ -134,6 +137,7 @@ impl From<core::DocumentDetail> for DocumentDetail {
                     held: a.held,
                 })
                 .collect(),
+            reading: d.reading.into(),
             deadline: d.deadline.map(Into::into),
             finished_at: d.finished_at.map(time),
             instance_id: d.instance_id,
@@ -153,6 +157,7 @@ impl From<core::DocumentDetail> for DocumentDetail {
             my_task: d.my_task.map(|t| MyTask {
                 item: t.item.into(),
                 deadline: t.deadline.map(Into::into),
+                unopened_body: t.unopened_body.into(),
             }),
         }
     }

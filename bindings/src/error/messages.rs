@@ -22,6 +22,7 @@ impl QianpiError {
                 format!("网关拒绝了请求（{status} {code}），请稍后重试或联系管理员。")
             }
             QianpiError::NotAllowed { reason_zh, .. } => reason_zh.clone(),
+            QianpiError::BodyNotOpened { reason_zh, .. } => reason_zh.clone(),
             QianpiError::ReplyNotAllowed { code, .. } => match code.as_str() {
                 "after_deadline" => "回执已过截止时间，不能再提交。".into(),
                 "choice_required" => "请先选择回执选项。".into(),
@@ -59,6 +60,7 @@ impl QianpiError {
     pub fn message_en(&self) -> String {
         match self {
             QianpiError::NotAllowed { reason_en, .. } => reason_en.clone(),
+            QianpiError::BodyNotOpened { reason_en, .. } => reason_en.clone(),
             other => other.to_string(),
         }
     }

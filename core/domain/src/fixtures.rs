@@ -47,6 +47,7 @@ pub fn with_pdf_body(mut document: Document) -> Document {
         size: 1024,
         pages: Some(2),
         created_at: None,
+        rendition: None,
     });
     document
 }

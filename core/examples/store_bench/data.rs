@@ -178,6 +178,7 @@ pub(crate) fn document(i: usize, kind: DocumentKind, at: DateTime<Utc>) -> Docum
         size: 180_000 + (i as u64 % 50_000),
         pages: Some(3 + u32::try_from(i % 9).expect("small")),
         created_at: Some(at),
+        rendition: None,
     });
     document.body.attachments.push(Attachment {
         id: format!("{id}-a1"),

@@ -29,6 +29,7 @@
 //! - Any failure → [`ErrorBody`] with a stable code (and, to a revoked device, a signed
 //!   [`WipeCommand`]).
 
+pub mod body_policy;
 pub mod cbor;
 pub mod content_range;
 pub mod cose;
@@ -50,6 +51,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use body_policy::UnopenedBodyRule;
 pub use record::{CommandRecord, SignedCommand, UnsignedRecord};
 pub use statement::{
     Checkpoint, CommandReceipt, GatewayPublicKey, NoticeStatus, OfflinePolicy, Signed, WipeCommand,

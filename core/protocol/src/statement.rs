@@ -334,6 +334,10 @@ pub struct OfflinePolicy {
     pub retention_days: u32,
     /// The app locks after this many minutes without use.
     pub inactivity_lock_minutes: u32,
+    /// Whether approving a document whose body was never opened on the phone is allowed, warned
+    /// or refused (checkpoints issued before the rule existed allow it).
+    #[serde(default)]
+    pub unopened_body: crate::UnopenedBodyRule,
 }
 
 impl Default for OfflinePolicy {
@@ -345,6 +349,7 @@ impl Default for OfflinePolicy {
             max_offline_wipe_secs: 30 * 24 * 3600,
             retention_days: 30,
             inactivity_lock_minutes: 5,
+            unopened_body: crate::UnopenedBodyRule::Allow,
         }
     }
 }

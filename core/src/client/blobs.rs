@@ -45,6 +45,10 @@ const QUIET: Duration = Duration::from_millis(500);
 /// much transfer.
 const KEEP_EVERY: Duration = Duration::from_secs(1);
 
+/// Told how far a download is: the bytes received so far and the file's size (0 until the
+/// gateway said it). Called on the downloading task, after each block of bytes that arrived.
+pub type ProgressListener = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 /// Why a file could not be downloaded (besides the network and the vault).
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -97,6 +101,16 @@ impl Client {
     /// the next call, even after a restart, continues from what was received), and keeps the
     /// file only if its content has this hash.
     pub async fn download(&self, sha256: &str) -> Result<u64, ClientError> {
+        self.download_with_progress(sha256, None).await
+    }
+
+    /// [`Client::download`], telling `listener` how far it is as bytes arrive (and once at the
+    /// end, with the whole size, also when the file was there already).
+    pub async fn download_with_progress(
+        &self,
+        sha256: &str,
+        listener: Option<ProgressListener>,
+    ) -> Result<u64, ClientError> {
         let sha = normalized(sha256)?;
         // One download per file at a time: two would write the same pieces.
         let _claim = DownloadClaim::take(&self.downloading, &sha)?;
@@ -112,6 +126,9 @@ impl Client {
         };
         if let Some(size) = stored {
             if self.files()?.contains(&sha) {
+                if let Some(listener) = &listener {
+                    listener(size, size);
+                }
                 return Ok(size);
             }
         }
@@ -124,6 +141,7 @@ impl Client {
             clock_offset_ms: device.clock_offset_ms,
         };
         let mut progress = Progress::new(sha, parts);
+        progress.listener = listener;
         if resumable(&progress.parts) {
             self.reopen_last_piece(&mut progress)?;
         } else {
@@ -288,6 +306,7 @@ impl Client {
             if progress.unkept() && progress.kept_at.elapsed() >= KEEP_EVERY {
                 self.keep_piece(progress)?;
             }
+            progress.report();
         }
         if progress.position() < until {
             return Err(LinkError::Unreachable("the answer was cut short".into()).into());

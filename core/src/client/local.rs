@@ -4,7 +4,7 @@
 use super::{Client, ClientError};
 use crate::model::{Attitude, Opinion};
 use crate::store::{ListItem, ListKind, PurgeReport};
-use std::io::{Read, Write};
+use std::io::Read;
 
 impl Client {
     /// A page of one of the phone's lists.
@@ -49,12 +49,6 @@ impl Client {
         self.store()?
             .record_file(&meta.sha256, meta.size, self.device_now())?;
         Ok(meta.size)
-    }
-
-    /// Streams a kept file into `out`, checking its content hash; on error, discard what `out`
-    /// received.
-    pub fn read_file(&self, sha256: &str, out: impl Write) -> Result<u64, ClientError> {
-        Ok(self.files()?.read_to(sha256, sha256, out)?)
     }
 
     /// Removes finished items older than the policy's retention, the encrypted files nothing

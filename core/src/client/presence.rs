@@ -8,12 +8,14 @@
 //! [`Client::act`] and its siblings do the three steps at once through the `DeviceSigner`, for
 //! signers that need no prompt (the software vault, the terminal, tests).
 
+use super::bodies::{body_reading, is_approving};
 use super::{Client, ClientError, QueuedCommand};
 use crate::crypto;
 use crate::keys::APPROVAL_KEY_ALIAS;
 use crate::protocol::record::{
     CheckpointRef, CommandRecord, RecordContext, SignedCommand, UnsignedRecord,
 };
+use crate::screens::detail::UnopenedBodyCheck;
 use crate::store::OutboxRow;
 use crate::workflow::{self, Actor, Command, Env, Instance, Outcome, Roles, Submission};
 use chrono::{DateTime, Utc};
@@ -63,17 +65,22 @@ impl Client {
         command: &Command,
         acting_for: Option<&str>,
     ) -> Result<PreparedAction, ClientError> {
-        let (account, device, row, checkpoint) = {
+        let (account, device, row, checkpoint, reading) = {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
             let row = store
                 .flow_row(id)?
                 .ok_or_else(|| ClientError::NoSuchTask(id.to_owned()))?;
-            (account, device, row, store.last_checkpoint()?)
+            let reading = body_reading(&store, &row.entry.document)?;
+            (account, device, row, store.last_checkpoint()?, reading)
         };
         let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         // Offline too long: read-only (or erased) before anything is decided or signed.
         self.enforce_offline_limits(now)?;
+        // The unit may refuse approving a body never opened here: before anything is signed.
+        if is_approving(command) && reading.check() == UnopenedBodyCheck::Refused {
+            return Err(ClientError::UnopenedBody(row.entry.document.id.clone()));
+        }
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
         let command_id = uuid::Uuid::now_v7().to_string();
         // The phone knows no roles or standing delegations: the gateway decides with those and
@@ -100,7 +107,7 @@ impl Client {
                 // A fresh id cannot have been seen; keep the copy as it is if it somehow was.
                 Outcome::Duplicate { .. } => instance.clone(),
             };
-        let record = CommandRecord::new(
+        let mut record = CommandRecord::new(
             command_id,
             command.clone(),
             acting_for.map(str::to_owned),
@@ -119,6 +126,12 @@ impl Client {
                 }),
             },
         )?;
+        // The person could read only the version this phone holds (the newest listed when it
+        // holds none): the record names that one, and the gateway refuses it if it is not the
+        // current one.
+        if let Some(sha256) = reading.sha256 {
+            record.document_hash = sha256;
+        }
         Ok(PreparedAction {
             unsigned: record.to_be_signed()?,
             local_instance,

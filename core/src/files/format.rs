@@ -40,9 +40,9 @@ pub(super) const HEADER_LEN: usize = MAGIC.len() + 1 + 4 + PREFIX_LEN;
 pub(super) const TAG_LEN: usize = 16;
 
 /// The parsed header of a vault file.
-struct Header {
-    chunk_size: usize,
-    prefix: [u8; PREFIX_LEN],
+pub(super) struct Header {
+    pub(super) chunk_size: usize,
+    pub(super) prefix: [u8; PREFIX_LEN],
 }
 
 impl Header {
@@ -60,7 +60,7 @@ impl Header {
     }
 
     /// Parses a header; `None` for anything this version cannot read.
-    fn parse(bytes: &[u8; HEADER_LEN]) -> Option<Header> {
+    pub(super) fn parse(bytes: &[u8; HEADER_LEN]) -> Option<Header> {
         let (magic, rest) = bytes.split_first_chunk::<4>()?;
         let (version, rest) = rest.split_first()?;
         let (size, rest) = rest.split_first_chunk::<4>()?;
@@ -73,7 +73,7 @@ impl Header {
 }
 
 /// The nonce of chunk `counter`: prefix || counter (u32 BE) || last-chunk flag.
-fn chunk_nonce(prefix: &[u8; PREFIX_LEN], counter: u32, last: bool) -> Nonce {
+pub(super) fn chunk_nonce(prefix: &[u8; PREFIX_LEN], counter: u32, last: bool) -> Nonce {
     let mut nonce = [0u8; NONCE_LEN];
     let (head, rest) = nonce.split_at_mut(PREFIX_LEN);
     head.copy_from_slice(prefix);
@@ -85,7 +85,7 @@ fn chunk_nonce(prefix: &[u8; PREFIX_LEN], counter: u32, last: bool) -> Nonce {
 
 /// Reads until `buf` is full or the input ends; returns how many bytes were read. Unlike
 /// `read_exact`, reaching the end early is not an error: that is how the last chunk is found.
-fn fill(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(super) fn fill(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
         match input.read(rest) {
@@ -99,26 +99,26 @@ fn fill(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Running SHA-256 and size of the plaintext.
-struct Digest {
+pub(super) struct Digest {
     context: ring::digest::Context,
     size: u64,
 }
 
 impl Digest {
-    fn new() -> Digest {
+    pub(super) fn new() -> Digest {
         Digest {
             context: ring::digest::Context::new(&ring::digest::SHA256),
             size: 0,
         }
     }
 
-    fn update(&mut self, plain: &[u8]) {
+    pub(super) fn update(&mut self, plain: &[u8]) {
         self.context.update(plain);
         // A usize always fits in a u64 on the targets Qianpi supports (32- and 64-bit).
         self.size += plain.len() as u64;
     }
 
-    fn finish(self) -> FileMeta {
+    pub(super) fn finish(self) -> FileMeta {
         FileMeta {
             sha256: hex(self.context.finish().as_ref()),
             size: self.size,

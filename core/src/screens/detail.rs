@@ -12,8 +12,10 @@
 
 mod build;
 mod flow;
+mod reading;
 
 pub(crate) use build::build;
+pub use reading::{BodyReading, UnopenedBodyCheck};
 
 use crate::client::InboxItem;
 use crate::model::{
@@ -33,6 +35,9 @@ pub struct DocumentDetail {
     pub bodies: Vec<BodyFile>,
     /// 附件 — in the order 附件说明 lists them.
     pub attachments: Vec<AttachmentFile>,
+    /// The body version an approval made now names, whether it was opened here, and the unit's
+    /// rule for approving one never opened.
+    pub reading: BodyReading,
     /// 办理时限 of the document, and whether handling is late now.
     pub deadline: Option<Deadline>,
     /// 办结时间 — when handling was finished.
@@ -125,6 +130,28 @@ pub struct BodyFile {
     pub held: bool,
     /// 当前版本 — the latest version.
     pub current: bool,
+    /// 版式转换件 — the PDF the office made of it, when there is one.
+    pub rendition: Option<RenditionFile>,
+    /// The file a viewer should open: the rendition's hash when there is one, else this
+    /// version's own.
+    pub view_sha256: String,
+    /// The media type of that file.
+    pub view_media_type: String,
+}
+
+/// 版式转换件 — a PDF of an OFD body version, served beside it for viewers that cannot show OFD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenditionFile {
+    /// 格式 — PDF.
+    pub format: BodyFormat,
+    /// The media type a viewer opens it with.
+    pub media_type: String,
+    /// 大小 in bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Its file is in this phone's vault.
+    pub held: bool,
 }
 
 /// 附件 — one attachment.
@@ -303,4 +330,7 @@ pub struct MyTask {
     pub item: InboxItem,
     /// Its 办理时限 and whether it is late now.
     pub deadline: Option<Deadline>,
+    /// What approving it now meets under the unit's rule for a body never opened here (the shell
+    /// asks for a confirmation on `Confirm`; the approving actions fail on `Refused`).
+    pub unopened_body: UnopenedBodyCheck,
 }

@@ -11,6 +11,6 @@ pub mod detail;
 pub mod people;
 
 pub use detail::{
-    AttachmentFile, BodyFile, Deadline, DetailHead, DocumentDetail, FlowAction, FlowStep, MyTask,
-    OpinionColumn, OpinionEntry, Person,
+    AttachmentFile, BodyFile, BodyReading, Deadline, DetailHead, DocumentDetail, FlowAction,
+    FlowStep, MyTask, OpinionColumn, OpinionEntry, Person, RenditionFile, UnopenedBodyCheck,
 };

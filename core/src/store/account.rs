@@ -61,6 +61,8 @@ pub struct Policy {
     pub retention_days: u32,
     /// The app locks after this many minutes without use.
     pub inactivity_lock_minutes: u32,
+    /// Approving a document whose body was never opened here: allowed, warned or refused.
+    pub unopened_body: crate::protocol::UnopenedBodyRule,
 }
 
 impl Default for Policy {
@@ -69,6 +71,7 @@ impl Default for Policy {
             version: 0,
             retention_days: 30,
             inactivity_lock_minutes: 5,
+            unopened_body: crate::protocol::UnopenedBodyRule::Allow,
         }
     }
 }
@@ -148,7 +151,7 @@ impl Store {
              DELETE FROM documents; DELETE FROM definitions; DELETE FROM notices;
              DELETE FROM receipts; DELETE FROM drafts; DELETE FROM outbox; DELETE FROM verdicts;
              DELETE FROM sync_cursors; DELETE FROM policy; DELETE FROM checkpoint;
-             DELETE FROM account;",
+             DELETE FROM opened_files; DELETE FROM account;",
         )?;
         tx.execute(
             "INSERT INTO account (id, server_url, device_id, identity, unit_name, request_key_id,

@@ -57,7 +57,9 @@ impl Topics {
                 Topics::LISTS.union(Topics::DOCUMENTS)
             }
             "drafts" => Topics::LISTS,
-            "body_versions" | "attachments" | "files" | "definitions" => Topics::DOCUMENTS,
+            "body_versions" | "attachments" | "files" | "opened_files" | "definitions" => {
+                Topics::DOCUMENTS
+            }
             "outbox" | "verdicts" => Topics::OUTBOX.union(Topics::LISTS),
             "notices" | "receipts" => Topics::NOTICES,
             "account" | "policy" | "checkpoint" => Topics::ACCOUNT,

@@ -97,6 +97,7 @@ pub(super) fn keep(
         version: offline.version,
         retention_days: offline.retention_days,
         inactivity_lock_minutes: offline.inactivity_lock_minutes,
+        unopened_body: offline.unopened_body,
     };
     tx.prepare_cached(
         "INSERT INTO policy (id, version, body) VALUES (1, ?1, ?2)

@@ -18,8 +18,13 @@ pub struct DetailRows {
     pub document: Document,
     /// Its flow, when one reached the phone.
     pub flow: Option<FlowRows>,
-    /// The content hashes of its body versions and attachments whose files the vault holds.
+    /// The content hashes of its body versions, their renditions and its attachments whose files
+    /// the vault holds.
     pub held_files: HashSet<String>,
+    /// The content hashes of its body files (versions and renditions) opened on this phone.
+    pub opened_files: HashSet<String>,
+    /// The unit's rule for approving a body never opened here.
+    pub unopened_body: crate::protocol::UnopenedBodyRule,
 }
 
 /// A flow as stored on this phone.
@@ -103,8 +108,12 @@ impl Store {
                 state: LocalTaskState::from_list(Some(&list)),
             });
         let held_files = self.held_files(&document)?;
+        let opened_files = self.opened_bodies(&document)?;
+        let unopened_body = self.policy()?.unopened_body;
         Ok(Some(DetailRows {
             document,
+            opened_files,
+            unopened_body,
             flow: Some(FlowRows {
                 instance,
                 local,
@@ -156,6 +165,8 @@ impl Store {
         let document: Document = decode(&body)?;
         let held_files = self.held_files(&document)?;
         Ok(Some(DetailRows {
+            opened_files: self.opened_bodies(&document)?,
+            unopened_body: self.policy()?.unopened_body,
             document,
             flow: None,
             held_files,
@@ -188,14 +199,8 @@ impl Store {
 
     /// The files of a document the vault holds, by content hash.
     fn held_files(&self, document: &Document) -> Result<HashSet<String>, StoreError> {
-        let hashes = document
-            .body
-            .versions
-            .iter()
-            .map(|v| &v.sha256)
-            .chain(document.body.attachments.iter().map(|a| &a.sha256));
-        let mut held = HashSet::new();
-        for sha256 in hashes {
+        let mut held = self.held_bodies(document)?;
+        for sha256 in document.body.attachments.iter().map(|a| &a.sha256) {
             if self.stored_file_size(sha256)?.is_some() {
                 held.insert(sha256.clone());
             }

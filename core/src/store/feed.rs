@@ -182,6 +182,16 @@ impl<'a, 't> Writer<'a, 't> {
                     version.sha256,
                     i64::try_from(version.size).unwrap_or(i64::MAX),
                 ])?;
+            // Apart, so that re-filing data from before version 7 (no renditions, no column yet)
+            // keeps working.
+            if let Some(rendition) = &version.rendition {
+                self.tx
+                    .prepare_cached(
+                        "UPDATE body_versions SET rendition_sha256 = ?3
+                         WHERE document_id = ?1 AND version_id = ?2",
+                    )?
+                    .execute(params![document.id, version.id, rendition.sha256])?;
+            }
         }
         for attachment in &document.body.attachments {
             self.tx

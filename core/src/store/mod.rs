@@ -24,6 +24,7 @@
 //! leaves half of it behind.
 
 mod account;
+mod bodies;
 mod changes;
 mod checkpoint;
 mod cipher;

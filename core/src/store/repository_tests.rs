@@ -351,6 +351,7 @@ fn the_policy_has_defaults_until_a_newer_one_arrives() {
         version: 3,
         retention_days: 7,
         inactivity_lock_minutes: 2,
+        unopened_body: crate::protocol::UnopenedBodyRule::Warn,
     };
     store.save_policy(&newer).unwrap();
     store

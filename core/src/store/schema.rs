@@ -249,6 +249,18 @@ const V5: &str = "CREATE TABLE directory (
 const V6: &str = "CREATE INDEX tasks_overdue ON tasks (deadline)
      WHERE list = 'todo' AND deadline IS NOT NULL;";
 
+/// Version 7: 正文 opened on this phone (read through the core, by content hash), for the unit's
+/// rule on approving an unopened body; and each body version's PDF rendition, so the retention
+/// purge keeps a rendition's file while its document stays.
+const V7: &str = "CREATE TABLE opened_files (
+        sha256 TEXT PRIMARY KEY,
+        first_opened_at TEXT NOT NULL,
+        last_opened_at TEXT NOT NULL
+     ) WITHOUT ROWID;
+     ALTER TABLE body_versions ADD COLUMN rendition_sha256 TEXT;
+     CREATE INDEX body_versions_by_rendition ON body_versions (rendition_sha256)
+     WHERE rendition_sha256 IS NOT NULL;";
+
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -273,6 +285,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: V6,
+        data: None,
+    },
+    Migration {
+        sql: V7,
         data: None,
     },
 ];

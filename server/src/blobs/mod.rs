@@ -145,30 +145,10 @@ pub async fn upload(
             format!("the body's SHA-256 is {actual}, not the {sha256} the path names"),
         ));
     }
-    let size = i64::try_from(body.len()).map_err(|_| too_large())?;
     let (actor, unit_id, sha256) = (actor.clone(), unit_id.to_owned(), sha256.to_owned());
     db.tx(move |sql| {
         actor.check_unit(sql, &unit_id)?;
-        // Two uploads of one new blob at once: the second waits for the first and then finds
-        // the row, so the chunks are written exactly once.
-        let inserted = sql.execute(
-            "INSERT INTO blobs (sha256, size, chunk_size, created_at)
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
-            args![&sha256, size, CHUNK_SIZE as i64, now.to_rfc3339()],
-        )?;
-        if inserted == 1 {
-            for (idx, chunk) in body.chunks(CHUNK_SIZE).enumerate() {
-                sql.execute(
-                    "INSERT INTO blob_chunks (sha256, idx, data) VALUES (?1, ?2, ?3)",
-                    args![&sha256, idx as i64, chunk],
-                )?;
-            }
-        }
-        let created = sql.execute(
-            "INSERT INTO blob_owners (sha256, unit_id, media_type) VALUES (?1, ?2, ?3)
-             ON CONFLICT DO NOTHING",
-            args![&sha256, &unit_id, &media_type],
-        )? == 1;
+        let created = put(sql, &unit_id, &sha256, &media_type, &body, now)?;
         let stored = sql.query_one(
             "SELECT b.size, o.media_type FROM blobs b JOIN blob_owners o ON o.sha256 = b.sha256
              WHERE b.sha256 = ?1 AND o.unit_id = ?2",
@@ -192,6 +172,39 @@ pub async fn upload(
         Ok(Uploaded { blob, created })
     })
     .await
+}
+
+/// Stores `body` under `sha256` (the caller checked the hash) and makes `unit_id` an owner with
+/// `media_type`; whether the unit did not own it before. Also how seeded data brings its files.
+pub fn put(
+    sql: &mut dyn Sql,
+    unit_id: &str,
+    sha256: &str,
+    media_type: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let size = i64::try_from(body.len()).map_err(|_| too_large())?;
+    // Two uploads of one new blob at once: the second waits for the first and then finds the
+    // row, so the chunks are written exactly once.
+    let inserted = sql.execute(
+        "INSERT INTO blobs (sha256, size, chunk_size, created_at)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
+        args![sha256, size, CHUNK_SIZE as i64, now.to_rfc3339()],
+    )?;
+    if inserted == 1 {
+        for (idx, chunk) in body.chunks(CHUNK_SIZE).enumerate() {
+            sql.execute(
+                "INSERT INTO blob_chunks (sha256, idx, data) VALUES (?1, ?2, ?3)",
+                args![sha256, idx as i64, chunk],
+            )?;
+        }
+    }
+    Ok(sql.execute(
+        "INSERT INTO blob_owners (sha256, unit_id, media_type) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        args![sha256, unit_id, media_type],
+    )? == 1)
 }
 
 /// Checks that `unit_id` owns every `(sha256, size)` file: 400 `missing_blob` naming the first
@@ -232,12 +245,16 @@ pub fn require_owned<'a>(
     Ok(())
 }
 
-/// The files a document names: its body versions and its attachments, with their sizes.
+/// The files a document names: its body versions (each with its PDF rendition, when the office
+/// provided one) and its attachments, with their sizes.
 pub fn document_files(document: &Document) -> Vec<(&str, u64)> {
     let body = &document.body;
     body.versions
         .iter()
-        .map(|v| (v.sha256.as_str(), v.size))
+        .flat_map(|v| {
+            let rendition = v.rendition.as_ref().map(|r| (r.sha256.as_str(), r.size));
+            std::iter::once((v.sha256.as_str(), v.size)).chain(rendition)
+        })
         .chain(body.attachments.iter().map(|a| (a.sha256.as_str(), a.size)))
         .collect()
 }
@@ -262,7 +279,8 @@ pub fn grant<'a>(
     Ok(())
 }
 
-/// Lets `user_id`, a reader of `document`, fetch its body versions and attachments.
+/// Lets `user_id`, a reader of `document`, fetch its body versions, their renditions and its
+/// attachments.
 pub fn grant_document(
     sql: &mut dyn Sql,
     user_id: &str,

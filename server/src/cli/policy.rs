@@ -1,15 +1,17 @@
 //! The offline-policy subcommand of `qianpi-gateway`, as the deployment operator straight against
 //! the database (audited as `operator-cli`): a unit's block and wipe limits, retention and
-//! inactivity lock, delivered to phones with their next checkpoint.
+//! inactivity lock, the rule for approving an unopened body, delivered to phones with their next checkpoint.
 //!
 //! ```text
 //! qianpi-gateway set-policy --unit unit-a --max-offline-block-days 3 --max-offline-wipe-days 14
+//! qianpi-gateway set-policy --unit unit-a --unopened-body refuse
 //! ```
 
 use super::{with_db, DatabaseArgs};
 use clap::Subcommand;
 use qianpi_gateway::admin::AdminActor;
 use qianpi_gateway::checkpoints::{self, PolicyChange};
+use qianpi_protocol::UnopenedBodyRule;
 
 /// The offline policy.
 #[derive(Subcommand)]
@@ -33,6 +35,9 @@ pub enum Commands {
         /// Minutes without use after which the app locks.
         #[arg(long)]
         inactivity_lock_minutes: Option<u32>,
+        /// Approving a document whose body was never opened on the phone: allow, warn or refuse.
+        #[arg(long)]
+        unopened_body: Option<UnopenedBodyRule>,
     },
 }
 
@@ -46,22 +51,26 @@ pub fn run(command: Commands) -> Result<(), String> {
             max_offline_wipe_days,
             retention_days,
             inactivity_lock_minutes,
+            unopened_body,
         } => {
             let change = PolicyChange {
                 max_offline_block_days,
                 max_offline_wipe_days,
                 retention_days,
                 inactivity_lock_minutes,
+                unopened_body,
             };
             let policy = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
                 checkpoints::set_policy(&db, &AdminActor::cli(), &unit, change, now).await
             })?;
             println!(
-                "policy version {}: read-only after {} days offline, erased after {} days",
+                "policy version {}: read-only after {} days offline, erased after {} days; \
+                 approving an unopened body: {}",
                 policy.version,
                 policy.max_offline_block_secs / 86_400,
-                policy.max_offline_wipe_secs / 86_400
+                policy.max_offline_wipe_secs / 86_400,
+                policy.unopened_body
             );
             Ok(())
         }

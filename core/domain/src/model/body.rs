@@ -76,6 +76,37 @@ pub struct BodyVersion {
     /// When this version was made.
     #[serde(default)]
     pub created_at: Option<DateTime<Utc>>,
+    /// 版式转换件 — a PDF the office made of an OFD version, for viewers that cannot show OFD.
+    /// The version stays the original: records name the original's hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendition: Option<Rendition>,
+}
+
+impl BodyVersion {
+    /// The file a viewer should open: the rendition when the office provided one, else the
+    /// original.
+    pub fn viewer_file(&self) -> (BodyFormat, &str, u64) {
+        match &self.rendition {
+            Some(r) => (r.format, r.sha256.as_str(), r.size),
+            None => (self.format, self.sha256.as_str(), self.size),
+        }
+    }
+
+    /// Whether `sha256` names this version's original or its rendition.
+    pub fn has_file(&self, sha256: &str) -> bool {
+        self.sha256 == sha256 || self.rendition.as_ref().is_some_and(|r| r.sha256 == sha256)
+    }
+}
+
+/// 版式转换件 — another format of the same body version (a PDF beside an OFD), served beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendition {
+    /// 格式 — PDF.
+    pub format: BodyFormat,
+    /// SHA-256 of the rendition's file, 64 lowercase hex digits.
+    pub sha256: String,
+    /// 大小 — size in bytes.
+    pub size: u64,
 }
 
 /// 附件 — an attachment; its name is what 附件说明 lists.

@@ -52,6 +52,7 @@ pub(super) fn full_document() -> Document {
                     size: 48_213,
                     pages: None,
                     created_at: Some(at("2026-02-26T10:00:00+08:00")),
+                    rendition: None,
                 },
                 BodyVersion {
                     id: "v2".into(),
@@ -61,6 +62,7 @@ pub(super) fn full_document() -> Document {
                     size: 310_442,
                     pages: Some(4),
                     created_at: Some(at("2026-02-28T16:30:00+08:00")),
+                    rendition: None,
                 },
             ],
             attachments: vec![Attachment {

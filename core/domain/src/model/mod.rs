@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use body::{
-    Attachment, BodyFormat, BodyStage, BodyVersion, DocumentBody, Seal, SealVerification,
+    Attachment, BodyFormat, BodyStage, BodyVersion, DocumentBody, Rendition, Seal, SealVerification,
 };
 pub use footer::DocumentFooter;
 pub use handling::{DocumentGenre, DocumentKind, Handling, Supervision};

@@ -4,7 +4,7 @@
 //! a body file or a 成文日期 is normal, and which elements a stage of the flow requires is the
 //! flow's business.
 
-use super::{Attachment, Document, SealVerification, SecrecyLevel, SecrecyPeriod};
+use super::{Attachment, BodyFormat, Document, SealVerification, SecrecyLevel, SecrecyPeriod};
 use chrono::DateTime;
 use std::collections::HashSet;
 use thiserror::Error;
@@ -124,6 +124,10 @@ pub enum DocumentError {
     /// A body version said to have no pages.
     #[error("body version {0} (正文) has zero pages")]
     ZeroPages(String),
+    /// A rendition that is not a PDF of a version in another format, or whose file is empty or
+    /// not named by a SHA-256.
+    #[error("body version {0} (正文) has a rendition that is not a non-empty PDF of another format named by its SHA-256")]
+    BadRendition(String),
     /// A faulty attachment.
     #[error(transparent)]
     Attachment(#[from] AttachmentError),
@@ -229,6 +233,16 @@ impl Document {
             }
             if v.pages == Some(0) {
                 return Err(DocumentError::ZeroPages(v.id.clone()));
+            }
+            if let Some(r) = &v.rendition {
+                // A rendition exists for viewers that cannot show the original: a PDF of an OFD.
+                if r.format != BodyFormat::Pdf
+                    || v.format == BodyFormat::Pdf
+                    || r.size == 0
+                    || !is_sha256_hex(&r.sha256)
+                {
+                    return Err(DocumentError::BadRendition(v.id.clone()));
+                }
             }
         }
         validate_attachments(&body.attachments)?;

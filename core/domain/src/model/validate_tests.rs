@@ -185,6 +185,47 @@ fn refuses_an_empty_body_file() {
 }
 
 #[test]
+fn an_ofd_version_may_carry_a_pdf_rendition_and_nothing_else() {
+    let pdf = |sha: String, size| Rendition {
+        format: BodyFormat::Pdf,
+        sha256: sha,
+        size,
+    };
+    let mut doc = full_document();
+    doc.body.versions[1].format = BodyFormat::Ofd;
+    doc.body.versions[1].rendition = Some(pdf(hash('e'), 10));
+    doc.validate().unwrap();
+    let v2 = || DocumentError::BadRendition("v2".into());
+    for broken in [
+        Rendition {
+            format: BodyFormat::Docx,
+            ..pdf(hash('e'), 10)
+        },
+        pdf(hash('e'), 0),
+        pdf("e".repeat(63), 10),
+    ] {
+        let mut doc = doc.clone();
+        doc.body.versions[1].rendition = Some(broken);
+        assert_eq!(doc.validate().unwrap_err(), v2());
+    }
+    // A PDF needs no PDF beside it.
+    let mut doc = doc.clone();
+    doc.body.versions[1].format = BodyFormat::Pdf;
+    assert_eq!(doc.validate().unwrap_err(), v2());
+}
+
+#[test]
+fn a_version_without_a_rendition_reads_and_writes_as_before() {
+    let version = full_document().body.versions[0].clone();
+    let json = serde_json::to_value(&version).unwrap();
+    assert!(json.get("rendition").is_none(), "{json}");
+    let back: BodyVersion = serde_json::from_value(json).unwrap();
+    assert_eq!(back, version);
+    let (_, file, _) = version.viewer_file();
+    assert_eq!(file, version.sha256);
+}
+
+#[test]
 fn refuses_a_body_of_zero_pages() {
     assert_eq!(
         refusal(|d| d.body.versions[1].pages = Some(0)),

@@ -23,6 +23,8 @@ pub(super) struct Progress {
     pub(super) open: Option<DownloadPart>,
     /// When the growing piece was last kept.
     pub(super) kept_at: Instant,
+    /// Told the bytes received so far and the total (0 until known) as they arrive.
+    pub(super) listener: Option<super::ProgressListener>,
 }
 
 impl Progress {
@@ -35,6 +37,14 @@ impl Progress {
             sha256,
             open: None,
             kept_at: Instant::now(),
+            listener: None,
+        }
+    }
+
+    /// Tells the listener, if any, how far the download is.
+    pub(super) fn report(&self) {
+        if let Some(listener) = &self.listener {
+            listener(self.position(), self.total.unwrap_or(0));
         }
     }
 

@@ -71,6 +71,7 @@ fn document() -> Document {
             size: 28,
             pages: None,
             created_at: Some(t0() - Duration::days(3)),
+            rendition: None,
         },
         BodyVersion {
             id: "v2".into(),
@@ -80,6 +81,7 @@ fn document() -> Document {
             size: BODY_HELD.len() as u64,
             pages: Some(3),
             created_at: Some(t0() - Duration::days(2)),
+            rendition: None,
         },
     ];
     document.body.attachments = vec![Attachment {

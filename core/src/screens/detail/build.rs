@@ -2,7 +2,10 @@
 //! the phone, the deadlines, and (through `flow`) the opinions and the flow record.
 
 use super::flow;
-use super::{AttachmentFile, BodyFile, Deadline, DetailHead, DocumentDetail, MyTask, Person};
+use super::{
+    AttachmentFile, BodyFile, BodyReading, Deadline, DetailHead, DocumentDetail, MyTask, Person,
+    RenditionFile,
+};
 use crate::client::InboxItem;
 use crate::model::{Document, Identity};
 use crate::store::DetailRows;
@@ -21,7 +24,10 @@ pub(crate) fn build(
         document,
         flow,
         held_files,
+        opened_files,
+        unopened_body,
     } = rows;
+    let reading = BodyReading::new(&document, &held_files, &opened_files, unopened_body);
     let held = |sha: &str| held_files.contains(sha);
     let last = document.body.versions.len().saturating_sub(1);
     let bodies = document
@@ -40,6 +46,15 @@ pub(crate) fn build(
             created_at: v.created_at,
             held: held(&v.sha256),
             current: i == last,
+            rendition: v.rendition.as_ref().map(|r| RenditionFile {
+                format: r.format,
+                media_type: r.format.media_type().to_owned(),
+                size: r.size,
+                sha256: r.sha256.clone(),
+                held: held(&r.sha256),
+            }),
+            view_sha256: v.viewer_file().1.to_owned(),
+            view_media_type: v.viewer_file().0.media_type().to_owned(),
         })
         .collect();
     let attachments = document
@@ -64,6 +79,7 @@ pub(crate) fn build(
         head: head(&document),
         bodies,
         attachments,
+        reading,
         deadline,
         finished_at: document.handling.finished_at,
         instance_id: None,
@@ -93,7 +109,11 @@ pub(crate) fn build(
             let deadline = shown
                 .task(&item.task_id)
                 .and_then(|task| task_deadline(task, now));
-            MyTask { item, deadline }
+            MyTask {
+                item,
+                deadline,
+                unopened_body: detail.reading.check(),
+            }
         });
     }
     detail

@@ -49,6 +49,7 @@ pub fn with_files(
         size: body.len() as u64,
         pages: Some(3),
         created_at: None,
+        rendition: None,
     });
     doc.body.attachments.push(Attachment {
         id: format!("{id}-att"),

@@ -11,12 +11,14 @@
 use super::{check_hash, CHUNK_SIZE};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::refusals::Reason;
 use crate::sql::args;
 use crate::sql::Sql;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use qianpi_domain::workflow::{Instance, Opinion, OpinionFile, MAX_OPINION_FILE_BYTES};
+use qianpi_domain::workflow::{Command, Instance, Opinion, OpinionFile, MAX_OPINION_FILE_BYTES};
 use qianpi_protocol::crypto;
+use qianpi_protocol::phrases::OPINION_FILE_MISSING;
 
 /// Largest opinion file accepted, as the body limit of the upload route.
 pub const MAX_BYTES: usize = MAX_OPINION_FILE_BYTES as usize;
@@ -100,6 +102,39 @@ pub async fn upload(
         })
     })
     .await
+}
+
+/// The refusal of a command whose opinion names a file identity `user_id` has not uploaded.
+pub fn missing(
+    sql: &mut dyn Sql,
+    user_id: &str,
+    command: &Command,
+) -> Result<Option<Reason>, ApiError> {
+    let Some(opinion) = command.opinion() else {
+        return Ok(None);
+    };
+    Ok(first_missing(sql, user_id, opinion)?.map(|_| {
+        (
+            OPINION_FILE_MISSING,
+            "手写签批或语音尚未上传，上传后将自动重新提交",
+            "the opinion's handwriting or voice has not been uploaded yet; upload it and send the \
+             command again",
+        )
+    }))
+}
+
+/// The refusal of a command whose opinion states another size for a file than the stored one.
+pub fn misdescribed(sql: &mut dyn Sql, command: &Command) -> Result<Option<Reason>, ApiError> {
+    let Some(opinion) = command.opinion() else {
+        return Ok(None);
+    };
+    Ok(first_misdescribed(sql, opinion)?.map(|_| {
+        (
+            "opinion_file_mismatch",
+            "意见所附文件的大小与已上传的文件不符",
+            "the opinion states another size than the uploaded file's",
+        )
+    }))
 }
 
 /// The first file of `opinion` that identity `user_id` has not uploaded, if any.

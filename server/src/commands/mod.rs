@@ -29,7 +29,6 @@ use qianpi_domain::model::SecrecyLevel;
 use qianpi_domain::workflow::{
     self, Actor, Env, Instance, Outcome, ProcessDefinition, Roles, StandingDelegation, Submission,
 };
-use qianpi_protocol::phrases::OPINION_FILE_MISSING;
 use qianpi_protocol::record::{attachments_hash, document_hash};
 use qianpi_protocol::statement::GatewayKey;
 use qianpi_protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, VerdictOutcome};
@@ -75,16 +74,8 @@ pub fn decide_command(
     // The opinion's handwriting or voice must be here, from its signer, before the record is
     // decided. Not stored and the chain not spent: the phone uploads the file and sends the
     // same record again.
-    if let Some(opinion) = record.command.opinion() {
-        if opinion_files::first_missing(sql, &device.user_id, opinion)?.is_some() {
-            let reason = (
-                OPINION_FILE_MISSING,
-                "手写签批或语音尚未上传，上传后将自动重新提交",
-                "the opinion's handwriting or voice has not been uploaded yet; upload it and send \
-                 the command again",
-            );
-            return answer(instance_id, refused(signed, &task_id, reason, now));
-        }
+    if let Some(reason) = opinion_files::missing(sql, &device.user_id, &record.command)? {
+        return answer(instance_id, refused(signed, &task_id, reason, now));
     }
     // The counter comes from the network: one the chain's column cannot hold, or one that would
     // leave no next counter, can never be a real device's next link.
@@ -220,16 +211,7 @@ fn apply(
         );
         return Ok(refused(signed, task_id, reason, now));
     }
-    let misdescribed = match record.command.opinion() {
-        Some(opinion) => opinion_files::first_misdescribed(sql, opinion)?.is_some(),
-        None => false,
-    };
-    if misdescribed {
-        let reason = (
-            "opinion_file_mismatch",
-            "意见所附文件的大小与已上传的文件不符",
-            "the opinion states another size than the uploaded file's",
-        );
+    if let Some(reason) = opinion_files::misdescribed(sql, &record.command)? {
         return Ok(refused(signed, task_id, reason, now));
     }
     let saw_other_version = record.document_hash != document_hash(&flow.document)

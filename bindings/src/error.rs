@@ -124,6 +124,16 @@ pub enum QianpiError {
         /// What is under way.
         reason: String,
     },
+    /// 全文检索 — the query cannot be searched: nothing to look for, or too long.
+    #[error("search not possible: {reason_en}")]
+    InvalidSearch {
+        /// Which problem.
+        problem: crate::search::SearchProblem,
+        /// Reason in Chinese.
+        reason_zh: String,
+        /// Reason in English.
+        reason_en: String,
+    },
     /// 未阅正文 — the unit requires the body to be opened on this phone before it is approved,
     /// and it was not: nothing was signed or queued. Open it (`read_file` or `open_file`) first.
     #[error("body not opened: {reason_en}")]
@@ -217,6 +227,7 @@ impl From<ClientError> for QianpiError {
                 reason_en: reason,
             },
             ClientError::Platform(_) | ClientError::Key(_) => QianpiError::Platform { reason },
+            ClientError::Search(e) => crate::search::invalid_search(&e),
             _ => QianpiError::Internal { reason },
         }
     }

@@ -15,6 +15,7 @@ mod observe;
 mod people;
 mod platform;
 mod presence;
+mod search;
 #[cfg(feature = "software-vault")]
 mod software;
 

@@ -7,6 +7,7 @@
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
 //! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
+//! qianpi search <words>… [--limit n]           # 全文检索: documents, opinions, notices
 //! qianpi body <id> [--attachment n] > 正文.pdf  # 正文 or 附件 to stdout | prefetch [--metered]
 //! qianpi act <task> <action> [--opinion …] [--to …] [--for <leader>] | flow <id> <action>
 //! qianpi batch-approve <task>… | allowed <id> | draft <task> [--opinion …]
@@ -22,6 +23,7 @@ mod detail;
 mod notices;
 mod people;
 mod phone;
+mod search;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -97,6 +99,19 @@ enum Command {
     Show {
         /// A task, read item or instance id as the lists show it, or a document id.
         id: String,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// 全文检索: the documents, opinions and notices on this phone matching every word, newest
+    /// first (Chinese of any length, 文号 digits, names).
+    Search {
+        /// The words: 春耕, 李娜, 12号, 关于 防汛.
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -224,6 +239,11 @@ fn main() -> ExitCode {
                 data_dir,
             } => people::people(&data_dir, query, picker, offline).await,
             Command::Show { id, data_dir } => detail::show(&data_dir, &id),
+            Command::Search {
+                words,
+                limit,
+                data_dir,
+            } => search::search(&data_dir, &words, limit),
             Command::Notices { data_dir } => notices::list(&data_dir),
             Command::Notice { id, data_dir } => notices::show(&data_dir, &id),
             Command::Reply {

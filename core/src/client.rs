@@ -37,6 +37,7 @@ mod observe;
 mod people;
 mod presence;
 mod push;
+mod search;
 mod statements;
 mod sync;
 #[cfg(test)]
@@ -53,6 +54,7 @@ pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
 pub use observe::{Generations, ListsOverview, OutboxOverview};
 pub use people::PeopleSync;
 pub use presence::PreparedAction;
+pub use search::{SearchError, MAX_QUERY_CHARS, MAX_RESULTS};
 use sync::offset_ms;
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
@@ -138,6 +140,9 @@ pub enum ClientError {
     /// A file could not be downloaded.
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// 全文检索 — the query cannot be searched (empty, or too long).
+    #[error(transparent)]
+    Search(#[from] SearchError),
     /// The unit refuses approvals of a body never opened on this phone, and the body of this
     /// document (the version an approval would name) was not: nothing was signed or queued.
     #[error("the body of document {0} was never opened on this phone, and your unit requires reading it before approving: open it first")]

@@ -23,6 +23,7 @@ impl QianpiError {
             }
             QianpiError::NotAllowed { reason_zh, .. } => reason_zh.clone(),
             QianpiError::BodyNotOpened { reason_zh, .. } => reason_zh.clone(),
+            QianpiError::InvalidSearch { reason_zh, .. } => reason_zh.clone(),
             QianpiError::ReplyNotAllowed { code, .. } => match code.as_str() {
                 "after_deadline" => "回执已过截止时间，不能再提交。".into(),
                 "choice_required" => "请先选择回执选项。".into(),
@@ -61,6 +62,7 @@ impl QianpiError {
         match self {
             QianpiError::NotAllowed { reason_en, .. } => reason_en.clone(),
             QianpiError::BodyNotOpened { reason_en, .. } => reason_en.clone(),
+            QianpiError::InvalidSearch { reason_en, .. } => reason_en.clone(),
             other => other.to_string(),
         }
     }

@@ -32,6 +32,9 @@ impl Topics {
     pub const OTHER: Topics = Topics(1 << 5);
     /// 通讯录: the unit's address book (contacts screen and pickers).
     pub const PEOPLE: Topics = Topics(1 << 6);
+    /// 全文检索: the search index (it changes with the documents, opinions and notices it
+    /// covers, and when a search catches it up with them).
+    pub const SEARCH: Topics = Topics(1 << 7);
 
     /// Both sets.
     pub const fn union(self, other: Topics) -> Topics {
@@ -64,6 +67,8 @@ impl Topics {
             "notices" | "receipts" => Topics::NOTICES,
             "account" | "policy" | "checkpoint" => Topics::ACCOUNT,
             "directory" => Topics::PEOPLE,
+            // The index, its items and FTS5's own tables behind it (search_index_data, …).
+            t if t.starts_with("search_") => Topics::SEARCH,
             _ => Topics::OTHER,
         }
     }

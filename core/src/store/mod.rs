@@ -19,6 +19,7 @@
 //! | `people` | 通讯录: the unit's address book as last fetched, with its version |
 //! | `downloads` | the pieces of blob downloads received so far, for resuming |
 //! | `retention` | the purge that keeps pending items plus the last N days |
+//! | `search` | 全文检索: the encrypted full-text index over documents, opinions and notices |
 //!
 //! Every user action and every pulled page is written in one transaction, so a crash never
 //! leaves half of it behind.
@@ -39,6 +40,7 @@ mod pages;
 mod people;
 mod retention;
 mod schema;
+mod search;
 mod settle;
 
 pub use account::{Account, DeviceState, Policy};
@@ -53,6 +55,7 @@ pub use notices::{NoticeRow, ReceiptRefusal};
 pub use outbox::{OutboxRow, VerdictRow};
 pub use retention::PurgeReport;
 pub use schema::SCHEMA_VERSION;
+pub use search::{index_tokens_of, SearchHit, SearchKind, SearchQuery, Snippet, SnippetPart};
 
 use crate::keys::DataKey;
 use rusqlite::{Connection, ErrorCode};

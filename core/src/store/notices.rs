@@ -60,6 +60,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         file_notice(&tx, notice, signed, now, now)?;
+        super::search::catch_up(&tx)?;
         tx.commit()?;
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! migration is tested by opening a database created at each earlier version with data in it
 //! (`migration_tests.rs`).
 
-use super::{feed, StoreError};
+use super::{feed, search, StoreError};
 use crate::crypto;
 use crate::protocol::InboxEntry;
 use crate::workflow::Instance;
@@ -261,6 +261,71 @@ const V7: &str = "CREATE TABLE opened_files (
      CREATE INDEX body_versions_by_rendition ON body_versions (rendition_sha256)
      WHERE rendition_sha256 IS NOT NULL;";
 
+/// Version 8: 全文检索 — the search index (`search.rs`): FTS5 over tokens made in Rust (contentless:
+/// tokens and positions, no text), each entry's item and time-ordered key, and the items written
+/// since the index last caught up. Triggers note every write of a document, opinion or notice
+/// and drop a removed one's entry at once, whichever code or cascade removed it. Its data step
+/// indexes what the store already holds.
+const V8: &str = "CREATE VIRTUAL TABLE search_index USING fts5 (
+        tokens, content = '', contentless_delete = 1, tokenize = 'ascii'
+     );
+     CREATE TABLE search_items (
+        key INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind = 'document' OR kind = 'opinion' OR kind = 'notice'),
+        ref TEXT NOT NULL,
+        UNIQUE (kind, ref)
+     );
+     CREATE TABLE search_pending (
+        kind TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        PRIMARY KEY (kind, ref)
+     ) WITHOUT ROWID;
+     CREATE TRIGGER search_document_written AFTER INSERT ON documents BEGIN
+        INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('document', NEW.id);
+     END;
+     CREATE TRIGGER search_document_changed AFTER UPDATE ON documents
+     WHEN OLD.body IS NOT NEW.body OR OLD.title IS NOT NEW.title OR OLD.number IS NOT NEW.number
+       OR OLD.received_at IS NOT NEW.received_at BEGIN
+        INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('document', NEW.id);
+     END;
+     CREATE TRIGGER search_document_removed AFTER DELETE ON documents BEGIN
+        DELETE FROM search_index WHERE rowid =
+          (SELECT key FROM search_items WHERE kind = 'document' AND ref = OLD.id);
+        DELETE FROM search_items WHERE kind = 'document' AND ref = OLD.id;
+        DELETE FROM search_pending WHERE kind = 'document' AND ref = OLD.id;
+     END;
+     CREATE TRIGGER search_opinion_written AFTER INSERT ON opinions BEGIN
+        INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('opinion', NEW.task_id);
+     END;
+     CREATE TRIGGER search_opinion_changed AFTER UPDATE ON opinions
+     WHEN OLD.text IS NOT NEW.text OR OLD.written_at IS NOT NEW.written_at BEGIN
+        INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('opinion', NEW.task_id);
+     END;
+     CREATE TRIGGER search_opinion_removed AFTER DELETE ON opinions BEGIN
+        DELETE FROM search_index WHERE rowid =
+          (SELECT key FROM search_items WHERE kind = 'opinion' AND ref = OLD.task_id);
+        DELETE FROM search_items WHERE kind = 'opinion' AND ref = OLD.task_id;
+        DELETE FROM search_pending WHERE kind = 'opinion' AND ref = OLD.task_id;
+     END;
+     CREATE TRIGGER search_notice_written AFTER INSERT ON notices BEGIN
+        INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('notice', NEW.id);
+     END;
+     CREATE TRIGGER search_notice_changed AFTER UPDATE ON notices
+     WHEN OLD.body IS NOT NEW.body BEGIN
+        INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('notice', NEW.id);
+     END;
+     CREATE TRIGGER search_notice_removed AFTER DELETE ON notices BEGIN
+        DELETE FROM search_index WHERE rowid =
+          (SELECT key FROM search_items WHERE kind = 'notice' AND ref = OLD.id);
+        DELETE FROM search_items WHERE kind = 'notice' AND ref = OLD.id;
+        DELETE FROM search_pending WHERE kind = 'notice' AND ref = OLD.id;
+     END;";
+
+/// Version 8's data step: what the store already holds goes into the new index.
+fn v8_data(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    search::index_existing(tx)
+}
+
 /// Every version, oldest first: entry `i` upgrades version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -290,6 +355,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: V7,
         data: None,
+    },
+    Migration {
+        sql: V8,
+        data: Some(v8_data),
     },
 ];
 

@@ -6,12 +6,15 @@
 //! other file on the machine can hold them by chance) go through the public API into every kind
 //! of thing the phone keeps: the title and body fields of 300 pulled documents (enough that pages
 //! overflow and the write-ahead log holds data), the opinion of a queued approval, a 暂存 draft,
-//! a 通知公告, the account's names and access token, and an encrypted file. Reading them back
-//! through the API proves they are stored. Then, with the store still open (so `-wal` and `-shm`
+//! a 通知公告, the account's names and access token, and an encrypted file; the search index is
+//! built from the documents and the notice. Reading them back and finding them through the
+//! search proves they are stored and indexed. Then, with the store still open (so `-wal` and `-shm`
 //! exist and hold data), every byte of the data folder (database, `-wal`, `-shm`, `-journal`,
 //! the file vault), of the key vault beside it, of the captured TRACE-level logs and of every
 //! file the system temp folder got during the test is searched for the markers in UTF-8 and
-//! UTF-16LE; the database must not start with SQLite's plaintext header. The data folder is
+//! UTF-16LE, and for the search index's own tokens of the markers (the bigrams touching the
+//! Chinese marker's random part, alone and in a row, and the ASCII marker's random word) in
+//! UTF-8; the database must not start with SQLite's plaintext header. The data folder is
 //! searched again after the store is closed. The scanner first proves it finds the markers in
 //! a file written in plaintext on purpose, so a blind scanner cannot pass the test.
 
@@ -25,7 +28,7 @@ use qianpi_core::model::{Identity, Notice, NoticeScope, Opinion, SecrecyLevel};
 use qianpi_core::protocol::InboxEntry;
 use qianpi_core::session::{self, Unlocked, DATABASE_FILE};
 use qianpi_core::software::SoftwareKeyVault;
-use qianpi_core::store::ListKind;
+use qianpi_core::store::{ListKind, SearchKind, SearchQuery};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -43,10 +46,14 @@ const PAGE: usize = 50;
 const MAX_SCANNED: u64 = 200 * 1024 * 1024;
 const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
 
-/// The run's two markers.
+/// The run's two markers, and the search index's tokens made from them.
 struct Markers {
     ascii: String,
     chinese: String,
+    /// The index tokens only this run can produce: the bigrams touching the Chinese marker's
+    /// random part, all of them as the index spells them in a row, and the ASCII marker's random
+    /// word.
+    tokens: Vec<String>,
 }
 
 impl Markers {
@@ -58,9 +65,22 @@ impl Markers {
             .iter()
             .map(|b| char::from_u32(0x4e00 + u32::from(*b) * 37).unwrap())
             .collect();
+        let chinese = format!("绝密测试标记一二三{han}");
+        // The bigrams from 三 on: each holds a random character. (Single characters are too short
+        // to tell apart from chance bytes.)
+        let random_run = format!("三{han}");
+        let bigrams: Vec<String> = qianpi_core::store::index_tokens_of(&random_run)
+            .split(' ')
+            .filter(|t| t.chars().count() == 2)
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(bigrams.len(), han.chars().count(), "{bigrams:?}");
+        let mut tokens = vec![bigrams.join(" "), hex.clone()];
+        tokens.extend(bigrams);
         Markers {
             ascii: format!("QIANPI-MARKER-7f3a-{hex}"),
-            chinese: format!("绝密测试标记一二三{han}"),
+            chinese,
+            tokens,
         }
     }
 
@@ -76,6 +96,13 @@ impl Markers {
             out.push((format!("{name} marker (UTF-8)"), marker.as_bytes().to_vec()));
             let utf16: Vec<u8> = marker.encode_utf16().flat_map(u16::to_le_bytes).collect();
             out.push((format!("{name} marker (UTF-16LE)"), utf16));
+        }
+        // The search index keeps UTF-8 tokens.
+        for token in &self.tokens {
+            out.push((
+                format!("search index token {token:?} (UTF-8)"),
+                token.as_bytes().to_vec(),
+            ));
         }
         out
     }
@@ -226,11 +253,30 @@ fn the_scanner_finds_markers_written_in_plaintext() {
         .collect();
     fs::create_dir(scratch.path().join("nested")).unwrap();
     fs::write(scratch.path().join("nested/utf16.bin"), utf16).unwrap();
+    // The search index's tokens of the marked text, as the index would spell them.
+    let tokens = format!(
+        "{} {}",
+        qianpi_core::store::index_tokens_of(&markers.chinese),
+        qianpi_core::store::index_tokens_of(&markers.ascii)
+    );
+    fs::write(scratch.path().join("tokens.bin"), tokens).unwrap();
 
     let mut findings = Findings::default();
     let read = findings.check_tree(scratch.path(), &markers, None, &[]);
-    assert_eq!(read, 2);
-    assert_eq!(findings.0.len(), 3, "{:?}", findings.0);
+    assert_eq!(read, 3);
+    let of_markers = |f: &Findings| f.0.iter().filter(|f| f.contains(" marker (")).count();
+    assert_eq!(of_markers(&findings), 3, "{:?}", findings.0);
+    for token in &markers.tokens {
+        assert!(
+            findings.0.iter().any(|f| f
+                == &format!(
+                    "search index token {token:?} (UTF-8) in {}",
+                    scratch.path().join("tokens.bin").display()
+                )),
+            "{token} not found: {:?}",
+            findings.0
+        );
+    }
     assert!(findings
         .0
         .iter()
@@ -250,9 +296,9 @@ fn the_scanner_finds_markers_written_in_plaintext() {
     let since = SystemTime::now() - an_hour;
     assert_eq!(
         recent.check_tree(scratch.path(), &markers, Some(since), &[]),
-        2
+        3
     );
-    assert_eq!(recent.0.len(), 3);
+    assert_eq!(recent.0, findings.0);
     let mut later = Findings::default();
     let future = SystemTime::now() + an_hour;
     assert_eq!(
@@ -264,7 +310,7 @@ fn the_scanner_finds_markers_written_in_plaintext() {
     let nested = scratch.path().join("nested");
     assert_eq!(
         skipping.check_tree(scratch.path(), &markers, None, &[&nested]),
-        1
+        2
     );
 }
 
@@ -393,6 +439,18 @@ fn scan_everything_under(root: &std::path::Path) {
         body.as_bytes()
     );
     assert!(store.inbox_row("no-such-task").unwrap().is_none());
+    // The search index holds the marked words: every document and the notice are found by them.
+    for marker in [&markers.chinese, &markers.ascii] {
+        let found = store
+            .search(&SearchQuery::parse(marker).unwrap(), 1000)
+            .unwrap();
+        let tasks = found.iter().filter(|h| h.kind == SearchKind::Task).count();
+        let notices = found
+            .iter()
+            .filter(|h| h.kind == SearchKind::Notice)
+            .count();
+        assert_eq!((tasks, notices), (ENTRIES, 1), "searching {marker}");
+    }
 
     // While the store is open: its journal files exist and hold data.
     let database = data.join(DATABASE_FILE);

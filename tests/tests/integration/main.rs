@@ -25,6 +25,7 @@ mod policy;
 mod receipts_blocked;
 mod records;
 mod restart;
+mod search;
 mod server_time;
 mod signed_requests;
 mod statements;

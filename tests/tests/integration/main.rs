@@ -8,6 +8,7 @@ mod admin;
 mod admin_devices;
 mod blob_downloads;
 mod blobs;
+mod bodies;
 mod chain;
 mod document_detail;
 mod end_to_end;

@@ -3,7 +3,7 @@
 //! vault. Reading and replying work offline; `qianpi sync` sends them.
 
 use crate::phone::open;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Local, Utc};
 use qianpi_core::client::{NoticeDetail, NoticeSummary};
 use qianpi_core::model::NoteRule;
 use qianpi_core::store::ReceiptRefusal;
@@ -12,8 +12,12 @@ use std::path::Path;
 /// How many notices `qianpi notices` lists.
 const LIST_LIMIT: usize = 200;
 
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A time as the terminal prints it: in the user's time zone, with its offset, so a time read
+/// on a trip says which clock it is on.
+pub(crate) fn when(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
 }
 
 pub fn list(data_dir: &Path) -> Result<(), String> {
@@ -206,10 +210,22 @@ mod tests {
     use qianpi_core::client::NoticeAttachment;
     use qianpi_core::model::{Attachment, Identity, Notice, ReceiptForm, RecipientStatus, Reply};
 
-    fn detail(reply: Option<Reply>, refusal: Option<ReceiptRefusal>) -> NoticeDetail {
-        let at = DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+    fn published() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
             .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn times_print_in_the_users_zone_with_its_offset() {
+        let local = published().with_timezone(&Local);
+        let printed = when(published());
+        assert!(printed.starts_with(&local.format("%Y-%m-%d %H:%M").to_string()));
+        assert!(printed.ends_with(&local.format("%:z").to_string()));
+    }
+
+    fn detail(reply: Option<Reply>, refusal: Option<ReceiptRefusal>) -> NoticeDetail {
+        let at = published();
         let notice = Notice {
             id: "n1".into(),
             title: "关于召开会议的通知".into(),
@@ -254,12 +270,16 @@ mod tests {
     #[test]
     fn an_opened_notice_shows_its_files_and_how_to_reply() {
         let text = detail_text(&detail(None, None));
-        assert!(
-            text.starts_with("关于召开会议的通知\n发布：赵文 · 办公室主任 · 2026-03-02 10:00 UTC")
-        );
+        assert!(text.starts_with(&format!(
+            "关于召开会议的通知\n发布：赵文 · 办公室主任 · {}",
+            when(published())
+        )));
         assert!(text.contains(&format!("`qianpi download {}`", "ab".repeat(32))));
         assert!(text.contains("请回执"));
-        assert!(text.contains("reply with `qianpi reply n1 --choice <attend=参加 | absent=不参加 | undecided=待定>` (--note optional, by 2026-03-05 10:00 UTC)"));
+        assert!(text.contains(&format!(
+            "reply with `qianpi reply n1 --choice <attend=参加 | absent=不参加 | undecided=待定>` (--note optional, by {})",
+            when(published() + chrono::Duration::days(3))
+        )));
     }
 
     #[test]

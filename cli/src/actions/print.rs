@@ -1,6 +1,7 @@
 //! What the action subcommands print, in Chinese: one line per item of a batch, the kept draft,
 //! what a row allows now, and a standing delegation.
 
+use crate::notices::when;
 use qianpi_core::client::{BatchEntry, Client, Verdict};
 use qianpi_core::model::Attitude;
 use qianpi_core::protocol::delegations::DelegationView;
@@ -98,7 +99,7 @@ pub(super) fn delegation_line(view: &DelegationView) -> String {
     };
     let revoked = view
         .revoked_at
-        .map(|at| format!("，已于 {} 收回", at.to_rfc3339()))
+        .map(|at| format!("，已于 {} 收回", when(at)))
         .unwrap_or_default();
     format!(
         "{} · {} 委托 {} 代办 · {} · {} 至 {}{revoked}",
@@ -106,8 +107,8 @@ pub(super) fn delegation_line(view: &DelegationView) -> String {
         view.from,
         view.to,
         scope,
-        view.start.to_rfc3339(),
-        view.end.to_rfc3339()
+        when(view.start),
+        when(view.end)
     )
 }
 

@@ -167,6 +167,10 @@ pub struct OpinionEntry {
     pub has_handwriting: bool,
     /// An audio note is attached.
     pub has_audio: bool,
+    /// 手写签批 — the handwriting image (download it by its hash with `download`).
+    pub handwriting: Option<crate::phrases::OpinionFileInfo>,
+    /// 语音 — the voice clip.
+    pub voice: Option<crate::phrases::OpinionFileInfo>,
     /// Written on this phone, not yet confirmed by the gateway.
     pub pending: bool,
 }

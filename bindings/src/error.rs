@@ -190,6 +190,8 @@ impl From<ClientError> for QianpiError {
             | ClientError::NoSuchTask(_)
             | ClientError::NoSuchDocument(_)
             | ClientError::NeedsTask
+            | ClientError::Phrase(_)
+            | ClientError::OpinionFile(_)
             | ClientError::Notice(NoticeError::NotFound(_))
             | ClientError::Blob(BlobError::BadHash(_))
             | ClientError::Files(FileError::NotFound) => QianpiError::InvalidInput { reason },

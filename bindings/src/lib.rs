@@ -13,6 +13,7 @@ mod lists;
 mod notices;
 mod observe;
 mod people;
+mod phrases;
 mod platform;
 mod presence;
 mod search;

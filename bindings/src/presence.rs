@@ -23,6 +23,19 @@ pub struct PreparedApproval {
     action: String,
 }
 
+impl PreparedApproval {
+    /// Wraps an action the core prepared.
+    pub(crate) fn new(prepared: PreparedAction) -> PreparedApproval {
+        PreparedApproval {
+            to_be_signed: prepared.to_be_signed().to_vec(),
+            command_id: prepared.command_id().to_owned(),
+            task_id: prepared.task_id().to_owned(),
+            action: prepared.action().to_owned(),
+            prepared: Mutex::new(Some(prepared)),
+        }
+    }
+}
+
 #[uniffi::export]
 impl PreparedApproval {
     /// The exact bytes to sign with the approval key (ECDSA P-256, SHA-256).

@@ -237,8 +237,18 @@ fn opinion_text(o: &OpinionEntry) -> String {
     if !o.text.is_empty() {
         let _ = writeln!(out, "    {}", o.text);
     }
-    if o.has_handwriting || o.has_audio {
-        let _ = writeln!(out, "    （附手写签批或语音）");
+    for (label, file) in [("手写签批", &o.handwriting), ("语音", &o.audio)] {
+        if let Some(f) = file {
+            let length = f
+                .duration_ms
+                .map(|ms| format!(" · {} 秒", ms.div_ceil(1000)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    【{label}】{} · {} 字节{length} · {}（qianpi download {} 取回）",
+                f.media_type, f.size, f.sha256, f.sha256
+            );
+        }
     }
     out
 }
@@ -302,6 +312,8 @@ mod tests {
             text: text.into(),
             has_handwriting: false,
             has_audio: false,
+            handwriting: None,
+            audio: None,
             pending,
         };
         DocumentDetail {

@@ -6,6 +6,7 @@
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
+//! qianpi phrases [add <text> | remove <n> | move <from> <to> | pick <n>] [--offline]  # 常用意见
 //! qianpi show <id>                             # 公文详情 of a task, read item, instance or document
 //! qianpi search <words>… [--limit n]           # 全文检索: documents, opinions, notices
 //! qianpi body <id> [--attachment n] > 正文.pdf  # 正文 or 附件 to stdout | prefetch [--metered]
@@ -22,6 +23,7 @@ mod demo;
 mod detail;
 mod notices;
 mod people;
+mod phrases;
 mod phone;
 mod search;
 
@@ -189,6 +191,19 @@ enum Command {
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
     },
+    /// 常用意见: exchange them with the gateway and list them (own first, then the unit's); edit
+    /// your own list offline; print one to write an opinion from it.
+    Phrases {
+        /// add, remove, move or pick; none lists them.
+        #[command(subcommand)]
+        command: Option<phrases::PhraseCommand>,
+        /// Use the copy on this phone without asking the gateway.
+        #[arg(long, global = true)]
+        offline: bool,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone", global = true)]
+        data_dir: PathBuf,
+    },
     /// Download a body or attachment file by its SHA-256 into the encrypted vault.
     Download {
         /// The file's SHA-256, as `notice` shows it.
@@ -253,6 +268,11 @@ fn main() -> ExitCode {
                 data_dir,
             } => notices::reply(&data_dir, &id, choice, note),
             Command::Download { sha256, data_dir } => notices::download(&data_dir, &sha256).await,
+            Command::Phrases {
+                command,
+                offline,
+                data_dir,
+            } => phrases::phrases(&data_dir, command, offline).await,
             Command::Body {
                 id,
                 attachment,

@@ -34,7 +34,9 @@ mod lifecycle;
 mod local;
 mod notices;
 mod observe;
+mod opinion_files;
 mod people;
+mod phrases;
 mod presence;
 mod push;
 mod search;
@@ -52,7 +54,9 @@ pub use bodies::{
 use lifecycle::Session;
 pub use notices::{NoticeAttachment, NoticeDetail, NoticeError, NoticeSummary};
 pub use observe::{Generations, ListsOverview, OutboxOverview};
+pub use opinion_files::OpinionFileError;
 pub use people::PeopleSync;
+pub use phrases::{PhraseError, PhraseList};
 pub use presence::PreparedAction;
 pub use search::{SearchError, MAX_QUERY_CHARS, MAX_RESULTS};
 use sync::offset_ms;
@@ -140,6 +144,12 @@ pub enum ClientError {
     /// A file could not be downloaded.
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// 常用意见 — the edit cannot be made.
+    #[error(transparent)]
+    Phrase(#[from] PhraseError),
+    /// 手写签批 / 语音 — the file cannot be attached to an opinion.
+    #[error(transparent)]
+    OpinionFile(#[from] OpinionFileError),
     /// 全文检索 — the query cannot be searched (empty, or too long).
     #[error(transparent)]
     Search(#[from] SearchError),

@@ -27,6 +27,7 @@ use std::time::Duration;
 mod delegations;
 mod error;
 mod people;
+mod phrases;
 
 use error::transport_reason;
 pub use error::LinkError;

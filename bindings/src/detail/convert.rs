@@ -78,6 +78,8 @@ impl From<core::OpinionEntry> for OpinionEntry {
             text: o.text,
             has_handwriting: o.has_handwriting,
             has_audio: o.has_audio,
+            handwriting: o.handwriting.map(Into::into),
+            voice: o.audio.map(Into::into),
             pending: o.pending,
         }
     }

@@ -10,7 +10,8 @@
 use super::sync::offset_ms;
 use super::{statements, Client, ClientError, SyncReport};
 use crate::link::{Credentials, GatewayClient, LinkError};
-use crate::protocol::{CommandBatch, GatewayPublicKey};
+use crate::protocol::phrases::OPINION_FILE_MISSING;
+use crate::protocol::{CommandBatch, GatewayPublicKey, VerdictOutcome};
 use crate::store::OutboxRow;
 
 /// At most this many commands go in one push request.
@@ -88,6 +89,11 @@ impl Client {
             .map(|row| serde_json::to_vec(&row.command).map(|json| json.len()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| LinkError::Protocol(format!("cannot encode a command: {e}")))?;
+        // The opinions' handwriting and voice go first: the gateway decides a command only
+        // once it holds the files its opinion names.
+        if !outbox.is_empty() {
+            self.upload_opinion_files(gateway, credentials).await?;
+        }
         let mut batch_size = Shrinking::new(PUSH_BATCH);
         let mut at = 0;
         while at < outbox.len() {
@@ -109,17 +115,23 @@ impl Client {
             for verdict in &response.verdicts {
                 statements::check_verdict(verdict, key, Some(device_id))?;
             }
+            // A command refused for a file the gateway lacks stays queued (the gateway kept no
+            // verdict); its files go up again at the next sync.
+            let (waiting, verdicts): (Vec<_>, Vec<_>) =
+                response.verdicts.iter().cloned().partition(|v| {
+                    matches!(&v.outcome, VerdictOutcome::Refused { code, .. }
+                        if code == OPINION_FILE_MISSING)
+                });
             let mut store = self.store()?;
-            store.record_verdicts(&response.verdicts)?;
+            for verdict in &waiting {
+                store.opinion_files_missing(&verdict.command_id)?;
+            }
+            store.record_verdicts(&verdicts)?;
             store.set_network(true, Some(credentials.clock_offset_ms))?;
             report.pushed += count;
-            let accepted = response
-                .verdicts
-                .iter()
-                .filter(|v| v.outcome.is_accepted())
-                .count();
+            let accepted = verdicts.iter().filter(|v| v.outcome.is_accepted()).count();
             report.accepted += accepted;
-            report.refused += response.verdicts.len() - accepted;
+            report.refused += verdicts.len() - accepted;
             at += count;
         }
         Ok(())

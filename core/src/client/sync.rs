@@ -125,6 +125,10 @@ impl Client {
                 break;
             }
         }
+        // 常用意见 ride along; a failure there must not hide the sync's success.
+        if let Err(e) = self.exchange_phrases(&gateway, &credentials).await {
+            tracing::warn!(error = %e, "the phrases could not be exchanged");
+        }
         report.outbox_remaining = self.store()?.outbox_len()?;
         // Retention runs after each sync; a failure here must not hide the sync's success.
         if let Err(e) = self.purge() {

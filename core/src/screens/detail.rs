@@ -241,6 +241,10 @@ pub struct OpinionEntry {
     pub has_handwriting: bool,
     /// An audio note is attached.
     pub has_audio: bool,
+    /// 手写签批 — the handwriting image: its hash (download it by that), media type and size.
+    pub handwriting: Option<crate::model::OpinionFile>,
+    /// 语音 — the voice clip: its hash, media type, size and length.
+    pub audio: Option<crate::model::OpinionFile>,
     /// Written on this phone and not yet confirmed by the gateway.
     pub pending: bool,
 }

@@ -67,6 +67,10 @@ impl Topics {
             "notices" | "receipts" => Topics::NOTICES,
             "account" | "policy" | "checkpoint" => Topics::ACCOUNT,
             "directory" => Topics::PEOPLE,
+            // The opinion files held are files a detail shows; the phrases are the person's
+            // own settings, like the account's.
+            "opinion_files" => Topics::DOCUMENTS,
+            "phrases" => Topics::ACCOUNT,
             // The index, its items and FTS5's own tables behind it (search_index_data, …).
             t if t.starts_with("search_") => Topics::SEARCH,
             _ => Topics::OTHER,

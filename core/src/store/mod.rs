@@ -17,6 +17,7 @@
 //! | `detail` | one document with its flow, from any id a list shows, for the detail screen |
 //! | `notices` | 通知公告 with their signed form, and this user's 回执 (refused ones with the reason) |
 //! | `people` | 通讯录: the unit's address book as last fetched, with its version |
+//! | `phrases` | 常用意见 held, and the handwriting and voice attached to opinions here |
 //! | `downloads` | the pieces of blob downloads received so far, for resuming |
 //! | `retention` | the purge that keeps pending items plus the last N days |
 //! | `search` | 全文检索: the encrypted full-text index over documents, opinions and notices |
@@ -38,6 +39,7 @@ mod notices;
 mod outbox;
 mod pages;
 mod people;
+mod phrases;
 mod retention;
 mod schema;
 mod search;
@@ -53,6 +55,7 @@ pub use lists::{InboxRow, ListItem, ListKind, LocalTaskState};
 pub(crate) use notices::merge_status;
 pub use notices::{NoticeRow, ReceiptRefusal};
 pub use outbox::{OutboxRow, VerdictRow};
+pub use phrases::PhraseCopy;
 pub use retention::PurgeReport;
 pub use schema::SCHEMA_VERSION;
 pub use search::{index_tokens_of, SearchHit, SearchKind, SearchQuery, Snippet, SnippetPart};

@@ -70,6 +70,7 @@ impl Store {
                  WHERE NOT EXISTS (SELECT 1 FROM body_versions b WHERE b.sha256 = f.sha256)
                    AND NOT EXISTS (SELECT 1 FROM body_versions b WHERE b.rendition_sha256 = f.sha256)
                    AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = f.sha256)
+                   AND NOT EXISTS (SELECT 1 FROM opinion_files o WHERE o.sha256 = f.sha256)
                    AND NOT EXISTS (SELECT 1 FROM notices n, json_each(n.body, '$.attachments') a
                                    WHERE json_extract(a.value, '$.sha256') = f.sha256)
                  ORDER BY sha256",

@@ -321,6 +321,29 @@ const V8: &str = "CREATE VIRTUAL TABLE search_index USING fts5 (
         DELETE FROM search_pending WHERE kind = 'notice' AND ref = OLD.id;
      END;";
 
+/// Version 9: opinions — the 常用意见 held (the person's own list with an edit made here, the
+/// gateway version it was made on, the unit's defaults and the book's version), and the
+/// handwriting images and voice clips attached to opinions here, with whether the gateway has
+/// them yet and which queued command names them.
+const V9: &str = "CREATE TABLE phrases (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        own TEXT NOT NULL,
+        own_version INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        version TEXT NOT NULL,
+        edited INTEGER NOT NULL,
+        edit_refused INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE TABLE opinion_files (
+        sha256 TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded INTEGER NOT NULL,
+        command_id TEXT,
+        created_at TEXT NOT NULL
+     );";
+
 /// Version 8's data step: what the store already holds goes into the new index.
 fn v8_data(tx: &Transaction<'_>) -> Result<(), StoreError> {
     search::index_existing(tx)
@@ -359,6 +382,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: V8,
         data: Some(v8_data),
+    },
+    Migration {
+        sql: V9,
+        data: None,
     },
 ];
 

@@ -16,6 +16,7 @@ mod feed;
 mod feed_lanes;
 mod notice_receipts;
 mod notices;
+mod opinions;
 mod people;
 mod phone_actions;
 mod phone_actions_flow;

@@ -167,6 +167,8 @@ pub(super) fn opinion_columns(flow: &FlowRows, viewer: &Identity) -> Vec<Opinion
             text: opinion.text.clone(),
             has_handwriting: opinion.handwriting.is_some(),
             has_audio: opinion.audio.is_some(),
+            handwriting: opinion.handwriting.clone(),
+            audio: opinion.audio.clone(),
             pending: flow.queued_tasks.contains(&task.id),
         };
         entries.push((column, by.map_or(u64::MAX, |f| f.version), entry));

@@ -229,10 +229,11 @@ fn joined(e: tokio::task::JoinError) -> QianpiError {
 
 /// A file of the vault read in pieces: each `read` decrypts only what it hands out; the content
 /// is checked against its SHA-256 when the end is reached, and an error (a damaged file, another
-/// content) means the bytes received so far must be dropped.
+/// content) means the bytes received so far must be dropped. Closing the object (Kotlin's
+/// `close`, Swift's release) frees its buffer.
 #[derive(uniffi::Object)]
 pub struct FileStream {
-    inner: Arc<Mutex<Option<CoreStream>>>,
+    inner: Arc<Mutex<CoreStream>>,
     size: u64,
 }
 
@@ -249,24 +250,13 @@ impl FileStream {
         let inner = Arc::clone(&self.inner);
         runtime()?
             .spawn_blocking(move || {
-                let mut guard = inner.lock().unwrap_or_else(PoisonError::into_inner);
-                match guard.as_mut() {
-                    Some(stream) => stream
-                        .read(usize::try_from(max_bytes).unwrap_or(usize::MAX))
-                        .map_err(Into::into),
-                    None => Ok(Vec::new()),
-                }
+                let mut stream = inner.lock().unwrap_or_else(PoisonError::into_inner);
+                stream
+                    .read(usize::try_from(max_bytes).unwrap_or(usize::MAX))
+                    .map_err(Into::into)
             })
             .await
             .map_err(joined)?
-    }
-
-    /// Stops reading and frees the stream's buffer (dropping the object does the same).
-    pub fn close(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
     }
 }
 
@@ -318,7 +308,7 @@ impl QianpiClient {
             .map_err(joined)??;
         Ok(Arc::new(FileStream {
             size: stream.size(),
-            inner: Arc::new(Mutex::new(Some(stream))),
+            inner: Arc::new(Mutex::new(stream)),
         }))
     }
 

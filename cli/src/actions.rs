@@ -33,6 +33,18 @@ pub enum Actions {
         /// The opinion (批示 / reason).
         #[arg(long)]
         opinion: Option<String>,
+        /// 常用意见: the opinion is phrase number n, as `qianpi phrases` numbers them.
+        #[arg(long, conflicts_with = "opinion")]
+        phrase: Option<usize>,
+        /// 手写签批: an image file (PNG or JPEG, at most 2 MiB) attached to the opinion.
+        #[arg(long)]
+        handwriting: Option<PathBuf>,
+        /// 语音: an audio clip (AAC, M4A, Opus, AMR or WAV, at most 2 MiB) attached to the opinion.
+        #[arg(long)]
+        voice: Option<PathBuf>,
+        /// 语音: the clip's length in milliseconds.
+        #[arg(long, requires = "voice")]
+        voice_ms: Option<u32>,
         /// The route id where the step has several.
         #[arg(long)]
         route: Option<String>,
@@ -209,6 +221,10 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             task,
             action,
             opinion,
+            phrase,
+            handwriting,
+            voice,
+            voice_ms,
             route,
             to,
             target,
@@ -217,6 +233,11 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             acting_for,
             data_dir,
         } => {
+            let client = open(&data_dir)?;
+            let opinion = match phrase {
+                Some(n) => Some(crate::phrases::phrase(&client, n)?),
+                None => opinion,
+            };
             let options = TaskOptions {
                 opinion,
                 route,
@@ -226,9 +247,10 @@ pub async fn run(actions: Actions) -> Result<(), String> {
                 mode,
             };
             let command = task_command(&task, action, options)?;
-            let client = open(&data_dir)?;
+            let handwriting = crate::phrases::keep_file(&client, handwriting, None)?;
+            let voice = crate::phrases::keep_file(&client, voice, voice_ms)?;
             let queued = client
-                .act_as(command, acting_for.as_deref())
+                .act_with_files(command, acting_for.as_deref(), handwriting, voice)
                 .map_err(|e| format!("未能办理：{e}"))?;
             println!(
                 "已签名并放入待发队列 ({})；运行 `qianpi sync` 送达",

@@ -2,12 +2,14 @@
 //! reachable (sending an edit made here first) and lists them numbered — the person's own, then
 //! the unit's; `add <text>`, `remove <n>` and `move <from> <to>` edit the own list offline (sent
 //! at the next sync); `pick <n>` prints the n-th phrase alone, to write an opinion from it:
-//! `qianpi act <task> approve --opinion "$(qianpi phrases pick 2)"`.
+//! `qianpi act <task> approve --phrase 2` (or `--opinion "$(qianpi phrases pick 2)"`). `act`
+//! attaches a handwriting image or voice clip to the opinion with `--handwriting` / `--voice`.
 
 use crate::phone::open;
 use clap::Subcommand;
 use qianpi_core::client::{ClientError, PhraseList};
 use qianpi_core::link::LinkError;
+use qianpi_core::model::OpinionFile;
 use qianpi_core::Client;
 use std::path::Path;
 
@@ -74,6 +76,56 @@ pub async fn phrases(
     Ok(())
 }
 
+/// Phrase number `n` (from 1; own first, then the unit's), for `act --phrase n`.
+pub fn phrase(client: &Client, n: usize) -> Result<String, String> {
+    let all = client.phrases().map_err(|e| e.to_string())?.all();
+    n.checked_sub(1)
+        .and_then(|i| all.get(i))
+        .cloned()
+        .ok_or_else(|| format!("没有第 {n} 条常用意见（共 {} 条）", all.len()))
+}
+
+/// The media type of an opinion file, by its extension.
+fn media_type(path: &Path) -> Result<&'static str, String> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    Ok(match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "aac" => "audio/aac",
+        "m4a" => "audio/mp4",
+        "opus" | "ogg" => "audio/ogg",
+        "amr" => "audio/amr",
+        "wav" => "audio/wav",
+        _ => {
+            return Err(format!(
+                "{} 不是支持的手写或语音文件（png、jpg、aac、m4a、opus、amr、wav）",
+                path.display()
+            ))
+        }
+    })
+}
+
+/// Keeps the file at `path` (if given) encrypted on the phone for an opinion.
+pub fn keep_file(
+    client: &Client,
+    path: Option<std::path::PathBuf>,
+    duration_ms: Option<u32>,
+) -> Result<Option<OpinionFile>, String> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let media_type = media_type(&path)?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    client
+        .keep_opinion_file(&bytes, media_type, duration_ms)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// The phrases after an exchange with the gateway; `None` when it cannot be reached.
 async fn exchange(client: &Client) -> Result<Option<PhraseList>, String> {
     match client.sync_phrases().await {
@@ -119,6 +171,14 @@ fn listing(list: &PhraseList) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opinion_files_are_typed_by_their_extension() {
+        assert_eq!(media_type(Path::new("签名.PNG")), Ok("image/png"));
+        assert_eq!(media_type(Path::new("a/b.m4a")), Ok("audio/mp4"));
+        assert!(media_type(Path::new("批示.pdf")).is_err());
+        assert!(media_type(Path::new("noextension")).is_err());
+    }
 
     #[test]
     fn the_numbers_follow_the_picker_order_own_first() {

@@ -27,7 +27,7 @@ private final class AdminAnswer: @unchecked Sendable {
 }
 
 final class OpinionTests: GatewayTestCase {
-    private let defaults = ["同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。"]
+    private let defaults = ["同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。", "请办公室研提意见。"]
 
     /// Sets the unit's default phrases under the operator's token; fails unless it answers 200.
     private func setUnitPhrases(token: String) throws {

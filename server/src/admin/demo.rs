@@ -27,8 +27,8 @@ pub const HANDLER: &str = "zhaowen";
 /// The seeded instance.
 pub const INSTANCE: &str = "inst-2026-0012";
 
-/// Seeds the demo unit 山西省农业厅办公室: a leader, a drafter, a handler, a 收文 process and one
-/// incoming document waiting for the leader's instruction (批示).
+/// Seeds the demo unit 山西省农业厅办公室: a leader, a drafter, a handler, the unit's 常用意见, a
+/// 收文 process and one incoming document waiting for the leader's instruction (批示).
 pub async fn seed(db: &Db) -> Result<(), ApiError> {
     db.tx(|sql| {
         let now = chrono::Utc::now();
@@ -47,6 +47,12 @@ pub async fn seed(db: &Db) -> Result<(), ApiError> {
                 args![id, login, name, post, role, now.to_rfc3339()],
             )?;
         }
+        // 常用意见 every phone of the unit lists after its person's own.
+        let phrases = ["同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。"];
+        sql.execute(
+            "INSERT INTO unit_phrases (unit_id, body, updated_at) VALUES ('unit-sxnyt', ?1, ?2)",
+            args![crate::db::encode(&phrases)?, now.to_rfc3339()],
+        )?;
         let definition = ProcessDefinition::new(
             "def-incoming",
             "收文办理",

@@ -19,11 +19,13 @@ use qianpi_tests::admin_api::{get, operator, put};
 use qianpi_tests::{error_code, get_raw, push_commands, send_signed, verdict_code, Harness, Phone};
 use serde_json::json;
 
-const DEFAULTS: [&str; 4] = [
+/// The unit's phrases as the tests' administrator sets them (the demo seeds the first four).
+const DEFAULTS: [&str; 5] = [
     "同意。",
     "请晓梅同志阅处。",
     "已阅。",
     "拟同意，请领导审定。",
+    "请办公室研提意见。",
 ];
 
 async fn set_defaults(harness: &Harness) {
@@ -108,7 +110,8 @@ async fn phrases_follow_the_person_across_devices_and_a_stale_edit_is_refused() 
             "同意。",
             "请晓梅同志阅处。",
             "已阅。",
-            "拟同意，请领导审定。"
+            "拟同意，请领导审定。",
+            "请办公室研提意见。"
         ],
         "own phrases first, then the unit's it does not repeat"
     );

@@ -25,7 +25,7 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 
 class OpinionTest : GatewayTest("opinions") {
-    private val defaults = listOf("同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。")
+    private val defaults = listOf("同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。", "请办公室研提意见。")
 
     private fun setUnitPhrases(token: String) {
         val json = defaults.joinToString(",", "{\"phrases\": [", "]}") { "\"$it\"" }

@@ -83,3 +83,80 @@ impl Store {
         Ok(documents)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::super::test_support::{approved, days, fresh_entry, page, store_in, t0};
+    use crate::keys::DataKey;
+    use crate::model::{BodyFormat, Rendition, Urgency};
+
+    #[test]
+    fn openings_are_kept_per_file_with_the_first_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+        let entry = fresh_entry("doc-1", "通知", Urgency::Normal, t0());
+        store
+            .apply_page_at(&page(vec![entry.clone()], "1"), t0())
+            .unwrap();
+        let sha = entry.document.body.versions[0].sha256.clone();
+        assert!(store.opened_bodies(&entry.document).unwrap().is_empty());
+        store.record_opened(&sha, days(1)).unwrap();
+        store.record_opened(&sha, days(2)).unwrap();
+        assert_eq!(store.first_opened(&sha).unwrap(), Some(days(1)));
+        assert!(store.opened_bodies(&entry.document).unwrap().contains(&sha));
+    }
+
+    #[test]
+    fn pending_documents_come_soonest_deadline_first_each_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+        let mut later = fresh_entry("later", "较晚", Urgency::Normal, t0());
+        later.instance.tasks[0].deadline = Some(days(9));
+        let mut sooner = fresh_entry("sooner", "较早", Urgency::Normal, t0());
+        sooner.instance.tasks[0].deadline = Some(days(3));
+        let open = fresh_entry("open", "无时限", Urgency::Normal, t0());
+        let done = approved(
+            &fresh_entry("done", "已办", Urgency::Normal, t0()),
+            "同意",
+            t0(),
+        );
+        store
+            .apply_page_at(&page(vec![later, open, done, sooner], "1"), t0())
+            .unwrap();
+        let ids: Vec<String> = store
+            .pending_documents(10)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, ["sooner", "later", "open"]);
+        assert_eq!(store.pending_documents(1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_purge_keeps_a_renditions_file_while_its_document_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+        let mut entry = fresh_entry("ofd", "通知", Urgency::Normal, t0());
+        let rendition = "c".repeat(64);
+        entry.document.body.versions[0].format = BodyFormat::Ofd;
+        entry.document.body.versions[0].rendition = Some(Rendition {
+            format: BodyFormat::Pdf,
+            sha256: rendition.clone(),
+            size: 10,
+        });
+        store
+            .apply_page_at(&page(vec![entry.clone()], "1"), t0())
+            .unwrap();
+        store.record_file(&rendition, 10, t0()).unwrap();
+        assert!(store
+            .held_bodies(&entry.document)
+            .unwrap()
+            .contains(&rendition));
+        let report = store.purge(days(90), 30).unwrap();
+        assert!(report.orphan_files.is_empty(), "{:?}", report.orphan_files);
+        assert!(store.stored_file_size(&rendition).unwrap().is_some());
+    }
+}

@@ -139,9 +139,28 @@ fn the_command_line_administers_a_unit_and_checks_the_audit_chain() {
     );
     assert!(!senseless.status.success());
     assert!(String::from_utf8_lossy(&senseless.stderr).contains("invalid_policy"));
+    let refuse = ok(&gateway(
+        &data,
+        &[
+            "set-policy",
+            "--unit",
+            "unit-a",
+            "--unopened-body",
+            "refuse",
+        ],
+    ));
+    assert!(
+        refuse.contains("version 3") && refuse.contains("approving an unopened body: refuse"),
+        "{refuse}"
+    );
+    let unknown = gateway(
+        &data,
+        &["set-policy", "--unit", "unit-a", "--unopened-body", "deny"],
+    );
+    assert!(!unknown.status.success());
 
     let verified = ok(&gateway(&data, &["verify-audit"]));
-    assert!(verified.contains("entries: 8"), "{verified}");
+    assert!(verified.contains("entries: 9"), "{verified}");
     let head = verified
         .lines()
         .find_map(|l| l.strip_prefix("head: "))

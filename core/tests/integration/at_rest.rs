@@ -6,7 +6,8 @@
 //! other file on the machine can hold them by chance) go through the public API into every kind
 //! of thing the phone keeps: the title and body fields of 300 pulled documents (enough that pages
 //! overflow and the write-ahead log holds data), the opinion of a queued approval, a 暂存 draft,
-//! a 通知公告, the account's names and access token, and an encrypted file; the search index is
+//! a 通知公告, the account's names and access token, an encrypted file, the person's 常用意见
+//! and a handwriting image kept for an opinion; the search index is
 //! built from the documents and the notice. Reading them back and finding them through the
 //! search proves they are stored and indexed. Then, with the store still open (so `-wal` and `-shm`
 //! exist and hold data), every byte of the data folder (database, `-wal`, `-shm`, `-journal`,
@@ -23,8 +24,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, Utc};
+use qianpi_core::crypto::sha256_hex;
 use qianpi_core::keys::{DeviceSigner as _, APPROVAL_KEY_ALIAS};
-use qianpi_core::model::{Identity, Notice, NoticeScope, Opinion, SecrecyLevel};
+use qianpi_core::model::{Identity, Notice, NoticeScope, Opinion, OpinionFile, SecrecyLevel};
 use qianpi_core::protocol::InboxEntry;
 use qianpi_core::session::{self, Unlocked, DATABASE_FILE};
 use qianpi_core::software::SoftwareKeyVault;
@@ -415,6 +417,31 @@ fn scan_everything_under(root: &std::path::Path) {
         .unwrap();
     let body = markers.text("正文第一段。").repeat(2_000);
     let meta = files.write("doc-0000-v1", body.as_bytes(), None).unwrap();
+    // 常用意见 edited here, and a handwriting image kept for an opinion (its bytes carry the
+    // markers, as a signature pad's text layer might).
+    let phrase = markers.text("请办公室阅处，");
+    store
+        .edit_own_phrases(std::slice::from_ref(&phrase), t0())
+        .unwrap();
+    let handwriting = markers.text("手写签批").repeat(100);
+    let kept = files
+        .write(
+            &sha256_hex(handwriting.as_bytes()),
+            handwriting.as_bytes(),
+            None,
+        )
+        .unwrap();
+    store
+        .add_opinion_file(
+            &OpinionFile {
+                sha256: kept.sha256.clone(),
+                media_type: "image/png".into(),
+                size: kept.size,
+                duration_ms: None,
+            },
+            t0(),
+        )
+        .unwrap();
 
     // Everything is there, readable through the API.
     let (stored, _) = store.account().unwrap().unwrap();
@@ -439,6 +466,14 @@ fn scan_everything_under(root: &std::path::Path) {
         body.as_bytes()
     );
     assert!(store.inbox_row("no-such-task").unwrap().is_none());
+    assert_eq!(store.phrase_copy().unwrap().unwrap().own, [phrase]);
+    assert_eq!(
+        files
+            .read_to_vec(&kept.sha256, &kept.sha256)
+            .unwrap()
+            .as_slice(),
+        handwriting.as_bytes()
+    );
     // The search index holds the marked words: every document and the notice are found by them.
     for marker in [&markers.chinese, &markers.ascii] {
         let found = store

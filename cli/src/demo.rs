@@ -1,6 +1,7 @@
 //! The end-to-end demo, the README's main job: a gateway on loopback with a fresh data folder, a
-//! leader's phone activated with a one-time code, the gateway taken away, an instruction (批示)
-//! approved offline, the gateway brought back on the same address, and the verdict synced.
+//! leader's phone activated with a one-time code, the document's body downloaded and read, the
+//! gateway taken away, an instruction (批示) approved offline, the gateway brought back on the
+//! same address, and the verdict synced.
 //! Every step is real: the same core, store, signatures and gateway the phones use.
 
 use crate::phone::{inbox_line, open_with, verdict_line};
@@ -102,6 +103,38 @@ pub async fn run() -> Result<(), String> {
         .find(|i| i.can_approve)
         .ok_or("the leader has nothing to approve")?
         .clone();
+    // He reads the body before deciding: downloaded into the vault, read back through the stream.
+    let detail = phone
+        .document_detail(&task.task_id)
+        .map_err(|e| e.to_string())?;
+    let body = detail
+        .bodies
+        .iter()
+        .find(|b| b.current)
+        .ok_or("the demo document has no body")?;
+    let size = phone
+        .download(&body.view_sha256)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut stream = phone
+        .open_file(&body.view_sha256)
+        .map_err(|e| e.to_string())?;
+    let mut head = Vec::new();
+    loop {
+        let piece = stream.read(64 * 1024).map_err(|e| e.to_string())?;
+        if piece.is_empty() {
+            break;
+        }
+        head.extend(piece.into_iter().take(8usize.saturating_sub(head.len())));
+    }
+    step(
+        "phone",
+        format!(
+            "downloaded and read the body ({}, {size} bytes, starts {:?}), kept encrypted; its SHA-256 checks",
+            body.view_media_type,
+            String::from_utf8_lossy(&head)
+        ),
+    );
 
     gateway.stop().await.map_err(|e| e.to_string())?;
     step("network", "gateway stopped: the leader is on a plane");

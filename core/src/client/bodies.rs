@@ -87,12 +87,16 @@ pub struct PrefetchReport {
 }
 
 /// A vault file handed to the shell in pieces as it asks, decrypted chunk by chunk and checked
-/// against its hash at the end; no plaintext of it reaches the disk.
+/// against its hash at the end; no plaintext of it reaches the disk. Once the data is locked
+/// (or wiped) after it was opened, it hands out nothing more.
 pub struct FileStream {
     reader: FileReader,
     chunk: Zeroizing<Vec<u8>>,
     offset: usize,
     size: u64,
+    /// The lock generation when it was opened, and where to see the current one.
+    opened_under: u64,
+    changes: tokio::sync::watch::Receiver<super::Generations>,
 }
 
 impl std::fmt::Debug for FileStream {
@@ -113,6 +117,11 @@ impl FileStream {
     /// the content matched its hash. On an error (a damaged file, another content) the caller
     /// must drop what it received.
     pub fn read(&mut self, max_bytes: usize) -> Result<Vec<u8>, ClientError> {
+        if self.changes.borrow().lock != self.opened_under {
+            // The reader holds the file's key: a lock must end it as it ends everything else.
+            self.chunk.clear();
+            return Err(ClientError::Store(StoreError::Locked));
+        }
         if self.offset >= self.chunk.len() && !self.fill()? {
             return Ok(Vec::new());
         }
@@ -182,11 +191,15 @@ impl Client {
     pub fn open_file(&self, sha256: &str) -> Result<FileStream, ClientError> {
         let size = self.store()?.stored_file_size(sha256)?.unwrap_or(0);
         let reader = self.files()?.open_reader(sha256, sha256)?;
+        let changes = self.changes.subscribe();
+        let opened_under = changes.borrow().lock;
         let mut stream = FileStream {
             reader,
             chunk: Zeroizing::new(Vec::with_capacity(STREAM_BUFFER)),
             offset: 0,
             size,
+            opened_under,
+            changes,
         };
         stream.fill()?;
         self.note_opened(sha256)?;

@@ -224,6 +224,16 @@ fn a_stream_hands_out_the_file_exactly_and_refuses_a_damaged_one() {
     assert_eq!(read, bytes);
     assert!(stream.read(10).unwrap().is_empty(), "the end stays the end");
 
+    // Locking ends an open stream: it holds the file's key.
+    let mut open = client.open_file(&sha).unwrap();
+    assert!(!open.read(10).unwrap().is_empty());
+    client.lock();
+    assert!(matches!(
+        open.read(10),
+        Err(ClientError::Store(crate::store::StoreError::Locked))
+    ));
+    client.unlock().unwrap();
+
     // Flip one byte of the encrypted file in the middle: the stream fails there.
     let vault = root.path().join("data");
     let name = format!("{}.qpf", crypto::sha256_hex(sha.as_bytes()));

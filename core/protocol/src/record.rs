@@ -252,9 +252,11 @@ impl CommandRecord {
     }
 }
 
-/// The hash of the body version the person saw: the `sha256` the feed lists for the newest body
-/// version of `document.body.versions` (the phone may not have downloaded the file, so this is
-/// the gateway's hash, not one the phone computed); empty if the document has no body file yet.
+/// The hash of the current body version: the `sha256` the feed lists for the newest body version
+/// of `document.body.versions` (the original's, never its PDF rendition's); empty if the document
+/// has no body file yet. [`CommandRecord::new`] fills `document_hash` with it; a phone that holds
+/// an older version than the newest then names the one it holds (the person read that one), and
+/// the gateway, comparing with this, refuses the record as `document_changed`.
 pub fn document_hash(document: &Document) -> String {
     document
         .current_body()

@@ -5,8 +5,9 @@
 //! key, and hands the signature to `complete_action`. No Rust lock is held while the prompt is
 //! up; a cancelled prompt needs nothing but dropping the prepared approval: nothing was queued.
 
-use crate::blocking;
 use crate::actions::TaskAction;
+use crate::blocking;
+use crate::bodies::UnopenedBodyCheck;
 use crate::convert::ApprovalQueued;
 use crate::{QianpiClient, QianpiError};
 use qianpi_core::client::PreparedAction;
@@ -21,6 +22,7 @@ pub struct PreparedApproval {
     command_id: String,
     task_id: String,
     action: String,
+    unopened_body: UnopenedBodyCheck,
 }
 
 impl PreparedApproval {
@@ -31,6 +33,7 @@ impl PreparedApproval {
             command_id: prepared.command_id().to_owned(),
             task_id: prepared.task_id().to_owned(),
             action: prepared.action().to_owned(),
+            unopened_body: prepared.unopened_body().into(),
             prepared: Mutex::new(Some(prepared)),
         }
     }
@@ -57,6 +60,12 @@ impl PreparedApproval {
     pub fn action(&self) -> String {
         self.action.clone()
     }
+
+    /// `Confirm`: it approves a body never opened on this phone and the unit wants a warning, so
+    /// the prompt says so; `Clear` otherwise.
+    pub fn unopened_body(&self) -> UnopenedBodyCheck {
+        self.unopened_body
+    }
 }
 
 #[uniffi::export]
@@ -72,13 +81,7 @@ impl QianpiClient {
         blocking(&self.inner, move |client| {
             let command = action.into_command(task_id.clone());
             let prepared = client.prepare_action(&task_id, &command, acting_for.as_deref())?;
-            Ok(Arc::new(PreparedApproval {
-                to_be_signed: prepared.to_be_signed().to_vec(),
-                command_id: prepared.command_id().to_owned(),
-                task_id: prepared.task_id().to_owned(),
-                action: prepared.action().to_owned(),
-                prepared: Mutex::new(Some(prepared)),
-            }))
+            Ok(Arc::new(PreparedApproval::new(prepared)))
         })
         .await
     }

@@ -31,6 +31,7 @@ pub struct PreparedAction {
     created_at: DateTime<Utc>,
     decided_offline: bool,
     action: String,
+    unopened_body: UnopenedBodyCheck,
 }
 
 impl PreparedAction {
@@ -52,6 +53,13 @@ impl PreparedAction {
     /// The action's stable name (`approve`, `reject`, …), for the prompt.
     pub fn action(&self) -> &str {
         &self.action
+    }
+
+    /// `Confirm` when it approves a body never opened on this phone and the unit asks for a
+    /// warning: the prompt says so before the person confirms. `Clear` otherwise (a refused one
+    /// is never prepared).
+    pub fn unopened_body(&self) -> UnopenedBodyCheck {
+        self.unopened_body
     }
 }
 
@@ -129,8 +137,8 @@ impl Client {
         // The person could read only the version this phone holds (the newest listed when it
         // holds none): the record names that one, and the gateway refuses it if it is not the
         // current one.
-        if let Some(sha256) = reading.sha256 {
-            record.document_hash = sha256;
+        if let Some(sha256) = &reading.sha256 {
+            record.document_hash.clone_from(sha256);
         }
         Ok(PreparedAction {
             unsigned: record.to_be_signed()?,
@@ -140,6 +148,11 @@ impl Client {
             created_at: now,
             decided_offline: !device.online,
             action: record.action,
+            unopened_body: if is_approving(command) {
+                reading.check()
+            } else {
+                UnopenedBodyCheck::Clear
+            },
         })
     }
 

@@ -150,6 +150,15 @@ fn warned_asks_for_a_confirmation_and_allowed_says_nothing() {
         detail.my_task.unwrap().unopened_body,
         UnopenedBodyCheck::Confirm
     );
+    // The prompt of a prepared approval says so too; a draft (暂存) decides nothing.
+    let prepared = client.prepare_action(&task, &approve(&task), None).unwrap();
+    assert_eq!(prepared.unopened_body(), UnopenedBodyCheck::Confirm);
+    let draft = Command::Save {
+        task_id: task.clone(),
+        opinion: Opinion::agree("拟同意。"),
+    };
+    let prepared = client.prepare_action(&task, &draft, None).unwrap();
+    assert_eq!(prepared.unopened_body(), UnopenedBodyCheck::Clear);
     client.act(approve(&task)).unwrap();
 
     set_rule(&client, UnopenedBodyRule::Allow);

@@ -191,7 +191,8 @@ impl Store {
     pub fn policy(&self) -> Result<Policy, StoreError> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM policy WHERE id = 1", [], |r| r.get(0))
+            .prepare_cached("SELECT body FROM policy WHERE id = 1")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         body.as_deref()
             .map(decode)

@@ -176,3 +176,76 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::keys::DataKey;
+    use crate::store::test_support::{account, days, store_in};
+
+    fn file(n: u8) -> OpinionFile {
+        OpinionFile {
+            sha256: format!("{n:02x}").repeat(32),
+            media_type: "image/png".into(),
+            size: 10,
+            duration_ms: None,
+        }
+    }
+
+    #[test]
+    fn an_edit_made_here_is_kept_on_the_version_held_until_the_gateway_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+        assert_eq!(store.phrase_copy().unwrap(), None);
+        let book = PhraseBook {
+            version: "v1".into(),
+            own: vec!["同意。".into()],
+            own_version: 3,
+            unit: vec!["已阅。".into()],
+        };
+        store.save_phrase_book(&book, false, days(0)).unwrap();
+        store
+            .edit_own_phrases(&["同意。".into(), "拟同意。".into()], days(1))
+            .unwrap();
+        let copy = store.phrase_copy().unwrap().unwrap();
+        assert_eq!(copy.own, ["同意。", "拟同意。"]);
+        assert_eq!((copy.own_version, copy.edited), (3, true));
+        assert_eq!(copy.unit, ["已阅。"]);
+        // The gateway's list replaces it; a refusal is remembered until the next edit.
+        store.save_phrase_book(&book, true, days(2)).unwrap();
+        let copy = store.phrase_copy().unwrap().unwrap();
+        assert_eq!(
+            (copy.own.len(), copy.edited, copy.edit_refused),
+            (1, false, true)
+        );
+        store.edit_own_phrases(&[], days(3)).unwrap();
+        assert!(!store.phrase_copy().unwrap().unwrap().edit_refused);
+    }
+
+    #[test]
+    fn opinion_files_wait_for_upload_and_outlive_retention_only_while_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+        store.save_account(&account(), 0).unwrap();
+        let (sent, waiting) = (file(1), file(2));
+        store.add_opinion_file(&sent, days(0)).unwrap();
+        store.add_opinion_file(&waiting, days(0)).unwrap();
+        store.bind_opinion_files(&[&sent.sha256], "c-1").unwrap();
+        store.opinion_file_uploaded(&sent.sha256).unwrap();
+        assert_eq!(
+            store.opinion_files_to_upload().unwrap(),
+            [(waiting.sha256.clone(), "image/png".to_owned())]
+        );
+        // The gateway lost it: it goes up again.
+        store.opinion_files_missing("c-1").unwrap();
+        assert_eq!(store.opinion_files_to_upload().unwrap().len(), 2);
+        store.opinion_file_uploaded(&sent.sha256).unwrap();
+        // Within retention nothing goes; after it, the uploaded file whose command left the
+        // outbox is an orphan, the one never uploaded stays.
+        assert!(store.purge(days(10), 30).unwrap().orphan_files.is_empty());
+        let report = store.purge(days(45), 30).unwrap();
+        assert_eq!(report.orphan_files, [sent.sha256]);
+        assert_eq!(store.opinion_files_to_upload().unwrap().len(), 1);
+    }
+}

@@ -4,8 +4,10 @@
 //!
 //! Kept whatever their age: instances with a task in 待办, queued or waiting, with a command in
 //! the outbox, a draft, or an unread read item for the user; unread notices and receipts not yet
-//! sent. Encrypted files no document or notice refers to any more, and the pieces of downloads
-//! nobody continued within the retention period, are reported for the caller to delete.
+//! sent. Encrypted files no document or notice refers to any more (handwriting and voice attached
+//! to opinions here count as referred to while their command waits and for the retention period),
+//! and the pieces of downloads nobody continued within the retention period, are reported for the
+//! caller to delete.
 
 use super::downloads::{self, DownloadPart};
 use super::{Store, StoreError};
@@ -62,6 +64,13 @@ impl Store {
         let notices = tx.execute(
             "DELETE FROM notices WHERE updated_at < ?1 AND unread = 0
                AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.notice_id = notices.id AND r.changed_locally = 1)",
+            [cutoff],
+        )?;
+        // Handwriting and voice attached here are kept while their command waits, and then as
+        // long as any finished item; after that they are files like any other.
+        tx.execute(
+            "DELETE FROM opinion_files WHERE uploaded = 1 AND created_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.command_id = opinion_files.command_id)",
             [cutoff],
         )?;
         let orphan_files: Vec<String> = {

@@ -1,7 +1,7 @@
 //! 手写签批 and 语音 — the handwriting images and voice clips of opinions, uploaded by the person's
 //! own phone (a signed `PUT /v1/blobs/<sha256>`, at most [`MAX_OPINION_FILE_BYTES`]) and stored
 //! with the other blobs: chunked, owned by the person's unit with the media type the phone gave,
-//! and recorded as uploaded by that person, who may fetch it back.
+//! and recorded (and audited) as uploaded by that person, who may fetch it back.
 //!
 //! A command may name in its opinion only files its signer uploaded ([`first_missing`]): the
 //! signed record binds the file by its hash, and the gateway must hold those very bytes before
@@ -9,6 +9,7 @@
 //! ([`grant_instance`]), as they may the document's own files.
 
 use super::{check_hash, CHUNK_SIZE};
+use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::refusals::Reason;
@@ -95,6 +96,19 @@ pub async fn upload(
         // The uploader may fetch it back (another phone of theirs shows their own opinion).
         super::grant(sql, &unit_id, &user_id, [sha256.as_str()])?;
         let stored = sql.query_one("SELECT size FROM blobs WHERE sha256 = ?1", args![&sha256])?;
+        if created {
+            audit::append(
+                sql,
+                &Event {
+                    unit_id: Some(&unit_id),
+                    actor: &user_id,
+                    kind: "opinion_file.uploaded",
+                    subject: &sha256,
+                    detail: serde_json::json!({ "size": size, "media_type": media_type }),
+                },
+                now,
+            )?;
+        }
         Ok(UploadedFile {
             sha256: sha256.clone(),
             size: u64::try_from(stored.int(0)?).unwrap_or(0),

@@ -384,6 +384,22 @@ async fn an_upload_is_refused_when_its_bytes_do_not_match_or_exceed_the_bounds()
     );
     let mine = get_raw(&harness, &leader, &format!("v1/blobs/{sha}"), &[]).await;
     assert_eq!(mine.status(), 200, "the uploader may fetch it back");
+    // Audited once, as the person's upload.
+    let uploads: Vec<(String, String)> = harness
+        .db
+        .tx(|sql| {
+            Ok(sql
+                .query(
+                    "SELECT actor, subject FROM audit WHERE kind = 'opinion_file.uploaded'",
+                    &[],
+                )?
+                .iter()
+                .map(|r| Ok((r.text(0)?, r.text(1)?)))
+                .collect::<Result<Vec<_>, qianpi_gateway::ApiError>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(uploads, [("user-wang".to_owned(), sha.clone())]);
 
     // Over 2 MiB: 413 with its code; a media type that is no media type: 400.
     let big = vec![7u8; 2 * 1024 * 1024 + 1];

@@ -91,11 +91,6 @@ impl BodyVersion {
             None => (self.format, self.sha256.as_str(), self.size),
         }
     }
-
-    /// Whether `sha256` names this version's original or its rendition.
-    pub fn has_file(&self, sha256: &str) -> bool {
-        self.sha256 == sha256 || self.rendition.as_ref().is_some_and(|r| r.sha256 == sha256)
-    }
 }
 
 /// 版式转换件 — another format of the same body version (a PDF beside an OFD), served beside it.

@@ -388,14 +388,13 @@ async fn an_upload_is_refused_when_its_bytes_do_not_match_or_exceed_the_bounds()
     let uploads: Vec<(String, String)> = harness
         .db
         .tx(|sql| {
-            Ok(sql
-                .query(
-                    "SELECT actor, subject FROM audit WHERE kind = 'opinion_file.uploaded'",
-                    &[],
-                )?
-                .iter()
-                .map(|r| Ok((r.text(0)?, r.text(1)?)))
-                .collect::<Result<Vec<_>, qianpi_gateway::ApiError>>()?)
+            sql.query(
+                "SELECT actor, subject FROM audit WHERE kind = 'opinion_file.uploaded'",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.text(1)?)))
+            .collect::<Result<Vec<_>, qianpi_gateway::ApiError>>()
         })
         .await
         .unwrap();

@@ -312,6 +312,16 @@ impl QianpiClient {
         }))
     }
 
+    /// What approving task `id` now meets under the unit's rule for a body never opened on this
+    /// phone: for a list row or a batch screen (the detail's task and a prepared approval carry
+    /// the same). `Confirm`: ask first; `Refused`: the approving actions fail until it is opened.
+    pub async fn unopened_body_check(&self, id: String) -> Result<UnopenedBodyCheck, QianpiError> {
+        crate::blocking(&self.inner, move |client| {
+            Ok(client.unopened_body_check(&id)?.into())
+        })
+        .await
+    }
+
     /// Fetches ahead of time the bodies (the PDF rendition when there is one) and attachments of
     /// the pending tasks, the soonest 办理时限 first, skipping what is on the phone, up to
     /// `budget_bytes` (200 MiB when none). On a metered network it fetches nothing and says so.

@@ -14,7 +14,7 @@ use super::blobs::ProgressListener;
 use super::{Client, ClientError};
 use crate::files::FileReader;
 use crate::model::{Attitude, Document};
-use crate::screens::detail::BodyReading;
+use crate::screens::detail::{BodyReading, UnopenedBodyCheck};
 use crate::store::{Store, StoreError};
 use crate::workflow::Command;
 use std::collections::HashSet;
@@ -212,6 +212,16 @@ impl Client {
         sha256: &str,
     ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ClientError> {
         Ok(self.store()?.first_opened(sha256)?)
+    }
+
+    /// What approving task `id` now meets under the unit's rule for a body never opened here
+    /// (for a list row or a batch screen; the detail's task carries the same).
+    pub fn unopened_body_check(&self, id: &str) -> Result<UnopenedBodyCheck, ClientError> {
+        let store = self.store()?;
+        let row = store
+            .flow_row(id)?
+            .ok_or_else(|| ClientError::NoSuchTask(id.to_owned()))?;
+        Ok(body_reading(&store, &row.entry.document)?.check())
     }
 
     fn note_opened(&self, sha256: &str) -> Result<(), ClientError> {

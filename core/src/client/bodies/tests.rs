@@ -112,6 +112,10 @@ fn refused_until_the_body_is_opened_then_it_goes_through() {
         detail.my_task.unwrap().unopened_body,
         UnopenedBodyCheck::Refused
     );
+    assert_eq!(
+        client.unopened_body_check(&task).unwrap(),
+        UnopenedBodyCheck::Refused
+    );
     match client.act(approve(&task)) {
         Err(ClientError::UnopenedBody(id)) => assert_eq!(id, document.id),
         other => panic!("{other:?}"),

@@ -20,9 +20,10 @@
 //! The tokens are stored space-separated and read by FTS5's `ascii` tokenizer, which keeps every
 //! non-ASCII byte inside its token; FTS5 is compiled into the bundled SQLCipher.
 //!
-//! **Ranking: newest first.** A person looks for a document they saw lately; and the newest-first
-//! order is FTS5's rowid order walked backwards, which stops after `limit` matches, so a word
-//! found in every document costs no more than a rare one. (bm25 would score every match first.)
+//! **Ranking: newest first.** A person looks for a document they saw lately; and the index's keys
+//! count back in time, so the newest-first order is FTS5's own rowid order, whose walk stops
+//! after `limit` matches: a word found in every document costs no more than a rare one. (bm25
+//! would score every match first.)
 //!
 //! | module | role |
 //! | --- | --- |
@@ -90,18 +91,19 @@ impl Store {
             catch_up(&tx)?;
             tx.commit()?;
         }
+        // The limit is written into the statement: bound, it would make SQLite prepare the
+        // statement again on every call (the planner hands a bound LIMIT to FTS5 as a value
+        // that may change the plan).
+        let limit = limit.min(i64::MAX as usize);
         let matches: Vec<(i64, String, String)> = {
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT s.rowid, i.kind, i.ref
                  FROM (SELECT rowid FROM search_index WHERE search_index MATCH ?1
-                       ORDER BY rowid DESC LIMIT ?2) s
+                       ORDER BY rowid LIMIT {limit}) s
                  JOIN search_items i ON i.key = s.rowid
-                 ORDER BY s.rowid DESC",
-            )?;
-            let rows = stmt.query_map(
-                rusqlite::params![query.fts(), i64::try_from(limit).unwrap_or(i64::MAX)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+                 ORDER BY s.rowid"
+            ))?;
+            let rows = stmt.query_map([query.fts()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<Result<_, _>>()?
         };
         let needles = query.needles();
@@ -210,3 +212,5 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod upkeep_tests;

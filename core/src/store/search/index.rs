@@ -1,14 +1,16 @@
-//! Keeping the index in step with what it covers. Triggers (schema version 7) note every document,
+//! Keeping the index in step with what it covers. Triggers (schema version 8) note every document,
 //! opinion and notice written in `search_pending` and delete the entries of removed ones at once,
 //! in plain SQL, so every write path is covered, a purge's cascades and writes made by any
 //! connection included. [`catch_up`] then tokenizes what is pending, inside the writer's own
 //! transaction where the store writes (a pulled page, a notice, the migration) and before every
 //! search otherwise: a search never misses what was written.
 //!
-//! An entry's key orders it by time: the item's time in milliseconds shifted left by [`SLOTS`]
-//! bits, plus the first free slot for that millisecond. The index itself is FTS5's rowid, which
-//! FTS5 walks backwards cheaply, so "the newest matches first" stops after `limit` of them instead
-//! of ranking every match.
+//! An entry's key orders it by time, newest first: the milliseconds from the item's time to the
+//! far future ([`LAST_MILLI`]) shifted left by [`SLOTS`] bits, plus the first free slot for that
+//! millisecond. The key is FTS5's rowid, which FTS5 walks forwards as it reads its doclists, so
+//! "the newest matches" are the first `limit` rows in rowid order and the walk stops there,
+//! instead of ranking every match. (Walking backwards, FTS5 first reads each term's whole
+//! doclist to find its end: that costs what ranking would.)
 
 use super::super::{decode, StoreError};
 use super::tokens::index_tokens;
@@ -18,6 +20,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 /// Bits of a key below the millisecond: room for a million items of the same millisecond.
 pub(super) const SLOTS: u32 = 20;
+/// The last millisecond a key can stand for (past the year 10000): keys count back from it.
+const LAST_MILLI: i64 = (1i64 << (62 - SLOTS)) - 1;
 
 /// What an index entry stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +55,7 @@ impl Source {
 
 /// The time a key stands for.
 pub(super) fn time_of(key: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(key >> SLOTS).unwrap_or_default()
+    DateTime::from_timestamp_millis(LAST_MILLI - (key >> SLOTS)).unwrap_or_default()
 }
 
 /// A stored time as the store writes it (RFC 3339, or rusqlite's `YYYY-MM-DD HH:MM:SS.f+00:00`).
@@ -155,6 +159,9 @@ fn source_of(
     }
 }
 
+/// Items tokenized before their batch is written to FTS5.
+const BATCH: usize = 1_000;
+
 /// Indexes everything pending; returns how many items it looked at. Runs inside the caller's
 /// transaction when there is one.
 pub(crate) fn catch_up(conn: &Connection) -> Result<usize, StoreError> {
@@ -167,14 +174,32 @@ pub(crate) fn catch_up(conn: &Connection) -> Result<usize, StoreError> {
         return Ok(0);
     }
     let now = Utc::now();
-    for (label, id) in &pending {
-        let Some(source) = Source::from_label(label) else {
-            continue;
-        };
-        index_one(conn, source, id, now)?;
+    for batch in pending.chunks(BATCH) {
+        let mut rows = Vec::with_capacity(batch.len());
+        for (label, id) in batch {
+            if let Some(source) = Source::from_label(label) {
+                rows.extend(prepare_one(conn, source, id, now)?);
+            }
+        }
+        // FTS5 writes the rows it is given in ascending rowid order into one segment; a smaller
+        // rowid than the last one makes it flush first, so a batch in any other order would
+        // become a segment per row (and all the merging that follows).
+        rows.sort_unstable_by_key(|(key, _)| *key);
+        let mut insert =
+            conn.prepare_cached("INSERT INTO search_index (rowid, tokens) VALUES (?1, ?2)")?;
+        for (key, tokens) in rows {
+            insert.execute(params![key, tokens])?;
+        }
     }
     conn.prepare_cached("DELETE FROM search_pending")?
         .execute([])?;
+    // Each batch became a segment of the index, and a search reads every segment: after a large
+    // catch-up (a store's first index, many writes made behind the repositories) the segments
+    // are merged into one (measured: p50 of a search on 10,000 documents 5.9 → 1.9 ms). A pulled
+    // page, a few hundred items at most, leaves this to FTS5's own merging as it writes.
+    if pending.len() >= BATCH {
+        conn.execute_batch("INSERT INTO search_index (search_index) VALUES ('optimize')")?;
+    }
     Ok(pending.len())
 }
 
@@ -185,12 +210,14 @@ pub(super) fn has_pending(conn: &Connection) -> Result<bool, StoreError> {
         .query_row([], |r| r.get(0))?)
 }
 
-fn index_one(
+/// Drops an item's old entry and returns its new one (key and tokens) to write; `None` when the
+/// item is gone or holds nothing searchable.
+fn prepare_one(
     conn: &Connection,
     source: Source,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Option<(i64, String)>, StoreError> {
     let existing: Option<i64> = conn
         .prepare_cached("SELECT key FROM search_items WHERE kind = ?1 AND ref = ?2")?
         .query_row(params![source.label(), id], |r| r.get(0))
@@ -207,7 +234,7 @@ fn index_one(
             conn.prepare_cached("DELETE FROM search_items WHERE kind = ?1 AND ref = ?2")?
                 .execute(params![source.label(), id])?;
         }
-        return Ok(());
+        return Ok(None);
     };
     // A changed item keeps its place in time.
     let key = match existing {
@@ -219,16 +246,14 @@ fn index_one(
             key
         }
     };
-    conn.prepare_cached("INSERT INTO search_index (rowid, tokens) VALUES (?1, ?2)")?
-        .execute(params![key, tokens])?;
-    Ok(())
+    Ok(Some((key, tokens)))
 }
 
 /// The first free key of `at`'s millisecond.
 fn free_key(conn: &Connection, at: DateTime<Utc>) -> Result<i64, StoreError> {
     // Times before 1970 or past the year 10000 sort at the ends.
-    let millis = at.timestamp_millis().clamp(0, (1i64 << (62 - SLOTS)) - 1);
-    let base = millis << SLOTS;
+    let millis = at.timestamp_millis().clamp(0, LAST_MILLI);
+    let base = (LAST_MILLI - millis) << SLOTS;
     let last: Option<i64> = conn
         .prepare_cached("SELECT MAX(key) FROM search_items WHERE key >= ?1 AND key < ?2")?
         .query_row(params![base, base + (1i64 << SLOTS)], |r| r.get(0))?;

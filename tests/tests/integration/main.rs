@@ -16,6 +16,7 @@ mod feed;
 mod feed_lanes;
 mod notice_receipts;
 mod notices;
+mod opinion_files;
 mod opinions;
 mod people;
 mod phone_actions;

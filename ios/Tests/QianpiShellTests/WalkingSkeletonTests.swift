@@ -246,7 +246,7 @@ final class WalkingSkeletonTests: GatewayTestCase {
         let refused = await thrown { try await client.replyNotice(id: id, choice: "maybe", note: nil) }
         guard case QianpiError.ReplyNotAllowed(let code, _)? = refused else { return XCTFail("expected ReplyNotAllowed, got \(String(describing: refused))") }
         XCTAssertEqual(code, "unknown_choice")
-        XCTAssertEqual(refused?.messageZh(), "所选回执选项不在通知的选项中。")
+        XCTAssertEqual((refused as? QianpiError)?.messageZh(), "所选回执选项不在通知的选项中。")
         let replied = try await client.replyNotice(id: id, choice: "absent", note: "出差")
         XCTAssertEqual(NoticePresenter.receiptLine(replied), "回执：不参加（出差），待同步")
 

@@ -9,6 +9,7 @@ mod admin_devices;
 mod blob_downloads;
 mod blobs;
 mod bodies;
+mod body_streams;
 mod chain;
 mod document_detail;
 mod end_to_end;

@@ -424,7 +424,13 @@ fn main() {
     assert!(first.windows(2).all(|w| w[0].at >= w[1].at), "newest first");
     for query in LONG.iter().chain(&SHORT) {
         let found = client.search(query, LIMIT).expect("search");
-        eprintln!("  {query}: {} results", found.len());
+        let (p50, p99) = timed(&[query], |q| {
+            client.search(q, LIMIT).expect("search");
+        });
+        eprintln!(
+            "  {query}: {} results, p50 {p50:.2} ms, p99 {p99:.2} ms",
+            found.len()
+        );
         if *query != "量子计算" {
             assert!(!found.is_empty(), "{query} finds nothing");
         }

@@ -7,7 +7,7 @@ import QianpiShell
 import XCTest
 
 /// Waits (at most 10 s) for the first element of `stream` that satisfies `wanted`.
-private func first<T: Sendable>(
+func first<T: Sendable>(
     _ iterator: inout AsyncStream<T>.Iterator, where wanted: (T) -> Bool
 ) async throws -> T {
     let deadline = Date().addingTimeInterval(10)

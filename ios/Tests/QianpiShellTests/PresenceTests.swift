@@ -8,7 +8,7 @@ import Qianpi
 import XCTest
 
 /// The approval key's alias in the core.
-private let approvalKey = "qianpi.ask.v1"
+let approvalKey = "qianpi.ask.v1"
 
 /// A signer whose approval key signs once per authentication.
 final class PresenceSigner: DeviceSigner, @unchecked Sendable {

@@ -22,7 +22,7 @@ import kotlin.test.assertIs
 import kotlin.test.assertTrue
 
 /** The approval key's alias in the core. */
-private const val APPROVAL_KEY = "qianpi.ask.v1"
+internal const val APPROVAL_KEY = "qianpi.ask.v1"
 
 /** A signer whose approval key signs once per authentication, like a key bound to BiometricPrompt. */
 class PresenceSigner : DeviceSigner {

@@ -5,7 +5,7 @@
 //! shows it. Conversion only: the core decides.
 
 use crate::detail::BodyFormat;
-use crate::{runtime, QianpiClient, QianpiError};
+use crate::{blocking, runtime, QianpiClient, QianpiError};
 use qianpi_core::client::{
     FileStream as CoreStream, Network, PrefetchListener as CoreListener,
     PrefetchProgress as CoreProgress, PrefetchReport as CoreReport, ProgressListener,
@@ -292,10 +292,13 @@ impl QianpiClient {
 
     /// The content of a file in the vault, in memory, checked against its SHA-256 (large files
     /// are better read with `open_file`). Counts as opening it.
-    pub fn read_file(&self, sha256: String) -> Result<Vec<u8>, QianpiError> {
-        let mut out = Vec::new();
-        self.inner.read_file(&sha256, &mut out)?;
-        Ok(out)
+    pub async fn read_file(&self, sha256: String) -> Result<Vec<u8>, QianpiError> {
+        blocking(&self.inner, move |client| {
+            let mut out = Vec::new();
+            client.read_file(&sha256, &mut out)?;
+            Ok(out)
+        })
+        .await
     }
 
     /// Opens a file of the vault for reading in pieces; counts as opening it. `InvalidInput`

@@ -88,8 +88,8 @@ pub enum QianpiError {
     /// it syncs.
     #[error("read-only: {reason}")]
     ReadOnly {
-        /// When the last checkpoint was issued, RFC 3339.
-        since: String,
+        /// When the last checkpoint was issued.
+        since: std::time::SystemTime,
         /// What to do.
         reason: String,
     },
@@ -219,7 +219,7 @@ impl From<ClientError> for QianpiError {
             }
             ClientError::Blob(BlobError::InProgress) => QianpiError::Busy { reason },
             ClientError::ReadOnly { since } => QianpiError::ReadOnly {
-                since: since.to_rfc3339(),
+                since: since.into(),
                 reason,
             },
             ClientError::Wiped(_) => QianpiError::Wiped { reason },
@@ -286,7 +286,9 @@ mod tests {
             assert!(name.starts_with(expected), "{name} is not {expected}");
         }
         match QianpiError::from(ClientError::ReadOnly { since }) {
-            QianpiError::ReadOnly { since: text, .. } => assert_eq!(text, since.to_rfc3339()),
+            QianpiError::ReadOnly { since: at, .. } => {
+                assert_eq!(at, std::time::SystemTime::from(since))
+            }
             other => panic!("{other:?}"),
         }
         match QianpiError::from(ClientError::Notice(NoticeError::Reply(

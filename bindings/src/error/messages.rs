@@ -52,17 +52,15 @@ impl QianpiError {
             QianpiError::Busy { .. } => "同一项工作正在进行，请稍候。".into(),
             QianpiError::InvalidInput { .. } => "输入有误或所指的内容不在本机上。".into(),
             QianpiError::Internal { .. } => "程序内部出错，请重试并报告管理员。".into(),
-            #[allow(unreachable_patterns)]
-            _ => "操作未能完成，请重试。".into(),
         }
     }
 
     /// The message for people, in English, with the detail the core gave.
     pub fn message_en(&self) -> String {
         match self {
-            QianpiError::NotAllowed { reason_en, .. } => reason_en.clone(),
-            QianpiError::BodyNotOpened { reason_en, .. } => reason_en.clone(),
-            QianpiError::InvalidSearch { reason_en, .. } => reason_en.clone(),
+            QianpiError::NotAllowed { reason_en, .. }
+            | QianpiError::InvalidSearch { reason_en, .. }
+            | QianpiError::BodyNotOpened { reason_en, .. } => reason_en.clone(),
             other => other.to_string(),
         }
     }

@@ -62,7 +62,8 @@ final class BodyTests: GatewayTestCase {
         }
         XCTAssertEqual(sha256Hex(bytes), body.viewSha256)
         XCTAssertEqual(String(decoding: bytes.prefix(5), as: UTF8.self), "%PDF-")
-        XCTAssertEqual(try client.readFile(sha256: body.viewSha256), bytes)
+        let read = try await client.readFile(sha256: body.viewSha256)
+        XCTAssertEqual(read, bytes)
 
         let reread = try await client.documentDetail(id: task)
         XCTAssertTrue(try XCTUnwrap(reread.bodies.first { $0.current }).held)
@@ -82,7 +83,8 @@ final class BodyTests: GatewayTestCase {
         let attachment = try XCTUnwrap(after.attachments.first)
         XCTAssertTrue(attachment.held)
         XCTAssertEqual(prefetch.seen.all.last?.bytesDone, attachment.size)
-        XCTAssertEqual(sha256Hex(try client.readFile(sha256: attachment.sha256)), attachment.sha256)
+        let attached = try await client.readFile(sha256: attachment.sha256)
+        XCTAssertEqual(sha256Hex(attached), attachment.sha256)
     }
 }
 

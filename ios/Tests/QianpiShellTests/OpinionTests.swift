@@ -106,6 +106,7 @@ final class OpinionTests: GatewayTestCase {
         XCTAssertEqual(file.sha256.count, 64)
         let downloaded = try await handler.download(sha256: file.sha256)
         XCTAssertEqual(downloaded, UInt64(image.count))
-        XCTAssertEqual(try handler.readFile(sha256: file.sha256), image)
+        let drawn = try await handler.readFile(sha256: file.sha256)
+        XCTAssertEqual(drawn, image)
     }
 }

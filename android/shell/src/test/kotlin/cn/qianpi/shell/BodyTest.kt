@@ -26,7 +26,7 @@ class BodyTest : GatewayTest("body") {
         MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
 
     @Test
-    fun `the leader downloads his document's body with progress and reads it through the stream`() = runBlocking {
+    fun `the leader downloads his document's body with progress and reads it through the stream`() = runBlocking<Unit> {
         QianpiClient(File(root, "leader").path, JcaKeyStore(), JcaDeviceSigner()).use { client ->
             client.activate(gateway.url, "wangjianguo", gateway.issueCode("wangjianguo"), "Pixel (JVM test)", "android")
             client.sync()

@@ -47,7 +47,10 @@ impl Client {
                 result
             }
             Err(error) => Err(self.obey_wipe(error, &key, &account.device_id)),
-            ok => ok,
+            ok => {
+                self.index_after_sync();
+                ok
+            }
         }
     }
 

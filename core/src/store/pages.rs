@@ -60,8 +60,6 @@ impl super::Store {
              ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
             params![super::account::CHANGES_FEED, page.next_cursor],
         )?;
-        // The page's documents, opinions and notices are searchable once it is applied.
-        super::search::catch_up(&tx)?;
         tx.commit()?;
         Ok(())
     }

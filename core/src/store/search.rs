@@ -35,6 +35,7 @@ mod index;
 mod snippet;
 mod tokens;
 
+use index::catch_up_some;
 pub(crate) use index::{catch_up, index_existing};
 pub use snippet::{Snippet, SnippetPart};
 pub use tokens::SearchQuery;
@@ -83,6 +84,15 @@ pub struct SearchHit {
 }
 
 impl Store {
+    /// Indexes at most `at_most` of the items written since the index last caught up, in one
+    /// transaction; returns how many it indexed (0: the index is complete).
+    pub fn index_for_search(&mut self, at_most: usize) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let done = catch_up_some(&tx, at_most)?;
+        tx.commit()?;
+        Ok(done)
+    }
+
     /// The items matching `query`, newest first, at most `limit`. Anything written since the
     /// index last caught up is indexed first.
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>, StoreError> {

@@ -1,7 +1,7 @@
 //! Keeping the index exact: what a purge or any delete removes vanishes from the results, a wipe
 //! leaves nothing to find, writes made behind the repositories are indexed before a search, a
-//! pulled page is searchable once applied, a store made before the index gets one when it opens,
-//! and the index holds tokens, never the text.
+//! pulled page is noted and indexed after the sync or by the next search, a store made before
+//! the index gets one when it opens, and the index holds tokens, never the text.
 
 use super::super::test_support::*;
 use super::super::*;
@@ -209,7 +209,7 @@ fn the_index_keeps_no_text_only_tokens() {
 }
 
 #[test]
-fn a_page_of_changes_is_searchable_once_applied() {
+fn a_pulled_page_is_noted_then_indexed_within_a_budget_or_by_the_next_search() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
     let page = SyncPage {
@@ -224,12 +224,21 @@ fn a_page_of_changes_is_searchable_once_applied() {
         ],
         ..page(Vec::new(), "1")
     };
+    let pending = |store: &Store| -> i64 {
+        store
+            .raw_connection()
+            .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+            .unwrap()
+    };
+    // Applying the page only notes its document and notice: the page keeps its apply rate.
     store.apply_page(&page).unwrap();
-    let pending: i64 = store
-        .raw_connection()
-        .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(pending, 0, "indexed in the page's own transaction");
+    assert_eq!(pending(&store), 2);
+    // After a sync the index takes in a bounded number of them …
+    assert_eq!(store.index_for_search(1).unwrap(), 1);
+    assert_eq!(pending(&store), 1);
+    // … and a search takes in the rest before it answers.
     assert_eq!(titles(&store, "检修"), ["关于停电检修的通知"]);
     assert_eq!(titles(&store, "安全生产"), ["关于开展安全生产大检查的通知"]);
+    assert_eq!(pending(&store), 0);
+    assert_eq!(store.index_for_search(1000).unwrap(), 0, "nothing left");
 }

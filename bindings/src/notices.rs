@@ -21,15 +21,15 @@ pub struct NoticeListItem {
     pub publisher_name: String,
     /// 发布人 (post).
     pub publisher_post: String,
-    /// 发布时间, RFC 3339.
+    /// 发布时间.
     pub published_at: SystemTime,
     /// 需要回执.
     pub receipt_required: bool,
-    /// 回执截止时间, RFC 3339.
+    /// 回执截止时间.
     pub receipt_deadline: Option<SystemTime>,
     /// 未读.
     pub unread: bool,
-    /// When this user replied, RFC 3339.
+    /// When this user replied.
     pub replied_at: Option<SystemTime>,
     /// How many attachments.
     pub attachment_count: u32,
@@ -55,7 +55,7 @@ pub struct ReceiptRefusal {
     pub choice: Option<String>,
     /// The note that was refused.
     pub note: Option<String>,
-    /// When the gateway refused it, RFC 3339.
+    /// When the gateway refused it.
     pub refused_at: SystemTime,
 }
 
@@ -109,11 +109,11 @@ pub struct NoticeDetail {
     pub publisher_name: String,
     /// 发布人 (post).
     pub publisher_post: String,
-    /// 发布时间, RFC 3339.
+    /// 发布时间.
     pub published_at: SystemTime,
     /// 需要回执.
     pub receipt_required: bool,
-    /// 回执截止时间, RFC 3339.
+    /// 回执截止时间.
     pub receipt_deadline: Option<SystemTime>,
     /// 回执选项 (empty: a plain acknowledgement).
     pub choices: Vec<ReceiptChoice>,
@@ -121,9 +121,9 @@ pub struct NoticeDetail {
     pub note_rule: NoteRule,
     /// Whether a reply may be given now.
     pub can_reply: bool,
-    /// When this user read it, RFC 3339.
+    /// When this user read it.
     pub read_at: Option<SystemTime>,
-    /// When this user replied, RFC 3339.
+    /// When this user replied.
     pub replied_at: Option<SystemTime>,
     /// The chosen option's id.
     pub reply_choice: Option<String>,

@@ -14,14 +14,8 @@ use qianpi_core::model::Attitude as CoreAttitude;
 use qianpi_core::protocol::delegations::NewDelegation;
 use qianpi_core::workflow as core_workflow;
 use std::sync::Arc;
+use std::time::SystemTime;
 
-fn time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, QianpiError> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| QianpiError::Internal {
-            reason: format!("{text:?} is not an RFC 3339 time"),
-        })
-}
 
 /// An item of a batch refused on the phone, with the workflow's code where it has one.
 fn refusal(error: ClientError) -> BatchVerdict {
@@ -150,13 +144,14 @@ impl QianpiClient {
         .await
     }
 
-    /// 委托代理: names `to` as deputy from `start` until `end` (RFC 3339) for `scope`.
+    /// 委托代理: names `to` as deputy from `start` until `end` for `scope` (a leader leaving on
+    /// a trip names his deputy and the window).
     pub async fn set_delegation(
         &self,
         to: String,
         scope: DelegationScope,
-        start: String,
-        end: String,
+        start: SystemTime,
+        end: SystemTime,
     ) -> Result<Delegation, QianpiError> {
         let request = NewDelegation {
             to,
@@ -166,8 +161,8 @@ impl QianpiClient {
                     core_workflow::DelegationScope::Process { definition_id }
                 }
             },
-            start: time(&start)?,
-            end: time(&end)?,
+            start: start.into(),
+            end: end.into(),
         };
         let inner = Arc::clone(&self.inner);
         let view = runtime()?

@@ -4,6 +4,7 @@
 use crate::convert::{ApprovalQueued, Attitude};
 use qianpi_core::protocol::delegations::DelegationView;
 use qianpi_core::workflow as core_workflow;
+use std::time::SystemTime;
 
 /// One item of a batch approval.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -53,7 +54,7 @@ pub enum DelegationScope {
     },
 }
 
-/// A standing delegation (委托代理) as the gateway holds it. Times are RFC 3339.
+/// A standing delegation (委托代理) as the gateway holds it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Delegation {
     /// Stable id.
@@ -65,11 +66,11 @@ pub struct Delegation {
     /// Which flows.
     pub scope: DelegationScope,
     /// Active from.
-    pub start: String,
+    pub start: SystemTime,
     /// Active until (exclusive).
-    pub end: String,
+    pub end: SystemTime,
     /// When the principal ended it early.
-    pub revoked_at: Option<String>,
+    pub revoked_at: Option<SystemTime>,
 }
 
 impl From<DelegationView> for Delegation {
@@ -84,9 +85,9 @@ impl From<DelegationView> for Delegation {
                     DelegationScope::Process { definition_id }
                 }
             },
-            start: v.start.to_rfc3339(),
-            end: v.end.to_rfc3339(),
-            revoked_at: v.revoked_at.map(|t| t.to_rfc3339()),
+            start: v.start.into(),
+            end: v.end.into(),
+            revoked_at: v.revoked_at.map(Into::into),
         }
     }
 }

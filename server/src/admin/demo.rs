@@ -138,5 +138,7 @@ fn leader_node() -> Node {
     let mut node =
         Node::manual("leader-instruction", "领导批示", &["user-wang"]).route("送承办", "handling");
     node.allow.recall = true;
+    // A leader back from a trip clears his 待办 in one go (批量审批).
+    node.allow.batch = true;
     node
 }

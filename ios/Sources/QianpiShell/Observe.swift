@@ -74,32 +74,12 @@ extension QianpiClient {
     /// The lists screen showing `kind`: every badge and the first `limit` rows, or why they cannot
     /// be read now.
     public func listsUpdates(kind: ListKind, limit: UInt32 = 50) -> AsyncStream<Result<ListsOverview, QianpiError>> {
-        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
-            do {
-                let handle = try observeLists(kind: kind, limit: limit, observer: ListsBridge(continuation))
-                continuation.onTermination = { _ in handle.cancel() }
-            } catch let error as QianpiError {
-                continuation.yield(.failure(error))
-                continuation.finish()
-            } catch {
-                continuation.finish()
-            }
-        }
+        following { try self.observeLists(kind: kind, limit: limit, observer: ListsBridge($0)) }
     }
 
     /// The outbox screen: what waits for the gateway and what it refused.
     public func outboxUpdates() -> AsyncStream<Result<OutboxOverview, QianpiError>> {
-        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
-            do {
-                let handle = try observeOutbox(observer: OutboxBridge(continuation))
-                continuation.onTermination = { _ in handle.cancel() }
-            } catch let error as QianpiError {
-                continuation.yield(.failure(error))
-                continuation.finish()
-            } catch {
-                continuation.finish()
-            }
-        }
+        following { try self.observeOutbox(observer: OutboxBridge($0)) }
     }
 
     /// Whether the data is locked, now and at every lock (asked, or after inactivity) and unlock.

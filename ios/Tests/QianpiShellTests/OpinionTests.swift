@@ -4,46 +4,16 @@
 // ID; after the sync the handler's phone shows the phrase and the handwriting (hash, media type,
 // size) in the document's opinions and downloads the very same image. Mirrors OpinionTest.kt.
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Qianpi
 import XCTest
-
-/// One HTTP answer handed from URLSession's queue to the waiting test.
-private final class AdminAnswer: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var value = (status: 0, body: "")
-
-    func set(status: Int, body: String) {
-        value = (status, body)
-        done.signal()
-    }
-
-    func wait() -> (Int, String) {
-        done.wait()
-        return value
-    }
-}
 
 final class OpinionTests: GatewayTestCase {
     private let defaults = ["同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。", "请办公室研提意见。"]
 
     /// Sets the unit's default phrases under the operator's token; fails unless it answers 200.
     private func setUnitPhrases(token: String) throws {
-        guard let url = URL(string: gateway.url + "v1/admin/units/unit-sxnyt/phrases") else { throw TestFailure("bad URL") }
-        var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: ["phrases": defaults])
-        let answer = AdminAnswer()
-        URLSession.shared.dataTask(with: request) { data, response, _ in
-            answer.set(status: (response as? HTTPURLResponse)?.statusCode ?? 0,
-                       body: data.map { String(decoding: $0, as: UTF8.self) } ?? "")
-        }.resume()
-        let (status, body) = answer.wait()
-        guard status == 200 else { throw TestFailure("PUT phrases answered \(status): \(body)") }
+        try adminPut(token: token, path: "/units/unit-sxnyt/phrases",
+                     json: try JSONSerialization.data(withJSONObject: ["phrases": defaults]))
     }
 
     /// A small image as a signature pad would hand it over.

@@ -3,53 +3,17 @@
 // generated bindings, and with the gateway stopped searches it by pinyin and initials and builds
 // the transfer picker without himself.
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Qianpi
 import XCTest
 
-/// One HTTP answer handed from URLSession's queue to the waiting test.
-private final class Answer: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var value = (status: 0, body: "")
-
-    func set(status: Int, body: String) {
-        value = (status, body)
-        done.signal()
-    }
-
-    func wait() -> (Int, String) {
-        done.wait()
-        return value
-    }
-}
-
 final class PeopleTests: GatewayTestCase {
-
-    /// A PUT to the admin API under the operator's token; fails the test unless it answers 200.
-    private func adminPut(token: String, path: String, json: String) throws {
-        guard let url = URL(string: gateway.url + "v1/admin" + path) else { throw TestFailure("bad URL") }
-        var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(json.utf8)
-        let answer = Answer()
-        URLSession.shared.dataTask(with: request) { data, response, _ in
-            answer.set(status: (response as? HTTPURLResponse)?.statusCode ?? 0,
-                       body: data.map { String(decoding: $0, as: UTF8.self) } ?? "")
-        }.resume()
-        let (status, body) = answer.wait()
-        guard status == 200 else { throw TestFailure("PUT \(path) answered \(status): \(body)") }
-    }
 
     func testTheSyncedAddressBookIsSearchedOfflineByPinyinAndInitials() async throws {
         let issued = try gateway.admin(["issue-admin-token", "--operator"]).out
         let token = issued.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         try adminPut(token: token, path: "/units/unit-sxnyt/people/user-li",
-                     json: #"{"department": "秘书科", "office_phone": "0351-1234567"}"#)
-        try adminPut(token: token, path: "/units/unit-sxnyt/people-policy", json: #"{"show_office_phones": true}"#)
+                     json: Data(#"{"department": "秘书科", "office_phone": "0351-1234567"}"#.utf8))
+        try adminPut(token: token, path: "/units/unit-sxnyt/people-policy", json: Data(#"{"show_office_phones": true}"#.utf8))
 
         let client = try QianpiClient(
             dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try SwiftSigner(dir: path("vault")))

@@ -13,10 +13,6 @@ import cn.qianpi.core.TaskAction
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.io.File
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest
-import java.net.http.HttpResponse
 import java.security.MessageDigest
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
@@ -27,16 +23,8 @@ import kotlin.test.assertTrue
 class OpinionTest : GatewayTest("opinions") {
     private val defaults = listOf("同意。", "请晓梅同志阅处。", "已阅。", "拟同意，请领导审定。", "请办公室研提意见。")
 
-    private fun setUnitPhrases(token: String) {
-        val json = defaults.joinToString(",", "{\"phrases\": [", "]}") { "\"$it\"" }
-        val request = HttpRequest.newBuilder(URI.create(gateway.url + "v1/admin/units/unit-sxnyt/phrases"))
-            .header("Authorization", "Bearer $token")
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(json))
-            .build()
-        val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
-        assertEquals(200, response.statusCode(), response.body())
-    }
+    private fun setUnitPhrases(token: String) =
+        adminPut(token, "/units/unit-sxnyt/phrases", defaults.joinToString(",", "{\"phrases\": [", "]}") { "\"$it\"" })
 
     /** A small image as a signature pad would hand it over. */
     private fun handwriting(): ByteArray =

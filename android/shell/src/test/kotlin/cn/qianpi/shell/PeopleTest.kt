@@ -8,25 +8,11 @@ import cn.qianpi.core.QianpiClient
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.io.File
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest
-import java.net.http.HttpResponse
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
 class PeopleTest : GatewayTest("people") {
-    private fun adminPut(token: String, path: String, json: String) {
-        val request = HttpRequest.newBuilder(URI.create(gateway.url + "v1/admin" + path))
-            .header("Authorization", "Bearer $token")
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(json))
-            .build()
-        val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
-        assertEquals(200, response.statusCode(), response.body())
-    }
-
     @Test
     fun `the synced address book is searched offline by pinyin and initials`() = runBlocking<Unit> {
         val token = gateway.admin("issue-admin-token", "--operator").first.lines().last().trim()

@@ -23,8 +23,8 @@ mod demo;
 mod detail;
 mod notices;
 mod people;
-mod phrases;
 mod phone;
+mod phrases;
 mod search;
 
 use clap::{Parser, Subcommand};

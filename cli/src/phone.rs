@@ -120,7 +120,12 @@ pub fn inbox_line(item: &InboxItem) -> String {
     };
     let mut line = format!(
         "[{status}] [{}] {}  {}  {} · {}  (task {})",
-        item.urgency.label_zh(), item.title, item.document_number, item.kind.label_zh(), item.node_name, item.task_id
+        item.urgency.label_zh(),
+        item.title,
+        item.document_number,
+        item.kind.label_zh(),
+        item.node_name,
+        item.task_id
     );
     // Several ways on: the person must pick one with --route.
     if item.routes.len() > 1 {

@@ -16,7 +16,6 @@ use qianpi_core::workflow as core_workflow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-
 /// An item of a batch refused on the phone, with the workflow's code where it has one.
 fn refusal(error: ClientError) -> BatchVerdict {
     let code = match &error {

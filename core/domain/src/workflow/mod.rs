@@ -45,8 +45,8 @@ pub use definition::{
 pub use engine::{batch, decide, execute, BatchItem, Outcome, Verdict};
 pub use event::Event;
 pub use opinion::{
-    Attitude, Opinion, OpinionFile, MAX_OPINION_AUDIO_MS, MAX_OPINION_CHARS, MAX_OPINION_FILE_BYTES,
-    MAX_OPINION_REF_CHARS,
+    Attitude, Opinion, OpinionFile, MAX_OPINION_AUDIO_MS, MAX_OPINION_CHARS,
+    MAX_OPINION_FILE_BYTES, MAX_OPINION_REF_CHARS,
 };
 pub use rejection::{Rejection, RejectionCode};
 pub use state::{

@@ -75,7 +75,8 @@ pub struct QianpiClient {
 #[uniffi::export]
 impl QianpiClient {
     /// Opens the encrypted store in `data_dir`; its data key is unwrapped through `key_store`, and
-    /// the device keys live in `signer`.
+    /// the device keys live in `signer`. Blocks while the store opens (and, after an app update,
+    /// migrates): a screen calls `open` instead.
     #[uniffi::constructor]
     pub fn new(
         data_dir: String,
@@ -90,6 +91,22 @@ impl QianpiClient {
         Ok(Arc::new(QianpiClient {
             inner: Arc::new(client),
         }))
+    }
+
+    /// `new` off the caller's thread: the store is opened (and migrated, which after an update
+    /// may build an index over everything it holds) on the IO runtime's blocking pool.
+    #[uniffi::constructor]
+    pub async fn open(
+        data_dir: String,
+        key_store: Arc<dyn KeyStore>,
+        signer: Arc<dyn DeviceSigner>,
+    ) -> Result<Arc<QianpiClient>, QianpiError> {
+        runtime()?
+            .spawn_blocking(move || QianpiClient::new(data_dir, key_store, signer))
+            .await
+            .map_err(|e| QianpiError::Internal {
+                reason: e.to_string(),
+            })?
     }
 
     /// Binds this device to `login` with the administrator's one-time `code`.

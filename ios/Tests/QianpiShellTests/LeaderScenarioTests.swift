@@ -16,7 +16,8 @@ final class LeaderScenarioTests: GatewayTestCase {
 
     func testTheLeaderApprovesBehindFaceIDAndTheHandlerPassesItOnThroughThePicker() async throws {
         let faceID = try PresenceSigner(dir: path("leader-vault"))
-        let leader = try QianpiClient(dataDir: path("leader"), keyStore: try SwiftKeyStore(dir: path("leader-vault")), signer: faceID)
+        // Opened off the test's thread, as a screen opens it (the store may migrate first).
+        let leader = try await QianpiClient.open(dataDir: path("leader"), keyStore: try SwiftKeyStore(dir: path("leader-vault")), signer: faceID)
         let handler = try QianpiClient(
             dataDir: path("handler"), keyStore: try SwiftKeyStore(dir: path("handler-vault")), signer: try SwiftSigner(dir: path("handler-vault")))
         let colleague = try QianpiClient(

@@ -58,7 +58,8 @@ class LeaderScenarioTest : GatewayTest("scenario") {
     @Test
     fun `the leader approves the document he read behind his fingerprint and the handler passes it on through the picker`() = runBlocking<Unit> {
         val fingerprint = PresenceSigner()
-        val leader = QianpiClient(File(root, "leader").path, JcaKeyStore(), fingerprint)
+        // Opened off the test's thread, as a screen opens it (the store may migrate first).
+        val leader = QianpiClient.open(File(root, "leader").path, JcaKeyStore(), fingerprint)
         val handler = QianpiClient(File(root, "handler").path, JcaKeyStore(), JcaDeviceSigner())
         val colleague = QianpiClient(File(root, "colleague").path, JcaKeyStore(), JcaDeviceSigner())
         try {

@@ -142,11 +142,13 @@ impl Client {
 impl Generations {
     /// Whether a document's detail may show something else between `self` and `now`: its
     /// document or flow changed, its task moved between lists, an action on it was queued or
-    /// decided, or the data was locked or unlocked.
+    /// decided, the unit's policy changed (whether an unopened body may be approved), or the data
+    /// was locked or unlocked.
     pub fn shows_detail(&self, now: &Generations) -> bool {
         self.documents != now.documents
             || self.lists != now.lists
             || self.outbox != now.outbox
+            || self.account != now.account
             || self.lock != now.lock
     }
 

@@ -1,18 +1,21 @@
-//! The Chinese words a screen prints for the enums (平件, 收文, 流转中 …), the same the core
-//! and the gateway print, so no shell keeps its own table of them.
+//! The Chinese words a screen prints for the enums (平件, 收文, 流转中 …): the core's own words,
+//! reached by mapping each binding enum back to the core's, so no shell and no binding keeps a
+//! second table of them.
 
 use super::enums::{DocumentKind, InstanceState, SecrecyLevel, Urgency};
+use qianpi_core::model;
+use qianpi_core::workflow::InstanceState as CoreInstanceState;
 
 #[uniffi::export]
 impl Urgency {
     /// 紧急程度 as printed: 平件, 加急, 特急.
     pub fn label_zh(&self) -> String {
-        match self {
-            Urgency::Normal => "平件",
-            Urgency::Urgent => "加急",
-            Urgency::ExtraUrgent => "特急",
-        }
-        .to_owned()
+        let core = match self {
+            Urgency::Normal => model::Urgency::Normal,
+            Urgency::Urgent => model::Urgency::Urgent,
+            Urgency::ExtraUrgent => model::Urgency::ExtraUrgent,
+        };
+        core.label_zh().to_owned()
     }
 }
 
@@ -20,13 +23,13 @@ impl Urgency {
 impl SecrecyLevel {
     /// 密级 as printed: 无, 秘密, 机密, 绝密.
     pub fn label_zh(&self) -> String {
-        match self {
-            SecrecyLevel::None => "无",
-            SecrecyLevel::Secret => "秘密",
-            SecrecyLevel::Confidential => "机密",
-            SecrecyLevel::TopSecret => "绝密",
-        }
-        .to_owned()
+        let core = match self {
+            SecrecyLevel::None => model::SecrecyLevel::None,
+            SecrecyLevel::Secret => model::SecrecyLevel::Secret,
+            SecrecyLevel::Confidential => model::SecrecyLevel::Confidential,
+            SecrecyLevel::TopSecret => model::SecrecyLevel::TopSecret,
+        };
+        core.label_zh().to_owned()
     }
 }
 
@@ -34,13 +37,13 @@ impl SecrecyLevel {
 impl DocumentKind {
     /// 公文类型 as printed: 发文, 收文, 签报, 请示.
     pub fn label_zh(&self) -> String {
-        match self {
-            DocumentKind::Outgoing => "发文",
-            DocumentKind::Incoming => "收文",
-            DocumentKind::InternalRequest => "签报",
-            DocumentKind::Request => "请示",
-        }
-        .to_owned()
+        let core = match self {
+            DocumentKind::Outgoing => model::DocumentKind::Outgoing,
+            DocumentKind::Incoming => model::DocumentKind::Incoming,
+            DocumentKind::InternalRequest => model::DocumentKind::InternalRequest,
+            DocumentKind::Request => model::DocumentKind::Request,
+        };
+        core.label_zh().to_owned()
     }
 }
 
@@ -48,16 +51,16 @@ impl DocumentKind {
 impl InstanceState {
     /// 流程状态 as printed: 草稿, 流转中, 办结, 驳回, 撤销, 终止, 挂起.
     pub fn label_zh(&self) -> String {
-        match self {
-            InstanceState::Draft => "草稿",
-            InstanceState::Running => "流转中",
-            InstanceState::Completed => "办结",
-            InstanceState::Rejected => "驳回",
-            InstanceState::Revoked => "撤销",
-            InstanceState::Terminated => "终止",
-            InstanceState::Suspended => "挂起",
-        }
-        .to_owned()
+        let core = match self {
+            InstanceState::Draft => CoreInstanceState::Draft,
+            InstanceState::Running => CoreInstanceState::Running,
+            InstanceState::Completed => CoreInstanceState::Completed,
+            InstanceState::Rejected => CoreInstanceState::Rejected,
+            InstanceState::Revoked => CoreInstanceState::Revoked,
+            InstanceState::Terminated => CoreInstanceState::Terminated,
+            InstanceState::Suspended => CoreInstanceState::Suspended,
+        };
+        core.label_zh().to_owned()
     }
 }
 
@@ -66,7 +69,8 @@ mod tests {
     use super::*;
     use qianpi_core::model;
 
-    /// The shells print the same words as the core: each label agrees with the core's.
+    /// Each binding enum maps back to the very core value it came from, so it prints that
+    /// value's word.
     #[test]
     fn the_labels_are_the_cores() {
         for u in [

@@ -10,6 +10,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# A clean run gains nothing from incremental compilation, and its caches were more than half of the
+# target folder (about 5 of 9 GB): enough to fill a CI machine's disk before the Swift stage.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 total_passed=0
 total_failed=0
@@ -26,6 +29,8 @@ stage() {
   stage_name="$*"
   stage_started=$SECONDS
   printf '\n==> %s\n' "$*"
+  # Free space before each stage: a full disk fails builds with errors far from their cause.
+  df -h --output=avail . 2>/dev/null | tail -1 | sed 's/^ */    disk free: /'
 }
 
 # record NAME PASSED FAILED STATUS
@@ -139,6 +144,8 @@ done
 stage "summary"
 for timing in "${timings[@]}"; do echo "  $timing"; done
 printf '  %5ds  in all\n' $((SECONDS - started))
+printf '  disk: target folder %s, %s free\n' "$(du -sh target 2>/dev/null | cut -f1)" \
+  "$(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')"
 for suite in lints rust schemathesis postgres kotlin swift; do
   printf '  %-12s %s\n' "$suite" "${counts[$suite]:-did not run}"
 done

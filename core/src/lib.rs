@@ -13,11 +13,13 @@
 //! | [`software`] | the passphrase-protected software key vault for the terminal and tests |
 //! | [`store`] | the SQLCipher store: repositories, lists, migrations, retention |
 //! | [`session`] | the data folder: unlock, data-key rotation, re-wrap, crypto-shredding wipe |
-//! | [`link`] | the signed HTTP link to the gateway (the sync loop itself is in [`client`]) |
+//! | [`link`] | the signed HTTP link to the gateway |
+//! | [`engine`] | the sync engine: a pure state machine of events and actions, run by [`client`] |
 //! | [`client`] | the facade a shell talks to |
 //! | [`screens`] | screen models: what each screen shows, built from the store (the document detail) |
 
 pub mod client;
+pub mod engine;
 pub mod files;
 pub mod keys;
 pub mod link;

@@ -2,7 +2,10 @@
 //! shell must react to differently (activate again, warn of tampering, offer only reading, start
 //! afresh, show a refused reply) has its own variant; `reason` is always a sentence for people.
 
+mod connection;
 mod messages;
+
+pub(crate) use connection::invalid_settings;
 
 use qianpi_core::client::{BlobError, ClientError, NoticeError};
 use qianpi_core::files::FileError;
@@ -118,6 +121,74 @@ pub enum QianpiError {
         /// What arrived.
         reason: String,
     },
+    /// The gateway's certificate is not from the deployment's CA (before activation, without a
+    /// proxy): the CA certificate in the connection settings is wrong or missing. Scan the
+    /// activation QR code again or ask the administrator.
+    #[error("unknown certificate authority: {reason}")]
+    UnknownCa {
+        /// What failed.
+        reason: String,
+    },
+    /// The gateway's certificate chain is valid but matches none of the deployment's pins.
+    #[error("certificate pin mismatch: {reason}")]
+    PinMismatch {
+        /// What failed.
+        reason: String,
+    },
+    /// The gateway's certificate has expired (or is not valid yet): the administrator renews it.
+    #[error("certificate expired: {reason}")]
+    CertificateExpired {
+        /// What failed.
+        reason: String,
+    },
+    /// The gateway's certificate is for another name than the address used.
+    #[error("certificate for another name: {reason}")]
+    WrongHost {
+        /// What failed.
+        reason: String,
+    },
+    /// Something on the way (a proxy, the network) presents its own certificate: secure
+    /// connections are being intercepted. Nothing was sent; use another network.
+    #[error("connection intercepted: {reason}")]
+    Interception {
+        /// What failed.
+        reason: String,
+    },
+    /// A captive portal (guest Wi-Fi sign-in) or web filter answered instead of the gateway:
+    /// sign in to the network (in a browser), then try again.
+    #[error("captive portal: {reason}")]
+    CaptivePortal {
+        /// What arrived.
+        reason: String,
+    },
+    /// The proxy refused to connect to the gateway.
+    #[error("proxy refused: {reason}")]
+    ProxyRefused {
+        /// What the proxy did.
+        reason: String,
+    },
+    /// The proxy wants a user name and password, and refused those given (if any).
+    #[error("proxy credentials refused: {reason}")]
+    ProxyAuthRequired {
+        /// What the proxy did.
+        reason: String,
+    },
+    /// The phone's clock is too far from the gateway's: set the time (automatic) and retry.
+    #[error("clock off: {reason}")]
+    ClockSkew {
+        /// What failed.
+        reason: String,
+    },
+    /// The connection settings (CA certificate, pins, proxy address) are not usable: one pin
+    /// only (a backup pin is required), a malformed pin or certificate, a bad proxy address.
+    #[error("connection settings not usable: {reason}")]
+    InvalidSettings {
+        /// Which problem: `no_backup_pin`, `bad_pin`, `pins_without_anchor`,
+        /// `bad_trust_anchor`, `bad_proxy`.
+        code: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The same work is already under way (a file being downloaded): wait for it.
     #[error("busy: {reason}")]
     Busy {
@@ -176,6 +247,11 @@ impl From<ClientError> for QianpiError {
             ClientError::Store(StoreError::Locked) => QianpiError::Locked { reason },
             ClientError::Store(_) => QianpiError::Storage { reason },
             ClientError::Link(LinkError::Unreachable(_)) => QianpiError::Unreachable { reason },
+            // Refused as outside the signature window even after the sync's retry with the
+            // offset it learned: the phone's clock keeps moving away from the gateway's.
+            ClientError::Link(LinkError::Refused { ref code, .. }) if code == "outside_window" => {
+                QianpiError::ClockSkew { reason }
+            }
             ClientError::Link(LinkError::Refused {
                 status,
                 code,
@@ -218,6 +294,7 @@ impl From<ClientError> for QianpiError {
                 QianpiError::UnexpectedAnswer { reason }
             }
             ClientError::Blob(BlobError::InProgress) => QianpiError::Busy { reason },
+            ClientError::Link(link) => connection::from_link(link, reason),
             ClientError::ReadOnly { since } => QianpiError::ReadOnly {
                 since: since.into(),
                 reason,
@@ -278,6 +355,56 @@ mod tests {
             (
                 ClientError::Blob(BlobError::BadHash("x".into())),
                 "InvalidInput",
+            ),
+            (
+                ClientError::Link(LinkError::UnknownCa("x".into())),
+                "UnknownCa",
+            ),
+            (ClientError::Link(LinkError::PinMismatch), "PinMismatch"),
+            (
+                ClientError::Link(LinkError::CertificateExpired("x".into())),
+                "CertificateExpired",
+            ),
+            (
+                ClientError::Link(LinkError::WrongHost("x".into())),
+                "WrongHost",
+            ),
+            (
+                ClientError::Link(LinkError::Interception("x".into())),
+                "Interception",
+            ),
+            (
+                ClientError::Link(LinkError::CaptivePortal("x".into())),
+                "CaptivePortal",
+            ),
+            (
+                ClientError::Link(LinkError::ProxyRefused("x".into())),
+                "ProxyRefused",
+            ),
+            (
+                ClientError::Link(LinkError::ProxyAuthRequired),
+                "ProxyAuthRequired",
+            ),
+            (
+                ClientError::Link(LinkError::ClockSkew { offset_ms: 1 }),
+                "ClockSkew",
+            ),
+            // Still outside the window after the sync's retry with the learned offset.
+            (
+                ClientError::Link(LinkError::Refused {
+                    status: 401,
+                    code: "outside_window".into(),
+                    message: "m".into(),
+                    wipe: None,
+                    server_time: since,
+                }),
+                "ClockSkew",
+            ),
+            (
+                ClientError::Link(LinkError::Settings(
+                    qianpi_core::link::SettingsError::NoBackupPin,
+                )),
+                "InvalidSettings",
             ),
         ];
         for (error, expected) in cases {

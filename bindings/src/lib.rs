@@ -4,6 +4,7 @@
 
 mod actions;
 mod bodies;
+mod connection;
 mod convert;
 mod detail;
 mod error;
@@ -20,6 +21,7 @@ mod search;
 #[cfg(feature = "software-vault")]
 mod software;
 
+pub use connection::{ConnectionSettings, ProxySettings};
 use convert::{AccountInfo, SyncSummary};
 pub use error::QianpiError;
 pub use platform::{DeviceSigner, KeyStore};
@@ -109,7 +111,16 @@ impl QianpiClient {
             })?
     }
 
-    /// Binds this device to `login` with the administrator's one-time `code`.
+    /// Binds this device to `login` with the administrator's one-time `code` at the gateway
+    /// `server_url` (`https://…`; plain `http://` only for a development gateway on this
+    /// machine). `settings` are what the activation QR code carries: the deployment's CA
+    /// certificates and pins (kept with the account for every later sync), and the current
+    /// network's proxy (kept as by `set_proxy`). Without settings (a development gateway) no
+    /// certificate is trusted. The connection failures each have their variant:
+    /// `UnknownCa`, `PinMismatch`, `CertificateExpired`, `WrongHost`, `Interception`,
+    /// `CaptivePortal`, `ProxyRefused`, `ProxyAuthRequired`, `ClockSkew`, `Unreachable`;
+    /// settings that cannot be used (one pin without a backup, say) are `InvalidSettings`.
+    #[uniffi::method(default(settings = None))]
     pub async fn activate(
         &self,
         server_url: String,
@@ -117,12 +128,20 @@ impl QianpiClient {
         code: String,
         device_name: String,
         platform: String,
+        settings: Option<ConnectionSettings>,
     ) -> Result<AccountInfo, QianpiError> {
         let inner = Arc::clone(&self.inner);
+        let trust = match &settings {
+            Some(settings) => settings.trust()?,
+            None => qianpi_core::link::Trust::default(),
+        };
+        if let Some(settings) = settings {
+            inner.set_proxy(connection::proxy(settings.proxy)?);
+        }
         let account = runtime()?
             .spawn(async move {
                 inner
-                    .activate(&server_url, &login, &code, &device_name, &platform)
+                    .activate_with(&server_url, &trust, &login, &code, &device_name, &platform)
                     .await
             })
             .await

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! qianpi demo                                   # the whole story, self-contained
-//! qianpi activate --server http://127.0.0.1:8440/ --login wangjianguo --code ABCD2345
+//! qianpi activate --server https://oa.example.gov.cn:8440/ --login wangjianguo --code ABCD2345 \
+//!     --ca ca.pem --pin sha256/… --pin sha256/…   # the deployment's CA and pins (with a backup)
+//! qianpi … [--proxy http://proxy:3128 [--proxy-user u --proxy-password-env VAR]]  # any command
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
@@ -19,6 +21,7 @@
 
 mod actions;
 mod bodies;
+mod connection;
 mod demo;
 mod detail;
 mod notices;
@@ -40,6 +43,8 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    proxy: connection::ProxyArgs,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +62,8 @@ enum Command {
         /// The one-time activation code.
         #[arg(long)]
         code: String,
+        #[command(flatten)]
+        trust: connection::TrustArgs,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -229,14 +236,20 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match Cli::parse().command {
+        let cli = Cli::parse();
+        cli.proxy.install()?;
+        match cli.command {
             Command::Demo => demo::run().await,
             Command::Activate {
                 server,
                 login,
                 code,
+                trust,
                 data_dir,
-            } => phone::activate(&data_dir, &server, &login, &code).await,
+            } => {
+                let trust = connection::trust(trust.ca.as_deref(), &trust.pins)?;
+                phone::activate(&data_dir, &server, &trust, &login, &code).await
+            }
             Command::Inbox { data_dir } => phone::inbox(&data_dir),
             Command::Approve {
                 task,

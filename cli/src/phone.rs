@@ -2,6 +2,7 @@
 //! screen would show. Shared by the subcommands and the demo.
 
 use qianpi_core::client::{Client, InboxItem};
+use qianpi_core::link::Trust;
 use qianpi_core::model::{Attitude, Opinion};
 use qianpi_core::protocol::VerdictOutcome;
 use qianpi_core::software::SoftwareKeyVault;
@@ -18,7 +19,9 @@ pub fn open_with(data_dir: &Path, passphrase: &str) -> Result<Client, String> {
     let vault = Arc::new(
         SoftwareKeyVault::open(&data_dir.join("vault"), passphrase).map_err(|e| e.to_string())?,
     );
-    Client::open(data_dir, vault.clone(), vault).map_err(|e| e.to_string())
+    let client = Client::open(data_dir, vault.clone(), vault).map_err(|e| e.to_string())?;
+    client.set_proxy(crate::connection::proxy());
+    Ok(client)
 }
 
 /// Opens the phone core in `data_dir` with the passphrase from the environment.
@@ -29,15 +32,17 @@ pub fn open(data_dir: &Path) -> Result<Client, String> {
     open_with(data_dir, &passphrase)
 }
 
+/// Binds this terminal; the gateway is checked against `trust` (kept with the account).
 pub async fn activate(
     data_dir: &Path,
     server: &str,
+    trust: &Trust,
     login: &str,
     code: &str,
 ) -> Result<(), String> {
     let client = open(data_dir)?;
     let account = client
-        .activate(server, login, code, "terminal", "terminal")
+        .activate_with(server, trust, login, code, "terminal", "terminal")
         .await
         .map_err(|e| e.to_string())?;
     println!(

@@ -12,7 +12,7 @@ use crate::files::FileError;
 use crate::keys::{
     DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
 };
-use crate::link::{GatewayClient, LinkError};
+use crate::link::{ConnectionSettings, GatewayClient, LinkError, LinkState, Proxy, Trust};
 use crate::model::{Attitude, Opinion};
 use crate::protocol::record::RecordError;
 use crate::protocol::ActivateRequest;
@@ -29,6 +29,7 @@ use std::sync::Arc;
 mod actions;
 mod blobs;
 mod bodies;
+mod connection;
 mod detail;
 mod lifecycle;
 mod local;
@@ -187,7 +188,8 @@ pub struct Client {
     downloading: Mutex<std::collections::HashSet<String>>,
     keystore: Arc<dyn KeyStore>,
     signer: Arc<dyn DeviceSigner>,
-    trust_anchors: Vec<Vec<u8>>,
+    /// The proxy of the network the phone is on now (`connection.rs`).
+    proxy: Mutex<Option<Proxy>>,
     data_dir: PathBuf,
 }
 
@@ -210,7 +212,7 @@ impl Client {
             downloading: Mutex::new(std::collections::HashSet::new()),
             keystore,
             signer,
-            trust_anchors: Vec::new(),
+            proxy: Mutex::new(None),
             data_dir: data_dir.to_owned(),
         };
         client.enforce_wipe_limit()?;
@@ -230,12 +232,6 @@ impl Client {
         (self.clock)()
     }
 
-    /// Sets the deployment's CA certificates (DER) used to verify the gateway.
-    pub fn with_trust_anchors(mut self, anchors: Vec<Vec<u8>>) -> Client {
-        self.trust_anchors = anchors;
-        self
-    }
-
     /// The data folder.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
@@ -246,8 +242,8 @@ impl Client {
         Ok(self.store()?.account()?.map(|(account, _)| account))
     }
 
-    /// Binds this device to `login` at the gateway with the administrator's one-time `code`:
-    /// creates the request and approval keys in the platform keystore and registers them.
+    /// Binds this device to `login` at a development gateway on plain http on this machine; see
+    /// [`Client::activate_with`].
     pub async fn activate(
         &self,
         server_url: &str,
@@ -256,7 +252,34 @@ impl Client {
         device_name: &str,
         platform: &str,
     ) -> Result<Account, ClientError> {
-        let gateway = GatewayClient::new(server_url, &self.trust_anchors)?;
+        let trust = Trust::default();
+        self.activate_with(server_url, &trust, login, code, device_name, platform)
+            .await
+    }
+
+    /// Binds this device to `login` at the gateway with the administrator's one-time `code`:
+    /// creates the request and approval keys in the platform keystore and registers them. The
+    /// gateway is verified against `trust` (the deployment's CA certificates and pins, from the
+    /// activation QR code), which is kept with the account for every later connection; the
+    /// connection goes through the proxy set with [`Client::set_proxy`].
+    pub async fn activate_with(
+        &self,
+        server_url: &str,
+        trust: &Trust,
+        login: &str,
+        code: &str,
+        device_name: &str,
+        platform: &str,
+    ) -> Result<Account, ClientError> {
+        let settings = ConnectionSettings {
+            trust: trust.clone(),
+            proxy: self.proxy(),
+        };
+        let state = LinkState {
+            clock: self.clock.clone(),
+            ..LinkState::default()
+        };
+        let gateway = GatewayClient::connect(server_url, &settings, state)?;
         let request_spki = self.signer.create_key(REQUEST_KEY_ALIAS.to_owned())?;
         let approval_spki = self.signer.create_key(APPROVAL_KEY_ALIAS.to_owned())?;
         let request = ActivateRequest {
@@ -284,8 +307,9 @@ impl Client {
             access_token: response.access_token,
             gateway_key: Some(response.gateway_key),
         };
+        let offset = offset_ms(response.server_time, self.device_now());
         self.store()?
-            .save_account(&account, offset_ms(response.server_time, self.device_now()))?;
+            .save_account_with_trust(&account, offset, trust)?;
         Ok(account)
     }
 

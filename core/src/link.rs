@@ -9,13 +9,16 @@
 //! sent (RFC 9530).
 //!
 //! Transport failures are reported as [`LinkError::Unreachable`]: the caller keeps its outbox and
-//! tries again later. Any answer from the gateway is reported with its status and stable code.
+//! tries again later. A secure connection refused, a captive portal or a proxy refusing has its
+//! own kind (`classify.rs`, `answer.rs`). Any answer from the gateway is reported with its status
+//! and stable code. Trust and proxy come from [`ConnectionSettings`]; the certificate check is
+//! `verifier.rs`.
 
 use crate::crypto;
 use crate::keys::{DeviceSigner, REQUEST_KEY_ALIAS};
 use crate::protocol::signature;
 use crate::protocol::{
-    self, ActivateRequest, ActivateResponse, CommandBatch, ErrorBody, PushResponse, ReceiptBatch,
+    self, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, ReceiptBatch,
     ReceiptResponse, SyncPage,
 };
 use chrono::{DateTime, Utc};
@@ -24,13 +27,20 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod answer;
+mod classify;
 mod delegations;
 mod error;
 mod people;
 mod phrases;
+pub mod settings;
+mod verifier;
 
+use answer::parse;
 use error::transport_reason;
 pub use error::LinkError;
+pub use settings::{ConnectionSettings, Proxy, SettingsError, Trust};
+pub use verifier::Refusal;
 
 const JSON: &str = signature::CONTENT_TYPE;
 /// How long to wait for a TCP connection before calling the gateway unreachable.
@@ -52,13 +62,40 @@ pub struct Credentials {
     pub clock_offset_ms: i64,
 }
 
+/// The device's wall clock, as the link reads it (signatures, certificate validity).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What a connection knows besides its settings: the phone's clock and what it learned before.
+#[derive(Clone)]
+pub struct LinkState {
+    /// The device clock (the credentials' offset corrects it).
+    pub clock: Clock,
+    /// Server time minus device time as last learned, if this phone ever reached the gateway:
+    /// tells a certificate expired at the phone's clock only from one expired for everyone.
+    pub learned_offset_ms: Option<i64>,
+    /// This phone has already reached this deployment with these anchors (it is activated).
+    pub established: bool,
+}
+
+impl Default for LinkState {
+    fn default() -> LinkState {
+        LinkState {
+            clock: Arc::new(Utc::now),
+            learned_offset_ms: None,
+            established: false,
+        }
+    }
+}
+
 /// A connection to one gateway.
 #[derive(Clone)]
 pub struct GatewayClient {
     http: reqwest::Client,
     base: Url,
     /// The device clock the credentials' offset corrects.
-    clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    clock: Clock,
+    /// What tells an unknown issuer from an interception.
+    context: classify::Context,
 }
 
 impl std::fmt::Debug for GatewayClient {
@@ -70,47 +107,79 @@ impl std::fmt::Debug for GatewayClient {
 }
 
 impl GatewayClient {
+    /// A client for the gateway at `base_url` with `settings`, on the system clock, for a
+    /// deployment not reached before. See [`GatewayClient::connect`].
+    pub fn new(base_url: &str, settings: &ConnectionSettings) -> Result<GatewayClient, LinkError> {
+        GatewayClient::connect(base_url, settings, LinkState::default())
+    }
+
     /// A client for the gateway at `base_url`. Plain http is refused except on loopback, where a
-    /// development gateway runs; `trust_anchors` are the deployment's CA certificates (DER).
-    pub fn new(base_url: &str, trust_anchors: &[Vec<u8>]) -> Result<GatewayClient, LinkError> {
+    /// development gateway runs; https is verified against the settings' anchors and pins only,
+    /// goes through the settings' proxy if any, and never follows a redirect (a redirect is a
+    /// captive portal's, not the gateway's).
+    pub fn connect(
+        base_url: &str,
+        settings: &ConnectionSettings,
+        state: LinkState,
+    ) -> Result<GatewayClient, LinkError> {
         let base = Url::parse(base_url).map_err(|_| LinkError::InsecureUrl(base_url.to_owned()))?;
         let loopback = matches!(base.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
         if base.scheme() != "https" && !(base.scheme() == "http" && loopback) {
             return Err(LinkError::InsecureUrl(base_url.to_owned()));
         }
-        let mut roots = rustls::RootCertStore::empty();
-        for anchor in trust_anchors {
-            roots
-                .add(rustls::pki_types::CertificateDer::from(anchor.clone()))
-                .map_err(|e| LinkError::Protocol(format!("bad trust anchor: {e}")))?;
-        }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        let verifier = verifier::PinningVerifier::new(
+            &settings.trust,
+            Arc::clone(&provider),
+            state.learned_offset_ms,
+        )?;
+        let time = Arc::new(verifier::ClockTime(Arc::clone(&state.clock)));
+        let mut tls = rustls::ClientConfig::builder_with_details(provider, time)
             .with_safe_default_protocol_versions()
             .map_err(|e| LinkError::Protocol(e.to_string()))?
-            .with_root_certificates(roots)
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
         // reqwest does not set ALPN on a preconfigured config.
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
+            .https_only(base.scheme() == "https")
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .no_proxy()
+            .timeout(REQUEST_TIMEOUT);
+        // The shell passes the network's proxy; the core never guesses one from the environment.
+        http = match &settings.proxy {
+            Some(proxy) => http.proxy(proxy.reqwest()?),
+            None => http.no_proxy(),
+        };
+        let http = http
             .build()
             .map_err(|e| LinkError::Protocol(e.to_string()))?;
         Ok(GatewayClient {
             http,
             base,
-            clock: Arc::new(Utc::now),
+            clock: state.clock,
+            context: classify::Context {
+                through_proxy: settings.proxy.is_some(),
+                established: state.established,
+            },
         })
     }
 
     /// Signs with `clock` (the device clock the credentials' offset was learned against)
     /// instead of the system clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
+    pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Sends `request`; a failure before any answer gets its kind (`classify.rs`).
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, LinkError> {
+        request
+            .send()
+            .await
+            .map_err(|e| classify::transport_error(&e, self.context))
     }
 
     /// The gateway's base URL.
@@ -122,14 +191,8 @@ impl GatewayClient {
     pub async fn activate(&self, request: &ActivateRequest) -> Result<ActivateResponse, LinkError> {
         let url = self.url(protocol::ACTIVATE_PATH)?;
         let body = serde_json::to_vec(request).map_err(|e| LinkError::Protocol(e.to_string()))?;
-        let response = self
-            .http
-            .post(url)
-            .header("content-type", JSON)
-            .body(body)
-            .send()
-            .await;
-        parse(response).await
+        let request = self.http.post(url).header("content-type", JSON).body(body);
+        parse(self.send(request).await?).await
     }
 
     /// Pulls one page of at most `limit` changes of the feed after `cursor`.
@@ -182,7 +245,7 @@ impl GatewayClient {
         let request = self
             .signed(Method::POST, url, body, credentials)?
             .header("content-encoding", "gzip");
-        parse(request.send().await).await
+        parse(self.send(request).await?).await
     }
 
     /// Asks for bytes `start..=end` of the blob `sha256` (lowercase hex) with a signed `Range`
@@ -202,13 +265,10 @@ impl GatewayClient {
             .header("range", format!("bytes={start}-{end}"))
             // Ranges count the file's own bytes: a compressed answer would count others.
             .header("accept-encoding", "identity");
-        let response = request
-            .send()
-            .await
-            .map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
+        let response = self.send(request).await?;
         let status = response.status().as_u16();
         if !matches!(status, 200 | 206 | 416) {
-            return match parse::<serde_json::Value>(Ok(response)).await {
+            return match parse::<serde_json::Value>(response).await {
                 Err(e) => Err(e),
                 Ok(_) => Err(LinkError::Protocol(format!(
                     "HTTP {status} where a blob or a range of it was expected"
@@ -244,7 +304,8 @@ impl GatewayClient {
         body: Vec<u8>,
         credentials: &Credentials,
     ) -> Result<T, LinkError> {
-        parse(self.signed(method, url, body, credentials)?.send().await).await
+        let request = self.signed(method, url, body, credentials)?;
+        parse(self.send(request).await?).await
     }
 
     /// A request carrying `body`, signed as the profile demands at the gateway's time as this
@@ -324,35 +385,6 @@ pub fn sign_request(
             Ok(crypto::der_to_raw_signature(&der)?.to_vec())
         },
     )
-}
-
-/// Reads a gateway answer: JSON on success, an [`ErrorBody`] otherwise; anything else (HTML from a
-/// captive portal, a proxy's page) is a protocol error, not a server error.
-async fn parse<T: serde::de::DeserializeOwned>(
-    response: reqwest::Result<reqwest::Response>,
-) -> Result<T, LinkError> {
-    let response = response.map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
-    let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
-    if status.is_success() {
-        return serde_json::from_slice(&bytes)
-            .map_err(|e| LinkError::Protocol(format!("unexpected body: {e}")));
-    }
-    match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(error) => Err(LinkError::Refused {
-            status: status.as_u16(),
-            code: error.code,
-            message: error.message,
-            wipe: error.wipe,
-            server_time: error.server_time,
-        }),
-        Err(_) => Err(LinkError::Protocol(format!(
-            "HTTP {status} without a gateway error body"
-        ))),
-    }
 }
 
 /// `bytes` gzip-compressed. JSON of signed records holds base64 and repeated field names, so a

@@ -49,6 +49,43 @@ impl QianpiError {
                 "收到的不是网关的答复（可能需要登录当前网络或代理），已收到的内容不保留，请换个网络重试。"
                     .into()
             }
+            QianpiError::UnknownCa { .. } => {
+                "网关证书不是本单位证书机构签发的，未建立连接。请重新扫描管理员提供的激活二维码，或联系管理员核对证书。"
+                    .into()
+            }
+            QianpiError::PinMismatch { .. } => {
+                "网关证书与本单位登记的证书指纹不符，未建立连接。请联系管理员。".into()
+            }
+            QianpiError::CertificateExpired { .. } => {
+                "网关证书已过期（或尚未生效），未建立连接。请联系管理员更新证书。".into()
+            }
+            QianpiError::WrongHost { .. } => {
+                "网关证书与所连接的地址不符，未建立连接。请核对网关地址或联系管理员。".into()
+            }
+            QianpiError::Interception { .. } => {
+                "当前网络正在拦截安全连接（代理或网络设备出示了其他机构的证书），未发送任何内容。请换用其他网络或单位VPN，并报告管理员。"
+                    .into()
+            }
+            QianpiError::CaptivePortal { .. } => {
+                "当前网络要求先登录（如酒店或访客Wi-Fi），请在浏览器中完成登录后重试。".into()
+            }
+            QianpiError::ProxyRefused { .. } => {
+                "代理服务器拒绝连接网关，请检查代理设置或换用其他网络。".into()
+            }
+            QianpiError::ProxyAuthRequired { .. } => {
+                "代理服务器要求用户名和密码，或拒绝了所填写的用户名和密码，请检查代理设置。".into()
+            }
+            QianpiError::ClockSkew { .. } => {
+                "本机时间与网关时间相差过大，无法安全连接。请将手机时间设为自动获取后重试。".into()
+            }
+            QianpiError::InvalidSettings { code, .. } => match code.as_str() {
+                "no_backup_pin" => "连接设置只有一个证书指纹，须同时提供备用指纹，请联系管理员。".into(),
+                "bad_pin" => "连接设置中的证书指纹格式有误，请重新扫描激活二维码。".into(),
+                "pins_without_anchor" => "连接设置有证书指纹但缺少单位证书，请重新扫描激活二维码。".into(),
+                "bad_trust_anchor" => "连接设置中的单位证书无法读取，请重新扫描激活二维码。".into(),
+                "bad_proxy" => "代理地址有误，须为 http:// 或 https:// 开头的地址。".into(),
+                _ => "连接设置有误，请核对后重试。".into(),
+            },
             QianpiError::Busy { .. } => "同一项工作正在进行，请稍候。".into(),
             QianpiError::InvalidInput { .. } => "输入有误或所指的内容不在本机上。".into(),
             QianpiError::Internal { .. } => "程序内部出错，请重试并报告管理员。".into(),
@@ -88,6 +125,13 @@ mod tests {
             QianpiError::ReplyNotAllowed {
                 code: "note_required".into(),
                 reason: "a note is required".into(),
+            },
+            QianpiError::Interception {
+                reason: "another CA".into(),
+            },
+            QianpiError::InvalidSettings {
+                code: "no_backup_pin".into(),
+                reason: "one pin".into(),
             },
         ];
         for error in cases {

@@ -137,8 +137,7 @@ impl Client {
 
     fn gateway(&self) -> Result<(GatewayClient, Credentials), ClientError> {
         let (account, device) = self.store()?.account()?.ok_or(ClientError::NotActivated)?;
-        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
-            .with_clock(self.clock.clone());
+        let gateway = self.link_now(&account, &device)?;
         let credentials = Credentials {
             signer: Arc::clone(&self.signer),
             request_key_id: account.request_key_id,

@@ -132,8 +132,7 @@ impl Client {
                 return Ok(size);
             }
         }
-        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
-            .with_clock(self.clock.clone());
+        let gateway = self.link_now(&account, &device)?;
         let credentials = Credentials {
             signer: Arc::clone(&self.signer),
             request_key_id: account.request_key_id.clone(),

@@ -4,7 +4,7 @@
 
 use super::lifecycle::Access;
 use super::{Client, ClientError};
-use crate::link::{Credentials, GatewayClient};
+use crate::link::Credentials;
 use crate::screens::people::{Contact, DepartmentGroup};
 use std::sync::Arc;
 
@@ -24,8 +24,7 @@ impl Client {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
             let known = store.directory_version()?;
-            let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
-                .with_clock(self.clock.clone());
+            let gateway = self.link(&store, &account, &device)?;
             let credentials = Credentials {
                 signer: Arc::clone(&self.signer),
                 request_key_id: account.request_key_id,

@@ -127,8 +127,7 @@ impl Client {
         let (gateway, credentials) = {
             let store = self.store()?;
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-            let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
-                .with_clock(self.clock.clone());
+            let gateway = self.link(&store, &account, &device)?;
             let credentials = Credentials {
                 signer: Arc::clone(&self.signer),
                 request_key_id: account.request_key_id,

@@ -6,7 +6,7 @@
 
 use super::push::Shrinking;
 use super::{statements, Client, ClientError, SyncReport};
-use crate::link::{Credentials, GatewayClient, LinkError, PAGE_LIMIT};
+use crate::link::{Credentials, LinkError, PAGE_LIMIT};
 use crate::protocol::GatewayPublicKey;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -60,8 +60,7 @@ impl Client {
             let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
             (account, device, store.outbox()?)
         };
-        let gateway = GatewayClient::new(&account.server_url, &self.trust_anchors)?
-            .with_clock(self.clock.clone());
+        let gateway = self.link_now(&account, &device)?;
         let mut credentials = Credentials {
             signer: Arc::clone(&self.signer),
             request_key_id: account.request_key_id.clone(),

@@ -1,7 +1,7 @@
 //! The address book call: a signed `GET /v1/people` carrying the version the phone holds as
 //! `If-None-Match`, so an unchanged directory comes back as a bodiless 304.
 
-use super::{parse, transport_reason, Credentials, GatewayClient, LinkError};
+use super::{parse, Credentials, GatewayClient, LinkError};
 use crate::protocol::people::{PeopleDirectory, PEOPLE_PATH};
 use reqwest::Method;
 
@@ -18,13 +18,10 @@ impl GatewayClient {
         if let Some(version) = known {
             request = request.header("if-none-match", format!("\"{version}\""));
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
+        let response = self.send(request).await?;
         if response.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
-        parse(Ok(response)).await.map(Some)
+        parse(response).await.map(Some)
     }
 }

@@ -3,7 +3,7 @@
 //! an edit of their own list (`PUT /v1/phrases`), and the upload of an opinion's handwriting or
 //! voice (`PUT /v1/blobs/<sha256>?media_type=…`, the raw bytes, signed like every request).
 
-use super::{parse, transport_reason, Credentials, GatewayClient, LinkError};
+use super::{parse, Credentials, GatewayClient, LinkError};
 use crate::protocol::phrases::{PhraseBook, PhraseEdit, PHRASES_PATH};
 use crate::protocol::BLOBS_PATH;
 use reqwest::Method;
@@ -20,14 +20,11 @@ impl GatewayClient {
         if let Some(version) = known.filter(|v| !v.is_empty()) {
             request = request.header("if-none-match", format!("\"{version}\""));
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| LinkError::Unreachable(transport_reason(&e)))?;
+        let response = self.send(request).await?;
         if response.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
-        parse(Ok(response)).await.map(Some)
+        parse(response).await.map(Some)
     }
 
     /// Replaces the person's own list; a `409 stale_phrases` when another device edited first.

@@ -5,6 +5,7 @@
 use super::{decode, encode, Store, StoreError};
 use crate::crypto;
 use crate::files::FileRootKey;
+use crate::link::Trust;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,18 @@ impl Store {
         account: &Account,
         clock_offset_ms: i64,
     ) -> Result<(), StoreError> {
+        self.save_account_with_trust(account, clock_offset_ms, &Trust::default())
+    }
+
+    /// [`Store::save_account`] with the deployment's trust (CA certificates and pins) the
+    /// activation went through, kept with the account in the same transaction: every later
+    /// connection checks the gateway against them.
+    pub fn save_account_with_trust(
+        &mut self,
+        account: &Account,
+        clock_offset_ms: i64,
+        trust: &Trust,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM tasks; DELETE FROM read_items; DELETE FROM trace; DELETE FROM opinions;
@@ -156,8 +169,8 @@ impl Store {
         tx.execute(
             "INSERT INTO account (id, server_url, device_id, identity, unit_name, request_key_id,
                 approval_key_id, access_token, next_counter, last_record_hash, clock_offset_ms, online,
-                gateway_key)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, '', ?8, 1, ?9)",
+                gateway_key, trust)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, '', ?8, 1, ?9, ?10)",
             params![
                 account.server_url,
                 account.device_id,
@@ -167,11 +180,28 @@ impl Store {
                 account.approval_key_id,
                 account.access_token,
                 clock_offset_ms,
-                account.gateway_key.as_ref().map(encode).transpose()?
+                account.gateway_key.as_ref().map(encode).transpose()?,
+                encode(trust)?
             ],
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The deployment's trust kept with the account: empty before activation, for an account
+    /// bound before the store kept it, or for a development gateway on plain http.
+    pub fn trust(&self) -> Result<Trust, StoreError> {
+        let trust: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT trust FROM account WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        trust
+            .flatten()
+            .as_deref()
+            .map(decode)
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     /// Records whether the gateway answered, and the clock offset it implied.
@@ -241,5 +271,30 @@ impl Store {
         )?;
         FileRootKey::from_bytes(fresh.as_slice())
             .ok_or_else(|| StoreError::Corrupted("the file key root has the wrong size".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{account, store_in};
+    use crate::keys::DataKey;
+    use crate::link::Trust;
+
+    #[test]
+    fn the_deployment_trust_is_kept_with_the_account_and_replaced_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+        assert_eq!(store.trust().unwrap(), Trust::default());
+        let trust = Trust {
+            anchors_pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into(),
+            pins: vec!["sha256/a".into(), "sha256/b".into()],
+        };
+        store
+            .save_account_with_trust(&account(), 0, &trust)
+            .unwrap();
+        assert_eq!(store.trust().unwrap(), trust);
+        // A plain binding (a development gateway) leaves no trust of the one before.
+        store.save_account(&account(), 0).unwrap();
+        assert_eq!(store.trust().unwrap(), Trust::default());
     }
 }

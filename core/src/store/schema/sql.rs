@@ -318,3 +318,8 @@ pub(super) const V9: &str = "CREATE TABLE phrases (
         command_id TEXT,
         created_at TEXT NOT NULL
      );";
+
+/// Version 10: the deployment's trust (its CA certificates, PEM, and the SPKI pins, as JSON)
+/// kept with the account from activation, so every later sync checks the gateway against them.
+/// Accounts bound before have none (a development gateway on plain http on this machine).
+pub(super) const V10: &str = "ALTER TABLE account ADD COLUMN trust TEXT;";

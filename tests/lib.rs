@@ -4,6 +4,11 @@
 //! The gateway runs on embedded SQLite in a temporary folder, or — when `QIANPI_TEST_POSTGRES`
 //! names a PostgreSQL server (`postgres://user@host:port`) — on a fresh database of its own on
 //! that server, so the same tests run on both backends (`scripts/test-all.sh` runs them twice).
+//!
+//! [`Harness::start_tls`] runs the gateway over HTTPS with a private CA of its own (made by the
+//! gateway's `tls init` code) and a certificate for `localhost` and 127.0.0.1: its
+//! [`Harness::url`] is then `https://localhost:<port>/`, [`Harness::tls`] gives the CA PEM, the
+//! pins and the files, and [`Harness::https_client`] is a client that trusts that CA only.
 
 // A harness failure must stop the test that hit it, loudly.
 #![allow(clippy::panic)]
@@ -23,6 +28,7 @@ use qianpi_core::protocol::{CommandBatch, CommandVerdict, PushResponse, SyncPage
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::store::Account;
 use qianpi_gateway::db::Db;
+use qianpi_gateway::tls::init::Generated;
 use qianpi_gateway::{admin, open_database, start, GatewayConfig, Location, RunningGateway};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,7 +41,12 @@ pub struct Harness {
     /// The gateway's database, for inspecting authoritative state.
     pub db: Db,
     dir: TempDir,
+    /// The private CA and certificate of a gateway started with [`Harness::start_tls`].
+    tls: Option<Generated>,
 }
+
+/// The names the certificate of a [`Harness::start_tls`] gateway is valid for.
+pub const TLS_NAMES: [&str; 2] = ["localhost", "127.0.0.1"];
 
 /// A phone: the core and the vault holding its keys.
 pub struct Phone {
@@ -54,6 +65,29 @@ impl Harness {
     /// [`Harness::start`] with the configuration changed by `configure` (short timeouts, a
     /// connection cap, trusted proxies).
     pub async fn start_with(configure: impl FnOnce(&mut GatewayConfig)) -> Result<Harness, String> {
+        Harness::start_inner(false, configure).await
+    }
+
+    /// Starts a seeded gateway serving HTTPS on a free loopback port, with a private CA made for
+    /// this harness alone and a certificate for [`TLS_NAMES`] (files in the harness's folder,
+    /// re-read every 200 ms when a test writes a renewal over them). [`Harness::url`] is
+    /// `https://localhost:<port>/`; [`Harness::tls`] has the CA PEM and the pins.
+    pub async fn start_tls() -> Result<Harness, String> {
+        Harness::start_tls_with(|_| {}).await
+    }
+
+    /// [`Harness::start_tls`] with the configuration changed by `configure` (its `tls` field
+    /// already names the harness's certificate files).
+    pub async fn start_tls_with(
+        configure: impl FnOnce(&mut GatewayConfig),
+    ) -> Result<Harness, String> {
+        Harness::start_inner(true, configure).await
+    }
+
+    async fn start_inner(
+        tls: bool,
+        configure: impl FnOnce(&mut GatewayConfig),
+    ) -> Result<Harness, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut config = GatewayConfig::new(
             test_database(&dir).await?,
@@ -61,6 +95,18 @@ impl Harness {
             true,
         );
         config.statement_key = Some(dir.path().join("statement-key.p8"));
+        let tls = if tls {
+            let names = TLS_NAMES.map(str::to_owned);
+            let made =
+                qianpi_gateway::tls::init::generate(&dir.path().join("tls"), &names, 30, false)
+                    .map_err(|e| e.to_string())?;
+            let mut files = made.files();
+            files.check_every = std::time::Duration::from_millis(200);
+            config.tls = Some(files);
+            Some(made)
+        } else {
+            None
+        };
         configure(&mut config);
         let gateway = start(config.clone()).await.map_err(|e| e.to_string())?;
         config.listen = gateway.addr();
@@ -70,12 +116,42 @@ impl Harness {
             config,
             db,
             dir,
+            tls,
         })
     }
 
-    /// The gateway's base URL (valid while stopped too: it comes back on the same address).
+    /// The gateway's base URL (valid while stopped too: it comes back on the same address):
+    /// `http://127.0.0.1:<port>/`, or `https://localhost:<port>/` for [`Harness::start_tls`].
     pub fn url(&self) -> String {
-        format!("http://{}/", self.config.listen)
+        match self.tls {
+            Some(_) => format!("https://localhost:{}/", self.config.listen.port()),
+            None => format!("http://{}/", self.config.listen),
+        }
+    }
+
+    /// The private CA, certificate files and pins of a [`Harness::start_tls`] gateway:
+    /// `ca_pem` (the trust anchor), `server_pin` and `ca_pin` (`sha256/<base64>`; the CA's is the
+    /// backup pin), `files()` (the chain and key the gateway serves and re-reads), `dir` (where
+    /// `tls::init::renew` can issue a renewal under the same CA).
+    pub fn tls(&self) -> Option<&Generated> {
+        self.tls.as_ref()
+    }
+
+    /// A client trusting only this harness's CA (no other roots), for hand-made HTTPS requests
+    /// to a [`Harness::start_tls`] gateway; a plain client ([`http`]) for a plain gateway.
+    pub fn https_client(&self) -> reqwest::Client {
+        let client = http();
+        let Some(tls) = &self.tls else {
+            return client;
+        };
+        let ca = match reqwest::Certificate::from_pem(tls.ca_pem.as_bytes()) {
+            Ok(ca) => ca,
+            Err(e) => panic!("the harness CA does not parse: {e}"),
+        };
+        match reqwest::Client::builder().tls_certs_only([ca]).build() {
+            Ok(client) => client,
+            Err(e) => panic!("no HTTPS client: {e}"),
+        }
     }
 
     /// Makes the gateway unreachable.

@@ -31,6 +31,7 @@ pub mod routes;
 pub mod schema;
 pub mod sql;
 pub mod statements;
+pub mod tls;
 
 use qianpi_protocol::statement::GatewayKey;
 use std::net::SocketAddr;
@@ -68,6 +69,12 @@ pub struct GatewayConfig {
     pub connections_per_address: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: forwarded::TrustedProxies,
+    /// HTTPS served by the gateway itself with these files (plain HTTP when `None`); the public
+    /// scheme is then `https`.
+    pub tls: Option<tls::TlsFiles>,
+    /// A TLS-terminating proxy fronts the gateway (`serve --behind-proxy`): plain HTTP may then
+    /// listen on an address other than loopback.
+    pub behind_proxy: bool,
 }
 
 impl GatewayConfig {
@@ -84,6 +91,8 @@ impl GatewayConfig {
             idle_timeout: listener::IDLE_TIMEOUT,
             connections_per_address: listener::CONNECTIONS_PER_ADDRESS,
             trusted_proxies: forwarded::TrustedProxies::default(),
+            tls: None,
+            behind_proxy: false,
         }
     }
 
@@ -112,6 +121,9 @@ pub enum GatewayError {
     /// The database could not be seeded.
     #[error("the gateway database could not be seeded: {0}")]
     Seed(#[from] ApiError),
+    /// The TLS files are not usable, or plain HTTP was asked for off loopback.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -125,6 +137,7 @@ pub enum GatewayError {
 /// A gateway running in this process.
 pub struct RunningGateway {
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -135,9 +148,9 @@ impl RunningGateway {
         self.addr
     }
 
-    /// The base URL phones use.
+    /// The base URL phones use (`https://` when the gateway serves TLS itself).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("{}://{}/", self.scheme, self.addr)
     }
 
     /// Stops accepting, lets requests in flight finish, and closes the listener.
@@ -189,6 +202,11 @@ pub async fn load_statement_key(
 
 /// Starts a gateway on `config.listen`.
 pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError> {
+    tls::check_plain_listen(config.listen, config.tls.is_some(), config.behind_proxy)?;
+    let acceptor = match &config.tls {
+        Some(files) => Some(tokio_rustls::TlsAcceptor::from(tls::server_config(files)?)),
+        None => None,
+    };
     let db = open_database(&config).await?;
     let key = load_statement_key(&config, &db).await?;
     let socket = tokio::net::TcpListener::bind(config.listen)
@@ -205,7 +223,11 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     let app = routes::router(routes::AppState {
         db,
         key,
-        scheme: config.public_scheme.clone(),
+        scheme: if acceptor.is_some() {
+            "https".into()
+        } else {
+            config.public_scheme.clone()
+        },
         activations_per_minute: config.activations_per_minute,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     });
@@ -215,18 +237,20 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         connections_per_address: config.connections_per_address,
         trusted_proxies: config.trusted_proxies.clone(),
     };
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = listener::serve(socket, app, limits, async {
+        let served = listener::serve(socket, app, limits, acceptor, async {
             let _ = stopped.await;
         })
         .await;
         housekeeping.abort();
         served
     });
-    tracing::info!(%addr, "gateway listening");
+    tracing::info!(%addr, scheme, "gateway listening");
     Ok(RunningGateway {
         addr,
+        scheme,
         shutdown,
         task,
     })

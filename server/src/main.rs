@@ -3,6 +3,8 @@
 //! ```text
 //! qianpi-gateway init --data-dir ./gateway-data
 //! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440
+//! qianpi-gateway tls init --dir ./tls --name gateway.example.gov.cn
+//! qianpi-gateway serve --listen 0.0.0.0:8443 --tls-cert ./tls/server.pem --tls-key ./tls/server-key.pem
 //! qianpi-gateway issue-code --data-dir ./gateway-data --login wangjianguo
 //! qianpi-gateway issue-admin-token --operator --label "ops laptop"
 //! qianpi-gateway create-unit --id unit-a --name 某某局办公室 --organ-code 某办
@@ -158,6 +160,11 @@ enum Commands {
     Content(cli::content::Commands),
     #[command(flatten)]
     Policy(cli::policy::Commands),
+    /// A private CA and the gateway's HTTPS certificate (`tls init`, `tls renew`).
+    Tls {
+        #[command(subcommand)]
+        command: cli::tls::Commands,
+    },
 }
 
 fn main() -> ExitCode {
@@ -179,6 +186,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Commands::Gateway(command) => cli::serve::run(command),
+        Commands::Tls { command } => cli::tls::run(command),
         Commands::IssueCode {
             database,
             login,

@@ -2,7 +2,8 @@
 //! the library): where the data lives ([`DatabaseArgs`]), running a piece of work against the
 //! opened database ([`with_db`], [`with_db_and_key`]), and reading an input file. Subcommand
 //! groups live beside it: [`serve`] (running the gateway, creating its database), [`content`]
-//! (blobs and notices), [`policy`] (the offline policy).
+//! (blobs and notices), [`policy`] (the offline policy), [`tls`] (a private CA and the gateway's
+//! certificate).
 //!
 //! Only `serve` and `init` create a database; every other subcommand refuses a data folder or
 //! database that holds none, so a mistyped `--data-dir` is an error, not a new gateway.
@@ -10,6 +11,7 @@
 pub mod content;
 pub mod policy;
 pub mod serve;
+pub mod tls;
 
 use qianpi_gateway::db::Db;
 use qianpi_gateway::{

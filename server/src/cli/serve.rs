@@ -3,7 +3,13 @@
 //! ```text
 //! qianpi-gateway init --data-dir ./gateway-data [--demo]
 //! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440 [--demo] [--trusted-proxy 10.0.0.0/8]
+//! qianpi-gateway serve --listen 0.0.0.0:8443 --tls-cert tls/server.pem --tls-key tls/server-key.pem
+//! qianpi-gateway serve --listen 0.0.0.0:8440 --behind-proxy 10.0.0.5
 //! ```
+//!
+//! Plain HTTP is served on loopback only, unless `--behind-proxy` names the TLS-terminating proxy
+//! in front of the gateway (which then is trusted for `X-Forwarded-For`, and the public scheme is
+//! https); with `--tls-cert`/`--tls-key` the gateway serves HTTPS itself on any address.
 //!
 //! A new database is empty unless `--demo` asks for the demo unit (山西省农业厅办公室 and its
 //! three people), so a production gateway never holds accounts nobody created.
@@ -11,8 +17,10 @@
 use super::DatabaseArgs;
 use clap::Subcommand;
 use qianpi_gateway::forwarded::{Network, TrustedProxies};
+use qianpi_gateway::tls::TlsFiles;
 use qianpi_gateway::{listener, load_statement_key, open_database, start, Location};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Running a gateway, creating its database.
@@ -38,6 +46,18 @@ pub enum Commands {
         /// client; repeatable. Its connections are not capped per address.
         #[arg(long = "trusted-proxy", value_name = "IP or CIDR")]
         trusted_proxies: Vec<Network>,
+        /// PEM certificate chain to serve HTTPS with (server certificate first); re-read when a
+        /// renewal replaces it.
+        #[arg(long, value_name = "PEM chain", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of the certificate.
+        #[arg(long, value_name = "PEM key", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// The TLS-terminating proxy (address or network) in front of the gateway; repeatable.
+        /// Allows plain HTTP off loopback, trusts its X-Forwarded-For, and makes the public
+        /// scheme https.
+        #[arg(long = "behind-proxy", value_name = "IP or CIDR")]
+        behind_proxy: Vec<Network>,
         /// Connections one address may hold at once.
         #[arg(long, default_value_t = listener::CONNECTIONS_PER_ADDRESS)]
         connections_per_address: usize,
@@ -69,13 +89,25 @@ pub fn run(command: Commands) -> Result<(), String> {
             no_demo: _,
             public_scheme,
             trusted_proxies,
+            tls_cert,
+            tls_key,
+            behind_proxy,
             connections_per_address,
             header_read_timeout_secs,
             idle_timeout_secs,
         } => runtime.block_on(async {
             let mut config = database.config(listen, demo);
-            config.public_scheme = public_scheme;
-            config.trusted_proxies = TrustedProxies::new(trusted_proxies);
+            config.public_scheme = if behind_proxy.is_empty() {
+                public_scheme
+            } else {
+                "https".into()
+            };
+            config.behind_proxy = !behind_proxy.is_empty();
+            config.trusted_proxies =
+                TrustedProxies::new(trusted_proxies.into_iter().chain(behind_proxy).collect());
+            config.tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| TlsFiles::new(cert, key));
             config.connections_per_address = connections_per_address.max(1);
             config.header_read_timeout = Duration::from_secs(header_read_timeout_secs.max(1));
             config.idle_timeout = Duration::from_secs(idle_timeout_secs.max(1));

@@ -6,6 +6,11 @@
 //! (trusted proxies, which carry many phones, are exempt); hyper's own refusals of a bad head carry
 //! our JSON error ([`refusal`]); a request target over [`MAX_URI_BYTES`] is a JSON 414. Stopping
 //! stops accepting, closes idle connections, and lets requests in flight finish.
+//!
+//! With TLS ([`crate::tls`]) each accepted connection first completes its handshake, within the
+//! header-read timeout, and hyper then speaks HTTP/1.1 inside it; the caps and timeouts are the
+//! same. The connection cap's refusal is written in clear before any handshake, so a client over
+//! the cap sees its connection fail rather than a JSON 503.
 
 pub mod activity;
 pub mod refusal;
@@ -27,8 +32,9 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
 /// Default time a connection has to deliver a request head: a few hundred bytes take well under
 /// a second even at 64 kbit/s, so ten seconds leave room for a bad mobile link.
@@ -60,12 +66,13 @@ pub struct Limits {
     pub trusted_proxies: TrustedProxies,
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, closes idle
-/// connections, and waits for the requests in flight.
+/// Serves `app` on `listener` (over TLS when `tls` is given) until `shutdown` resolves, then
+/// stops accepting, closes idle connections, and waits for the requests in flight.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
@@ -102,8 +109,24 @@ pub async fn serve(
         let watcher = graceful.watcher();
         let app = app.clone();
         let limits = limits.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            connection(stream, peer, app, &limits, watcher).await;
+            match tls {
+                None => connection(stream, peer, app, &limits, watcher).await,
+                Some(tls) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_read_timeout, tls.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(stream)) => connection(stream, peer, app, &limits, watcher).await,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "closed a connection that did not finish its TLS handshake in time");
+                        }
+                    }
+                }
+            }
             drop(slot);
         });
     }
@@ -113,8 +136,8 @@ pub async fn serve(
 }
 
 /// Serves one connection until it closes, or stalls past its timeouts.
-async fn connection(
-    stream: TcpStream,
+async fn connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    stream: S,
     peer: SocketAddr,
     app: Router,
     limits: &Limits,

@@ -99,6 +99,8 @@ pub struct PgConn {
 /// A fixed-size pool of connections to one database, opened on demand.
 pub struct PgPool {
     config: postgres::Config,
+    /// TLS when the URL's `sslmode` asks for it ([`crate::tls::postgres`]).
+    tls: Option<crate::tls::postgres::MakeRustls>,
     size: usize,
     idle: Mutex<(Vec<PgConn>, usize)>,
     freed: Condvar,
@@ -108,11 +110,15 @@ impl PgPool {
     /// A pool of at most `size` connections to `url` (`postgres://user@host/db`). Connects once
     /// now, so a wrong address fails at start rather than on the first request.
     pub fn connect(url: &str, size: usize) -> Result<PgPool, SqlError> {
-        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
-            SqlError::Unavailable(format!("bad DATABASE_URL: {e}"))
-        })?;
+        let bad = |e: String| SqlError::Unavailable(format!("bad DATABASE_URL: {e}"));
+        let (url, mode) = crate::tls::postgres::split_url(url).map_err(|e| bad(e.to_string()))?;
+        let tls = crate::tls::postgres::connector(&mode).map_err(|e| bad(e.to_string()))?;
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| bad(e.to_string()))?;
         let pool = PgPool {
             config,
+            tls,
             size: size.max(1),
             idle: Mutex::new((Vec::new(), 0)),
             freed: Condvar::new(),
@@ -123,10 +129,11 @@ impl PgPool {
     }
 
     fn open(&self) -> Result<PgConn, SqlError> {
-        let client = self
-            .config
-            .connect(NoTls)
-            .map_err(|e| SqlError::Unavailable(e.to_string()))?;
+        let client = match &self.tls {
+            None => self.config.connect(NoTls),
+            Some(tls) => self.config.connect(tls.clone()),
+        }
+        .map_err(|e| SqlError::Unavailable(crate::tls::postgres::with_causes(&e)))?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),

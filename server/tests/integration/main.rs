@@ -12,3 +12,5 @@ mod openapi;
 mod openapi_schemas;
 mod openapi_support;
 mod support;
+mod tls_cli;
+mod tls_postgres;

@@ -15,6 +15,7 @@ mod document_detail;
 mod end_to_end;
 mod feed;
 mod feed_lanes;
+mod gateway_tls;
 mod notice_receipts;
 mod notices;
 mod opinion_files;

@@ -289,3 +289,48 @@ async fn a_broken_renewal_keeps_the_old_certificate_until_a_good_one_arrives() {
     assert_eq!(served_pin(&stream), renewed.server_pin);
     assert_eq!(health(&mut stream).await, 200);
 }
+
+#[tokio::test]
+async fn a_connection_that_does_not_finish_its_handshake_is_closed_after_the_header_timeout() {
+    let harness = Harness::start_tls_with(|config| {
+        config.header_read_timeout = Duration::from_secs(1);
+    })
+    .await
+    .unwrap();
+    // Silent, and a ClientHello cut after its first bytes.
+    let hello = tls11_client_hello();
+    for sent in [&[][..], &hello[..20]] {
+        let started = std::time::Instant::now();
+        let mut tcp = TcpStream::connect(harness.addr()).await.unwrap();
+        tcp.write_all(sent).await.unwrap();
+        let mut answer = Vec::new();
+        let closed =
+            tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer)).await;
+        assert!(closed.is_ok(), "the stalled handshake was not closed");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+            "closed after {waited:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_per_address_cap_holds_over_tls() {
+    let harness = Harness::start_tls_with(|config| {
+        config.connections_per_address = 1;
+    })
+    .await
+    .unwrap();
+    let ca = harness.tls().unwrap().ca_pem.clone();
+    let mut held = connect(harness.addr(), fresh(&ca)).await.unwrap();
+    assert_eq!(health(&mut held).await, 200);
+    assert!(
+        connect(harness.addr(), fresh(&ca)).await.is_err(),
+        "a second connection from the same address is refused"
+    );
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut next = connect(harness.addr(), fresh(&ca)).await.unwrap();
+    assert_eq!(health(&mut next).await, 200, "the slot came back");
+}

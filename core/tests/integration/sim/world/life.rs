@@ -1,0 +1,209 @@
+//! The lives of one simulated day: the faults and the people's actions drawn up front, crashes
+//! and restarts of the gateway (committed state kept) and of the phones (the engine rebuilt from
+//! the store alone), the person queuing commands, and the quiet tail once the faults stop.
+
+use super::{Ev, World};
+use qianpi_core::engine::{Engine, EngineConfig, Event, Mode, Start};
+
+impl World {
+    /// The day's faults and the people's actions, drawn up front.
+    pub(super) fn plan(&mut self) {
+        let end = self.config.fault_ms;
+        for phone in 0..self.phones.len() {
+            let boot = self.rng.below(2_000);
+            self.at(boot, Ev::PhoneBoot { phone });
+            let first_act = self.rng.between(1_000, 30_000);
+            self.at(first_act, Ev::UserActs { phone });
+            for _ in 0..self.rng.below(4) {
+                let at = self.rng.below(end);
+                self.at(at, Ev::PhoneCrash { phone });
+            }
+            for _ in 0..self.rng.below(4) {
+                let at = self.rng.below(end);
+                let online = self.rng.chance(400);
+                self.at(at, Ev::Network { phone, online });
+            }
+            for _ in 0..self.rng.below(5) {
+                let at = self.rng.below(end);
+                let on = self.rng.chance(500);
+                self.at(at, Ev::Foreground { phone, on });
+            }
+            for _ in 0..self.rng.below(3) {
+                let at = self.rng.below(end);
+                let hours = self.rng.between(1, 48) as i64;
+                let delta_ms = if self.rng.chance(500) { 1 } else { -1 } * hours * 3_600_000;
+                self.at(at, Ev::ClockJump { phone, delta_ms });
+            }
+        }
+        for phone in 0..self.phones.len() {
+            // Pull to refresh.
+            for _ in 0..self.rng.below(3) {
+                let at = self.rng.below(end);
+                self.at(at, Ev::SyncNow { phone });
+            }
+        }
+        for _ in 0..self.rng.below(4) {
+            let at = self.rng.below(end);
+            self.at(at, Ev::GatewayCrash);
+        }
+        self.at(end, Ev::Quiet);
+    }
+
+    /// The faults stop. Only what a person would see change is told to the engines: a phone
+    /// already online in the foreground gets no nudge, so an engine that stalls is caught.
+    pub(super) fn quiet_start(&mut self) {
+        self.note(|| "faults stop".into());
+        self.quiet = true;
+        self.net.faults = None;
+        if !self.gateway_up {
+            self.gateway_boot();
+        }
+        if self.config.look_at_stalled_phones {
+            let at = self.now + self.config.quiet_ms * 2 / 3;
+            self.at(at, Ev::Look);
+        }
+        for phone in 0..self.phones.len() {
+            if self.phones[phone].engine.is_none() {
+                self.phone_boot(phone);
+            }
+            if !self.phones[phone].online {
+                self.phones[phone].online = true;
+                self.feed(phone, Event::NetworkChanged { online: true });
+            }
+            if !self.phones[phone].foreground {
+                self.phones[phone].foreground = true;
+                self.feed(phone, Event::Foreground);
+            }
+        }
+    }
+
+    /// Long after the faults stopped, a phone that still holds commands or is behind its feed
+    /// has stalled: counted, and pulled to refresh as its person would.
+    pub(super) fn look_at_phones(&mut self) {
+        for phone in 0..self.phones.len() {
+            let store = &self.phones[phone].store;
+            let queued = store.outbox.len();
+            let behind = store.cursor != self.gateway.head(&store.user);
+            if queued == 0 && !behind {
+                continue;
+            }
+            self.stats.stalls += 1;
+            let last = self.phones[phone].last_outcome.clone();
+            self.note(|| {
+                format!("STALL dev{phone}: {queued} queued, behind: {behind}, last sync {last:?}")
+            });
+            let start = Start {
+                mode: Mode::Continuous,
+                outbox: queued,
+                receipts: 0,
+                budget_ms: None,
+            };
+            self.feed(phone, Event::Start(start));
+        }
+    }
+
+    pub(super) fn gateway_boot(&mut self) {
+        if self.gateway_up {
+            return;
+        }
+        self.gateway.restart();
+        self.gateway_up = true;
+        self.note(|| "gateway up".into());
+    }
+
+    pub(super) fn phone_crash(&mut self, phone: usize) {
+        if self.quiet || self.phones[phone].engine.is_none() {
+            return;
+        }
+        self.stats.phone_crashes += 1;
+        let mutations = self.config.phone_mutations;
+        let p = &mut self.phones[phone];
+        p.engine = None;
+        p.in_flight = None;
+        p.timer_at = None;
+        p.life += 1;
+        if mutations.drop_newest_on_crash {
+            p.store.outbox.pop();
+        }
+        self.note(|| format!("dev{phone} crashed"));
+        let back = self.now + self.rng.between(500, 60_000);
+        self.at(back, Ev::PhoneBoot { phone });
+    }
+
+    /// The person pulls to refresh: the shell starts the run again, which syncs now.
+    pub(super) fn sync_now(&mut self, phone: usize) {
+        if self.quiet {
+            return;
+        }
+        let outbox = self.phones[phone].store.outbox.len();
+        self.note(|| format!("dev{phone} pull to refresh"));
+        let start = Start {
+            mode: Mode::Continuous,
+            outbox,
+            receipts: 0,
+            budget_ms: None,
+        };
+        self.feed(phone, Event::Start(start));
+    }
+
+    /// The engine is rebuilt from what the store kept, and started.
+    pub(super) fn phone_boot(&mut self, phone: usize) {
+        if self.phones[phone].engine.is_some() {
+            return;
+        }
+        let seed = self.rng.next_u64();
+        let p = &mut self.phones[phone];
+        p.engine = Some(Engine::new(EngineConfig::default(), seed));
+        p.life += 1;
+        p.boot_at = self.now;
+        p.first_flight = self.next_flight + 1;
+        let (online, foreground, outbox) = (p.online, p.foreground, p.store.outbox.len());
+        self.note(|| format!("dev{phone} boots with {outbox} queued"));
+        if !online {
+            self.feed(phone, Event::NetworkChanged { online: false });
+        }
+        let start = Start {
+            mode: Mode::Continuous,
+            outbox,
+            receipts: 0,
+            budget_ms: None,
+        };
+        self.feed(phone, Event::Start(start));
+        if foreground {
+            self.feed(phone, Event::Foreground);
+        }
+    }
+
+    pub(super) fn user_acts(&mut self, phone: usize) {
+        if self.quiet {
+            return;
+        }
+        let next = self.now + self.phones[phone].user_rng.between(2_000, 90_000);
+        self.at(next, Ev::UserActs { phone });
+        let p = &mut self.phones[phone];
+        if p.engine.is_none() {
+            return;
+        }
+        let serial = p.ledger.len() as u64;
+        let Some(command) = p.store.queue(&mut p.user_rng, serial) else {
+            return;
+        };
+        p.ledger.push(command.id.clone());
+        self.stats.commands += 1;
+        let outbox = p.store.outbox.len();
+        self.note(|| {
+            format!(
+                "dev{phone} queues {} ({})",
+                command.id,
+                command.command.name()
+            )
+        });
+        self.feed(
+            phone,
+            Event::OutboxGrew {
+                outbox,
+                receipts: 0,
+            },
+        );
+    }
+}

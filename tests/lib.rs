@@ -16,7 +16,9 @@
 pub mod admin_api;
 pub mod fixtures;
 
+pub mod office;
 pub mod proxy;
+pub mod replicas;
 
 use qianpi_core::client::{Client, Clock};
 use qianpi_core::crypto;

@@ -1,0 +1,307 @@
+//! Several phones at once through the fault proxy (sync.md, how it is tested): three leaders of
+//! one office decide offline round after round and sync through a link whose faults change from
+//! round to round — latency with jitter and tiny segments under a bandwidth limit, answers cut
+//! after a few hundred bytes (the gateway decides, the phone never hears), requests cut mid-body,
+//! resets, a stall the phone's run is killed in, the gateway restarted mid-sync, a hostile-profile
+//! link — and two of the phones restart on the way (one of them right after a run was killed).
+//! Then the faults stop, the phones sync until they settle, and `hostile_checks` holds them to
+//! the properties: every command queued reaches exactly one verdict, none is applied twice at the
+//! gateway, nothing is lost, and every phone's lists are the gateway's.
+//!
+//! On PostgreSQL the gateway runs as two replicas sharing the database and the statement key,
+//! behind the proxy as their one address, which sends each new connection to the other in turn;
+//! the restart mid-sync is one replica's while the other keeps serving.
+
+// A failure must stop the test, loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::hostile_checks::{check_properties, Ledger};
+use qianpi_core::client::ClientError;
+use qianpi_core::model::Opinion;
+use qianpi_core::store::LocalTaskState;
+use qianpi_core::workflow::Command;
+use qianpi_tests::office::{opinion, Office};
+use qianpi_tests::proxy::{Faults, Proxy};
+use qianpi_tests::replicas::Replica;
+use qianpi_tests::{Harness, Phone};
+use std::time::{Duration, Instant};
+
+/// Flows waiting for each leader alone.
+const OWN: usize = 7;
+/// Flows any leader may decide, the first for all.
+const SHARED: usize = 3;
+/// How long a run may take before the phone's operating system ends it.
+const RUN_BUDGET: Duration = Duration::from_secs(4);
+
+/// The gateway (one, or two replicas behind one address), the office and its leaders' phones.
+pub struct Day {
+    pub harness: Harness,
+    replica: Option<Replica>,
+    pub proxy: Proxy,
+    pub office: Office,
+    pub phones: Vec<Phone>,
+    pub shared: Vec<String>,
+    pub ledger: Ledger,
+}
+
+/// How one run of a phone's sync ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    Synced,
+    Failed,
+    Killed,
+}
+
+/// One run of `phone`'s sync, ended by its operating system after `budget`.
+pub async fn run(phone: &Phone, budget: Duration) -> Run {
+    match tokio::time::timeout(budget, phone.client.sync()).await {
+        Ok(Ok(_)) => Run::Synced,
+        Ok(Err(ClientError::Link(_))) => Run::Failed,
+        Ok(Err(other)) => panic!("a sync failed other than on the link: {other}"),
+        Err(_) => Run::Killed,
+    }
+}
+
+/// Every phone's run at once.
+async fn run_all(phones: &[Phone], budget: Duration) -> [Run; 3] {
+    let (a, b, c) = tokio::join!(
+        run(&phones[0], budget),
+        run(&phones[1], budget),
+        run(&phones[2], budget)
+    );
+    [a, b, c]
+}
+
+impl Day {
+    /// The office with three leaders, their flows and phones, all synced once on a clean link.
+    async fn begin() -> Day {
+        let harness = Harness::start().await.unwrap();
+        let (replica, upstreams) = if harness.shares_its_database() {
+            let replica = harness.replica().await.unwrap();
+            let addrs = vec![harness.addr(), replica.addr()];
+            (Some(replica), addrs)
+        } else {
+            (None, vec![harness.addr()])
+        };
+        let proxy = Proxy::start_many(upstreams, 0x5EED_0016).await.unwrap();
+        let office = Office::create(&harness, "hostile", 3).await.unwrap();
+        for leader in 0..3 {
+            let prefix = format!("own{leader}");
+            office
+                .own_flows(&harness, leader, &prefix, OWN)
+                .await
+                .unwrap();
+        }
+        let mut shared = Vec::new();
+        for n in 0..SHARED {
+            let id = format!("shared-{n}");
+            shared.push(office.shared_flow(&harness, &id).await.unwrap());
+        }
+        let mut phones = Vec::new();
+        for leader in 0..3 {
+            let name = format!("leader-{leader}");
+            let phone = office.phone(&harness, leader, &name, &proxy.url()).await;
+            phones.push(phone.unwrap());
+        }
+        for phone in &phones {
+            phone.client.sync().await.unwrap();
+            let waiting = phone.client.inbox().unwrap().len();
+            assert_eq!(waiting, OWN + SHARED, "every flow reached its leader");
+        }
+        Day {
+            harness,
+            replica,
+            proxy,
+            office,
+            phones,
+            shared,
+            ledger: Ledger::default(),
+        }
+    }
+
+    /// Each phone decides offline: approves one of its own tasks with a long opinion, keeps an
+    /// opinion on another (暂存), and approves a task any leader may decide.
+    fn decide(&mut self, round: usize) {
+        for (i, phone) in self.phones.iter().enumerate() {
+            let pending: Vec<_> = phone
+                .client
+                .inbox()
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.state == LocalTaskState::Pending && t.can_approve)
+                .collect();
+            let is_shared = |task: &str| self.shared.iter().any(|s| task.starts_with(s.as_str()));
+            let own: Vec<_> = pending.iter().filter(|t| !is_shared(&t.task_id)).collect();
+            let shared = pending.iter().find(|t| is_shared(&t.task_id));
+            let text = opinion(round * 10 + i, 200);
+            if let Some(task) = own.first() {
+                let queued = phone
+                    .client
+                    .approve(&task.task_id, qianpi_core::model::Attitude::Agree, &text)
+                    .unwrap();
+                self.ledger
+                    .queued(i, &queued.command_id, &task.task_id, false);
+            }
+            if let Some(task) = own.get(1) {
+                let queued = phone
+                    .client
+                    .act(Command::Save {
+                        task_id: task.task_id.clone(),
+                        opinion: Opinion::agree(&format!("第{round}稿：{text}")),
+                    })
+                    .unwrap();
+                self.ledger
+                    .queued(i, &queued.command_id, &task.task_id, false);
+            }
+            if let Some(task) = shared {
+                let queued = phone
+                    .client
+                    .approve(&task.task_id, qianpi_core::model::Attitude::Agree, &text)
+                    .unwrap();
+                self.ledger
+                    .queued(i, &queued.command_id, &task.task_id, true);
+            }
+        }
+    }
+
+    /// Phone `i`'s app stops and starts again; its outbox must come back whole.
+    fn restart_phone(&mut self, i: usize) {
+        let before = outbox_ids(&self.phones[i]);
+        let phone = self.phones.remove(i).restart().unwrap();
+        assert_eq!(outbox_ids(&phone), before, "the outbox survives a restart");
+        self.phones.insert(i, phone);
+    }
+
+    /// The gateway restarts while every phone is in the middle of a run.
+    async fn restart_gateway_mid_sync(&mut self) -> [Run; 3] {
+        let Day {
+            harness,
+            replica,
+            phones,
+            ..
+        } = self;
+        let runs = run_all(phones, RUN_BUDGET);
+        let restart = async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            harness.restart_gateway().await.unwrap();
+            if let Some(replica) = replica {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                replica.restart().await.unwrap();
+            }
+        };
+        let (runs, ()) = tokio::join!(runs, restart);
+        runs
+    }
+
+    /// Syncs on a clean link until every phone has sent everything and heard everything.
+    async fn settle(&mut self) {
+        self.proxy.set(Faults::default());
+        for _ in 0..10 {
+            let mut quiet = true;
+            for phone in &self.phones {
+                match phone.client.sync().await {
+                    Ok(report) => quiet &= report.pulled == 0 && report.outbox_remaining == 0,
+                    Err(e) => panic!("a sync on a clean link failed: {e}"),
+                }
+            }
+            if quiet {
+                return;
+            }
+        }
+        panic!("the phones did not settle in ten syncs on a clean link");
+    }
+}
+
+fn outbox_ids(phone: &Phone) -> Vec<String> {
+    let outbox = phone.client.outbox().unwrap();
+    outbox
+        .iter()
+        .map(|r| r.command.command_id.clone())
+        .collect()
+}
+
+/// The faults of each round, by name.
+fn faults(round: usize) -> (&'static str, Faults) {
+    let faults = match round {
+        0 => Faults {
+            latency: Duration::from_millis(20),
+            jitter: Duration::from_millis(15),
+            segment: Some(64),
+            bandwidth: Some(64 * 1024),
+            ..Faults::default()
+        },
+        1 => Faults {
+            cut_after: Some(500),
+            ..Faults::default()
+        },
+        2 => Faults {
+            cut_requests_after: Some(900),
+            ..Faults::default()
+        },
+        3 => Faults {
+            reset_after: Some(700),
+            ..Faults::default()
+        },
+        4 => Faults {
+            hold_after: Some(800),
+            ..Faults::default()
+        },
+        5 => Faults {
+            latency: Duration::from_millis(40),
+            ..Faults::default()
+        },
+        _ => Faults::hostile(Duration::from_millis(200), 512_000, 8 * 1024),
+    };
+    let name = [
+        "latency, jitter, tiny segments, 64 KB/s",
+        "answers cut after 500 bytes",
+        "requests cut after 900 bytes",
+        "reset after 700 bytes",
+        "stall after 800 bytes",
+        "gateway restart mid-sync",
+        "hostile profile (200 ms, 512 kbit/s, cut every 8 KB)",
+    ][round.min(6)];
+    (name, faults)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_phones_through_a_hostile_link_lose_and_duplicate_nothing_and_converge() {
+    let started = Instant::now();
+    let mut day = Day::begin().await;
+    for round in 0..7 {
+        day.decide(round);
+        let (name, faults) = faults(round);
+        day.proxy.set(faults);
+        if round == 2 {
+            day.restart_phone(0);
+        }
+        let runs = if round == 5 {
+            day.restart_gateway_mid_sync().await
+        } else {
+            run_all(&day.phones, RUN_BUDGET).await
+        };
+        if round == 4 {
+            // Killed mid-run in the stall, the app is started again.
+            day.restart_phone(1);
+        }
+        eprintln!("round {round} ({name}): {runs:?}");
+    }
+    day.settle().await;
+    if let Some(replica) = &day.replica {
+        let served = day.proxy.served();
+        assert!(
+            served.iter().all(|n| *n > 0),
+            "both replicas served: {served:?}"
+        );
+        eprintln!("replica at {} took its share: {served:?}", replica.addr());
+    }
+    check_properties(
+        &day.harness,
+        &day.office,
+        &day.phones,
+        &day.shared,
+        &day.ledger,
+    )
+    .await;
+    eprintln!("the hostile day took {:?}", started.elapsed());
+}

@@ -1,14 +1,17 @@
-//! The end-to-end demo, the README's main job: a gateway on loopback with a fresh data folder, a
-//! leader's phone activated with a one-time code, the document's body downloaded and read, the
+//! The end-to-end demo, the README's main job: a gateway on loopback with a fresh data folder,
+//! serving HTTPS under a private CA made for it (as `qianpi-gateway tls init` makes one), a
+//! leader's phone activated with a one-time code, that CA and its pins, the document's body downloaded and read, the
 //! gateway taken away, an instruction (批示) approved offline, the gateway brought back on the
 //! same address, and the verdict synced.
 //! Every step is real: the same core, store, signatures and gateway the phones use.
 
 use crate::phone::{inbox_line, open_with, verdict_line};
 use chrono::{DateTime, Local, Utc};
+use qianpi_core::link::Trust;
 use qianpi_core::model::Attitude;
 use qianpi_core::ClientError;
 use qianpi_gateway::admin::{demo, describe_instance, issue_activation_code};
+use qianpi_gateway::tls::init::generate;
 use qianpi_gateway::{open_database, start, GatewayConfig, Location, RunningGateway};
 use std::net::SocketAddr;
 
@@ -40,6 +43,13 @@ pub async fn run() -> Result<(), String> {
         SocketAddr::from(([127, 0, 0, 1], 0)),
         true,
     );
+    // The bureau has no CA of its own: the gateway makes one, and a server certificate for the
+    // names phones use to reach it. The phone is given the CA and both pins, never the system's
+    // trust store.
+    let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let tls =
+        generate(&gateway_dir.path().join("tls"), &names, 30, false).map_err(|e| e.to_string())?;
+    config.tls = Some(tls.files());
     let gateway = start_gateway(&config).await?;
     // Come back on the same port later, as a real gateway would after an outage.
     config.listen = gateway.addr();
@@ -47,6 +57,13 @@ pub async fn run() -> Result<(), String> {
     step(
         "gateway",
         format!("listening on {url} with a new SQLite database"),
+    );
+    step(
+        "gateway",
+        format!(
+            "HTTPS under its own private CA; pins for the phones: {} (server key), {} (CA key, the backup)",
+            tls.server_pin, tls.ca_pin
+        ),
     );
     step(
         "gateway",
@@ -74,14 +91,22 @@ pub async fn run() -> Result<(), String> {
         "phone",
         "opened the encrypted store (SQLCipher, data key wrapped by the software key vault)",
     );
+    let trust = Trust::new(&tls.ca_pem, &tls.pins()).map_err(|e| e.to_string())?;
     let account = phone
-        .activate(&url, demo::LEADER, &code, "demo terminal", "terminal")
+        .activate_with(
+            &url,
+            &trust,
+            demo::LEADER,
+            &code,
+            "demo terminal",
+            "terminal",
+        )
         .await
         .map_err(|e| e.to_string())?;
     step(
         "phone",
         format!(
-            "activated: {} · {} · {} (device {})",
+            "activated over HTTPS (CA and pin checked): {} · {} · {} (device {})",
             account.identity.name, account.identity.post, account.unit_name, account.device_id
         ),
     );

@@ -16,6 +16,7 @@
 pub mod admin_api;
 pub mod fixtures;
 
+pub mod intercept;
 pub mod office;
 pub mod proxy;
 pub mod replicas;
@@ -224,15 +225,27 @@ impl Harness {
     }
 
     /// A phone activated for `login`.
+    /// (Over HTTPS with [`Harness::trust`].)
     pub async fn activated_phone(&self, name: &str, login: &str) -> Result<Phone, String> {
         let phone = self.phone(name)?;
         let code = self.code(login).await?;
         phone
             .client
-            .activate(&self.url(), login, &code, name, "terminal")
+            .activate_with(&self.url(), &self.trust()?, login, &code, name, "terminal")
             .await
             .map_err(|e| e.to_string())?;
         Ok(phone)
+    }
+
+    /// What a phone of this gateway is given at activation: for [`Harness::start_tls`] its CA
+    /// and both pins (server and CA), otherwise nothing (plain http on loopback).
+    pub fn trust(&self) -> Result<qianpi_core::link::Trust, String> {
+        match &self.tls {
+            Some(tls) => {
+                qianpi_core::link::Trust::new(&tls.ca_pem, &tls.pins()).map_err(|e| e.to_string())
+            }
+            None => Ok(qianpi_core::link::Trust::default()),
+        }
     }
 }
 

@@ -37,4 +37,6 @@ mod search;
 mod server_time;
 mod signed_requests;
 mod statements;
+mod tls;
+mod tls_network;
 mod units;

@@ -343,14 +343,16 @@ impl World {
                 }
             }
             Ev::Network { phone, online } => {
-                if !self.quiet && self.phones[phone].online != online {
+                // Online again, or onto another network (Wi-Fi to cellular): both are news.
+                if !self.quiet && (online || self.phones[phone].online) {
                     self.phones[phone].online = online;
                     self.note(|| format!("dev{phone} network online={online}"));
                     self.feed(phone, Event::NetworkChanged { online });
                 }
             }
             Ev::Foreground { phone, on } => {
-                if !self.quiet && self.phones[phone].foreground != on {
+                // A shell may say so again (the app resumed twice): the engine must not mind.
+                if !self.quiet {
                     self.phones[phone].foreground = on;
                     self.note(|| format!("dev{phone} foreground={on}"));
                     let event = if on {

@@ -6,9 +6,9 @@
 //! body on demand (downloaded then, resumed across the cuts, read back from the encrypted vault),
 //! reads the notices, approves 20 items offline with 200-character opinions, and the evening sync
 //! sends it all. The phone is activated beforehand on a clean link (not timed). A run of the sync
-//! the link ends is started again at once, as a shell would on a network change; the count is
-//! printed. Afterwards the gateway's own records are read: a command without an accepted verdict
-//! is lost, a second verdict, audit entry or trace record of one is a duplicate; both must be 0.
+//! the link ends is started again after a pause of 200 ms, as a shell would; the count is printed.
+//! Afterwards the gateway's own records are read: a command without an accepted verdict is lost,
+//! a second verdict, audit entry or trace record of one is a duplicate; both must be 0.
 //!
 //! The gateway runs in this process on loopback (SQLite in a temporary folder, or PostgreSQL when
 //! `QIANPI_TEST_POSTGRES` names a server). Prints one JSON line per day and one for P-8 on
@@ -43,6 +43,8 @@ const BITS_PER_SECOND: u64 = 64_000;
 const CUT_EVERY: usize = 32 * 1024;
 /// The P-8 target.
 const TARGET: Duration = Duration::from_secs(30);
+/// The pause after a sync run the link ended.
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
 /// A day that has not ended by then is reported as failed.
 const GIVE_UP: Duration = Duration::from_secs(600);
 
@@ -73,7 +75,11 @@ async fn sync_until_done(phone: &Phone, started: Instant) -> BenchResult<(usize,
                 return Ok((runs, failed))
             }
             Ok(_) => {}
-            Err(ClientError::Link(_)) => failed += 1,
+            Err(ClientError::Link(_)) => {
+                // As a shell does before it tries again.
+                failed += 1;
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
             Err(other) => return Err(format!("sync: {other}")),
         }
     }

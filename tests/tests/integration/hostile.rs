@@ -16,7 +16,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::hostile_checks::{check_properties, Ledger};
-use qianpi_core::client::ClientError;
 use qianpi_core::model::Opinion;
 use qianpi_core::store::LocalTaskState;
 use qianpi_core::workflow::Command;
@@ -24,6 +23,7 @@ use qianpi_tests::office::{opinion, Office};
 use qianpi_tests::proxy::{Faults, Proxy};
 use qianpi_tests::replicas::Replica;
 use qianpi_tests::{Harness, Phone};
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// Flows waiting for each leader alone.
@@ -47,19 +47,30 @@ pub struct Day {
 /// How one run of a phone's sync ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Run {
-    Synced,
+    /// It ended well; the push was cut short on the way.
+    Synced { cut: bool },
+    /// It ended with an error (the link, or the phone waiting before it tries again).
     Failed,
+    /// The phone's operating system ended it.
     Killed,
 }
 
 /// One run of `phone`'s sync, ended by its operating system after `budget`.
 pub async fn run(phone: &Phone, budget: Duration) -> Run {
     match tokio::time::timeout(budget, phone.client.sync()).await {
-        Ok(Ok(_)) => Run::Synced,
-        Ok(Err(ClientError::Link(_))) => Run::Failed,
-        Ok(Err(other)) => panic!("a sync failed other than on the link: {other}"),
+        Ok(Ok(report)) => Run::Synced {
+            cut: report.push_interrupted,
+        },
+        Ok(Err(_)) => Run::Failed,
         Err(_) => Run::Killed,
     }
+}
+
+/// [`run`], counting the runs that ended in `finished`.
+async fn counted(phone: &Phone, finished: &Cell<usize>) -> Run {
+    let ended = run(phone, RUN_BUDGET).await;
+    finished.set(finished.get() + 1);
+    ended
 }
 
 /// Every phone's run at once.
@@ -172,7 +183,8 @@ impl Day {
         self.phones.insert(i, phone);
     }
 
-    /// The gateway restarts while every phone is in the middle of a run.
+    /// The gateway restarts while the phones are in the middle of their runs (on PostgreSQL one
+    /// replica, then the other).
     async fn restart_gateway_mid_sync(&mut self) -> [Run; 3] {
         let Day {
             harness,
@@ -180,35 +192,53 @@ impl Day {
             phones,
             ..
         } = self;
-        let runs = run_all(phones, RUN_BUDGET);
+        let finished = Cell::new(0);
+        let runs = async {
+            tokio::join!(
+                counted(&phones[0], &finished),
+                counted(&phones[1], &finished),
+                counted(&phones[2], &finished)
+            )
+        };
         let restart = async {
             tokio::time::sleep(Duration::from_millis(150)).await;
+            let in_flight = 3 - finished.get();
             harness.restart_gateway().await.unwrap();
             if let Some(replica) = replica {
                 tokio::time::sleep(Duration::from_millis(150)).await;
                 replica.restart().await.unwrap();
             }
+            in_flight
         };
-        let (runs, ()) = tokio::join!(runs, restart);
-        runs
+        let ((a, b, c), in_flight) = tokio::join!(runs, restart);
+        assert!(in_flight > 0, "the restart came after every run had ended");
+        [a, b, c]
     }
 
-    /// Syncs on a clean link until every phone has sent everything and heard everything.
+    /// Syncs on a clean link until every phone has sent everything and heard everything. A
+    /// phone may still be waiting out its last failure at first, so errors are allowed for a while.
     async fn settle(&mut self) {
         self.proxy.set(Faults::default());
-        for _ in 0..10 {
-            let mut quiet = true;
+        let mut last_error = None;
+        for _ in 0..20 {
+            let (mut quiet, mut failed) = (true, false);
             for phone in &self.phones {
                 match phone.client.sync().await {
                     Ok(report) => quiet &= report.pulled == 0 && report.outbox_remaining == 0,
-                    Err(e) => panic!("a sync on a clean link failed: {e}"),
+                    Err(e) => {
+                        (quiet, failed) = (false, true);
+                        last_error = Some(e.to_string());
+                    }
                 }
             }
             if quiet {
                 return;
             }
+            if failed {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
         }
-        panic!("the phones did not settle in ten syncs on a clean link");
+        panic!("the phones did not settle on a clean link (last error: {last_error:?})");
     }
 }
 

@@ -8,6 +8,7 @@
 //! on a blocking thread, and reading is not a use of the data (the inactivity lock still falls).
 
 mod screens;
+mod sync;
 
 use crate::convert::Verdict;
 use crate::lists::{ListEntry, ListKind};
@@ -46,6 +47,15 @@ impl TaskHandle {
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl TaskHandle {
+    /// A handle on `task`.
+    pub(crate) fn new(task: JoinHandle<()>) -> TaskHandle {
+        TaskHandle {
+            task: Mutex::new(Some(task)),
+        }
     }
 }
 

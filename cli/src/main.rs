@@ -5,7 +5,7 @@
 //! qianpi activate --server https://oa.example.gov.cn:8440/ --login wangjianguo --code ABCD2345 \
 //!     --ca ca.pem --pin sha256/… --pin sha256/…   # the deployment's CA and pins (with a backup)
 //! qianpi … [--proxy http://proxy:3128 [--proxy-user u --proxy-password-env VAR]]  # any command
-//! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | verdicts
+//! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | status | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
 //! qianpi phrases [add <text> | remove <n> | move <from> <to> | pick <n>] [--offline]  # 常用意见
@@ -28,6 +28,7 @@ mod notices;
 mod people;
 mod phone;
 mod phrases;
+mod status;
 mod search;
 
 use clap::{Parser, Subcommand};
@@ -93,6 +94,13 @@ enum Command {
     },
     /// Push the outbox and pull changes.
     Sync {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// Show the sync status: idle, syncing, offline or blocked (and why), the last sync in local
+    /// time, what waits and what was refused.
+    Status {
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -259,6 +267,7 @@ fn main() -> ExitCode {
                 data_dir,
             } => phone::approve(&data_dir, &task, &opinion, disagree, route),
             Command::Sync { data_dir } => phone::sync(&data_dir).await,
+            Command::Status { data_dir } => status::status(&data_dir),
             Command::Verdicts { data_dir } => phone::verdicts(&data_dir),
             Command::People {
                 query,

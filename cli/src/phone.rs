@@ -93,7 +93,13 @@ pub fn approve(
 
 pub async fn sync(data_dir: &Path) -> Result<(), String> {
     let client = open(data_dir)?;
-    let report = client.sync().await.map_err(|e| e.to_string())?;
+    let result = client.sync().await;
+    // The status line either way: offline or blocked says why a sync failed.
+    let status = client.sync_status().map(|s| crate::status::status_line(&s));
+    let report = result.map_err(|e| match &status {
+        Ok(line) => format!("{e}\n{line}"),
+        Err(_) => e.to_string(),
+    })?;
     println!(
         "pushed {}, accepted {}, refused {}, pulled {} changes; {} waiting; 回执 sent {}, refused {}",
         report.pushed,
@@ -104,6 +110,9 @@ pub async fn sync(data_dir: &Path) -> Result<(), String> {
         report.receipts_sent,
         report.receipts_refused
     );
+    if let Ok(line) = status {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -60,6 +60,7 @@ pub use people::PeopleSync;
 pub use phrases::{PhraseError, PhraseList};
 pub use presence::PreparedAction;
 pub use search::{SearchError, MAX_QUERY_CHARS, MAX_RESULTS};
+pub use sync::{SyncActivity, SyncHandle, SyncStatus};
 use sync::offset_ms;
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
@@ -183,6 +184,8 @@ pub struct Client {
     session: Mutex<Session>,
     /// What changed, for the screens' observers (`observe.rs`).
     changes: observe::ChangeSender,
+    /// The sync's status and turn (`sync/status.rs`).
+    sync: sync::SyncShared,
     clock: Clock,
     /// Files being downloaded now, by SHA-256 (one download per file at a time).
     downloading: Mutex<std::collections::HashSet<String>>,
@@ -208,6 +211,7 @@ impl Client {
         let client = Client {
             session: Mutex::new(Session::new(unlocked, changes.clone())?),
             changes,
+            sync: sync::SyncShared::new(),
             clock: Arc::new(Utc::now),
             downloading: Mutex::new(std::collections::HashSet::new()),
             keystore,

@@ -34,12 +34,14 @@ mod error;
 mod people;
 mod phrases;
 pub mod settings;
+mod timed;
 mod verifier;
 
 use answer::parse;
 use error::transport_reason;
 pub use error::LinkError;
 pub use settings::{ConnectionSettings, Proxy, SettingsError, Trust};
+pub use timed::Measured;
 pub use verifier::Refusal;
 
 const JSON: &str = signature::CONTENT_TYPE;

@@ -1,20 +1,79 @@
-//! The sync of the phone: push the outbox (before anything is pulled, `push.rs`), then pull every
-//! new page, each checked (receipts, checksum, checkpoint, notices) and applied in one
-//! transaction with its cursor. A gateway that cannot be reached leaves everything as it was;
-//! one that orders a wipe, with its signature, gets obeyed. A push the link cuts short never
-//! stops the pull: the verdicts of what the gateway took before the cut come with it.
+//! The sync of the phone: the engine (`crate::engine`) decides, the driver here does. One full
+//! sync ([`Client::sync`]) runs the engine once to its end: push the outbox, send the 回执, pull
+//! every new page, each checked and applied in one transaction with its cursor. A background
+//! sync ([`Client::sync_within`]) stops at a page boundary when its time is up; a shell keeps
+//! the phone in sync with [`Client::run_sync`] (`sync/run.rs`). A gateway that cannot be reached
+//! leaves everything as it was; one that orders a wipe, with its signature, gets obeyed.
 
-use super::push::Shrinking;
-use super::{statements, Client, ClientError, SyncReport};
-use crate::link::{Credentials, LinkError, PAGE_LIMIT};
-use crate::protocol::GatewayPublicKey;
+mod driver;
+mod failure;
+mod run;
+mod status;
+
+use super::push::PUSH_BATCH;
+use super::{Client, ClientError, SyncReport};
+use crate::engine::{Action, Engine, EngineConfig, Event, Mode, Outcome, Start};
+use crate::link::{LinkError, PAGE_LIMIT};
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use driver::Driver;
+pub use run::SyncHandle;
+pub(super) use status::SyncShared;
+pub use status::{SyncActivity, SyncStatus};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// The engine as the phone tunes it.
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        push_batch: PUSH_BATCH,
+        page_limit: PAGE_LIMIT,
+        ..EngineConfig::default()
+    }
+}
+
+/// A seed for the engine's jitter: phones that lost the gateway together must not come back
+/// together, so each run draws its own.
+fn jitter_seed() -> u64 {
+    crate::crypto::random_bytes::<8>()
+        .map(u64::from_le_bytes)
+        .unwrap_or_else(|_| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or_default()
+        })
+}
+
+/// The engine's clock: milliseconds since the run began.
+#[derive(Clone, Copy)]
+struct RunClock(Instant);
+
+impl RunClock {
+    fn start() -> RunClock {
+        RunClock(Instant::now())
+    }
+
+    fn now(self) -> u64 {
+        u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
 
 impl Client {
     /// Pushes the outbox, then pulls every new change. If the gateway cannot be reached, the
     /// outbox stays as it is and the error says so.
     pub async fn sync(&self) -> Result<SyncReport, ClientError> {
+        self.sync_once(None).await
+    }
+
+    /// As [`Client::sync`], within `budget` (a background task's time): when it is spent, the
+    /// sync stops at the next page boundary, everything applied so far kept, and the report
+    /// says so ([`SyncReport::budget_spent`]).
+    pub async fn sync_within(&self, budget: Duration) -> Result<SyncReport, ClientError> {
+        let budget_ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+        self.sync_once(Some(budget_ms)).await
+    }
+
+    async fn sync_once(&self, budget_ms: Option<u64>) -> Result<SyncReport, ClientError> {
         let (account, device) = self.store()?.account()?.ok_or(ClientError::NotActivated)?;
         let key = account
             .gateway_key
@@ -27,117 +86,78 @@ impl Client {
             Ok(()) | Err(ClientError::ReadOnly { .. }) => {}
             Err(e) => return Err(e),
         }
-        let mut result = self.sync_inner(&key).await;
-        // The device clock jumped since the last answer (a user setting the time, a flat battery):
-        // learn the offset from the refusal and try once more, so a wrong clock never locks the
-        // phone out.
-        if let Err(ClientError::Link(LinkError::Refused {
-            code, server_time, ..
-        })) = &result
-        {
-            if code == "outside_window" {
-                let offset = offset_ms(*server_time, self.device_now());
-                self.store()?.set_network(true, Some(offset))?;
-                result = self.sync_inner(&key).await;
+        let mut driver = Driver::new(self, key.clone())?;
+        let (outbox, receipts) = driver.queued()?;
+        let clock = RunClock::start();
+        let mut engine = Engine::new(engine_config(), jitter_seed());
+        let start = Start {
+            mode: Mode::Once,
+            outbox,
+            receipts,
+            budget_ms,
+        };
+        let mut actions = VecDeque::from(engine.handle(clock.now(), Event::Start(start)));
+        let mut outcome = None;
+        while let Some(action) = actions.pop_front() {
+            match action {
+                Action::Send { request, deadlines } => {
+                    let event = driver.execute(request, deadlines).await;
+                    actions.extend(engine.handle(clock.now(), event));
+                }
+                Action::Status(status) => self.publish_engine_status(&status, clock.now()),
+                Action::Finished(end) => outcome = Some(end),
+                // A one-off sync neither waits nor cancels.
+                Action::Cancel | Action::SleepUntil(_) => {}
             }
         }
-        match result {
-            Err(ClientError::Link(LinkError::Unreachable(_))) => {
-                self.store()?.set_network(false, None)?;
-                result
-            }
-            Err(error) => Err(self.obey_wipe(error, &key, &account.device_id)),
-            ok => {
+        match outcome {
+            Some(Outcome::Synced { push_interrupted }) => {
+                driver.report.push_interrupted = push_interrupted;
+                driver.after_sync().await?;
+                self.publish_success();
                 self.index_after_sync();
-                ok
+                Ok(driver.report)
             }
+            Some(Outcome::BudgetSpent) => {
+                driver.report.budget_spent = true;
+                driver.report.outbox_remaining = self.store()?.outbox_len()?;
+                self.index_after_sync();
+                Ok(driver.report)
+            }
+            Some(Outcome::Failed(_)) => {
+                let error = driver.error.take().unwrap_or_else(stopped);
+                Err(self.after_failure(error, &key, &account.device_id))
+            }
+            Some(Outcome::Stopped) | None => Err(stopped()),
         }
     }
 
-    async fn sync_inner(&self, key: &GatewayPublicKey) -> Result<SyncReport, ClientError> {
-        let (account, device, outbox) = {
-            let store = self.store()?;
-            let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-            (account, device, store.outbox()?)
-        };
-        let gateway = self.link_now(&account, &device)?;
-        let mut credentials = Credentials {
-            signer: Arc::clone(&self.signer),
-            request_key_id: account.request_key_id.clone(),
-            access_token: account.access_token.clone(),
-            clock_offset_ms: device.clock_offset_ms,
-        };
-        let mut report = SyncReport::default();
-        // Push before pull, in counter order. A link that cuts the push (or the 回执) short
-        // does not stop the pull: a cut answer may have been decided at the gateway, and its
-        // verdicts come first in the feed.
-        match self
-            .push_outbox(
-                &gateway,
-                &mut credentials,
-                key,
-                &account.device_id,
-                &outbox,
-                &mut report,
-            )
-            .await
-        {
-            Err(ClientError::Link(error)) if error.is_cut() => {
-                tracing::warn!(error = %error, "the link cut the push: the pull runs still");
-                report.push_interrupted = true;
-            }
-            other => other?,
-        }
-        match self
-            .push_receipts(&gateway, &mut credentials, &mut report)
-            .await
-        {
-            // The gateway answered without taking the receipts (and not because this device may
-            // not sync): they stay marked for the next sync, and the pull still runs, so the
-            // phone keeps its checkpoint and never goes read-only over a 回执.
-            Err(ClientError::Link(LinkError::Refused { status, code, .. })) if status != 401 => {
-                tracing::warn!(status, code = %code, "the gateway did not take the receipts");
-            }
-            Err(ClientError::Link(error)) if error.is_cut() => {
-                tracing::warn!(error = %error, "the link cut the receipts: the pull runs still");
-                report.push_interrupted = true;
-            }
-            other => other?,
-        }
-        let mut cursor = device.cursor;
-        // Pages shrink as pushes do when the link cuts their answers.
-        let mut page_size = Shrinking::new(PAGE_LIMIT);
-        loop {
-            let page = match gateway.pull(&credentials, &cursor, page_size.size()).await {
-                Ok(page) => page,
-                Err(error) => {
-                    page_size.failed(page_size.size(), error)?;
-                    continue;
+    /// What a failed sync leaves: no connection is remembered as offline; a refusal carrying a
+    /// wipe order is obeyed if the order is the gateway's.
+    fn after_failure(
+        &self,
+        error: ClientError,
+        key: &crate::protocol::GatewayPublicKey,
+        device_id: &str,
+    ) -> ClientError {
+        match error {
+            ClientError::Link(LinkError::Unreachable(_)) => {
+                if let Err(e) = self
+                    .store()
+                    .and_then(|mut s| Ok(s.set_network(false, None)?))
+                {
+                    return e;
                 }
-            };
-            page_size.passed();
-            credentials.clock_offset_ms = offset_ms(page.server_time, self.device_now());
-            let checkpoint = statements::check_page(&page, key, &account.device_id)?;
-            let mut store = self.store()?;
-            store.apply_verified_page(&page, Some(&checkpoint), self.device_now())?;
-            store.set_network(true, Some(credentials.clock_offset_ms))?;
-            report.pulled += page.changes.len();
-            cursor = page.next_cursor;
-            if !page.has_more {
-                break;
+                error
             }
+            error => self.obey_wipe(error, key, device_id),
         }
-        // 常用意见 ride along; a failure there must not hide the sync's success.
-        if let Err(e) = self.exchange_phrases(&gateway, &credentials).await {
-            tracing::warn!(error = %e, "the phrases could not be exchanged");
-        }
-        report.outbox_remaining = self.store()?.outbox_len()?;
-        // Retention runs after each sync; a failure here must not hide the sync's success.
-        if let Err(e) = self.purge() {
-            tracing::warn!(error = %e, "the retention purge failed");
-        }
-        Ok(report)
     }
+}
+
+/// A sync that ended without a failure of its own to tell.
+fn stopped() -> ClientError {
+    ClientError::Link(LinkError::Unreachable("the sync was stopped".to_owned()))
 }
 
 /// The largest clock offset believed (a century): the server time comes in unsigned, and an

@@ -76,6 +76,9 @@ pub struct SyncReport {
     /// The link cut the push (or the 回执) short: what was not answered waits for the next sync
     /// (`outbox_remaining` counts it), though the pull still ran.
     pub push_interrupted: bool,
+    /// A background sync's time ran out: it stopped at a page boundary, and the next sync goes
+    /// on from there.
+    pub budget_spent: bool,
 }
 
 /// One inbox row as a list shows it, with the workflow's control flags for `user_id`.

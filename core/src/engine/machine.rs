@@ -372,7 +372,9 @@ impl Engine {
             return;
         };
         let cut = matches!(failure.kind, FailureKind::Cut | FailureKind::Timeout);
-        let refused = matches!(failure.kind, FailureKind::Refused { .. });
+        // Refused for what it carried, not for who sent it: a device the gateway will not let
+        // sync (401) is stopped, anything else gives way to the pull.
+        let refused = matches!(failure.kind, FailureKind::Refused { status, .. } if status != 401);
         let retry = match (request, &failure.kind) {
             (_, FailureKind::Clock) if cycle.clock_retries < self.config.clock_retries => {
                 cycle.clock_retries += 1;
@@ -475,12 +477,13 @@ impl Engine {
         }
     }
 
-    /// Adds a status action when what a shell would show changed.
+    /// Puts a status action first when what a shell would show changed: a shell learns that a
+    /// sync started before its first request goes out, not after.
     fn publish(&mut self, out: &mut Vec<Action>) {
         let status = self.status();
         if self.published != Some(status) {
             self.published = Some(status);
-            out.push(Action::Status(status));
+            out.insert(0, Action::Status(status));
         }
     }
 }

@@ -300,6 +300,22 @@ fn a_failed_push_still_pulls() {
         }]
     );
 
+    // A device the gateway will not let sync is stopped at its push.
+    let mut engine = Engine::new(EngineConfig::default(), 0);
+    engine.handle(0, start(Mode::Once, 5, 1, None));
+    let actions = engine.handle(
+        1,
+        fail(FailureKind::Refused {
+            status: 401,
+            code: "device_suspended".into(),
+        }),
+    );
+    assert!(sends(&actions).is_empty());
+    assert_eq!(
+        engine.status().state,
+        SyncState::Blocked(BlockedKind::DeviceRevoked)
+    );
+
     // No connection at all: the pull would fare no better; the sync fails.
     let mut engine = Engine::new(EngineConfig::default(), 0);
     engine.handle(0, start(Mode::Once, 5, 0, None));
@@ -359,7 +375,11 @@ fn long_poll_only_in_the_foreground_with_nothing_queued() {
             receipts: 0,
         },
     );
-    assert_eq!(actions.first(), Some(&Action::Cancel));
+    let cancel = actions.iter().position(|a| *a == Action::Cancel);
+    let push = actions
+        .iter()
+        .position(|a| matches!(a, Action::Send { .. }));
+    assert!(cancel.is_some() && cancel < push, "{actions:?}");
     assert_eq!(sends(&actions), [Request::Push { max: 1 }]);
     // Something still queued after the sync (a command waiting for its file): no long-poll.
     engine.handle(

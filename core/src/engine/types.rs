@@ -166,7 +166,7 @@ pub enum Response {
     Page {
         /// Changes it held.
         items: usize,
-        /// Bytes of its body as received.
+        /// Bytes of its body as read (after decompression).
         bytes: u64,
         /// Whether the gateway has more after it.
         has_more: bool,
@@ -261,7 +261,8 @@ pub enum Request {
     },
 }
 
-/// What the engine asks for. Actions come in order; at most one request is in flight.
+/// What the engine asks for. Actions come in order (a changed status first); at most one
+/// request is in flight.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Send this request within these deadlines, then report a [`Response`] or a [`Failure`].

@@ -37,6 +37,7 @@ mod search;
 mod server_time;
 mod signed_requests;
 mod statements;
+mod sync_engine;
 mod tls;
 mod tls_network;
 mod units;

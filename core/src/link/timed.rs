@@ -1,0 +1,98 @@
+//! The sync engine's requests under its per-request deadlines (sync.md, the hostile-network
+//! profile): connect is the HTTP client's own setting; the first byte (the answer's head) and
+//! every read of the body in between have their own deadline here, and the whole exchange its
+//! total, so a connection that hangs half way is torn down instead of waited on. The body is
+//! read whole, its size counted (for the sync status), then read as every answer is read.
+
+use super::answer::parse;
+use super::{transport_reason, Credentials, GatewayClient, LinkError};
+use crate::engine::Deadlines;
+use crate::protocol::{self, CommandBatch, PushResponse, SyncPage};
+use reqwest::Method;
+use std::time::Duration;
+use tokio::time::{timeout, timeout_at, Instant};
+
+/// An answer, with the size of its body as read (after decompression).
+#[derive(Debug)]
+pub struct Measured<T> {
+    /// The answer.
+    pub value: T,
+    /// Bytes of its body.
+    pub bytes: u64,
+}
+
+impl GatewayClient {
+    /// Pulls one page of at most `limit` changes after `cursor` within `deadlines`; with
+    /// `wait_secs`, the gateway holds the request until something changes (long-poll).
+    pub async fn pull_within(
+        &self,
+        credentials: &Credentials,
+        cursor: &str,
+        limit: usize,
+        wait_secs: Option<u32>,
+        deadlines: &Deadlines,
+    ) -> Result<Measured<SyncPage>, LinkError> {
+        let mut url = self.url(protocol::SYNC_PATH)?;
+        url.query_pairs_mut()
+            .append_pair("cursor", cursor)
+            .append_pair("limit", &limit.to_string());
+        if let Some(wait) = wait_secs {
+            url.query_pairs_mut().append_pair("wait", &wait.to_string());
+        }
+        let request = self.signed(Method::GET, url, Vec::new(), credentials)?;
+        self.exchange(request, deadlines).await
+    }
+
+    /// Pushes a batch of signed commands within `deadlines`; one verdict per command comes back.
+    pub async fn push_within(
+        &self,
+        credentials: &Credentials,
+        batch: &CommandBatch,
+        deadlines: &Deadlines,
+    ) -> Result<Measured<PushResponse>, LinkError> {
+        let url = self.url(protocol::COMMANDS_PATH)?;
+        let json = serde_json::to_vec(batch).map_err(|e| LinkError::Protocol(e.to_string()))?;
+        let request = self
+            .signed(Method::POST, url, super::gzip(&json)?, credentials)?
+            .header("content-encoding", "gzip");
+        self.exchange(request, deadlines).await
+    }
+
+    /// Sends `request` and reads its answer, each step under its deadline.
+    async fn exchange<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        deadlines: &Deadlines,
+    ) -> Result<Measured<T>, LinkError> {
+        let total = Duration::from_millis(deadlines.total_ms);
+        let end = Instant::now() + total;
+        let first_byte = Duration::from_millis(deadlines.first_byte_ms).min(total);
+        let mut response = timeout(first_byte, self.send(request.timeout(total)))
+            .await
+            .map_err(|_| timed_out("no answer in time"))??;
+        let idle = Duration::from_millis(deadlines.idle_ms);
+        let mut body = Vec::new();
+        loop {
+            let read = timeout_at(end.min(Instant::now() + idle), response.chunk())
+                .await
+                .map_err(|_| timed_out("the answer stalled"))?;
+            match read.map_err(|e| LinkError::Unreachable(transport_reason(&e)))? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        let bytes = body.len() as u64;
+        let mut whole = http::Response::new(body);
+        *whole.status_mut() = response.status();
+        *whole.headers_mut() = response.headers().clone();
+        let value = parse(reqwest::Response::from(whole)).await?;
+        Ok(Measured { value, bytes })
+    }
+}
+
+/// A deadline passed: a transport failure after the connection was made (a smaller request,
+/// or a fresh connection, may pass).
+fn timed_out(what: &str) -> LinkError {
+    tracing::info!(what, "a request passed its deadline");
+    LinkError::Unreachable("timed out".to_owned())
+}

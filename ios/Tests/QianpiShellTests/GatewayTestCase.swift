@@ -27,13 +27,16 @@ class GatewayTestCase: XCTestCase {
     private(set) var root: URL!
     private(set) var gateway: GatewayProcess!
 
+    /// Whether this case's gateway serves HTTPS under its own private CA (see `GatewayProcess`).
+    var servesTls: Bool { false }
+
     override func setUpWithError() throws {
         guard let binary = ProcessInfo.processInfo.environment["QIANPI_GATEWAY"] else {
             throw TestFailure("set QIANPI_GATEWAY to the qianpi-gateway binary")
         }
         root = FileManager.default.temporaryDirectory.appendingPathComponent("qianpi-swift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        gateway = GatewayProcess(binary: binary, dataDir: root.appendingPathComponent("gateway"))
+        gateway = GatewayProcess(binary: binary, dataDir: root.appendingPathComponent("gateway"), tls: servesTls)
         try gateway.start()
     }
 

@@ -79,18 +79,52 @@ final class GatewayProcess {
     private var process: Process?
     private(set) var url = ""
     private var listen = "127.0.0.1:0"
+    /// With TLS: the folder `qianpi-gateway tls init` fills with a private CA and certificate.
+    private let tlsDir: URL?
 
-    init(binary: String, dataDir: URL) {
+    /// With `tls`, the gateway serves HTTPS under a private CA `tls init` makes for it first, as a
+    /// bureau without a CA of its own would; `caPem` and `pins` are then what the activation QR
+    /// code would carry.
+    init(binary: String, dataDir: URL, tls: Bool = false) {
         self.binary = binary
         self.dataDir = dataDir
+        tlsDir = tls ? dataDir.deletingLastPathComponent().appendingPathComponent("tls") : nil
+    }
+
+    /// The CA certificate phones must trust (TLS only).
+    func caPem() throws -> String {
+        guard let tlsDir else { throw TestFailure("the gateway serves plain HTTP") }
+        return try String(contentsOf: tlsDir.appendingPathComponent("ca.pem"), encoding: .utf8)
+    }
+
+    /// The SPKI pins `tls init` printed: the server key's, then the CA key's (the backup).
+    func pins() throws -> [String] {
+        guard let tlsDir else { throw TestFailure("the gateway serves plain HTTP") }
+        let text = try String(contentsOf: tlsDir.appendingPathComponent("pins.txt"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
     func start() throws {
         let out = dataDir.deletingLastPathComponent().appendingPathComponent("gateway-\(UUID().uuidString).out")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        var arguments = ["serve", "--demo", "--data-dir", dataDir.path, "--listen", listen]
+        if let tlsDir {
+            let chain = tlsDir.appendingPathComponent("server.pem")
+            if !FileManager.default.fileExists(atPath: chain.path) {
+                let initialise = Process()
+                initialise.executableURL = URL(fileURLWithPath: binary)
+                initialise.arguments = ["tls", "init", "--dir", tlsDir.path, "--name", "localhost", "--name", "127.0.0.1"]
+                initialise.standardOutput = FileHandle.nullDevice
+                initialise.standardError = FileHandle.nullDevice
+                try initialise.run()
+                initialise.waitUntilExit()
+                guard initialise.terminationStatus == 0 else { throw TestFailure("qianpi-gateway tls init failed") }
+            }
+            arguments += ["--tls-cert", chain.path, "--tls-key", tlsDir.appendingPathComponent("server-key.pem").path]
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["serve", "--demo", "--data-dir", dataDir.path, "--listen", listen]
+        p.arguments = arguments
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -101,7 +135,8 @@ final class GatewayProcess {
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
                 url = String(line.dropFirst("listening on ".count))
                 // Come back on the same address after a stop, as a real gateway would.
-                listen = url.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "/", with: "")
+                listen = url.replacingOccurrences(of: "https://", with: "")
+                    .replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "/", with: "")
                 return
             }
             guard p.isRunning, Date() < deadline else { throw TestFailure("the gateway did not start: \(text)") }

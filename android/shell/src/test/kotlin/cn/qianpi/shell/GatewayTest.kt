@@ -15,9 +15,9 @@ import java.nio.file.Files
 import kotlin.test.assertEquals
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class GatewayTest(name: String) {
+abstract class GatewayTest(name: String, tls: Boolean = false) {
     protected val root: File = Files.createTempDirectory("qianpi-kotlin-$name").toFile()
-    protected val gateway = GatewayProcess(GatewayProcess.binary(), File(root, "gateway"))
+    protected val gateway = GatewayProcess(GatewayProcess.binary(), File(root, "gateway"), tls)
 
     @BeforeAll
     fun startGateway() = gateway.start()

@@ -94,7 +94,12 @@ class JcaDeviceSigner : DeviceSigner {
 }
 
 /** The gateway binary, started and stopped on one loopback port with one data folder. */
-class GatewayProcess(private val binary: String, private val dataDir: File) {
+/**
+ * A real gateway process on loopback. With [tls] it serves HTTPS under a private CA that
+ * `qianpi-gateway tls init` makes for it first, as a bureau without a CA of its own would:
+ * [caPem] and [pins] are then what the activation QR code would carry.
+ */
+class GatewayProcess(private val binary: String, private val dataDir: File, private val tls: Boolean = false) {
     companion object {
         /** The binary scripts/test-kotlin.sh passes as -Dqianpi.gateway. */
         fun binary(): String =
@@ -103,11 +108,30 @@ class GatewayProcess(private val binary: String, private val dataDir: File) {
 
     private val port = ServerSocket(0).use { it.localPort }
     private var process: Process? = null
-    val url = "http://127.0.0.1:$port/"
+    private val tlsDir = File(dataDir.parentFile, "tls-$port")
+    val url = if (tls) "https://localhost:$port/" else "http://127.0.0.1:$port/"
+
+    /** The CA certificate phones must trust (TLS only). */
+    val caPem: String get() = File(tlsDir, "ca.pem").readText()
+
+    /** The SPKI pins `tls init` printed: the server key's, then the CA key's (the backup). */
+    val pins: List<String>
+        get() = File(tlsDir, "pins.txt").readLines().filter { it.isNotBlank() }.map { it.substringBefore(' ') }
 
     fun start() {
         val log = File(dataDir.parentFile, "gateway-$port.log")
-        process = ProcessBuilder(binary, "serve", "--demo", "--data-dir", dataDir.path, "--listen", "127.0.0.1:$port")
+        val command = mutableListOf(binary, "serve", "--demo", "--data-dir", dataDir.path, "--listen", "127.0.0.1:$port")
+        if (tls) {
+            if (!File(tlsDir, "server.pem").exists()) {
+                val init = ProcessBuilder(binary, "tls", "init", "--dir", tlsDir.path, "--name", "localhost", "--name", "127.0.0.1")
+                    .redirectErrorStream(true)
+                    .start()
+                val out = init.inputStream.bufferedReader().readText()
+                check(init.waitFor() == 0) { "tls init failed: $out" }
+            }
+            command += listOf("--tls-cert", File(tlsDir, "server.pem").path, "--tls-key", File(tlsDir, "server-key.pem").path)
+        }
+        process = ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()

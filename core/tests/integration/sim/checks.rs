@@ -2,8 +2,9 @@
 //! end against the gateway's committed state and each phone's store and ledger: every command
 //! queued reaches exactly one verdict, the same on the phone and at the gateway; none was applied
 //! twice; none was lost across crashes (the outbox is empty and nothing the person queued is
-//! missing); the phone's cursor stands at the head of its feed; refused commands are kept with
-//! their reason. What the loop itself saw (two requests in flight, a busy engine, conflicting
+//! missing); the phone's cursor stands at the head of its feed, every item of which it applied
+//! exactly once (no page twice); refused commands are kept with their reason; every 回执 reached
+//! the gateway. What the loop itself saw (two requests in flight, a busy engine, conflicting
 //! verdicts, an unknown cursor) comes along.
 
 use super::world::World;
@@ -49,9 +50,34 @@ pub(crate) fn broken(world: &World) -> Vec<String> {
                 broken.push(format!("{device}: the gateway decided {id}, never queued"));
             }
         }
+        // Every 回执 reached the gateway, and nothing else of this device's.
+        let prefix = format!("{device}-receipt-");
+        let taken: BTreeSet<String> = world
+            .gateway
+            .receipts_of(&store.user)
+            .into_iter()
+            .filter(|r| r.starts_with(&prefix))
+            .collect();
+        let caused: BTreeSet<String> = phone.receipt_ledger.iter().cloned().collect();
+        if !store.receipts.is_empty() || taken != caused {
+            broken.push(format!(
+                "{device}: {} 回执 still queued, {} of {} taken by the gateway",
+                store.receipts.len(),
+                taken.intersection(&caused).count(),
+                caused.len()
+            ));
+        }
         if !store.outbox.is_empty() {
             let ids: Vec<&str> = store.outbox.iter().map(|c| c.id.as_str()).collect();
             broken.push(format!("{device}: outbox not empty at the end: {ids:?}"));
+        }
+        // Each page applied once: every item of the feed landed exactly once.
+        let others = world.gateway.others(&store.user);
+        if store.others != others {
+            broken.push(format!(
+                "{device}: {} items applied for the {others} of its feed",
+                store.others
+            ));
         }
         let head = world.gateway.head(&store.user);
         if store.cursor != head {

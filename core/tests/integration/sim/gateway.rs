@@ -47,6 +47,8 @@ pub(crate) enum FeedItem {
     Verdict(SimVerdict),
     /// An instance the user takes part in, as it now is.
     Instance(Box<Instance>),
+    /// Something else the user is sent (a notice, history): the backlog of a first sync.
+    Other(u64),
 }
 
 /// The answer to a push: verdicts in the order pushed, and the ids held behind a gap.
@@ -85,6 +87,8 @@ pub(crate) struct Gateway {
     held: HashMap<String, BTreeMap<u64, SimCommand>>,
     users_of_devices: HashMap<String, String>,
     feeds: HashMap<String, Vec<FeedItem>>,
+    /// 回执 taken, per user; sending one again changes nothing.
+    receipts: HashMap<String, std::collections::BTreeSet<String>>,
     /// How many times each command changed an instance: the property "none applied twice".
     applied: HashMap<String, u32>,
     started: DateTime<Utc>,
@@ -110,10 +114,18 @@ impl Gateway {
             held: HashMap::new(),
             users_of_devices: devices.iter().cloned().collect(),
             feeds: users.iter().map(|u| (u.clone(), Vec::new())).collect(),
+            receipts: HashMap::new(),
             applied: HashMap::new(),
             started,
             mutations: GatewayMutations::default(),
         };
+        // A first sync with a backlog: several pages for some users, none for others.
+        for user in &users {
+            let backlog = rng.below(4) * rng.below(300);
+            if let Some(feed) = gateway.feeds.get_mut(user) {
+                feed.extend((0..backlog).map(FeedItem::Other));
+            }
+        }
         for n in 0..flows {
             let first = users[rng.below(users.len() as u64) as usize].clone();
             let second = users[rng.below(users.len() as u64) as usize].clone();
@@ -257,6 +269,22 @@ impl Gateway {
         verdict
     }
 
+    /// Takes `user`'s 回执 in one transaction.
+    pub(crate) fn take_receipts(&mut self, user: &str, receipts: &[String]) {
+        self.receipts
+            .entry(user.to_owned())
+            .or_default()
+            .extend(receipts.iter().cloned());
+    }
+
+    /// The 回执 taken from `user`.
+    pub(crate) fn receipts_of(&self, user: &str) -> Vec<String> {
+        self.receipts
+            .get(user)
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The page of `user`'s feed after `cursor`, at most `limit` items.
     pub(crate) fn pull(&self, user: &str, cursor: &str, limit: usize) -> Result<Page, BadCursor> {
         let after = read_cursor(cursor).ok_or_else(|| BadCursor(cursor.to_owned()))?;
@@ -281,6 +309,14 @@ impl Gateway {
     /// The cursor at the head of `user`'s feed.
     pub(crate) fn head(&self, user: &str) -> String {
         make_cursor(self.feeds.get(user).map_or(0, Vec::len))
+    }
+
+    /// How many other items (notices, history) `user`'s feed holds.
+    pub(crate) fn others(&self, user: &str) -> u64 {
+        let feed = self.feeds.get(user).map(Vec::as_slice).unwrap_or_default();
+        feed.iter()
+            .filter(|item| matches!(item, FeedItem::Other(_)))
+            .count() as u64
     }
 
     /// A restart: committed state stays (unless a mutation says otherwise).

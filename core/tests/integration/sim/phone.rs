@@ -27,6 +27,8 @@ pub(crate) struct PhoneStore {
     pub(crate) device: String,
     pub(crate) user: String,
     pub(crate) outbox: Vec<SimCommand>,
+    /// 回执 (a notice read or replied to) waiting to be sent, in order.
+    pub(crate) receipts: Vec<String>,
     pub(crate) cursor: String,
     pub(crate) verdicts: BTreeMap<String, SimVerdict>,
     /// Refused commands and their reason, for the shell's list.
@@ -34,6 +36,8 @@ pub(crate) struct PhoneStore {
     pub(crate) instances: BTreeMap<String, Instance>,
     pub(crate) last_counter: u64,
     pub(crate) pages_applied: u64,
+    /// Other items applied (notices, history).
+    pub(crate) others: u64,
 }
 
 impl PhoneStore {
@@ -87,6 +91,7 @@ impl PhoneStore {
         for item in &page.items {
             match item {
                 FeedItem::Verdict(verdict) => conflicts.extend(self.record_verdict(verdict)),
+                FeedItem::Other(_) => self.others += 1,
                 FeedItem::Instance(instance) => {
                     let newer = self
                         .instances
@@ -104,6 +109,18 @@ impl PhoneStore {
         }
         self.pages_applied += 1;
         conflicts
+    }
+
+    /// The person reads a notice: a 回执 to send.
+    pub(crate) fn read_notice(&mut self, serial: u64) -> String {
+        let receipt = format!("{}-receipt-{serial}", self.device);
+        self.receipts.push(receipt.clone());
+        receipt
+    }
+
+    /// The gateway took these 回执: they leave the queue.
+    pub(crate) fn receipts_taken(&mut self, taken: &[String]) {
+        self.receipts.retain(|r| !taken.contains(r));
     }
 
     /// The person acts on what the phone shows: a command queued with the next counter, in the

@@ -39,6 +39,8 @@ const ACTIONS_PER_SECOND: u32 = 60;
 /// At most this many requests from one phone in one simulated minute: a link that cuts every
 /// request costs a few halvings and then backoff, never a request a second.
 pub(super) const REQUESTS_PER_MINUTE: u32 = 120;
+/// At most this many 回执 go in one request.
+const RECEIPT_BATCH: usize = 20;
 /// A run that needs more events than this never settles.
 const MAX_EVENTS: u64 = 400_000;
 
@@ -50,14 +52,14 @@ enum Sent {
         limit: usize,
         wait_ms: u64,
     },
-    Receipts,
+    Receipts(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
 enum Reply {
     Pushed(PushAnswer),
     Page { asked: String, page: Page },
-    Receipts,
+    Receipts(Vec<String>),
     Failed(Failure),
 }
 
@@ -144,6 +146,8 @@ pub(crate) struct Phone {
     /// Every command the person queued: the ledger the properties are checked against (kept
     /// outside the store, so a store that loses one is caught).
     pub(crate) ledger: Vec<String>,
+    /// Every 回执 the person caused, likewise.
+    pub(crate) receipt_ledger: Vec<String>,
 }
 
 /// What a run saw.
@@ -214,6 +218,7 @@ impl World {
                 minute: (0, 0),
                 last_outcome: None,
                 ledger: Vec::new(),
+                receipt_ledger: Vec::new(),
             })
             .collect();
         let mut world = World {

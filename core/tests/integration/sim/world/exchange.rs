@@ -43,7 +43,10 @@ impl World {
                 let n = max.min(p.store.outbox.len());
                 Sent::Push(p.store.outbox[..n].to_vec())
             }
-            Request::PushReceipts => Sent::Receipts,
+            Request::PushReceipts => {
+                let n = p.store.receipts.len().min(super::RECEIPT_BATCH);
+                Sent::Receipts(p.store.receipts[..n].to_vec())
+            }
             Request::Pull { limit, wait_secs } => Sent::Pull {
                 cursor: p.store.cursor.clone(),
                 limit,
@@ -59,13 +62,12 @@ impl World {
         let deadline = self.now + deadlines.total_ms.min(deadlines.first_byte_ms).max(1);
         self.at(deadline, Ev::Deadline { phone, flight });
         let local = match &sent {
-            // Nothing to push (the engine's count was behind) or no 回执 in this world:
-            // answered without the network.
+            // Nothing to push (the engine's count was behind): answered without the network.
             Sent::Push(commands) if commands.is_empty() => Some(Reply::Pushed(PushAnswer {
                 verdicts: Vec::new(),
                 held: Vec::new(),
             })),
-            Sent::Receipts => Some(Reply::Receipts),
+            Sent::Receipts(receipts) if receipts.is_empty() => Some(Reply::Receipts(Vec::new())),
             _ if !self.phones[phone].online => {
                 Some(Reply::Failed(Failure::new(FailureKind::Unreachable)))
             }
@@ -166,7 +168,11 @@ impl World {
                 }
                 self.answer_pull(phone, flight, &sent);
             }
-            Sent::Receipts => self.reply(phone, flight, Reply::Receipts),
+            Sent::Receipts(receipts) => {
+                let user = self.phones[phone].store.user.clone();
+                self.gateway.take_receipts(&user, &receipts);
+                self.reply(phone, flight, Reply::Receipts(receipts));
+            }
         }
     }
 
@@ -345,14 +351,15 @@ impl World {
                 };
                 (response, conflicts)
             }
-            Reply::Receipts => (
-                Response::ReceiptsTaken {
-                    sent: 0,
+            Reply::Receipts(taken) => {
+                p.store.receipts_taken(taken);
+                let response = Response::ReceiptsTaken {
+                    sent: taken.len(),
                     refused: 0,
-                    receipts: 0,
-                },
-                Vec::new(),
-            ),
+                    receipts: p.store.receipts.len(),
+                };
+                (response, Vec::new())
+            }
             Reply::Failed(_) => return None,
         };
         for conflict in conflicts {

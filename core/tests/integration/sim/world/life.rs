@@ -83,19 +83,23 @@ impl World {
         for phone in 0..self.phones.len() {
             let store = &self.phones[phone].store;
             let queued = store.outbox.len();
+            let receipts = store.receipts.len();
             let behind = store.cursor != self.gateway.head(&store.user);
-            if queued == 0 && !behind {
+            if queued == 0 && receipts == 0 && !behind {
                 continue;
             }
             self.stats.stalls += 1;
             let last = self.phones[phone].last_outcome.clone();
             self.note(|| {
-                format!("STALL dev{phone}: {queued} queued, behind: {behind}, last sync {last:?}")
+                format!(
+                    "STALL dev{phone}: {queued} queued, {receipts} 回执, behind: {behind}, \
+                     last sync {last:?}"
+                )
             });
             let start = Start {
                 mode: Mode::Continuous,
                 outbox: queued,
-                receipts: 0,
+                receipts,
                 budget_ms: None,
             };
             self.feed(phone, Event::Start(start));
@@ -135,12 +139,13 @@ impl World {
         if self.quiet {
             return;
         }
-        let outbox = self.phones[phone].store.outbox.len();
+        let store = &self.phones[phone].store;
+        let (outbox, receipts) = (store.outbox.len(), store.receipts.len());
         self.note(|| format!("dev{phone} pull to refresh"));
         let start = Start {
             mode: Mode::Continuous,
             outbox,
-            receipts: 0,
+            receipts,
             budget_ms: None,
         };
         self.feed(phone, Event::Start(start));
@@ -157,7 +162,8 @@ impl World {
         p.life += 1;
         p.boot_at = self.now;
         p.first_flight = self.next_flight + 1;
-        let (online, foreground, outbox) = (p.online, p.foreground, p.store.outbox.len());
+        let (online, foreground) = (p.online, p.foreground);
+        let (outbox, receipts) = (p.store.outbox.len(), p.store.receipts.len());
         self.note(|| format!("dev{phone} boots with {outbox} queued"));
         if !online {
             self.feed(phone, Event::NetworkChanged { online: false });
@@ -165,7 +171,7 @@ impl World {
         let start = Start {
             mode: Mode::Continuous,
             outbox,
-            receipts: 0,
+            receipts,
             budget_ms: None,
         };
         self.feed(phone, Event::Start(start));
@@ -184,26 +190,22 @@ impl World {
         if p.engine.is_none() {
             return;
         }
-        let serial = p.ledger.len() as u64;
-        let Some(command) = p.store.queue(&mut p.user_rng, serial) else {
-            return;
-        };
-        p.ledger.push(command.id.clone());
-        self.stats.commands += 1;
-        let outbox = p.store.outbox.len();
-        self.note(|| {
-            format!(
-                "dev{phone} queues {} ({})",
-                command.id,
-                command.command.name()
-            )
-        });
-        self.feed(
-            phone,
-            Event::OutboxGrew {
-                outbox,
-                receipts: 0,
-            },
-        );
+        if p.user_rng.chance(300) {
+            // A notice read: a 回执 to send.
+            let receipt = p.store.read_notice(p.receipt_ledger.len() as u64);
+            p.receipt_ledger.push(receipt);
+        } else {
+            let serial = p.ledger.len() as u64;
+            let Some(command) = p.store.queue(&mut p.user_rng, serial) else {
+                return;
+            };
+            p.ledger.push(command.id.clone());
+            self.stats.commands += 1;
+            let what = command.command.name();
+            self.note(|| format!("dev{phone} queues {} ({what})", command.id));
+        }
+        let p = &self.phones[phone];
+        let (outbox, receipts) = (p.store.outbox.len(), p.store.receipts.len());
+        self.feed(phone, Event::OutboxGrew { outbox, receipts });
     }
 }

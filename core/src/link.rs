@@ -41,7 +41,7 @@ use answer::parse;
 use error::transport_reason;
 pub use error::LinkError;
 pub use settings::{ConnectionSettings, Proxy, SettingsError, Trust};
-pub use timed::Measured;
+pub use timed::{Failed, Measured};
 pub use verifier::Refusal;
 
 const JSON: &str = signature::CONTENT_TYPE;

@@ -31,24 +31,26 @@ pub(super) struct Pushed {
     pub(super) refused: usize,
 }
 
-/// Where a push goes and as whom.
+/// Where a push goes, as whom, and within what deadlines.
 pub(super) struct PushTarget<'a> {
     pub(super) gateway: &'a GatewayClient,
     pub(super) key: &'a GatewayPublicKey,
     pub(super) device_id: &'a str,
+    pub(super) deadlines: &'a Deadlines,
 }
 
 impl Client {
-    /// Pushes the first commands of `rows` (in counter order), at most `max`, within
-    /// `deadlines`, and files every verdict. Commands not answered stay queued.
+    /// Pushes the first commands of `rows` (in counter order), at most `max`, within the
+    /// target's deadlines, and files every verdict. Commands not answered stay queued; a refusal's
+    /// `Retry-After` is left in `retry_after_ms`.
     pub(super) async fn push_batch(
         &self,
         target: &PushTarget<'_>,
         credentials: &mut Credentials,
         rows: &[OutboxRow],
         max: usize,
-        deadlines: &Deadlines,
         report: &mut SyncReport,
+        retry_after_ms: &mut Option<u64>,
     ) -> Result<Pushed, ClientError> {
         let sizes = rows
             .iter()
@@ -68,8 +70,12 @@ impl Client {
         };
         let response = target
             .gateway
-            .push_within(credentials, &batch, deadlines)
-            .await?
+            .push_within(credentials, &batch, target.deadlines)
+            .await
+            .map_err(|failed| {
+                *retry_after_ms = failed.retry_after_ms;
+                failed.error
+            })?
             .value;
         credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
         // Unproven verdicts settle nothing: the commands stay queued.

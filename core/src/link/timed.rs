@@ -2,12 +2,14 @@
 //! profile): connect is the HTTP client's own setting; the first byte (the answer's head) and
 //! every read of the body in between have their own deadline here, and the whole exchange its
 //! total, so a connection that hangs half way is torn down instead of waited on. The body is
-//! read whole, its size counted (for the sync status), then read as every answer is read.
+//! read whole, its size counted (for the sync status), then read as every answer is read; a
+//! refusal keeps the gateway's `Retry-After` for the engine's next wait.
 
 use super::answer::parse;
 use super::{transport_reason, Credentials, GatewayClient, LinkError};
 use crate::engine::Deadlines;
 use crate::protocol::{self, CommandBatch, PushResponse, SyncPage};
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use std::time::Duration;
 use tokio::time::{timeout, timeout_at, Instant};
@@ -21,6 +23,24 @@ pub struct Measured<T> {
     pub bytes: u64,
 }
 
+/// A request that failed, with the gateway's `Retry-After` if it sent one.
+#[derive(Debug)]
+pub struct Failed {
+    /// What went wrong.
+    pub error: LinkError,
+    /// How long the gateway asked to be left alone, in milliseconds.
+    pub retry_after_ms: Option<u64>,
+}
+
+impl From<LinkError> for Failed {
+    fn from(error: LinkError) -> Failed {
+        Failed {
+            error,
+            retry_after_ms: None,
+        }
+    }
+}
+
 impl GatewayClient {
     /// Pulls one page of at most `limit` changes after `cursor` within `deadlines`; with
     /// `wait_secs`, the gateway holds the request until something changes (long-poll).
@@ -31,7 +51,7 @@ impl GatewayClient {
         limit: usize,
         wait_secs: Option<u32>,
         deadlines: &Deadlines,
-    ) -> Result<Measured<SyncPage>, LinkError> {
+    ) -> Result<Measured<SyncPage>, Failed> {
         let mut url = self.url(protocol::SYNC_PATH)?;
         url.query_pairs_mut()
             .append_pair("cursor", cursor)
@@ -49,7 +69,7 @@ impl GatewayClient {
         credentials: &Credentials,
         batch: &CommandBatch,
         deadlines: &Deadlines,
-    ) -> Result<Measured<PushResponse>, LinkError> {
+    ) -> Result<Measured<PushResponse>, Failed> {
         let url = self.url(protocol::COMMANDS_PATH)?;
         let json = serde_json::to_vec(batch).map_err(|e| LinkError::Protocol(e.to_string()))?;
         let request = self
@@ -63,7 +83,7 @@ impl GatewayClient {
         &self,
         request: reqwest::RequestBuilder,
         deadlines: &Deadlines,
-    ) -> Result<Measured<T>, LinkError> {
+    ) -> Result<Measured<T>, Failed> {
         let total = Duration::from_millis(deadlines.total_ms);
         let end = Instant::now() + total;
         let first_byte = Duration::from_millis(deadlines.first_byte_ms).min(total);
@@ -82,11 +102,21 @@ impl GatewayClient {
             }
         }
         let bytes = body.len() as u64;
+        let retry_after_ms = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, Utc::now()));
         let mut whole = http::Response::new(body);
         *whole.status_mut() = response.status();
         *whole.headers_mut() = response.headers().clone();
-        let value = parse(reqwest::Response::from(whole)).await?;
-        Ok(Measured { value, bytes })
+        match parse(reqwest::Response::from(whole)).await {
+            Ok(value) => Ok(Measured { value, bytes }),
+            Err(error) => Err(Failed {
+                error,
+                retry_after_ms,
+            }),
+        }
     }
 }
 
@@ -95,4 +125,34 @@ impl GatewayClient {
 fn timed_out(what: &str) -> LinkError {
     tracing::info!(what, "a request passed its deadline");
     LinkError::Unreachable("timed out".to_owned())
+}
+
+/// A `Retry-After` value (seconds, or an HTTP date) as milliseconds from `now`.
+fn retry_after(value: &str, now: DateTime<Utc>) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds.saturating_mul(1000));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    u64::try_from((at.with_timezone(&Utc) - now).num_milliseconds().max(0)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-12-06T14:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        assert_eq!(retry_after("2", now), Some(2_000));
+        assert_eq!(retry_after(" 120 ", now), Some(120_000));
+        assert_eq!(
+            retry_after("Sun, 06 Dec 2026 14:01:30 GMT", now),
+            Some(90_000)
+        );
+        assert_eq!(retry_after("Sun, 06 Dec 2026 13:00:00 GMT", now), Some(0));
+        assert_eq!(retry_after("soon", now), None);
+    }
 }

@@ -29,6 +29,8 @@ pub(super) struct Driver<'a> {
     pushed: HashSet<String>,
     /// The opinions' files went up in the current sync.
     files_sent: bool,
+    /// The gateway's `Retry-After` on the last refusal.
+    retry_after_ms: Option<u64>,
 }
 
 impl<'a> Driver<'a> {
@@ -57,6 +59,7 @@ impl<'a> Driver<'a> {
             error: None,
             pushed: HashSet::new(),
             files_sent: false,
+            retry_after_ms: None,
         })
     }
 
@@ -72,6 +75,7 @@ impl<'a> Driver<'a> {
         // by one is never read again by another from the same cursor.
         let exchange = Arc::clone(&self.client.sync.exchange);
         let _turn = exchange.lock().await;
+        self.retry_after_ms = None;
         let result = match request {
             Request::Push { max } => self.push(max, &deadlines).await,
             Request::PushReceipts => self.receipts().await,
@@ -81,7 +85,8 @@ impl<'a> Driver<'a> {
             Ok(response) => Event::Response(response),
             Err(error) => {
                 self.learn_clock(&error);
-                let failure = failure_of(&error);
+                let mut failure = failure_of(&error);
+                failure.retry_after_ms = self.retry_after_ms.take();
                 tracing::info!(kind = ?failure.kind, error = %error, "a sync request failed");
                 self.error = Some(error);
                 Event::Failure(failure)
@@ -132,6 +137,7 @@ impl<'a> Driver<'a> {
             gateway: &self.gateway,
             key: &self.key,
             device_id: &self.device_id,
+            deadlines,
         };
         let Pushed {
             sent,
@@ -144,8 +150,8 @@ impl<'a> Driver<'a> {
                 &mut self.credentials,
                 &rows,
                 max,
-                deadlines,
                 &mut self.report,
+                &mut self.retry_after_ms,
             )
             .await?;
         self.pushed
@@ -187,7 +193,11 @@ impl<'a> Driver<'a> {
         let measured = self
             .gateway
             .pull_within(&self.credentials, &cursor, limit, wait_secs, deadlines)
-            .await?;
+            .await
+            .map_err(|failed| {
+                self.retry_after_ms = failed.retry_after_ms;
+                failed.error
+            })?;
         let page = measured.value;
         self.credentials.clock_offset_ms = offset_ms(page.server_time, self.client.device_now());
         let checkpoint = statements::check_page(&page, &self.key, &self.device_id)?;

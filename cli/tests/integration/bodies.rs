@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs `qianpi <args> --data-dir <dir>` with the vault passphrase set, off the async workers
 /// (the gateway serves from this process meanwhile).
-async fn qianpi(dir: &Path, args: &[&str]) -> Output {
+pub(crate) async fn qianpi(dir: &Path, args: &[&str]) -> Output {
     let (dir, args): (PathBuf, Vec<String>) = (
         dir.to_owned(),
         args.iter().map(|a| (*a).to_owned()).collect(),
@@ -30,11 +30,11 @@ async fn qianpi(dir: &Path, args: &[&str]) -> Output {
     .unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn succeeded(output: &Output) {
+pub(crate) fn succeeded(output: &Output) {
     assert!(
         output.status.success(),
         "stdout: {}\nstderr: {}",

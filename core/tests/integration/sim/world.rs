@@ -13,6 +13,7 @@ use qianpi_core::engine::{Engine, Event, Failure, FailureKind, Outcome};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
+mod background;
 mod driver;
 mod exchange;
 mod life;
@@ -115,6 +116,14 @@ enum Ev {
     SyncNow {
         phone: usize,
     },
+    BackgroundTask {
+        phone: usize,
+        chain: u32,
+    },
+    BudgetSpent {
+        phone: usize,
+        life: u32,
+    },
     Quiet,
     Look,
 }
@@ -136,6 +145,10 @@ pub(crate) struct Phone {
     timer_at: Option<u64>,
     online: bool,
     foreground: bool,
+    /// The system suspends this app in the background (its sync stops; background tasks).
+    suspends: bool,
+    suspended: bool,
+    tasks: u32,
     skew_ms: i64,
     learned_skew_ms: i64,
     user_rng: Rng,
@@ -162,6 +175,9 @@ pub(crate) struct Stats {
     pub(crate) stale_answers: u64,
     /// Phones found still holding commands, or behind the feed, long after the faults stopped.
     pub(crate) stalls: u64,
+    pub(crate) background_tasks: u64,
+    /// Background runs that stopped at a page boundary because their time was up.
+    pub(crate) budgets_spent: u64,
 }
 
 /// The world of one seed.
@@ -211,6 +227,9 @@ impl World {
                 timer_at: None,
                 online: true,
                 foreground: rng.chance(500),
+                suspends: rng.chance(300),
+                suspended: false,
+                tasks: 0,
                 skew_ms: 0,
                 learned_skew_ms: 0,
                 user_rng: rng.fork(),
@@ -358,16 +377,11 @@ impl World {
             Ev::Foreground { phone, on } => {
                 // A shell may say so again (the app resumed twice): the engine must not mind.
                 if !self.quiet {
-                    self.phones[phone].foreground = on;
-                    self.note(|| format!("dev{phone} foreground={on}"));
-                    let event = if on {
-                        Event::Foreground
-                    } else {
-                        Event::Background
-                    };
-                    self.feed(phone, event);
+                    self.foreground(phone, on);
                 }
             }
+            Ev::BackgroundTask { phone, chain } => self.background_task(phone, chain),
+            Ev::BudgetSpent { phone, life } => self.budget_spent(phone, life),
             Ev::SyncNow { phone } => self.sync_now(phone),
             Ev::Quiet => self.quiet_start(),
             Ev::Look => self.look_at_phones(),

@@ -4,7 +4,7 @@
 //! action is counted against a bound per simulated second, so a busy engine is caught.
 
 use super::{Ev, World, ACTIONS_PER_SECOND};
-use qianpi_core::engine::{Action, Event};
+use qianpi_core::engine::{Action, Event, Outcome};
 
 impl World {
     /// Hands `event` to the phone's engine and does what it answers.
@@ -52,7 +52,12 @@ impl World {
                 let life = p.life;
                 self.at(at.max(self.now), Ev::Timer { phone, life });
             }
-            Action::Finished(outcome) => self.phones[phone].last_outcome = Some(outcome),
+            Action::Finished(outcome) => {
+                if outcome == Outcome::BudgetSpent {
+                    self.stats.budgets_spent += 1;
+                }
+                self.phones[phone].last_outcome = Some(outcome);
+            }
             Action::Status(_) => {}
         }
     }

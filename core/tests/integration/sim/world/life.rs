@@ -71,8 +71,7 @@ impl World {
                 self.feed(phone, Event::NetworkChanged { online: true });
             }
             if !self.phones[phone].foreground {
-                self.phones[phone].foreground = true;
-                self.feed(phone, Event::Foreground);
+                self.foreground(phone, true);
             }
         }
     }
@@ -136,7 +135,8 @@ impl World {
 
     /// The person pulls to refresh: the shell starts the run again, which syncs now.
     pub(super) fn sync_now(&mut self, phone: usize) {
-        if self.quiet {
+        let p = &self.phones[phone];
+        if self.quiet || !p.foreground {
             return;
         }
         let store = &self.phones[phone].store;
@@ -151,23 +151,37 @@ impl World {
         self.feed(phone, Event::Start(start));
     }
 
-    /// The engine is rebuilt from what the store kept, and started.
-    pub(super) fn phone_boot(&mut self, phone: usize) {
-        if self.phones[phone].engine.is_some() {
-            return;
-        }
+    /// A new engine for the phone, on a clock of its own; whatever the old one had asked for
+    /// (timers, a request) goes with it.
+    pub(super) fn fresh_engine(&mut self, phone: usize, told_offline: bool) {
         let seed = self.rng.next_u64();
         let p = &mut self.phones[phone];
         p.engine = Some(Engine::new(EngineConfig::default(), seed));
         p.life += 1;
         p.boot_at = self.now;
         p.first_flight = self.next_flight + 1;
-        let (online, foreground) = (p.online, p.foreground);
-        let (outbox, receipts) = (p.store.outbox.len(), p.store.receipts.len());
-        self.note(|| format!("dev{phone} boots with {outbox} queued"));
-        if !online {
+        p.in_flight = None;
+        p.timer_at = None;
+        if told_offline && !p.online {
             self.feed(phone, Event::NetworkChanged { online: false });
         }
+    }
+
+    /// What the store holds for the engine to send.
+    pub(super) fn queued(&self, phone: usize) -> (usize, usize) {
+        let store = &self.phones[phone].store;
+        (store.outbox.len(), store.receipts.len())
+    }
+
+    /// The engine is rebuilt from what the store kept, and started; an app the system suspends
+    /// in the background stops it again at once.
+    pub(super) fn phone_boot(&mut self, phone: usize) {
+        if self.phones[phone].engine.is_some() {
+            return;
+        }
+        self.fresh_engine(phone, true);
+        let (outbox, receipts) = self.queued(phone);
+        self.note(|| format!("dev{phone} boots with {outbox} queued"));
         let start = Start {
             mode: Mode::Continuous,
             outbox,
@@ -175,8 +189,11 @@ impl World {
             budget_ms: None,
         };
         self.feed(phone, Event::Start(start));
-        if foreground {
+        let p = &self.phones[phone];
+        if p.foreground {
             self.feed(phone, Event::Foreground);
+        } else if p.suspends {
+            self.suspend(phone);
         }
     }
 

@@ -98,13 +98,18 @@ impl Client {
         };
         let mut actions = VecDeque::from(engine.handle(clock.now(), Event::Start(start)));
         let mut outcome = None;
+        let mut succeeded_at = None;
         while let Some(action) = actions.pop_front() {
             match action {
                 Action::Send { request, deadlines } => {
                     let event = driver.execute(request, deadlines).await;
                     actions.extend(engine.handle(clock.now(), event));
                 }
-                Action::Status(status) => self.publish_engine_status(&status, clock.now()),
+                Action::Status(status) => {
+                    let succeeded = status.last_success != succeeded_at;
+                    succeeded_at = status.last_success;
+                    self.publish_engine_status(&status, clock.now(), succeeded);
+                }
                 Action::Finished(end) => outcome = Some(end),
                 // A one-off sync neither waits nor cancels.
                 Action::Cancel | Action::SleepUntil(_) => {}
@@ -114,7 +119,6 @@ impl Client {
             Some(Outcome::Synced { push_interrupted }) => {
                 driver.report.push_interrupted = push_interrupted;
                 driver.after_sync().await?;
-                self.publish_success();
                 self.index_after_sync();
                 Ok(driver.report)
             }

@@ -116,6 +116,7 @@ impl Client {
         let mut in_flight: Option<InFlight<'_>> = None;
         let mut timer: Option<tokio::time::Instant> = None;
         let mut actions = VecDeque::from(engine.handle(clock.now(), start(known)));
+        let mut succeeded_at = None;
         loop {
             while let Some(action) = actions.pop_front() {
                 match action {
@@ -139,7 +140,11 @@ impl Client {
                     // The link goes with the dropped request; the next request builds a fresh
                     // one (on the new network's proxy, say).
                     Action::Cancel => in_flight = None,
-                    Action::Status(status) => client.publish_engine_status(&status, clock.now()),
+                    Action::Status(status) => {
+                        let succeeded = status.last_success != succeeded_at;
+                        succeeded_at = status.last_success;
+                        client.publish_engine_status(&status, clock.now(), succeeded);
+                    }
                     Action::SleepUntil(at) => {
                         let wait = Duration::from_millis(at.saturating_sub(clock.now()));
                         timer = Some(tokio::time::Instant::now() + wait);
@@ -158,7 +163,7 @@ impl Client {
                         None | Some(Signal::Stop) => {
                             for action in engine.handle(clock.now(), Event::Stop) {
                                 if let Action::Status(status) = action {
-                                    client.publish_engine_status(&status, clock.now());
+                                    client.publish_engine_status(&status, clock.now(), false);
                                 }
                             }
                             return;
@@ -216,7 +221,6 @@ impl Client {
                 if let Err(e) = hands.after_sync().await {
                     tracing::warn!(error = %e, "the housekeeping after a sync failed");
                 }
-                self.publish_success();
                 self.index_after_sync();
             }
             Outcome::Failed(_) => {

@@ -99,8 +99,9 @@ impl Client {
     }
 
     /// Publishes what the engine said; `at_ms` is the engine's clock now, for converting its
-    /// times to the device's.
-    pub(super) fn publish_engine_status(&self, status: &EngineStatus, at_ms: u64) {
+    /// times to the device's. `succeeded`: this status is the first since a sync went through
+    /// (its state and its time are published together, so no screen sees one without the other).
+    pub(super) fn publish_engine_status(&self, status: &EngineStatus, at_ms: u64, succeeded: bool) {
         let now = self.device_now();
         let wall = |ms: u64| {
             let ahead = i64::try_from(ms.saturating_sub(at_ms)).unwrap_or(i64::MAX);
@@ -109,21 +110,16 @@ impl Client {
         self.sync.activity.send_if_modified(|activity| {
             let next = SyncActivity {
                 state: status.state,
-                last_success: activity.last_success,
+                last_success: if succeeded {
+                    Some(now)
+                } else {
+                    activity.last_success
+                },
                 next_attempt: status.next_attempt.and_then(wall),
             };
             let changed = *activity != next;
             *activity = next;
             changed
-        });
-    }
-
-    /// A sync went through to the end now.
-    pub(super) fn publish_success(&self) {
-        let now = self.device_now();
-        self.sync.activity.send_modify(|activity| {
-            activity.state = SyncState::Idle;
-            activity.last_success = Some(now);
         });
     }
 }

@@ -25,4 +25,8 @@ pub use types::{
 };
 
 #[cfg(test)]
-mod tests;
+mod retry_tests;
+#[cfg(test)]
+mod run_tests;
+#[cfg(test)]
+mod test_support;

@@ -138,21 +138,4 @@ fn retry_after(value: &str, now: DateTime<Utc>) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let now = DateTime::parse_from_rfc3339("2026-12-06T14:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default();
-        assert_eq!(retry_after("2", now), Some(2_000));
-        assert_eq!(retry_after(" 120 ", now), Some(120_000));
-        assert_eq!(
-            retry_after("Sun, 06 Dec 2026 14:01:30 GMT", now),
-            Some(90_000)
-        );
-        assert_eq!(retry_after("Sun, 06 Dec 2026 13:00:00 GMT", now), Some(0));
-        assert_eq!(retry_after("soon", now), None);
-    }
-}
+mod tests;

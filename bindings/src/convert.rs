@@ -205,6 +205,8 @@ pub struct SyncSummary {
     pub receipts_sent: u32,
     /// 回执 the gateway refused (kept on the phone with the reason).
     pub receipts_refused: u32,
+    /// A background sync's time ran out: it stopped at a page boundary; the next sync goes on.
+    pub budget_spent: bool,
 }
 
 fn count(n: usize) -> u32 {
@@ -221,6 +223,7 @@ impl From<SyncReport> for SyncSummary {
             outbox_remaining: count(r.outbox_remaining),
             receipts_sent: count(r.receipts_sent),
             receipts_refused: count(r.receipts_refused),
+            budget_spent: r.budget_spent,
         }
     }
 }

@@ -2,14 +2,16 @@
 //! (with why), when the phone last synced, how many actions wait and how many the gateway
 //! refused. `observe_sync_status` calls its observer now and at every change of the engine's
 //! word or of the outbox; `start_sync` keeps the phone in sync while the app runs and takes the
-//! shell's word on foreground, background and the network.
+//! shell's word on foreground, background and the network; `sync_within` is a background task's
+//! sync, ending at a page boundary when its time is up.
 
 use super::TaskHandle;
+use crate::convert::SyncSummary;
 use crate::{runtime, QianpiClient, QianpiError};
 use qianpi_core::client::{SyncHandle, SyncStatus as CoreStatus};
 use qianpi_core::engine::{BlockedKind, SyncState as CoreState};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Why the phone cannot sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -235,6 +237,20 @@ impl QianpiClient {
             }
         });
         Ok(Arc::new(TaskHandle::new(task)))
+    }
+
+    /// A sync within `budget` (a background task's time, about 30 s on iOS): when it is spent
+    /// the sync stops at the next page boundary, everything applied so far kept, and the
+    /// summary says so (`budget_spent`).
+    pub async fn sync_within(&self, budget: Duration) -> Result<SyncSummary, QianpiError> {
+        let inner = Arc::clone(&self.inner);
+        let report = runtime()?
+            .spawn(async move { inner.sync_within(budget).await })
+            .await
+            .map_err(|e| QianpiError::Internal {
+                reason: e.to_string(),
+            })??;
+        Ok(report.into())
     }
 
     /// Keeps the phone in sync until the returned runner is stopped or dropped: retries with

@@ -56,6 +56,8 @@ struct Day {
     failed_runs: usize,
     download_tries: usize,
     connections: usize,
+    bytes_up: u64,
+    bytes_down: u64,
     queued: usize,
     lost: usize,
     duplicated: usize,
@@ -118,6 +120,7 @@ async fn day(harness: &Harness, unit: &str, faults: Faults) -> BenchResult<Day> 
         .await?;
     proxy.set(faults);
     let before = proxy.served()[0];
+    let carried_before = proxy.carried();
 
     let started = Instant::now();
     let mut phases = Vec::new();
@@ -181,6 +184,7 @@ async fn day(harness: &Harness, unit: &str, faults: Faults) -> BenchResult<Day> 
     failed_runs += failed;
     phase("evening_sync", &mut phases);
     let wall = started.elapsed();
+    let carried = proxy.carried();
 
     let kept = kept_at_gateway(harness, &office, &queued).await?;
     Ok(Day {
@@ -190,6 +194,8 @@ async fn day(harness: &Harness, unit: &str, faults: Faults) -> BenchResult<Day> 
         failed_runs,
         download_tries,
         connections: proxy.served()[0] - before,
+        bytes_up: carried.0 - carried_before.0,
+        bytes_down: carried.1 - carried_before.1,
         queued: queued.len(),
         lost: kept.0,
         duplicated: kept.1,
@@ -275,6 +281,8 @@ fn line(name: &str, faults: &str, day: &Day) -> serde_json::Value {
         "failed_sync_runs": day.failed_runs,
         "download_tries": day.download_tries,
         "connections": day.connections,
+        "bytes_up": day.bytes_up,
+        "bytes_down": day.bytes_down,
     })
 }
 

@@ -108,6 +108,8 @@ struct State {
     next: usize,
     /// Connections each gateway took.
     served: Vec<usize>,
+    /// Bytes delivered from the phones and from the gateways.
+    carried: (u64, u64),
 }
 
 impl State {
@@ -160,6 +162,7 @@ impl Proxy {
             rng: seed,
             next: 0,
             served: vec![0; upstreams.len()],
+            carried: (0, 0),
         }));
         let shared = Arc::clone(&state);
         let upstreams = Arc::new(upstreams);
@@ -189,6 +192,11 @@ impl Proxy {
     /// Where each forwarded `Range` request started, in order.
     pub fn range_starts(&self) -> Vec<u64> {
         self.state.lock().range_starts.clone()
+    }
+
+    /// Bytes delivered so far: from the phones to the gateways, and back.
+    pub fn carried(&self) -> (u64, u64) {
+        self.state.lock().carried
     }
 
     /// How many connections each gateway took, in the order they were given.

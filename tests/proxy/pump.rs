@@ -200,6 +200,13 @@ impl Pump<'_> {
                 if to.write_all(part).await.is_err() {
                     return Then::Cut;
                 }
+                let mut state = self.state.lock();
+                let carried = if self.requests {
+                    &mut state.carried.0
+                } else {
+                    &mut state.carried.1
+                };
+                *carried += part.len() as u64;
             }
             match piece.then {
                 Then::Go | Then::Answer(_) => {}

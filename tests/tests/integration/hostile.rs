@@ -270,6 +270,7 @@ fn faults(round: usize) -> (&'static str, Faults) {
         },
         3 => Faults {
             reset_after: Some(700),
+            reset_requests_after: Some(1200),
             ..Faults::default()
         },
         4 => Faults {
@@ -286,7 +287,7 @@ fn faults(round: usize) -> (&'static str, Faults) {
         "latency, jitter, tiny segments, 64 KB/s",
         "answers cut after 500 bytes",
         "requests cut after 900 bytes",
-        "reset after 700 bytes",
+        "reset after 700 bytes from the gateway or 1,200 from the phone",
         "stall after 800 bytes",
         "gateway restart mid-sync",
         "hostile profile (200 ms, 512 kbit/s, cut every 8 KB)",

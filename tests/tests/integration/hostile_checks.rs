@@ -4,7 +4,7 @@
 //! audit entry, and a trace record only if accepted, at most one per command in the instance's
 //! own trace, whose versions go up by one); the leaders' own tasks are all accepted and each
 //! shared task went to exactly one of them; every outbox is empty; and every phone's 待办 and 已办
-//! are the gateway's.
+//! are the gateway's, each of their flows in the same state with the same 流转记录.
 
 // A failure must stop the test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -268,5 +268,23 @@ pub async fn check_properties(
             done,
             "leader {i}'s 已办 is the gateway's"
         );
+        // And each of those flows stands on the phone as at the gateway, step for step.
+        for task in todo.iter().chain(&done) {
+            let detail = phone.client.document_detail(task).unwrap();
+            let flow = detail.instance_id.as_deref().unwrap();
+            let instance = at_gateway.instances.iter().find(|i| i.id == flow).unwrap();
+            assert_eq!(
+                detail.instance_state,
+                Some(instance.state),
+                "{flow} on phone {i}"
+            );
+            let steps: Vec<u64> = detail.flow_record.iter().map(|s| s.version).collect();
+            let trace: Vec<u64> = instance.trace.iter().map(|r| r.version).collect();
+            assert_eq!(steps, trace, "{flow}'s 流转记录 on phone {i}");
+            assert!(
+                !done.contains(task) || !steps.is_empty(),
+                "{task}'s approval is recorded"
+            );
+        }
     }
 }

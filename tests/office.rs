@@ -243,13 +243,33 @@ impl Office {
 
     /// Publishes notice `title` to everyone in the unit; its id.
     pub async fn notice(&self, harness: &Harness, title: &str) -> Result<String, String> {
-        let body = json!({
+        self.publish(harness, title, false).await
+    }
+
+    /// Publishes notice `title` to everyone in the unit, asking each to reply whether they
+    /// attend (`attend` or `absent`) within a day; its id.
+    pub async fn meeting(&self, harness: &Harness, title: &str) -> Result<String, String> {
+        self.publish(harness, title, true).await
+    }
+
+    async fn publish(&self, harness: &Harness, title: &str, reply: bool) -> Result<String, String> {
+        let mut body = json!({
             "title": title,
             "body": "定于本周五上午九时在三楼会议室召开工作会议，请各位领导准时参加。",
             "publisher": self.admin,
             "scope": { "units": [self.unit] },
-            "receipt_required": false,
+            "receipt_required": reply,
         });
+        if reply {
+            body["receipt_form"] = json!({
+                "choices": [
+                    { "id": "attend", "label": "参加" },
+                    { "id": "absent", "label": "不参加" }
+                ],
+                "note": "optional"
+            });
+            body["receipt_deadline"] = json!(chrono::Utc::now() + chrono::Duration::days(1));
+        }
         let path = format!("/units/{}/notices", self.unit);
         let published = expect(harness, &self.token, &path, body, 201).await?;
         field(&published, "/notice/id")

@@ -1,12 +1,13 @@
 //! Several phones at once through the fault proxy (sync.md, how it is tested): three leaders of
-//! one office decide offline round after round and sync through a link whose faults change from
-//! round to round — latency with jitter and tiny segments under a bandwidth limit, answers cut
+//! one office decide offline round after round (and read and reply to a meeting notice) and sync
+//! through a link whose faults change from round to round — latency with jitter and tiny segments under a bandwidth limit, answers cut
 //! after a few hundred bytes (the gateway decides, the phone never hears), requests cut mid-body,
 //! resets, a stall the phone's run is killed in, the gateway restarted mid-sync, a hostile-profile
 //! link — and two of the phones restart on the way (one of them right after a run was killed).
 //! Then the faults stop, the phones sync until they settle, and `hostile_checks` holds them to
 //! the properties: every command queued reaches exactly one verdict, none is applied twice at the
-//! gateway, nothing is lost, and every phone's lists are the gateway's.
+//! gateway, nothing is lost (every reply to the notice arrived too), and every phone's lists are
+//! the gateway's.
 //!
 //! On PostgreSQL the gateway runs as two replicas sharing the database and the statement key,
 //! behind the proxy as their one address, which sends each new connection to the other in turn;
@@ -15,7 +16,7 @@
 // A failure must stop the test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::hostile_checks::{check_properties, Ledger};
+use crate::hostile_checks::{check_properties, check_replies, Ledger};
 use qianpi_core::model::Opinion;
 use qianpi_core::store::LocalTaskState;
 use qianpi_core::workflow::Command;
@@ -41,6 +42,8 @@ pub struct Day {
     pub office: Office,
     pub phones: Vec<Phone>,
     pub shared: Vec<String>,
+    /// A notice each leader reads and replies to during the faults.
+    pub meeting: String,
     pub ledger: Ledger,
 }
 
@@ -108,6 +111,7 @@ impl Day {
             let id = format!("shared-{n}");
             shared.push(office.shared_flow(&harness, &id).await.unwrap());
         }
+        let meeting = office.meeting(&harness, "关于召开防汛工作会议的通知").await;
         let mut phones = Vec::new();
         for leader in 0..3 {
             let name = format!("leader-{leader}");
@@ -126,6 +130,7 @@ impl Day {
             office,
             phones,
             shared,
+            meeting: meeting.unwrap(),
             ledger: Ledger::default(),
         }
     }
@@ -163,6 +168,19 @@ impl Day {
                     .unwrap();
                 self.ledger
                     .queued(i, &queued.command_id, &task.task_id, false);
+            }
+            // The meeting notice: read in one round, replied to two rounds later.
+            if round == i {
+                phone.client.notice(&self.meeting).unwrap();
+            }
+            if round == i + 2 {
+                let choice = if i == 0 { "absent" } else { "attend" };
+                let note = format!("领导{i}：{}", opinion(round, 40));
+                let replied =
+                    phone
+                        .client
+                        .reply_notice(&self.meeting, Some(choice.into()), Some(note));
+                assert!(replied.unwrap().pending_send);
             }
             if let Some(task) = shared {
                 let queued = phone
@@ -334,5 +352,6 @@ async fn three_phones_through_a_hostile_link_lose_and_duplicate_nothing_and_conv
         &day.ledger,
     )
     .await;
+    check_replies(&day.harness, &day.phones, &day.meeting).await;
     eprintln!("the hostile day took {:?}", started.elapsed());
 }

@@ -4,7 +4,8 @@
 //! audit entry, and a trace record only if accepted, at most one per command in the instance's
 //! own trace, whose versions go up by one); the leaders' own tasks are all accepted and each
 //! shared task went to exactly one of them; every outbox is empty; and every phone's 待办 and 已办
-//! are the gateway's, each of their flows in the same state with the same 流转记录.
+//! are the gateway's, each of their flows in the same state with the same 流转记录. Each leader's
+//! reply to the meeting notice reached the gateway with his choice and waits no more.
 
 // A failure must stop the test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -286,5 +287,51 @@ pub async fn check_properties(
                 "{task}'s approval is recorded"
             );
         }
+    }
+}
+
+/// Every leader's reply to `notice` reached the gateway once and is no longer waiting on his
+/// phone: leader 0 sent his regrets, the others said they attend.
+pub async fn check_replies(harness: &Harness, phones: &[Phone], notice: &str) {
+    let mut replied = HashMap::new();
+    for (i, phone) in phones.iter().enumerate() {
+        let detail = phone.client.notice(notice).unwrap();
+        assert!(!detail.pending_send, "phone {i}'s reply still waits");
+        assert!(detail.refusal.is_none(), "phone {i}'s reply was refused");
+        let account = phone.client.account().unwrap().unwrap();
+        let choice = if i == 0 { "absent" } else { "attend" };
+        replied.insert(account.identity.user_id, choice);
+    }
+    let notice = notice.to_owned();
+    let rows = harness
+        .db
+        .tx(move |sql| {
+            let rows = sql.query(
+                "SELECT user_id, status, read_at, replied_at FROM notice_recipients
+                 WHERE notice_id = ?1",
+                args![&notice],
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push((
+                    row.text(0)?,
+                    row.text(1)?,
+                    row.opt_text(2)?,
+                    row.opt_text(3)?,
+                ));
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap();
+    for (user, choice) in replied {
+        let (_, status, read_at, replied_at) =
+            rows.iter().find(|r| r.0 == user).expect("a recipient");
+        assert!(
+            read_at.is_some() && replied_at.is_some(),
+            "{user}: {status}"
+        );
+        let status: serde_json::Value = serde_json::from_str(status).unwrap();
+        assert_eq!(status["reply"]["choice"], choice, "{user}: {status}");
     }
 }

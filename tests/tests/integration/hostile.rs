@@ -1,13 +1,13 @@
 //! Several phones at once through the fault proxy (sync.md, how it is tested): three leaders of
 //! one office decide offline round after round (and read and reply to a meeting notice) and sync
-//! through a link whose faults change from round to round — latency with jitter and tiny segments under a bandwidth limit, answers cut
-//! after a few hundred bytes (the gateway decides, the phone never hears), requests cut mid-body,
-//! resets, a stall the phone's run is killed in, the gateway restarted mid-sync, a hostile-profile
-//! link — and two of the phones restart on the way (one of them right after a run was killed).
-//! Then the faults stop, the phones sync until they settle, and `hostile_checks` holds them to
-//! the properties: every command queued reaches exactly one verdict, none is applied twice at the
-//! gateway, nothing is lost (every reply to the notice arrived too), and every phone's lists are
-//! the gateway's.
+//! through a link whose faults change from round to round — latency with jitter and tiny segments
+//! under a bandwidth limit, answers cut after a few hundred bytes (the gateway decides, the phone
+//! never hears), requests cut mid-body, resets, a stall the phone's run is killed in, the gateway
+//! restarted mid-sync, a hostile-profile link — and two of the phones restart on the way (one of
+//! them right after a run was killed). Then the faults stop, the phones sync until they settle,
+//! and `hostile_checks` holds them to the properties: every command queued reaches exactly one
+//! verdict, none is applied twice at the gateway, nothing is lost (every reply to the notice
+//! arrived too), and every phone's lists are the gateway's.
 //!
 //! On PostgreSQL the gateway runs as two replicas sharing the database and the statement key,
 //! behind the proxy as their one address, which sends each new connection to the other in turn;

@@ -3,7 +3,8 @@
 //! through a link whose faults change from round to round — latency with jitter and tiny segments
 //! under a bandwidth limit, answers cut after a few hundred bytes (the gateway decides, the phone
 //! never hears), requests cut mid-body, resets, a stall the phone's run is killed in, the gateway
-//! restarted mid-sync, a hostile-profile link — and two of the phones restart on the way (one of
+//! restarted mid-sync, a hostile-profile link, requests given up on a slow link that reach the
+//! gateway after their commands were decided — and two of the phones restart on the way (one of
 //! them right after a run was killed). Then the faults stop, the phones sync until they settle,
 //! and `hostile_checks` holds them to the properties: every command queued reaches exactly one
 //! verdict, none is applied twice at the gateway, nothing is lost (every reply to the notice
@@ -28,7 +29,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// Flows waiting for each leader alone.
-const OWN: usize = 7;
+const OWN: usize = 10;
 /// Flows any leader may decide, the first for all.
 const SHARED: usize = 3;
 /// How long a run may take before the phone's operating system ends it.
@@ -233,6 +234,25 @@ impl Day {
         [a, b, c]
     }
 
+    /// Each phone gives up a run on a slow link before its push is through, then syncs on a clean
+    /// one at once, and its commands are decided; the abandoned pushes still reach the gateway
+    /// afterwards, as a network that delivers late does.
+    async fn late_duplicates(&mut self) -> [Run; 3] {
+        let abandoned = run_all(&self.phones, Duration::from_millis(500)).await;
+        assert_eq!(abandoned, [Run::Killed; 3], "the slow runs were given up");
+        self.proxy.set(Faults::default());
+        let runs = run_all(&self.phones, RUN_BUDGET).await;
+        // The abandoned connections wait a round trip to open and half of one to deliver.
+        let (sent, _) = self.proxy.carried();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (late, _) = self.proxy.carried();
+        assert!(
+            late > sent,
+            "the abandoned requests reached the gateway late"
+        );
+        runs
+    }
+
     /// Syncs on a clean link until every phone has sent everything and heard everything. A
     /// phone may still be waiting out its last failure at first, so errors are allowed for a while.
     async fn settle(&mut self) {
@@ -299,7 +319,12 @@ fn faults(round: usize) -> (&'static str, Faults) {
             latency: Duration::from_millis(40),
             ..Faults::default()
         },
-        _ => Faults::hostile(Duration::from_millis(200), 512_000, 8 * 1024),
+        6 => Faults::hostile(Duration::from_millis(200), 512_000, 8 * 1024),
+        // Late duplicates: a second of latency each way for the runs that are abandoned.
+        _ => Faults {
+            latency: Duration::from_secs(1),
+            ..Faults::default()
+        },
     };
     let name = [
         "latency, jitter, tiny segments, 64 KB/s",
@@ -309,7 +334,8 @@ fn faults(round: usize) -> (&'static str, Faults) {
         "stall after 800 bytes",
         "gateway restart mid-sync",
         "hostile profile (200 ms, 512 kbit/s, cut every 8 KB)",
-    ][round.min(6)];
+        "requests abandoned on a slow link arrive after their commands were decided",
+    ][round.min(7)];
     (name, faults)
 }
 
@@ -317,23 +343,25 @@ fn faults(round: usize) -> (&'static str, Faults) {
 async fn three_phones_through_a_hostile_link_lose_and_duplicate_nothing_and_converge() {
     let started = Instant::now();
     let mut day = Day::begin().await;
-    for round in 0..7 {
+    for round in 0..8 {
+        let before = day.ledger.entries.len();
         day.decide(round);
+        let queued = day.ledger.entries.len() - before;
         let (name, faults) = faults(round);
         day.proxy.set(faults);
         if round == 2 {
             day.restart_phone(0);
         }
-        let runs = if round == 5 {
-            day.restart_gateway_mid_sync().await
-        } else {
-            run_all(&day.phones, RUN_BUDGET).await
+        let runs = match round {
+            5 => day.restart_gateway_mid_sync().await,
+            7 => day.late_duplicates().await,
+            _ => run_all(&day.phones, RUN_BUDGET).await,
         };
         if round == 4 {
             // Killed mid-run in the stall, the app is started again.
             day.restart_phone(1);
         }
-        eprintln!("round {round} ({name}): {runs:?}");
+        eprintln!("round {round} ({name}): {queued} queued; {runs:?}");
     }
     day.settle().await;
     if let Some(replica) = &day.replica {

@@ -25,6 +25,8 @@ pub use types::{
 };
 
 #[cfg(test)]
+mod resume_tests;
+#[cfg(test)]
 mod retry_tests;
 #[cfg(test)]
 mod run_tests;

@@ -32,6 +32,9 @@ struct Cycle {
     page_size: Shrinking,
     clock_retries: u32,
     push_interrupted: bool,
+    /// The longest `Retry-After` of a push or 回执 batch that gave way to the pull: the retry of
+    /// what it left queued waits at least this long.
+    retry_after_ms: Option<u64>,
     progress: Progress,
     /// The in-flight pull is a long-poll: quiet until it brings something.
     long_poll: bool,
@@ -55,6 +58,10 @@ pub struct Engine {
     /// Something arrived during a sync that the sync will not carry: another one follows.
     again: bool,
     timer: Option<Millis>,
+    /// The timer is a backoff after a failure or an interrupted push: a new queued action waits
+    /// for it too (a gateway that is down or busy is not hammered). A retry of what a clean sync
+    /// left queued does not hold a new action back.
+    timer_holds: bool,
     state: SyncState,
     last_success: Option<Millis>,
     published: Option<EngineStatus>,
@@ -81,6 +88,7 @@ impl Engine {
             in_flight: None,
             again: false,
             timer: None,
+            timer_holds: false,
             state: SyncState::Idle,
             last_success: None,
             published: None,
@@ -119,8 +127,14 @@ impl Engine {
             Event::Foreground => {
                 self.foreground = true;
                 self.reset();
-                if self.running.is_some() && self.cycle.is_none() {
-                    self.begin(now, &mut out);
+                if self.running.is_some() {
+                    match &self.cycle {
+                        None => self.begin(now, &mut out),
+                        // The sync going may have pushed and pulled long before the app came
+                        // back: another follows it.
+                        Some(cycle) if !cycle.long_poll => self.again = true,
+                        Some(_) => {}
+                    }
                 }
             }
             Event::Background => {
@@ -206,7 +220,7 @@ impl Engine {
             Some(_) => self.again = true,
             // A wait for backoff or the breaker is kept: a queued action must not hammer a
             // gateway that is down.
-            None if self.timer.is_some() => {}
+            None if self.timer.is_some() && self.timer_holds => {}
             None => self.begin(now, out),
         }
     }

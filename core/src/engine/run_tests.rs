@@ -174,7 +174,7 @@ fn long_poll_only_in_the_foreground_with_nothing_queued() {
             outbox: 1,
         }),
     );
-    assert!(sends(&engine.handle(29_002, page(0, false))).is_empty());
+    assert!(sends(&engine.handle(29_002, page_leaving(0, false, 1, 0))).is_empty());
     // Emptied, and the app in the background: a sync, then still no long-poll.
     engine.handle(29_003, Event::Background);
     let actions = engine.handle(

@@ -40,11 +40,19 @@ pub(super) fn finished(actions: &[Action]) -> Option<Outcome> {
     })
 }
 
+/// A page applied with nothing queued afterwards.
 pub(super) fn page(items: usize, has_more: bool) -> Event {
+    page_leaving(items, has_more, 0, 0)
+}
+
+/// A page applied with `outbox` commands and `receipts` 回执 still queued afterwards.
+pub(super) fn page_leaving(items: usize, has_more: bool, outbox: usize, receipts: usize) -> Event {
     Event::Response(Response::Page {
         items,
         bytes: 1000,
         has_more,
+        outbox,
+        receipts,
     })
 }
 

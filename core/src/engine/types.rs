@@ -170,6 +170,11 @@ pub enum Response {
         bytes: u64,
         /// Whether the gateway has more after it.
         has_more: bool,
+        /// Commands in the outbox once the page was applied (its verdicts filed): a pull that
+        /// brings the verdicts of a cut push tells the engine nothing is queued any more.
+        outbox: usize,
+        /// 回执 states waiting once the page was applied.
+        receipts: usize,
     },
 }
 

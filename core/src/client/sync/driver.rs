@@ -209,6 +209,8 @@ impl<'a> Driver<'a> {
             items: page.changes.len(),
             bytes: measured.bytes,
             has_more: page.has_more,
+            outbox: store.outbox_len()?,
+            receipts: store.receipts_to_send()?.len(),
         })
     }
 

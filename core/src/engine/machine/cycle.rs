@@ -23,6 +23,8 @@ impl Engine {
         if !self.online || self.running.is_none() || self.in_flight.is_some() {
             return;
         }
+        // Whatever the engine waited for, this sync does.
+        self.timer = None;
         self.again = false;
         self.cycle = Some(Cycle {
             step: Step::Push,
@@ -32,6 +34,7 @@ impl Engine {
             page_size: Shrinking::new(self.config.page_limit, self.config.cuts_at_one),
             clock_retries: 0,
             push_interrupted: false,
+            retry_after_ms: None,
             progress: Progress::default(),
             long_poll: false,
         });
@@ -113,8 +116,13 @@ impl Engine {
                 items,
                 bytes,
                 has_more,
+                outbox,
+                receipts,
             } => {
                 cycle.page_size.passed();
+                // The page may have brought the verdicts of a push whose answer was lost.
+                self.outbox = outbox;
+                self.receipts = receipts;
                 if cycle.long_poll {
                     if items == 0 && !has_more {
                         // The wait ended with nothing new: wait again.
@@ -160,11 +168,13 @@ impl Engine {
             (Request::Push { .. }, _) if cut && cycle.push_size.cut() => true,
             (Request::Push { .. }, _) if cut || refused => {
                 cycle.push_interrupted = true;
+                cycle.retry_after_ms = cycle.retry_after_ms.max(failure.retry_after_ms);
                 cycle.step = Step::Receipts;
                 true
             }
             (Request::PushReceipts, _) if cut || refused => {
-                cycle.push_interrupted |= cut;
+                cycle.push_interrupted = true;
+                cycle.retry_after_ms = cycle.retry_after_ms.max(failure.retry_after_ms);
                 cycle.step = Step::Pull;
                 true
             }
@@ -198,16 +208,20 @@ impl Engine {
             at = at.max(until);
         }
         self.timer = Some(at);
+        self.timer_holds = true;
         out.push(Action::SleepUntil(at));
     }
 
     /// Ends the sync in progress with `outcome`.
     pub(super) fn end(&mut self, now: Millis, outcome: Outcome, out: &mut Vec<Action>) {
-        self.cycle = None;
+        let retry_after_ms = self.cycle.take().and_then(|c| c.retry_after_ms);
         self.in_flight = None;
         match outcome {
             Outcome::Synced { .. } => {
-                self.backoff.reset();
+                // What is still queued is retried with backoff: the waits grow until it goes.
+                if self.outbox == 0 && self.receipts == 0 {
+                    self.backoff.reset();
+                }
                 self.breaker.reset();
                 self.last_success = Some(now);
                 self.state = SyncState::Idle;
@@ -218,22 +232,41 @@ impl Engine {
             }
             Outcome::Failed(_) => {}
         }
-        let synced = matches!(outcome, Outcome::Synced { .. });
+        let interrupted = match outcome {
+            Outcome::Synced { push_interrupted } => Some(push_interrupted),
+            _ => None,
+        };
         out.push(Action::Finished(outcome));
-        match self.running {
-            Some(Mode::Once) => self.running = None,
-            Some(Mode::Continuous) if synced => self.after_sync(now, out),
+        match (self.running, interrupted) {
+            (Some(Mode::Once), _) => self.running = None,
+            (Some(Mode::Continuous), Some(interrupted)) => {
+                self.after_sync(now, interrupted, retry_after_ms, out)
+            }
             _ => {}
         }
     }
 
-    /// In a continuous run, after a sync: another if something came meanwhile, else a
-    /// long-poll in the foreground with nothing queued, else rest until told.
-    pub(super) fn after_sync(&mut self, now: Millis, out: &mut Vec<Action>) {
-        if self.again || self.outbox > 0 || self.receipts > 0 {
-            if self.again {
-                self.begin(now, out);
-            }
+    /// In a continuous run, after a sync: another if something came meanwhile; else, with
+    /// something still queued (a push or 回执 the gateway refused or the link kept cutting, a
+    /// command the gateway keeps waiting), a retry after backoff and at least `retry_after_ms`;
+    /// else a long-poll in the foreground; else rest until told.
+    pub(super) fn after_sync(
+        &mut self,
+        now: Millis,
+        interrupted: bool,
+        retry_after_ms: Option<u64>,
+        out: &mut Vec<Action>,
+    ) {
+        if self.again {
+            self.begin(now, out);
+            return;
+        }
+        if self.outbox > 0 || self.receipts > 0 {
+            let delay = self.backoff.next_delay(&mut self.rng, retry_after_ms);
+            let at = now.saturating_add(delay);
+            self.timer = Some(at);
+            self.timer_holds = interrupted;
+            out.push(Action::SleepUntil(at));
             return;
         }
         if self.foreground && self.online {
@@ -245,6 +278,7 @@ impl Engine {
                 page_size: Shrinking::new(self.config.page_limit, self.config.cuts_at_one),
                 clock_retries: 0,
                 push_interrupted: false,
+                retry_after_ms: None,
                 progress: Progress::default(),
                 long_poll: true,
             });

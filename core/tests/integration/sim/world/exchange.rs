@@ -340,6 +340,8 @@ impl World {
                         items: 0,
                         bytes: 0,
                         has_more: true,
+                        outbox: p.store.outbox.len(),
+                        receipts: p.store.receipts.len(),
                     };
                     return Some(response);
                 }
@@ -348,6 +350,8 @@ impl World {
                     items: page.items.len(),
                     bytes: 400 * page.items.len() as u64,
                     has_more: page.has_more,
+                    outbox: p.store.outbox.len(),
+                    receipts: p.store.receipts.len(),
                 };
                 (response, conflicts)
             }

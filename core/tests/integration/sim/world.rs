@@ -9,7 +9,7 @@ use super::gateway::{Gateway, GatewayMutations, Page, PushAnswer, SimCommand};
 use super::net::{Faults, Network};
 use super::phone::{PhoneMutations, PhoneStore};
 use super::rng::Rng;
-use qianpi_core::engine::{Engine, Event, Failure, FailureKind, Outcome};
+use qianpi_core::engine::{Engine, Event, Failure, FailureKind};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -25,9 +25,6 @@ pub(crate) struct Config {
     pub(crate) fault_ms: u64,
     pub(crate) quiet_ms: u64,
     pub(crate) trace: bool,
-    /// Two thirds into the quiet tail, a person looks at each phone and pulls to refresh the
-    /// ones that still hold something (counted as stalls): see `tests::ENGINE_RESUMES_ALONE`.
-    pub(crate) look_at_stalled_phones: bool,
     pub(crate) gateway_mutations: GatewayMutations,
     pub(crate) phone_mutations: PhoneMutations,
 }
@@ -125,7 +122,6 @@ enum Ev {
         life: u32,
     },
     Quiet,
-    Look,
 }
 
 struct Flight {
@@ -154,8 +150,6 @@ pub(crate) struct Phone {
     user_rng: Rng,
     second: (u64, u32),
     minute: (u64, u32),
-    /// How the engine's last sync ended, for the trace of a stall.
-    last_outcome: Option<Outcome>,
     /// Every command the person queued: the ledger the properties are checked against (kept
     /// outside the store, so a store that loses one is caught).
     pub(crate) ledger: Vec<String>,
@@ -173,8 +167,6 @@ pub(crate) struct Stats {
     pub(crate) gateway_crashes: u64,
     pub(crate) phone_crashes: u64,
     pub(crate) stale_answers: u64,
-    /// Phones found still holding commands, or behind the feed, long after the faults stopped.
-    pub(crate) stalls: u64,
     pub(crate) background_tasks: u64,
     /// Background runs that stopped at a page boundary because their time was up.
     pub(crate) budgets_spent: u64,
@@ -235,7 +227,6 @@ impl World {
                 user_rng: rng.fork(),
                 second: (0, 0),
                 minute: (0, 0),
-                last_outcome: None,
                 ledger: Vec::new(),
                 receipt_ledger: Vec::new(),
             })
@@ -384,7 +375,6 @@ impl World {
             Ev::BudgetSpent { phone, life } => self.budget_spent(phone, life),
             Ev::SyncNow { phone } => self.sync_now(phone),
             Ev::Quiet => self.quiet_start(),
-            Ev::Look => self.look_at_phones(),
         }
     }
 }

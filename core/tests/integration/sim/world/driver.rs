@@ -56,7 +56,6 @@ impl World {
                 if outcome == Outcome::BudgetSpent {
                     self.stats.budgets_spent += 1;
                 }
-                self.phones[phone].last_outcome = Some(outcome);
             }
             Action::Status(_) => {}
         }

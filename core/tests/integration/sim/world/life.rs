@@ -58,10 +58,6 @@ impl World {
         if !self.gateway_up {
             self.gateway_boot();
         }
-        if self.config.look_at_stalled_phones {
-            let at = self.now + self.config.quiet_ms * 2 / 3;
-            self.at(at, Ev::Look);
-        }
         for phone in 0..self.phones.len() {
             if self.phones[phone].engine.is_none() {
                 self.phone_boot(phone);
@@ -73,35 +69,6 @@ impl World {
             if !self.phones[phone].foreground {
                 self.foreground(phone, true);
             }
-        }
-    }
-
-    /// Long after the faults stopped, a phone that still holds commands or is behind its feed
-    /// has stalled: counted, and pulled to refresh as its person would.
-    pub(super) fn look_at_phones(&mut self) {
-        for phone in 0..self.phones.len() {
-            let store = &self.phones[phone].store;
-            let queued = store.outbox.len();
-            let receipts = store.receipts.len();
-            let behind = store.cursor != self.gateway.head(&store.user);
-            if queued == 0 && receipts == 0 && !behind {
-                continue;
-            }
-            self.stats.stalls += 1;
-            let last = self.phones[phone].last_outcome.clone();
-            self.note(|| {
-                format!(
-                    "STALL dev{phone}: {queued} queued, {receipts} 回执, behind: {behind}, \
-                     last sync {last:?}"
-                )
-            });
-            let start = Start {
-                mode: Mode::Continuous,
-                outbox: queued,
-                receipts,
-                budget_ms: None,
-            };
-            self.feed(phone, Event::Start(start));
         }
     }
 

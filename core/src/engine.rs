@@ -8,8 +8,10 @@
 //! What it decides: push before pull, and a failed push never stops the pull; requests shrink
 //! when the link cuts them; one page per request (the driver applies it in one transaction);
 //! capped exponential backoff with full jitter honouring `Retry-After`; one circuit breaker;
-//! both reset on a new network and in the foreground; a long-poll while in the foreground with
-//! nothing queued; a time budget that ends a run at a page boundary.
+//! both reset on a new network and in the foreground; what a sync left queued (a push or 回执
+//! the gateway refused or the link kept cutting) tried again after that backoff, so a phone left
+//! alone converges; a long-poll while in the foreground with nothing queued; a time budget that
+//! ends a run at a page boundary.
 
 mod backoff;
 mod breaker;

@@ -73,8 +73,8 @@ pub struct SyncReport {
     pub receipts_sent: usize,
     /// 回执 states the gateway refused (kept on the phone with the reason).
     pub receipts_refused: usize,
-    /// The link cut the push (or the 回执) short: what was not answered waits for the next sync
-    /// (`outbox_remaining` counts it), though the pull still ran.
+    /// The link cut the push (or the 回执) short, or the gateway refused it: what was not
+    /// answered waits for the next sync (`outbox_remaining` counts it), though the pull still ran.
     pub push_interrupted: bool,
     /// A background sync's time ran out: it stopped at a page boundary, and the next sync goes
     /// on from there.

@@ -9,7 +9,6 @@
 use crate::support::Database;
 
 use qianpi_gateway::tls::{read_certificates, spki_pin};
-use qianpi_gateway::Location;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -18,21 +17,6 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn gateway(db: &Database, subcommand: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"));
-    command
-        .arg(subcommand)
-        .arg("--data-dir")
-        .arg(&db.data)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("QIANPI_STATEMENT_KEY");
-    if let Location::Postgres(url) = &db.location {
-        command.arg("--database-url").arg(url);
-    }
-    command
-}
 
 /// `qianpi-gateway tls <args>`.
 fn tls(args: &[&str]) -> Output {
@@ -58,7 +42,8 @@ impl Drop for Served {
 }
 
 fn serve(db: &Database, args: &[&str]) -> Served {
-    let mut child = gateway(db, "serve", args)
+    let mut child = db
+        .command("serve", args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -97,7 +82,8 @@ fn plain_health(port: u16) -> String {
 fn plain_http_off_loopback_is_refused_at_start_unless_behind_a_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::new(dir.path());
-    let refused = gateway(&db, "serve", &["--listen", "0.0.0.0:0"])
+    let refused = db
+        .command("serve", &["--listen", "0.0.0.0:0"])
         .output()
         .unwrap();
     assert!(!refused.status.success());

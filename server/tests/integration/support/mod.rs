@@ -60,7 +60,8 @@ impl Database {
         child
     }
 
-    fn command(&self, subcommand: &str, args: &[&str]) -> Command {
+    /// `qianpi-gateway <subcommand> <args>` on this database, not yet run.
+    pub fn command(&self, subcommand: &str, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"));
         command
             .arg(subcommand)

@@ -61,9 +61,7 @@ async fn read_all(stream: &mut TcpStream, quiet: Duration) -> (Vec<u8>, &'static
         match tokio::time::timeout(quiet, stream.read(&mut buf)).await {
             Ok(Ok(0)) => return (got, "closed"),
             Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
-                return (got, "reset")
-            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => return (got, "reset"),
             Ok(Err(e)) => panic!("read failed: {e}"),
             Err(_) => return (got, "silent"),
         }
@@ -107,7 +105,9 @@ async fn a_stall_keeps_the_connection_open_and_silent() {
 
 #[tokio::test]
 async fn latency_and_bandwidth_slow_an_answer_by_what_they_say() {
-    let proxy = Proxy::start(server(16 * 1024, 16 * 1024).await).await.unwrap();
+    let proxy = Proxy::start(server(16 * 1024, 16 * 1024).await)
+        .await
+        .unwrap();
     proxy.set(Faults {
         latency: Duration::from_millis(100),
         bandwidth: Some(32 * 1024),
@@ -127,7 +127,9 @@ async fn latency_and_bandwidth_slow_an_answer_by_what_they_say() {
 
 #[tokio::test]
 async fn jittered_bytes_never_overtake_each_other() {
-    let proxy = Proxy::start_many(vec![server(20_000, 50).await], 7).await.unwrap();
+    let proxy = Proxy::start_many(vec![server(20_000, 50).await], 7)
+        .await
+        .unwrap();
     proxy.set(Faults {
         latency: Duration::from_millis(5),
         jitter: Duration::from_millis(5),

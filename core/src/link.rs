@@ -18,8 +18,7 @@ use crate::crypto;
 use crate::keys::{DeviceSigner, REQUEST_KEY_ALIAS};
 use crate::protocol::signature;
 use crate::protocol::{
-    self, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, ReceiptBatch,
-    ReceiptResponse, SyncPage,
+    self, ActivateRequest, ActivateResponse, CommandBatch, PushResponse, SyncPage,
 };
 use chrono::{DateTime, Utc};
 use reqwest::{Method, Url};
@@ -219,17 +218,6 @@ impl GatewayClient {
         batch: &CommandBatch,
     ) -> Result<PushResponse, LinkError> {
         self.post_signed(protocol::COMMANDS_PATH, batch, credentials)
-            .await
-    }
-
-    /// Pushes a batch of 回执 (this user's read and reply states); one result per receipt comes
-    /// back.
-    pub async fn push_receipts(
-        &self,
-        credentials: &Credentials,
-        batch: &ReceiptBatch,
-    ) -> Result<ReceiptResponse, LinkError> {
-        self.post_signed(protocol::RECEIPTS_PATH, batch, credentials)
             .await
     }
 

@@ -9,6 +9,7 @@
 
 use super::views::SyncReport;
 use super::{offset_ms, Client, ClientError};
+use crate::engine::Deadlines;
 use crate::link::{Credentials, GatewayClient};
 use crate::model::{
     Attachment, Identity, Notice, ReceiptError, ReceiptForm, RecipientStatus, Reply,
@@ -185,13 +186,17 @@ impl Client {
         detail(&store, notice, status, &row, changed, now)
     }
 
-    /// Sends every receipt state changed here, in batches, and files each answer. A transport
-    /// failure stops here with everything still marked; the sync reports it.
+    /// Sends every receipt state changed here, in batches, each under the sync engine's
+    /// `deadlines`, and files each answer. A transport failure stops here with everything still
+    /// marked; the sync reports it, and a gateway's `Retry-After` lands in `retry_after_ms` for
+    /// the engine's next wait.
     pub(super) async fn push_receipts(
         &self,
         gateway: &GatewayClient,
         credentials: &mut Credentials,
         report: &mut SyncReport,
+        deadlines: &Deadlines,
+        retry_after_ms: &mut Option<u64>,
     ) -> Result<(), ClientError> {
         let pending = self.store()?.receipts_to_send()?;
         for chunk in pending.chunks(MAX_RECEIPT_BATCH) {
@@ -204,7 +209,14 @@ impl Client {
                     })
                     .collect(),
             };
-            let response = gateway.push_receipts(credentials, &batch).await?;
+            let response = gateway
+                .push_receipts_within(credentials, &batch, deadlines)
+                .await
+                .map_err(|failed| {
+                    *retry_after_ms = failed.retry_after_ms;
+                    failed.error
+                })?
+                .value;
             credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
             let mut store = self.store()?;
             for result in &response.results {

@@ -8,7 +8,7 @@
 use super::answer::parse;
 use super::{transport_reason, Credentials, GatewayClient, LinkError};
 use crate::engine::Deadlines;
-use crate::protocol::{self, CommandBatch, PushResponse, SyncPage};
+use crate::protocol::{self, CommandBatch, PushResponse, ReceiptBatch, ReceiptResponse, SyncPage};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use std::time::Duration;
@@ -71,6 +71,22 @@ impl GatewayClient {
         deadlines: &Deadlines,
     ) -> Result<Measured<PushResponse>, Failed> {
         let url = self.url(protocol::COMMANDS_PATH)?;
+        let json = serde_json::to_vec(batch).map_err(|e| LinkError::Protocol(e.to_string()))?;
+        let request = self
+            .signed(Method::POST, url, super::gzip(&json)?, credentials)?
+            .header("content-encoding", "gzip");
+        self.exchange(request, deadlines).await
+    }
+
+    /// Pushes a batch of 回执 (this user's read and reply states) within `deadlines`; one result
+    /// per receipt comes back.
+    pub async fn push_receipts_within(
+        &self,
+        credentials: &Credentials,
+        batch: &ReceiptBatch,
+        deadlines: &Deadlines,
+    ) -> Result<Measured<ReceiptResponse>, Failed> {
+        let url = self.url(protocol::RECEIPTS_PATH)?;
         let json = serde_json::to_vec(batch).map_err(|e| LinkError::Protocol(e.to_string()))?;
         let request = self
             .signed(Method::POST, url, super::gzip(&json)?, credentials)?

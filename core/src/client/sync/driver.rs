@@ -78,7 +78,7 @@ impl<'a> Driver<'a> {
         self.retry_after_ms = None;
         let result = match request {
             Request::Push { max } => self.push(max, &deadlines).await,
-            Request::PushReceipts => self.receipts().await,
+            Request::PushReceipts => self.receipts(&deadlines).await,
             Request::Pull { limit, wait_secs } => self.pull(limit, wait_secs, &deadlines).await,
         };
         match result {
@@ -165,11 +165,17 @@ impl<'a> Driver<'a> {
         })
     }
 
-    async fn receipts(&mut self) -> Result<Response, ClientError> {
+    async fn receipts(&mut self, deadlines: &Deadlines) -> Result<Response, ClientError> {
         let (sent_before, refused_before) =
             (self.report.receipts_sent, self.report.receipts_refused);
         self.client
-            .push_receipts(&self.gateway, &mut self.credentials, &mut self.report)
+            .push_receipts(
+                &self.gateway,
+                &mut self.credentials,
+                &mut self.report,
+                deadlines,
+                &mut self.retry_after_ms,
+            )
             .await?;
         let refused = self.report.receipts_refused - refused_before;
         Ok(Response::ReceiptsTaken {

@@ -1,12 +1,15 @@
 //! The deadlines on real sockets: a gateway that never answers, one that stalls after its head,
-//! one that trickles past the total, and a refusal whose `Retry-After` comes along; and the
-//! header's two forms.
+//! one that trickles past the total, and a refusal whose `Retry-After` comes along, for a bare
+//! exchange and for a signed 回执 push; and the header's two forms.
 
 // A failed expectation panics with its reason.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use super::*;
+use crate::keys::{DeviceSigner, REQUEST_KEY_ALIAS};
 use crate::link::ConnectionSettings;
+use crate::software::SoftwareKeyVault;
+use std::sync::Arc;
 use std::time::Instant as StdInstant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -138,6 +141,54 @@ async fn a_whole_answer_is_read_and_measured_and_a_refusal_keeps_its_retry_after
             },
             retry_after_ms: Some(7_000),
         }) => assert_eq!(code, "unavailable"),
+        other => panic!("not the refusal with its Retry-After: {other:?}"),
+    }
+}
+
+/// A signed 回执 push to a loopback server that does `serve`.
+async fn push_receipts(
+    serve: Serve,
+    deadlines: Deadlines,
+) -> (Result<Measured<ReceiptResponse>, Failed>, Duration) {
+    let url = server(serve).await;
+    let client = GatewayClient::new(&url, &ConnectionSettings::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let vault = SoftwareKeyVault::open(dir.path(), "receipts under deadlines").unwrap();
+    vault.create_key(REQUEST_KEY_ALIAS.to_owned()).unwrap();
+    let credentials = Credentials {
+        signer: Arc::new(vault),
+        request_key_id: "dsk-test".into(),
+        access_token: "token".into(),
+        clock_offset_ms: 0,
+    };
+    let batch = ReceiptBatch { receipts: vec![] };
+    let started = StdInstant::now();
+    let result = client
+        .push_receipts_within(&credentials, &batch, &deadlines)
+        .await;
+    (result, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_receipts_push_is_held_to_the_engines_deadlines_and_keeps_a_retry_after() {
+    let (result, took) = push_receipts(Serve::Nothing, deadlines(300, 5_000, 8_000)).await;
+    assert!(
+        took < Duration::from_secs(3),
+        "torn down only after {took:?}"
+    );
+    match result {
+        Err(Failed {
+            error: LinkError::Unreachable(reason),
+            ..
+        }) => assert_eq!(reason, "timed out"),
+        other => panic!("not a timeout: {other:?}"),
+    }
+    let (result, _) = push_receipts(Serve::Unavailable, deadlines(2_000, 2_000, 5_000)).await;
+    match result {
+        Err(Failed {
+            error: LinkError::Refused { status: 503, .. },
+            retry_after_ms: Some(7_000),
+        }) => {}
         other => panic!("not the refusal with its Retry-After: {other:?}"),
     }
 }

@@ -20,10 +20,11 @@ log() { printf '[postgres] %s\n' "$*" >&2; }
 
 bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
-if [ -z "$(bin_dir)" ] || ! command -v pg_isready >/dev/null 2>&1; then
-  log "installing Debian's postgresql"
+# openssl makes the server's test certificates (below).
+if [ -z "$(bin_dir)" ] || ! command -v pg_isready >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+  log "installing Debian's postgresql and openssl"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl >/dev/null
 fi
 BIN="$(bin_dir)"
 
@@ -36,7 +37,7 @@ fi
 enable_tls() {
   local tls="$DIR/tls" sql=(runuser -u postgres -- "$BIN/psql" -X -q -A -t -h 127.0.0.1 -p "$PORT" -U qianpi -d postgres)
   if ! command -v openssl >/dev/null 2>&1; then
-    log "no openssl: TLS stays off (plain connections work; the gateway's TLS test will say so)"
+    log "openssl could not be installed: TLS stays off (plain connections work; the gateway's TLS test fails and says so)"
     return 0
   fi
   if [ ! -s "$tls/server.pem" ]; then

@@ -98,7 +98,8 @@ if [ "$pg_ok" -eq 1 ]; then
   status=0
   : >"$log/postgres"
   while read -r dir binary; do
-    (cd "$dir" && QIANPI_TEST_POSTGRES="$pg_url" "$binary") 2>&1 | tee -a "$log/postgres"
+    # --include-ignored: the tests that need PostgreSQL are marked ignored for the SQLite run.
+    (cd "$dir" && QIANPI_TEST_POSTGRES="$pg_url" "$binary" --include-ignored) 2>&1 | tee -a "$log/postgres"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   done < <(cargo test --workspace --no-run --message-format=json 2>/dev/null | python3 -c '
 import json, os, sys

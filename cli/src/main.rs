@@ -28,8 +28,8 @@ mod notices;
 mod people;
 mod phone;
 mod phrases;
-mod status;
 mod search;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -60,8 +60,8 @@ pub use people::PeopleSync;
 pub use phrases::{PhraseError, PhraseList};
 pub use presence::PreparedAction;
 pub use search::{SearchError, MAX_QUERY_CHARS, MAX_RESULTS};
-pub use sync::{SyncActivity, SyncHandle, SyncStatus};
 use sync::offset_ms;
+pub use sync::{SyncActivity, SyncHandle, SyncStatus};
 use views::inbox_item;
 pub use views::{InboxItem, QueuedCommand, RouteChoice, SyncReport};
 

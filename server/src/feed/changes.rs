@@ -1,5 +1,5 @@
-//! Each user's change feed: one sequence per user, four priority lanes, one row per item, pages
-//! bounded by count and size, and an opaque cursor.
+//! Each user's change feed: one sequence per user, four priority lanes, one row per item, and an
+//! opaque cursor (pages, bounded by count and size, are read in [`super::page`]).
 //!
 //! - **Sequence.** A change's number comes from the user's row in `feed_heads`, taken inside the
 //!   writing transaction. That row stays locked until the transaction commits, so on PostgreSQL
@@ -16,16 +16,12 @@
 //!   phone. A bare number (the cursor of a single-sequence feed) means that position in every
 //!   lane.
 
-use crate::db::{decode, encode};
+use crate::db::encode;
 use crate::error::ApiError;
 use crate::sql::args;
-use crate::sql::{Sql, Value};
+use crate::sql::Sql;
 use qianpi_protocol::{Change, InboxEntry};
 use std::fmt;
-
-/// A page stops growing once its changes' JSON passes this size (about 256 KB once gzipped,
-/// sync.md); it always holds at least one change.
-pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
 
 /// The priority lanes, in serving order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,21 +36,14 @@ pub enum Lane {
     History = 3,
 }
 
-const LANES: usize = 4;
+pub(super) const LANES: usize = 4;
 
 impl Lane {
-    fn index(self) -> usize {
-        self as usize
-    }
+    /// Every lane, in serving order.
+    pub const ALL: [Lane; LANES] = [Lane::Verdicts, Lane::Pending, Lane::Notices, Lane::History];
 
-    fn from_index(index: i64) -> Result<Lane, ApiError> {
-        match index {
-            0 => Ok(Lane::Verdicts),
-            1 => Ok(Lane::Pending),
-            2 => Ok(Lane::Notices),
-            3 => Ok(Lane::History),
-            _ => Err(ApiError::internal("a stored change has an unknown lane")),
-        }
+    pub(super) fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -128,7 +117,7 @@ pub fn head(sql: &mut dyn Sql, user_id: &str) -> Result<i64, ApiError> {
 
 /// Where a reader stands in each lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Cursor([i64; LANES]);
+pub struct Cursor(pub(super) [i64; LANES]);
 
 impl Cursor {
     /// Parses a cursor this gateway issued (empty: the start of the feed).
@@ -167,72 +156,6 @@ impl fmt::Display for Cursor {
         let [a, b, c, d] = self.0;
         write!(f, "v2.{a}.{b}.{c}.{d}")
     }
-}
-
-/// A page of a user's feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    /// The changes, lane by lane.
-    pub changes: Vec<Change>,
-    /// Where the reader stands after them.
-    pub next: Cursor,
-    /// Whether more changes wait beyond this page.
-    pub has_more: bool,
-}
-
-/// Up to `limit` changes (and about [`MAX_PAGE_BYTES`]) after `cursor`, lane by lane.
-pub fn page(
-    sql: &mut dyn Sql,
-    user_id: &str,
-    cursor: Cursor,
-    limit: usize,
-) -> Result<Page, ApiError> {
-    let head = head(sql, user_id)?;
-    // The common delta sync: nothing new, one read.
-    if cursor.has_seen(head) {
-        return Ok(Page {
-            changes: Vec::new(),
-            next: cursor,
-            has_more: false,
-        });
-    }
-    let [a, b, c, d] = cursor.0;
-    let mut params: Vec<Value> = vec![Value::from(user_id), Value::Int(head)];
-    params.extend([a, b, c, d].map(Value::Int));
-    params.push(Value::Int(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
-    let rows = sql.query(
-        "SELECT seq, lane, body FROM changes WHERE user_id = ?1 AND seq <= ?2
-           AND ((lane = 0 AND seq > ?3) OR (lane = 1 AND seq > ?4)
-             OR (lane = 2 AND seq > ?5) OR (lane = 3 AND seq > ?6))
-         ORDER BY lane, seq LIMIT ?7",
-        &params,
-    )?;
-    let mut next = cursor;
-    let mut changes = Vec::with_capacity(rows.len().min(limit));
-    let mut bytes = 0usize;
-    let mut cut_at = None;
-    for row in &rows {
-        let lane = Lane::from_index(row.int(1)?)?;
-        let body = row.text(2)?;
-        if changes.len() == limit || (!changes.is_empty() && bytes + body.len() > MAX_PAGE_BYTES) {
-            cut_at = Some(lane);
-            break;
-        }
-        bytes += body.len();
-        next.0[lane.index()] = row.int(0)?;
-        changes.push(decode::<Change>(&body)?);
-    }
-    // Every lane before the one the page stopped in has nothing left up to the head; without a
-    // cut, none has.
-    let done = cut_at.map_or(LANES, Lane::index);
-    for position in next.0.iter_mut().take(done) {
-        *position = (*position).max(head);
-    }
-    Ok(Page {
-        changes,
-        next,
-        has_more: cut_at.is_some(),
-    })
 }
 
 #[cfg(test)]

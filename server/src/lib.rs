@@ -75,6 +75,9 @@ pub struct GatewayConfig {
     /// A TLS-terminating proxy fronts the gateway (`serve --behind-proxy`): plain HTTP may then
     /// listen on an address other than loopback.
     pub behind_proxy: bool,
+    /// A pushed batch is decided in one transaction (the default); `false` decides each command
+    /// in a transaction of its own, as the push benchmark's reference does.
+    pub group_commit: bool,
 }
 
 impl GatewayConfig {
@@ -93,6 +96,7 @@ impl GatewayConfig {
             trusted_proxies: forwarded::TrustedProxies::default(),
             tls: None,
             behind_proxy: false,
+            group_commit: true,
         }
     }
 
@@ -230,6 +234,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         },
         activations_per_minute: config.activations_per_minute,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        group_commit: config.group_commit,
     });
     let limits = listener::Limits {
         header_read_timeout: config.header_read_timeout,

@@ -2,6 +2,7 @@
 //! device's commands are decided one at a time, even across replicas), records held while their
 //! predecessor is missing, and their release, in counter order, once the gap closes.
 
+use super::batch::Audits;
 use super::decide_link;
 use crate::auth::AuthedDevice;
 use crate::db::{decode, encode};
@@ -92,6 +93,7 @@ pub(super) fn release_held(
     device: &AuthedDevice,
     mut next: i64,
     now: DateTime<Utc>,
+    audits: &mut Audits,
 ) -> Result<(), ApiError> {
     while let Some(row) = sql.query_opt(
         "SELECT body FROM held_commands WHERE device_id = ?1 AND counter = ?2",
@@ -112,7 +114,7 @@ pub(super) fn release_held(
         {
             break;
         }
-        decide_link(sql, key, device, &chain, &signed, &record, now)?;
+        decide_link(sql, key, device, &chain, &signed, &record, now, audits)?;
         let Some(following) = next.checked_add(1) else {
             break;
         };

@@ -8,12 +8,16 @@
 //! A device's records form a chain (counter and previous hash, [`chain`]). A record whose
 //! predecessor has not arrived is held, not applied out of order; when the predecessor is decided,
 //! the held records that now follow it are decided in turn, in the same transaction. What a
-//! record's time must satisfy is in [`time`].
+//! record's time must satisfy is in [`time`]. A pushed batch is decided in one transaction,
+//! each command in a savepoint ([`batch`]).
 
+mod batch;
 mod chain;
 mod time;
 
-use crate::audit::{self, Event};
+pub use batch::{decide_batch, BatchOutcome};
+
+use crate::audit::Event;
 use crate::auth::AuthedDevice;
 use crate::blobs::opinion_files;
 use crate::db::{decode, encode};
@@ -23,6 +27,7 @@ use crate::instances::{load_instance, publish_departures, save_instance, standin
 use crate::refusals::{misattributed, refused, unverified_reason, with_receipt};
 use crate::sql::args;
 use crate::sql::Sql;
+use batch::Audits;
 use chain::{hold, load_chain, release_held, Chain};
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::SecrecyLevel;
@@ -38,17 +43,19 @@ use qianpi_protocol::{Change, CommandRecord, CommandVerdict, SignedCommand, Verd
 pub enum Decision {
     /// Decided (now, or earlier and stored), with the gateway's signed receipt.
     Verdict(CommandVerdict),
-    /// Held until the device's earlier record arrives; no verdict yet.
-    Held,
+    /// Held until the device's earlier record arrives; no verdict yet. The command id.
+    Held(String),
 }
 
 /// Decides one command for `device` inside the caller's transaction; `key` signs the receipt.
-pub fn decide_command(
+/// The audit entries of what it decided go to `audits`, for the caller to write.
+fn decide_command(
     sql: &mut dyn Sql,
     key: &GatewayKey,
     device: &AuthedDevice,
     signed: &SignedCommand,
     now: DateTime<Utc>,
+    audits: &mut Audits,
 ) -> Result<Decision, ApiError> {
     let chain = load_chain(sql, &device.device_id)?;
     // Refusals that never reach the chain are not stored: signed here, on their way out.
@@ -104,7 +111,7 @@ pub fn decide_command(
     }
     if counter > next_counter {
         hold(sql, device, counter, signed, now)?;
-        return Ok(Decision::Held);
+        return Ok(Decision::Held(signed.command_id.clone()));
     }
     if record.prev_record_hash != chain.last_hash {
         let reason = (
@@ -114,9 +121,16 @@ pub fn decide_command(
         );
         return answer(instance_id, refused(signed, &task_id, reason, now));
     }
-    let verdict = decide_link(sql, key, device, &chain, signed, &record, now)?;
+    let verdict = decide_link(sql, key, device, &chain, signed, &record, now, audits)?;
     // Records held behind this one may follow now.
-    release_held(sql, key, device, next_counter.saturating_add(1), now)?;
+    release_held(
+        sql,
+        key,
+        device,
+        next_counter.saturating_add(1),
+        now,
+        audits,
+    )?;
     Ok(Decision::Verdict(verdict))
 }
 
@@ -148,6 +162,7 @@ fn stored_verdict(
 /// chain's clock ([`time::advanced`]): a refused record's claimed time is exactly what the
 /// gateway did not believe, and letting it move the clock would let one future-dated record lock
 /// out every honest one after it, or one back-dated record open the door to another.
+#[allow(clippy::too_many_arguments)]
 fn decide_link(
     sql: &mut dyn Sql,
     key: &GatewayKey,
@@ -156,6 +171,7 @@ fn decide_link(
     signed: &SignedCommand,
     record: &CommandRecord,
     now: DateTime<Utc>,
+    audits: &mut Audits,
 ) -> Result<CommandVerdict, ApiError> {
     let task_id = record.command.task_id().unwrap_or_default().to_owned();
     let verdict = match time::refusal(sql, &device.device_id, chain, record, now)? {
@@ -179,7 +195,7 @@ fn decide_link(
         ],
     )?;
     let verdict = with_receipt(key, &device.device_id, signed, &record.instance_id, verdict)?;
-    store_verdict(sql, device, &verdict, now)?;
+    store_verdict(sql, device, &verdict, now, audits)?;
     Ok(verdict)
 }
 
@@ -281,12 +297,14 @@ fn apply(
     })
 }
 
-/// Stores a verdict under its command id, tells the device's user through the feed, and audits it.
+/// Stores a verdict under its command id, tells the device's user through the feed, and keeps its
+/// audit entry for the end of the batch.
 fn store_verdict(
     sql: &mut dyn Sql,
     device: &AuthedDevice,
     verdict: &CommandVerdict,
     now: DateTime<Utc>,
+    audits: &mut Audits,
 ) -> Result<(), ApiError> {
     sql.execute(
         "INSERT INTO verdicts (command_id, device_id, body) VALUES (?1, ?2, ?3)",
@@ -313,8 +331,7 @@ fn store_verdict(
                                 "code": code }),
         ),
     };
-    audit::append(
-        sql,
+    audits.push(
         &Event {
             unit_id: Some(&device.unit_id),
             actor: &device.user_id,
@@ -323,7 +340,7 @@ fn store_verdict(
             detail,
         },
         now,
-    )?;
+    );
     Ok(())
 }
 

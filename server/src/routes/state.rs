@@ -15,4 +15,6 @@ pub struct AppState {
     pub activations_per_minute: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<crate::forwarded::TrustedProxies>,
+    /// A pushed batch is decided in one transaction ([`crate::GatewayConfig::group_commit`]).
+    pub group_commit: bool,
 }

@@ -16,6 +16,7 @@ mod end_to_end;
 mod feed;
 mod feed_lanes;
 mod gateway_tls;
+mod group_commit;
 mod hostile;
 mod hostile_checks;
 mod notice_receipts;

@@ -1,5 +1,7 @@
-//! A gateway killed (SIGKILL) in the middle of a push loses and duplicates nothing: every command
-//! decided before the kill keeps its verdict, the phone resends the whole batch after the restart,
+//! A gateway killed (SIGKILL) in the middle of a push loses and duplicates nothing. A batch is
+//! decided in one transaction, so the kill, landing while the batch's transaction is open, leaves
+//! none of that batch decided and every command of an earlier push with its verdict; the phone
+//! resends everything after the restart (the earlier push's commands get their stored verdicts),
 //! and each command ends with exactly one verdict, one audit entry and at most one trace record.
 //!
 //! The gateway runs in a process of its own so that it can be killed: this test binary started
@@ -13,7 +15,7 @@ use qianpi_core::client::Client;
 use qianpi_core::keys::DeviceSigner;
 use qianpi_core::link::{sign_request, Credentials};
 use qianpi_core::model::Opinion;
-use qianpi_core::protocol::CommandBatch;
+use qianpi_core::protocol::{CommandBatch, SignedCommand};
 use qianpi_core::software::SoftwareKeyVault;
 use qianpi_core::workflow::Command;
 use qianpi_gateway::db::Db;
@@ -24,7 +26,10 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The phone's saves: the most one push may carry, nearly.
 const COMMANDS: usize = 60;
+/// Of them, pushed and decided before the push that is killed.
+const EARLIER: usize = 10;
 /// Set in the gateway's process: the address to listen on.
 const CHILD_LISTEN: &str = "QIANPI_RESTART_LISTEN";
 /// Set in the gateway's process: the SQLite data folder, or the PostgreSQL URL.
@@ -109,21 +114,53 @@ fn serve(location: &Location, key: &Path, listen: &str) -> (Gateway, String) {
     panic!("the gateway's process ended before it listened");
 }
 
-/// Verdicts stored so far, read without taking SQLite's write lock (which the handle's
-/// transactions take), so watching does not slow the gateway down and the kill lands early.
-async fn decided_so_far(db: &Db, location: &Location) -> i64 {
+/// Waits until the gateway has a write transaction open (the push's batch being decided), at most
+/// 30 s; whether it saw one. On SQLite a `BEGIN IMMEDIATE` that finds the write lock taken says
+/// so; on PostgreSQL, a lock on the verdicts table held by another session (a verdict inserted and
+/// not yet committed).
+async fn batch_in_progress(db: &Db, location: &Location) -> bool {
+    let started = Instant::now();
     match location {
         Location::Folder(dir) => {
             let file = dir.join(qianpi_gateway::db::DATABASE_FILE);
             tokio::task::spawn_blocking(move || {
                 let conn = rusqlite::Connection::open(file).unwrap();
-                conn.query_row("SELECT count(*) FROM verdicts", [], |r| r.get(0))
-                    .unwrap()
+                conn.busy_timeout(Duration::ZERO).unwrap();
+                while started.elapsed() < Duration::from_secs(30) {
+                    if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
+                        return true;
+                    }
+                    conn.execute_batch("ROLLBACK").unwrap();
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                false
             })
             .await
             .unwrap()
         }
-        Location::Postgres(_) => count(db, "verdicts").await,
+        Location::Postgres(_) => {
+            while started.elapsed() < Duration::from_secs(30) {
+                let held = db
+                    .tx(|sql| {
+                        Ok(sql
+                            .query_one(
+                                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                                 JOIN pg_database d ON d.oid = l.database
+                                 WHERE c.relname = 'verdicts' AND l.mode = 'RowExclusiveLock'
+                                   AND d.datname = current_database()
+                                   AND l.pid <> pg_backend_pid()",
+                                &[],
+                            )?
+                            .int(0)?)
+                    })
+                    .await
+                    .unwrap();
+                if held > 0 {
+                    return true;
+                }
+            }
+            false
+        }
     }
 }
 
@@ -191,7 +228,8 @@ async fn killed_mid_push() -> bool {
     let outbox = phone.outbox().unwrap();
     assert_eq!(outbox.len(), COMMANDS);
 
-    // Push the whole outbox in one batch and kill the gateway once some of it is decided.
+    // Push the first saves and let them be decided, then push the whole outbox in one batch and
+    // kill the gateway while that batch is being decided.
     let account = phone.account().unwrap().unwrap();
     let credentials = Credentials {
         signer: vault.clone() as Arc<dyn DeviceSigner>,
@@ -199,14 +237,15 @@ async fn killed_mid_push() -> bool {
         access_token: account.access_token.clone(),
         clock_offset_ms: 0,
     };
-    let body = serde_json::to_vec(&CommandBatch {
-        commands: outbox.iter().map(|row| row.command.clone()).collect(),
-    })
-    .unwrap();
-    let push_url = format!("{url}v1/commands");
-    let headers = sign_request("POST", &push_url, &body, &credentials, chrono::Utc::now()).unwrap();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let push = tokio::spawn(async move {
+    let push = |commands: &[SignedCommand]| {
+        let body = serde_json::to_vec(&CommandBatch {
+            commands: commands.to_vec(),
+        })
+        .unwrap();
+        let push_url = format!("{url}v1/commands");
+        let headers =
+            sign_request("POST", &push_url, &body, &credentials, chrono::Utc::now()).unwrap();
         let mut request = reqwest::Client::new()
             .post(&push_url)
             .header("content-type", "application/json")
@@ -214,29 +253,31 @@ async fn killed_mid_push() -> bool {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        request.send().await.map(|r| r.status())
-    });
-    let started = Instant::now();
-    let decided_at_kill = loop {
-        let decided = decided_so_far(&db, &location).await;
-        if decided > 0 {
-            gateway.kill();
-            break count(&db, "verdicts").await;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "nothing was decided"
-        );
-        tokio::task::yield_now().await;
+        request.send()
     };
-    // The answer got through, or everything was decided before the kill landed: no kill
-    // mid-push happened this round.
-    if push.await.unwrap().is_ok() || decided_at_kill == COMMANDS as i64 {
+    let commands: Vec<_> = outbox.iter().map(|row| row.command.clone()).collect();
+    let pushed_at = Instant::now();
+    let earlier = push(&commands[..EARLIER]).await.unwrap();
+    let earlier_took = pushed_at.elapsed();
+    assert!(earlier.status().is_success(), "{}", earlier.status());
+    assert_eq!(count(&db, "verdicts").await, EARLIER as i64);
+    let whole = tokio::spawn(push(&commands));
+    assert!(
+        batch_in_progress(&db, &location).await,
+        "the batch was never seen being decided"
+    );
+    // Some way into the batch: about twice the earlier push's commands, had each its own commit.
+    tokio::time::sleep(earlier_took * 2).await;
+    gateway.kill();
+    let decided_at_kill = count(&db, "verdicts").await;
+    // The answer got through, or the batch was committed before the kill landed: no kill
+    // mid-batch happened this round.
+    if whole.await.unwrap().is_ok() || decided_at_kill == COMMANDS as i64 {
         return false;
     }
-    assert!(
-        (1..COMMANDS as i64).contains(&decided_at_kill),
-        "the kill did not land mid-push: {decided_at_kill} decided"
+    assert_eq!(
+        decided_at_kill, EARLIER as i64,
+        "a batch killed while being decided leaves none of it decided, and the earlier push whole"
     );
 
     // Back on the same address: the phone resends everything and settles.

@@ -41,6 +41,8 @@ const TARGET: Duration = Duration::from_secs(3);
 /// What one gateway took and kept.
 struct Run {
     push: Duration,
+    /// CPU time this process (gateway and phone) spent during the push, where Linux tells it.
+    push_cpu: Option<Duration>,
     requests: usize,
     accepted: usize,
     settle: Duration,
@@ -131,6 +133,7 @@ async fn run_one(group_commit: bool, unit: &str) -> BenchResult<Run> {
     }
     eprintln!("{unit}: pushing…");
     let started = Instant::now();
+    let cpu_before = cpu_time();
     let mut accepted = 0;
     let mut requests = 0;
     for batch in commands.chunks(BATCH) {
@@ -150,6 +153,9 @@ async fn run_one(group_commit: bool, unit: &str) -> BenchResult<Run> {
             .count();
     }
     let push_took = started.elapsed();
+    let push_cpu = cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
 
     let settling = Instant::now();
     phone.client.sync().await.map_err(|e| e.to_string())?;
@@ -162,6 +168,7 @@ async fn run_one(group_commit: bool, unit: &str) -> BenchResult<Run> {
     let (lost, duplicated, audit_intact) = kept_at_gateway(&harness, ids).await?;
     Ok(Run {
         push: push_took,
+        push_cpu,
         requests,
         accepted,
         settle,
@@ -220,6 +227,28 @@ async fn kept_at_gateway(
         .map_err(|e| e.message)
 }
 
+/// The CPU time (user and system) of this process so far, from `/proc/self/stat` (in the kernel's
+/// fixed 100 ticks a second); `None` elsewhere. On a machine shared with other work, the push's
+/// wall time above its CPU time is time spent waiting for a core or the disk.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The machine's load average over the last minute, where Linux tells it.
+fn load() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
@@ -230,6 +259,7 @@ fn line(name: &str, transactions: &str, run: &Run) -> serde_json::Value {
         "transactions": transactions,
         "approvals": APPROVALS,
         "push_s": seconds(run.push),
+        "push_cpu_s": run.push_cpu.map(seconds),
         "requests": run.requests,
         "accepted": run.accepted,
         "settle_sync_s": seconds(run.settle),
@@ -264,6 +294,7 @@ async fn run() -> BenchResult<()> {
             "bench": "p6_offline_approvals_pushed",
             "backend": backend,
             "build": build,
+            "load_1m": load(),
             "value": seconds(grouped.push),
             "unit": "s",
             "reference": seconds(reference.push),

@@ -1,5 +1,6 @@
-// The Compose app. The Rust library is cross-compiled per ABI (cargo ndk -t arm64-v8a -o
-// src/main/jniLibs build -p qianpi-ffi) and the bindings generated with ../uniffi-android.toml.
+// The Compose app. The Rust library is cross-compiled per ABI with the mobile profile (cargo ndk
+// -t arm64-v8a -o src/main/jniLibs rustc -p qianpi-ffi --lib --profile mobile --no-default-features
+// --crate-type cdylib, see the README) and the bindings generated with ../uniffi-android.toml.
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")

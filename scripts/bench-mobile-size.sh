@@ -73,6 +73,9 @@ nm -S -t d --size-sort "$reference" | awk -v dir="$tmp" '
       if (ident ~ /^_\$LT\$/) { if (match(ident, /[a-z_][a-z0-9_]*\.\./)) ident = substr(ident, RSTART, RLENGTH - 2); else ident = "generic" }
       part = "rust: " ident
     } else if (name ~ /^(uniffi_|ffi_qianpi)/) part = "rust: qianpi_ffi"
+    # A few static tables carry the same name in ring and in OpenSSL (ecp_nistz256_precomputed):
+    # one copy each.
+    else if (name in ring && name in ossl) part = (shared[name]++ ? "openssl (vendored, SQLCipher crypto)" : "ring (C and assembly)")
     else if (name ~ /^ring_core_/ || name in ring) part = "ring (C and assembly)"
     else if (name ~ /^sqlite3/ || name in sqlc) part = "sqlcipher (C)"
     else if (name in ossl) part = "openssl (vendored, SQLCipher crypto)"

@@ -13,6 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# jq writes the JSON lines; Debian's package on a machine without it.
+if ! command -v jq >/dev/null 2>&1; then
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+fi
+
 target_bytes=8000000
 abi="$(rustc -vV | sed -n 's/^host: //p')"
 tmp="$(mktemp -d)"

@@ -11,6 +11,11 @@
 //! command without an accepted verdict, trace record or audit entry is lost, a second one of any
 //! is a duplicate; both must be 0, and the audit chain intact.
 //!
+//! The phone's store turns SQLCipher's memory security on, and it holds for the whole process
+//! (once on, SQLCipher keeps it on): the SQLite gateway here then locks, wipes and unlocks every
+//! allocation, which a gateway in a process of its own does not, so its figures are on the
+//! pessimistic side. The PostgreSQL gateway does not use SQLite.
+//!
 //! The gateway runs in this process (SQLite in a temporary folder, or PostgreSQL when
 //! `QIANPI_TEST_POSTGRES` names a server). One JSON line per gateway and one for P-6 on stdout;
 //! progress on stderr.

@@ -96,11 +96,13 @@ pub fn decide_batch(
     let mut decisions = Vec::with_capacity(commands.len());
     let mut stopped = None;
     for command in commands {
-        sql.batch(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        // Prepared once and kept, like every statement of a decision: a batch issues two per
+        // command.
+        sql.execute(&format!("SAVEPOINT {SAVEPOINT}"), &[])?;
         let kept = audits.0.len();
         match decide_command(sql, key, device, command, now(), &mut audits) {
             Ok(decision) => {
-                sql.batch(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
+                sql.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"), &[])?;
                 decisions.push(decision);
             }
             // The whole transaction lost a race: run it all again.

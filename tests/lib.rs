@@ -17,6 +17,7 @@ pub mod admin_api;
 pub mod fixtures;
 
 pub mod intercept;
+pub mod ledger;
 pub mod office;
 pub mod proxy;
 pub mod replicas;

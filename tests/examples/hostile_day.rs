@@ -20,14 +20,13 @@
 
 use qianpi_core::client::ClientError;
 use qianpi_core::model::Attitude;
-use qianpi_core::protocol::CommandVerdict;
 use qianpi_core::store::LocalTaskState;
 use qianpi_gateway::sql::args;
+use qianpi_tests::ledger;
 use qianpi_tests::office::{opinion, Office};
 use qianpi_tests::proxy::{Faults, Proxy};
 use qianpi_tests::{Harness, Phone};
 use serde_json::json;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Errors are plain messages: the bench reports the first one and stops.
@@ -216,43 +215,12 @@ async fn kept_at_gateway(
     harness
         .db
         .tx(move |sql| {
-            let mut seen: HashMap<String, [i64; 3]> = HashMap::new();
-            for row in sql.query("SELECT command_id, body FROM verdicts", &[])? {
-                let verdict: Option<CommandVerdict> = serde_json::from_str(&row.text(1)?).ok();
-                if verdict.is_some_and(|v| v.outcome.is_accepted()) {
-                    seen.entry(row.text(0)?).or_default()[0] += 1;
-                }
-            }
-            let traced = "SELECT command_id FROM trace WHERE command_id IS NOT NULL";
-            for row in sql.query(traced, &[])? {
-                seen.entry(row.text(0)?).or_default()[1] += 1;
-            }
-            let audited = "SELECT detail FROM audit WHERE kind = 'command.accepted'";
-            for row in sql.query(audited, &[])? {
-                let detail: serde_json::Value =
-                    serde_json::from_str(&row.text(0)?).unwrap_or_default();
-                if let Some(id) = detail["command_id"].as_str() {
-                    seen.entry(id.to_owned()).or_default()[2] += 1;
-                }
-            }
+            let (lost, duplicated) = ledger::lost_and_duplicated(sql, &queued)?;
             let read = sql.query_one(
                 "SELECT count(*) FROM notice_recipients WHERE user_id = ?1 AND read_at IS NOT NULL",
                 args![&leader],
             )?;
-            let mut lost = 0;
-            let mut duplicated = 0;
-            for id in &queued {
-                let counts = seen.get(id).copied().unwrap_or_default();
-                if counts.contains(&0) {
-                    lost += 1;
-                }
-                duplicated += counts.iter().map(|n| (n - 1).max(0)).sum::<i64>();
-            }
-            Ok((
-                lost,
-                usize::try_from(duplicated).unwrap_or(usize::MAX),
-                read.int(0)?,
-            ))
+            Ok((lost, duplicated, read.int(0)?))
         })
         .await
         .map_err(|e| e.message)

@@ -106,16 +106,8 @@ impl World {
         if self.quiet || !p.foreground {
             return;
         }
-        let store = &self.phones[phone].store;
-        let (outbox, receipts) = (store.outbox.len(), store.receipts.len());
         self.note(|| format!("dev{phone} pull to refresh"));
-        let start = Start {
-            mode: Mode::Continuous,
-            outbox,
-            receipts,
-            budget_ms: None,
-        };
-        self.feed(phone, Event::Start(start));
+        self.start_continuous(phone);
     }
 
     /// A new engine for the phone, on a clock of its own; whatever the old one had asked for
@@ -140,15 +132,9 @@ impl World {
         (store.outbox.len(), store.receipts.len())
     }
 
-    /// The engine is rebuilt from what the store kept, and started; an app the system suspends
-    /// in the background stops it again at once.
-    pub(super) fn phone_boot(&mut self, phone: usize) {
-        if self.phones[phone].engine.is_some() {
-            return;
-        }
-        self.fresh_engine(phone, true);
+    /// Starts the phone's engine keeping in sync, told what the store holds to send.
+    fn start_continuous(&mut self, phone: usize) {
         let (outbox, receipts) = self.queued(phone);
-        self.note(|| format!("dev{phone} boots with {outbox} queued"));
         let start = Start {
             mode: Mode::Continuous,
             outbox,
@@ -156,6 +142,18 @@ impl World {
             budget_ms: None,
         };
         self.feed(phone, Event::Start(start));
+    }
+
+    /// The engine is rebuilt from what the store kept, and started; an app the system suspends
+    /// in the background stops it again at once.
+    pub(super) fn phone_boot(&mut self, phone: usize) {
+        if self.phones[phone].engine.is_some() {
+            return;
+        }
+        self.fresh_engine(phone, true);
+        let (outbox, _) = self.queued(phone);
+        self.note(|| format!("dev{phone} boots with {outbox} queued"));
+        self.start_continuous(phone);
         let p = &self.phones[phone];
         if p.foreground {
             self.feed(phone, Event::Foreground);

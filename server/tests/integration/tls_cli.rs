@@ -11,10 +11,10 @@ use crate::support::Database;
 use qianpi_gateway::tls::{read_certificates, spki_pin};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,21 +42,7 @@ impl Drop for Served {
 }
 
 fn serve(db: &Database, args: &[&str]) -> Served {
-    let mut child = db
-        .command("serve", args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .trim()
-        .to_owned();
+    let (child, url) = db.serve_at(args);
     let port = url
         .trim_end_matches('/')
         .rsplit(':')

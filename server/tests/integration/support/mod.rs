@@ -46,18 +46,30 @@ impl Database {
     /// Runs `qianpi-gateway serve <database options> <args>` on a free loopback port until it
     /// says it listens; the caller stops it.
     pub fn serve(&self, args: &[&str]) -> Child {
+        let mut args = args.to_vec();
+        args.extend(["--listen", "127.0.0.1:0"]);
+        self.serve_at(&args).0
+    }
+
+    /// Runs `qianpi-gateway serve <database options> <args>` (which name the address) until it
+    /// says it listens: the running gateway, which the caller stops, and the URL it printed.
+    pub fn serve_at(&self, args: &[&str]) -> (Child, String) {
         let mut child = self
             .command("serve", args)
-            .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert!(line.starts_with("listening on "), "{line:?}");
-        child
+        let url = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{line:?}"))
+            .trim()
+            .to_owned();
+        (child, url)
     }
 
     /// `qianpi-gateway <subcommand> <args>` on this database, not yet run.

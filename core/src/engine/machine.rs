@@ -40,6 +40,39 @@ struct Cycle {
     long_poll: bool,
 }
 
+impl Cycle {
+    /// A sync that pushes what is queued, then pulls to the end.
+    fn sync(config: &EngineConfig, push_left: usize, receipts_left: usize) -> Cycle {
+        Cycle::starting(config, Step::Push, push_left, receipts_left, false)
+    }
+
+    /// A long-poll: a pull with nothing to send, quiet until it brings something.
+    fn long_poll(config: &EngineConfig) -> Cycle {
+        Cycle::starting(config, Step::Pull, 0, 0, true)
+    }
+
+    fn starting(
+        config: &EngineConfig,
+        step: Step,
+        push_left: usize,
+        receipts_left: usize,
+        long_poll: bool,
+    ) -> Cycle {
+        Cycle {
+            step,
+            push_left,
+            receipts_left,
+            push_size: Shrinking::new(config.push_batch, config.cuts_at_one),
+            page_size: Shrinking::new(config.page_limit, config.cuts_at_one),
+            clock_retries: 0,
+            push_interrupted: false,
+            retry_after_ms: None,
+            progress: Progress::default(),
+            long_poll,
+        }
+    }
+}
+
 /// The sync engine: feed it events with the time, do what it answers.
 #[derive(Debug, Clone)]
 pub struct Engine {

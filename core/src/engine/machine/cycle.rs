@@ -4,7 +4,6 @@
 //! rest after a success).
 
 use super::{Cycle, Engine, Step};
-use crate::engine::shrink::Shrinking;
 use crate::engine::types::{
     Action, BlockedKind, Deadlines, Failure, FailureKind, Millis, Mode, Outcome, Progress, Request,
     Response, SyncState,
@@ -26,18 +25,7 @@ impl Engine {
         // Whatever the engine waited for, this sync does.
         self.timer = None;
         self.again = false;
-        self.cycle = Some(Cycle {
-            step: Step::Push,
-            push_left: self.outbox,
-            receipts_left: self.receipts,
-            push_size: Shrinking::new(self.config.push_batch, self.config.cuts_at_one),
-            page_size: Shrinking::new(self.config.page_limit, self.config.cuts_at_one),
-            clock_retries: 0,
-            push_interrupted: false,
-            retry_after_ms: None,
-            progress: Progress::default(),
-            long_poll: false,
-        });
+        self.cycle = Some(Cycle::sync(&self.config, self.outbox, self.receipts));
         self.state = SyncState::Syncing(Progress::default());
         self.next(now, out);
     }
@@ -270,18 +258,7 @@ impl Engine {
             return;
         }
         if self.foreground && self.online {
-            self.cycle = Some(Cycle {
-                step: Step::Pull,
-                push_left: 0,
-                receipts_left: 0,
-                push_size: Shrinking::new(self.config.push_batch, self.config.cuts_at_one),
-                page_size: Shrinking::new(self.config.page_limit, self.config.cuts_at_one),
-                clock_retries: 0,
-                push_interrupted: false,
-                retry_after_ms: None,
-                progress: Progress::default(),
-                long_poll: true,
-            });
+            self.cycle = Some(Cycle::long_poll(&self.config));
             self.next(now, out);
         }
     }

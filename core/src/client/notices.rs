@@ -212,10 +212,7 @@ impl Client {
             let response = gateway
                 .push_receipts_within(credentials, &batch, deadlines)
                 .await
-                .map_err(|failed| {
-                    *retry_after_ms = failed.retry_after_ms;
-                    failed.error
-                })?
+                .map_err(|failed| failed.keeping_retry_after(retry_after_ms))?
                 .value;
             credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
             let mut store = self.store()?;

@@ -72,10 +72,7 @@ impl Client {
             .gateway
             .push_within(credentials, &batch, target.deadlines)
             .await
-            .map_err(|failed| {
-                *retry_after_ms = failed.retry_after_ms;
-                failed.error
-            })?
+            .map_err(|failed| failed.keeping_retry_after(retry_after_ms))?
             .value;
         credentials.clock_offset_ms = offset_ms(response.server_time, self.device_now());
         // Unproven verdicts settle nothing: the commands stay queued.

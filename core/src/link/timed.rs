@@ -32,6 +32,15 @@ pub struct Failed {
     pub retry_after_ms: Option<u64>,
 }
 
+impl Failed {
+    /// The error, with the gateway's `Retry-After` left in `retry_after_ms` for the engine's
+    /// next wait.
+    pub fn keeping_retry_after(self, retry_after_ms: &mut Option<u64>) -> LinkError {
+        *retry_after_ms = self.retry_after_ms;
+        self.error
+    }
+}
+
 impl From<LinkError> for Failed {
     fn from(error: LinkError) -> Failed {
         Failed {

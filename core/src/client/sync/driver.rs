@@ -200,10 +200,7 @@ impl<'a> Driver<'a> {
             .gateway
             .pull_within(&self.credentials, &cursor, limit, wait_secs, deadlines)
             .await
-            .map_err(|failed| {
-                self.retry_after_ms = failed.retry_after_ms;
-                failed.error
-            })?;
+            .map_err(|failed| failed.keeping_retry_after(&mut self.retry_after_ms))?;
         let page = measured.value;
         self.credentials.clock_offset_ms = offset_ms(page.server_time, self.client.device_now());
         let checkpoint = statements::check_page(&page, &self.key, &self.device_id)?;

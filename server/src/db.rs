@@ -44,6 +44,9 @@ pub enum OpenError {
     /// Its schema cannot be brought up to date.
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// The feed's rows could not be brought to the current form after the migrations.
+    #[error("converting the feed failed: {0}")]
+    Feed(ApiError),
     /// No gateway database is there (a command other than `serve` or `init`, or a mistyped
     /// data folder or URL).
     #[error("{0} holds no gateway database: check the data folder or URL, or create one with `qianpi-gateway init`")]
@@ -117,6 +120,7 @@ impl Db {
             db.run::<_, SchemaError>(&mut |sql| schema::apply(sql, version))?;
             tracing::info!(version, backend = %db.dialect(), "migrated the gateway database");
         }
+        crate::feed::convert_stored(&db).map_err(OpenError::Feed)?;
         Ok((db, found == 0))
     }
 

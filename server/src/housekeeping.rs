@@ -8,6 +8,9 @@
 //!   a scan of many logins leaves no lasting rows (`devices::lockout`).
 //! - Checkpoints older than the longest wipe limit of any unit (plus a day) leave the table: a
 //!   phone that has not synced since then has erased itself, so no record can still name them.
+//! - Feed objects (a document, instance version or definition) that replaced feed rows named and
+//!   no row names any more leave the table (`feed::collect`), so the feed's size follows the
+//!   data and not its history.
 
 use crate::db::{decode, Db};
 use crate::sql::args;
@@ -33,6 +36,9 @@ pub fn spawn(db: Db) -> JoinHandle<()> {
             }
             if let Err(e) = prune_checkpoints(&db).await {
                 tracing::warn!(error = %e, "pruning old checkpoints failed; trying again later");
+            }
+            if let Err(e) = collect_feed_objects(&db).await {
+                tracing::warn!(error = %e, "collecting feed objects failed; trying again later");
             }
         }
     })
@@ -73,4 +79,9 @@ pub async fn prune_checkpoints(db: &Db) -> Result<u64, crate::ApiError> {
         )?)
     })
     .await
+}
+
+/// Deletes the feed objects no feed row names any more; returns how many.
+pub async fn collect_feed_objects(db: &Db) -> Result<u64, crate::ApiError> {
+    db.tx(crate::feed::collect).await
 }

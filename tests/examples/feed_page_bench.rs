@@ -215,13 +215,11 @@ fn measure(
         .map_err(|e| e.to_string())?;
     let template: Change = db
         .tx_blocking(|sql| {
-            decode(
-                &sql.query_one(
-                    "SELECT body FROM changes WHERE user_id = ?1 ORDER BY seq LIMIT 1",
-                    args![USER],
-                )?
-                .text(0)?,
-            )
+            feed::stored_changes(sql, USER)?
+                .into_iter()
+                .next()
+                .map(|(_, change)| change)
+                .ok_or_else(|| ApiError::internal("the leader's feed is empty"))
         })
         .map_err(|e| e.to_string())?;
     let body_bytes = encode(&template).map_err(|e| e.to_string())?.len();

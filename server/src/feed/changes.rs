@@ -16,7 +16,7 @@
 //!   phone. A bare number (the cursor of a single-sequence feed) means that position in every
 //!   lane.
 
-use crate::db::encode;
+use super::objects::{self, Stored};
 use crate::error::ApiError;
 use crate::sql::args;
 use crate::sql::Sql;
@@ -83,7 +83,8 @@ fn waits_for(entry: &InboxEntry, user_id: &str) -> bool {
 }
 
 /// Appends one change to a user's feed, replacing the older change of the same item; returns
-/// its sequence number.
+/// its sequence number. An inbox change's document, instance and definition are stored once for
+/// every reader and change that carries them ([`super::objects`]).
 pub fn append_change(sql: &mut dyn Sql, user_id: &str, change: &Change) -> Result<i64, ApiError> {
     let seq = sql
         .query_one(
@@ -94,12 +95,52 @@ pub fn append_change(sql: &mut dyn Sql, user_id: &str, change: &Change) -> Resul
         )?
         .int(0)?;
     let (lane, key) = classify(user_id, change);
+    let stored = Stored::of(change)?;
+    let refs = stored.refs();
+    // Only a task's row names objects, so only its older row can leave some unnamed.
+    let old = match stored.objects {
+        Some(_) => sql
+            .query_opt(
+                "SELECT document_ref, instance_ref, definition_ref FROM changes
+                 WHERE user_id = ?1 AND item_key = ?2",
+                args![user_id, key.as_str()],
+            )?
+            .map(|row| -> Result<_, ApiError> {
+                Ok([
+                    objects::opt_blob(row.0.first())?,
+                    objects::opt_blob(row.0.get(1))?,
+                    objects::opt_blob(row.0.get(2))?,
+                ])
+            })
+            .transpose()?,
+        None => None,
+    };
+    let [document_ref, instance_ref, definition_ref] = refs.clone();
     sql.execute(
-        "INSERT INTO changes (user_id, seq, lane, item_key, body) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO changes (user_id, seq, lane, item_key, body, size, document_ref,
+             instance_ref, definition_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (user_id, item_key) DO UPDATE SET seq = excluded.seq, lane = excluded.lane,
-             body = excluded.body",
-        args![user_id, seq, lane as i64, key, encode(change)?],
+             body = excluded.body, size = excluded.size, document_ref = excluded.document_ref,
+             instance_ref = excluded.instance_ref, definition_ref = excluded.definition_ref",
+        args![
+            user_id,
+            seq,
+            lane as i64,
+            key,
+            stored.body.as_str(),
+            i64::try_from(stored.size).unwrap_or(i64::MAX),
+            document_ref,
+            instance_ref,
+            definition_ref
+        ],
     )?;
+    // After the row: see the collection's note in `objects`.
+    if let Some(objects) = &stored.objects {
+        objects::put(sql, objects)?;
+    }
+    if let Some(old) = old {
+        objects::note_replaced(sql, old, &refs)?;
+    }
     Ok(seq)
 }
 

@@ -11,13 +11,17 @@
 //! (`octet_length` reads a stored text's length, not the text), the page is cut by count and
 //! size on them, and only then are the bodies of the rows kept read, in one more range select.
 //!
+//! Changes are stored in two forms ([`super::objects`]): an inbox change's row names its
+//! document, instance and definition, read with it; other rows, and rows from before that form,
+//! hold the whole change. Either comes out as the same change.
+//!
 //! The selects of one page may see commits made between them (PostgreSQL reads each statement
 //! at its own snapshot). That loses nothing: a change's body at a given number never changes (a
 //! newer change of the item takes a new number, past the head this page reads up to), so a row
 //! that vanished between two selects reaches the reader again at its new number.
 
 use super::changes::{head, Cursor, Lane, LANES};
-use crate::db::decode;
+use super::objects::Decoded;
 use crate::error::ApiError;
 use crate::sql::args;
 use crate::sql::{Dialect, Sql};
@@ -28,20 +32,33 @@ use qianpi_protocol::Change;
 pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
 
 /// The next changes of one lane after the reader's position and up to the head, oldest first:
-/// their numbers and sizes, at most `?5` of them. SQLite is told the index: without statistics
-/// (a gateway's file has none) it would take the primary key `(user_id, seq)` instead and skip
-/// over the other lanes' rows.
-const LANE_SIZES_SQLITE: &str = "SELECT seq, octet_length(body) FROM changes
+/// their numbers and sizes (a row written before sizes were stored: its body's), at most `?5` of
+/// them. SQLite is told the index: without statistics (a gateway's file has none) it would take
+/// the primary key `(user_id, seq)` instead and skip over the other lanes' rows.
+const LANE_SIZES_SQLITE: &str = "SELECT seq, COALESCE(size, octet_length(body)) FROM changes
      INDEXED BY changes_by_lane
      WHERE user_id = ?1 AND lane = ?2 AND seq > ?3 AND seq <= ?4 ORDER BY seq LIMIT ?5";
-const LANE_SIZES_POSTGRES: &str = "SELECT seq, octet_length(body) FROM changes
+const LANE_SIZES_POSTGRES: &str = "SELECT seq, COALESCE(size, octet_length(body)) FROM changes
      WHERE user_id = ?1 AND lane = ?2 AND seq > ?3 AND seq <= ?4 ORDER BY seq LIMIT ?5";
 
-/// The bodies of one lane's changes in a range of numbers, oldest first.
-const LANE_BODIES_SQLITE: &str = "SELECT seq, body FROM changes INDEXED BY changes_by_lane
-     WHERE user_id = ?1 AND lane = ?2 AND seq > ?3 AND seq <= ?4 ORDER BY seq";
-const LANE_BODIES_POSTGRES: &str = "SELECT seq, body FROM changes
-     WHERE user_id = ?1 AND lane = ?2 AND seq > ?3 AND seq <= ?4 ORDER BY seq";
+/// The rows of one lane's changes in a range of numbers, oldest first, with the objects they
+/// name. The objects are read in the same statement as the rows (each a lookup by its key), so
+/// a collection of objects between two statements cannot take away one a row named.
+macro_rules! lane_bodies {
+    ($indexed:literal) => {
+        concat!(
+            "SELECT c.seq, c.size, c.body, c.document_ref, c.instance_ref, c.definition_ref,
+                (SELECT o.body FROM feed_objects o WHERE o.hash = c.document_ref),
+                (SELECT o.body FROM feed_objects o WHERE o.hash = c.instance_ref),
+                (SELECT o.body FROM feed_objects o WHERE o.hash = c.definition_ref)
+             FROM changes c ",
+            $indexed,
+            " WHERE c.user_id = ?1 AND c.lane = ?2 AND c.seq > ?3 AND c.seq <= ?4 ORDER BY c.seq"
+        )
+    };
+}
+const LANE_BODIES_SQLITE: &str = lane_bodies!("INDEXED BY changes_by_lane");
+const LANE_BODIES_POSTGRES: &str = lane_bodies!("");
 
 /// The select of one lane's next numbers and sizes (`?1` user, `?2` lane, after `?3`, up to
 /// `?4`, at most `?5`). Public for the plan tests and the benchmark.
@@ -101,6 +118,7 @@ pub fn page(
     let mut changes: Vec<Change> = Vec::new();
     let mut bytes = 0usize;
     let mut cut_at = None;
+    let mut decoded = Decoded::default();
     for lane in Lane::ALL {
         let from = cursor.0[lane.index()];
         if from >= head {
@@ -135,16 +153,16 @@ pub fn page(
                 args![user_id, lane as i64, from, last],
             )?;
             for row in &rows {
-                let body = row.text(1)?;
-                // The stored size is in the database's encoding; the page's limit is on the
-                // JSON sent, so it is checked again on the text itself.
-                if !fits(changes.len(), bytes, body.len(), limit) {
+                let (change, size) = decoded.change(&row.0, 1)?;
+                // An old row's stored size is in the database's encoding; the page's limit is
+                // on the JSON sent, so it is checked again on the text itself.
+                if !fits(changes.len(), bytes, size, limit) {
                     cut_at = Some(lane);
                     break;
                 }
-                bytes += body.len();
+                bytes += size;
                 next.0[lane.index()] = row.int(0)?;
-                changes.push(decode::<Change>(&body)?);
+                changes.push(change);
             }
         }
         if cut_at.is_some() {
@@ -162,4 +180,21 @@ pub fn page(
         next,
         has_more: cut_at.is_some(),
     })
+}
+
+/// Every change of a user's feed, oldest first, as pages send them, with their numbers (tests,
+/// benchmarks and tools that look at what a feed holds).
+pub fn stored_changes(sql: &mut dyn Sql, user_id: &str) -> Result<Vec<(i64, Change)>, ApiError> {
+    let rows = sql.query(
+        "SELECT c.seq, c.size, c.body, c.document_ref, c.instance_ref, c.definition_ref,
+            (SELECT o.body FROM feed_objects o WHERE o.hash = c.document_ref),
+            (SELECT o.body FROM feed_objects o WHERE o.hash = c.instance_ref),
+            (SELECT o.body FROM feed_objects o WHERE o.hash = c.definition_ref)
+         FROM changes c WHERE c.user_id = ?1 ORDER BY c.seq",
+        args![user_id],
+    )?;
+    let mut decoded = Decoded::default();
+    rows.iter()
+        .map(|row| Ok((row.int(0)?, decoded.change(&row.0, 1)?.0)))
+        .collect()
 }

@@ -6,6 +6,7 @@
 //! tests live beside the code they test.
 
 mod cli;
+mod feed_objects;
 mod feed_pages;
 mod migrations;
 mod notices_cli;

@@ -11,9 +11,7 @@ use qianpi_core::protocol::{
     Change, CommandVerdict, InboxEntry, NoticeStatus, SyncPage, VerdictOutcome,
 };
 use qianpi_gateway::admin::demo;
-use qianpi_gateway::db::decode;
 use qianpi_gateway::feed;
-use qianpi_gateway::sql::args;
 use qianpi_tests::{error_code, get_sync, pull, Harness, Phone};
 use std::collections::BTreeSet;
 
@@ -26,13 +24,11 @@ async fn seeded_entry(harness: &Harness) -> InboxEntry {
     let change: Change = harness
         .db
         .tx(|sql| {
-            decode(
-                &sql.query_one(
-                    "SELECT body FROM changes WHERE user_id = 'user-wang' ORDER BY seq LIMIT 1",
-                    args![],
-                )?
-                .text(0)?,
-            )
+            feed::stored_changes(sql, "user-wang")?
+                .into_iter()
+                .next()
+                .map(|(_, change)| change)
+                .ok_or_else(|| qianpi_gateway::ApiError::internal("the leader's feed is empty"))
         })
         .await
         .unwrap();

@@ -10,21 +10,27 @@
 //!   SQLCipher applies it to the whole process once any connection turns it on).
 //! - P-2: 待办 first page (`list(Todo, 50, 0)`) from a store of 100,000 documents and 300,000 tasks
 //!   (25,000 of them in this user's 待办), built through `apply_page_at` as a real first sync
-//!   would; p99 and p50 over 1,000 warm queries, plus the first query on a fresh connection.
+//!   would; p99 and p50 over 1,000 warm queries; and the first query after each of 200 unlocks
+//!   (`Store::open` with the key: a new connection, nothing prepared, an empty page cache), with
+//!   the open's own time beside it.
 //!   Reference: the same SQL (`lists.rs`, with the user lookup `list` makes first) on a plain
 //!   (unencrypted) SQLite copy made by `sqlcipher_export`, in a fresh process so that SQLCipher's
 //!   process-wide memory security does not tax it; the plain copy is also timed in this process
 //!   (`plain_with_memory_security_*`) to tell decryption from memory security.
 //! - P-3: cold start on the P-2 store: unwrap the data key through the software key vault
-//!   (already opened), `session::unlock`, read the first 待办 page; each run is a fresh child
-//!   process (this program re-run with `--cold-start`), timing itself from inside.
+//!   (already opened; the phone's keystore), open the store and its file vault with it, read the
+//!   first 待办 page, each part timed; each run is a fresh child process (this program re-run
+//!   with `--cold-start`), timing itself from inside, alternated with runs that call
+//!   `session::unlock` as the app does.
 //! - P-4: the lists screen after an observed change: on the P-2 store, one new 待办 filed at a
 //!   time, the watch channel reporting it, every badge and the first 50 rows read again
 //!   (`lists_overview`); reference: the same read with nothing changed.
 //!
 //! Progress goes to stderr, the JSON lines to stdout. About two minutes on a 2-core machine.
 //!
-//! Run: `cargo run --release -p qianpi-core --example store_bench`
+//! Run: `cargo run --release -p qianpi-core --example store_bench` (`-- --p1` for P-1 alone,
+//! `-- --p2` for P-2 and P-3 alone). `QIANPI_BENCH_STORE_DIR=<folder>` builds the P-2 store there
+//! and reuses it on the next run instead of building it again (P-4 adds its documents to it).
 
 // A benchmark program: a broken invariant must stop it loudly rather than print a figure.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -70,6 +76,8 @@ const P1_ENTRIES: usize = 10_000;
 const P2_DOCUMENTS: usize = 100_000;
 /// Timed repetitions of the first 待办 page.
 const P2_QUERIES: usize = 1_000;
+/// Unlocks (a new connection each) whose first 待办 page is timed.
+const P2_UNLOCKS: usize = 200;
 /// Cold-start runs, each in a fresh process.
 const P3_RUNS: usize = 20;
 const PASSPHRASE: &str = "bench passphrase 签批";
@@ -164,15 +172,27 @@ pub(crate) fn json_str(text: &str) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("--cold-start") => return cold_start_child(Path::new(&args[2]), Path::new(&args[3])),
+        Some("--cold-start") => {
+            return cold_start_child(Path::new(&args[2]), Path::new(&args[3]), &args[4])
+        }
         Some("--plain-reference") => return plain_reference_child(Path::new(&args[2])),
         _ => {}
     }
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let defs = definitions();
-    apply_rate(&defs, tmp.path());
-    let (data_dir, vault_dir, built) = big_store(&defs, tmp.path());
+    let only = args.get(1).map(String::as_str);
+    if only != Some("--p2") {
+        apply_rate(&defs, tmp.path());
+    }
+    // `--p1`: the apply rate alone (seconds instead of minutes).
+    if only == Some("--p1") {
+        return;
+    }
+    let folder = std::env::var_os("QIANPI_BENCH_STORE_DIR").map(std::path::PathBuf::from);
+    let (data_dir, vault_dir, built) = big_store(&defs, folder.as_deref().unwrap_or(tmp.path()));
     todo_first_page(&data_dir, &vault_dir, tmp.path(), built);
     cold_start(&data_dir, &vault_dir);
-    observed_change(&defs, &data_dir, &vault_dir);
+    if only != Some("--p2") {
+        observed_change(&defs, &data_dir, &vault_dir);
+    }
 }

@@ -226,6 +226,8 @@ pub(crate) fn label<T: serde::Serialize>(value: &T) -> Result<String, StoreError
 #[cfg(test)]
 mod download_tests;
 #[cfg(test)]
+mod lists_tests;
+#[cfg(test)]
 mod migration_tests;
 #[cfg(test)]
 mod repository_tests;

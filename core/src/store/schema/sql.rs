@@ -323,3 +323,13 @@ pub(super) const V9: &str = "CREATE TABLE phrases (
 /// kept with the account from activation, so every later sync checks the gateway against them.
 /// Accounts bound before have none (a development gateway on plain http on this machine).
 pub(super) const V10: &str = "ALTER TABLE account ADD COLUMN trust TEXT;";
+
+/// Version 11: a list's first page read from indexes alone (performance.md P-2). Right after an
+/// unlock every page a query touches is read from the file and decrypted; a list row read through
+/// a table cost an index leaf and a table leaf for each of task, instance and document. 待办's
+/// index now carries the instance the row joins and its deadline; instances and documents get a
+/// narrow index holding what a list row joins through and shows, whose leaves hold many rows each.
+pub(super) const V11: &str = "DROP INDEX tasks_todo;
+     CREATE INDEX tasks_todo ON tasks (list, urgency DESC, received_at DESC, id, instance_id, deadline);
+     CREATE INDEX instances_summary ON instances (id, document_id);
+     CREATE INDEX documents_summary ON documents (id, title, number, urgency);";

@@ -145,10 +145,10 @@ pub const MIGRATIONS: &[&str] = &[
         sha256 TEXT NOT NULL REFERENCES blobs(sha256), user_id TEXT NOT NULL REFERENCES users(id),
         uploaded_at TEXT NOT NULL, PRIMARY KEY (sha256, user_id));",
     // 7: the feed stores each document, instance version and definition once, in feed_objects
-    //    under the SHA-256 of its JSON; an inbox change's row names the three and holds its task
-    //    id, and every row its size as sent (rows from before, without one, are converted at
-    //    start: `feed::convert_stored`). The hashes a replaced row named wait in feed_orphans
-    //    until housekeeping deletes the objects no row names.
+    //    (deflated) under the SHA-256 of its JSON; an inbox change's row names the three and
+    //    holds its task id, and every row its size as sent (rows from before, without one, are
+    //    converted at start: `feed::convert_stored`). The hashes a replaced row named wait in
+    //    feed_orphans until housekeeping deletes the objects no row names.
     "ALTER TABLE changes ADD COLUMN size BIGINT;
      ALTER TABLE changes ADD COLUMN document_ref BLOB;
      ALTER TABLE changes ADD COLUMN instance_ref BLOB;
@@ -158,7 +158,7 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX changes_by_instance_ref ON changes (instance_ref) WHERE instance_ref IS NOT NULL;
      CREATE INDEX changes_by_definition_ref ON changes (definition_ref)
         WHERE definition_ref IS NOT NULL;
-     CREATE TABLE feed_objects (hash BLOB PRIMARY KEY, body TEXT NOT NULL);
+     CREATE TABLE feed_objects (hash BLOB PRIMARY KEY, body BLOB NOT NULL);
      CREATE TABLE feed_orphans (hash BLOB PRIMARY KEY);",
 ];
 

@@ -1,8 +1,8 @@
 //! The feed's shared objects: each document, instance version and definition an inbox change
-//! carries is stored once in `feed_objects` under the SHA-256 of its JSON, and the change's row
-//! names the three by hash, with the task id as its body. Every reader of a task, and every
-//! change of it, shares one copy, so the gateway's size grows with the data, not with readers ×
-//! history. Other changes (verdicts, notices, 回执) keep their JSON in the row.
+//! carries is stored once, deflated, in `feed_objects` under the SHA-256 of its JSON, and the
+//! change's row names the three by hash, with the task id as its body. Every reader of a task,
+//! and every change of it, shares one copy, so the gateway's size grows with the data, not with
+//! readers × history. Other changes (verdicts, notices, 回执) keep their JSON in the row.
 //!
 //! - **Rows.** `size` is the JSON length of the change as a page sends it (a page is cut on it
 //!   without reading a body). A row with no `document_ref` holds the whole change in `body`;
@@ -24,6 +24,7 @@ use qianpi_domain::workflow::{Instance, ProcessDefinition};
 use qianpi_protocol::{Change, InboxEntry};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
 
 /// One object: its JSON and the SHA-256 of it.
 #[derive(Debug, Clone)]
@@ -106,16 +107,49 @@ impl Stored {
     }
 }
 
-/// Stores the objects that are not stored yet. The caller has already written the row that
-/// names them (see the module's note on collection).
+/// Stores the objects that are not stored yet, deflated. The caller has already written the row
+/// that names them (see the module's note on collection). Most calls find all three stored
+/// (every other reader of a task, every change that leaves the document as it was), so the look
+/// comes first and only a new object is compressed and sent.
 pub(super) fn put(sql: &mut dyn Sql, objects: &[Object; 3]) -> Result<(), ApiError> {
     for object in objects {
-        sql.execute(
-            "INSERT INTO feed_objects (hash, body) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
-            args![object.hash.as_slice(), object.json.as_str()],
-        )?;
+        let stored = sql
+            .query_opt(
+                "SELECT 1 FROM feed_objects WHERE hash = ?1",
+                args![object.hash.as_slice()],
+            )?
+            .is_some();
+        if !stored {
+            sql.execute(
+                "INSERT INTO feed_objects (hash, body) VALUES (?1, ?2)
+                 ON CONFLICT (hash) DO NOTHING",
+                args![object.hash.as_slice(), deflate(&object.json)?],
+            )?;
+        }
     }
     Ok(())
+}
+
+/// An object's JSON as stored: raw DEFLATE at a fast level (the JSON of documents and flows
+/// shrinks severalfold, and a new instance version is written on every decision).
+fn deflate(json: &str) -> Result<Vec<u8>, ApiError> {
+    let mut encoder = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(json.len() / 3),
+        flate2::Compression::fast(),
+    );
+    encoder
+        .write_all(json.as_bytes())
+        .and_then(|()| encoder.finish())
+        .map_err(|e| ApiError::internal(format!("cannot compress a feed object: {e}")))
+}
+
+/// A stored object's JSON back.
+fn inflate(stored: &[u8]) -> Result<String, ApiError> {
+    let mut json = String::with_capacity(stored.len().saturating_mul(4));
+    flate2::read::DeflateDecoder::new(stored)
+        .read_to_string(&mut json)
+        .map_err(|e| ApiError::internal(format!("a stored feed object is damaged: {e}")))?;
+    Ok(json)
 }
 
 /// Notes the hashes a replaced row named that its replacement does not, for [`collect`].
@@ -177,12 +211,12 @@ fn cached<T: DeserializeOwned + Clone>(
     if let Some(value) = cache.get(&hash) {
         return Ok(value.clone());
     }
-    let Some(Value::Text(json)) = json else {
+    let Some(Value::Blob(stored)) = json else {
         return Err(ApiError::internal(
             "a feed row names an object the feed lacks",
         ));
     };
-    let value: T = decode(json)?;
+    let value: T = decode(&inflate(stored)?)?;
     cache.insert(hash, value.clone());
     Ok(value)
 }

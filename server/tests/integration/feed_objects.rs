@@ -305,7 +305,7 @@ fn an_old_feed_is_converted_in_place_serves_the_same_pages_and_shrinks() {
     assert_eq!(objects, documents as i64 * 3 + 2);
     let (row_bytes, object_bytes) = stored_bytes(&db);
     let after = (row_bytes + object_bytes) as usize;
-    eprintln!("feed JSON before {before} bytes, after {after} ({row_bytes} in rows)");
+    eprintln!("feed before {before} bytes of JSON, after {after} stored ({row_bytes} in rows)");
     assert!(
         after * 2 < before,
         "three readers per document share one copy: {after} bytes against {before}"
@@ -438,5 +438,64 @@ fn objects_are_collected_once_no_row_names_them() {
             let change = inbox(&flow, 1, 2, task);
             serde_json::to_vec(&[change]).unwrap().len()
         });
+    }
+}
+
+#[test]
+fn a_collection_beside_writers_never_takes_an_object_a_row_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = std::sync::Arc::new(demo_flow(&dir.path().join("demo")));
+    let database = support::Database::new(&dir.path().join("feed"));
+    version_6_database(&database.location, &[]);
+    let (db, _) = Db::open(&database.location).unwrap();
+    // Each writer moves its reader's task back and forth between two versions: every change
+    // leaves the other version unnamed (a candidate for collection) and the next one names it
+    // again, finding it stored — the moment a collection must not slip into.
+    let writers: Vec<_> = READERS[..3]
+        .iter()
+        .enumerate()
+        .map(|(w, user)| {
+            let (db, flow) = (db.clone(), flow.clone());
+            std::thread::spawn(move || {
+                for i in 0..150u64 {
+                    let change = inbox(&flow, w, 1 + i % 2, "task-shared");
+                    db.tx_blocking(|sql| feed::append_change(sql, user, &change))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let collector = {
+        let db = db.clone();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = done.clone();
+        (
+            std::thread::spawn(move || {
+                let mut collected = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    collected += db.tx_blocking(feed::collect).unwrap();
+                }
+                collected
+            }),
+            done,
+        )
+    };
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    collector
+        .1
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let collected = collector.0.join().unwrap();
+    assert!(collected > 0, "the collection ran beside the writers");
+    for (w, user) in READERS[..3].iter().enumerate() {
+        let changes = db
+            .tx_blocking(|sql| feed::stored_changes(sql, user))
+            .unwrap();
+        assert_eq!(
+            encode(&changes[0].1).unwrap(),
+            encode(&inbox(&flow, w, 2, "task-shared")).unwrap(),
+            "{user}'s row reads whole"
+        );
     }
 }

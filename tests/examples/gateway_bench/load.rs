@@ -63,7 +63,10 @@ pub(crate) async fn signed_get(
 
 #[derive(Clone, Copy)]
 pub(crate) enum Endpoint {
+    /// A delta sync from the head of the feed: nothing new.
     Sync,
+    /// A delta sync from the tail cursor: the feed's last changes come back, bodies and all.
+    SyncTail,
     Ping,
 }
 
@@ -85,6 +88,11 @@ pub(crate) async fn load(
                     "{base}{}?cursor={}&limit=200",
                     protocol::SYNC_PATH.trim_start_matches('/'),
                     d.cursor
+                ),
+                Endpoint::SyncTail => format!(
+                    "{base}{}?cursor={}&limit=200",
+                    protocol::SYNC_PATH.trim_start_matches('/'),
+                    d.tail_cursor
                 ),
                 Endpoint::Ping => format!("{base}{}", protocol::PING_PATH.trim_start_matches('/')),
             })

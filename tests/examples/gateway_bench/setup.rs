@@ -1,5 +1,6 @@
-//! Everything before the load: the gateway's database, the bench users with their feeds, and the
-//! activated devices with their first full sync done.
+//! Everything before the load but the feed (`seed`): the gateway's database, and the activated
+//! devices with their first full sync done (a cursor at the head, and one [`TAIL`] changes
+//! before it).
 //!
 //! Setup goes through the same paths a real deployment does (admin-issued codes, the activation
 //! endpoint, a first signed sync and ping), and refuses to continue on any non-200, so the load
@@ -13,16 +14,16 @@ use base64::Engine as _;
 use chrono::Utc;
 use qianpi_core::keys::DeviceSigner;
 use qianpi_core::link::Credentials;
-use qianpi_core::protocol::{self, ActivateRequest, ActivateResponse, Change, SyncPage};
-use qianpi_gateway::db::{decode, Db};
-use qianpi_gateway::sql::args;
-use qianpi_gateway::{admin, feed, Location};
+use qianpi_core::protocol::{self, ActivateRequest, ActivateResponse, SyncPage};
+use qianpi_gateway::db::Db;
+use qianpi_gateway::{admin, Location};
 use ring::rand::SystemRandom;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Changes put into each bench user's feed, so the first pull returns data.
-pub(crate) const CHANGES_PER_USER: usize = 3;
+/// Changes each device's delta sync finds new in the tail variant of the load: its tail cursor
+/// stands this many changes before the head of its feed.
+pub(crate) const TAIL: usize = 3;
 /// Activations in flight at once during setup.
 const SETUP_CONCURRENCY: usize = 32;
 
@@ -30,7 +31,10 @@ const SETUP_CONCURRENCY: usize = 32;
 pub(crate) struct Device {
     pub(crate) login: String,
     pub(crate) credentials: Credentials,
+    /// After the whole feed: a delta sync finds nothing new.
     pub(crate) cursor: String,
+    /// [`TAIL`] changes before the head: a delta sync returns the feed's last changes.
+    pub(crate) tail_cursor: String,
 }
 
 /// The database the gateway uses: a SQLite folder, or a fresh PostgreSQL database on `server`.
@@ -68,43 +72,6 @@ pub(crate) async fn drop_database(name: String) {
     if let Ok(Err(e)) | Err(e) = outcome.map_err(|e| e.to_string()) {
         eprintln!("[bench] could not drop the bench database: {e}");
     }
-}
-
-/// Adds `count` staff users to the demo unit, each with a few changes in the feed (copies of the
-/// demo flow's inbox change), and returns their logins.
-pub(crate) async fn create_users(db: &Db, count: usize) -> BenchResult<Vec<String>> {
-    let logins: Vec<String> = (0..count).map(|i| format!("bench{i:05}")).collect();
-    let rows = logins.clone();
-    db.tx(move |sql| {
-        let template: Change = decode(
-            &sql.query_one(
-                "SELECT body FROM changes WHERE user_id = 'user-wang' ORDER BY seq LIMIT 1",
-                args![],
-            )?
-            .text(0)?,
-        )?;
-        let now = Utc::now().to_rfc3339();
-        for login in &rows {
-            let user_id = format!("user-{login}");
-            sql.execute(
-                "INSERT INTO users (id, unit_id, login, name, post, role, roles, created_at)
-                 VALUES (?1, 'unit-sxnyt', ?2, ?3, '科员', 'staff', '{}', ?4)",
-                args![&user_id, login, format!("测试用户{login}"), &now],
-            )?;
-            // One change per task: the feed keeps only the newest change of an item.
-            for i in 0..CHANGES_PER_USER {
-                let mut change = template.clone();
-                if let Change::Inbox { entry } = &mut change {
-                    entry.task_id = format!("{}-{i}", entry.task_id);
-                }
-                feed::append_change(sql, &user_id, &change)?;
-            }
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|e| format!("cannot create the bench users: {}", e.message))?;
-    Ok(logins)
 }
 
 /// Activates one device for `login` through the gateway, as a phone does.
@@ -162,6 +129,7 @@ async fn activate(
             clock_offset_ms: 0,
         },
         cursor: String::new(),
+        tail_cursor: String::new(),
     })
 }
 
@@ -172,6 +140,7 @@ pub(crate) async fn prepare_devices(
     http: &reqwest::Client,
     base: &str,
     logins: Vec<String>,
+    per_user: usize,
 ) -> BenchResult<Vec<Arc<Device>>> {
     let started = Instant::now();
     let now = Utc::now().timestamp();
@@ -219,44 +188,105 @@ pub(crate) async fn prepare_devices(
 
     let started = Instant::now();
     let mut pulled = 0usize;
-    for device in &mut devices {
-        let url = format!(
-            "{base}{}?cursor=&limit=200",
-            protocol::SYNC_PATH.trim_start_matches('/')
-        );
-        let (status, body) = signed_get(http, &url, &device.credentials).await?;
-        if status != 200 {
-            return Err(format!(
-                "the first sync of {} was refused ({status}): {}; aborting rather than measuring refusals",
-                device.login,
-                String::from_utf8_lossy(&body)
-            ));
+    let mut ready = Vec::with_capacity(devices.len());
+    let mut devices = devices.into_iter();
+    loop {
+        let chunk: Vec<Device> = devices.by_ref().take(SETUP_CONCURRENCY).collect();
+        if chunk.is_empty() {
+            break;
         }
-        let page: SyncPage = serde_json::from_slice(&body)
-            .map_err(|e| format!("the first sync of {} is not understood: {e}", device.login))?;
-        if page.changes.len() != CHANGES_PER_USER || page.has_more {
-            return Err(format!(
-                "the first sync of {} returned {} changes, expected {CHANGES_PER_USER}",
-                device.login,
-                page.changes.len()
-            ));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, device) in chunk.into_iter().enumerate() {
+            let (http, base) = (http.clone(), base.to_owned());
+            set.spawn(async move { (i, first_sync(http, base, device, per_user).await) });
         }
-        pulled += page.changes.len();
-        device.cursor = page.next_cursor;
-
-        let url = format!("{base}{}", protocol::PING_PATH.trim_start_matches('/'));
-        let (status, body) = signed_get(http, &url, &device.credentials).await?;
-        if status != 200 {
-            return Err(format!(
-                "the first ping of {} was refused ({status}): {}; aborting rather than measuring refusals",
-                device.login,
-                String::from_utf8_lossy(&body)
-            ));
+        let mut done: Vec<(usize, Device)> = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            let (i, device) = joined.map_err(|e| format!("a first sync task failed: {e}"))?;
+            done.push((i, device?));
         }
+        done.sort_by_key(|(i, _)| *i);
+        pulled += done.len() * per_user;
+        ready.extend(done.into_iter().map(|(_, d)| Arc::new(d)));
     }
     eprintln!(
         "[bench]   first full sync and ping of every device ({pulled} changes) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    Ok(devices.into_iter().map(Arc::new).collect())
+    Ok(ready)
+}
+
+/// Pulls one page of `device`'s feed after `cursor`, at most `limit` changes; refuses anything
+/// but a 200 with a page.
+async fn pull(
+    http: &reqwest::Client,
+    base: &str,
+    device: &Device,
+    cursor: &str,
+    limit: usize,
+) -> BenchResult<SyncPage> {
+    let url = format!(
+        "{base}{}?cursor={cursor}&limit={limit}",
+        protocol::SYNC_PATH.trim_start_matches('/')
+    );
+    let (status, body) = signed_get(http, &url, &device.credentials).await?;
+    if status != 200 {
+        return Err(format!(
+            "the first sync of {} was refused ({status}): {}; aborting rather than measuring refusals",
+            device.login,
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("the first sync of {} is not understood: {e}", device.login))
+}
+
+/// A device's first sync, page by page as a phone pulls it: up to [`TAIL`] changes before the
+/// head (its tail cursor), then the rest (its cursor); then its first ping. Each page must come
+/// back whole: the feed holds exactly `per_user` changes.
+async fn first_sync(
+    http: reqwest::Client,
+    base: String,
+    mut device: Device,
+    per_user: usize,
+) -> BenchResult<Device> {
+    let mut cursor = String::new();
+    let mut pulled = 0usize;
+    let mut has_more = true;
+    while has_more {
+        let before_tail = per_user.saturating_sub(TAIL);
+        let limit = if pulled < before_tail {
+            before_tail - pulled
+        } else {
+            200
+        };
+        let page = pull(&http, &base, &device, &cursor, limit.min(500)).await?;
+        if page.changes.is_empty() && page.has_more {
+            return Err(format!("the first sync of {} stalled", device.login));
+        }
+        pulled += page.changes.len();
+        has_more = page.has_more;
+        cursor = page.next_cursor;
+        if pulled == before_tail {
+            device.tail_cursor = cursor.clone();
+        }
+    }
+    if pulled != per_user {
+        return Err(format!(
+            "the first sync of {} returned {pulled} changes, expected {per_user}",
+            device.login
+        ));
+    }
+    device.cursor = cursor;
+
+    let url = format!("{base}{}", protocol::PING_PATH.trim_start_matches('/'));
+    let (status, body) = signed_get(&http, &url, &device.credentials).await?;
+    if status != 200 {
+        return Err(format!(
+            "the first ping of {} was refused ({status}): {}; aborting rather than measuring refusals",
+            device.login,
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    Ok(device)
 }

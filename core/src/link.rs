@@ -52,6 +52,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const PAGE_LIMIT: usize = 200;
 
 /// What a signed request needs from the account.
+#[derive(Clone)]
 pub struct Credentials {
     /// The device signer holding the request key.
     pub signer: Arc<dyn DeviceSigner>,

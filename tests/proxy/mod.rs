@@ -110,6 +110,8 @@ struct State {
     served: Vec<usize>,
     /// Bytes delivered from the phones and from the gateways.
     carried: (u64, u64),
+    /// Every request forwarded, as `METHOD /path` (lowercase path, no query), in order.
+    requests: Vec<String>,
 }
 
 impl State {
@@ -163,6 +165,7 @@ impl Proxy {
             next: 0,
             served: vec![0; upstreams.len()],
             carried: (0, 0),
+            requests: Vec::new(),
         }));
         let shared = Arc::clone(&state);
         let upstreams = Arc::new(upstreams);
@@ -197,6 +200,12 @@ impl Proxy {
     /// Bytes delivered so far: from the phones to the gateways, and back.
     pub fn carried(&self) -> (u64, u64) {
         self.state.lock().carried
+    }
+
+    /// Every request forwarded so far, as `METHOD /path` (the path lowercase, without its
+    /// query), in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.state.lock().requests.clone()
     }
 
     /// How many connections each gateway took, in the order they were given.

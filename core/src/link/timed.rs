@@ -52,11 +52,14 @@ impl From<LinkError> for Failed {
 
 impl GatewayClient {
     /// Pulls one page of at most `limit` changes after `cursor` within `deadlines`; with
-    /// `wait_secs`, the gateway holds the request until something changes (long-poll).
+    /// `wait_secs`, the gateway holds the request until something changes (long-poll). With
+    /// `delivered` (two cursors, from and to), the gateway marks the notices of the pages
+    /// between them delivered: this phone has stored them.
     pub async fn pull_within(
         &self,
         credentials: &Credentials,
         cursor: &str,
+        delivered: Option<&(String, String)>,
         limit: usize,
         wait_secs: Option<u32>,
         deadlines: &Deadlines,
@@ -67,6 +70,11 @@ impl GatewayClient {
             .append_pair("limit", &limit.to_string());
         if let Some(wait) = wait_secs {
             url.query_pairs_mut().append_pair("wait", &wait.to_string());
+        }
+        if let Some((from, to)) = delivered {
+            url.query_pairs_mut()
+                .append_pair("delivered_from", from)
+                .append_pair("delivered_to", to);
         }
         let request = self.signed(Method::GET, url, Vec::new(), credentials)?;
         self.exchange(request, deadlines).await

@@ -16,55 +16,104 @@ use std::collections::HashSet;
 
 // Each table is written by a plain INSERT when the row cannot exist yet (the first time an
 // instance or document reaches the phone, i.e. most of a first sync), and by an upsert otherwise.
-// The plain form matters: with foreign keys on, an upsert opens a statement journal per row, and
-// under SQLCipher's memory security every journal page is a locked, wiped allocation (measured:
-// the fresh path doubles the apply rate of a first sync).
-macro_rules! document_insert {
+// The plain form matters: an upsert, or an insert into a table with a trigger (documents and
+// opinions note themselves for the search index), may have to undo part of its own work, so
+// SQLite opens a statement journal for each such row; under SQLCipher's memory security every
+// journal page is a locked, wiped allocation, and those journals were more than half of a first
+// sync's apply time. A fresh row's insert is `OR FAIL`: a broken constraint still fails it (and
+// the page's transaction with it), but it can stop only before it wrote anything, so it needs no
+// journal. Opinions still need one (their trigger and their task's foreign key together make
+// SQLite count the key at the statement's end): a page's new opinions are written together,
+// [`OPINION_BATCH`] rows a statement, so one journal serves them all.
+macro_rules! document_row {
     () => {
-        "INSERT INTO documents (id, title, number, kind, urgency, received_at, body, updated_at)
+        "INTO documents (id, title, number, kind, urgency, received_at, body, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     };
 }
-macro_rules! instance_insert {
+macro_rules! instance_row {
     () => {
-        "INSERT INTO instances (id, document_id, definition_id, initiator, state, version, started_at, body, updated_at)
+        "INTO instances (id, document_id, definition_id, initiator, state, version, started_at, body, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
     };
 }
-macro_rules! task_insert {
+macro_rules! task_row {
     () => {
-        "INSERT INTO tasks (id, instance_id, node_id, assignee, state, list, urgency, received_at, deadline, finished_at)
+        "INTO tasks (id, instance_id, node_id, assignee, state, list, urgency, received_at, deadline, finished_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     };
 }
-macro_rules! read_item_insert {
+macro_rules! read_item_row {
     () => {
-        "INSERT INTO read_items (id, instance_id, recipient, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+        "INTO read_items (id, instance_id, recipient, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+    };
+}
+macro_rules! opinion_row {
+    () => {
+        "INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     };
 }
 
+const DOCUMENT_INSERT: &str = concat!("INSERT OR FAIL ", document_row!());
+const INSTANCE_INSERT: &str = concat!("INSERT OR FAIL ", instance_row!());
+const TASK_INSERT: &str = concat!("INSERT OR FAIL ", task_row!());
+const READ_ITEM_INSERT: &str = concat!("INSERT OR FAIL ", read_item_row!());
+/// New opinions written by one statement.
+const OPINION_BATCH: usize = 64;
+const OPINION_REPLACE: &str = concat!("INSERT OR REPLACE ", opinion_row!());
+
 const DOCUMENT_UPSERT: &str = concat!(
-    document_insert!(),
+    "INSERT ",
+    document_row!(),
     " ON CONFLICT (id) DO UPDATE SET title = excluded.title, number = excluded.number,
        kind = excluded.kind, urgency = excluded.urgency, received_at = excluded.received_at,
        body = excluded.body, updated_at = excluded.updated_at"
 );
 const INSTANCE_UPSERT: &str = concat!(
-    instance_insert!(),
+    "INSERT ",
+    instance_row!(),
     " ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
        body = excluded.body, updated_at = excluded.updated_at"
 );
 // An action still queued here wins over the gateway's older view of a task still pending there.
 const TASK_UPSERT: &str = concat!(
-    task_insert!(),
+    "INSERT ",
+    task_row!(),
     " ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, state = excluded.state,
        list = CASE WHEN tasks.list = 'queued' AND excluded.list = 'todo' THEN 'queued' ELSE excluded.list END,
        urgency = excluded.urgency, deadline = excluded.deadline, finished_at = excluded.finished_at"
 );
 const READ_ITEM_UPSERT: &str = concat!(
-    read_item_insert!(),
+    "INSERT ",
+    read_item_row!(),
     " ON CONFLICT (id) DO UPDATE SET read_at = excluded.read_at"
 );
+
+/// The insert of `rows` new opinions in one statement.
+fn opinion_batch_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT OR FAIL INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at) VALUES ",
+    );
+    for row in 0..rows {
+        let at = row * 8;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+            at + 1,
+            at + 2,
+            at + 3,
+            at + 4,
+            at + 5,
+            at + 6,
+            at + 7,
+            at + 8
+        ));
+    }
+    sql
+}
 
 /// The SQL for a row that is new (`fresh`) or may exist.
 fn pick(fresh: bool, insert: &'static str, upsert: &'static str) -> &'static str {
@@ -81,6 +130,32 @@ pub(super) struct Writer<'a, 't> {
     user_id: String,
     /// Definitions already written by this writer: a page often carries the same one many times.
     definitions: HashSet<String>,
+    /// Opinions of fresh tasks not written yet ([`Writer::finish`] writes them).
+    opinions: Vec<OpinionRow>,
+}
+
+/// One opinion row, as bound.
+struct OpinionRow {
+    task_id: String,
+    instance_id: String,
+    author: String,
+    on_behalf_of: Option<String>,
+    attitude: String,
+    column: Option<String>,
+    text: String,
+    written_at: Option<DateTime<Utc>>,
+}
+
+impl Drop for Writer<'_, '_> {
+    fn drop(&mut self) {
+        // Only an error path gets here with opinions left: its transaction is rolled back.
+        if !self.opinions.is_empty() && !std::thread::panicking() {
+            tracing::debug!(
+                left = self.opinions.len(),
+                "a feed writer was dropped before it finished"
+            );
+        }
+    }
 }
 
 impl<'a, 't> Writer<'a, 't> {
@@ -90,6 +165,7 @@ impl<'a, 't> Writer<'a, 't> {
             tx,
             user_id: user_id.to_owned(),
             definitions: HashSet::new(),
+            opinions: Vec::new(),
         })
     }
 
@@ -99,6 +175,7 @@ impl<'a, 't> Writer<'a, 't> {
             tx,
             user_id: String::new(),
             definitions: HashSet::new(),
+            opinions: Vec::new(),
         }
     }
 
@@ -124,6 +201,10 @@ impl<'a, 't> Writer<'a, 't> {
         if stored.is_some_and(|v| v >= instance.version) {
             return Ok(false);
         }
+        if stored.is_some() {
+            // An update may replace opinions still waiting to be written: they go first.
+            self.write_opinions()?;
+        }
         let document_stored = self
             .tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)")?
@@ -141,6 +222,42 @@ impl<'a, 't> Writer<'a, 't> {
         Ok(true)
     }
 
+    /// Writes what is still held back (new opinions). Call it before the transaction commits:
+    /// a writer dropped without it leaves them out.
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        self.write_opinions()
+    }
+
+    /// The new opinions held back, [`OPINION_BATCH`] rows a statement.
+    fn write_opinions(&mut self) -> Result<(), StoreError> {
+        let rows = std::mem::take(&mut self.opinions);
+        for chunk in rows.chunks(OPINION_BATCH) {
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 8);
+            for row in chunk {
+                values.extend([
+                    &row.task_id as &dyn rusqlite::ToSql,
+                    &row.instance_id,
+                    &row.author,
+                    &row.on_behalf_of,
+                    &row.attitude,
+                    &row.column,
+                    &row.text,
+                    &row.written_at,
+                ]);
+            }
+            let sql = opinion_batch_sql(chunk.len());
+            let values = rusqlite::params_from_iter(values);
+            // The full batch is the usual statement and stays prepared; a page's remainder (of
+            // any size) is prepared for once.
+            if chunk.len() == OPINION_BATCH {
+                self.tx.prepare_cached(&sql)?.execute(values)?;
+            } else {
+                self.tx.prepare(&sql)?.execute(values)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The document and its body versions and attachments (replaced as a whole).
     fn document(
         &mut self,
@@ -149,7 +266,7 @@ impl<'a, 't> Writer<'a, 't> {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached(pick(fresh, document_insert!(), DOCUMENT_UPSERT))?
+            .prepare_cached(pick(fresh, DOCUMENT_INSERT, DOCUMENT_UPSERT))?
             .execute(params![
                 document.id,
                 document.title,
@@ -228,7 +345,7 @@ impl<'a, 't> Writer<'a, 't> {
             ..instance.clone()
         };
         self.tx
-            .prepare_cached(pick(fresh, instance_insert!(), INSTANCE_UPSERT))?
+            .prepare_cached(pick(fresh, INSTANCE_INSERT, INSTANCE_UPSERT))?
             .execute(params![
                 instance.id,
                 instance.document_id,
@@ -261,7 +378,7 @@ impl<'a, 't> Writer<'a, 't> {
         }
         for item in &instance.read_items {
             self.tx
-                .prepare_cached(pick(fresh, read_item_insert!(), READ_ITEM_UPSERT))?
+                .prepare_cached(pick(fresh, READ_ITEM_INSERT, READ_ITEM_UPSERT))?
                 .execute(params![
                     item.id,
                     instance.id,
@@ -293,7 +410,7 @@ impl<'a, 't> Writer<'a, 't> {
         opened_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached(pick(fresh, task_insert!(), TASK_UPSERT))?
+            .prepare_cached(pick(fresh, TASK_INSERT, TASK_UPSERT))?
             .execute(params![
                 task.id,
                 instance_id,
@@ -307,24 +424,32 @@ impl<'a, 't> Writer<'a, 't> {
                 task.finished_at,
             ])?;
         if let Some(opinion) = &task.opinion {
-            self.tx
-                .prepare_cached(pick(
-                    fresh,
-                    "INSERT INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    "INSERT OR REPLACE INTO opinions (task_id, instance_id, author, on_behalf_of, attitude, column_name, text, written_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                ))?
-                .execute(params![
-                    task.id,
-                    instance_id,
-                    task.assignee,
-                    opinion.on_behalf_of,
-                    label(&opinion.attitude)?,
-                    opinion.column,
-                    opinion.text,
-                    task.finished_at,
-                ])?;
+            if fresh {
+                self.opinions.push(OpinionRow {
+                    task_id: task.id.clone(),
+                    instance_id: instance_id.to_owned(),
+                    author: task.assignee.clone(),
+                    on_behalf_of: opinion.on_behalf_of.clone(),
+                    attitude: label(&opinion.attitude)?,
+                    column: opinion.column.clone(),
+                    text: opinion.text.clone(),
+                    written_at: task.finished_at,
+                });
+                if self.opinions.len() >= OPINION_BATCH {
+                    self.write_opinions()?;
+                }
+                return Ok(());
+            }
+            self.tx.prepare_cached(OPINION_REPLACE)?.execute(params![
+                task.id,
+                instance_id,
+                task.assignee,
+                opinion.on_behalf_of,
+                label(&opinion.attitude)?,
+                opinion.column,
+                opinion.text,
+                task.finished_at,
+            ])?;
         }
         Ok(())
     }

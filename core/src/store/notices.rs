@@ -3,6 +3,13 @@
 //! user's [`RecipientStatus`] here first (offline too) and are marked for sending. A state the
 //! gateway refused is kept with its reason and no longer sent. The rules of a reply live in
 //! `model::receipt`; this repository only keeps the result.
+//!
+//! 送达 (delivery) is not sent as a 回执: it is implied by the cursor. The pages stored since the
+//! gateway last heard of them that carried notices are remembered as one range of cursors (the
+//! one before the first such page, the one after the last), kept with each page in its
+//! transaction; the next pull carries that range and the gateway marks those notices delivered
+//! (`server/src/notices/deliveries.rs`). A first sync's 2,000 notices thus cost no request of
+//! their own, and the gateway never hears of a delivery the phone has not stored.
 
 use super::{decode, encode, Store, StoreError};
 use crate::model::{Notice, RecipientStatus};
@@ -188,6 +195,31 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// The range of cursors whose notices this phone stored and the gateway has not
+    /// acknowledged yet (`(before the first such page, after the last)`), if any: the next pull
+    /// carries it.
+    pub fn deliveries_to_report(&self) -> Result<Option<(String, String)>, StoreError> {
+        read_deliveries(&self.conn)
+    }
+
+    /// The gateway took the range `sent` (from [`Store::deliveries_to_report`]): it is no longer
+    /// reported. Pages stored since it was read stay, from where it ended.
+    pub fn deliveries_reported(&mut self, sent: &(String, String)) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        if let Some((from, to)) = read_deliveries(&tx)? {
+            // Another report took it meanwhile: what is left is not this one's to touch.
+            if from == sent.0 {
+                if to == sent.1 {
+                    tx.execute("DELETE FROM sync_cursors WHERE feed = ?1", [DELIVERIES])?;
+                } else {
+                    write_deliveries(&tx, &sent.1, &to)?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     fn query_notices(
         &self,
         sql: &str,
@@ -230,12 +262,19 @@ pub(super) fn file_notice(
     now: DateTime<Utc>,
     delivered_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
+    let stored = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM notices WHERE id = ?1)")?
+        .query_row([&notice.id], |r| r.get::<_, bool>(0))?;
+    // A new notice's insert needs no statement journal (`feed.rs` says why that matters).
+    tx.prepare_cached(if stored {
         "INSERT INTO notices (id, title, published_at, unread, body, updated_at, signed)
          VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, published_at = excluded.published_at,
-           body = excluded.body, updated_at = excluded.updated_at, signed = excluded.signed",
-    )?
+           body = excluded.body, updated_at = excluded.updated_at, signed = excluded.signed"
+    } else {
+        "INSERT OR FAIL INTO notices (id, title, published_at, unread, body, updated_at, signed)
+         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6)"
+    })?
     .execute(params![
         notice.id,
         notice.title,
@@ -246,13 +285,60 @@ pub(super) fn file_notice(
     ])?;
     let mut status = RecipientStatus::default();
     status.mark_delivered(delivered_at);
-    // Delivery is the gateway's business too: it counts as a change to send.
+    // Nothing to send: the gateway learns of the delivery from the cursor (the module's header).
     tx.prepare_cached(
-        "INSERT INTO receipts (notice_id, status, changed_locally) VALUES (?1, ?2, 1)
+        "INSERT INTO receipts (notice_id, status, changed_locally) VALUES (?1, ?2, 0)
          ON CONFLICT (notice_id) DO NOTHING",
     )?
     .execute(params![notice.id, encode(&status)?])?;
     Ok(())
+}
+
+/// Where the range of unreported deliveries is kept, beside the cursor.
+const DELIVERIES: &str = "deliveries";
+
+/// The range of cursors whose notices wait to be reported delivered.
+#[derive(Serialize, Deserialize)]
+struct Deliveries {
+    from: String,
+    to: String,
+}
+
+fn read_deliveries(conn: &rusqlite::Connection) -> Result<Option<(String, String)>, StoreError> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT cursor FROM sync_cursors WHERE feed = ?1")?
+        .query_row([DELIVERIES], |r| r.get(0))
+        .optional()?;
+    Ok(text
+        .as_deref()
+        .map(decode::<Deliveries>)
+        .transpose()?
+        .map(|d| (d.from, d.to)))
+}
+
+fn write_deliveries(conn: &rusqlite::Connection, from: &str, to: &str) -> Result<(), StoreError> {
+    let range = Deliveries {
+        from: from.to_owned(),
+        to: to.to_owned(),
+    };
+    conn.prepare_cached(
+        "INSERT INTO sync_cursors (feed, cursor) VALUES (?1, ?2)
+         ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
+    )?
+    .execute(params![DELIVERIES, encode(&range)?])?;
+    Ok(())
+}
+
+/// A page that carried notices was stored, inside its transaction: it moved the cursor from
+/// `before` to `after`, so the range to report now ends at `after` (and starts at `before` if
+/// nothing was waiting).
+pub(super) fn notices_stored(
+    tx: &rusqlite::Transaction<'_>,
+    before: &str,
+    after: &str,
+) -> Result<(), StoreError> {
+    let from = read_deliveries(tx)?.map_or_else(|| before.to_owned(), |(from, _)| from);
+    write_deliveries(tx, &from, after)
 }
 
 /// Takes the gateway's copy of this user's state for a notice (read or replied on another phone,

@@ -1,13 +1,13 @@
 //! Applying a pulled page: every change of it filed by the feed [`Writer`] (inbox items and
 //! verdicts) or the notices repository, the checkpoint it carried kept, and the cursor moved, all
 //! in one transaction — a crash between pages resumes at the last applied page and never applies
-//! one twice.
+//! one twice. A page carrying notices also extends the range of deliveries to report (`notices`).
 
 use super::feed::Writer;
 use super::StoreError;
 use crate::protocol::{Change, SyncPage};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 impl super::Store {
     /// Applies a pulled page in one transaction, cursor included, WITHOUT the client's checks of
@@ -40,6 +40,12 @@ impl super::Store {
         // Without an account there is nobody to file the page for.
         let user_id =
             super::account::signed_in_user(&tx)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let before: String = tx
+            .prepare_cached("SELECT cursor FROM sync_cursors WHERE feed = ?1")?
+            .query_row([super::account::CHANGES_FEED], |r| r.get(0))
+            .optional()?
+            .unwrap_or_default();
+        let mut notices = false;
         let mut writer = Writer::new(&tx, &user_id)?;
         for change in &page.changes {
             match change {
@@ -49,12 +55,16 @@ impl super::Store {
                 Change::Verdict { verdict } => writer.verdict(verdict)?,
                 // Delivered when the gateway handed it over, by the gateway's clock.
                 Change::Notice { notice, signed } => {
+                    notices = true;
                     super::notices::file_notice(&tx, notice, Some(signed), now, page.server_time)?
                 }
                 Change::Receipt { status } => super::notices::file_status(&tx, &user_id, status)?,
             }
         }
-        drop(writer);
+        writer.finish()?;
+        if notices {
+            super::notices::notices_stored(&tx, &before, &page.next_cursor)?;
+        }
         tx.execute(
             "INSERT INTO sync_cursors (feed, cursor) VALUES (?1, ?2)
              ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
@@ -64,3 +74,7 @@ impl super::Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "page_tests.rs"]
+mod tests;

@@ -147,7 +147,7 @@ fn v2_data(tx: &Transaction<'_>) -> Result<(), StoreError> {
             writer.mark_queued(&entry.task_id, &entry.instance.id, local.as_ref())?;
         }
     }
-    drop(writer);
+    writer.finish()?;
     tx.execute_batch("DROP TABLE inbox;")?;
     Ok(())
 }

@@ -6,9 +6,11 @@
 //! itself (everyone in it) and people of the unit. Departments are not kept by the gateway, so a
 //! scope naming one is refused rather than silently dropped. Each recipient gets a roster row
 //! with their [`RecipientStatus`], which the phones' 回执 change ([`receipts`]) and the
-//! publisher reads ([`roster`]). Everything of one publication — the notice, its rows, the feed
+//! publisher reads ([`roster`]); a delivery is implied by the phone's cursor ([`deliveries`]).
+//! Everything of one publication — the notice, its rows, the feed
 //! changes, the blob grants of its attachments and the audit entry — is one transaction.
 
+pub mod deliveries;
 pub mod receipts;
 pub mod roster;
 

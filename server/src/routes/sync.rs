@@ -1,11 +1,12 @@
 //! The pull of sync.md (`GET /v1/sync`): a page of the signed device's feed, lane by lane, with
-//! its checksum and a signed checkpoint, long-polling while nothing is new; and `GET /v1/ping`,
+//! its checksum and a signed checkpoint, long-polling while nothing is new, after marking
+//! delivered the notices the phone says it stored (`notices::deliveries`); and `GET /v1/ping`,
 //! a signed request that only proves the signature.
 
 use super::extract::{parse_query, Signed};
 use super::state::AppState;
 use crate::error::ApiError;
-use crate::{checkpoints, feed};
+use crate::{checkpoints, feed, notices};
 use axum::extract::State;
 use axum::http::Uri;
 use axum::routing::get;
@@ -31,6 +32,10 @@ struct PullQuery {
     limit: Option<usize>,
     /// Seconds to wait for a change when there is none (long-poll), at most [`MAX_WAIT_SECS`].
     wait: Option<u64>,
+    /// The range of cursors whose pages' notices the phone has stored since it last said so
+    /// (`notices::deliveries`).
+    delivered_from: Option<String>,
+    delivered_to: Option<String>,
 }
 
 /// Longest long-poll: proxies cut idle requests at 60–100 s (sync.md).
@@ -50,6 +55,14 @@ async fn pull(
     let wait = std::time::Duration::from_secs(query.wait.unwrap_or(0).min(MAX_WAIT_SECS));
     let deadline = tokio::time::Instant::now() + wait;
     let user = device.user_id.clone();
+    if let (Some(from), Some(to)) = (&query.delivered_from, &query.delivered_to) {
+        let (from, to) = (feed::Cursor::parse(from)?, feed::Cursor::parse(to)?);
+        let user = user.clone();
+        state
+            .db
+            .tx(move |sql| notices::deliveries::acknowledge(sql, &user, &from, &to, Utc::now()))
+            .await?;
+    }
     while tokio::time::Instant::now() < deadline {
         let user = user.clone();
         if !cursor.has_seen(state.db.once(move |sql| feed::head(sql, &user)).await?) {

@@ -15,6 +15,7 @@ mod document_detail;
 mod end_to_end;
 mod feed;
 mod feed_lanes;
+mod first_sync_deliveries;
 mod gateway_tls;
 mod group_commit;
 mod hostile;

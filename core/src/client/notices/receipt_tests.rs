@@ -188,12 +188,12 @@ fn the_gateways_state_from_another_phone_is_merged_with_a_change_still_waiting_h
     );
     assert!(client.notices(10, 0).unwrap().iter().all(|n| n.unread));
 
-    // Only the delivery recorded here waits: the other phone's read and reply show at once,
-    // and the merged state still goes to the gateway.
+    // Nothing waits here (a delivery is reported by the cursor, not sent): the other phone's
+    // read and reply show at once, as the gateway holds them.
     let other = elsewhere("attend", 40);
     apply(&client, vec![change("n1", ME, other.clone())]);
     let row = client.store().unwrap().notice("n1").unwrap().unwrap();
-    assert!(!row.unread && row.changed_locally);
+    assert!(!row.unread && !row.changed_locally);
     assert_eq!(
         row.status, other,
         "the earlier delivery and read, and the reply"

@@ -31,8 +31,13 @@ fn the_list_shows_unread_notices_first_without_opening_them() {
     assert_eq!(list[0].publisher.name, "办公室");
     assert!(list[0].receipt_required);
     assert!(list[0].replied_at.is_none());
-    // Delivery is news for the gateway too: every notice waits to be confirmed.
-    assert!(list.iter().all(|n| n.pending_send));
+    // A delivery is reported by the next pull's cursor, not sent as a 回执: only the notice
+    // opened here waits to be sent.
+    let pending: Vec<(&str, bool)> = list
+        .iter()
+        .map(|n| (n.id.as_str(), n.pending_send))
+        .collect();
+    assert_eq!(pending, [("old", false), ("older", false), ("new", true)]);
     assert_eq!(client.notices(1, 2).unwrap()[0].id, "new");
 }
 

@@ -2,14 +2,22 @@
 //! client's store, and answers with the event the engine takes next. A pulled page is checked
 //! (receipts, checksum, checkpoint, notices) and applied in one transaction with its cursor
 //! before the engine hears of it; a push files its verdicts before.
+//!
+//! While a page is applied, the next one is already asked for (when the gateway said more
+//! follow): its download, decoding and checks run on their own task, so a first sync costs
+//! about the larger of the two instead of their sum. Applies stay in order, one at a time, and
+//! a page asked for ahead is only held in memory: it is applied only if the store still stands
+//! at the cursor it was asked from, so a crash, a stop or another run that moved the cursor
+//! first loses nothing and applies nothing twice.
 
 use super::failure::{failure_of, OUTSIDE_WINDOW};
 use super::offset_ms;
 use crate::client::push::{PushTarget, Pushed};
 use crate::client::{statements, Client, ClientError, SyncReport};
 use crate::engine::{Deadlines, Event, Request, Response};
-use crate::link::{Credentials, GatewayClient, LinkError};
-use crate::protocol::GatewayPublicKey;
+use crate::link::{Credentials, GatewayClient, LinkError, Measured};
+use crate::protocol::{GatewayPublicKey, SyncPage};
+use crate::store::StoredCheckpoint;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -31,6 +39,64 @@ pub(super) struct Driver<'a> {
     files_sent: bool,
     /// The gateway's `Retry-After` on the last refusal.
     retry_after_ms: Option<u64>,
+    /// The next page, asked for while the one before it was applied.
+    ahead: Option<Ahead>,
+}
+
+/// A page asked for ahead of its turn.
+struct Ahead {
+    /// The cursor it was asked from.
+    cursor: String,
+    /// The most changes it asked for.
+    limit: usize,
+    /// The deliveries its request reported.
+    delivered: Option<(String, String)>,
+    task: tokio::task::JoinHandle<Fetched>,
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        // Nobody will apply it: the request need not go on.
+        self.task.abort();
+    }
+}
+
+/// A pulled page checked, with the checkpoint it carried; or why not, with the gateway's
+/// `Retry-After`.
+type Fetched = Result<(Measured<SyncPage>, StoredCheckpoint), (ClientError, Option<u64>)>;
+
+/// What a pull needs, owned, so that it can run on a task of its own.
+struct PullOrder {
+    gateway: GatewayClient,
+    credentials: Credentials,
+    key: GatewayPublicKey,
+    device_id: String,
+    cursor: String,
+    delivered: Option<(String, String)>,
+    limit: usize,
+    wait_secs: Option<u32>,
+    deadlines: Deadlines,
+}
+
+impl PullOrder {
+    /// Pulls the page and checks what the gateway signed in it.
+    async fn fetch(self) -> Fetched {
+        let measured = self
+            .gateway
+            .pull_within(
+                &self.credentials,
+                &self.cursor,
+                self.delivered.as_ref(),
+                self.limit,
+                self.wait_secs,
+                &self.deadlines,
+            )
+            .await
+            .map_err(|failed| (ClientError::from(failed.error), failed.retry_after_ms))?;
+        let checkpoint = statements::check_page(&measured.value, &self.key, &self.device_id)
+            .map_err(|e| (e, None))?;
+        Ok((measured, checkpoint))
+    }
 }
 
 impl<'a> Driver<'a> {
@@ -60,6 +126,7 @@ impl<'a> Driver<'a> {
             pushed: HashSet::new(),
             files_sent: false,
             retry_after_ms: None,
+            ahead: None,
         })
     }
 
@@ -98,6 +165,7 @@ impl<'a> Driver<'a> {
     pub(super) fn sync_ended(&mut self) {
         self.pushed.clear();
         self.files_sent = false;
+        self.ahead = None;
     }
 
     /// After a complete sync: 常用意见 ride along, the outbox is counted, retention runs. A
@@ -185,25 +253,83 @@ impl<'a> Driver<'a> {
         })
     }
 
+    /// A pull order from `cursor` with this driver's link and credentials.
+    fn order(
+        &self,
+        cursor: String,
+        delivered: Option<(String, String)>,
+        limit: usize,
+        wait_secs: Option<u32>,
+        deadlines: Deadlines,
+    ) -> PullOrder {
+        PullOrder {
+            gateway: self.gateway.clone(),
+            credentials: self.credentials.clone(),
+            key: self.key.clone(),
+            device_id: self.device_id.clone(),
+            cursor,
+            delivered,
+            limit,
+            wait_secs,
+            deadlines,
+        }
+    }
+
     async fn pull(
         &mut self,
         limit: usize,
         wait_secs: Option<u32>,
         deadlines: &Deadlines,
     ) -> Result<Response, ClientError> {
-        let cursor = {
+        let (cursor, delivered) = {
             let store = self.client.store()?;
             let (_, device) = store.account()?.ok_or(ClientError::NotActivated)?;
-            device.cursor
+            (device.cursor, store.deliveries_to_report()?)
         };
-        let measured = self
-            .gateway
-            .pull_within(&self.credentials, &cursor, limit, wait_secs, deadlines)
-            .await
-            .map_err(|failed| failed.keeping_retry_after(&mut self.retry_after_ms))?;
+        let (fetched, delivered) = match self.ahead.take() {
+            // Asked for from where the store still stands, as large as the engine wants pages
+            // now: it is the page that comes next.
+            Some(mut ahead) if ahead.cursor == cursor && ahead.limit == limit => {
+                let fetched = (&mut ahead.task).await.unwrap_or_else(|_| {
+                    let lost = LinkError::Unreachable("the request was stopped".to_owned());
+                    Err((ClientError::Link(lost), None))
+                });
+                (fetched, ahead.delivered.take())
+            }
+            _ => {
+                let order = self.order(cursor, delivered.clone(), limit, wait_secs, *deadlines);
+                (order.fetch().await, delivered)
+            }
+        };
+        let (measured, checkpoint) = fetched.map_err(|(error, retry_after_ms)| {
+            self.retry_after_ms = retry_after_ms;
+            error
+        })?;
         let page = measured.value;
         self.credentials.clock_offset_ms = offset_ms(page.server_time, self.client.device_now());
-        let checkpoint = statements::check_page(&page, &self.key, &self.device_id)?;
+        // The gateway answered, so it took the deliveries the request reported.
+        if let Some(sent) = &delivered {
+            self.client.store()?.deliveries_reported(sent)?;
+        }
+        let runtime = tokio::runtime::Handle::try_current();
+        if let (true, Ok(runtime)) = (page.has_more, runtime) {
+            let delivered = self.client.store()?.deliveries_to_report()?;
+            let order = self.order(
+                page.next_cursor.clone(),
+                delivered.clone(),
+                limit,
+                None,
+                *deadlines,
+            );
+            self.ahead = Some(Ahead {
+                cursor: page.next_cursor.clone(),
+                limit,
+                delivered,
+                task: runtime.spawn(order.fetch()),
+            });
+            // Let it send its request before this task is busy applying.
+            tokio::task::yield_now().await;
+        }
         let mut store = self.client.store()?;
         store.apply_verified_page(&page, Some(&checkpoint), self.client.device_now())?;
         store.set_network(true, Some(self.credentials.clock_offset_ms))?;

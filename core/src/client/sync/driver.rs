@@ -20,6 +20,10 @@ use crate::protocol::{GatewayPublicKey, SyncPage};
 use crate::store::StoredCheckpoint;
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often a sync checks the 常用意见 book with the gateway when nothing was edited here.
+const PHRASES_CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// One run's link, credentials and tally.
 pub(super) struct Driver<'a> {
@@ -171,18 +175,35 @@ impl<'a> Driver<'a> {
     /// After a complete sync: 常用意见 ride along, the outbox is counted, retention runs. A
     /// failure here must not hide the sync's success.
     pub(super) async fn after_sync(&mut self) -> Result<(), ClientError> {
-        if let Err(e) = self
-            .client
-            .exchange_phrases(&self.gateway, &self.credentials)
-            .await
-        {
-            tracing::warn!(error = %e, "the phrases could not be exchanged");
+        if self.phrases_due()? {
+            match self
+                .client
+                .exchange_phrases(&self.gateway, &self.credentials)
+                .await
+            {
+                Ok(_) => *self.client.sync.phrases_checked_at.lock() = Some(Instant::now()),
+                Err(e) => tracing::warn!(error = %e, "the phrases could not be exchanged"),
+            }
         }
         self.report.outbox_remaining = self.client.store()?.outbox_len()?;
         if let Err(e) = self.client.purge() {
             tracing::warn!(error = %e, "the retention purge failed");
         }
         Ok(())
+    }
+
+    /// Whether this sync exchanges the 常用意见: always with an edit made here waiting, else
+    /// once every [`PHRASES_CHECK_EVERY`]. The book rarely changes elsewhere, and a sync with
+    /// nothing new must stay one request (performance.md P-5); opening the picker checks at
+    /// once anyway ([`Client::sync_phrases`]).
+    fn phrases_due(&self) -> Result<bool, ClientError> {
+        let edited = self
+            .client
+            .store()?
+            .phrase_copy()?
+            .is_some_and(|copy| copy.edited);
+        let checked = *self.client.sync.phrases_checked_at.lock();
+        Ok(edited || checked.is_none_or(|at| at.elapsed() >= PHRASES_CHECK_EVERY))
     }
 
     async fn push(&mut self, max: usize, deadlines: &Deadlines) -> Result<Response, ClientError> {

@@ -52,6 +52,8 @@ pub(in crate::client) struct SyncShared {
     activity: watch::Sender<SyncActivity>,
     /// One exchange with the gateway at a time, whichever run asks.
     pub(super) exchange: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// When a sync last checked the 常用意见 book with the gateway (`driver.rs`).
+    pub(super) phrases_checked_at: parking_lot::Mutex<Option<std::time::Instant>>,
 }
 
 impl SyncShared {
@@ -59,6 +61,7 @@ impl SyncShared {
         SyncShared {
             activity: watch::channel(SyncActivity::default()).0,
             exchange: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            phrases_checked_at: parking_lot::Mutex::new(None),
         }
     }
 }

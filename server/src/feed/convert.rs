@@ -9,6 +9,7 @@ use crate::db::{decode, Db};
 use crate::error::ApiError;
 use crate::sql::{args, Sql};
 use qianpi_protocol::Change;
+use std::collections::HashSet;
 
 /// Rows converted per transaction.
 pub const CONVERT_BATCH: usize = 500;
@@ -21,6 +22,8 @@ pub fn convert_batch(sql: &mut dyn Sql, limit: usize) -> Result<usize, ApiError>
         "SELECT user_id, seq, body FROM changes WHERE size IS NULL ORDER BY user_id, seq LIMIT ?1",
         args![i64::try_from(limit).unwrap_or(i64::MAX)],
     )?;
+    // A definition is named by most rows of a batch: looked up once.
+    let mut known = HashSet::new();
     for row in &rows {
         let (user_id, seq, body) = (row.text(0)?, row.int(1)?, row.text(2)?);
         let stored = match decode::<Change>(&body) {
@@ -48,7 +51,7 @@ pub fn convert_batch(sql: &mut dyn Sql, limit: usize) -> Result<usize, ApiError>
             ],
         )?;
         if let (1.., Some(objects)) = (converted, &stored.objects) {
-            objects::put(sql, objects)?;
+            objects::put_known(sql, objects, &mut known)?;
         }
     }
     Ok(rows.len())

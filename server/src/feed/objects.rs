@@ -23,7 +23,7 @@ use qianpi_domain::model::Document;
 use qianpi_domain::workflow::{Instance, ProcessDefinition};
 use qianpi_protocol::{Change, InboxEntry};
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read as _, Write as _};
 
 /// One object: its JSON and the SHA-256 of it.
@@ -112,7 +112,20 @@ impl Stored {
 /// (every other reader of a task, every change that leaves the document as it was), so the look
 /// comes first and only a new object is compressed and sent.
 pub(super) fn put(sql: &mut dyn Sql, objects: &[Object; 3]) -> Result<(), ApiError> {
+    put_known(sql, objects, &mut HashSet::new())
+}
+
+/// [`put`], skipping the objects in `known` (stored earlier in this transaction) and adding the
+/// others to it.
+pub(super) fn put_known(
+    sql: &mut dyn Sql,
+    objects: &[Object; 3],
+    known: &mut HashSet<Vec<u8>>,
+) -> Result<(), ApiError> {
     for object in objects {
+        if !known.insert(object.hash.clone()) {
+            continue;
+        }
         let stored = sql
             .query_opt(
                 "SELECT 1 FROM feed_objects WHERE hash = ?1",

@@ -62,14 +62,28 @@ impl CpuSnapshot {
         }
     }
 
-    /// CPU microseconds per request since `before`: the gateway (this process minus the load
+    /// No CPU time: the start of a tally over several spans.
+    pub(crate) fn zero() -> CpuSnapshot {
+        CpuSnapshot {
+            process: 0.0,
+            phones: 0.0,
+            machine_busy: 0.0,
+        }
+    }
+
+    /// Adds the CPU time spent between `before` and `after` to this tally.
+    pub(crate) fn add_span(&mut self, before: &CpuSnapshot, after: &CpuSnapshot) {
+        self.process += after.process - before.process;
+        self.phones += after.phones - before.phones;
+        self.machine_busy += after.machine_busy - before.machine_busy;
+    }
+
+    /// CPU microseconds per request of this tally: the gateway (this process minus the load
     /// generator), the load generator, and everything else on the machine (PostgreSQL, and
     /// whatever else the shared machine runs).
-    pub(crate) fn since(&self, before: &CpuSnapshot, requests: usize) -> serde_json::Value {
+    pub(crate) fn per_request(&self, requests: usize) -> serde_json::Value {
         let per = |seconds: f64| round(seconds * 1e6 / requests.max(1) as f64, 1);
-        let process = self.process - before.process;
-        let phones = self.phones - before.phones;
-        let machine = self.machine_busy - before.machine_busy;
+        let (process, phones, machine) = (self.process, self.phones, self.machine_busy);
         json!({
             "gateway": per(process - phones),
             "load_generator": per(phones),

@@ -1,17 +1,69 @@
-//! The load itself: the HTTP client, one signed GET as a phone sends it, and the worker loop that
-//! keeps `concurrency` requests in flight and turns their latencies into a phase's figures.
+//! The load itself: the HTTP client, one signed GET as a phone sends it, the worker loop that
+//! keeps `concurrency` requests in flight for one slice of time, and the slices of one endpoint
+//! merged into a phase's figures.
 //!
 //! Every request is signed afresh (new nonce, current time), because that signing is part of what
 //! a phone pays and what the gateway must verify; reusing signatures would measure replay refusals.
 
 use crate::setup::Device;
-use crate::{BenchResult, Settings};
+use crate::BenchResult;
 use chrono::Utc;
 use qianpi_core::link::{sign_request, Credentials};
 use qianpi_core::protocol;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// What one slice of load on one endpoint saw.
+#[derive(Default)]
+pub(crate) struct Slice {
+    /// Microseconds of each request answered 200 inside the measured window.
+    latencies: Vec<u32>,
+    seconds: f64,
+    total_requests: usize,
+    errors: usize,
+    error_sample: Option<String>,
+}
+
+impl Slice {
+    /// Adds `other`'s requests to this one.
+    pub(crate) fn merge(&mut self, mut other: Slice) {
+        self.latencies.append(&mut other.latencies);
+        self.seconds += other.seconds;
+        self.total_requests += other.total_requests;
+        self.errors += other.errors;
+        if self.error_sample.is_none() {
+            self.error_sample = other.error_sample;
+        }
+    }
+
+    /// Every request sent, warm-ups included (for CPU per request).
+    pub(crate) fn total_requests(&self) -> usize {
+        self.total_requests
+    }
+
+    /// The figures of all the slices merged into this one.
+    pub(crate) fn phase(mut self) -> Phase {
+        let mut latencies = std::mem::take(&mut self.latencies);
+        latencies.sort_unstable();
+        let quantile = |q: f64| -> f64 {
+            if latencies.is_empty() {
+                return f64::NAN;
+            }
+            let rank = ((latencies.len() as f64) * q).ceil() as usize;
+            f64::from(latencies[rank.clamp(1, latencies.len()) - 1]) / 1000.0
+        };
+        Phase {
+            rps: latencies.len() as f64 / self.seconds.max(f64::MIN_POSITIVE),
+            p50_ms: quantile(0.50),
+            p99_ms: quantile(0.99),
+            max_ms: quantile(1.0),
+            requests: latencies.len(),
+            errors: self.errors,
+            error_sample: self.error_sample,
+        }
+    }
+}
 
 /// What one measured phase saw.
 pub(crate) struct Phase {
@@ -20,8 +72,6 @@ pub(crate) struct Phase {
     pub(crate) p99_ms: f64,
     pub(crate) max_ms: f64,
     pub(crate) requests: usize,
-    /// Every request sent, warm-up and tail included (for CPU per request).
-    pub(crate) total_requests: usize,
     pub(crate) errors: usize,
     pub(crate) error_sample: Option<String>,
 }
@@ -70,16 +120,17 @@ pub(crate) enum Endpoint {
     Ping,
 }
 
-/// Runs the load on one endpoint: `concurrency` workers, each taking the next device round-robin,
-/// for a warm-up and then the measured window. Only requests that start and end inside the window
-/// count.
+/// Runs one slice of load on one endpoint: `concurrency` workers, each taking the next device
+/// round-robin, for `warmup` and then the measured window of `measure`. Only requests that start
+/// and end inside the window count.
 pub(crate) async fn load(
     http: &reqwest::Client,
     base: &str,
     devices: &Arc<Vec<Arc<Device>>>,
     endpoint: Endpoint,
-    settings: &Settings,
-) -> BenchResult<Phase> {
+    concurrency: usize,
+    (warmup, measure): (Duration, Duration),
+) -> BenchResult<Slice> {
     let urls: Arc<Vec<String>> = Arc::new(
         devices
             .iter()
@@ -100,10 +151,10 @@ pub(crate) async fn load(
     );
     let next = Arc::new(AtomicUsize::new(0));
     let begin = Instant::now();
-    let window_start = begin + settings.warmup;
-    let window_end = window_start + settings.measure;
+    let window_start = begin + warmup;
+    let window_end = window_start + measure;
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..settings.concurrency {
+    for _ in 0..concurrency {
         let (http, devices, urls, next) = (
             http.clone(),
             Arc::clone(devices),
@@ -159,20 +210,9 @@ pub(crate) async fn load(
             error_sample = s;
         }
     }
-    latencies.sort_unstable();
-    let quantile = |q: f64| -> f64 {
-        if latencies.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((latencies.len() as f64) * q).ceil() as usize;
-        f64::from(latencies[rank.clamp(1, latencies.len()) - 1]) / 1000.0
-    };
-    Ok(Phase {
-        rps: latencies.len() as f64 / settings.measure.as_secs_f64(),
-        p50_ms: quantile(0.50),
-        p99_ms: quantile(0.99),
-        max_ms: quantile(1.0),
-        requests: latencies.len(),
+    Ok(Slice {
+        latencies,
+        seconds: measure.as_secs_f64(),
         total_requests,
         errors,
         error_sample,

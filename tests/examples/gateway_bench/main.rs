@@ -22,7 +22,9 @@
 //!
 //! Knobs (environment): `QIANPI_BENCH_DEVICES` (1000), `QIANPI_BENCH_DOCUMENTS` (100000, shared
 //! out over the devices), `QIANPI_BENCH_CONCURRENCY` (64),
-//! `QIANPI_BENCH_SECONDS` (10), `QIANPI_BENCH_WARMUP_SECONDS` (2), `QIANPI_BENCH_BACKENDS`
+//! `QIANPI_BENCH_SECONDS` (10, for each load), `QIANPI_BENCH_WARMUP_SECONDS` (2),
+//! `QIANPI_BENCH_ROUNDS` (5: the three loads take turns this many times, each measured for its
+//! share of the seconds after its share of the warm-up, at least 0.3 s), `QIANPI_BENCH_BACKENDS`
 //! (`sqlite,postgres`).
 //!
 //! The example is split by phase: `seed` writes the users and their feeds, `setup` activates the
@@ -39,12 +41,12 @@ mod signer;
 mod steps;
 
 use cpu::CpuSnapshot;
-use load::Phase;
 use load::{http_client, load, Endpoint};
+use load::{Phase, Slice};
 use qianpi_gateway::{open_database, start, GatewayConfig};
 use seed::{create_users, feed_size};
 use serde_json::json;
-use setup::{database, drop_database, prepare_devices, TAIL};
+use setup::{database, drop_database, prepare_devices, Device, TAIL};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,6 +66,8 @@ struct Settings {
     concurrency: usize,
     measure: Duration,
     warmup: Duration,
+    /// The loads take turns this many times, each with its share of `measure`.
+    rounds: u32,
     backends: Vec<String>,
 }
 
@@ -92,6 +96,8 @@ fn settings() -> BenchResult<Settings> {
         concurrency,
         measure: Duration::from_secs(env_number("QIANPI_BENCH_SECONDS", 10)?.max(1)),
         warmup: Duration::from_secs(env_number("QIANPI_BENCH_WARMUP_SECONDS", 2)?),
+        rounds: u32::try_from(env_number("QIANPI_BENCH_ROUNDS", 5)?.max(1))
+            .map_err(|e| e.to_string())?,
         backends: std::env::var("QIANPI_BENCH_BACKENDS")
             .unwrap_or_else(|_| "sqlite,postgres".into())
             .split(',')
@@ -150,31 +156,19 @@ fn run_backend(
             seed_s,
         };
 
-        eprintln!("[bench]   load on /v1/ping (reference)");
-        let before = CpuSnapshot::take();
-        let ping = client_rt.block_on(load(&http, &base, &devices, Endpoint::Ping, settings))?;
-        let ping_cpu = CpuSnapshot::take().since(&before, ping.total_requests);
         eprintln!(
-            "[bench]   ping: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-            ping.rps, ping.p50_ms, ping.p99_ms, ping.errors
+            "[bench]   load: ping (reference), sync (nothing new) and sync (the feed's last {TAIL} \
+             changes), interleaved in {} rounds",
+            settings.rounds
         );
-        eprintln!("[bench]   load on /v1/sync (delta)");
-        let before = CpuSnapshot::take();
-        let sync = client_rt.block_on(load(&http, &base, &devices, Endpoint::Sync, settings))?;
-        let sync_cpu = CpuSnapshot::take().since(&before, sync.total_requests);
-        eprintln!(
-            "[bench]   sync: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-            sync.rps, sync.p50_ms, sync.p99_ms, sync.errors
-        );
-        eprintln!("[bench]   load on /v1/sync (the feed's last {TAIL} changes)");
-        let before = CpuSnapshot::take();
-        let tail =
-            client_rt.block_on(load(&http, &base, &devices, Endpoint::SyncTail, settings))?;
-        let tail_cpu = CpuSnapshot::take().since(&before, tail.total_requests);
-        eprintln!(
-            "[bench]   tail: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-            tail.rps, tail.p50_ms, tail.p99_ms, tail.errors
-        );
+        let [(ping, ping_cpu), (sync, sync_cpu), (tail, tail_cpu)] =
+            interleaved(&http, &base, &devices, settings, client_rt)?;
+        for (name, phase) in [("ping", &ping), ("sync", &sync), ("tail", &tail)] {
+            eprintln!(
+                "[bench]   {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                phase.rps, phase.p50_ms, phase.p99_ms, phase.errors
+            );
+        }
         let device = devices
             .first()
             .ok_or_else(|| "no devices to time one by one".to_owned())?;
@@ -190,7 +184,7 @@ fn run_backend(
         let nothing_new = run.figure(
             "gateway_delta_sync",
             &sync,
-            json!({"sync": sync_cpu, "ping": ping_cpu}),
+            json!({"sync": sync_cpu, "ping": ping_cpu.clone()}),
             "nothing new: the cursor stands at the head of the device's feed",
         );
         let tail = run.figure(
@@ -211,6 +205,56 @@ fn run_backend(
         server_rt.block_on(drop_database(name));
     }
     outcome
+}
+
+/// The three loads, interleaved: `rounds` times the ping, then syncs with nothing new, then syncs
+/// that bring the feed's last changes, each for its share of the measured time after a short
+/// warm-up, so that whatever else the shared machine starts or stops meanwhile weighs on all three
+/// alike. Returns each load's figures with its CPU time per request.
+fn interleaved(
+    http: &reqwest::Client,
+    base: &str,
+    devices: &Arc<Vec<Arc<Device>>>,
+    settings: &Settings,
+    rt: &tokio::runtime::Runtime,
+) -> BenchResult<[(Phase, serde_json::Value); 3]> {
+    const LOADS: [Endpoint; 3] = [Endpoint::Ping, Endpoint::Sync, Endpoint::SyncTail];
+    let slice = settings.measure / settings.rounds;
+    let warmup = (settings.warmup / settings.rounds).max(Duration::from_millis(300));
+    let mut slices: [Slice; 3] = Default::default();
+    let mut cpu = [
+        CpuSnapshot::zero(),
+        CpuSnapshot::zero(),
+        CpuSnapshot::zero(),
+    ];
+    for round in 0..settings.rounds {
+        for (i, endpoint) in LOADS.into_iter().enumerate() {
+            let before = CpuSnapshot::take();
+            let concurrency = settings.concurrency;
+            let measured = rt.block_on(load(
+                http,
+                base,
+                devices,
+                endpoint,
+                concurrency,
+                (warmup, slice),
+            ))?;
+            cpu[i].add_span(&before, &CpuSnapshot::take());
+            slices[i].merge(measured);
+        }
+        eprintln!("[bench]     round {} of {}", round + 1, settings.rounds);
+    }
+    let [ping, sync, tail] = slices;
+    let [ping_cpu, sync_cpu, tail_cpu] = cpu;
+    let figures = |slice: Slice, cpu: CpuSnapshot| {
+        let per_request = cpu.per_request(slice.total_requests());
+        (slice.phase(), per_request)
+    };
+    Ok([
+        figures(ping, ping_cpu),
+        figures(sync, sync_cpu),
+        figures(tail, tail_cpu),
+    ])
 }
 
 /// The feed the load runs against.
@@ -268,6 +312,7 @@ impl Run<'_> {
             "concurrency": settings.concurrency,
             "seconds": settings.measure.as_secs(),
             "warmup_seconds": settings.warmup.as_secs(),
+            "rounds": settings.rounds,
             "cores": cores,
             "target": {"ratio": TARGET_RATIO, "p99_ms": TARGET_P99_MS},
             "meets_target": phase.rps >= TARGET_RATIO * ping.rps

@@ -3,7 +3,7 @@
 // process on loopback, replicating the documents of a JSON-lines file (one document a line, as
 // the benchmark wrote the leader's pulled feed items).
 //
-// Usage: node peer.js <docs.jsonl> [batch sizes, comma-separated; default 100,500,1000]
+// Usage: node peer.js <docs.jsonl> [batch sizes, comma-separated; default 500,1000]
 //
 // The documents are loaded into the server's database first (not timed). Then, for each batch
 // size, a fresh client database pulls them all (`replicate.from`), timed; then a second pull with
@@ -36,7 +36,7 @@ async function readDocs(file) {
 async function main() {
   const [file, sizes] = process.argv.slice(2);
   if (!file) throw new Error('usage: node peer.js <docs.jsonl> [batch sizes]');
-  const batchSizes = (sizes || '100,500,1000').split(',').map(Number);
+  const batchSizes = (sizes || '500,1000').split(',').map(Number);
   const docs = await readDocs(file);
   const jsonBytes = docs.reduce((sum, d) => sum + Buffer.byteLength(JSON.stringify(d)), 0);
 

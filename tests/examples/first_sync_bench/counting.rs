@@ -6,6 +6,7 @@
 
 use crate::BenchResult;
 use parking_lot::Mutex;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,20 +16,34 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 /// Requests and bytes each way, at one moment.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Counts {
     pub(crate) requests: u64,
     pub(crate) up: u64,
     pub(crate) down: u64,
+    /// Requests by method and path (the query left out): `GET /v1/sync`.
+    pub(crate) paths: BTreeMap<String, u64>,
 }
 
 impl Counts {
     /// What was carried between `earlier` and `self`.
-    pub(crate) fn since(self, earlier: Counts) -> Counts {
+    pub(crate) fn since(&self, earlier: &Counts) -> Counts {
+        let paths = self
+            .paths
+            .iter()
+            .map(|(path, n)| {
+                (
+                    path.clone(),
+                    n - earlier.paths.get(path).copied().unwrap_or(0),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
         Counts {
             requests: self.requests - earlier.requests,
             up: self.up - earlier.up,
             down: self.down - earlier.down,
+            paths,
         }
     }
 }
@@ -38,6 +53,7 @@ struct Tally {
     requests: AtomicU64,
     up: AtomicU64,
     down: AtomicU64,
+    paths: Mutex<BTreeMap<String, u64>>,
     /// A request the proxy could not frame (chunked), the first one.
     unframed: Mutex<Option<String>>,
 }
@@ -80,6 +96,7 @@ impl CountingProxy {
             requests: self.tally.requests.load(Ordering::SeqCst),
             up: self.tally.up.load(Ordering::SeqCst),
             down: self.tally.down.load(Ordering::SeqCst),
+            paths: self.tally.paths.lock().clone(),
         })
     }
 }
@@ -117,7 +134,11 @@ async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, tally: &Tally, re
             tally.up.fetch_add(n as u64, Ordering::SeqCst);
             match framer.feed(&buf[..n]) {
                 Ok(heads) => {
-                    tally.requests.fetch_add(heads, Ordering::SeqCst);
+                    let mut paths = tally.paths.lock();
+                    for head in heads {
+                        *paths.entry(head).or_default() += 1;
+                        tally.requests.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
                 Err(what) => {
                     tally.unframed.lock().get_or_insert(what);
@@ -141,9 +162,9 @@ struct Framer {
 }
 
 impl Framer {
-    /// The request heads completed by `bytes`.
-    fn feed(&mut self, bytes: &[u8]) -> Result<u64, String> {
-        let mut heads = 0;
+    /// The requests whose heads `bytes` completed, by method and path.
+    fn feed(&mut self, bytes: &[u8]) -> Result<Vec<String>, String> {
+        let mut heads = Vec::new();
         let mut rest = bytes.to_vec();
         loop {
             let skipped = self.body_left.min(rest.len());
@@ -158,8 +179,12 @@ impl Framer {
             };
             let head: Vec<u8> = self.head.drain(..end + 4).collect();
             rest = std::mem::take(&mut self.head);
-            heads += 1;
             let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let mut request_line = text.split_whitespace();
+            let method = request_line.next().unwrap_or_default().to_ascii_uppercase();
+            let target = request_line.next().unwrap_or_default();
+            let path = target.split('?').next().unwrap_or_default();
+            heads.push(format!("{method} {path}"));
             let mut length = 0;
             for line in text.split("\r\n").skip(1) {
                 let Some((name, value)) = line.split_once(':') else {

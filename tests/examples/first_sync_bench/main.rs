@@ -34,7 +34,7 @@
 //! ```
 //!
 //! Knobs (environment): `QIANPI_BENCH_DOCUMENTS` (the sizes, `1000,10000,100000`; the first
-//! argument overrides it), `QIANPI_POUCHDB_BATCHES` (`100,500,1000`), `QIANPI_POUCHDB_PEER` (the
+//! argument overrides it), `QIANPI_POUCHDB_BATCHES` (`500,1000`), `QIANPI_POUCHDB_PEER` (the
 //! peer's folder), `QIANPI_TEST_POSTGRES` (a PostgreSQL server: the PostgreSQL gateway too).
 
 mod counting;
@@ -76,6 +76,30 @@ struct PhoneRun {
     steps: Vec<Value>,
     /// Requests and bytes of the first sync, the nothing-new sync, the steady one.
     wire: [Counts; 3],
+    /// CPU time this process (the gateway and the proxy) spent during the first sync.
+    gateway_cpu_s: Option<f64>,
+}
+
+/// The CPU time (user and system) of this process so far, from `/proc/self/stat` (in the
+/// kernel's fixed 100 ticks a second); `None` elsewhere. On a machine shared with other work, a
+/// wall time above the CPU time is time spent waiting for a core or the disk.
+pub(crate) fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// The machine's load average over the last minute, where Linux tells it.
+fn load() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn step<'a>(run: &'a PhoneRun, name: &str) -> BenchResult<&'a Value> {
@@ -100,10 +124,12 @@ async fn phone_run(args: PhoneArgs, proxy: &CountingProxy) -> BenchResult<PhoneR
     let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
     let mut steps = Vec::new();
     let mut marks = Vec::new();
+    let mut cpu = Vec::new();
     while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
         let report: Value =
             serde_json::from_str(&line).map_err(|e| format!("the phone said {line:?}: {e}"))?;
         marks.push(proxy.counts()?);
+        cpu.push(cpu_seconds());
         eprintln!("[p4]   phone: {}", report["step"]);
         steps.push(report);
         stdin.write_all(b"go\n").await.map_err(|e| e.to_string())?;
@@ -119,10 +145,13 @@ async fn phone_run(args: PhoneArgs, proxy: &CountingProxy) -> BenchResult<PhoneR
     Ok(PhoneRun {
         steps,
         wire: [
-            marks[1].since(marks[0]),
-            marks[2].since(marks[1]),
-            marks[3].since(marks[2]),
+            marks[1].since(&marks[0]),
+            marks[2].since(&marks[1]),
+            marks[3].since(&marks[2]),
         ],
+        gateway_cpu_s: cpu[1]
+            .zip(cpu[0])
+            .map(|(after, before)| round(after - before, 2)),
     })
 }
 
@@ -257,7 +286,7 @@ fn p4_line(
     let items = step(run, "items")?;
     let value = first["seconds"].as_f64().unwrap_or(0.0);
     let bare = reference["seconds"].as_f64().unwrap_or(0.0);
-    let wire = run.wire[0];
+    let wire = &run.wire[0];
     let best = peer.map(|p| &p["best"]);
     let pouch_s = best.and_then(|b| b["seconds"].as_f64());
     let pouch_bytes = best.and_then(|b| Some(b["up"].as_u64()? + b["down"].as_u64()?));
@@ -285,10 +314,15 @@ fn p4_line(
         "pouchdb_wire_bytes": best.map(|b| json!({"up": b["up"], "down": b["down"], "total": pouch_bytes})),
         "wire_ratio_to_pouchdb": bytes_vs_pouch,
         "requests": wire.requests,
+        "request_paths": wire.paths,
         "pouchdb_requests": best.and_then(|b| b["requests"].as_u64()),
         "peak_rss_mb": peak_kb.map(|kb| round(kb as f64 / 1024.0, 1)),
         "rss_before_sync_mb": first["rss_before_kb"].as_u64().map(|kb| round(kb as f64 / 1024.0, 1)),
         "peak_is": "the phone process's VmHWM, reset just before the first sync",
+        "peak_reset": first["peak_reset"],
+        "phone_cpu_s": first["cpu_s"],
+        "gateway_cpu_s": run.gateway_cpu_s,
+        "load_1m": load(),
         "per_document_ms": round(value * 1000.0 / documents as f64, 4),
         "changes_pulled": first["pulled"],
         "feed_items": items["items"],
@@ -316,7 +350,7 @@ fn p5_line(
 ) -> BenchResult<Value> {
     let kind = if which == 1 { "nothing_new" } else { "steady" };
     let phone = step(run, kind)?;
-    let wire = run.wire[which];
+    let wire = &run.wire[which];
     let pouch = peer.map(|p| &p["best"][kind]);
     Ok(json!({
         "bench": name,
@@ -330,6 +364,7 @@ fn p5_line(
         "ratio": pouch.and_then(|p| ratio(wire.requests as f64, p["requests"].as_f64()?)),
         "bytes_up": wire.up,
         "bytes_down": wire.down,
+        "request_paths": wire.paths,
         "pouchdb_bytes_up": pouch.map(|p| p["up"].clone()),
         "pouchdb_bytes_down": pouch.map(|p| p["down"].clone()),
         "seconds": phone["seconds"].as_f64().map(|s| round(s, 4)),

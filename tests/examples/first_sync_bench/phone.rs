@@ -131,6 +131,7 @@ async fn run_async(args: PhoneArgs) -> BenchResult<()> {
 
     let rss_before_kb = status_kb("VmRSS");
     let peak_reset = reset_peak();
+    let cpu_before = crate::cpu_seconds();
     let started = Instant::now();
     let first = client
         .sync()
@@ -138,6 +139,9 @@ async fn run_async(args: PhoneArgs) -> BenchResult<()> {
         .map_err(|e| format!("first sync: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     let peak_kb = status_kb("VmHWM");
+    let cpu = crate::cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| ((after - before) * 100.0).round() / 100.0);
     report(json!({
         "step": "first_sync",
         "seconds": seconds,
@@ -146,6 +150,7 @@ async fn run_async(args: PhoneArgs) -> BenchResult<()> {
         "rss_before_kb": rss_before_kb,
         "peak_rss_kb": peak_kb,
         "peak_reset": peak_reset,
+        "cpu_s": cpu,
     }))?;
 
     for step in ["nothing_new", "steady"] {

@@ -30,8 +30,7 @@ pub(crate) fn missing() -> Option<String> {
 /// Runs the peer on the documents of `docs` (JSON lines); its report.
 pub(crate) async fn run(docs: &Path) -> BenchResult<Value> {
     let dir = peer_dir();
-    let batches =
-        std::env::var("QIANPI_POUCHDB_BATCHES").unwrap_or_else(|_| "100,500,1000".to_owned());
+    let batches = std::env::var("QIANPI_POUCHDB_BATCHES").unwrap_or_else(|_| "500,1000".to_owned());
     let output = tokio::process::Command::new(
         std::env::var_os("QIANPI_NODE").unwrap_or_else(|| "node".into()),
     )

@@ -359,7 +359,10 @@ async fn the_housekeeping_forgets_lockouts_that_ran_out_and_keeps_live_ones() {
     let forgotten = qianpi_gateway::housekeeping::forget_stale_guessers(&harness.db)
         .await
         .unwrap();
-    assert_eq!(forgotten, 1);
+    // The harness's gateway runs the same housekeeping once at its start; on a loaded machine
+    // that first round can land after the rows above were written and take the stale one first.
+    // What a person cares about is which lockouts are left, checked below.
+    assert!(forgotten <= 1, "only the stale lockout may go: {forgotten}");
     let left = harness
         .db
         .tx(|sql| {

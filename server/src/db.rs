@@ -47,6 +47,9 @@ pub enum OpenError {
     /// The feed's rows could not be brought to the current form after the migrations.
     #[error("converting the feed failed: {0}")]
     Feed(ApiError),
+    /// The flows' instances could not be brought to the current form after the migrations.
+    #[error("converting the flows' instances failed: {0}")]
+    Instances(ApiError),
     /// No gateway database is there (a command other than `serve` or `init`, or a mistyped
     /// data folder or URL).
     #[error("{0} holds no gateway database: check the data folder or URL, or create one with `qianpi-gateway init`")]
@@ -121,6 +124,7 @@ impl Db {
             tracing::info!(version, backend = %db.dialect(), "migrated the gateway database");
         }
         crate::feed::convert_stored(&db).map_err(OpenError::Feed)?;
+        crate::instances::convert_stored(&db).map_err(OpenError::Instances)?;
         Ok((db, found == 0))
     }
 
@@ -328,4 +332,28 @@ pub fn encode<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
 pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text)
         .map_err(|e| ApiError::internal(format!("stored row is damaged: {e}")))
+}
+
+/// JSON as a deflated column stores it: raw DEFLATE at a fast level (the JSON of documents and
+/// flows shrinks severalfold, and a new instance version is written on every decision).
+pub fn deflate(json: &str) -> Result<Vec<u8>, ApiError> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(json.len() / 3),
+        flate2::Compression::fast(),
+    );
+    encoder
+        .write_all(json.as_bytes())
+        .and_then(|()| encoder.finish())
+        .map_err(|e| ApiError::internal(format!("cannot compress a stored row: {e}")))
+}
+
+/// A deflated column's JSON back.
+pub fn inflate(stored: &[u8]) -> Result<String, ApiError> {
+    use std::io::Read as _;
+    let mut json = String::with_capacity(stored.len().saturating_mul(4));
+    flate2::read::DeflateDecoder::new(stored)
+        .read_to_string(&mut json)
+        .map_err(|e| ApiError::internal(format!("a stored compressed row is damaged: {e}")))?;
+    Ok(json)
 }

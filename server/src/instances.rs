@@ -2,12 +2,21 @@
 //! decision), started, saved, and published to the feeds of the people who may act on them; and
 //! the unit's standing delegations the workflow decides with. The data layer under the commands
 //! and the administration; it fills [`crate::feed`] and grants [`crate::blobs`] to readers.
+//!
+//! An instance's JSON is stored deflated in `packed`, with `body` left empty (a flow's record
+//! grows with every decision, and compresses severalfold). Rows written before hold their JSON in
+//! `body` and are converted at start ([`convert_stored`]); a row with a `body` is read from it
+//! meanwhile.
 
-use crate::db::{decode, encode};
+mod convert;
+
+pub use convert::{convert_batch, convert_stored, CONVERT_BATCH};
+
+use crate::db::{decode, deflate, encode, inflate};
 use crate::error::ApiError;
 use crate::feed::append_change;
 use crate::sql::args;
-use crate::sql::Sql;
+use crate::sql::{Row, Sql, Value};
 use qianpi_domain::model::{Document, SecrecyLevel};
 use qianpi_domain::workflow::{Instance, ProcessDefinition, Roles, StandingDelegation};
 use qianpi_protocol::{Change, InboxEntry};
@@ -34,7 +43,8 @@ pub fn load_instance(
     let lock = if lock { sql.dialect().for_update() } else { "" };
     let Some(row) = sql.query_opt(
         &format!(
-            "SELECT unit_id, body, definition_id, document_id FROM instances WHERE id = ?1{lock}"
+            "SELECT unit_id, body, packed, definition_id, document_id FROM instances
+             WHERE id = ?1{lock}"
         ),
         args![instance_id],
     )?
@@ -43,18 +53,42 @@ pub fn load_instance(
     };
     let definition = sql.query_one(
         "SELECT body FROM definitions WHERE id = ?1",
-        args![row.text(2)?],
+        args![row.text(3)?],
     )?;
     let document = sql.query_one(
         "SELECT body FROM documents WHERE id = ?1",
-        args![row.text(3)?],
+        args![row.text(4)?],
     )?;
     Ok(Some(LoadedFlow {
         unit_id: row.text(0)?,
-        instance: decode(&row.text(1)?)?,
+        instance: stored_instance(&row, 1)?,
         definition: decode(&definition.text(0)?)?,
         document: decode(&document.text(0)?)?,
     }))
+}
+
+/// Every instance of a unit, in no particular order (checks and tools).
+pub fn unit_instances(sql: &mut dyn Sql, unit_id: &str) -> Result<Vec<Instance>, ApiError> {
+    sql.query(
+        "SELECT body, packed FROM instances WHERE unit_id = ?1",
+        args![unit_id],
+    )?
+    .iter()
+    .map(|row| stored_instance(row, 0))
+    .collect()
+}
+
+/// The instance of a row whose columns from `at` on are `body` and `packed`: the JSON in `body`
+/// if it holds any (a row not converted yet), else `packed` inflated.
+fn stored_instance(row: &Row, at: usize) -> Result<Instance, ApiError> {
+    let body = row.text(at)?;
+    if !body.is_empty() {
+        return decode(&body);
+    }
+    match row.0.get(at + 1) {
+        Some(Value::Blob(packed)) => decode(&inflate(packed)?),
+        _ => Err(ApiError::internal("an instance row holds no instance")),
+    }
 }
 
 /// The unit's standing delegations in force (委托代理), as the workflow needs them.
@@ -91,15 +125,15 @@ pub fn insert_flow(
     let version =
         i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?;
     sql.execute(
-        "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO instances (id, unit_id, document_id, definition_id, version, body, packed)
+         VALUES (?1, ?2, ?3, ?4, ?5, '', ?6)",
         args![
             &instance.id,
             unit_id,
             &document.id,
             &definition.id,
             version,
-            encode(instance)?
+            deflate(&encode(instance)?)?
         ],
     )?;
     publish_instance(sql, instance, definition, document)?;
@@ -114,10 +148,10 @@ pub fn save_instance(
     document: &Document,
 ) -> Result<(), ApiError> {
     sql.execute(
-        "UPDATE instances SET version = ?1, body = ?2 WHERE id = ?3",
+        "UPDATE instances SET version = ?1, body = '', packed = ?2 WHERE id = ?3",
         args![
             i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?,
-            encode(instance)?,
+            deflate(&encode(instance)?)?,
             &instance.id
         ],
     )?;

@@ -160,6 +160,10 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE definition_ref IS NOT NULL;
      CREATE TABLE feed_objects (hash BLOB PRIMARY KEY, body BLOB NOT NULL);
      CREATE TABLE feed_orphans (hash BLOB PRIMARY KEY);",
+    // 8: an instance's JSON is stored deflated in `packed`, its `body` left empty; rows from
+    //    before, with their JSON in `body`, are converted at start (`instances::convert_stored`).
+    "ALTER TABLE instances ADD COLUMN packed BLOB;
+     CREATE INDEX instances_unconverted ON instances (id) WHERE body <> '';",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -16,7 +16,7 @@
 //!   new ones back, so no object can be deleted between a writer finding it and committing a row
 //!   that names it.
 
-use crate::db::{decode, encode};
+use crate::db::{decode, deflate, encode, inflate};
 use crate::error::ApiError;
 use crate::sql::{args, Dialect, Sql, Value};
 use qianpi_domain::model::Document;
@@ -24,7 +24,6 @@ use qianpi_domain::workflow::{Instance, ProcessDefinition};
 use qianpi_protocol::{Change, InboxEntry};
 use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
-use std::io::{Read as _, Write as _};
 
 /// One object: its JSON and the SHA-256 of it.
 #[derive(Debug, Clone)]
@@ -141,28 +140,6 @@ pub(super) fn put_known(
         }
     }
     Ok(())
-}
-
-/// An object's JSON as stored: raw DEFLATE at a fast level (the JSON of documents and flows
-/// shrinks severalfold, and a new instance version is written on every decision).
-fn deflate(json: &str) -> Result<Vec<u8>, ApiError> {
-    let mut encoder = flate2::write::DeflateEncoder::new(
-        Vec::with_capacity(json.len() / 3),
-        flate2::Compression::fast(),
-    );
-    encoder
-        .write_all(json.as_bytes())
-        .and_then(|()| encoder.finish())
-        .map_err(|e| ApiError::internal(format!("cannot compress a feed object: {e}")))
-}
-
-/// A stored object's JSON back.
-fn inflate(stored: &[u8]) -> Result<String, ApiError> {
-    let mut json = String::with_capacity(stored.len().saturating_mul(4));
-    flate2::read::DeflateDecoder::new(stored)
-        .read_to_string(&mut json)
-        .map_err(|e| ApiError::internal(format!("a stored feed object is damaged: {e}")))?;
-    Ok(json)
 }
 
 /// Notes the hashes a replaced row named that its replacement does not, for [`collect`].

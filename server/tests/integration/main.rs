@@ -8,6 +8,7 @@
 mod cli;
 mod feed_objects;
 mod feed_pages;
+mod instance_storage;
 mod migrations;
 mod notices_cli;
 mod openapi;

@@ -88,13 +88,7 @@ async fn gateway(harness: &Harness, office: &Office) -> Gateway {
                 let id = detail["command_id"].as_str().unwrap().to_owned();
                 *audited.entry(id).or_default() += 1;
             }
-            let mut instances = Vec::new();
-            for row in sql.query(
-                "SELECT body FROM instances WHERE unit_id = ?1",
-                args![&unit],
-            )? {
-                instances.push(serde_json::from_str(&row.text(0)?).unwrap());
-            }
+            let instances = qianpi_gateway::instances::unit_instances(sql, &unit)?;
             Ok(Gateway {
                 verdicts,
                 traced,

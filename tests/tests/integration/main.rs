@@ -20,6 +20,7 @@ mod gateway_tls;
 mod group_commit;
 mod hostile;
 mod hostile_checks;
+mod instance_storage;
 mod notice_receipts;
 mod notices;
 mod opinion_files;

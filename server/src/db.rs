@@ -47,8 +47,9 @@ pub enum OpenError {
     /// The feed's rows could not be brought to the current form after the migrations.
     #[error("converting the feed failed: {0}")]
     Feed(ApiError),
-    /// The flows' instances could not be brought to the current form after the migrations.
-    #[error("converting the flows' instances failed: {0}")]
+    /// The flows' instances and documents could not be brought to the current form after the
+    /// migrations.
+    #[error("converting the flows' instances and documents failed: {0}")]
     Instances(ApiError),
     /// No gateway database is there (a command other than `serve` or `init`, or a mistyped
     /// data folder or URL).

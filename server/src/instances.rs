@@ -3,10 +3,10 @@
 //! the unit's standing delegations the workflow decides with. The data layer under the commands
 //! and the administration; it fills [`crate::feed`] and grants [`crate::blobs`] to readers.
 //!
-//! An instance's JSON is stored deflated in `packed`, with `body` left empty (a flow's record
-//! grows with every decision, and compresses severalfold). Rows written before hold their JSON in
-//! `body` and are converted at start ([`convert_stored`]); a row with a `body` is read from it
-//! meanwhile.
+//! An instance's and a document's JSON is stored deflated in `packed`, with `body` left empty (a
+//! flow's record grows with every decision, and both compress severalfold). Rows written before
+//! hold their JSON in `body` and are converted at start ([`convert_stored`]); a row with a `body`
+//! is read from it meanwhile.
 
 mod convert;
 
@@ -56,15 +56,46 @@ pub fn load_instance(
         args![row.text(3)?],
     )?;
     let document = sql.query_one(
-        "SELECT body FROM documents WHERE id = ?1",
+        "SELECT body, packed FROM documents WHERE id = ?1",
         args![row.text(4)?],
     )?;
     Ok(Some(LoadedFlow {
         unit_id: row.text(0)?,
-        instance: stored_instance(&row, 1)?,
+        instance: stored(&row, 1)?,
         definition: decode(&definition.text(0)?)?,
-        document: decode(&document.text(0)?)?,
+        document: stored(&document, 0)?,
     }))
+}
+
+/// A stored document, if there is one with this id.
+pub fn load_document(sql: &mut dyn Sql, document_id: &str) -> Result<Option<Document>, ApiError> {
+    sql.query_opt(
+        "SELECT body, packed FROM documents WHERE id = ?1",
+        args![document_id],
+    )?
+    .map(|row| stored(&row, 0))
+    .transpose()
+}
+
+/// Stores a document anew over its row (its secrecy with it), as the office changes it.
+pub fn save_document(sql: &mut dyn Sql, document: &Document) -> Result<(), ApiError> {
+    sql.execute(
+        "UPDATE documents SET secrecy = ?2, body = '', packed = ?3 WHERE id = ?1",
+        args![
+            &document.id,
+            secrecy_label(document),
+            deflate(&encode(document)?)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// The document's secrecy as its column holds it (`none` for a document that reaches phones).
+fn secrecy_label(document: &Document) -> String {
+    serde_json::to_value(document.secrecy)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Every instance of a unit, in no particular order (checks and tools).
@@ -74,20 +105,20 @@ pub fn unit_instances(sql: &mut dyn Sql, unit_id: &str) -> Result<Vec<Instance>,
         args![unit_id],
     )?
     .iter()
-    .map(|row| stored_instance(row, 0))
+    .map(|row| stored(row, 0))
     .collect()
 }
 
-/// The instance of a row whose columns from `at` on are `body` and `packed`: the JSON in `body`
-/// if it holds any (a row not converted yet), else `packed` inflated.
-fn stored_instance(row: &Row, at: usize) -> Result<Instance, ApiError> {
+/// The instance or document of a row whose columns from `at` on are `body` and `packed`: the
+/// JSON in `body` if it holds any (a row not converted yet), else `packed` inflated.
+fn stored<T: serde::de::DeserializeOwned>(row: &Row, at: usize) -> Result<T, ApiError> {
     let body = row.text(at)?;
     if !body.is_empty() {
         return decode(&body);
     }
     match row.0.get(at + 1) {
         Some(Value::Blob(packed)) => decode(&inflate(packed)?),
-        _ => Err(ApiError::internal("an instance row holds no instance")),
+        _ => Err(ApiError::internal("a flow's row holds no JSON")),
     }
 }
 
@@ -114,13 +145,15 @@ pub fn insert_flow(
     document: &Document,
     instance: &Instance,
 ) -> Result<String, ApiError> {
-    let secrecy = serde_json::to_value(document.secrecy)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let secrecy = secrecy_label(document);
     sql.execute(
-        "INSERT INTO documents (id, unit_id, secrecy, body) VALUES (?1, ?2, ?3, ?4)",
-        args![&document.id, unit_id, &secrecy, encode(document)?],
+        "INSERT INTO documents (id, unit_id, secrecy, body, packed) VALUES (?1, ?2, ?3, '', ?4)",
+        args![
+            &document.id,
+            unit_id,
+            &secrecy,
+            deflate(&encode(document)?)?
+        ],
     )?;
     let version =
         i64::try_from(instance.version).map_err(|_| ApiError::internal("version overflow"))?;

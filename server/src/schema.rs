@@ -164,6 +164,10 @@ pub const MIGRATIONS: &[&str] = &[
     //    before, with their JSON in `body`, are converted at start (`instances::convert_stored`).
     "ALTER TABLE instances ADD COLUMN packed BLOB;
      CREATE INDEX instances_unconverted ON instances (id) WHERE body <> '';",
+    // 9: a document's JSON is stored deflated in `packed` too, its `body` left empty; rows from
+    //    before are converted at start with the instances'.
+    "ALTER TABLE documents ADD COLUMN packed BLOB;
+     CREATE INDEX documents_unconverted ON documents (id) WHERE body <> '';",
 ];
 
 /// Errors bringing a database to the current schema.

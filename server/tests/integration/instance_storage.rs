@@ -1,6 +1,6 @@
-//! Instances are stored deflated: a database whose instance rows hold their JSON plain, as
+//! Instances and documents are stored deflated: a database whose rows hold their JSON plain, as
 //! gateways wrote them before, is converted in place when a newer gateway opens it and serves the
-//! same instances; a conversion stopped half-way serves the same instances from rows of both
+//! same instances and documents; a conversion stopped half-way serves the same from rows of both
 //! forms and is finished by the next start; a decision saved on a converted instance reads back.
 //! Runs on SQLite, or on a fresh PostgreSQL database when `QIANPI_TEST_POSTGRES` names a server.
 
@@ -20,8 +20,8 @@ const COPIES: usize = 9;
 
 /// A database seeded as `qianpi-gateway demo` does, with [`COPIES`] more instances of the demo's
 /// flow, every instance row then written as gateways wrote them before (the JSON in `body`).
-/// Returns the database and each instance's id with its JSON.
-fn old_form_database(dir: &std::path::Path) -> (support::Database, Vec<(String, String)>) {
+/// Returns the database, each instance's id with its JSON, and the demo document's.
+fn old_form_database(dir: &std::path::Path) -> (support::Database, Vec<(String, String)>, String) {
     let database = support::Database::new(dir);
     let (db, _) = Db::open(&database.location).unwrap();
     tokio::runtime::Builder::new_current_thread()
@@ -53,19 +53,40 @@ fn old_form_database(dir: &std::path::Path) -> (support::Database, Vec<(String, 
                     args![id.as_str(), json.as_str()],
                 )?;
             }
-            Ok(expected)
+            let document = encode(&flow.document)?;
+            sql.execute(
+                "UPDATE documents SET body = ?2, packed = NULL WHERE id = ?1",
+                args![flow.document.id.as_str(), document.as_str()],
+            )?;
+            Ok((expected, document))
         })
         .unwrap();
-    (database, expected)
+    (database, expected.0, expected.1)
+}
+
+/// The demo document as the gateway reads it, alone and with its flow.
+fn demo_document(db: &Db) -> (String, String) {
+    db.tx_blocking(|sql| {
+        let flow = load_instance(sql, admin::demo::INSTANCE, false)?.unwrap();
+        let alone = instances::load_document(sql, &flow.document.id)?.unwrap();
+        Ok((encode(&alone)?, encode(&flow.document)?))
+    })
+    .unwrap()
 }
 
 fn count(sql: &mut dyn Sql, query: &str) -> Result<i64, ApiError> {
     Ok(sql.query_one(query, args![])?.int(0)?)
 }
 
-fn unconverted(db: &Db) -> i64 {
-    db.tx_blocking(|sql| count(sql, "SELECT COUNT(*) FROM instances WHERE body <> ''"))
-        .unwrap()
+/// Instance and document rows still holding their JSON plain.
+fn unconverted(db: &Db) -> (i64, i64) {
+    db.tx_blocking(|sql| {
+        Ok((
+            count(sql, "SELECT COUNT(*) FROM instances WHERE body <> ''")?,
+            count(sql, "SELECT COUNT(*) FROM documents WHERE body <> ''")?,
+        ))
+    })
+    .unwrap()
 }
 
 /// Each instance as the gateway reads it, one by one and unit by unit, is the one stored.
@@ -96,13 +117,13 @@ fn assert_same_instances(db: &Db, expected: &[(String, String)]) {
 #[test]
 fn plain_instances_are_deflated_in_place_and_read_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    let (database, expected) = old_form_database(dir.path());
+    let (database, expected, document) = old_form_database(dir.path());
     let plain: usize = expected.iter().map(|(_, json)| json.len()).sum();
-
     let (db, new) = Db::open(&database.location).unwrap();
     assert!(!new);
-    assert_eq!(unconverted(&db), 0, "every row is converted at start");
+    assert_eq!(unconverted(&db), (0, 0), "every row is converted at start");
     assert_same_instances(&db, &expected);
+    assert_eq!(demo_document(&db), (document.clone(), document));
     let packed = db
         .tx_blocking(|sql| {
             count(
@@ -134,7 +155,7 @@ fn plain_instances_are_deflated_in_place_and_read_the_same() {
     assert_eq!(encode(&saved.instance).unwrap(), encode(&next).unwrap());
     assert_eq!(
         unconverted(&db),
-        0,
+        (0, 0),
         "a decision stores its instance deflated"
     );
 }
@@ -142,7 +163,7 @@ fn plain_instances_are_deflated_in_place_and_read_the_same() {
 #[test]
 fn a_conversion_stopped_half_way_reads_the_same_and_the_next_start_finishes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (database, expected) = old_form_database(dir.path());
+    let (database, expected, document) = old_form_database(dir.path());
     let total = expected.len() as i64;
     // A batch whose transaction fails converts nothing; one committed batch converts its rows;
     // the rows of both forms read the same.
@@ -157,32 +178,68 @@ fn a_conversion_stopped_half_way_reads_the_same_and_the_next_start_finishes_it()
                     args![id.as_str(), json.as_str()],
                 )?;
             }
+            sql.execute(
+                "UPDATE documents SET body = ?1, packed = NULL
+                 WHERE id = (SELECT document_id FROM instances WHERE id = ?2)",
+                args![document.as_str(), admin::demo::INSTANCE],
+            )?;
             Ok(())
         })
         .unwrap();
         db
     };
-    assert_eq!(unconverted(&db), total);
+    assert_eq!(unconverted(&db), (total, 1));
     assert_same_instances(&db, &expected);
+    assert_eq!(demo_document(&db), (document.clone(), document.clone()));
     let failed = db.tx_blocking(|sql| -> Result<(), ApiError> {
         assert_eq!(instances::convert_batch(sql, 4)?, 4);
         Err(ApiError::internal("the gateway stopped mid-batch"))
     });
     assert!(failed.is_err());
-    assert_eq!(unconverted(&db), total);
+    assert_eq!(unconverted(&db), (total, 1));
     assert_eq!(
         db.tx_blocking(|sql| instances::convert_batch(sql, 4))
             .unwrap(),
         4
     );
-    assert_eq!(unconverted(&db), total - 4);
+    assert_eq!(unconverted(&db), (total - 4, 1));
     assert_same_instances(&db, &expected);
+    // A batch reaching past the instances goes on with the documents.
+    let rest = total as usize - 4;
+    assert_eq!(
+        db.tx_blocking(|sql| instances::convert_batch(sql, rest))
+            .unwrap(),
+        rest
+    );
+    assert_eq!(unconverted(&db), (0, 1));
+    assert_eq!(
+        db.tx_blocking(|sql| instances::convert_batch(sql, rest))
+            .unwrap(),
+        1
+    );
+    assert_eq!(unconverted(&db), (0, 0));
+    assert_same_instances(&db, &expected);
+    assert_eq!(demo_document(&db), (document.clone(), document.clone()));
+    // Written back plain over the converted rows, as a gateway stopped before the conversion
+    // left them, the next start converts them all again.
+    db.tx_blocking(|sql| {
+        for (id, json) in &expected[..3] {
+            sql.execute(
+                "UPDATE instances SET body = ?2, packed = NULL WHERE id = ?1",
+                args![id.as_str(), json.as_str()],
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(unconverted(&db), (3, 0));
     drop(db);
 
     // The next start converts the rest.
     let (db, _) = Db::open(&database.location).unwrap();
-    assert_eq!(unconverted(&db), 0);
+    assert_eq!(unconverted(&db), (0, 0));
     assert_same_instances(&db, &expected);
+    assert_eq!(demo_document(&db), (document.clone(), document));
     let packed = db
         .tx_blocking(|sql| {
             count(

@@ -501,12 +501,9 @@ async fn a_command_on_a_flow_above_no_secrecy_is_refused_with_its_own_code() {
 
 /// Raises the demo document to 秘密 in the gateway's store, as the office would.
 fn mark_demo_document_secret(sql: &mut dyn Sql) -> Result<(), qianpi_gateway::ApiError> {
-    let row = sql.query_one("SELECT body FROM documents WHERE id = 'doc-2026-0012'", &[])?;
-    let mut document: qianpi_core::model::Document = qianpi_gateway::db::decode(&row.text(0)?)?;
+    let mut document = qianpi_gateway::instances::load_document(sql, "doc-2026-0012")?
+        .ok_or_else(|| qianpi_gateway::ApiError::internal("no demo document"))?;
     document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
-    sql.execute(
-        "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = 'doc-2026-0012'",
-        args![qianpi_gateway::db::encode(&document)?],
-    )?;
+    qianpi_gateway::instances::save_document(sql, &document)?;
     Ok(())
 }

@@ -85,17 +85,11 @@ async fn count(harness: &Harness, statement: &'static str) -> i64 {
 
 /// Raises the document of flow `instance` to 秘密 in the gateway's store, as the office would.
 fn mark_secret(sql: &mut dyn Sql, instance: &str) -> Result<(), qianpi_gateway::ApiError> {
-    let row = sql.query_one(
-        "SELECT d.id, d.body FROM documents d JOIN instances i ON i.document_id = d.id
-         WHERE i.id = ?1",
-        args![instance],
-    )?;
-    let mut document: qianpi_core::model::Document = qianpi_gateway::db::decode(&row.text(1)?)?;
+    let flow = qianpi_gateway::instances::load_instance(sql, instance, false)?
+        .ok_or_else(|| qianpi_gateway::ApiError::internal("no such flow"))?;
+    let mut document = flow.document;
     document.secrecy = qianpi_core::model::SecrecyLevel::Secret;
-    sql.execute(
-        "UPDATE documents SET secrecy = 'secret', body = ?1 WHERE id = ?2",
-        args![qianpi_gateway::db::encode(&document)?, row.text(0)?],
-    )?;
+    qianpi_gateway::instances::save_document(sql, &document)?;
     Ok(())
 }
 

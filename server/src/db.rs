@@ -175,6 +175,34 @@ impl Db {
         }
     }
 
+    /// Runs `batch` (which converts up to `limit` rows of an older storage form and returns how
+    /// many it found) in one transaction after another until it finds none: the in-place
+    /// conversions at start. Each batch commits on its own, so a gateway stopped half-way keeps
+    /// what it converted and the next start goes on from there. Returns the rows converted;
+    /// `what` names the conversion in the progress lines of the log.
+    pub fn convert_in_batches(
+        &self,
+        what: &'static str,
+        limit: usize,
+        mut batch: impl FnMut(&mut dyn Sql, usize) -> Result<usize, ApiError>,
+    ) -> Result<u64, ApiError> {
+        let mut total = 0u64;
+        loop {
+            let found = self.tx_blocking(|sql| batch(sql, limit))?;
+            if found == 0 {
+                break;
+            }
+            total += found as u64;
+            if total % (limit as u64 * 20) == 0 {
+                tracing::info!(rows = total, conversion = what, "converting in place");
+            }
+        }
+        if total > 0 {
+            tracing::info!(rows = total, conversion = what, "converted in place");
+        }
+        Ok(total)
+    }
+
     /// Runs `work` as one self-contained statement right here: on PostgreSQL without BEGIN and
     /// COMMIT around it (two round trips fewer), on SQLite in a transaction as always. Only for
     /// work that is a single statement, or reads that may see commits in between: a failure

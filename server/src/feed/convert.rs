@@ -60,22 +60,9 @@ pub fn convert_batch(sql: &mut dyn Sql, limit: usize) -> Result<usize, ApiError>
 /// Converts every row still in the old form, [`CONVERT_BATCH`] rows per transaction; returns
 /// how many it converted.
 pub fn convert_stored(db: &Db) -> Result<u64, ApiError> {
-    let mut total = 0u64;
-    loop {
-        let found = db.tx_blocking(|sql| convert_batch(sql, CONVERT_BATCH))?;
-        if found == 0 {
-            break;
-        }
-        total += found as u64;
-        if total % (CONVERT_BATCH as u64 * 20) == 0 {
-            tracing::info!(rows = total, "converting the feed to shared objects");
-        }
-    }
-    if total > 0 {
-        tracing::info!(
-            rows = total,
-            "converted the feed: each document, instance and definition stored once"
-        );
-    }
-    Ok(total)
+    db.convert_in_batches(
+        "the feed: each document, instance and definition stored once",
+        CONVERT_BATCH,
+        convert_batch,
+    )
 }

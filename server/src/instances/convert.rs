@@ -45,19 +45,9 @@ fn convert_table(sql: &mut dyn Sql, table: &str, limit: usize) -> Result<usize, 
 /// Converts every row still holding its JSON in `body`, [`CONVERT_BATCH`] rows per transaction;
 /// returns how many it converted.
 pub fn convert_stored(db: &Db) -> Result<u64, ApiError> {
-    let mut total = 0u64;
-    loop {
-        let found = db.tx_blocking(|sql| convert_batch(sql, CONVERT_BATCH))?;
-        if found == 0 {
-            break;
-        }
-        total += found as u64;
-        if total % (CONVERT_BATCH as u64 * 20) == 0 {
-            tracing::info!(rows = total, "deflating the flows' instances and documents");
-        }
-    }
-    if total > 0 {
-        tracing::info!(rows = total, "deflated the flows' instances and documents");
-    }
-    Ok(total)
+    db.convert_in_batches(
+        "the flows' instances and documents deflated",
+        CONVERT_BATCH,
+        convert_batch,
+    )
 }

@@ -1,6 +1,9 @@
-// The Compose app. The Rust library is cross-compiled per ABI with the mobile profile (cargo ndk
-// -t arm64-v8a -o src/main/jniLibs rustc -p qianpi-ffi --lib --profile mobile --no-default-features
-// --crate-type cdylib, see the README) and the bindings generated with ../uniffi-android.toml.
+// The Compose app. The Rust library is cross-compiled per ABI with the mobile profile in the
+// environment of scripts/mobile-openssl.sh (MOBILE_TARGET=aarch64-linux-android; a trimmed
+// libcrypto, see the README's P-11 paragraph), then cargo ndk -t arm64-v8a -o src/main/jniLibs
+// rustc -p qianpi-ffi --lib --profile mobile --no-default-features --crate-type cdylib with the
+// Android RELR link arguments the README gives, and the bindings generated with
+// ../uniffi-android.toml.
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")

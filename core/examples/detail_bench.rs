@@ -220,6 +220,7 @@ fn page(entries: Vec<InboxEntry>) -> SyncPage {
         checksum: String::new(),
         checkpoint: None,
         server_time: t0(),
+        phrases: None,
     }
 }
 

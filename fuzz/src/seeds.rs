@@ -159,6 +159,7 @@ pub fn all() -> Result<Vec<Seed>, String> {
         checksum: String::new(),
         checkpoint: Some(signed_checkpoint.clone()),
         server_time: at(1_770_000_040)?,
+        phrases: None,
     };
     let params = SignatureParams {
         created: 1_770_000_000,

@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 pub const REUSE_SECS: i64 = 300;
 
 /// What a pull needs to know before it touches the feed, read in one statement: the user's feed
-/// head, the unit's policy, and the device's newest checkpoint.
+/// head, the unit's policy, the device's newest checkpoint, and the version of the user's
+/// 常用意见 book.
 pub struct Glance {
     /// The newest sequence of the user's feed.
     pub head: i64,
@@ -32,6 +33,8 @@ pub struct Glance {
     pub policy: OfflinePolicy,
     /// The device's newest checkpoint, if it may be handed out again at `now`.
     pub reusable: Option<Signed<Checkpoint>>,
+    /// The version of the user's 常用意见 book ([`crate::phrases::from_rows`]).
+    pub phrases: String,
 }
 
 /// Reads the [`Glance`] for `device` in one statement (a delta sync with nothing new needs
@@ -49,7 +52,10 @@ pub fn glance(
                 (SELECT issued_unix FROM checkpoints WHERE device_id = ?3
                    ORDER BY issued_unix DESC LIMIT 1),
                 (SELECT policy_version FROM checkpoints WHERE device_id = ?3
-                   ORDER BY issued_unix DESC LIMIT 1)",
+                   ORDER BY issued_unix DESC LIMIT 1),
+                (SELECT body FROM phrases WHERE user_id = ?1),
+                (SELECT version FROM phrases WHERE user_id = ?1),
+                (SELECT body FROM unit_phrases WHERE unit_id = ?2)",
         args![&device.user_id, &device.unit_id, &device.device_id],
     )?;
     let policy: OfflinePolicy = row
@@ -66,10 +72,12 @@ pub fn glance(
         }
         _ => None,
     };
+    let phrases = crate::phrases::from_rows(row.opt_text(5)?, row.opt_int(6)?, row.opt_text(7)?)?;
     Ok(Glance {
         head: row.opt_int(0)?.unwrap_or(0),
         policy,
         reusable,
+        phrases: phrases.version,
     })
 }
 

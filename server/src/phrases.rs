@@ -23,22 +23,34 @@ pub async fn book(db: &Db, unit_id: &str, user_id: &str) -> Result<PhraseBook, A
 }
 
 fn read(sql: &mut dyn Sql, unit_id: &str, user_id: &str) -> Result<PhraseBook, ApiError> {
-    let (own, own_version) = match sql.query_opt(
-        "SELECT body, version FROM phrases WHERE user_id = ?1",
-        args![user_id],
-    )? {
-        Some(row) => (
-            decode::<Vec<String>>(&row.text(0)?)?,
-            u64::try_from(row.int(1)?).unwrap_or(0),
-        ),
-        None => (Vec::new(), 0),
-    };
-    let unit = unit_defaults(sql, unit_id)?;
+    let row = sql.query_one(
+        "SELECT (SELECT body FROM phrases WHERE user_id = ?1),
+                (SELECT version FROM phrases WHERE user_id = ?1),
+                (SELECT body FROM unit_phrases WHERE unit_id = ?2)",
+        args![user_id, unit_id],
+    )?;
+    from_rows(row.opt_text(0)?, row.opt_int(1)?, row.opt_text(2)?)
+}
+
+/// The book from its stored rows: the person's list and its version (absent before they ever
+/// saved one) and the unit's defaults (absent before an administrator set them). The sync's
+/// glance reads the same columns, so every pull can say the book's version.
+pub fn from_rows(
+    own: Option<String>,
+    own_version: Option<i64>,
+    unit: Option<String>,
+) -> Result<PhraseBook, ApiError> {
     let mut book = PhraseBook {
         version: String::new(),
-        own,
-        own_version,
-        unit,
+        own: own
+            .map(|body| decode(&body))
+            .transpose()?
+            .unwrap_or_default(),
+        own_version: own_version.map_or(0, |v| u64::try_from(v).unwrap_or(0)),
+        unit: unit
+            .map(|body| decode(&body))
+            .transpose()?
+            .unwrap_or_default(),
     };
     book.version = version_of(&book)?;
     Ok(book)

@@ -289,6 +289,7 @@ pub(crate) fn page(defs: &Definitions, range: std::ops::Range<usize>) -> SyncPag
         checksum: String::new(),
         checkpoint: None,
         server_time: t0(),
+        phrases: None,
     }
 }
 

@@ -264,6 +264,12 @@ pub struct SyncPage {
     pub checkpoint: Option<Signed<Checkpoint>>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,
+    /// The version of the person's 常用意见 book as the gateway holds it
+    /// ([`phrases::PhraseBook::version`]): the phone fetches the book only when its copy's
+    /// version differs, so a sync with nothing new stays one request (performance.md P-5).
+    /// Absent from gateways older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phrases: Option<String>,
 }
 
 /// The checksum of a page's changes: `sha-256=:<base64>:` over the JSON of each change, each

@@ -123,6 +123,7 @@ pub(super) fn apply(client: &Client, changes: Vec<Change>) {
         checksum: String::new(),
         checkpoint: None,
         server_time: Utc::now(),
+        phrases: None,
     };
     client.store().unwrap().apply_page(&page).unwrap();
 }

@@ -117,5 +117,6 @@ pub(super) fn page(entries: Vec<InboxEntry>, cursor: &str) -> SyncPage {
         checksum: String::new(),
         checkpoint: None,
         server_time: t0(),
+        phrases: None,
     }
 }

@@ -79,6 +79,7 @@ async fn pull(
             .once(move |sql| checkpoints::glance(sql, &device, Utc::now()))
             .await?
     };
+    let phrases = glance.phrases;
     // Otherwise the page, and a new checkpoint unless the last one may be handed out again.
     let (page, checkpoint) = match glance.reusable {
         Some(checkpoint) if cursor.has_seen(glance.head) => (
@@ -118,6 +119,7 @@ async fn pull(
         checksum,
         checkpoint: Some(checkpoint),
         server_time: Utc::now(),
+        phrases: Some(phrases),
     }))
 }
 

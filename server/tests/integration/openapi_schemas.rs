@@ -174,6 +174,7 @@ async fn the_wire_types_match_the_document() {
         has_more: false,
         checkpoint: None,
         server_time: now,
+        phrases: None,
     };
     validate(
         &document,

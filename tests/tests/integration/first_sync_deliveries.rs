@@ -137,3 +137,47 @@ async fn a_first_sync_cut_short_claims_no_delivery_and_the_next_sync_resumes_wit
     staff.client.sync().await.unwrap();
     assert_eq!(delivered(&harness, &a, &ids, &a.staff).await, NOTICES);
 }
+
+/// The 常用意见 book's version rides on every pull, so the phone fetches the book only when it
+/// changed: a sync with nothing new stays one request however long since the last look, and a
+/// book an administrator changed is fetched by the very next sync, not minutes later.
+#[tokio::test]
+async fn the_phrase_book_is_fetched_by_the_next_sync_after_it_changed_and_only_then() {
+    let harness = Harness::start().await.unwrap();
+    let op = operator(&harness).await;
+    let a = unit(&harness, &op, "unit-a").await;
+    let (proxy, staff) = staff_behind_proxy(&harness, &a).await;
+    staff.client.sync().await.unwrap();
+    let since = |from: usize| proxy.requests()[from..].to_vec();
+
+    let before = proxy.requests().len();
+    staff.client.sync().await.unwrap();
+    assert_eq!(since(before), ["GET /v1/sync"]);
+
+    let phrase = "请按程序抓紧办理。";
+    let (status, answer) = qianpi_tests::admin_api::put(
+        &harness,
+        &a.token,
+        &format!("/units/{}/phrases", a.id),
+        serde_json::json!({ "phrases": [phrase] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let before = proxy.requests().len();
+    staff.client.sync().await.unwrap();
+    assert_eq!(since(before), ["GET /v1/sync", "GET /v1/phrases"]);
+    assert!(
+        staff
+            .client
+            .phrases()
+            .unwrap()
+            .all()
+            .iter()
+            .any(|p| p == phrase),
+        "the unit's new phrase reached the picker"
+    );
+
+    let before = proxy.requests().len();
+    staff.client.sync().await.unwrap();
+    assert_eq!(since(before), ["GET /v1/sync"]);
+}

@@ -87,6 +87,7 @@ fn page(key: &GatewayKey, changes: Vec<Change>) -> SyncPage {
         has_more: false,
         checkpoint: Some(checkpoint),
         server_time: at(),
+        phrases: None,
     }
 }
 

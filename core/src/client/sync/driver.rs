@@ -45,6 +45,8 @@ pub(super) struct Driver<'a> {
     retry_after_ms: Option<u64>,
     /// The next page, asked for while the one before it was applied.
     ahead: Option<Ahead>,
+    /// The version of the 常用意见 book the gateway said it holds on the last page.
+    gateway_phrases: Option<String>,
 }
 
 /// A page asked for ahead of its turn.
@@ -131,6 +133,7 @@ impl<'a> Driver<'a> {
             files_sent: false,
             retry_after_ms: None,
             ahead: None,
+            gateway_phrases: None,
         })
     }
 
@@ -192,18 +195,25 @@ impl<'a> Driver<'a> {
         Ok(())
     }
 
-    /// Whether this sync exchanges the 常用意见: always with an edit made here waiting, else
-    /// once every [`PHRASES_CHECK_EVERY`]. The book rarely changes elsewhere, and a sync with
-    /// nothing new must stay one request (performance.md P-5); opening the picker checks at
-    /// once anyway ([`Client::sync_phrases`]).
+    /// Whether this sync exchanges the 常用意见: always with an edit made here waiting; else
+    /// when the gateway's book (its version rides on every page) is not the copy here; from a
+    /// gateway that does not say, once every [`PHRASES_CHECK_EVERY`]. A sync with nothing new
+    /// must stay one request (performance.md P-5); opening the picker checks at once anyway
+    /// ([`Client::sync_phrases`]).
     fn phrases_due(&self) -> Result<bool, ClientError> {
-        let edited = self
-            .client
-            .store()?
-            .phrase_copy()?
-            .is_some_and(|copy| copy.edited);
-        let checked = *self.client.sync.phrases_checked_at.lock();
-        Ok(edited || checked.is_none_or(|at| at.elapsed() >= PHRASES_CHECK_EVERY))
+        let copy = self.client.store()?.phrase_copy()?;
+        if copy.as_ref().is_some_and(|copy| copy.edited) {
+            return Ok(true);
+        }
+        Ok(match &self.gateway_phrases {
+            Some(version) => copy.is_none_or(|copy| &copy.version != version),
+            None => self
+                .client
+                .sync
+                .phrases_checked_at
+                .lock()
+                .is_none_or(|at| at.elapsed() >= PHRASES_CHECK_EVERY),
+        })
     }
 
     async fn push(&mut self, max: usize, deadlines: &Deadlines) -> Result<Response, ClientError> {
@@ -328,6 +338,9 @@ impl<'a> Driver<'a> {
         })?;
         let page = measured.value;
         self.credentials.clock_offset_ms = offset_ms(page.server_time, self.client.device_now());
+        if page.phrases.is_some() {
+            self.gateway_phrases.clone_from(&page.phrases);
+        }
         // The gateway answered, so it took the deliveries the request reported.
         if let Some(sent) = &delivered {
             self.client.store()?.deliveries_reported(sent)?;

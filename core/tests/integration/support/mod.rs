@@ -130,6 +130,7 @@ pub fn page(entries: &[InboxEntry], cursor: &str) -> SyncPage {
         checksum: String::new(),
         checkpoint: None,
         server_time: t0(),
+        phrases: None,
     }
 }
 

@@ -189,3 +189,56 @@ fn a_store_from_a_newer_build_is_refused_untouched() {
         Err(StoreError::TooNew { found: 99, .. })
     ));
 }
+
+#[test]
+fn version_12_keeps_every_trace_record_and_the_key_apart_from_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate().unwrap();
+    let path = dir.path().join("t.db");
+    // Version 1's data refiled at version 2, at 11.
+    let mut conn = database_at(&path, &key, 1);
+    seed_v1(&conn);
+    for (index, migration) in MIGRATIONS.iter().enumerate().take(11).skip(1) {
+        schema::run_one(&mut conn, index, migration).unwrap();
+    }
+    let records = |conn: &Connection| -> Vec<(String, i64, String)> {
+        conn.prepare("SELECT instance_id, version, record FROM trace ORDER BY instance_id, version")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    // Records of about a kilobyte and a half, as signed ones are: larger than a key cell holds.
+    let long = "签".repeat(500);
+    conn.execute(
+        "INSERT INTO trace (instance_id, version, record)
+         SELECT id, 100, ?1 FROM instances UNION ALL SELECT id, 101, ?1 || 'x' FROM instances",
+        [&long],
+    )
+    .unwrap();
+    let before = records(&conn);
+    assert!(before.len() >= 2, "the refiled instances have a trace");
+    drop(conn);
+    let store = Store::open(&path, &key).unwrap();
+    assert_eq!(records(&store.conn), before);
+    let table: String = store
+        .conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'trace'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!table.contains("WITHOUT ROWID"), "{table}");
+    // The key still refuses a second record of the same version.
+    let (instance, version, record) = before[0].clone();
+    assert!(store
+        .conn
+        .execute(
+            "INSERT INTO trace (instance_id, version, record) VALUES (?1, ?2, ?3)",
+            params![instance, version, record],
+        )
+        .is_err());
+    store.check_integrity().unwrap();
+}

@@ -333,3 +333,20 @@ pub(super) const V11: &str = "DROP INDEX tasks_todo;
      CREATE INDEX tasks_todo ON tasks (list, urgency DESC, received_at DESC, id, instance_id, deadline);
      CREATE INDEX instances_summary ON instances (id, document_id);
      CREATE INDEX documents_summary ON documents (id, title, number, urgency);";
+
+/// Version 12: the trace as an ordinary table, its key in an index of its own. Without a rowid the
+/// whole row (a signed record of about a kilobyte) was the B-tree key, larger than an index cell
+/// holds on its page: every insert compared against keys spilled to overflow pages, reading and
+/// decrypting those pages and copying each key into a locked, wiped allocation (SQLCipher's memory
+/// security). A first sync writes two or three records per instance. Now the records sit in rows
+/// appended by rowid and the key index holds only the instance and version.
+pub(super) const V12: &str = "CREATE TABLE trace_rows (
+        instance_id TEXT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (instance_id, version)
+     );
+     INSERT INTO trace_rows (instance_id, version, record)
+        SELECT instance_id, version, record FROM trace;
+     DROP TABLE trace;
+     ALTER TABLE trace_rows RENAME TO trace;";

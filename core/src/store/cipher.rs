@@ -39,7 +39,7 @@ pub(super) fn unlock(conn: &Connection, key: &DataKey) -> Result<(), StoreError>
         return Err(StoreError::Corrupted(format!("journal mode stayed {mode}")));
     }
     // FULL: a committed approval survives a power cut too, not only a killed app. It costs one
-    // fsync per transaction, and every page of a pull is a single transaction.
+    // fsync per transaction; a pulled page's transaction alone runs with NORMAL (`pages.rs`).
     conn.execute_batch("PRAGMA synchronous = FULL;")?;
     Ok(())
 }

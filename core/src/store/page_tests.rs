@@ -104,3 +104,33 @@ fn a_page_with_many_new_opinions_writes_them_all_and_a_newer_version_in_it_wins(
     assert_eq!(text("d0"), "改为：同意，抓紧办理。");
     assert_eq!(text("d149"), "同意。149");
 }
+
+#[test]
+fn after_a_page_applied_or_refused_the_store_commits_with_full_sync_again() {
+    let synchronous = |store: &crate::store::Store| -> i64 {
+        store
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+    let entry = fresh_entry("d1", "关于春耕的通知", Urgency::Normal, t0());
+    store.apply_page(&page(vec![entry], "c1")).unwrap();
+    assert_eq!(synchronous(&store), 2, "FULL");
+    assert_eq!(
+        store
+            .list(crate::store::ListKind::Todo, 10, 0)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Without an account the page is refused; the setting is restored all the same.
+    let bare = tempfile::tempdir().unwrap();
+    let mut unbound =
+        crate::store::Store::open(&bare.path().join("s.db"), &DataKey::generate().unwrap())
+            .unwrap();
+    assert!(unbound.apply_page(&page(vec![], "c1")).is_err());
+    assert_eq!(synchronous(&unbound), 2, "FULL");
+}

@@ -293,6 +293,7 @@ impl Client {
             approval_key_spki: STANDARD.encode(&approval_spki),
             device_name: device_name.to_owned(),
             platform: platform.to_owned(),
+            challenge: None,
             attestation: None,
         };
         let response = gateway.activate(&request).await?;

@@ -179,6 +179,7 @@ pub fn all() -> Result<Vec<Seed>, String> {
                 approval_key_spki: STANDARD.encode(&key.spki),
                 device_name: "华为 Mate 60 (Android 15)".into(),
                 platform: "android".into(),
+                challenge: None,
                 attestation: None,
             })?,
         ),

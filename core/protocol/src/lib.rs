@@ -59,6 +59,9 @@ pub use statement::{
 
 /// Path of the activation endpoint.
 pub const ACTIVATE_PATH: &str = "/v1/devices/activate";
+/// Where a phone asks for the one-time challenge its attestation binds (unsigned, like
+/// activation: the device has no registered key yet).
+pub const ACTIVATION_CHALLENGE_PATH: &str = "/v1/devices/challenge";
 /// Path of the pull endpoint.
 pub const SYNC_PATH: &str = "/v1/sync";
 /// Path of the push endpoint.
@@ -95,10 +98,60 @@ pub struct ActivateRequest {
     pub device_name: String,
     /// `android`, `ios` or `terminal`.
     pub platform: String,
-    /// Platform attestation evidence (Android Key Attestation chain, Apple App Attest object),
-    /// base64; the terminal shell has none.
+    /// The challenge from `POST /v1/devices/challenge` that `attestation` binds (base64url, no
+    /// padding); single use, and only with evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attestation: Option<String>,
+    pub challenge: Option<String>,
+    /// Platform attestation evidence; the terminal shell has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<AttestationEvidence>,
+}
+
+/// A one-time challenge for the attestation of a device's keys at activation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationChallenge {
+    /// 32 random bytes, base64url without padding. Android: the raw bytes are the keys'
+    /// attestation challenge (`setAttestationChallenge`). iOS: App Attest's client data is
+    /// [`app_attest_client_data`] over them.
+    pub challenge: String,
+    /// After this the gateway no longer accepts it.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a phone's platform says about where its keys live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "format", rename_all = "kebab-case")]
+pub enum AttestationEvidence {
+    /// Android Key Attestation: the approval key's certificate chain, leaf first, each
+    /// certificate DER in standard base64; the leaf's attestation challenge is the gateway's.
+    AndroidKey {
+        /// Leaf (the approval key) first, the root last.
+        chain: Vec<String>,
+    },
+    /// Apple App Attest: the attestation object of an App Attest key (CBOR, standard base64)
+    /// whose client data is [`app_attest_client_data`].
+    AppleAppAttest {
+        /// The App Attest key id (SHA-256 of its public key), standard base64.
+        key_id: String,
+        /// The attestation object, standard base64.
+        object: String,
+    },
+}
+
+/// The client data an iOS phone has App Attest sign at activation: it binds the gateway's
+/// challenge to both device keys, so the attestation cannot be moved to other keys. The
+/// `clientDataHash` given to `attestKey` is SHA-256 of these bytes.
+pub fn app_attest_client_data(
+    challenge: &[u8],
+    request_key_spki: &[u8],
+    approval_key_spki: &[u8],
+) -> Vec<u8> {
+    let mut data = Vec::with_capacity(22 + challenge.len() + 2 * 32);
+    data.extend_from_slice(b"qianpi-activation-v1\0");
+    data.extend_from_slice(challenge);
+    data.extend_from_slice(&crypto::sha256(request_key_spki));
+    data.extend_from_slice(&crypto::sha256(approval_key_spki));
+    data
 }
 
 /// The gateway bound the device.

@@ -59,12 +59,13 @@ pub async fn activate(
             "the request key and the approval key must differ",
         ));
     }
+    // Kept as the JSON the phone sent until the verifier checks it against the vendors' roots.
     let attestation = request
         .attestation
-        .as_deref()
-        .map(|a| STANDARD.decode(a))
+        .as_ref()
+        .map(serde_json::to_vec)
         .transpose()
-        .map_err(|_| ApiError::bad_request("bad_attestation", "attestation is not base64"))?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     if attestation
         .as_ref()
         .is_some_and(|a| a.len() > MAX_ATTESTATION)

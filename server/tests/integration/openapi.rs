@@ -236,6 +236,7 @@ async fn signed_answers_match_the_document() {
         approval_key_spki: TestKeys::spki_base64(&keys.approval),
         device_name: "OpenAPI test".into(),
         platform: "terminal".into(),
+        challenge: None,
         attestation: None,
     };
     let body = serde_json::to_vec(&request).unwrap();

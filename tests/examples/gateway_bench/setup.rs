@@ -98,6 +98,7 @@ async fn activate(
         ),
         device_name: format!("bench phone {login}"),
         platform: "terminal".into(),
+        challenge: None,
         attestation: None,
     };
     let url = format!("{base}{}", protocol::ACTIVATE_PATH.trim_start_matches('/'));

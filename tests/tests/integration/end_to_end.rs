@@ -300,6 +300,7 @@ fn fresh_activation(login: &str, code: &str) -> qianpi_core::protocol::ActivateR
         approval_key_spki: spki(),
         device_name: "leader's own phone".into(),
         platform: "terminal".into(),
+        challenge: None,
         attestation: None,
     }
 }

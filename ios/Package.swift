@@ -11,6 +11,7 @@ let rustLib = Context.environment["QIANPI_RUST_LIB_DIR"] ?? (Context.packageDire
 
 let package = Package(
     name: "Qianpi",
+    defaultLocalization: "zh-Hans",
     platforms: [.iOS(.v16), .macOS(.v13)],
     products: [
         .library(name: "QianpiShell", targets: ["QianpiShell"]),
@@ -21,7 +22,8 @@ let package = Package(
         // The generated Swift bindings (Swift 5 language mode: the uniffi templates are not clean
         // under Swift 6 strict concurrency).
         .target(name: "Qianpi", dependencies: ["QianpiFFI"], path: "Sources/Qianpi"),
-        .target(name: "QianpiShell", dependencies: ["Qianpi"], path: "Sources/QianpiShell"),
+        // Screen models and their string tables (Resources/<language>.lproj, read by StringTable).
+        .target(name: "QianpiShell", dependencies: ["Qianpi"], path: "Sources/QianpiShell", resources: [.copy("Resources")]),
         .testTarget(
             name: "QianpiShellTests",
             dependencies: ["QianpiShell", "Qianpi"],

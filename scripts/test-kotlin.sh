@@ -13,7 +13,8 @@ LAUNCHER="$JAVA_SHARE/junit-platform-console-standalone.jar"
 for f in "$KOTLIN_HOME/bin/kotlinc" "$JNA" "$LAUNCHER" bindings/generated/cn/qianpi/core/qianpi_ffi.kt target/debug/libqianpi_ffi.so target/debug/qianpi-gateway; do
   [ -e "$f" ] || { echo "test-kotlin: missing $f (run scripts/toolchains.sh and scripts/bindings.sh)" >&2; exit 1; }
 done
-OUT=target/kotlin
+# QIANPI_KOTLIN_OUT lets two runs on one machine keep apart.
+OUT="${QIANPI_KOTLIN_OUT:-target/kotlin}"
 rm -rf "$OUT" && mkdir -p "$OUT"
 CP="$JNA:$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar"
 # kotlin-test's assertions report through JUnit 5 when kotlin-test-junit5 is on the class path.

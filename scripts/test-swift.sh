@@ -15,6 +15,9 @@ done
 
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
+# One run at a time: the trixie root and its mounts are shared.
+exec 9>"$TOOLS/swift.lock"
+flock 9
 # Leftovers of an interrupted run would otherwise be skipped here and never unmounted.
 unmount_below "$ROOT"
 mounts=()

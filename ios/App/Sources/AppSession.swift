@@ -1,0 +1,76 @@
+// One opened store and the screen models over it: the lock and the unlock screen, the lists, the
+// sync status, the outbox, the notices, settings and activation, made once; the models of a
+// document, of acting on a task, of the batch and of the people picker, made when a screen opens
+// them. The platform seams go in here: the presence prompt, the approval signer, the pad
+// renderer, App Attest. Apple-only: not compiled on Linux.
+import Foundation
+import Observation
+import Qianpi
+import QianpiShell
+
+/// Where a tap leads inside a tab.
+enum AppRoute: Hashable {
+    /// A document: a task, read item, flow, draft or document id.
+    case document(String)
+    /// Acting on a task (the acting sheet's screen).
+    case acting(String)
+    /// An opened notice.
+    case notice(String)
+}
+
+@MainActor
+@Observable
+final class AppSession {
+    @ObservationIgnored let client: QianpiClient
+    @ObservationIgnored let lock: LockController
+    @ObservationIgnored let unlock: UnlockModel
+    @ObservationIgnored let syncStatus: SyncStatusModel
+    @ObservationIgnored let lists: ListsModel
+    @ObservationIgnored let outbox: OutboxModel
+    @ObservationIgnored let notices: NoticesModel
+    @ObservationIgnored let approvals: PresenceApprovals
+    /// The user's name for the watermark, read once the data is open.
+    private(set) var watermarkName = ""
+
+    init(client: QianpiClient, services: AppServices) {
+        self.client = client
+        approvals = services.approvals
+        lock = LockController(client: client)
+        unlock = UnlockModel(client: client, prompt: services.prompt)
+        syncStatus = SyncStatusModel(client: client)
+        lists = ListsModel(client: client)
+        outbox = OutboxModel(client: client)
+        notices = NoticesModel(client: client)
+    }
+
+    /// The user unlocked the app here (the background refresh may open the data without that).
+    var unlockedByUser: Bool { !lock.locked && unlock.phase == .unlocked }
+
+    /// The app left the foreground: lock now; the unlock screen comes back.
+    func enteredBackground() {
+        lock.enteredBackground()
+        unlock.relocked()
+    }
+
+    /// Reads the account's name for the watermark.
+    func readAccount() async {
+        do {
+            watermarkName = try await client.account()?.name ?? ""
+        } catch {
+            // Locked again meanwhile: the name read before stays, the next unlock reads it again.
+            return
+        }
+    }
+
+    func document(_ id: String) -> DocumentModel { DocumentModel(client: client, id: id) }
+
+    func acting(_ taskId: String, actingFor: String? = nil) -> ActingModel {
+        ActingModel(client: client, taskId: taskId, prompt: approvals, renderer: PadRenderer(), actingFor: actingFor)
+    }
+
+    func notice(_ id: String) -> NoticeModel { NoticeModel(client: client, id: id) }
+
+    func batch() -> BatchModel { BatchModel(client: client) }
+
+    func picker(_ purpose: PeoplePickerModel.Purpose) -> PeoplePickerModel { PeoplePickerModel(client: client, purpose: purpose) }
+}

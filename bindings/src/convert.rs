@@ -1,9 +1,10 @@
 //! The records and enums the shells see, and their conversions from the core's types. Times
 //! travel as timestamps (`Instant` in Kotlin, `Date` in Swift), labels as enums.
 
+use qianpi_core::client::fingerprint_words;
 use qianpi_core::client::{InboxItem as CoreInboxItem, QueuedCommand, SyncReport};
 use qianpi_core::protocol::VerdictOutcome as CoreOutcome;
-use qianpi_core::store::{Account, LocalTaskState, VerdictRow};
+use qianpi_core::store::{Account, Binding, LocalTaskState, VerdictRow};
 use std::time::SystemTime;
 
 use crate::detail::{DocumentKind, InstanceState, Urgency};
@@ -149,11 +150,18 @@ pub struct AccountInfo {
     pub device_id: String,
     /// Gateway URL.
     pub server_url: String,
+    /// Whether the device waits for an administrator's approval (`check_activation` asks);
+    /// until then the gateway refuses its syncs.
+    pub pending_approval: bool,
+    /// 设备指纹词 — the words the administrator sees beside this device, to compare.
+    pub fingerprint_words: Vec<String>,
 }
 
-impl From<Account> for AccountInfo {
-    fn from(a: Account) -> Self {
+impl From<(Account, Binding)> for AccountInfo {
+    fn from((a, binding): (Account, Binding)) -> Self {
         AccountInfo {
+            pending_approval: binding.pending_approval,
+            fingerprint_words: fingerprint_words(&a),
             user_id: a.identity.user_id,
             name: a.identity.name,
             post: a.identity.post,

@@ -216,10 +216,23 @@ pub enum QianpiError {
         /// Reason in English.
         reason_en: String,
     },
-    /// An argument was not acceptable.
+    /// An argument was not acceptable (an activation QR code that is not one, an id that is
+    /// not on the phone).
     #[error("invalid input: {reason}")]
     InvalidInput {
-        /// Why.
+        /// Why, in English.
+        reason: String,
+        /// Why, in Chinese, with what to do.
+        reason_zh: String,
+    },
+    /// An attested activation could not be completed; nothing was registered. `code`:
+    /// `attester_failed` (the platform's attestation failed: try again), `no_challenge` (the
+    /// gateway offers no attestation: the administrator updates it), `bad_challenge`.
+    #[error("attestation failed ({code}): {reason}")]
+    AttestationFailed {
+        /// Stable code.
+        code: String,
+        /// What failed.
         reason: String,
     },
     /// Anything else.
@@ -270,7 +283,11 @@ impl From<ClientError> for QianpiError {
             | ClientError::OpinionFile(_)
             | ClientError::Notice(NoticeError::NotFound(_))
             | ClientError::Blob(BlobError::BadHash(_))
-            | ClientError::Files(FileError::NotFound) => QianpiError::InvalidInput { reason },
+            | ClientError::Files(FileError::NotFound) => invalid_input(reason),
+            ClientError::Attestation(e) => QianpiError::AttestationFailed {
+                code: e.code().to_owned(),
+                reason,
+            },
             ClientError::Rejected(r) => QianpiError::NotAllowed {
                 code: r.code.as_str().to_owned(),
                 reason_zh: r.code.message_zh().to_owned(),
@@ -309,6 +326,14 @@ impl From<ClientError> for QianpiError {
             ClientError::Search(e) => crate::search::invalid_search(&e),
             _ => QianpiError::Internal { reason },
         }
+    }
+}
+
+/// An argument that is not acceptable, with the general Chinese sentence.
+pub(crate) fn invalid_input(reason: impl Into<String>) -> QianpiError {
+    QianpiError::InvalidInput {
+        reason: reason.into(),
+        reason_zh: "输入有误或所指的内容不在本机上。".into(),
     }
 }
 

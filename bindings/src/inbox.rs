@@ -12,7 +12,10 @@ use crate::{blocking, QianpiClient, QianpiError};
 impl QianpiClient {
     /// The account, once activated.
     pub async fn account(&self) -> Result<Option<AccountInfo>, QianpiError> {
-        blocking(&self.inner, |client| Ok(client.account()?.map(Into::into))).await
+        blocking(&self.inner, |client| {
+            Ok(client.activation()?.map(Into::into))
+        })
+        .await
     }
 
     /// 待办 and the rest of the inbox, pending first.

@@ -3,6 +3,7 @@
 //! (implemented in Kotlin or Swift as foreign traits) to the core's traits. No logic lives here.
 
 mod actions;
+mod activation;
 mod bodies;
 mod connection;
 mod convert;
@@ -21,6 +22,9 @@ mod search;
 #[cfg(feature = "software-vault")]
 mod software;
 
+pub use activation::{
+    parse_activation_invite, ActivationInvite, Attester, DeviceInfo, PlatformAttestation,
+};
 pub use connection::{ConnectionSettings, ProxySettings};
 use convert::{AccountInfo, SyncSummary};
 pub use error::QianpiError;
@@ -120,7 +124,14 @@ impl QianpiClient {
     /// `UnknownCa`, `PinMismatch`, `CertificateExpired`, `WrongHost`, `Interception`,
     /// `CaptivePortal`, `ProxyRefused`, `ProxyAuthRequired`, `ClockSkew`, `Unreachable`;
     /// settings that cannot be used (one pin without a backup, say) are `InvalidSettings`.
-    #[uniffi::method(default(settings = None))]
+    ///
+    /// With an `attester` (the platform's attestation service) the gateway's challenge is
+    /// fetched first and the keys are attested; its failure, or a gateway offering no
+    /// attestation, is `AttestationFailed` and nothing is registered. The answer's
+    /// `pending_approval` says whether the device waits for an administrator
+    /// (`check_activation`), and `fingerprint_words` are the words the administrator sees.
+    #[uniffi::method(default(settings = None, attester = None))]
+    #[allow(clippy::too_many_arguments)]
     pub async fn activate(
         &self,
         server_url: String,
@@ -129,6 +140,7 @@ impl QianpiClient {
         device_name: String,
         platform: String,
         settings: Option<ConnectionSettings>,
+        attester: Option<Arc<dyn Attester>>,
     ) -> Result<AccountInfo, QianpiError> {
         let inner = Arc::clone(&self.inner);
         let trust = match &settings {
@@ -138,17 +150,31 @@ impl QianpiClient {
         if let Some(settings) = settings {
             inner.set_proxy(connection::proxy(settings.proxy)?);
         }
-        let account = runtime()?
+        let attester = attester.map(|a| {
+            Arc::new(activation::ForeignAttester(a)) as Arc<dyn qianpi_core::client::Attester>
+        });
+        let activation = runtime()?
             .spawn(async move {
                 inner
-                    .activate_with(&server_url, &trust, &login, &code, &device_name, &platform)
-                    .await
+                    .activate_attested(
+                        &server_url,
+                        &trust,
+                        &login,
+                        &code,
+                        &device_name,
+                        &platform,
+                        attester,
+                    )
+                    .await?;
+                inner
+                    .activation()?
+                    .ok_or(qianpi_core::ClientError::NotActivated)
             })
             .await
             .map_err(|e| QianpiError::Internal {
                 reason: e.to_string(),
             })??;
-        Ok(account.into())
+        Ok(activation.into())
     }
 
     /// Pushes the outbox, then pulls every change.

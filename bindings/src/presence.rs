@@ -100,8 +100,10 @@ impl QianpiClient {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take()
-                .ok_or_else(|| QianpiError::InvalidInput {
-                    reason: "this approval was completed already; prepare it again".into(),
+                .ok_or_else(|| {
+                    crate::error::invalid_input(
+                        "this approval was completed already; prepare it again",
+                    )
                 })?;
             Ok(client.complete_action(action, &signature)?.into())
         })

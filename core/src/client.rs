@@ -7,26 +7,22 @@
 //! or call back into the core): state is read, the lock released, the signature made, and the
 //! write re-checks that nothing moved meanwhile.
 
-use crate::crypto::{self, CryptoError};
+use crate::crypto::CryptoError;
 use crate::files::FileError;
-use crate::keys::{
-    DeviceSigner, KeyError, KeyStore, PlatformKeyError, APPROVAL_KEY_ALIAS, REQUEST_KEY_ALIAS,
-};
-use crate::link::{ConnectionSettings, GatewayClient, LinkError, LinkState, Proxy, Trust};
+use crate::keys::{DeviceSigner, KeyError, KeyStore, PlatformKeyError};
+use crate::link::{LinkError, Proxy};
 use crate::model::{Attitude, Opinion};
 use crate::protocol::record::RecordError;
-use crate::protocol::ActivateRequest;
 use crate::session::{self, SessionError};
 use crate::store::{Account, OutboxRow, StoreError, VerdictRow};
 use crate::workflow::{Command, Rejection};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod actions;
+mod activation;
 mod blobs;
 mod bodies;
 mod connection;
@@ -47,6 +43,7 @@ mod sync;
 mod test_support;
 mod views;
 pub use actions::{BatchEntry, BatchOutcome, Verdict};
+pub use activation::{fingerprint_words, Attestation, AttestationError, Attester, DeviceInfo};
 pub use blobs::{BlobError, ProgressListener};
 pub use bodies::{
     is_approving, FileStream, Network, PrefetchFailure, PrefetchListener, PrefetchProgress,
@@ -155,6 +152,9 @@ pub enum ClientError {
     /// 全文检索 — the query cannot be searched (empty, or too long).
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// An attested activation could not be completed (nothing was registered).
+    #[error(transparent)]
+    Attestation(#[from] AttestationError),
     /// The unit refuses approvals of a body never opened on this phone, and the body of this
     /// document (the version an approval would name) was not: nothing was signed or queued.
     #[error("the body of document {0} was never opened on this phone, and your unit requires reading it before approving: open it first")]
@@ -244,78 +244,6 @@ impl Client {
     /// The account, once activated.
     pub fn account(&self) -> Result<Option<Account>, ClientError> {
         Ok(self.store()?.account()?.map(|(account, _)| account))
-    }
-
-    /// Binds this device to `login` at a development gateway on plain http on this machine; see
-    /// [`Client::activate_with`].
-    pub async fn activate(
-        &self,
-        server_url: &str,
-        login: &str,
-        code: &str,
-        device_name: &str,
-        platform: &str,
-    ) -> Result<Account, ClientError> {
-        let trust = Trust::default();
-        self.activate_with(server_url, &trust, login, code, device_name, platform)
-            .await
-    }
-
-    /// Binds this device to `login` at the gateway with the administrator's one-time `code`:
-    /// creates the request and approval keys in the platform keystore and registers them. The
-    /// gateway is verified against `trust` (the deployment's CA certificates and pins, from the
-    /// activation QR code), which is kept with the account for every later connection; the
-    /// connection goes through the proxy set with [`Client::set_proxy`].
-    pub async fn activate_with(
-        &self,
-        server_url: &str,
-        trust: &Trust,
-        login: &str,
-        code: &str,
-        device_name: &str,
-        platform: &str,
-    ) -> Result<Account, ClientError> {
-        let settings = ConnectionSettings {
-            trust: trust.clone(),
-            proxy: self.proxy(),
-        };
-        let state = LinkState {
-            clock: self.clock.clone(),
-            ..LinkState::default()
-        };
-        let gateway = GatewayClient::connect(server_url, &settings, state)?;
-        let request_spki = self.signer.create_key(REQUEST_KEY_ALIAS.to_owned())?;
-        let approval_spki = self.signer.create_key(APPROVAL_KEY_ALIAS.to_owned())?;
-        let request = ActivateRequest {
-            login: login.to_owned(),
-            code: code.to_owned(),
-            request_key_spki: STANDARD.encode(&request_spki),
-            approval_key_spki: STANDARD.encode(&approval_spki),
-            device_name: device_name.to_owned(),
-            platform: platform.to_owned(),
-            challenge: None,
-            attestation: None,
-        };
-        let response = gateway.activate(&request).await?;
-        if response.request_key_id != crypto::key_id("dk", &request_spki)
-            || response.approval_key_id != crypto::key_id("ak", &approval_spki)
-        {
-            return Err(ClientError::KeyMismatch);
-        }
-        let account = Account {
-            server_url: gateway.base_url().to_owned(),
-            device_id: response.device_id,
-            identity: response.identity,
-            unit_name: response.unit_name,
-            request_key_id: response.request_key_id,
-            approval_key_id: response.approval_key_id,
-            access_token: response.access_token,
-            gateway_key: Some(response.gateway_key),
-        };
-        let offset = offset_ms(response.server_time, self.device_now());
-        self.store()?
-            .save_account_with_trust(&account, offset, trust)?;
-        Ok(account)
     }
 
     /// The inbox, pending first, with what the user may do on each item.

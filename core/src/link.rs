@@ -26,6 +26,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod activation;
 mod answer;
 mod classify;
 mod delegations;
@@ -36,6 +37,7 @@ pub mod settings;
 mod timed;
 mod verifier;
 
+pub use activation::Pong;
 use answer::parse;
 use error::transport_reason;
 pub use error::LinkError;

@@ -30,7 +30,11 @@ pub(super) fn from_link(error: LinkError, reason: String) -> QianpiError {
             reason: message,
         },
         LinkError::Protocol(_) => QianpiError::UnexpectedAnswer { reason },
-        LinkError::InsecureUrl(_) => QianpiError::InvalidInput { reason },
+        LinkError::InsecureUrl(_) => QianpiError::InvalidInput {
+            reason,
+            reason_zh: "网关地址须为 https 地址（http 只用于本机的开发网关），请核对后重试。"
+                .into(),
+        },
         LinkError::Key(_) | LinkError::Crypto(_) => QianpiError::Platform { reason },
     }
 }

@@ -87,7 +87,12 @@ impl QianpiError {
                 _ => "连接设置有误，请核对后重试。".into(),
             },
             QianpiError::Busy { .. } => "同一项工作正在进行，请稍候。".into(),
-            QianpiError::InvalidInput { .. } => "输入有误或所指的内容不在本机上。".into(),
+            QianpiError::InvalidInput { reason_zh, .. } => reason_zh.clone(),
+            QianpiError::AttestationFailed { code, .. } => match code.as_str() {
+                "no_challenge" => "网关不支持设备认证，无法完成激活，请联系管理员升级网关。".into(),
+                "bad_challenge" => "网关的设备认证请求有误，未激活，请稍后重试或联系管理员。".into(),
+                _ => "本机系统未能完成设备认证，未激活，请重试。".into(),
+            },
             QianpiError::Internal { .. } => "程序内部出错，请重试并报告管理员。".into(),
         }
     }

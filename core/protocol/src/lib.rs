@@ -10,6 +10,8 @@
 //! | [`statement`] | what the gateway signs: receipts, checkpoints, notices, wipe orders |
 //! | [`crypto`] | P-256, SHA-256, AES-GCM, HKDF, DER↔raw signatures |
 //! | [`content_range`] | the `Content-Range` of a blob download's answer |
+//! | [`fingerprint`] | the words a phone and its administrator compare at activation |
+//! | [`invite`] | the activation QR code's text: gateway, login, code, CA and pins |
 //!
 //! - `POST /v1/devices/activate` — [`ActivateRequest`] → [`ActivateResponse`] (unsigned: the device
 //!   has no registered key yet; the one-time code authenticates it).
@@ -35,6 +37,8 @@ pub mod content_range;
 pub mod cose;
 pub mod crypto;
 pub mod delegations;
+pub mod fingerprint;
+pub mod invite;
 pub mod people;
 pub mod phrases;
 pub mod record;

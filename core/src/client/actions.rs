@@ -135,7 +135,7 @@ impl Client {
         Ok(gateway.revoke_delegation(&credentials, id).await?)
     }
 
-    fn gateway(&self) -> Result<(GatewayClient, Credentials), ClientError> {
+    pub(super) fn gateway(&self) -> Result<(GatewayClient, Credentials), ClientError> {
         let (account, device) = self.store()?.account()?.ok_or(ClientError::NotActivated)?;
         let gateway = self.link_now(&account, &device)?;
         let credentials = Credentials {

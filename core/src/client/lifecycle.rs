@@ -32,6 +32,9 @@ pub(super) struct Session {
     people: Option<(String, Arc<PeopleIndex>)>,
     last_used: Instant,
     lock_after: Duration,
+    /// The policy (version, minutes) `lock_after` last followed: a newer one from the gateway
+    /// replaces what a shell set, the same one does not.
+    followed_policy: (u64, u32),
     /// Where lock changes and the store's committed writes are told.
     changes: ChangeSender,
 }
@@ -43,7 +46,8 @@ impl Session {
         mut unlocked: Unlocked,
         changes: ChangeSender,
     ) -> Result<Session, ClientError> {
-        let minutes = unlocked.store.policy()?.inactivity_lock_minutes;
+        let policy = unlocked.store.policy()?;
+        let minutes = policy.inactivity_lock_minutes;
         let sink = changes.clone();
         unlocked
             .store
@@ -53,6 +57,7 @@ impl Session {
             people: None,
             last_used: Instant::now(),
             lock_after: Duration::from_secs(u64::from(minutes) * 60),
+            followed_policy: (policy.version, minutes),
             changes,
         })
     }
@@ -122,9 +127,33 @@ impl Client {
         self.enforce_wipe_limit()
     }
 
-    /// Sets how long the data stays unlocked without use (the policy's value applies at unlock).
+    /// Sets how long the data stays unlocked without use, until the gateway sends another
+    /// policy (the policy's value applies again at unlock).
     pub fn set_inactivity_lock(&self, after: Duration) {
         self.session.lock().lock_after = after;
+    }
+
+    /// How long the data stays unlocked without use now: the unit's policy as last received,
+    /// or what [`Client::set_inactivity_lock`] set since.
+    pub fn inactivity_lock(&self) -> Duration {
+        self.session.lock().lock_after
+    }
+
+    /// Follows the stored policy's inactivity lock if it changed since the session last
+    /// followed one (a sync stored a newer policy). Nothing to do while locked: the policy
+    /// applies at unlock.
+    pub(super) fn follow_policy(&self) -> Result<(), ClientError> {
+        let mut session = self.session.lock();
+        let Some(unlocked) = session.unlocked.as_ref() else {
+            return Ok(());
+        };
+        let policy = unlocked.store.policy()?;
+        let current = (policy.version, policy.inactivity_lock_minutes);
+        if current != session.followed_policy {
+            session.followed_policy = current;
+            session.lock_after = Duration::from_secs(u64::from(current.1) * 60);
+        }
+        Ok(())
     }
 
     /// Wipes this phone's Qianpi data: crypto-shredding first (the wrapped data key and the

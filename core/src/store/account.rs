@@ -158,32 +158,7 @@ impl Store {
         trust: &Trust,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch(
-            "DELETE FROM tasks; DELETE FROM read_items; DELETE FROM trace; DELETE FROM opinions;
-             DELETE FROM instances; DELETE FROM body_versions; DELETE FROM attachments;
-             DELETE FROM documents; DELETE FROM definitions; DELETE FROM notices;
-             DELETE FROM receipts; DELETE FROM drafts; DELETE FROM outbox; DELETE FROM verdicts;
-             DELETE FROM sync_cursors; DELETE FROM policy; DELETE FROM checkpoint;
-             DELETE FROM opened_files; DELETE FROM account;",
-        )?;
-        tx.execute(
-            "INSERT INTO account (id, server_url, device_id, identity, unit_name, request_key_id,
-                approval_key_id, access_token, next_counter, last_record_hash, clock_offset_ms, online,
-                gateway_key, trust)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, '', ?8, 1, ?9, ?10)",
-            params![
-                account.server_url,
-                account.device_id,
-                encode(&account.identity)?,
-                account.unit_name,
-                account.request_key_id,
-                account.approval_key_id,
-                account.access_token,
-                clock_offset_ms,
-                account.gateway_key.as_ref().map(encode).transpose()?,
-                encode(trust)?
-            ],
-        )?;
+        replace_account(&tx, account, clock_offset_ms, trust)?;
         tx.commit()?;
         Ok(())
     }
@@ -272,6 +247,42 @@ impl Store {
         FileRootKey::from_bytes(fresh.as_slice())
             .ok_or_else(|| StoreError::Corrupted("the file key root has the wrong size".into()))
     }
+}
+
+/// Replaces the binding and all data of the one before with `account`, inside `tx`.
+pub(super) fn replace_account(
+    tx: &rusqlite::Transaction<'_>,
+    account: &Account,
+    clock_offset_ms: i64,
+    trust: &Trust,
+) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "DELETE FROM tasks; DELETE FROM read_items; DELETE FROM trace; DELETE FROM opinions;
+         DELETE FROM instances; DELETE FROM body_versions; DELETE FROM attachments;
+         DELETE FROM documents; DELETE FROM definitions; DELETE FROM notices;
+         DELETE FROM receipts; DELETE FROM drafts; DELETE FROM outbox; DELETE FROM verdicts;
+         DELETE FROM sync_cursors; DELETE FROM policy; DELETE FROM checkpoint;
+         DELETE FROM opened_files; DELETE FROM account;",
+    )?;
+    tx.execute(
+        "INSERT INTO account (id, server_url, device_id, identity, unit_name, request_key_id,
+        approval_key_id, access_token, next_counter, last_record_hash, clock_offset_ms, online,
+        gateway_key, trust)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, '', ?8, 1, ?9, ?10)",
+        params![
+            account.server_url,
+            account.device_id,
+            encode(&account.identity)?,
+            account.unit_name,
+            account.request_key_id,
+            account.approval_key_id,
+            account.access_token,
+            clock_offset_ms,
+            account.gateway_key.as_ref().map(encode).transpose()?,
+            encode(trust)?
+        ],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! | `cipher` | security pragmas, the key check, rekey |
 //! | `schema` | forward-only migrations, each in one transaction |
 //! | `account` | the device binding, its signing chain, cursors, policy, the store's own secrets |
+//! | `binding` | waiting for approval, the registered name and platform, when it was bound |
 //! | `changes` | which parts of the data a committed write touched, for the screens' observers |
 //! | `checkpoint` | the last signed checkpoint from the gateway and the policy it carried |
 //! | `feed` | files pulled documents, instances, tasks, opinions, trace, read items, verdicts |
@@ -26,6 +27,7 @@
 //! leaves half of it behind.
 
 mod account;
+mod binding;
 mod bodies;
 mod changes;
 mod checkpoint;
@@ -46,6 +48,7 @@ mod search;
 mod settle;
 
 pub use account::{Account, DeviceState, Policy};
+pub use binding::Binding;
 pub use changes::{ChangeSink, Topics};
 pub use checkpoint::StoredCheckpoint;
 pub use counts::{ListCounts, BADGE_CAP};

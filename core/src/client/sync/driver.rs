@@ -364,17 +364,22 @@ impl<'a> Driver<'a> {
             // Let it send its request before this task is busy applying.
             tokio::task::yield_now().await;
         }
-        let mut store = self.client.store()?;
-        store.apply_verified_page(&page, Some(&checkpoint), self.client.device_now())?;
-        store.set_network(true, Some(self.credentials.clock_offset_ms))?;
+        let response = {
+            let mut store = self.client.store()?;
+            store.apply_verified_page(&page, Some(&checkpoint), self.client.device_now())?;
+            store.set_network(true, Some(self.credentials.clock_offset_ms))?;
+            Response::Page {
+                items: page.changes.len(),
+                bytes: measured.bytes,
+                has_more: page.has_more,
+                outbox: store.outbox_len()?,
+                receipts: store.receipts_to_send()?.len(),
+            }
+        };
         self.report.pulled += page.changes.len();
-        Ok(Response::Page {
-            items: page.changes.len(),
-            bytes: measured.bytes,
-            has_more: page.has_more,
-            outbox: store.outbox_len()?,
-            receipts: store.receipts_to_send()?.len(),
-        })
+        // The page's checkpoint may carry a new policy: its inactivity lock holds from now.
+        self.client.follow_policy()?;
+        Ok(response)
     }
 
     /// The gateway refused the request's time: its clock, as it said it, is learned (and

@@ -15,6 +15,10 @@ import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.TaskAction
 import cn.qianpi.core.Urgency
 import cn.qianpi.core.VerdictOutcome
+import cn.qianpi.shell.screens.acting.VerdictText
+import cn.qianpi.shell.screens.lists.ListsViewModel
+import cn.qianpi.shell.screens.lists.RefreshState
+import cn.qianpi.shell.screens.zh
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.Flow
@@ -83,7 +87,7 @@ class LeaderScenarioTest : GatewayTest("scenario") {
 
                 // Offline, behind the fingerprint: prepared, shown, confirmed, queued.
                 gateway.stop()
-                assertIs<SyncOutcome.Offline>(ApprovalSession(leader).refresh())
+                assertIs<RefreshState.Offline>(ListsViewModel(leader, this).refresh())
                 val prepared = leader.prepareAction(task, TaskAction.Approve(Attitude.AGREE, "同意。请办公室抓紧落实。", route.id), null)
                 fingerprint.authenticate()
                 val queued = leader.completeAction(prepared, fingerprint.sign(APPROVAL_KEY, prepared.toBeSigned()))
@@ -98,7 +102,7 @@ class LeaderScenarioTest : GatewayTest("scenario") {
                 val verdict = leader.verdicts().single()
                 val accepted = assertIs<VerdictOutcome.Accepted>(verdict.outcome)
                 assertEquals("承办", accepted.currentNode)
-                assertEquals("已送达（离线批示），流程已转至承办", InboxPresenter.verdictBanner(verdict))
+                assertEquals("已送达（离线批示），流程已转至承办", zh.resolve(VerdictText.of(verdict).title))
                 // Settled: the gateway's record holds his opinion, nothing waits any more.
                 val settled = detail.awaitFirst { r ->
                     r.getOrNull()?.opinionColumns?.flatMap { it.opinions }?.any { it.author.userId == "user-wang" && !it.pending } == true

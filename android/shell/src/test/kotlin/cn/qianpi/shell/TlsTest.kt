@@ -7,6 +7,8 @@ package cn.qianpi.shell
 import cn.qianpi.core.ConnectionSettings
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
+import cn.qianpi.shell.screens.lists.ListsViewModel
+import cn.qianpi.shell.screens.lists.RefreshState
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.io.File
@@ -29,8 +31,8 @@ class TlsTest : GatewayTest("tls", tls = true) {
             )
             assertEquals("王建国", account.name)
             // Later syncs use the CA and pins kept with the account, without being given them.
-            val outcome = ApprovalSession(client).refresh()
-            assertIs<SyncOutcome.Synced>(outcome)
+            val outcome = ListsViewModel(client, this).refresh()
+            assertIs<RefreshState.Synced>(outcome)
             assertEquals(1, client.inbox().size, "the demo document waits for the leader")
         }
     }

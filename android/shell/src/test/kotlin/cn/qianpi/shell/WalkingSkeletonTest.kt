@@ -10,6 +10,17 @@ import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.Urgency
 import cn.qianpi.core.VerdictOutcome
+import cn.qianpi.shell.screens.acting.VerdictText
+import cn.qianpi.shell.screens.await
+import cn.qianpi.shell.screens.lists.ListsViewModel
+import cn.qianpi.shell.screens.lists.RefreshState
+import cn.qianpi.shell.screens.notices.NoticeViewModel
+import cn.qianpi.shell.screens.notices.NoticesViewModel
+import cn.qianpi.shell.screens.zh
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.MethodOrderer
 import org.junit.jupiter.api.Order
@@ -54,34 +65,40 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
             assertEquals("王建国", account.name)
             assertEquals("山西省农业厅办公室", account.unitName)
 
-            val session = ApprovalSession(client)
-            val first = runBlocking { session.refresh() }
-            assertIs<SyncOutcome.Synced>(first)
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val lists = ListsViewModel(client, scope)
+            lists.start()
+            val first = lists.refresh()
+            assertIs<RefreshState.Synced>(first)
             assertEquals(1u, first.summary.pulled)
-            val rows = session.inbox()
+            val rows = lists.state.await { it.rows.isNotEmpty() }.rows
             assertEquals(1, rows.size, "inbox $rows")
             val row = rows[0]
-            assertEquals("[加急] 关于做好2026年春耕备耕工作的通知", row.headline)
-            assertEquals("晋农办〔2026〕12号 · 收文 · 领导批示", row.subtitle)
-            assertEquals("待办", row.badge)
-            assertTrue(row.actionable, "row $row")
+            assertEquals("关于做好2026年春耕备耕工作的通知", zh(row.title))
+            assertEquals("晋农办〔2026〕12号", zh(row.number))
+            assertEquals("加急", zh(row.urgency))
+            assertNull(row.pending)
+            assertTrue(client.controls(row.id).canApprove, "row $row")
 
             gateway.stop()
-            val offline = runBlocking { session.refresh() }
-            assertIs<SyncOutcome.Offline>(offline)
-            assertEquals(0u, offline.pending)
-            val queued = client.approve(row.taskId, Attitude.AGREE, "同意。请厅办公室牵头落实。")
+            val offline = lists.refresh()
+            assertIs<RefreshState.Offline>(offline)
+            assertEquals(0, offline.pending)
+            val queued = client.approve(row.id, Attitude.AGREE, "同意。请厅办公室牵头落实。")
             assertTrue(queued.decidedOffline, "the approval was not marked offline")
             assertEquals(1u, client.outboxCount())
-            assertEquals("待同步", session.inbox()[0].badge)
-            assertFalse(session.inbox()[0].actionable, "queued row ${session.inbox()[0]}")
-            val stillOffline = runBlocking { session.refresh() }
-            assertIs<SyncOutcome.Offline>(stillOffline)
-            assertEquals(1u, stillOffline.pending)
+            lists.select(ListKind.DONE)
+            val waiting = lists.state.await { s -> s.kind == ListKind.DONE && s.rows.isNotEmpty() }.rows.single()
+            assertEquals("待同步", zh(waiting.pending))
+            assertFalse(client.controls(row.id).canApprove, "queued row $waiting")
+            val stillOffline = lists.refresh()
+            assertIs<RefreshState.Offline>(stillOffline)
+            assertEquals(1, stillOffline.pending)
+            assertEquals("离线：1 条待同步", zh(stillOffline.note))
 
             gateway.start()
-            val back = runBlocking { session.refresh() }
-            assertIs<SyncOutcome.Synced>(back)
+            val back = lists.refresh()
+            assertIs<RefreshState.Synced>(back)
             assertEquals(1u, back.summary.accepted)
             assertEquals(0u, back.summary.outboxRemaining)
             val verdict = client.verdicts().single()
@@ -90,11 +107,13 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
             assertTrue(verdict.decidedOffline, "verdict $verdict")
             assertEquals("承办", accepted.currentNode)
             assertEquals(2uL, accepted.instanceVersion)
-            assertEquals("已送达（离线批示），流程已转至承办", InboxPresenter.verdictBanner(verdict))
-            assertEquals("已办", session.inbox()[0].badge)
+            assertEquals("已送达（离线批示），流程已转至承办", zh(VerdictText.of(verdict).title))
+            val settled = lists.state.await { s -> s.rows.singleOrNull()?.let { it.id == row.id && it.pending == null } == true }
+            assertEquals("已办", zh(settled.tabs.single { it.selected }.label))
+            scope.cancel()
             assertTrue(client.list(ListKind.TODO, 50u, 0u).isEmpty(), "待办 ${client.list(ListKind.TODO, 50u, 0u)}")
             val done = client.list(ListKind.DONE, 50u, 0u)
-            assertEquals(listOf(row.taskId), done.map { it.id })
+            assertEquals(listOf(row.id), done.map { it.id })
             assertFalse(done[0].queued)
             assertEquals(Urgency.URGENT, done[0].urgency)
             assertEquals("加急", done[0].urgency.labelZh())
@@ -127,7 +146,7 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
             runBlocking { client.sync() }
             val listed = client.notices(20u, 0u)
             assertEquals(listOf(id), listed.map { it.id })
-            assertEquals("未读", NoticePresenter.badge(listed[0]))
+            assertEquals("未读", zh(NoticesViewModel.badge(listed[0])))
             assertEquals("赵文", listed[0].publisherName)
 
             gateway.stop()
@@ -136,21 +155,21 @@ class WalkingSkeletonTest : GatewayTest("skeleton") {
             assertNotNull(opened.readAt, "opening the notice did not mark it read")
             assertTrue(opened.canReply, "opened $opened")
             assertEquals(listOf("参加", "不参加"), opened.choices.map { it.label })
-            assertEquals("请回执", NoticePresenter.receiptLine(opened))
+            assertEquals("请回执", zh(NoticeViewModel.receiptLine(opened)))
             val missing = assertFailsWith<QianpiException.ReplyNotAllowed> { client.replyNotice(id, null, null) }
             assertEquals("choice_required", missing.code)
             assertEquals("请先选择回执选项。", missing.messageZh())
             val replied = client.replyNotice(id, "attend", "带春耕材料")
-            assertEquals("回执：参加（带春耕材料），待同步", NoticePresenter.receiptLine(replied))
-            assertEquals("待同步", NoticePresenter.badge(client.notices(20u, 0u)[0]))
+            assertEquals("回执：参加（带春耕材料），待同步", zh(NoticeViewModel.receiptLine(replied)))
+            assertEquals("待同步", zh(NoticesViewModel.badge(client.notices(20u, 0u)[0])))
 
             gateway.start()
             val synced = runBlocking { client.sync() }
             assertTrue(synced.receiptsSent >= 1u, "sync $synced")
             assertEquals(0u, synced.receiptsRefused)
             val settled = client.notice(id)
-            assertEquals("回执：参加（带春耕材料）", NoticePresenter.receiptLine(settled))
-            assertEquals("已回执", NoticePresenter.badge(client.notices(20u, 0u)[0]))
+            assertEquals("回执：参加（带春耕材料）", zh(NoticeViewModel.receiptLine(settled)))
+            assertEquals("已回执", zh(NoticesViewModel.badge(client.notices(20u, 0u)[0])))
             val roster = gateway.admin("notice-receipts", "--unit", "unit-sxnyt", "--notice", id).second
             assertContains(roster, "1 recipients, 0 unread, 0 without a reply")
 

@@ -58,8 +58,9 @@ final class AppServices {
                 let client = try await Task.detached(priority: .userInitiated) {
                     try QianpiClient(dataDir: folder.path, keyStore: keyStore, signer: signer)
                 }.value
-                if try await client.account() != nil { client.lock() }
-                let session = AppSession(client: client, services: self)
+                let activated = try await client.account() != nil
+                if activated { client.lock() }
+                let session = AppSession(client: client, services: self, activated: activated)
                 phase = .ready(session)
                 return session
             } catch {
@@ -71,6 +72,12 @@ final class AppServices {
         let session = await task.value
         opening = nil
         return session
+    }
+
+    /// The phone was wiped (signed out): the store opens afresh, empty, at activation.
+    func restart() async {
+        phase = .opening
+        await open()
     }
 
     /// The app left the foreground: lock, and ask for the next background refresh.

@@ -7,6 +7,7 @@ import Foundation
 import Observation
 import Qianpi
 import QianpiShell
+import UIKit
 
 /// Where a tap leads inside a tab.
 enum AppRoute: Hashable {
@@ -28,23 +29,38 @@ final class AppSession {
     @ObservationIgnored let lists: ListsModel
     @ObservationIgnored let outbox: OutboxModel
     @ObservationIgnored let notices: NoticesModel
+    @ObservationIgnored let settings: SettingsModel
+    @ObservationIgnored let activation: ActivationModel
     @ObservationIgnored let approvals: PresenceApprovals
     /// The user's name for the watermark, read once the data is open.
     private(set) var watermarkName = ""
+    /// The phone is bound to an account (approved or waiting for the approval).
+    private(set) var activated: Bool
 
-    init(client: QianpiClient, services: AppServices) {
+    init(client: QianpiClient, services: AppServices, activated: Bool) {
         self.client = client
+        self.activated = activated
         approvals = services.approvals
+        let device = UIDevice.current
+        activation = ActivationModel(
+            client: client, deviceName: "\(device.model) (\(device.systemName) \(device.systemVersion))",
+            attester: services.attester)
         lock = LockController(client: client)
         unlock = UnlockModel(client: client, prompt: services.prompt)
         syncStatus = SyncStatusModel(client: client)
         lists = ListsModel(client: client)
         outbox = OutboxModel(client: client)
         notices = NoticesModel(client: client)
+        settings = SettingsModel(client: client)
     }
 
     /// The user unlocked the app here (the background refresh may open the data without that).
     var unlockedByUser: Bool { !lock.locked && unlock.phase == .unlocked }
+
+    /// Activation finished (the words matched, and the administrator approved where asked).
+    func activationFinished() {
+        activated = true
+    }
 
     /// The app left the foreground: lock now; the unlock screen comes back.
     func enteredBackground() {

@@ -46,7 +46,7 @@ struct RootView: View {
                 }
                 .padding(32)
             case .ready(let session):
-                SessionView(session: session)
+                SessionView(session: session) { Task { await services.restart() } }
             }
             if scenePhase != .active {
                 CoverView()

@@ -1,4 +1,4 @@
-// The app's screens once unlocked: tabs (公文 lists, 通知公告, 待发送/未被接受), each
+// The app's screens once unlocked: four tabs (公文 lists, 通知公告, 待发送/未被接受, 设置), each
 // its own navigation stack; a row opens its document, a document its acting screen. Every touch
 // tells the lock the user is here. Apple-only (SwiftUI).
 import QianpiShell
@@ -36,6 +36,11 @@ struct MainView: View {
                     }
             }
             .tabItem { Label { Line(.key("app.tab.outbox")) } icon: { Image(systemName: "tray.and.arrow.up") } }
+
+            NavigationStack {
+                SettingsView(model: session.settings) { session.picker(.deputy) }
+            }
+            .tabItem { Label { Line(.key("app.tab.settings")) } icon: { Image(systemName: "gearshape") } }
         }
         .sheet(item: $batch) { sheet in
             NavigationStack { BatchView(model: sheet.model, approvals: session.approvals) }

@@ -12,9 +12,12 @@ let rustLib = Context.environment["QIANPI_RUST_LIB_DIR"] ?? (Context.packageDire
 let package = Package(
     name: "Qianpi",
     defaultLocalization: "zh-Hans",
-    platforms: [.iOS(.v16), .macOS(.v13)],
+    // iOS 17 / macOS 14: the screen models are @Observable (the Observation framework).
+    platforms: [.iOS(.v17), .macOS(.v14)],
     products: [
         .library(name: "QianpiShell", targets: ["QianpiShell"]),
+        // The generated bindings on their own, for the app's platform code (ios/App/project.yml).
+        .library(name: "Qianpi", targets: ["Qianpi"]),
     ],
     targets: [
         // The C header of the Rust library; its module map links libqianpi_ffi.

@@ -175,4 +175,23 @@ class UnlockViewModelTest : GatewayTest("k1-unlock") {
             }
         }
     }
+
+    @Test
+    fun `the app's lock follows the unit's lock time as the core has it`() = runBlocking<Unit> {
+        QianpiClient(File(root, "unit-time").path, JcaKeyStore(), JcaDeviceSigner()).use { client ->
+            client.activate(gateway.url, "wangjianguo", gateway.issueCode("wangjianguo"), "Pixel (JVM test)", "android")
+            client.sync()
+            client.setInactivityLockSeconds(120u)
+            AccountScreens.withScope { scope ->
+                val clock = TestClock()
+                val lock = LockController.forUnit(client, scope, clock)
+                clock.advance(Duration.ofSeconds(119))
+                assertFalse(lock.checkNow())
+                clock.advance(Duration.ofSeconds(1))
+                assertTrue(lock.checkNow(), "two minutes, as the unit's time says")
+                assertTrue(client.isLocked())
+                lock.close()
+            }
+        }
+    }
 }

@@ -101,6 +101,12 @@ class LockController(
         watching?.cancel()
         following.cancel()
     }
+
+    companion object {
+        /** The controller the app uses: the unit's lock time as the core has it now (the policy of the last sync). */
+        fun forUnit(client: QianpiClient, scope: CoroutineScope, clock: Clock = Clock.systemUTC()): LockController =
+            LockController(client, scope, clock) { Duration.ofSeconds(client.inactivityLockSeconds().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()) }
+    }
 }
 
 private fun Duration.coerceIn(min: Duration, max: Duration): Duration = when {

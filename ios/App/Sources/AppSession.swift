@@ -15,6 +15,8 @@ enum AppRoute: Hashable {
     case document(String)
     /// Acting on a task (the acting sheet's screen).
     case acting(String)
+    /// 代签: a secretary acting on task `taskId` for `leader` (a user id).
+    case actingFor(taskId: String, leader: String)
     /// An opened notice.
     case notice(String)
 }

@@ -9,7 +9,12 @@ struct DocumentView: View {
     let model: DocumentModel
     /// Opens the acting screen for this document's task.
     let act: () -> Void
+    /// 代签: opens the acting screen for the task on behalf of a leader (a user id).
+    let actFor: (String) -> Void
+    /// A one-person picker for the leader.
+    let makeLeaderPicker: () -> PeoplePickerModel
     @State private var reading: ReadFile?
+    @State private var pickingLeader: PeoplePickerModel?
     @Environment(\.words) private var words
 
     var body: some View {
@@ -38,6 +43,21 @@ struct DocumentView: View {
                     .controlSize(.large)
                     .padding()
                     .background(.bar)
+            } else if model.loaded {
+                // Not this person's task: a secretary may enter the leader's decision (代签);
+                // the core refuses it unless this person may act for that leader.
+                Button { pickingLeader = makeLeaderPicker() } label: { Line(.key("app.document.act_for")).frame(maxWidth: .infinity) }
+                    .buttonStyle(.bordered)
+                    .padding()
+                    .background(.bar)
+            }
+        }
+        .sheet(isPresented: Binding(get: { pickingLeader != nil }, set: { if !$0 { pickingLeader = nil } })) {
+            if let picker = pickingLeader {
+                PeoplePickerView(model: picker, title: .key("app.document.act_for.pick")) { ids in
+                    pickingLeader = nil
+                    if let leader = ids.first { actFor(leader) }
+                }
             }
         }
         .sheet(item: $reading) { file in

@@ -66,7 +66,8 @@ struct RouteView: View {
     var body: some View {
         switch route {
         case .document(let id): DocumentScreen(session: session, id: id, open: open)
-        case .acting(let id): ActingScreen(session: session, taskId: id)
+        case .acting(let id): ActingScreen(session: session, taskId: id, actingFor: nil)
+        case .actingFor(let id, let leader): ActingScreen(session: session, taskId: id, actingFor: leader)
         case .notice(let id): NoticeScreen(session: session, id: id)
         }
     }
@@ -74,15 +75,20 @@ struct RouteView: View {
 
 private struct DocumentScreen: View {
     @State private var model: DocumentModel
+    private let session: AppSession
     private let open: (AppRoute) -> Void
 
     init(session: AppSession, id: String, open: @escaping (AppRoute) -> Void) {
         _model = State(initialValue: session.document(id))
+        self.session = session
         self.open = open
     }
 
     var body: some View {
-        DocumentView(model: model) { open(.acting(model.id)) }
+        DocumentView(
+            model: model, act: { open(.acting(model.id)) },
+            actFor: { leader in open(.actingFor(taskId: model.id, leader: leader)) },
+            makeLeaderPicker: { session.picker(.transfer) })
     }
 }
 
@@ -90,8 +96,8 @@ private struct ActingScreen: View {
     @State private var model: ActingModel
     private let session: AppSession
 
-    init(session: AppSession, taskId: String) {
-        _model = State(initialValue: session.acting(taskId))
+    init(session: AppSession, taskId: String, actingFor: String?) {
+        _model = State(initialValue: session.acting(taskId, actingFor: actingFor))
         self.session = session
     }
 

@@ -6,6 +6,8 @@ import SwiftUI
 
 struct PeoplePickerView: View {
     @Bindable var model: PeoplePickerModel
+    /// A title of the caller's own (代签's "代哪位领导签批"), instead of the purpose's.
+    var title: UIText?
     let done: ([String]) -> Void
     @Environment(\.dismiss) private var dismiss
     @Environment(\.words) private var words
@@ -24,7 +26,7 @@ struct PeoplePickerView: View {
             }
             .searchable(text: $model.query, prompt: Text(words(.key("app.people.search"))))
             .onChange(of: model.query) { _, _ in Task { await model.search() } }
-            .navigationTitle(Text(words(model.title)))
+            .navigationTitle(Text(words(title ?? model.title)))
             .navigationBarTitleDisplayMode(.inline)
             .toolbar {
                 ToolbarItem(placement: .cancellationAction) {

@@ -9,10 +9,13 @@ pluginManagement {
     }
 }
 dependencyResolutionManagement {
+    repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
     repositories {
         google()
         mavenCentral()
     }
 }
 rootProject.name = "qianpi-android"
-include(":shell", ":app")
+// :qianpi is the library other apps can take (bindings + native libraries); :bindings-jvm the same
+// bindings for the desktop JVM, seen only by :shell's compiler and tests, never packaged.
+include(":bindings-jvm", ":shell", ":qianpi", ":app")

@@ -1,13 +1,11 @@
-// The Compose app. The Rust library is cross-compiled per ABI with the mobile profile in the
-// environment of scripts/mobile-openssl.sh (MOBILE_TARGET=aarch64-linux-android; a trimmed
-// libcrypto, see the README's P-11 paragraph), then cargo ndk -t arm64-v8a -o src/main/jniLibs
-// rustc -p qianpi-ffi --lib --profile mobile --no-default-features --crate-type cdylib with the
-// Android RELR link arguments the README gives, and the bindings generated with
-// ../uniffi-android.toml.
+// The Compose app: thin screens over the view models of :shell, the platform services (Android
+// Keystore with StrongBox, BiometricPrompt, key attestation, WorkManager, PdfRenderer from memory,
+// the QR scanner) and the core from :qianpi, whose native libraries scripts/android-libs.sh builds
+// per ABI (the mobile profile in the environment of scripts/mobile-openssl.sh, see README.md).
 plugins {
-    id("com.android.application")
-    id("org.jetbrains.kotlin.android")
-    id("org.jetbrains.kotlin.plugin.compose")
+    alias(libs.plugins.android.application)
+    alias(libs.plugins.kotlin.android)
+    alias(libs.plugins.kotlin.compose)
 }
 
 android {
@@ -19,6 +17,7 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
+        ndk { abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64") }
     }
     buildTypes {
         release {
@@ -36,9 +35,21 @@ android {
 
 dependencies {
     implementation(project(":shell"))
-    implementation("net.java.dev.jna:jna:5.14.0@aar")
-    implementation(platform("androidx.compose:compose-bom:2024.12.01"))
-    implementation("androidx.compose.material3:material3")
-    implementation("androidx.activity:activity-compose:1.9.3")
-    implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.8.7")
+    implementation(project(":qianpi"))
+    implementation(libs.kotlinx.coroutines.android)
+    implementation(platform(libs.compose.bom))
+    implementation(libs.compose.ui)
+    implementation(libs.compose.foundation)
+    implementation(libs.compose.material3)
+    implementation(libs.androidx.activity.compose)
+    implementation(libs.androidx.fragment) // BiometricPrompt needs a FragmentActivity
+    implementation(libs.androidx.lifecycle.runtime)
+    implementation(libs.androidx.lifecycle.runtime.compose)
+    implementation(libs.androidx.lifecycle.process)
+    implementation(libs.androidx.biometric)
+    implementation(libs.androidx.work)
+    implementation(libs.androidx.camera.camera2)
+    implementation(libs.androidx.camera.lifecycle)
+    implementation(libs.androidx.camera.view)
+    implementation(libs.zxing.core)
 }

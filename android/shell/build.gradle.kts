@@ -1,20 +1,23 @@
-// Plain JVM module: the generated bindings plus the presentation logic, testable off-device.
+// Plain JVM module: the view models and presentation logic over the generated bindings, testable
+// off-device. It compiles against the desktop bindings (:bindings-jvm) without packaging them; the
+// app brings the Android bindings (:qianpi), which have the same API.
 plugins {
-    id("org.jetbrains.kotlin.jvm")
+    alias(libs.plugins.kotlin.jvm)
 }
 
 kotlin {
     jvmToolchain(17)
-    sourceSets["main"].kotlin.srcDir("../../bindings/generated")
 }
 
 dependencies {
-    implementation("net.java.dev.jna:jna:5.14.0")
-    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.9.0")
+    compileOnly(project(":bindings-jvm"))
+    implementation(libs.kotlinx.coroutines.core)
     // The tests are JUnit 5 classes asserting with kotlin-test, as scripts/test-kotlin.sh runs them.
+    testImplementation(project(":bindings-jvm"))
+    testImplementation(libs.jna)
     testImplementation(kotlin("test-junit5"))
-    testImplementation("org.junit.jupiter:junit-jupiter:5.9.2")
-    testRuntimeOnly("org.junit.platform:junit-platform-launcher:1.9.1")
+    testImplementation(libs.junit.jupiter)
+    testRuntimeOnly(libs.junit.launcher)
 }
 
 tasks.test {

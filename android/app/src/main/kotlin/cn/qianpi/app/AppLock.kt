@@ -12,7 +12,9 @@ import androidx.lifecycle.LifecycleOwner
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.shell.screens.unlock.LockController
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -25,7 +27,10 @@ class AppLock(
     private val scope: CoroutineScope,
     activated: Boolean,
 ) : DefaultLifecycleObserver {
-    val controller = LockController(client, scope, Clock.systemUTC()) {
+    /** Locking closes the store (disk work): the controller runs off the main thread. */
+    private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+
+    val controller = LockController(client, background, Clock.systemUTC()) {
         Duration.ofSeconds(client.inactivityLockSeconds().toLong())
     }
 
@@ -86,9 +91,12 @@ class AppLock(
     override fun onStart(owner: LifecycleOwner) {
         foreground = true
         if (!mutableActivated.value) return openForActivation()
-        // Data opened by a background sync is closed before the first frame.
-        if (!present.value && !client.isLocked()) controller.onBackground()
-        controller.onForeground()
+        // Data a background sync opened is closed again; the screens wait for the person anyway
+        // (userPresent), so this need not happen before the first frame.
+        background.launch {
+            if (!present.value && !client.isLocked()) controller.onBackground()
+            controller.onForeground()
+        }
         watching = controller.watch()
     }
 
@@ -101,7 +109,7 @@ class AppLock(
         present.value = false
         watching?.cancel()
         watching = null
-        if (mutableActivated.value) controller.onBackground()
+        if (mutableActivated.value) background.launch { controller.onBackground() }
     }
 
     /**

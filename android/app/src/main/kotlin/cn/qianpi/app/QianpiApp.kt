@@ -56,9 +56,11 @@ class QianpiApp : Application() {
                 // fresh, unactivated one.
                 QianpiClient.open(dir, keyStore, signer)
             }
-            // The store opens unlocked: whether it holds an account is read before the lock
-            // closes it (AppLock locks at once when the app starts).
+            // The store opens unlocked: whether it holds an account is read before it is locked.
             val account = runCatching { client.account() }.getOrNull()
+            // An activated phone starts locked: only the person's unlock (or a background sync,
+            // for its duration) opens the data.
+            if (account != null) client.lock()
             withContext(Dispatchers.Main) {
                 val lock = AppLock(client, scope, activated = account != null)
                 ProcessLifecycleOwner.get().lifecycle.addObserver(lock)

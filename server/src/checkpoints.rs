@@ -128,6 +128,30 @@ pub fn unit_policy(sql: &mut dyn Sql, unit_id: &str) -> Result<OfflinePolicy, Ap
     .map(Option::unwrap_or_default)
 }
 
+/// A unit's policy as stored and as administrators see it: the offline policy its phones get
+/// with each checkpoint, and the gateway's own rule for which phones may activate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitPolicy {
+    /// What phones get.
+    #[serde(flatten)]
+    pub offline: OfflinePolicy,
+    /// Only phones whose keys attested as held by secure hardware (TEE, StrongBox, Secure
+    /// Enclave) may activate; unattested and software-keyed devices are refused.
+    #[serde(default)]
+    pub require_hardware_keys: bool,
+}
+
+/// The whole policy of `unit_id` (the offline part and the activation rule).
+pub fn whole_unit_policy(sql: &mut dyn Sql, unit_id: &str) -> Result<UnitPolicy, ApiError> {
+    sql.query_opt(
+        "SELECT body FROM unit_policies WHERE unit_id = ?1",
+        args![unit_id],
+    )?
+    .map(|row| decode(&row.text(0)?))
+    .transpose()
+    .map(Option::unwrap_or_default)
+}
+
 /// A change of a unit's offline policy, as an administrator sends it; absent fields keep their
 /// value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +168,8 @@ pub struct PolicyChange {
     /// Whether phones allow, warn about or refuse approving a document whose body was never
     /// opened on them.
     pub unopened_body: Option<UnopenedBodyRule>,
+    /// Whether only phones with hardware-backed keys may activate.
+    pub require_hardware_keys: Option<bool>,
 }
 
 const DAY_SECS: u64 = 24 * 3600;
@@ -156,11 +182,15 @@ pub async fn set_policy(
     unit_id: &str,
     change: PolicyChange,
     now: DateTime<Utc>,
-) -> Result<OfflinePolicy, ApiError> {
+) -> Result<UnitPolicy, ApiError> {
     let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
     db.tx(move |sql| {
         actor.check_unit(sql, &unit_id)?;
-        let mut policy = unit_policy(sql, &unit_id)?;
+        let mut whole = whole_unit_policy(sql, &unit_id)?;
+        if let Some(required) = change.require_hardware_keys {
+            whole.require_hardware_keys = required;
+        }
+        let policy = &mut whole.offline;
         if let Some(days) = change.max_offline_block_days {
             policy.max_offline_block_secs = u64::from(days) * DAY_SECS;
         }
@@ -176,22 +206,22 @@ pub async fn set_policy(
         if let Some(rule) = change.unopened_body {
             policy.unopened_body = rule;
         }
-        check(&policy)?;
+        check(policy)?;
         policy.version += 1;
         sql.execute(
             "INSERT INTO unit_policies (unit_id, body) VALUES (?1, ?2)
              ON CONFLICT (unit_id) DO UPDATE SET body = excluded.body",
-            args![&unit_id, encode(&policy)?],
+            args![&unit_id, encode(&whole)?],
         )?;
         actor.audit(
             sql,
             Some(&unit_id),
             "policy.changed",
             &unit_id,
-            serde_json::to_value(&policy).map_err(|e| ApiError::internal(e.to_string()))?,
+            serde_json::to_value(&whole).map_err(|e| ApiError::internal(e.to_string()))?,
             now,
         )?;
-        Ok(policy.clone())
+        Ok(whole)
     })
     .await
 }

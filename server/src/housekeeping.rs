@@ -5,7 +5,8 @@
 //!   deleting them a little late changes nothing, and taking the delete off the request path
 //!   spares every signed request a write.
 //! - Activation lockouts that ran out, and wrong codes too old to count, leave the table, so
-//!   a scan of many logins leaves no lasting rows (`devices::lockout`).
+//!   a scan of many logins leaves no lasting rows (`devices::lockout`); so do attestation
+//!   challenges that expired unused (`devices::challenge`).
 //! - Checkpoints older than the longest wipe limit of any unit (plus a day) leave the table: a
 //!   phone that has not synced since then has erased itself, so no record can still name them.
 //! - Feed objects (a document, instance version or definition) that replaced feed rows named and
@@ -56,11 +57,15 @@ pub async fn sweep(db: &Db) -> Result<u64, crate::ApiError> {
     .await
 }
 
-/// Deletes activation lockouts that ran out and wrong codes too old to count; returns how many.
+/// Deletes activation lockouts that ran out, wrong codes too old to count and expired
+/// attestation challenges; returns how many.
 pub async fn forget_stale_guessers(db: &Db) -> Result<u64, crate::ApiError> {
     let now = chrono::Utc::now().timestamp();
-    db.tx(move |sql| crate::devices::lockout::forget_stale(sql, now))
-        .await
+    db.tx(move |sql| {
+        Ok(crate::devices::lockout::forget_stale(sql, now)?
+            + crate::devices::challenge::forget_expired(sql, now)?)
+    })
+    .await
 }
 
 /// Deletes checkpoints no record can still name; returns how many.

@@ -8,6 +8,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod attestation;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
@@ -78,6 +79,8 @@ pub struct GatewayConfig {
     /// A pushed batch is decided in one transaction (the default); `false` decides each command
     /// in a transaction of its own, as the push benchmark's reference does.
     pub group_commit: bool,
+    /// How phones' attestation evidence is verified (the vendors' roots are built in).
+    pub attestation: attestation::TrustConfig,
 }
 
 impl GatewayConfig {
@@ -97,6 +100,7 @@ impl GatewayConfig {
             tls: None,
             behind_proxy: false,
             group_commit: true,
+            attestation: attestation::TrustConfig::default(),
         }
     }
 
@@ -128,6 +132,9 @@ pub enum GatewayError {
     /// The TLS files are not usable, or plain HTTP was asked for off loopback.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The attestation settings are unusable (a revocation list that does not read).
+    #[error("the attestation settings are unusable: {0}")]
+    Attestation(#[from] attestation::AttestationError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -211,6 +218,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         Some(files) => Some(tokio_rustls::TlsAcceptor::from(tls::server_config(files)?)),
         None => None,
     };
+    let trust = Arc::new(attestation::Trust::load(&config.attestation)?);
     let db = open_database(&config).await?;
     let key = load_statement_key(&config, &db).await?;
     let socket = tokio::net::TcpListener::bind(config.listen)
@@ -235,6 +243,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         activations_per_minute: config.activations_per_minute,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         group_commit: config.group_commit,
+        attestation: trust,
     });
     let limits = listener::Limits {
         header_read_timeout: config.header_read_timeout,

@@ -168,6 +168,13 @@ pub const MIGRATIONS: &[&str] = &[
     //    before are converted at start with the instances'.
     "ALTER TABLE documents ADD COLUMN packed BLOB;
      CREATE INDEX documents_unconverted ON documents (id) WHERE body <> '';",
+    // 10: one-time attestation challenges handed to phones before activation, by the SHA-256 of
+    //     the challenge, with the address that asked (rate limit) and when they expire.
+    "CREATE TABLE activation_challenges (
+        challenge_hash BLOB PRIMARY KEY, source TEXT NOT NULL, created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL);
+     CREATE INDEX activation_challenges_by_source ON activation_challenges (source, created_at);
+     CREATE INDEX activation_challenges_by_expiry ON activation_challenges (expires_at);",
 ];
 
 /// Errors bringing a database to the current schema.

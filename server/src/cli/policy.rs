@@ -1,10 +1,12 @@
 //! The offline-policy subcommand of `qianpi-gateway`, as the deployment operator straight against
 //! the database (audited as `operator-cli`): a unit's block and wipe limits, retention and
-//! inactivity lock, the rule for approving an unopened body, delivered to phones with their next checkpoint.
+//! inactivity lock, the rule for approving an unopened body, delivered to phones with their next checkpoint,
+//! and whether only phones with hardware-backed keys may activate.
 //!
 //! ```text
 //! qianpi-gateway set-policy --unit unit-a --max-offline-block-days 3 --max-offline-wipe-days 14
 //! qianpi-gateway set-policy --unit unit-a --unopened-body refuse
+//! qianpi-gateway set-policy --unit unit-a --require-hardware-keys true
 //! ```
 
 use super::{with_db, DatabaseArgs};
@@ -38,6 +40,9 @@ pub enum Commands {
         /// Approving a document whose body was never opened on the phone: allow, warn or refuse.
         #[arg(long)]
         unopened_body: Option<UnopenedBodyRule>,
+        /// Only phones whose keys attested as held by secure hardware may activate (true or false).
+        #[arg(long)]
+        require_hardware_keys: Option<bool>,
     },
 }
 
@@ -52,6 +57,7 @@ pub fn run(command: Commands) -> Result<(), String> {
             retention_days,
             inactivity_lock_minutes,
             unopened_body,
+            require_hardware_keys,
         } => {
             let change = PolicyChange {
                 max_offline_block_days,
@@ -59,6 +65,7 @@ pub fn run(command: Commands) -> Result<(), String> {
                 retention_days,
                 inactivity_lock_minutes,
                 unopened_body,
+                require_hardware_keys,
             };
             let policy = with_db(&database, |db| async move {
                 let now = chrono::Utc::now();
@@ -66,11 +73,16 @@ pub fn run(command: Commands) -> Result<(), String> {
             })?;
             println!(
                 "policy version {}: read-only after {} days offline, erased after {} days; \
-                 approving an unopened body: {}",
-                policy.version,
-                policy.max_offline_block_secs / 86_400,
-                policy.max_offline_wipe_secs / 86_400,
-                policy.unopened_body
+                 approving an unopened body: {}; hardware-backed keys required: {}",
+                policy.offline.version,
+                policy.offline.max_offline_block_secs / 86_400,
+                policy.offline.max_offline_wipe_secs / 86_400,
+                policy.offline.unopened_body,
+                if policy.require_hardware_keys {
+                    "yes"
+                } else {
+                    "no"
+                }
             );
             Ok(())
         }

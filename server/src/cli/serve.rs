@@ -5,6 +5,7 @@
 //! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440 [--demo] [--trusted-proxy 10.0.0.0/8]
 //! qianpi-gateway serve --listen 0.0.0.0:8443 --tls-cert tls/server.pem --tls-key tls/server-key.pem
 //! qianpi-gateway serve --listen 0.0.0.0:8440 --behind-proxy 10.0.0.5
+//! qianpi-gateway serve ... --apple-app-id ABCDE12345.cn.qianpi.app --attestation-status status.json
 //! ```
 //!
 //! Plain HTTP is served on loopback only, unless `--behind-proxy` names the TLS-terminating proxy
@@ -16,6 +17,7 @@
 
 use super::DatabaseArgs;
 use clap::Subcommand;
+use qianpi_gateway::attestation::AppleEnvironment;
 use qianpi_gateway::forwarded::{Network, TrustedProxies};
 use qianpi_gateway::tls::TlsFiles;
 use qianpi_gateway::{listener, load_statement_key, open_database, start, Location};
@@ -24,6 +26,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Running a gateway, creating its database.
+// Parsed once at start; the size of `serve`'s many options costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Commands {
     /// Run the gateway until Ctrl-C or SIGTERM; creates and migrates the database if needed.
@@ -67,6 +71,18 @@ pub enum Commands {
         /// Seconds a kept-alive connection may wait for its next request.
         #[arg(long, default_value_t = listener::IDLE_TIMEOUT.as_secs())]
         idle_timeout_secs: u64,
+        /// The iOS app's App ID ("TEAMID.bundle.id") whose App Attest keys are accepted;
+        /// repeatable. Without one, no iPhone's attestation verifies.
+        #[arg(long = "apple-app-id", value_name = "TEAMID.bundle.id")]
+        apple_app_ids: Vec<String>,
+        /// Accept App Attest keys of development builds instead of production ones.
+        #[arg(long)]
+        apple_development: bool,
+        /// Google's attestation certificate status list (the JSON of
+        /// https://android.googleapis.com/attestation/status), copied in by the operator; a
+        /// certificate it lists as revoked or suspended fails attestation.
+        #[arg(long, value_name = "JSON file")]
+        attestation_status: Option<PathBuf>,
     },
     /// Create (or migrate) the database and the statement key, without serving.
     Init {
@@ -95,6 +111,9 @@ pub fn run(command: Commands) -> Result<(), String> {
             connections_per_address,
             header_read_timeout_secs,
             idle_timeout_secs,
+            apple_app_ids,
+            apple_development,
+            attestation_status,
         } => runtime.block_on(async {
             let mut config = database.config(listen, demo);
             config.public_scheme = if behind_proxy.is_empty() {
@@ -111,6 +130,13 @@ pub fn run(command: Commands) -> Result<(), String> {
             config.connections_per_address = connections_per_address.max(1);
             config.header_read_timeout = Duration::from_secs(header_read_timeout_secs.max(1));
             config.idle_timeout = Duration::from_secs(idle_timeout_secs.max(1));
+            config.attestation.apple_app_ids = apple_app_ids;
+            config.attestation.apple_environment = if apple_development {
+                AppleEnvironment::Development
+            } else {
+                AppleEnvironment::Production
+            };
+            config.attestation.revocation_list = attestation_status;
             let gateway = start(config).await.map_err(|e| e.to_string())?;
             // Scripts wait for this line to know the gateway is ready.
             println!("listening on {}", gateway.url());

@@ -7,9 +7,17 @@
 //! ([`lockout`]; counted in the database, so replicas share the counts). Every failure, whatever
 //! its cause, gets the same answer. A code issued "with approval" binds the device as `pending`
 //! until an administrator approves it.
+//!
+//! A phone may send its platform's attestation of its keys with a one-time [`challenge`]; the
+//! evidence is verified against the vendors' roots ([`crate::attestation`]) and sets the device's
+//! assurance level, and evidence that does not verify refuses the activation (400
+//! `bad_attestation`, nothing stored). A unit whose policy requires hardware-backed keys refuses
+//! any other device (403 `hardware_keys_required`).
 
+pub mod challenge;
 pub mod lockout;
 
+use crate::attestation::{self, Assurance, Trust};
 use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -41,14 +49,38 @@ enum Checked {
     Refused,
 }
 
-/// Binds a device for a request that came from `source` (the peer address); the answer hands the
-/// phone `gateway_key`, under which everything the gateway signs verifies.
+/// Binds a device for a request that came from `source` (the peer address), with attestation
+/// evidence checked against the vendors' roots alone; see [`activate_with`].
 pub async fn activate(
     db: &Db,
     gateway_key: GatewayPublicKey,
     request: ActivateRequest,
     source: String,
     attempts_per_window: i64,
+) -> Result<ActivateResponse, ApiError> {
+    let trust = Trust::load(&attestation::TrustConfig::default())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    activate_with(
+        db,
+        gateway_key,
+        request,
+        source,
+        attempts_per_window,
+        std::sync::Arc::new(trust),
+    )
+    .await
+}
+
+/// Binds a device for a request that came from `source` (the peer address); the answer hands the
+/// phone `gateway_key`, under which everything the gateway signs verifies. Attestation evidence
+/// is verified against `trust`.
+pub async fn activate_with(
+    db: &Db,
+    gateway_key: GatewayPublicKey,
+    request: ActivateRequest,
+    source: String,
+    attempts_per_window: i64,
+    trust: std::sync::Arc<Trust>,
 ) -> Result<ActivateResponse, ApiError> {
     check_description(&request)?;
     let request_spki = decode_key(&request.request_key_spki, "request_key_spki")?;
@@ -59,7 +91,7 @@ pub async fn activate(
             "the request key and the approval key must differ",
         ));
     }
-    // Kept as the JSON the phone sent until the verifier checks it against the vendors' roots.
+    // Kept as the JSON the phone sent, for the administrator, once it verified.
     let attestation = request
         .attestation
         .as_ref()
@@ -75,7 +107,8 @@ pub async fn activate(
             "the attestation evidence is too large",
         ));
     }
-    let assurance = assurance(&request.platform, attestation.is_some());
+    let level = attest(db, &request, &request_spki, &approval_spki, trust).await?;
+    let assurance = level.as_str();
     let token = URL_SAFE_NO_PAD
         .encode(crypto::random_bytes::<32>().map_err(|e| ApiError::internal(e.to_string()))?);
     let token_hash = crypto::sha256(token.as_bytes()).to_vec();
@@ -153,6 +186,20 @@ pub async fn activate(
                 post: row.text(2)?,
                 unit_id: row.text(3)?,
             };
+            // Refused before anything is stored: the code stays good for a phone that qualifies.
+            if !level.hardware_backed()
+                && crate::checkpoints::whole_unit_policy(sql, &identity.unit_id)?
+                    .require_hardware_keys
+            {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "hardware_keys_required",
+                    format!(
+                        "this unit accepts only phones whose keys are held by secure hardware \
+                         (attested TEE, StrongBox or Secure Enclave); this device's keys are {assurance}"
+                    ),
+                ));
+            }
             let pending = row.int(8)? != 0;
             sql.execute(
                 "DELETE FROM activation_codes WHERE user_id = ?1",
@@ -229,14 +276,59 @@ pub async fn activate(
     })
 }
 
-/// The assurance level recorded with a device. Attestation evidence is stored for the
-/// administrator but not yet checked against the platform vendors' roots, and the level says so.
-fn assurance(platform: &str, has_evidence: bool) -> &'static str {
-    match (platform, has_evidence) {
-        ("android" | "ios", true) => "attestation_unverified",
-        ("android" | "ios", false) => "unattested",
-        _ => qianpi_protocol::SOFTWARE_ASSURANCE,
+/// The assurance level of the device `request` binds: from its verified attestation evidence,
+/// "unattested" for a phone that sent none, "software" for the terminal shell. The challenge is
+/// used up first, so evidence is verified at most once per challenge issued.
+async fn attest(
+    db: &Db,
+    request: &ActivateRequest,
+    request_spki: &[u8],
+    approval_spki: &[u8],
+    trust: std::sync::Arc<Trust>,
+) -> Result<Assurance, ApiError> {
+    let refuse = |reason: String| ApiError::bad_request("bad_attestation", reason);
+    let (evidence, challenge) = match (&request.attestation, &request.challenge) {
+        (None, None) if request.platform == "terminal" => return Ok(Assurance::Software),
+        (None, None) => return Ok(Assurance::Unattested),
+        (None, Some(_)) => {
+            return Err(refuse(
+                "a challenge was sent without attestation evidence".into(),
+            ))
+        }
+        (Some(_), None) => {
+            return Err(refuse(format!(
+                "attestation evidence needs a challenge from POST {}",
+                qianpi_protocol::ACTIVATION_CHALLENGE_PATH
+            )))
+        }
+        (Some(evidence), Some(challenge)) => (evidence.clone(), challenge),
+    };
+    let challenge = URL_SAFE_NO_PAD
+        .decode(challenge)
+        .map_err(|_| refuse("the challenge is not base64url".into()))?;
+    let now = Utc::now().timestamp();
+    if !challenge::consume(db, &challenge, now).await? {
+        return Err(refuse(
+            "the challenge is unknown, already used or expired; ask for a new one".into(),
+        ));
     }
+    let (platform, request_spki, approval_spki) = (
+        request.platform.clone(),
+        request_spki.to_vec(),
+        approval_spki.to_vec(),
+    );
+    let verified = tokio::task::spawn_blocking(move || {
+        let binding = attestation::Binding {
+            platform: &platform,
+            challenge: &challenge,
+            request_spki: &request_spki,
+            approval_spki: &approval_spki,
+        };
+        attestation::verify(&evidence, &binding, &trust, now)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("verifying an attestation failed: {e}")))?;
+    verified.map_err(|e| refuse(format!("the attestation was refused: {e}")))
 }
 
 /// The device's description is shown to administrators and stored with it: bounded, printable,

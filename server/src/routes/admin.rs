@@ -20,7 +20,6 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_domain::workflow::ProcessDefinition;
-use qianpi_protocol::OfflinePolicy;
 use serde::Deserialize;
 
 /// The admin routes, to nest under `/v1/admin`.
@@ -214,7 +213,7 @@ async fn set_policy(
     Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
-) -> Result<Json<OfflinePolicy>, ApiError> {
+) -> Result<Json<checkpoints::UnitPolicy>, ApiError> {
     let change: PolicyChange = parse_json(&body)?;
     let policy = checkpoints::set_policy(&state.db, &actor, &unit, change, Utc::now()).await?;
     Ok(Json(policy))

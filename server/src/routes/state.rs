@@ -17,4 +17,6 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<crate::forwarded::TrustedProxies>,
     /// A pushed batch is decided in one transaction ([`crate::GatewayConfig::group_commit`]).
     pub group_commit: bool,
+    /// The roots and settings phones' attestation evidence is verified against.
+    pub attestation: std::sync::Arc<crate::attestation::Trust>,
 }

@@ -5,6 +5,9 @@
 //! (phone core and gateway together, a gateway killed mid-push) live in the `tests/` crate; unit
 //! tests live beside the code they test.
 
+mod attestation;
+mod attestation_chains;
+mod attestation_vectors;
 mod cli;
 mod feed_objects;
 mod feed_pages;

@@ -33,6 +33,7 @@ use std::net::SocketAddr;
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/health"),
     ("post", "/v1/devices/activate"),
+    ("post", "/v1/devices/challenge"),
     ("get", "/v1/sync"),
     ("post", "/v1/commands"),
     ("get", "/v1/ping"),

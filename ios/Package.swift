@@ -26,7 +26,12 @@ let package = Package(
         // under Swift 6 strict concurrency).
         .target(name: "Qianpi", dependencies: ["QianpiFFI"], path: "Sources/Qianpi"),
         // Screen models and their string tables (Resources/<language>.lproj, read by StringTable).
-        .target(name: "QianpiShell", dependencies: ["Qianpi"], path: "Sources/QianpiShell", resources: [.copy("Resources")]),
+        // Swift 5 mode (it imports the generated module), with Swift 6's strict concurrency
+        // checking on: the app code must stay free of its warnings.
+        .target(
+            name: "QianpiShell", dependencies: ["Qianpi"], path: "Sources/QianpiShell", resources: [.copy("Resources")],
+            swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
+        ),
         .testTarget(
             name: "QianpiShellTests",
             dependencies: ["QianpiShell", "Qianpi"],

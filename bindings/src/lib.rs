@@ -26,7 +26,7 @@ pub use activation::{
     parse_activation_invite, ActivationInvite, Attester, DeviceInfo, PlatformAttestation,
 };
 pub use connection::{ConnectionSettings, ProxySettings};
-use convert::{AccountInfo, SyncSummary};
+pub use convert::{AccountInfo, SyncSummary};
 pub use error::QianpiError;
 pub use platform::{DeviceSigner, KeyStore};
 use qianpi_core::Client;

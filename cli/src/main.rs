@@ -4,6 +4,8 @@
 //! qianpi demo                                   # the whole story, self-contained
 //! qianpi activate --server https://oa.example.gov.cn:8440/ --login wangjianguo --code ABCD2345 \
 //!     --ca ca.pem --pin sha256/… --pin sha256/…   # the deployment's CA and pins (with a backup)
+//! qianpi activate --invite 'qianpi://activate?v=1&url=…&code=…'   # the activation QR code's text
+//! qianpi device [--check]                      # fingerprint words; waiting for approval or not
 //! qianpi … [--proxy http://proxy:3128 [--proxy-user u --proxy-password-env VAR]]  # any command
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | status | verdicts
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
@@ -20,6 +22,7 @@
 //! `QIANPI_PASSPHRASE`.
 
 mod actions;
+mod activation;
 mod bodies;
 mod connection;
 mod demo;
@@ -52,19 +55,32 @@ struct Cli {
 enum Command {
     /// Run the end-to-end demo: gateway, activation, offline approval, reconnect, verdict.
     Demo,
-    /// Bind this terminal to a user with an activation code.
+    /// Bind this terminal to a user with an activation code, or with the activation QR code's
+    /// text (`--invite`, which carries the gateway, the code and its certificates).
     Activate {
+        /// The activation QR code's text, `qianpi://activate?…`.
+        #[arg(long, conflicts_with_all = ["server", "code"])]
+        invite: Option<String>,
         /// The gateway's base URL.
-        #[arg(long)]
-        server: String,
-        /// The user's login.
-        #[arg(long)]
-        login: String,
+        #[arg(long, required_unless_present = "invite")]
+        server: Option<String>,
+        /// The user's login (with `--invite`, only when the code names none).
+        #[arg(long, required_unless_present = "invite")]
+        login: Option<String>,
         /// The one-time activation code.
-        #[arg(long)]
-        code: String,
+        #[arg(long, required_unless_present = "invite")]
+        code: Option<String>,
         #[command(flatten)]
         trust: connection::TrustArgs,
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// The device page: binding, fingerprint words (设备指纹词), waiting for approval or not.
+    Device {
+        /// Ask the gateway whether the administrator approved this terminal first.
+        #[arg(long)]
+        check: bool,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -249,15 +265,23 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo => demo::run().await,
             Command::Activate {
+                invite,
                 server,
                 login,
                 code,
                 trust,
                 data_dir,
-            } => {
-                let trust = connection::trust(trust.ca.as_deref(), &trust.pins)?;
-                phone::activate(&data_dir, &server, &trust, &login, &code).await
-            }
+            } => match (invite, server, login, code) {
+                (Some(invite), _, login, _) => {
+                    activation::activate_invite(&data_dir, &invite, login.as_deref()).await
+                }
+                (None, Some(server), Some(login), Some(code)) => {
+                    let trust = connection::trust(trust.ca.as_deref(), &trust.pins)?;
+                    phone::activate(&data_dir, &server, &trust, &login, &code).await
+                }
+                _ => Err("give --invite, or --server, --login and --code".into()),
+            },
+            Command::Device { check, data_dir } => activation::device(&data_dir, check).await,
             Command::Inbox { data_dir } => phone::inbox(&data_dir),
             Command::Approve {
                 task,

@@ -41,15 +41,11 @@ pub async fn activate(
     code: &str,
 ) -> Result<(), String> {
     let client = open(data_dir)?;
-    let account = client
+    client
         .activate_with(server, trust, login, code, "terminal", "terminal")
         .await
         .map_err(|e| e.to_string())?;
-    println!(
-        "activated: {} · {} · {} (device {})",
-        account.identity.name, account.identity.post, account.unit_name, account.device_id
-    );
-    Ok(())
+    crate::activation::print_activated(&client)
 }
 
 pub fn inbox(data_dir: &Path) -> Result<(), String> {

@@ -5,10 +5,12 @@
 //! qianpi-gateway serve --data-dir ./gateway-data --listen 127.0.0.1:8440
 //! qianpi-gateway tls init --dir ./tls --name gateway.example.gov.cn
 //! qianpi-gateway serve --listen 0.0.0.0:8443 --tls-cert ./tls/server.pem --tls-key ./tls/server-key.pem
-//! qianpi-gateway issue-code --data-dir ./gateway-data --login wangjianguo
+//! qianpi-gateway issue-code --data-dir ./gateway-data --login wangjianguo \
+//!     [--url https://oa.example.gov.cn:8443/ --tls-cert tls/server.pem]   # + the QR code's text
 //! qianpi-gateway issue-admin-token --operator --label "ops laptop"
 //! qianpi-gateway create-unit --id unit-a --name 某某局办公室 --organ-code 某办
 //! qianpi-gateway import-users --unit unit-a --file 通讯录.csv
+//! qianpi-gateway devices --unit unit-a        # state and fingerprint words of each device
 //! qianpi-gateway device revoke --device dev-…
 //! qianpi-gateway set-policy --unit unit-a --max-offline-block-days 3 --max-offline-wipe-days 14
 //! qianpi-gateway verify-audit --expect-head <hash printed last time>
@@ -60,6 +62,14 @@ enum Commands {
         /// The device this code binds waits as pending until an administrator approves it.
         #[arg(long)]
         needs_approval: bool,
+        /// The gateway's address as phones reach it: also print the activation QR code's text
+        /// (`qianpi://activate?…`) on a second line.
+        #[arg(long)]
+        url: Option<String>,
+        /// The certificate chain the gateway serves (`serve --tls-cert`): the invite then
+        /// carries its CA certificate and the pins of the server and CA keys.
+        #[arg(long, requires = "url")]
+        tls_cert: Option<PathBuf>,
     },
     /// Create a unit; prints its id.
     CreateUnit {
@@ -119,6 +129,15 @@ enum Commands {
         /// The definition file.
         #[arg(long)]
         file: PathBuf,
+    },
+    /// List a unit's devices with their state and fingerprint words (设备指纹词): compare the
+    /// words with the person's phone before `device approve`.
+    Devices {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The unit.
+        #[arg(long)]
+        unit: String,
     },
     /// Change a device's state.
     Device {
@@ -193,7 +212,10 @@ fn run(cli: Cli) -> Result<(), String> {
             unit,
             post,
             needs_approval,
+            url,
+            tls_cert,
         } => {
+            let invite_login = login.clone();
             let issued = with_db(&database, |db| async move {
                 let user =
                     admin::find_identity(&db, &login, unit.as_deref(), post.as_deref()).await?;
@@ -201,6 +223,16 @@ fn run(cli: Cli) -> Result<(), String> {
                 admin::issue_code(&db, &AdminActor::cli(), None, &user, needs_approval, now).await
             })?;
             println!("{}", issued.code);
+            if let Some(url) = url {
+                let invite = admin::invite::activation_invite(
+                    &url,
+                    Some(&invite_login),
+                    &issued.code,
+                    tls_cert.as_deref(),
+                )
+                .map_err(|e| e.to_string())?;
+                println!("{invite}");
+            }
             eprintln!("valid until {}", issued.expires_at);
             Ok(())
         }
@@ -274,6 +306,25 @@ fn run(cli: Cli) -> Result<(), String> {
                 admin::flows::load_definition(&db, &AdminActor::cli(), &unit, definition, now).await
             })?;
             println!("{}", loaded.id);
+            Ok(())
+        }
+        Commands::Devices { database, unit } => {
+            let devices = with_db(&database, |db| async move {
+                admin::devices::list_devices(&db, &AdminActor::cli(), &unit).await
+            })?;
+            for d in devices {
+                println!(
+                    "{} {} {} ({}, {}) {} · {} · {}",
+                    d.id,
+                    d.state,
+                    d.login,
+                    d.name,
+                    d.platform,
+                    d.assurance,
+                    d.fingerprint_words.join(" "),
+                    d.fingerprint_digits
+                );
+            }
             Ok(())
         }
         Commands::Device {

@@ -1,7 +1,8 @@
 //! The device lifecycle as administrators drive it (security.md, device binding): list a unit's
 //! devices, and approve, suspend, resume, revoke or ask to wipe one. Impossible transitions are a
 //! 409 `bad_transition`; every change is audited with the state before and after. Listings show
-//! key ids only, never keys or tokens.
+//! key ids only, never keys or tokens, and the fingerprint words the phone shows, so an
+//! administrator approving a pending device can check it is the one in the person's hand.
 
 use super::{not_found, AdminActor};
 use crate::db::Db;
@@ -10,6 +11,7 @@ use crate::sql::args;
 use crate::sql::{Row, Sql};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use qianpi_protocol::fingerprint::Fingerprint;
 use serde::{Deserialize, Serialize};
 
 /// A device as administrators see it.
@@ -39,6 +41,13 @@ pub struct DeviceView {
     pub created_at: String,
     /// When it was revoked.
     pub revoked_at: Option<String>,
+    /// 设备指纹词 — the words the phone shows after activation, from both device keys
+    /// ([`qianpi_protocol::fingerprint`]): compare them with the person before approving.
+    #[serde(default)]
+    pub fingerprint_words: Vec<String>,
+    /// The same fingerprint as numbers (`042 218 …`).
+    #[serde(default)]
+    pub fingerprint_digits: String,
 }
 
 /// What an administrator does to a device.
@@ -106,7 +115,11 @@ const COLUMNS: &str = "d.id, d.user_id, u.login, u.post, d.name, d.platform, d.a
      d.request_key_id, d.approval_key_id, d.created_at, d.revoked_at, u.unit_id";
 
 fn view(r: &Row) -> Result<DeviceView, ApiError> {
+    let (request_key_id, approval_key_id) = (r.text(8)?, r.text(9)?);
+    let print = Fingerprint::from_key_ids(&request_key_id, &approval_key_id);
     Ok(DeviceView {
+        fingerprint_words: print.map(|f| f.words()).unwrap_or_default(),
+        fingerprint_digits: print.map(|f| f.digits()).unwrap_or_default(),
         id: r.text(0)?,
         user_id: r.text(1)?,
         login: r.text(2)?,
@@ -115,8 +128,8 @@ fn view(r: &Row) -> Result<DeviceView, ApiError> {
         platform: r.text(5)?,
         assurance: r.text(6)?,
         state: r.text(7)?,
-        request_key_id: r.text(8)?,
-        approval_key_id: r.text(9)?,
+        request_key_id,
+        approval_key_id,
         created_at: r.text(10)?,
         revoked_at: r.opt_text(11)?,
     })

@@ -1,7 +1,8 @@
 //! Administration of a deployment: one-time activation codes here (who may administer what is
 //! [`crate::actor::AdminActor`], re-exported). The rest lives by subject: [`people`] (units, users), [`address_book`] (the
 //! 通讯录 import), [`devices`] (the device lifecycle), [`flows`] (definitions and started flows),
-//! [`tokens`] (administrators' bearer tokens) and [`demo`] (the unit seeded on a fresh database).
+//! [`tokens`] (administrators' bearer tokens), [`invite`] (the activation QR code's text handed
+//! out with a code) and [`demo`] (the unit seeded on a fresh database).
 //! Every change an administrator makes is audited in the same transaction as the change.
 //!
 //! Codes are short enough to read over the phone, drawn from an alphabet without look-alike
@@ -12,6 +13,7 @@ pub mod address_book;
 pub mod demo;
 pub mod devices;
 pub mod flows;
+pub mod invite;
 pub mod people;
 pub mod tokens;
 

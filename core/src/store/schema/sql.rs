@@ -355,7 +355,8 @@ pub(super) const V12: &str = "CREATE TABLE trace_rows (
 /// waits for an administrator's approval, the description it registered (name, platform), the
 /// assurance of its keys as the phone knows it, and when it was bound — for the waiting screen
 /// and the settings' device page. NULL for a device bound before (shown as unknown).
-pub(super) const V13: &str = "ALTER TABLE account ADD COLUMN pending_approval INTEGER NOT NULL DEFAULT 0;
+pub(super) const V13: &str =
+    "ALTER TABLE account ADD COLUMN pending_approval INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE account ADD COLUMN device_name TEXT;
      ALTER TABLE account ADD COLUMN platform TEXT;
      ALTER TABLE account ADD COLUMN assurance TEXT;

@@ -264,3 +264,62 @@ pub fn verify(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn fingerprint(pem: &str) -> String {
+        let der = x509::pem_certificates(pem).unwrap().remove(0);
+        qianpi_protocol::crypto::sha256_hex(&der)
+    }
+
+    /// The embedded roots are the published ones, byte for byte (SHA-256 of the DER as Google
+    /// and Apple publish them).
+    #[test]
+    fn the_embedded_roots_are_the_vendors_published_certificates() {
+        assert_eq!(
+            fingerprint(GOOGLE_RSA_ROOT),
+            "cedb1cb6dc896ae5ec797348bce9286753c2b38ee71ce0fbe34a9a1248800dfc"
+        );
+        assert_eq!(
+            fingerprint(GOOGLE_EC_ROOT),
+            "6d9db4ce6c5c0b293166d08986e05774a8776ceb525d9e4329520de12ba4bcc0"
+        );
+        assert_eq!(
+            fingerprint(APPLE_ROOT),
+            "1cb9823ba28ba6ad2d33a006941de2ae4f513ef1d4e831b9f7e0fa7b6242c932"
+        );
+        let trust = Trust::load(&TrustConfig::default()).unwrap();
+        assert_eq!(trust.android_roots.len(), 2);
+        assert!(trust.apple_app_id_hashes.is_empty());
+    }
+
+    #[test]
+    fn evidence_for_another_platform_is_refused() {
+        let trust = Trust::load(&TrustConfig::default()).unwrap();
+        let android = AttestationEvidence::AndroidKey { chain: vec![] };
+        let apple = AttestationEvidence::AppleAppAttest {
+            key_id: String::new(),
+            object: String::new(),
+        };
+        let binding = |platform| Binding {
+            platform,
+            challenge: &[0; 32],
+            request_spki: &[],
+            approval_spki: &[],
+        };
+        for (evidence, platform) in [
+            (&android, "ios"),
+            (&android, "terminal"),
+            (&apple, "android"),
+        ] {
+            assert_eq!(
+                verify(evidence, &binding(platform), &trust, 0),
+                Err(AttestationError::WrongPlatform)
+            );
+        }
+    }
+}

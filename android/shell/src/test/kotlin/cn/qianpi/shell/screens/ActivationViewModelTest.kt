@@ -154,4 +154,35 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
             }
         }
     }
+
+    @Test
+    fun `the wait asks the gateway only while the screen is shown`() = runBlocking<Unit> {
+        phone("hidden").use { client ->
+            AccountScreens.withScope { scope ->
+                val asked = java.util.concurrent.atomic.AtomicInteger()
+                val screen = ActivationViewModel(client, scope, "Pixel (JVM test)", pause = { asked.incrementAndGet(); Duration.ofMillis(50) })
+                screen.scanned(invite("lixiaomei", code("lixiaomei", approval = true)))
+                screen.activate().join()
+                assertIs<ActivationStep.CompareWords>(screen.state.awaitState { it.step !is ActivationStep.Activating }.step)
+                screen.wordsMatch().join()
+                screen.state.awaitState { (it.step as? ActivationStep.WaitingForApproval)?.checks?.let { n -> n >= 1 } == true }
+                screen.onHidden()
+                // A check already under way when the screen left may still land.
+                kotlinx.coroutines.delay(200)
+                val checks = (screen.state.value.step as ActivationStep.WaitingForApproval).checks
+                val askedBefore = asked.get()
+                val device = assertNotNull(client.deviceInfo()).deviceId
+                gateway.admin("device", "approve", "--device", device)
+                // Hidden for ten pauses' time: nothing asks, so the screen still waits.
+                kotlinx.coroutines.delay(500)
+                val still = screen.state.value.step
+                assertIs<ActivationStep.WaitingForApproval>(still)
+                assertEquals(checks, still.checks)
+                assertEquals(askedBefore, asked.get(), "no pause began while hidden")
+                screen.onShown()
+                assertIs<ActivationStep.Done>(screen.state.awaitState { it.step is ActivationStep.Done }.step)
+                assertTrue(asked.get() > askedBefore, "asked again once shown")
+            }
+        }
+    }
 }

@@ -17,6 +17,7 @@ import cn.qianpi.shell.text.UiText
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -201,15 +202,18 @@ class ActivationViewModel(
     private fun startPolling() {
         if (!shown || polling?.isActive == true) return
         polling = scope.launch {
-            var attempt = 0
+            // The pauses start short again each time the screen is shown: the person is looking now.
+            var round = 0
+            var attempt = (mutableState.value.step as? ActivationStep.WaitingForApproval)?.checks ?: 0
             while (isActive) {
-                delay(pause(attempt).toMillis())
+                delay(pause(round++).toMillis())
                 val account = try {
                     client.checkActivation()
                 } catch (e: QianpiException) {
                     mutableState.update { it.copy(error = errorText(e)) }
                     null
                 }
+                ensureActive()
                 attempt += 1
                 if (account != null && !account.pendingApproval) {
                     finish(account)

@@ -8,6 +8,36 @@ import Qianpi
 import QianpiShell
 import XCTest
 
+/// What happened during an activation, in order.
+private final class ActivationLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ item: String) { lock.withLock { items.append(item) } }
+    var events: [String] { lock.withLock { items } }
+}
+
+/// A signer that logs each key it creates.
+private final class LoggingSigner: DeviceSigner, @unchecked Sendable {
+    private let inner: SwiftSigner
+    private let log: ActivationLog
+    init(dir: String, log: ActivationLog) throws { inner = try SwiftSigner(dir: dir); self.log = log }
+    func createKey(alias: String) throws -> Data { log.add("key " + alias); return try inner.createKey(alias: alias) }
+    func publicKey(alias: String) throws -> Data { try inner.publicKey(alias: alias) }
+    func sign(alias: String, message: Data) throws -> Data { try inner.sign(alias: alias, message: message) }
+}
+
+/// The platform's attestation as a phone without App Attest gives it: the challenge taken, no
+/// evidence.
+private final class RecordingAttester: Attester, @unchecked Sendable {
+    private let log: ActivationLog
+    init(log: ActivationLog) { self.log = log }
+    func begin(challenge: Data) throws { log.add("begin \(challenge.count)") }
+    func evidence(approvalAlias: String, clientData: Data) throws -> PlatformAttestation? {
+        log.add("evidence " + approvalAlias + (clientData.isEmpty ? " empty" : ""))
+        return nil
+    }
+}
+
 @MainActor
 final class ActivationTests: GatewayTestCase {
 
@@ -59,6 +89,9 @@ final class ActivationTests: GatewayTestCase {
         let device = try XCTUnwrap(info)
         XCTAssertEqual(model.words, device.fingerprintWords, "the words the device's keys give, as the administrator sees them")
         XCTAssertTrue(device.pendingApproval)
+        let listing = try gateway.admin(["devices", "--unit", "unit-sxnyt"]).out
+        let row = try XCTUnwrap(listing.split(separator: "\n").first { $0.contains(device.deviceId) }, listing)
+        XCTAssertTrue(row.contains(model.words.joined(separator: " ")), "the administrator's screen shows the same words: \(row)")
 
         // Words compared: waiting, the gateway asked after 5 s, then 10 s.
         model.wordsMatch()
@@ -115,5 +148,28 @@ final class ActivationTests: GatewayTestCase {
         model.wordsMatch()
         XCTAssertEqual(model.step, .done)
         XCTAssertEqual(model.account?.unitName, "山西省农业厅办公室")
+    }
+
+    func testThePlatformsAttesterTakesTheChallengeBeforeTheKeysAreMade() async throws {
+        let log = ActivationLog()
+        let client = try QianpiClient(
+            dataDir: path("phone"), keyStore: try SwiftKeyStore(dir: path("vault")), signer: try LoggingSigner(dir: path("vault"), log: log))
+        let model = ActivationModel(client: client, deviceName: "iPhone (Linux test)", attester: RecordingAttester(log: log))
+        model.serverUrl = gateway.url
+        model.login = "wangjianguo"
+        model.code = try gateway.issueCode(login: "wangjianguo")
+        await model.activate()
+        XCTAssertNil(model.error)
+        XCTAssertEqual(model.step, .compareWords)
+        let events = log.events
+        XCTAssertEqual(events.first, "begin 32", "the gateway's challenge comes before any key: \(events)")
+        XCTAssertEqual(events.last, "evidence qianpi.ask.v1", "the evidence is asked for the approval key, after the keys: \(events)")
+        XCTAssertEqual(events.filter { $0.hasPrefix("key ") }.count, 2, "\(events)")
+
+        model.wordsMatch()
+        let settings = SettingsModel(client: client)
+        await settings.load()
+        let assurance = try settings.device.first { try zhText($0.label) == "密钥保护" }.map { try zhText($0.value) }
+        XCTAssertEqual(assurance, "硬件密钥（未证明）", "no evidence: the gateway records the keys as unattested")
     }
 }

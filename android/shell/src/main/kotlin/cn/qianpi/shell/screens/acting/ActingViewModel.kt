@@ -103,7 +103,11 @@ class ActingViewModel(
     private var controls: TaskControls? = null
     private var watching: Job? = null
 
-    /** Reads the task's flags, routes, the phrases and a kept draft. */
+    /**
+     * Reads the task's flags, routes, the phrases and a kept draft. For 代签 the core's flags are
+     * the secretary's own (it has no call for a leader's flags yet), so the approval is offered
+     * and the core decides on it when it is prepared, refusing with its reason.
+     */
     suspend fun load() {
         try {
             val flags = client.controls(taskId).also { controls = it }
@@ -115,7 +119,7 @@ class ActingViewModel(
                 s.copy(
                     loading = false,
                     title = UiText.Plain(detail.head.title),
-                    actions = permitted(flags).map { ActionChoice(it, label(it)) },
+                    actions = (if (actingFor == null) permitted(flags) else listOf(ActionKind.APPROVE)).map { ActionChoice(it, label(it)) },
                     routes = options.map { RouteChoice(it.id, UiText.Plain(it.label), it.requiresOpinion, options.size == 1) },
                     returnTargets = flags.returnTargets.map { TargetChoice(it, UiText.Plain(it), flags.returnTargets.size == 1) },
                     phrases = phrases.map { UiText.Plain(it) },

@@ -102,10 +102,14 @@ class DocumentViewModel(
     val state: StateFlow<DocumentState> = _state.asStateFlow()
     private var observing: Job? = null
     private var detail: DocumentDetail? = null
+    private var directory: Map<String, String> = emptyMap()
 
     fun start() {
         observing?.cancel()
         observing = scope.launch {
+            // The detail names only the viewer; the others' names come from the address book.
+            directory = runCatching { client.peoplePicker(false) }.getOrDefault(emptyList())
+                .flatMap { it.people }.associate { it.userId to it.name }
             client.documentFlow(id).collect { result ->
                 result.fold(
                     onSuccess = { d ->
@@ -170,7 +174,7 @@ class DocumentViewModel(
     private fun joined(key: String, values: List<String>): HeadField? =
         values.takeIf { it.isNotEmpty() }?.let { field(key, UiText.Plain(it.joinToString("、"))) }
 
-    private fun name(person: Person): String = person.name ?: person.userId
+    private fun name(person: Person): String = person.name ?: directory[person.userId] ?: person.userId
 
     private fun opinion(o: OpinionEntry) = OpinionRow(
         author = UiText.Plain(name(o.author)),

@@ -4,6 +4,7 @@
 //! files and notices that many of them share.
 
 mod actions;
+mod activation_attested;
 mod activation_shell;
 mod admin;
 mod admin_devices;

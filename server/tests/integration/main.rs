@@ -9,6 +9,7 @@ mod attestation;
 mod attestation_chains;
 mod attestation_vectors;
 mod cli;
+mod cli_devices;
 mod feed_objects;
 mod feed_pages;
 mod instance_storage;

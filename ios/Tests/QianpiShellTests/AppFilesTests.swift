@@ -4,7 +4,8 @@
 // Info.plist permits, every usage description exists in both languages, every text key a view
 // uses exists in both string tables, no app source holds Chinese text or swallows an error with
 // `try?`, the views use only what their models declare, the approval key's alias is the core's,
-// and the XCFramework recipe stops with a clear message on a machine without Xcode.
+// documents are drawn from memory under the watermark, the app hides its screens and locks when
+// left, and the XCFramework recipe stops with a clear message on a machine without Xcode.
 import Foundation
 import QianpiShell
 import XCTest
@@ -119,6 +120,32 @@ final class AppFilesTests: XCTestCase {
                        "interactionNotAllowed = true"] {
             XCTAssertTrue(keychain.contains(needed), "Keychain.swift uses \(needed)")
         }
+    }
+
+    func testDocumentsAreDrawnFromMemoryUnderTheWatermarkAndTheAppHidesAndLocksWhenLeft() throws {
+        let sources = try AppFiles.swiftSources()
+        let all = sources.map(\.source.code).joined(separator: "\n")
+        // Bodies and attachments: PDFKit from the bytes in memory, never from a file.
+        XCTAssertTrue(all.contains("PDFDocument(data:"))
+        for (path, source) in sources {
+            for writes in ["PDFDocument(url:", ".write(to:", "createFile(", "temporaryDirectory"] {
+                XCTAssertFalse(source.code.contains(writes), "\(path) uses \(writes)")
+            }
+        }
+        // The watermark lies over every screen that shows a document's or notice's content.
+        for view in ["DocumentView", "NoticesView", "PDFBodyView"] {
+            let code = try XCTUnwrap(sources.first { $0.path == "Sources/Views/\(view).swift" }?.source.code, view)
+            XCTAssertTrue(code.contains(".watermarked()"), "\(view) is watermarked")
+        }
+        // The cover while not active (the app switcher's snapshot), the lock on leaving.
+        let app = try SwiftSource(AppFiles.text("ios/App/Sources/QianpiApp.swift")).code
+        XCTAssertTrue(app.contains("if scenePhase != .active") && app.contains("CoverView()"))
+        XCTAssertTrue(app.contains("phase == .background") && app.contains("services.enteredBackground()"))
+        let session = try SwiftSource(AppFiles.text("ios/App/Sources/AppSession.swift")).code
+        XCTAssertTrue(session.contains("lock.enteredBackground()"))
+        // The store's folder has its data protection class and stays out of backups.
+        let folder = try SwiftSource(AppFiles.text("ios/App/Sources/Platform/StoreFolder.swift")).code
+        XCTAssertTrue(folder.contains("FileProtectionType.completeUnlessOpen") && folder.contains("isExcludedFromBackup = true"))
     }
 
     func testTheViewsUseOnlyWhatTheirModelsDeclare() throws {

@@ -61,6 +61,7 @@ final class SyncStatusScreenTests: GatewayTestCase {
         XCTAssertEqual(try zhText(model.lastSuccess), "上次同步：2026-11-30 16:00")
         XCTAssertEqual(try zhText(model.waiting), "3 项待发送")
         XCTAssertEqual(try zhText(model.refused), "1 项未被接受")
+        XCTAssertNil(model.nextAttempt, "a running sync has no retry to announce")
 
         let expected: [(BlockedReason, String, String)] = [
             (.captivePortal, "无法同步：当前网络需要登录", "酒店、机场等公共无线网络需要先在浏览器中登录，登录后再同步。"),
@@ -71,11 +72,12 @@ final class SyncStatusScreenTests: GatewayTestCase {
             (.deviceRevoked, "无法同步：本机已被停用", "单位已停用本设备。如有疑问请联系管理员；重新启用需要新的激活码。"),
         ]
         for (reason, headline, advice) in expected {
-            model.show(SyncStatus(state: .blocked(reason: reason), lastSuccess: at, nextAttempt: nil, outbox: 0, refused: 0))
+            model.show(SyncStatus(state: .blocked(reason: reason), lastSuccess: at, nextAttempt: at.addingTimeInterval(300), outbox: 0, refused: 0))
             XCTAssertEqual(model.kind, .blocked(reason))
             XCTAssertEqual(try zhText(model.headline), headline)
             XCTAssertEqual(try zhText(model.advice), advice)
             XCTAssertEqual(try zhText(model.lastSuccess), "上次同步：2026-11-30 16:00")
+            XCTAssertEqual(try zhText(model.nextAttempt), "将于 16:05 自动重试")
             XCTAssertNil(model.waiting)
         }
         let en = try StringTable.load("en")

@@ -75,7 +75,8 @@ final class UnlockTests: GatewayTestCase {
         guard case QianpiError.Locked? = unreadable else { return XCTFail("read while locked: \(String(describing: unreadable))") }
 
         // Unlocked through the unlock screen: the time starts from the unlock.
-        let unlock = UnlockModel(client: client, prompt: ScriptedPresence([.confirmed]))
+        let unlock = UnlockModel(client: client, prompt: ScriptedPresence([.confirmed, .confirmed]))
+        XCTAssertEqual(unlock.phase, .locked)
         await unlock.unlock()
         XCTAssertEqual(unlock.phase, .unlocked)
         try await awaitState("the controller follows the unlock") { !controller.locked }
@@ -88,5 +89,14 @@ final class UnlockTests: GatewayTestCase {
         XCTAssertTrue(client.isLocked())
         unlock.relocked()
         XCTAssertEqual(unlock.phase, .locked)
+
+        // The unlock screen following the core comes back by itself at the next lock.
+        let following = Task { await unlock.run() }
+        defer { following.cancel() }
+        await unlock.unlock()
+        XCTAssertEqual(unlock.phase, .unlocked)
+        try await awaitState("the controller follows the second unlock") { !controller.locked }
+        controller.lockNow()
+        try await awaitState("the unlock screen back") { unlock.phase == .locked }
     }
 }

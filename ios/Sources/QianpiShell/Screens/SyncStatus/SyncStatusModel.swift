@@ -10,7 +10,7 @@ import Qianpi
 ///
 /// Shows: `headline` ("已同步" / "正在同步，已接收 12 项" / "离线" / "无法同步：…") coloured by
 /// `kind`, `advice` under it when the user can do something (sign in to the Wi-Fi, set the
-/// clock…), `lastSuccess` ("上次同步：2026-12-07 09:30", in `timeZone`), `waiting` ("3 项待发送",
+/// clock…), `nextAttempt` when it will try again by itself, `lastSuccess` ("上次同步：2026-12-07 09:30", in `timeZone`), `waiting` ("3 项待发送",
 /// a tap opens the outbox) and `refused` ("1 项未被接受", also to the outbox), and `message` when
 /// the last sync asked from here failed.
 /// Actions: `syncNow()` (pull to refresh, the retry button; disabled while `syncing`); `run()`
@@ -32,6 +32,8 @@ public final class SyncStatusModel {
     public private(set) var advice: UIText?
     /// When the phone last synced to the end; nil before its first sync.
     public private(set) var lastSuccess: UIText?
+    /// When the phone tries again by itself, while offline or blocked ("将于 09:35 自动重试").
+    public private(set) var nextAttempt: UIText?
     /// Actions waiting for the gateway, when there are any.
     public private(set) var waiting: UIText?
     /// Actions the gateway refused (they stay in the outbox with their reason), when any.
@@ -90,6 +92,9 @@ public final class SyncStatusModel {
             kind = .blocked(reason)
             headline = .key("sync.blocked." + Self.reasonKey(reason))
             advice = .key("sync.blocked." + Self.reasonKey(reason) + ".advice")
+        }
+        nextAttempt = kind == .idle || kind == .syncing ? nil : status.nextAttempt.map {
+            .key("sync.next_attempt", [String(AccountText.moment($0, in: timeZone).suffix(5))])
         }
         lastSuccess = status.lastSuccess.map { .key("sync.last_success", [AccountText.moment($0, in: timeZone)]) }
         waiting = status.outbox == 0 ? nil : .key("sync.waiting", [String(status.outbox)])

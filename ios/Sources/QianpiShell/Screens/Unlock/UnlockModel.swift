@@ -10,7 +10,8 @@ import Qianpi
 /// Shows: the app's name and `title` ("签批已锁定"), `hint` (why it is locked and what to do), one
 /// button `buttonTitle` ("解锁") that is disabled while `busy`, and `message` under it when the
 /// last try did not unlock (cancelled, or the core's error in the user's language).
-/// Actions: `unlock()` — shows the presence prompt with `reason`, then unlocks the data.
+/// Actions: `unlock()` — shows the presence prompt with `reason`, then unlocks the data; `run()`
+/// follows the core's lock while the app lives (or the app calls `relocked()`).
 /// When `phase` becomes `.unlocked` the app drops this screen (the `LockController` follows the
 /// core's lock and says `locked == false` too).
 @MainActor
@@ -74,6 +75,14 @@ public final class UnlockModel {
         } catch {
             phase = .locked
             message = AccountText.error(error)
+        }
+    }
+
+    /// Follows the core's lock until the calling task is cancelled: a lock (by the core's own
+    /// clock, the `LockController` or leaving the app) brings the screen back, as `relocked()` does.
+    public func run() async {
+        for await _ in client.lockUpdates() {
+            relocked()
         }
     }
 

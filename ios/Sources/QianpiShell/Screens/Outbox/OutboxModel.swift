@@ -1,7 +1,8 @@
 // The outbox screen (待发送 and 未被接受): what waits for the gateway, and what the gateway refused,
 // each refused item with the gateway's reason and what the user can still do about it. The core
-// keeps refused items until the user acts again; this screen never hides them. What can be done
-// next is asked of the core (the task's control flags now), not guessed from the refusal code.
+// keeps refused items (the bindings have no call to dismiss one) and this screen never hides them.
+// What can be done next is asked of the core (the task's control flags now), not guessed from the
+// refusal code.
 import Foundation
 import Observation
 import Qianpi

@@ -1,9 +1,11 @@
-// The activation screen against a real gateway over HTTPS under its own CA, as a bureau deploys it:
-// the form's errors, a QR code that is not an invite, the administrator's invite (address, login,
-// code, pins, CA) read from its text; then the fingerprint words — the same the device's own record
-// holds — then waiting while the code was issued for approval by hand (the gateway refuses syncs
-// meanwhile), until the administrator approves and the screen is done by itself. Words that differ
-// wipe the binding; a wrong code shows the core's message.
+// The activation screen against a real gateway over HTTPS under its own CA, as a bureau deploys
+// it: the form's errors, a QR code that is not an invite, the invite the gateway prints with the
+// code (address, login, code, pins, CA) read from its text; then the fingerprint words — the same
+// the device's own record holds and the administrator's device listing shows — then waiting while
+// the code was issued for approval by hand (the gateway refuses syncs meanwhile), until the
+// administrator approves and the screen is done by itself, asking only while it is shown. The
+// platform's attester gets the gateway's challenge before the keys exist. Words that differ wipe
+// the binding; a wrong code shows the core's message.
 package cn.qianpi.shell.screens
 
 import cn.qianpi.core.QianpiClient
@@ -36,7 +38,19 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
         return gateway.admin(*args.toTypedArray()).first.lines().first().trim()
     }
 
-    /** The QR code's text the administrator's console shows for [code]. */
+    /** A code for [login] issued for approval by hand, with the QR code's text the gateway prints for it. */
+    private fun issuedInvite(login: String): Pair<String, String> {
+        val port = gateway.url.substringAfterLast(':').trimEnd('/')
+        val cert = File(root, "tls-$port/server.pem").path
+        val out = gateway.admin("issue-code", "--login", login, "--needs-approval", "--url", gateway.url, "--tls-cert", cert).first.lines()
+        return out[0].trim() to out[1].trim()
+    }
+
+    /** The administrator's device listing: the line of [deviceId]. */
+    private fun listed(deviceId: String): String =
+        gateway.admin("devices", "--unit", "unit-sxnyt").first.lines().single { it.startsWith("$deviceId ") }
+
+    /** The QR code's text as the administrator's console builds it for [code]. */
     private fun invite(login: String?, code: String): String {
         fun enc(s: String) = URLEncoder.encode(s, Charsets.UTF_8)
         val der = Base64.getMimeDecoder().decode(
@@ -71,8 +85,9 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
                 assertEquals("该二维码不是签批激活码", zh(assertNotNull(screen.state.value.error)))
                 assertTrue(zh(assertNotNull(screen.state.value.errorDetail)).isNotBlank(), "the core says why")
 
-                val issued = code("wangjianguo", approval = true)
-                screen.scanned(invite("wangjianguo", issued))
+                val (issued, qr) = issuedInvite("wangjianguo")
+                assertTrue(qr.startsWith("qianpi://activate?"), qr)
+                screen.scanned(qr)
                 val filled = screen.state.value
                 assertNull(filled.error)
                 assertEquals(gateway.url, filled.serverUrl)
@@ -89,6 +104,9 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
                 val device = assertNotNull(client.deviceInfo())
                 assertEquals(words, device.fingerprintWords, "the words shown are the device's own")
                 assertTrue(device.pendingApproval)
+                // The administrator's listing shows the same words beside this device, pending.
+                val line = listed(device.deviceId)
+                assertTrue(line.contains(" pending ") && line.contains(words.joinToString(" ")), "listing: $line, words: $words")
                 assertEquals("Pixel (JVM test)", device.name)
 
                 screen.wordsMatch().join()
@@ -99,6 +117,7 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
 
                 gateway.admin("device", "approve", "--device", device.deviceId)
                 val done = screen.state.awaitState { it.step is ActivationStep.Done }
+                assertTrue(listed(device.deviceId).contains(" active "))
                 val account = (done.step as ActivationStep.Done).account
                 assertEquals("王建国", account.name)
                 assertEquals("王建国，欢迎使用签批", zh(done.heading))
@@ -182,6 +201,46 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
                 screen.onShown()
                 assertIs<ActivationStep.Done>(screen.state.awaitState { it.step is ActivationStep.Done }.step)
                 assertTrue(asked.get() > askedBefore, "asked again once shown")
+            }
+        }
+    }
+
+    @Test
+    fun `the platform's attester gets the challenge before the keys are made and is asked for evidence after`() = runBlocking<Unit> {
+        val events = java.util.Collections.synchronizedList(mutableListOf<String>())
+        val signer = object : cn.qianpi.core.DeviceSigner {
+            private val inner = JcaDeviceSigner()
+            override fun createKey(alias: String): ByteArray = inner.createKey(alias).also { events += "key $alias" }
+            override fun publicKey(alias: String): ByteArray = inner.publicKey(alias)
+            override fun sign(alias: String, message: ByteArray): ByteArray = inner.sign(alias, message)
+        }
+        val attester = object : cn.qianpi.core.Attester {
+            override fun begin(challenge: ByteArray) {
+                events += "begin ${challenge.size}"
+            }
+
+            // This test phone has no attestation hardware: no evidence, and the gateway records it unattested.
+            override fun evidence(approvalAlias: String, clientData: ByteArray): cn.qianpi.core.PlatformAttestation? {
+                events += "evidence $approvalAlias"
+                return null
+            }
+        }
+        QianpiClient(File(root, "attested").path, JcaKeyStore(), signer).use { client ->
+            AccountScreens.withScope { scope ->
+                val screen = ActivationViewModel(client, scope, "Pixel (JVM test)", attester = attester, pause = quick)
+                screen.scanned(invite("zhaowen", code("zhaowen", approval = false)))
+                screen.activate().join()
+                val step = screen.state.awaitState { it.step !is ActivationStep.Activating }
+                assertIs<ActivationStep.CompareWords>(step.step, step.error?.let(::zh))
+                val begin = events.indexOfFirst { it.startsWith("begin ") }
+                val firstKey = events.indexOfFirst { it.startsWith("key ") }
+                val evidence = events.indexOfFirst { it.startsWith("evidence ") }
+                assertTrue(begin in 0 until firstKey && firstKey < evidence, "order: $events")
+                assertTrue(events[begin].removePrefix("begin ").toInt() >= 16, "a real challenge: $events")
+                val device = assertNotNull(client.deviceInfo())
+                assertEquals("unattested", device.assurance)
+                assertEquals("设备密钥（未提交证明）", zh(cn.qianpi.shell.screens.settings.SettingsViewModel.assuranceText(device.assurance)))
+                assertTrue(listed(device.deviceId).contains("unattested"))
             }
         }
     }

@@ -1,8 +1,9 @@
 // The lists screen and 批量审批 against a real gateway: three documents wait for the leader — the
 // demo's 加急 one, a 特急 one past its 办理时限 and one whose route needs an opinion of its own.
-// The list shows the counts, the marks and 超期, pages, and finds a document by a word; a batch
-// of all three answers one result per item (the one needing an opinion, whose step allows no
-// batch, refused; the others queued) and the gateway accepts the two.
+// The list shows the counts, the marks and 超期 (and the document screen its 办理时限), pages,
+// and finds a document by a word; a batch of all three answers one result per item (the one
+// needing an opinion, whose step allows no batch, refused; the others queued) and the gateway
+// accepts the two.
 package cn.qianpi.shell.screens
 
 import cn.qianpi.core.ListKind
@@ -11,6 +12,7 @@ import cn.qianpi.shell.GatewayTest
 import cn.qianpi.shell.JcaDeviceSigner
 import cn.qianpi.shell.JcaKeyStore
 import cn.qianpi.shell.screens.acting.BatchViewModel
+import cn.qianpi.shell.screens.document.DocumentViewModel
 import cn.qianpi.shell.screens.lists.ListsViewModel
 import cn.qianpi.shell.screens.lists.RefreshState
 import kotlinx.coroutines.CoroutineScope
@@ -64,6 +66,19 @@ class ListsTest : GatewayTest("k2-lists") {
                 assertEquals("超期", zh(byTitle.getValue(overdue).overdue))
                 assertNull(byTitle.getValue(ownOpinion).urgency)
                 assertEquals("晋农办〔2026〕31号", zh(byTitle.getValue(overdue).number))
+
+                // The overdue one's document screen says so; the demo's has no 办理时限.
+                val late = DocumentViewModel(leader, byTitle.getValue(overdue).id, scope)
+                late.start()
+                val lateShown = late.state.await { !it.loading }
+                assertEquals("已超期", zh(lateShown.overdue))
+                assertTrue(Regex("办理时限 \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}").matches(zh(lateShown.deadline)!!), zh(lateShown.deadline))
+                assertEquals("特急", zh(lateShown.urgency))
+                val calm = DocumentViewModel(leader, byTitle.getValue(demo).id, scope)
+                calm.start()
+                val calmShown = calm.state.await { !it.loading }
+                assertNull(calmShown.deadline)
+                assertNull(calmShown.overdue)
 
                 // 全文检索 on the phone.
                 lists.search("春播")

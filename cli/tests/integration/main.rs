@@ -4,5 +4,6 @@
 // A failed assumption in a test is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod activation;
 mod bodies;
 mod connection;

@@ -60,7 +60,7 @@ final class LeaderScenarioTests: GatewayTestCase {
         let verdicts = try await leader.verdicts()
         guard case .accepted(_, _, let node) = verdicts.first?.outcome else { return XCTFail("not accepted: \(verdicts)") }
         XCTAssertEqual(node, "承办")
-        XCTAssertEqual(InboxPresenter.verdictBanner(verdicts[0]), "已送达（离线批示），流程已转至承办")
+        XCTAssertEqual(zh(ActingText.verdict(verdicts[0])), "已送达（离线批示），流程已转至承办")
         // Settled: the gateway's record holds his opinion, nothing waits any more.
         let settled = try await first(&detail) { result in
             ((try? result.get().opinionColumns.flatMap(\.opinions)) ?? []).contains { $0.author.userId == "user-wang" && !$0.pending }

@@ -194,6 +194,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 final class WalkingSkeletonTests: GatewayTestCase {
 
+    @MainActor
     func testAnApprovalMadeOfflineIsAcceptedAfterReconnect() async throws {
         let keyStore = try SwiftKeyStore(dir: path("vault"))
         let signer = try SwiftSigner(dir: path("vault"))
@@ -209,23 +210,33 @@ final class WalkingSkeletonTests: GatewayTestCase {
         let session = ApprovalSession(client: client)
         guard case .synced(let first) = try await session.refresh() else { return XCTFail("the first sync failed") }
         XCTAssertEqual(first.pulled, 1)
-        let rows = try await session.inbox()
+        let lists = ListsModel(client: client)
+        lists.start()
+        await eventually("the demo task in 待办") { lists.rows.count == 1 }
+        let row = lists.rows[0]
+        XCTAssertEqual(zh(row.urgency.text), "加急")
+        XCTAssertEqual(zh(row.title), "关于做好2026年春耕备耕工作的通知")
+        XCTAssertEqual(zh(row.number), "晋农办〔2026〕12号")
+        XCTAssertNil(row.statusText)
+        let rows = try await client.inbox()
         XCTAssertEqual(rows.count, 1)
-        XCTAssertEqual(rows[0].headline, "[加急] 关于做好2026年春耕备耕工作的通知")
-        XCTAssertEqual(rows[0].subtitle, "晋农办〔2026〕12号 · 收文 · 领导批示")
-        XCTAssertEqual(rows[0].badge, "待办")
-        XCTAssertTrue(rows[0].actionable)
+        XCTAssertEqual(rows[0].kind.labelZh(), "收文")
+        XCTAssertEqual(rows[0].nodeName, "领导批示")
+        XCTAssertEqual(rows[0].status, .pending)
+        XCTAssertTrue(rows[0].canApprove)
 
         gateway.stop()
         guard case .offline(let pending, _) = try await session.refresh() else { return XCTFail("sync succeeded without a gateway") }
         XCTAssertEqual(pending, 0)
-        let queued = try await client.approve(taskId: rows[0].taskId, attitude: .agree, opinion: "同意。请厅办公室牵头落实。")
+        let queued = try await client.approve(taskId: row.id, attitude: .agree, opinion: "同意。请厅办公室牵头落实。")
         XCTAssertTrue(queued.decidedOffline)
         let waiting = try await client.outboxCount()
         XCTAssertEqual(waiting, 1)
-        let queuedRow = try await session.inbox()[0]
-        XCTAssertEqual(queuedRow.badge, "待同步")
-        XCTAssertFalse(queuedRow.actionable)
+        lists.select(.done)
+        await eventually("待同步 in 已办") { lists.rows.first.map { zh($0.statusText) } == "待同步" }
+        let queuedRow = try await client.inbox()[0]
+        XCTAssertEqual(queuedRow.status, .queued)
+        XCTAssertFalse(queuedRow.canApprove)
 
         try gateway.start()
         guard case .synced(let back) = try await session.refresh() else { return XCTFail("sync after reconnect failed") }
@@ -240,13 +251,15 @@ final class WalkingSkeletonTests: GatewayTestCase {
         XCTAssertEqual(version, 2)
         XCTAssertEqual(node, "承办")
         XCTAssertTrue(verdicts[0].decidedOffline)
-        XCTAssertEqual(InboxPresenter.verdictBanner(verdicts[0]), "已送达（离线批示），流程已转至承办")
-        let doneRow = try await session.inbox()[0]
-        XCTAssertEqual(doneRow.badge, "已办")
+        XCTAssertEqual(zh(ActingText.verdict(verdicts[0])), "已送达（离线批示），流程已转至承办")
+        await eventually("delivered: 已办 without 待同步") { lists.rows.first.map { $0.statusText == nil } == true }
+        lists.stop()
+        let doneRow = try await client.inbox()[0]
+        XCTAssertEqual(doneRow.status, .done)
         let todo = try await client.list(kind: .todo, limit: 50, offset: 0)
         XCTAssertTrue(todo.isEmpty)
         let done = try await client.list(kind: .done, limit: 50, offset: 0)
-        XCTAssertEqual(done.map(\.id), [rows[0].taskId])
+        XCTAssertEqual(done.map(\.id), [row.id])
         XCTAssertEqual(done.first?.urgency, .urgent)
         XCTAssertEqual(done.first?.urgency.labelZh(), "加急")
         XCTAssertGreaterThan(done.first?.at ?? .distantPast, Date().addingTimeInterval(-600), "finished just now")
@@ -269,7 +282,7 @@ final class WalkingSkeletonTests: GatewayTestCase {
         _ = try await client.sync()
         let listed = try await client.notices(limit: 20, offset: 0)
         XCTAssertEqual(listed.map(\.id), [id])
-        XCTAssertEqual(listed.first.map(NoticePresenter.badge), "未读")
+        XCTAssertEqual(listed.first.map { zh(NoticesModel.badge($0)) }, "未读")
         XCTAssertEqual(listed.first?.publisherName, "赵文")
 
         gateway.stop()
@@ -277,22 +290,22 @@ final class WalkingSkeletonTests: GatewayTestCase {
         XCTAssertEqual(opened.title, "关于召开春耕备耕工作会议的通知")
         XCTAssertNotNil(opened.readAt)
         XCTAssertEqual(opened.choices.map(\.label), ["参加", "不参加"])
-        XCTAssertEqual(NoticePresenter.receiptLine(opened), "请回执")
+        XCTAssertEqual(zh(NoticeModel.receipt(opened).line), "请回执")
         let refused = await thrown { try await client.replyNotice(id: id, choice: "maybe", note: nil) }
         guard case QianpiError.ReplyNotAllowed(let code, _)? = refused else { return XCTFail("expected ReplyNotAllowed, got \(String(describing: refused))") }
         XCTAssertEqual(code, "unknown_choice")
         XCTAssertEqual((refused as? QianpiError)?.messageZh(), "所选回执选项不在通知的选项中。")
         let replied = try await client.replyNotice(id: id, choice: "absent", note: "出差")
-        XCTAssertEqual(NoticePresenter.receiptLine(replied), "回执：不参加（出差），待同步")
+        XCTAssertEqual(zh(NoticeModel.receipt(replied).line), "回执：不参加（出差），待同步")
 
         try gateway.start()
         let synced = try await client.sync()
         XCTAssertGreaterThanOrEqual(synced.receiptsSent, 1)
         XCTAssertEqual(synced.receiptsRefused, 0)
         let settled = try await client.notice(id: id)
-        XCTAssertEqual(NoticePresenter.receiptLine(settled), "回执：不参加（出差）")
+        XCTAssertEqual(zh(NoticeModel.receipt(settled).line), "回执：不参加（出差）")
         let relisted = try await client.notices(limit: 20, offset: 0)
-        XCTAssertEqual(relisted.first.map(NoticePresenter.badge), "已回执")
+        XCTAssertEqual(relisted.first.map { zh(NoticesModel.badge($0)) }, "已回执")
         let roster = try gateway.admin(["notice-receipts", "--unit", "unit-sxnyt", "--notice", id]).err
         XCTAssertTrue(roster.contains("1 recipients, 0 unread, 0 without a reply"), roster)
     }

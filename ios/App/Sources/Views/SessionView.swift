@@ -24,6 +24,8 @@ struct SessionView: View {
             }
         }
         .task { await session.lock.run() }
+        // Only a lock brings the unlock screen back; an unlock never takes it away by itself
+        // (so not `UnlockModel.run()`): the background refresh opens the data without the user.
         .onChange(of: session.lock.locked) { _, locked in
             if locked { session.unlock.relocked() }
         }

@@ -1,6 +1,6 @@
 // The sync status bar above the lists and its detail sheet, over `SyncStatusModel`: the headline
-// coloured by its kind, what the user can do about a block, the last success, what waits or was
-// refused (a tap opens the outbox), and the retry button. Apple-only (SwiftUI).
+// coloured by its kind, what the user can do about a block, when it tries again by itself, the
+// last success, what waits or was refused, and the retry button. Apple-only (SwiftUI).
 import QianpiShell
 import SwiftUI
 
@@ -57,6 +57,7 @@ struct SyncStatusDetail: View {
                 Section {
                     Line(model.headline).font(.headline)
                     if let advice = model.advice { Line(advice) }
+                    if let next = model.nextAttempt { Line(next).foregroundStyle(.secondary) }
                     if let last = model.lastSuccess { Line(last).foregroundStyle(.secondary) }
                     if let waiting = model.waiting { Line(waiting) }
                     if let refused = model.refused { Line(refused).foregroundStyle(.red) }

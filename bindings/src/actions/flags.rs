@@ -13,6 +13,15 @@ pub enum ReturnWay {
     Jump,
 }
 
+/// A step 退回 may go back to: the node id to send and the name to show (拟稿, 核稿 …).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReturnStep {
+    /// The node id, sent in `TaskAction::ReturnTo`.
+    pub id: String,
+    /// 节点名称, from the process definition the phone holds.
+    pub name: String,
+}
+
 /// What the person may do on a task, read item or flow now: the workflow's control flags.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TaskControls {
@@ -26,8 +35,10 @@ pub struct TaskControls {
     pub can_mark_read: bool,
     /// 驳回.
     pub can_reject: bool,
-    /// 退回 — the steps it may go back to.
+    /// 退回 — the steps it may go back to (node ids).
     pub return_targets: Vec<String>,
+    /// 退回 — the same steps with their names, to offer by name.
+    pub return_steps: Vec<ReturnStep>,
     /// How the flow comes back after a return from here.
     pub return_way: Option<ReturnWay>,
     /// 转交.
@@ -79,6 +90,14 @@ impl From<core_workflow::Controls> for TaskControls {
             can_mark_read: c.can_mark_read,
             can_reject: c.can_reject,
             return_targets: c.return_targets,
+            return_steps: c
+                .return_steps
+                .into_iter()
+                .map(|s| ReturnStep {
+                    id: s.id,
+                    name: s.name,
+                })
+                .collect(),
             return_way: c.return_way.map(|way| match way {
                 core_workflow::ReturnWay::Step => ReturnWay::Step,
                 core_workflow::ReturnWay::Jump => ReturnWay::Jump,

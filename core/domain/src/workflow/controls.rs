@@ -27,6 +27,9 @@ pub struct Controls {
     pub can_reject: bool,
     /// 退回 — the nodes the task may be returned to.
     pub return_targets: Vec<String>,
+    /// The same nodes with their names (节点名称), for a screen to offer by name.
+    #[serde(default)]
+    pub return_steps: Vec<StepName>,
     /// 退回方式 — how the flow comes back after a return from here.
     pub return_way: Option<ReturnWay>,
     /// 转交.
@@ -67,6 +70,15 @@ pub struct Controls {
     pub can_release: bool,
     /// Take the task back from a standing delegation's deputy.
     pub can_take_back: bool,
+}
+
+/// A step of the flow: its node id and the name the process definition gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepName {
+    /// The node id (what 退回 is sent with).
+    pub id: String,
+    /// 节点名称 — e.g. 拟稿.
+    pub name: String,
 }
 
 /// What `viewer` may do on `task_id` (and its instance) at `now`.
@@ -164,6 +176,16 @@ pub fn controls(
         return_way: (!return_targets.is_empty())
             .then(|| node.map(|n| n.returns.way))
             .flatten(),
+        return_steps: return_targets
+            .iter()
+            .map(|target| StepName {
+                id: target.clone(),
+                name: env
+                    .definition
+                    .node(target)
+                    .map_or_else(|| target.clone(), |n| n.name.clone()),
+            })
+            .collect(),
         return_targets,
         can_transfer: allowed(Command::Transfer {
             task_id: id(),

@@ -37,7 +37,7 @@ mod validate;
 
 pub use apply::apply;
 pub use command::{Actor, Command, DelegationScope, Env, Roles, StandingDelegation, Submission};
-pub use controls::{controls, Controls};
+pub use controls::{controls, Controls, StepName};
 pub use definition::{
     Allowances, Completion, Handler, HandlerMode, Node, NodeKind, ProcessDefinition, RejectPolicy,
     ReturnPolicy, ReturnWay, Route,
@@ -97,6 +97,8 @@ impl Instance {
 mod action_tests;
 #[cfg(test)]
 mod assist_tests;
+#[cfg(test)]
+mod controls_tests;
 #[cfg(test)]
 mod office_fixture;
 #[cfg(test)]

@@ -72,7 +72,8 @@ class ActingTest : GatewayTest("k2-acting") {
             acting.choose(ActionKind.RETURN)
             val chosen = acting.state.value
             assertEquals("退回须填写退回意见", zh(chosen.rule), "the rule shows before sending")
-            assertEquals(listOf("draft"), chosen.returnTargets.map { zh(it.label) })
+            assertEquals(listOf("拟办"), chosen.returnTargets.map { zh(it.label) }, "the step by its name")
+            assertEquals(listOf("draft"), chosen.returnTargets.map { it.id })
             assertTrue(chosen.returnTargets.single().selected)
 
             // Empty: refused here with the rule's text; no prompt, no signature, nothing queued.

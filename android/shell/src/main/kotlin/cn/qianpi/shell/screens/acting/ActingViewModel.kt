@@ -45,7 +45,7 @@ data class ActionChoice(val kind: ActionKind, val label: UiText)
 /** A route an approval may take (送承办, 办结 …). */
 data class RouteChoice(val id: String, val label: UiText, val requiresOpinion: Boolean, val selected: Boolean)
 
-/** A step 退回 may go back to. */
+/** A step 退回 may go back to: its node id, shown by its name (拟办, 核稿 …). */
 data class TargetChoice(val id: String, val label: UiText, val selected: Boolean)
 
 data class ActingState(
@@ -121,7 +121,7 @@ class ActingViewModel(
                     title = UiText.Plain(detail.head.title),
                     actions = (if (actingFor == null) permitted(flags) else listOf(ActionKind.APPROVE)).map { ActionChoice(it, label(it)) },
                     routes = options.map { RouteChoice(it.id, UiText.Plain(it.label), it.requiresOpinion, options.size == 1) },
-                    returnTargets = flags.returnTargets.map { TargetChoice(it, UiText.Plain(it), flags.returnTargets.size == 1) },
+                    returnTargets = flags.returnSteps.map { TargetChoice(it.id, UiText.Plain(it.name), flags.returnSteps.size == 1) },
                     phrases = phrases.map { UiText.Plain(it) },
                     opinion = draft?.text ?: s.opinion,
                     attitude = draft?.attitude ?: s.attitude,

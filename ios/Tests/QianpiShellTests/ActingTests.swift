@@ -159,4 +159,44 @@ final class ActingTests: GatewayTestCase {
         await eventually("no longer waiting") { lists.rows.first?.statusText == nil }
         lists.stop()
     }
+
+    @MainActor
+    func testASecretarySignsForHerLeader代签() async throws {
+        let token = try operatorToken()
+        let secretary = try adminPost(token: token, path: "/units/unit-sxnyt/users", json: [
+            "login": "sunmishu", "name": "孙丽", "post": "秘书", "role": "secretary", "secretary_for": ["user-wang"],
+        ])
+        XCTAssertEqual(secretary["name"] as? String, "孙丽")
+        try startFlow(token: token, definition: "def-incoming", document: "doc-2026-0016",
+                      title: "关于春耕备耕督查情况的通报", sequence: 16)
+        let phone = try await activatedPhone("sunmishu")
+        _ = try await phone.sync()
+        _ = try await phone.syncPeople()
+        let held = try await phone.tasksHeldBy(leader: "user-wang")
+        XCTAssertFalse(held.isEmpty, "the gateway sent the secretary none of her leader's tasks")
+        let mine = try await phone.list(kind: .todo, limit: 20, offset: 0)
+        XCTAssertTrue(mine.isEmpty, "the leader's tasks are not the secretary's own 待办")
+
+        let acting = ActingModel(client: phone, taskId: held[0], actingFor: "user-wang")
+        await acting.load()
+        XCTAssertEqual(zh(acting.actingForText), "代 王建国 签批")
+        XCTAssertEqual(acting.actions, [.approve, .disagree])
+        await acting.perform(.disagree)
+        XCTAssertEqual(zh(acting.problem), "不同意须填写意见。")
+        acting.opinion = "同意。请办公室承办。"
+        await acting.perform(.approve)
+        XCTAssertNil(acting.problem, zh(acting.problem))
+        XCTAssertEqual(acting.phase, .delivered)
+        XCTAssertEqual(zh(acting.verdictText), "已送达，流程已转至承办")
+
+        // The leader's phone: his opinion, entered by his secretary.
+        let leader = try await activatedPhone("wangjianguo")
+        _ = try await leader.sync()
+        _ = try await leader.syncPeople()
+        let document = DocumentModel(client: leader, id: held[0])
+        await document.load()
+        let opinion = try XCTUnwrap(document.columns.flatMap(\.opinions).first { zh($0.text) == "同意。请办公室承办。" })
+        XCTAssertEqual(zh(opinion.author), "王建国")
+        XCTAssertEqual(zh(opinion.enteredBy), "孙丽 代签")
+    }
 }

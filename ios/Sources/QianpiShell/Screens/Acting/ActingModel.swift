@@ -234,13 +234,13 @@ public final class ActingModel {
         let blank = opinion.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         switch action {
         case .approve, .disagree:
+            if action == .disagree && blank { return .key("acting.opinion.required_disagree") }
             guard let routeId = selectedRoute ?? (routes.count == 1 ? routes[0].id : nil) else {
                 return routes.isEmpty ? nil : .key("acting.route.required")
             }
             if let route = routes.first(where: { $0.id == routeId }), route.requiresOpinion, blank {
                 return .key("acting.opinion.required_route", [Self.plain(route.label)])
             }
-            if action == .disagree && blank { return .key("acting.opinion.required_disagree") }
             return nil
         case .reject: return blank ? .key("acting.opinion.required_reject") : nil
         case .returnTo:

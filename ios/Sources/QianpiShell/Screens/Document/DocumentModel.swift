@@ -119,6 +119,8 @@ public final class DocumentModel {
     public private(set) var errorText: UIText?
 
     @ObservationIgnored private var bodySha256: String?
+    /// Names from the address book on the phone, for people the flow names by id only.
+    @ObservationIgnored private var names: [String: String] = [:]
     @ObservationIgnored private var observation: Task<Void, Never>?
 
     /// `id`: a task, read item, 已发 flow or document id, as a list row or search result gives it.
@@ -142,6 +144,7 @@ public final class DocumentModel {
         observation?.cancel()
         let updates = client.documentUpdates(id: id)
         observation = Task { [weak self] in
+            await self?.loadNames()
             for await update in updates {
                 guard let self, !Task.isCancelled else { return }
                 switch update {
@@ -159,6 +162,7 @@ public final class DocumentModel {
 
     /// Reads the detail once.
     public func load() async {
+        await loadNames()
         do {
             apply(try await client.documentDetail(id: id))
         } catch {
@@ -197,6 +201,17 @@ public final class DocumentModel {
             errorText = WorkText.error(error)
             return nil
         }
+    }
+
+    private func loadNames() async {
+        guard names.isEmpty, let groups = try? await client.peoplePicker(excludeSelf: false) else { return }
+        names = Dictionary(groups.flatMap(\.people).map { ($0.userId, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A person as the flow names them: the name the record carries, else the address book's,
+    /// else the id.
+    private func name(_ person: Person) -> String {
+        person.name ?? names[person.userId] ?? person.userId
     }
 
     private func progressed(received: UInt64, total: UInt64) {
@@ -260,11 +275,11 @@ public final class DocumentModel {
 
     private func opinion(_ entry: OpinionEntry) -> Opinion {
         Opinion(
-            author: WorkText.person(entry.author),
+            author: .plain(name(entry.author)),
             attitude: DocumentText.attitude(entry.attitude),
             text: .plain(entry.text),
             time: entry.at.map(clock.text),
-            enteredBy: entry.enteredBy.map { .key("document.opinion.entered_by", [$0.name ?? $0.userId]) },
+            enteredBy: entry.enteredBy.map { .key("document.opinion.entered_by", [name($0)]) },
             pendingText: entry.pending ? .key("lists.queued") : nil,
             hasHandwriting: entry.hasHandwriting)
     }
@@ -274,10 +289,10 @@ public final class DocumentModel {
         if let target = step.returnedTo {
             detail = .key("document.flow.returned_to", [target])
         } else if !step.to.isEmpty {
-            detail = .key("document.flow.to", [step.to.map { $0.name ?? $0.userId }.joined(separator: "、")])
+            detail = .key("document.flow.to", [step.to.map(name).joined(separator: "、")])
         }
         return Step(
-            action: DocumentText.action(step.action), actor: WorkText.person(step.actor),
+            action: DocumentText.action(step.action), actor: .plain(name(step.actor)),
             node: step.nodeName.map(UIText.plain), time: clock.text(step.at), detail: detail,
             pendingText: step.pending ? .key("lists.queued") : nil)
     }

@@ -83,9 +83,4 @@ enum WorkText {
         if bytes < 1024 * 1024 { return .key("work.size.kb", [String(format: "%.1f", Double(bytes) / 1024)]) }
         return .key("work.size.mb", [String(format: "%.1f", Double(bytes) / 1_048_576)])
     }
-
-    /// A person as the flow names them: the name when the phone knows it, else the id.
-    static func person(_ person: Person) -> UIText {
-        .plain(person.name ?? person.userId)
-    }
 }

@@ -174,6 +174,40 @@ final class AppFilesTests: XCTestCase {
         XCTAssertGreaterThan(checked, 40, "the views' uses of their models were found")
     }
 
+    func testTheAppMakesEachModelWithTheArgumentsItsInitializerTakes() throws {
+        var initializers: [String: [(label: String, defaulted: Bool)]] = [:]
+        let shell = AppFiles.ios.appendingPathComponent("Sources/QianpiShell")
+        guard let walker = FileManager.default.enumerator(at: shell, includingPropertiesForKeys: nil) else {
+            throw TestFailure("no \(shell.path)")
+        }
+        for case let url as URL in walker where url.pathExtension == "swift" {
+            let code = try SwiftSource(String(contentsOf: url, encoding: .utf8)).bare
+            for declaration in AppFiles.declarations(in: code) {
+                guard let type = AppFiles.capture(#"final class (\w+Model)\b"#, in: declaration),
+                      let parameters = AppFiles.calls(of: "public init", in: declaration).first
+                else { continue }
+                initializers[type] = AppFiles.labels(parameters)
+            }
+        }
+        XCTAssertGreaterThan(initializers.count, 10, "the models' initializers were found")
+        var made = 0
+        for (path, source) in try AppFiles.swiftSources() {
+            for (type, parameters) in initializers {
+                for call in AppFiles.calls(of: type, in: source.bare) {
+                    made += 1
+                    let given = AppFiles.labels(call).map(\.label)
+                    let taken = parameters.map(\.label)
+                    XCTAssertEqual(given.filter { !taken.contains($0) }, [], "\(path) makes \(type) with labels it does not take")
+                    let required = parameters.filter { !$0.defaulted }.map(\.label)
+                    XCTAssertEqual(required.filter { !given.contains($0) }, [], "\(path) makes \(type) without what it requires")
+                    // In the initializer's order.
+                    XCTAssertEqual(given, taken.filter { given.contains($0) }, "\(path) makes \(type) with its labels out of order")
+                }
+            }
+        }
+        XCTAssertGreaterThan(made, 10, "the app's models were found being made")
+    }
+
     #if os(Linux)
     func testTheXCFrameworkRecipeStopsWithAClearMessageWithoutXcode() throws {
         let process = Process()

@@ -53,6 +53,44 @@ enum AppFiles {
         }
     }
 
+    /// What follows each `name(` in `code` up to its matching parenthesis, one string per call,
+    /// with everything nested deeper than the call's own parentheses left out.
+    static func calls(of name: String, in code: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(code)
+        while let found = rest.range(of: name + "(") {
+            // A longer name ending in `name` (`XListsModel(` for `ListsModel(`) is another call.
+            if let before = rest[..<found.lowerBound].last, before.isLetter || before.isNumber || before == "_" {
+                rest = rest[found.upperBound...]
+                continue
+            }
+            var depth = 1
+            var inner = ""
+            var index = found.upperBound
+            while index < rest.endIndex, depth > 0 {
+                let c = rest[index]
+                if "([{".contains(c) { depth += 1 } else if ")]}".contains(c) { depth -= 1 }
+                // A closing bracket that brings the depth back to 1 belongs to a nested call.
+                if depth == 1 && !")]}".contains(c) { inner.append(c) }
+                index = rest.index(after: index)
+            }
+            out.append(inner)
+            rest = rest[index...]
+        }
+        return out
+    }
+
+    /// The argument labels of a call or parameter list's top level (`_` for an unlabelled one),
+    /// with whether each has a default value.
+    static func labels(_ list: String) -> [(label: String, defaulted: Bool)] {
+        list.split(separator: ",").compactMap { part in
+            let text = part.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let colon = text.firstIndex(of: ":") else { return text.isEmpty ? nil : ("_", false) }
+            let label = text[..<colon].split(separator: " ").first.map(String.init) ?? "_"
+            return (label, text.contains("="))
+        }
+    }
+
     /// The first capture of `pattern` in `text`, or nil.
     static func capture(_ pattern: String, in text: String) -> String? {
         captures(pattern, in: text).first

@@ -142,8 +142,9 @@ pub struct DeviceInfo {
     pub name: Option<String>,
     /// `android`, `ios` or `terminal`.
     pub platform: Option<String>,
-    /// How its keys are held, as the phone knows it: `software`, `unattested` or
-    /// `attestation_sent` (the gateway checks the evidence and keeps its own level).
+    /// How its keys are held: the level the gateway recorded after checking the attestation
+    /// (`software`, `unattested`, `tee`, `strongbox`, `secure_enclave`), or, from a gateway that
+    /// does not say, the phone's own word (`attestation_sent` when it sent evidence).
     pub assurance: Option<String>,
     /// When the gateway bound it.
     pub activated_at: Option<SystemTime>,

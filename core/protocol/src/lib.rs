@@ -177,6 +177,11 @@ pub struct ActivateResponse {
     /// signed request is refused with `device_pending`.
     #[serde(default)]
     pub pending_approval: bool,
+    /// The assurance level the gateway recorded for the device's keys after checking its
+    /// attestation: `software`, `unattested`, `tee`, `strongbox` or `secure_enclave`. Absent from
+    /// a gateway that does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assurance: Option<String>,
     /// The gateway's statement key: receipts, checkpoints, notices and wipe commands verify
     /// under it.
     pub gateway_key: GatewayPublicKey,

@@ -226,7 +226,13 @@ impl Client {
             pending_approval: response.pending_approval,
             device_name: Some(device_name.to_owned()),
             platform: Some(platform.to_owned()),
-            assurance: Some(assurance.to_owned()),
+            // The gateway's word (it checked the evidence) over the phone's own guess.
+            assurance: Some(
+                response
+                    .assurance
+                    .clone()
+                    .unwrap_or_else(|| assurance.to_owned()),
+            ),
             activated_at: Some(response.server_time),
         };
         let offset = offset_ms(response.server_time, self.device_now());

@@ -271,6 +271,7 @@ pub async fn activate_with(
         request_key_id,
         approval_key_id,
         pending_approval,
+        assurance: Some(assurance.to_owned()),
         gateway_key,
         server_time: Utc::now(),
     })

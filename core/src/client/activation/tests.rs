@@ -122,6 +122,7 @@ fn answer(
                 request_key_id: crypto::key_id("dk", &spki(&request.request_key_spki)),
                 approval_key_id: crypto::key_id("ak", &spki(&request.approval_key_spki)),
                 pending_approval: true,
+                assurance: None,
                 gateway_key: key.clone(),
                 server_time: Utc::now(),
             };

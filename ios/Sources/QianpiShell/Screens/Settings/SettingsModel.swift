@@ -178,7 +178,7 @@ public final class SettingsModel {
         if let assurance = info.assurance {
             lines.append(SettingsLine(
                 label: .key("settings.device.assurance"),
-                value: Self.known(assurance, "settings.assurance.", ["software", "unattested", "attestation_sent"])))
+                value: Self.known(assurance, "settings.assurance.", ["software", "unattested", "attestation_sent", "tee", "strongbox", "secure_enclave"])))
         }
         if let at = info.activatedAt {
             lines.append(SettingsLine(label: .key("settings.device.activated"), value: .plain(AccountText.moment(at, in: timeZone))))

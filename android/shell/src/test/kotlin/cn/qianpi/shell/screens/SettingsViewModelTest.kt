@@ -106,6 +106,7 @@ class SettingsViewModelTest : GatewayTest("k1-settings") {
         assertEquals("90 秒无操作后锁定", zh(SettingsViewModel.lockTime(90u)))
         assertEquals("软件密钥", zh(SettingsViewModel.assuranceText("software")))
         assertEquals("硬件密钥（已提交证明，由单位服务器核验）", zh(SettingsViewModel.assuranceText("attestation_sent")))
+        assertEquals("硬件密钥（StrongBox 安全芯片，已核验）", zh(SettingsViewModel.assuranceText("strongbox")))
         assertEquals("iOS", zh(SettingsViewModel.platformText("ios")))
     }
 }

@@ -248,11 +248,14 @@ class SettingsViewModel(
             else -> UiText.Plain(platform)
         }
 
-        /** How the keys are held, as the phone knows it. */
+        /** How the keys are held: the level the gateway verified, or the phone's own word. */
         fun assuranceText(assurance: String?): UiText = when (assurance) {
             "software" -> UiText.res("settings_assurance_software")
             "unattested" -> UiText.res("settings_assurance_unattested")
             "attestation_sent" -> UiText.res("settings_assurance_attestation_sent")
+            "tee" -> UiText.res("settings_assurance_tee")
+            "strongbox" -> UiText.res("settings_assurance_strongbox")
+            "secure_enclave" -> UiText.res("settings_assurance_secure_enclave")
             null -> UiText.res("settings_unknown")
             else -> UiText.Plain(assurance)
         }

@@ -199,4 +199,24 @@ final class ActingTests: GatewayTestCase {
         XCTAssertEqual(zh(opinion.author), "王建国")
         XCTAssertEqual(zh(opinion.enteredBy), "孙丽 代签")
     }
+
+    @MainActor
+    func testApprovingABodyNeverOpenedAsksFirstWhereTheUnitWantsAWarning() async throws {
+        _ = try gateway.admin(["set-policy", "--unit", "unit-sxnyt", "--unopened-body", "warn"])
+        let leader = try await activatedPhone("wangjianguo")
+        _ = try await leader.sync()
+        let task = try await leader.list(kind: .todo, limit: 20, offset: 0)[0].id
+        let acting = ActingModel(client: leader, taskId: task)
+        await acting.load()
+        acting.opinion = "同意。"
+        await acting.perform(.approve)
+        XCTAssertEqual(acting.phase, .confirmUnopened)
+        XCTAssertEqual(zh(acting.statusText), "正文尚未在本机打开，确定要签批吗？")
+        let nothing = try await leader.outboxCount()
+        XCTAssertEqual(nothing, 0)
+
+        await acting.confirmUnopened()
+        XCTAssertEqual(acting.phase, .delivered, zh(acting.problem))
+        XCTAssertEqual(zh(acting.verdictText), "已送达，流程已转至承办")
+    }
 }

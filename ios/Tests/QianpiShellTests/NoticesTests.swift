@@ -9,6 +9,8 @@ import XCTest
 
 final class NoticesTests: GatewayTestCase {
 
+    private let agenda = Data("一、春耕备耕工作情况通报；二、部署下一阶段工作。".utf8)
+
     /// Publishes a notice to 李晓梅 (and an older one without a receipt); the wanted one's id.
     private func publish() throws -> String {
         let deadline = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400))
@@ -18,9 +20,13 @@ final class NoticesTests: GatewayTestCase {
          "publisher": "user-zhao", "scope": {"people": ["user-li"]}, "receipt_required": false}
         """.write(to: plain, atomically: true, encoding: .utf8)
         _ = try gateway.admin(["publish-notice", "--unit", "unit-sxnyt", "--file", plain.path]).out
+        let file = root.appendingPathComponent("agenda.txt")
+        try agenda.write(to: file)
+        let sha256 = try gateway.admin(["upload-blob", "--unit", "unit-sxnyt", "--file", file.path, "--media-type", "text/plain"]).out
         let request = root.appendingPathComponent("notice.json")
         try """
         {"title": "关于召开春耕备耕工作会议的通知", "body": "定于周五上午九时召开。",
+         "attachments": [{"id": "agenda", "name": "会议议程", "media_type": "text/plain", "size": \(agenda.count), "sha256": "\(sha256)"}],
          "publisher": "user-zhao", "scope": {"people": ["user-li"]},
          "receipt_required": true, "receipt_deadline": "\(deadline)",
          "receipt_form": {"choices": [{"id": "attend", "label": "参加"}, {"id": "absent", "label": "不参加"}],
@@ -42,6 +48,7 @@ final class NoticesTests: GatewayTestCase {
         XCTAssertEqual(zh(row.badge), "未读")
         XCTAssertTrue(row.unread)
         XCTAssertEqual(zh(row.publisher), "赵文 办公室主任")
+        XCTAssertEqual(zh(row.attachments), "1 个附件")
         XCTAssertTrue(zh(row.receiptDeadline).hasPrefix("回执截止 20"), zh(row.receiptDeadline))
 
         let notice = NoticeModel(client: officer, id: id)
@@ -53,6 +60,11 @@ final class NoticesTests: GatewayTestCase {
         XCTAssertEqual(notice.noteRule, .optional)
         XCTAssertTrue(notice.canReply)
         XCTAssertEqual(zh(notice.receiptLine), "请回执")
+        let attachment = try XCTUnwrap(notice.attachments.first)
+        XCTAssertEqual(zh(attachment.name), "会议议程")
+        XCTAssertEqual(zh(attachment.size), "\(agenda.count) 字节")
+        let read = await notice.readAttachment(attachment.id)
+        XCTAssertEqual(read, agenda)
         await notices.load()
         XCTAssertEqual(notices.rows.first { $0.id == id }.map { zh($0.badge) }, "待回执", "opened: read, the receipt still wanted")
 

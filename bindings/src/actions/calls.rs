@@ -4,30 +4,72 @@
 //! store or the network is async: store work runs on the IO runtime's blocking pool (the
 //! platform signer may block on a fingerprint prompt), network work on the runtime itself.
 
-use super::records::{BatchItem, BatchResult, BatchVerdict, Delegation, DelegationScope, Draft};
+use super::records::{
+    BatchItem, BatchRefusal, BatchResult, BatchVerdict, Delegation, DelegationScope, Draft,
+};
 use super::{InstanceAction, TaskAction, TaskControls};
 use crate::convert::{ApprovalQueued, Attitude};
 use crate::error::QianpiError;
 use crate::{blocking, runtime, QianpiClient};
-use qianpi_core::client::{BatchEntry, ClientError, Verdict as CoreVerdict};
+use qianpi_core::client::{BatchEntry, BatchOutcome, ClientError, Verdict as CoreVerdict};
 use qianpi_core::model::Attitude as CoreAttitude;
 use qianpi_core::protocol::delegations::NewDelegation;
 use qianpi_core::workflow as core_workflow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-/// An item of a batch refused on the phone, with the workflow's code where it has one.
-fn refusal(error: ClientError) -> BatchVerdict {
+/// Why an item of a batch was refused on the phone, with the workflow's code where it has one
+/// and the reason in both languages.
+pub(super) fn refusal(error: ClientError) -> BatchRefusal {
     let code = match &error {
         ClientError::Rejected(rejection) => rejection.code.as_str().to_owned(),
         ClientError::NoSuchTask(_) => "not_on_phone".to_owned(),
         _ => "failed".to_owned(),
     };
-    let reason = match &error {
-        ClientError::Rejected(rejection) => rejection.code.message_zh().to_owned(),
-        other => other.to_string(),
+    let (reason_zh, reason_en) = match &error {
+        ClientError::Rejected(rejection) => (
+            rejection.code.message_zh().to_owned(),
+            rejection.code.message_en().to_owned(),
+        ),
+        ClientError::NoSuchTask(_) => (
+            "本机没有这件待办，请先同步。".to_owned(),
+            "this task is not on the phone; sync first".to_owned(),
+        ),
+        _ => {
+            let shown = QianpiError::from(error);
+            (shown.message_zh(), shown.message_en())
+        }
     };
-    BatchVerdict::Refused { code, reason }
+    BatchRefusal {
+        code,
+        reason_zh,
+        reason_en,
+    }
+}
+
+/// One item's result: queued, or refused with its reason (in Chinese in the verdict, both
+/// languages in `refusal`).
+fn batch_result(outcome: BatchOutcome) -> BatchResult {
+    match outcome.verdict {
+        CoreVerdict::Queued(queued) => BatchResult {
+            task_id: outcome.task_id,
+            verdict: BatchVerdict::Queued {
+                queued: queued.into(),
+            },
+            refusal: None,
+        },
+        CoreVerdict::Refused(error) => {
+            let why = refusal(error);
+            BatchResult {
+                task_id: outcome.task_id,
+                verdict: BatchVerdict::Refused {
+                    code: why.code.clone(),
+                    reason: why.reason_zh.clone(),
+                },
+                refusal: Some(why),
+            }
+        }
+    }
 }
 
 #[uniffi::export]
@@ -76,15 +118,7 @@ impl QianpiClient {
             Ok(client
                 .batch_approve(&entries)
                 .into_iter()
-                .map(|outcome| BatchResult {
-                    task_id: outcome.task_id,
-                    verdict: match outcome.verdict {
-                        CoreVerdict::Queued(queued) => BatchVerdict::Queued {
-                            queued: queued.into(),
-                        },
-                        CoreVerdict::Refused(error) => refusal(error),
-                    },
-                })
+                .map(batch_result)
                 .collect())
         })
         .await

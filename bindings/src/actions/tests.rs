@@ -134,3 +134,30 @@ fn each_flow_action_acts_on_the_whole_flow() {
         .collect();
     assert_eq!(names, ["revoke", "terminate", "urge", "suspend", "resume"]);
 }
+
+#[test]
+fn a_batch_refusal_gives_its_reason_in_chinese_and_english() {
+    use super::calls::refusal;
+    use qianpi_core::client::ClientError;
+    use qianpi_core::workflow::{Rejection, RejectionCode};
+
+    let by_rule = refusal(ClientError::Rejected(Rejection {
+        code: RejectionCode::OpinionRequired,
+        current_version: 3,
+    }));
+    assert_eq!(by_rule.code, "opinion_required");
+    assert_eq!(
+        by_rule.reason_zh,
+        RejectionCode::OpinionRequired.message_zh()
+    );
+    assert_eq!(
+        by_rule.reason_en,
+        RejectionCode::OpinionRequired.message_en()
+    );
+    assert_ne!(by_rule.reason_zh, by_rule.reason_en);
+
+    let gone = refusal(ClientError::NoSuchTask("t9".into()));
+    assert_eq!(gone.code, "not_on_phone");
+    assert!(gone.reason_zh.contains("同步"), "{}", gone.reason_zh);
+    assert!(gone.reason_en.contains("sync"), "{}", gone.reason_en);
+}

@@ -15,6 +15,7 @@ import cn.qianpi.shell.screens.acting.BatchViewModel
 import cn.qianpi.shell.screens.document.DocumentViewModel
 import cn.qianpi.shell.screens.lists.ListsViewModel
 import cn.qianpi.shell.screens.lists.RefreshState
+import cn.qianpi.shell.text.UiText
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -103,6 +104,7 @@ class ListsTest : GatewayTest("k2-lists") {
                 assertEquals(listOf(true, true, false), results.map { it.queued })
                 assertEquals(listOf("已批，待同步", "已批，待同步"), results.take(2).map { zh(it.text) })
                 assertEquals("该节点不允许此操作", zh(results[2].text))
+                assertEquals(UiText.Both("该节点不允许此操作", "this step does not allow that action"), results[2].text, "both languages")
                 assertEquals("已批 2 件，1 件未通过", zh(batch.state.value.summary))
                 assertTrue(batch.state.value.selected.isEmpty())
 

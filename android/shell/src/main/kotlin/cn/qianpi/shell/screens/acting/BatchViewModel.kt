@@ -60,8 +60,10 @@ class BatchViewModel(private val client: QianpiClient) {
                 val title = titles[r.taskId] ?: UiText.Plain(r.taskId)
                 when (val v = r.verdict) {
                     is BatchVerdict.Queued -> BatchResultRow(r.taskId, title, true, UiText.res("acting_batch_queued"))
-                    // The bindings give a batch refusal's reason in Chinese only.
-                    is BatchVerdict.Refused -> BatchResultRow(r.taskId, title, false, UiText.Plain(v.reason))
+                    is BatchVerdict.Refused -> BatchResultRow(
+                        r.taskId, title, false,
+                        r.refusal?.let { UiText.Both(it.reasonZh, it.reasonEn) } ?: UiText.Plain(v.reason),
+                    )
                 }
             }
         } catch (e: QianpiException) {

@@ -133,6 +133,20 @@ impl QianpiClient {
         .await
     }
 
+    /// The control flags of a leader's task as his secretary may act on it for him (代签): the
+    /// actions she may enter in his name (同意, 驳回, 退回 …), by the same rules the gateway
+    /// applies; `controls` gives her own flags.
+    pub async fn controls_acting_for(
+        &self,
+        id: String,
+        leader: String,
+    ) -> Result<TaskControls, QianpiError> {
+        blocking(&self.inner, move |client| {
+            Ok(client.controls_acting_for(&id, Some(&leader))?.into())
+        })
+        .await
+    }
+
     /// The pending tasks on this phone held by `leader`, for their secretary (代签).
     pub async fn tasks_held_by(&self, leader: String) -> Result<Vec<String>, QianpiError> {
         blocking(

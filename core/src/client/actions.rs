@@ -11,7 +11,7 @@ use super::{Client, ClientError, QueuedCommand, ENQUEUE_ATTEMPTS};
 use crate::link::{Credentials, GatewayClient};
 use crate::protocol::delegations::{DelegationView, NewDelegation};
 use crate::store::StoreError;
-use crate::workflow::{self, Actor, Command, Controls, Env};
+use crate::workflow::{self, Actor, Command, Controls, Env, Roles};
 use std::sync::Arc;
 
 /// One item of a batch approval (批量审批): a task and, where its step has several ways on, the
@@ -88,6 +88,18 @@ impl Client {
     /// still be open), a read item, or a flow by its instance id (the flow-level flags: 撤销,
     /// 催办, 终止, 挂起 / 恢复). A queued task offers nothing until the gateway answers.
     pub fn controls_for(&self, id: &str) -> Result<Controls, ClientError> {
+        self.controls_acting_for(id, None)
+    }
+
+    /// The control flags of a task as this user, a secretary, may enter actions on it for
+    /// `acting_for`, her leader (代签): decided by the same rules as the action itself, so only
+    /// what she may enter for him (同意, 驳回, 退回 …) is offered. With `acting_for` none, as
+    /// [`Client::controls_for`].
+    pub fn controls_acting_for(
+        &self,
+        id: &str,
+        acting_for: Option<&str>,
+    ) -> Result<Controls, ClientError> {
         let store = self.store()?;
         let (account, device) = store.account()?.ok_or(ClientError::NotActivated)?;
         let row = store
@@ -98,10 +110,20 @@ impl Client {
         }
         let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         let instance = row.local_instance.as_ref().unwrap_or(&row.entry.instance);
-        Ok(workflow::controls(
+        // As when the action is entered: the phone takes the secretary's claim at its word, the
+        // gateway checks it against the people directory.
+        let viewer = Actor {
+            user: account.identity.user_id.clone(),
+            roles: Roles {
+                secretary_for: acting_for.map(str::to_owned).into_iter().collect(),
+                ..Roles::default()
+            },
+        };
+        Ok(workflow::controls_acting_for(
             Env::new(&row.entry.definition),
             instance,
-            &Actor::user(&account.identity.user_id),
+            &viewer,
+            acting_for,
             id,
             now,
         ))

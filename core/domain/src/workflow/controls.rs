@@ -89,11 +89,25 @@ pub fn controls(
     task_id: &str,
     now: DateTime<Utc>,
 ) -> Controls {
+    controls_acting_for(env, instance, viewer, None, task_id, now)
+}
+
+/// What `viewer` may do on `task_id` at `now` when entering it for `acting_for` (代签): the
+/// leader's flags, cut to what a secretary may enter for him, by the same rules that decide
+/// the command itself. With `acting_for` none, the viewer's own flags, as [`controls`].
+pub fn controls_acting_for(
+    env: Env<'_>,
+    instance: &Instance,
+    viewer: &Actor,
+    acting_for: Option<&str>,
+    task_id: &str,
+    now: DateTime<Utc>,
+) -> Controls {
     let allowed = |command: Command| {
         let probe = Submission {
             command_id: "\u{0}controls".into(),
             actor: viewer.clone(),
-            acting_for: None,
+            acting_for: acting_for.map(str::to_owned),
             base_version: instance.version,
             command,
             at: now,

@@ -35,3 +35,31 @@ fn the_return_targets_carry_the_names_the_definition_gives_them() {
     assert_eq!(named, [("draft", "拟稿"), ("review", "核稿")]);
     assert!(ctl(&def, &inst, "drafter", "i-t3").return_steps.is_empty());
 }
+
+#[test]
+fn a_secretary_asking_for_her_leader_gets_his_opinion_flags_only() {
+    let def = super::office_fixture::office();
+    let inst = super::office_fixture::at_leader(&def);
+    let lead = task_of(&inst, "leader");
+    let env = Env::new(&def);
+    let secretary = Actor {
+        user: "mishu".into(),
+        roles: Roles {
+            secretary_for: vec!["leader".into()],
+            ..Roles::default()
+        },
+    };
+    let his = ctl(&def, &inst, "leader", &lead);
+    assert!(his.can_approve && his.can_transfer && !his.add_sign_modes.is_empty());
+
+    let own = controls_acting_for(env, &inst, &secretary, None, &lead, now());
+    assert!(!own.can_approve, "not her task");
+    let for_him = controls_acting_for(env, &inst, &secretary, Some("leader"), &lead, now());
+    assert!(for_him.can_approve);
+    assert_eq!(for_him.routes, his.routes);
+    assert!(!for_him.can_transfer && !for_him.can_delegate && !for_him.can_circulate);
+    assert!(for_him.add_sign_modes.is_empty());
+
+    let stranger = controls_acting_for(env, &inst, &Actor::user("x"), Some("leader"), &lead, now());
+    assert!(!stranger.can_approve, "no secretary of his");
+}

@@ -37,7 +37,7 @@ mod validate;
 
 pub use apply::apply;
 pub use command::{Actor, Command, DelegationScope, Env, Roles, StandingDelegation, Submission};
-pub use controls::{controls, Controls, StepName};
+pub use controls::{controls, controls_acting_for, Controls, StepName};
 pub use definition::{
     Allowances, Completion, Handler, HandlerMode, Node, NodeKind, ProcessDefinition, RejectPolicy,
     ReturnPolicy, ReturnWay, Route,

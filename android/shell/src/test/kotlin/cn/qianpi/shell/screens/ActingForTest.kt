@@ -1,5 +1,6 @@
 // 代签 against a real gateway: the leader's secretary, on her own phone, finds his task among
-// those she may enter for, approves it for him behind her own fingerprint, and the leader's
+// those she may enter for, is offered what she may enter in his name (同意, 驳回; not his 转交),
+// approves it for him behind her own fingerprint, and the leader's
 // document screen shows the opinion as his, entered by her (named from the address book).
 package cn.qianpi.shell.screens
 
@@ -33,7 +34,16 @@ class ActingForTest : GatewayTest("k2-acting-for") {
             """{"login": "zhangmishu", "name": "张秘书", "post": "厅长秘书", "role": "secretary", "secretary_for": ["user-wang"]}""",
         )
         // The gateway sends a secretary her leader's tasks made from then on.
-        admin.leaderProcess("def-k2-for", "办结", routeNeedsOpinion = false)
+        // 领导批示 where the leader may also 驳回 and 转交: his secretary may enter the first for him,
+        // not the second.
+        admin.post(
+            "/units/unit-sxnyt/definitions",
+            """{"id": "def-k2-for", "name": "签报办理", "start": "lead", "nodes": [
+                 {"id": "lead", "name": "领导批示", "handlers": [{"user": "user-wang"}],
+                  "reject": {"policy": "terminate"}, "allow": {"transfer": true},
+                  "routes": [{"id": "r-end", "label": "办结", "to": "end"}]},
+                 {"id": "end", "name": "办结", "kind": "end"}]}""",
+        )
         admin.startFlow("def-k2-for", "doc-k2-for", "关于春耕物资调拨的请示", 41, "urgent")
         val fingerprint = PresenceSigner()
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -50,7 +60,7 @@ class ActingForTest : GatewayTest("k2-acting-for") {
             val acting = ActingViewModel(secretary, held.single(), scope, FingerprintPrompt(fingerprint), AwtRenderer(), actingFor = wang)
             acting.load()
             assertEquals("代王建国签批", zh(acting.state.value.actingFor))
-            assertEquals(listOf("同意"), acting.state.value.actions.map { zh(it.label) })
+            assertEquals(listOf("同意", "驳回"), acting.state.value.actions.map { zh(it.label) }, "the leader's flags she may enter for him")
             acting.choose(ActionKind.APPROVE)
             acting.setOpinion("同意。请办公室抓紧落实。")
             assertTrue(acting.send(), "problem ${zh(acting.state.value.problem)}")

@@ -104,13 +104,13 @@ class ActingViewModel(
     private var watching: Job? = null
 
     /**
-     * Reads the task's flags, routes, the phrases and a kept draft. For 代签 the core's flags are
-     * the secretary's own (it has no call for a leader's flags yet), so the approval is offered
-     * and the core decides on it when it is prepared, refusing with its reason.
+     * Reads the task's flags, routes, the phrases and a kept draft. For 代签 the flags are the
+     * leader's as his secretary may enter them (同意, 驳回, 退回 …), from the core's workflow rules.
      */
     suspend fun load() {
         try {
-            val flags = client.controls(taskId).also { controls = it }
+            val flags = (if (actingFor == null) client.controls(taskId) else client.controlsActingFor(taskId, actingFor.userId))
+                .also { controls = it }
             val detail = client.documentDetail(taskId)
             val options = detail.myTask?.item?.routes.orEmpty().filter { it.id in flags.routes }
             val phrases = runCatching { client.phrases().all }.getOrDefault(emptyList())
@@ -119,7 +119,7 @@ class ActingViewModel(
                 s.copy(
                     loading = false,
                     title = UiText.Plain(detail.head.title),
-                    actions = (if (actingFor == null) permitted(flags) else listOf(ActionKind.APPROVE)).map { ActionChoice(it, label(it)) },
+                    actions = permitted(flags).map { ActionChoice(it, label(it)) },
                     routes = options.map { RouteChoice(it.id, UiText.Plain(it.label), it.requiresOpinion, options.size == 1) },
                     returnTargets = flags.returnSteps.map { TargetChoice(it.id, UiText.Plain(it.name), flags.returnSteps.size == 1) },
                     phrases = phrases.map { UiText.Plain(it) },

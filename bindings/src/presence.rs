@@ -11,6 +11,7 @@ use crate::bodies::UnopenedBodyCheck;
 use crate::convert::ApprovalQueued;
 use crate::{QianpiClient, QianpiError};
 use qianpi_core::client::PreparedAction;
+use qianpi_core::workflow::Command;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// An action decided and laid out on this phone, waiting for the approval key's signature.
@@ -81,6 +82,27 @@ impl QianpiClient {
         blocking(&self.inner, move |client| {
             let command = action.into_command(task_id.clone());
             let prepared = client.prepare_action(&task_id, &command, acting_for.as_deref())?;
+            Ok(Arc::new(PreparedApproval::new(prepared)))
+        })
+        .await
+    }
+
+    /// One item of a 批量 approval (同意 with the unit's standard text, as `batch_approve`
+    /// records it), prepared for the approval key behind the user's presence. `batch_approve`
+    /// signs every item through the signer at once, which a key asking for the person on every
+    /// use refuses; a shell with such a key prepares, prompts, signs and completes each item in
+    /// turn instead (a refusal here is that item's result; the others go on).
+    pub async fn prepare_batch_item(
+        &self,
+        task_id: String,
+        route: Option<String>,
+    ) -> Result<Arc<PreparedApproval>, QianpiError> {
+        blocking(&self.inner, move |client| {
+            let command = Command::BatchApprove {
+                task_id: task_id.clone(),
+                route,
+            };
+            let prepared = client.prepare_action(&task_id, &command, None)?;
             Ok(Arc::new(PreparedApproval::new(prepared)))
         })
         .await

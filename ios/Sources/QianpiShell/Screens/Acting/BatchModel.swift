@@ -1,6 +1,8 @@
 // 批量审批 from the 待办 list: the user picks rows, every picked task is approved in its own
 // signed record (同意 with the standard text), and each row shows its own result: signed and
-// waiting, delivered, or refused with the reason; one refusal never stops the others.
+// waiting, delivered, or refused with the reason; one refusal never stops the others. With the
+// app's approval prompt (a key that asks for the person on every use), each item is prepared,
+// confirmed and signed in turn; a cancelled prompt stops the rest, which stay unsigned.
 import Foundation
 import Observation
 import Qianpi
@@ -31,13 +33,17 @@ public final class BatchModel {
     }
 
     private let client: QianpiClient
+    private let prompt: ApprovalPrompt?
     public private(set) var items: [Item] = []
     public private(set) var summaryText: UIText?
     public private(set) var problem: UIText?
     public private(set) var working = false
 
-    public init(client: QianpiClient) {
+    /// `prompt`: the app's presence prompt over the approval key; without it (a key that signs
+    /// without asking: the tests' software vault) the core signs the whole batch at once.
+    public init(client: QianpiClient, prompt: ApprovalPrompt? = nil) {
         self.client = client
+        self.prompt = prompt
     }
 
     /// Reads the 待办 rows.
@@ -73,6 +79,12 @@ public final class BatchModel {
         problem = nil
         working = true
         defer { working = false }
+        if let prompt {
+            await approveOneByOne(picked, prompt: prompt)
+            summarise()
+            await deliver()
+            return
+        }
         let results: [BatchResult]
         do {
             results = try await client.batchApprove(items: picked.map { BatchItem(taskId: $0.id, route: nil) })
@@ -95,6 +107,43 @@ public final class BatchModel {
         }
         summarise()
         await deliver()
+    }
+
+    /// Each picked item prepared, confirmed in the prompt and signed, in turn: a refusal is that
+    /// row's result; a cancelled prompt stops here and leaves the rest unsigned.
+    private func approveOneByOne(_ picked: [Item], prompt: ApprovalPrompt) async {
+        for (position, item) in picked.enumerated() {
+            guard let index = items.firstIndex(where: { $0.id == item.id }) else { continue }
+            let prepared: PreparedApproval
+            do {
+                prepared = try await client.prepareBatchItem(taskId: item.id, route: nil)
+            } catch {
+                items[index].resultText = .key("acting.verdict.refused")
+                items[index].refused = true
+                items[index].reason = WorkText.error(error)
+                continue
+            }
+            // A row's title is the document's own text (never translated).
+            guard case .plain(let title) = item.title else { continue }
+            let reason = UIText.key("acting.batch.prompt_reason", [String(position + 1), String(picked.count), title])
+            let signature: Data
+            do {
+                signature = try await prompt.sign(prepared.toBeSigned(), reason: reason)
+            } catch {
+                problem = .key("acting.batch.cancelled")
+                return
+            }
+            do {
+                let queued = try await client.completeAction(prepared: prepared, signature: signature)
+                items[index].commandId = queued.commandId
+                items[index].resultText = .key("acting.batch.queued")
+                items[index].refused = false
+            } catch {
+                items[index].resultText = .key("acting.verdict.refused")
+                items[index].refused = true
+                items[index].reason = WorkText.error(error)
+            }
+        }
     }
 
     /// Syncs and updates each signed row from the gateway's verdict (offline: they stay 待同步).

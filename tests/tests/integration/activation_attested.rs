@@ -169,7 +169,11 @@ async fn a_keystore_chain_for_the_challenge_makes_the_device_strongbox_backed() 
         .unwrap();
     assert_eq!(*keystore.keys_before_begin.lock(), Some(false));
     let info = client.device_info().await.unwrap().unwrap();
-    assert_eq!(info.assurance.as_deref(), Some("strongbox"), "the phone shows the level the gateway verified");
+    assert_eq!(
+        info.assurance.as_deref(),
+        Some("strongbox"),
+        "the phone shows the level the gateway verified"
+    );
     let op = operator(&harness).await;
     let (_, devices) = get(&harness, &op, "/units/unit-sxnyt/devices").await;
     let listed = devices

@@ -120,7 +120,7 @@ private fun Unlocked(s: Services, gate: BiometricGate) {
     KeepInSync(client)
     val viewer by produceState("") { value = runCatching { client.account()?.name }.getOrNull().orEmpty() }
     val lists = rememberModel { scope -> ListsViewModel(client, scope) }
-    val batch = remember { BatchViewModel(client) }
+    val batch = remember { BatchViewModel(client, gate) }
     val syncStatus = rememberModel { scope -> SyncStatusViewModel(client, scope) }
     val notices = remember { NoticesViewModel(client) }
     var stack by remember { mutableStateOf(emptyList<Route>()) }

@@ -88,7 +88,7 @@ final class AppSession {
 
     func notice(_ id: String) -> NoticeModel { NoticeModel(client: client, id: id) }
 
-    func batch() -> BatchModel { BatchModel(client: client) }
+    func batch() -> BatchModel { BatchModel(client: client, prompt: approvals) }
 
     func picker(_ purpose: PeoplePickerModel.Purpose) -> PeoplePickerModel { PeoplePickerModel(client: client, purpose: purpose) }
 }

@@ -101,6 +101,7 @@ final class ActingTests: GatewayTestCase {
         await acting.load()
         XCTAssertTrue(acting.actions.contains(.returnTo))
         XCTAssertEqual(acting.returnTargets, ["review"])
+        XCTAssertEqual(acting.returnChoices.map { zh($0.label) }, ["核稿"], "the step by its name, not its id")
 
         // Empty: refused with its words, nothing signed.
         await acting.perform(.returnTo, target: "review")

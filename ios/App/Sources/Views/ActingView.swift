@@ -71,8 +71,8 @@ struct ActingView: View {
             }
         }
         .confirmationDialog(words(.key("app.acting.return_to")), isPresented: $choosingReturn) {
-            ForEach(model.returnTargets, id: \.self) { target in
-                Button { run(.returnTo, target: target) } label: { Text(verbatim: target) }
+            ForEach(model.returnChoices) { choice in
+                Button { run(.returnTo, target: choice.id) } label: { Line(choice.label) }
             }
         }
         .alert(words(.key("app.acting.unopened")), isPresented: $askingUnopened) {

@@ -19,6 +19,12 @@ import Qianpi
 /// `PeoplePickerModel` first for 转交/委派/传阅/加签 and passes the chosen user ids), `confirmUnopened()`
 /// when `phase == .confirmUnopened`, `saveDraft()`, `deliver()` (sync and look for the verdict;
 /// call it again after coming online), `clearPad()`.
+/// A step 退回 may go back to: its id (what the action names) and its name (what the screen shows).
+public struct ReturnChoice: Equatable, Sendable, Identifiable {
+    public let id: String
+    public let label: UIText
+}
+
 @MainActor @Observable
 public final class ActingModel {
     /// What the user may do.
@@ -70,6 +76,8 @@ public final class ActingModel {
     public private(set) var routes: [Route] = []
     public var selectedRoute: String?
     public private(set) var returnTargets: [String] = []
+    /// The steps 退回 may go back to, by their names in the process definition.
+    public private(set) var returnChoices: [ReturnChoice] = []
     public var opinion = ""
     public private(set) var phrases: [String] = []
     public var pad = HandwritingPad()
@@ -100,13 +108,16 @@ public final class ActingModel {
     /// Reads what may be done, the routes, the phrases and a kept draft.
     public func load() async {
         do {
-            let controls = try await client.controls(id: taskId)
+            // 代签: the flags of what the secretary may enter for her leader, by the same rules
+            // the gateway applies.
+            let controls = if let leader = actingFor {
+                try await client.controlsActingFor(id: taskId, leader: leader)
+            } else {
+                try await client.controls(id: taskId)
+            }
             let detail = try? await client.documentDetail(id: taskId)
             title = detail?.head.title ?? ""
-            // 代签: the flags are the secretary's own, not the leader's (the core computes them
-            // for the phone's user only), so the actions a secretary may enter are offered and
-            // the core decides on each.
-            actions = actingFor == nil ? Self.permitted(controls) : [.approve, .disagree]
+            actions = Self.permitted(controls)
             let labelled = detail?.myTask?.item.routes ?? []
             routes = controls.routes.map { id in
                 let option = labelled.first { $0.id == id }
@@ -114,6 +125,7 @@ public final class ActingModel {
             }
             if routes.count == 1 { selectedRoute = routes[0].id }
             returnTargets = controls.returnTargets
+            returnChoices = controls.returnSteps.map { ReturnChoice(id: $0.id, label: .plain($0.name)) }
             phrases = (try? await client.phrases())?.all ?? []
             if opinion.isEmpty, let draft = try? await client.draft(taskId: taskId) { opinion = draft.text }
             if let leader = actingFor {

@@ -102,7 +102,9 @@ public final class BatchModel {
             case .refused(let code, let reason):
                 items[index].resultText = .key("acting.verdict.refused")
                 items[index].refused = true
-                items[index].reason = code == "not_on_phone" ? .key("acting.batch.not_on_phone") : .plain(reason)
+                items[index].reason = code == "not_on_phone"
+                    ? .key("acting.batch.not_on_phone")
+                    : result.refusal.map { .both(zh: $0.reasonZh, en: $0.reasonEn) } ?? .plain(reason)
             }
         }
         summarise()

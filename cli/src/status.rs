@@ -54,6 +54,9 @@ fn blocked(kind: BlockedKind) -> &'static str {
         BlockedKind::Proxy => "代理拒绝连接 (the proxy refused the connection)",
         BlockedKind::Clock => "手机时间不准 (set this phone's clock)",
         BlockedKind::DeviceRevoked => "本机已被停用 (this device was revoked)",
+        BlockedKind::DevicePending => {
+            "待管理员批准本机 (waiting for the administrator's approval: `qianpi device --check`)"
+        }
         BlockedKind::ServerError => "网关出错 (the gateway answers with errors)",
     }
 }

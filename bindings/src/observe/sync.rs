@@ -30,6 +30,8 @@ pub enum BlockedReason {
     Clock,
     /// The office no longer accepts this device.
     DeviceRevoked,
+    /// The device waits for the administrator's approval (compare the fingerprint words).
+    DevicePending,
     /// The gateway answers with errors.
     ServerError,
 }
@@ -44,6 +46,7 @@ impl From<BlockedKind> for BlockedReason {
             BlockedKind::Proxy => BlockedReason::Proxy,
             BlockedKind::Clock => BlockedReason::Clock,
             BlockedKind::DeviceRevoked => BlockedReason::DeviceRevoked,
+            BlockedKind::DevicePending => BlockedReason::DevicePending,
             BlockedKind::ServerError => BlockedReason::ServerError,
         }
     }

@@ -69,7 +69,14 @@ async fn the_terminal_activates_from_the_invite_and_waits_for_approval() {
         page.contains(&words) && page.contains("waiting for approval"),
         "{page}"
     );
-    assert!(!qianpi(&phone, &["sync"]).await.status.success());
+    let refused = qianpi(&phone, &["sync"]).await;
+    assert!(!refused.status.success());
+    // The status says it waits for approval, not that the device was revoked.
+    let said = format!("{}{}", text(&refused.stdout), text(&refused.stderr));
+    assert!(
+        said.contains("待管理员批准本机") && !said.contains("停用"),
+        "{said}"
+    );
 
     transition(
         &db,

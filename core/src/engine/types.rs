@@ -242,6 +242,9 @@ pub enum BlockedKind {
     Clock,
     /// The gateway no longer accepts this device.
     DeviceRevoked,
+    /// The device is bound but waits for an administrator to approve it (compare the
+    /// fingerprint words); syncing goes on trying with backoff.
+    DevicePending,
     /// The gateway answers with errors.
     ServerError,
 }

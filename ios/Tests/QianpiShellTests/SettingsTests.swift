@@ -54,7 +54,9 @@ final class SettingsTests: GatewayTestCase {
         XCTAssertEqual(try zhText(model.message), "结束时间须晚于开始时间。")
         XCTAssertTrue(model.delegations.isEmpty)
         let end = now.addingTimeInterval(3 * 86_400)
-        await model.delegate(to: "user-li", scope: .all, start: now, end: end)
+        // Begun a minute ago: the phone sends its times corrected by its offset to the gateway's
+        // clock (a few milliseconds either way on loopback), so "now" itself could read as 未开始.
+        await model.delegate(to: "user-li", scope: .all, start: now.addingTimeInterval(-60), end: end)
         XCTAssertNil(model.message)
         XCTAssertEqual(model.delegations.count, 1)
         let trip = model.delegations[0]

@@ -69,6 +69,7 @@ final class SyncStatusScreenTests: GatewayTestCase {
             (.clock, "无法同步：手机时间不准", "请在系统设置中打开“自动设置时间”，然后重试。"),
             (.proxy, "无法同步：代理服务器拒绝连接", "请检查无线网络的代理设置，或换一个网络。"),
             (.tlsUntrusted, "无法同步：服务器证书不受信任", "服务器证书与本机保存的不符或已过期。请勿继续使用此网络，并联系管理员。"),
+            (.devicePending, "等待管理员批准本机", "请向管理员核对设备指纹词；批准后自动开始同步。"),
             (.deviceRevoked, "无法同步：本机已被停用", "单位已停用本设备。如有疑问请联系管理员；重新启用需要新的激活码。"),
         ]
         for (reason, headline, advice) in expected {

@@ -8,6 +8,8 @@ use crate::link::LinkError;
 
 /// The code of a refusal for a request signed at a time the gateway does not accept.
 pub(super) const OUTSIDE_WINDOW: &str = "outside_window";
+/// The code of a refusal for a device an administrator has not approved yet.
+const DEVICE_PENDING: &str = "device_pending";
 
 /// The engine's view of `error`.
 pub(super) fn failure_of(error: &ClientError) -> Failure {
@@ -28,6 +30,9 @@ fn link_kind(error: &LinkError) -> FailureKind {
         LinkError::Unreachable(reason) if reason == "timed out" => FailureKind::Timeout,
         LinkError::Unreachable(_) => FailureKind::Cut,
         LinkError::Refused { code, .. } if code == OUTSIDE_WINDOW => FailureKind::Clock,
+        LinkError::Refused { code, .. } if code == DEVICE_PENDING => {
+            FailureKind::Blocked(BlockedKind::DevicePending)
+        }
         LinkError::Refused {
             status: 401 | 403,
             wipe: Some(_),
@@ -81,6 +86,11 @@ mod tests {
         assert_eq!(kind(unreachable("timed out")), FailureKind::Timeout);
         assert_eq!(kind(unreachable("the connection broke")), FailureKind::Cut);
         assert_eq!(kind(refused(401, OUTSIDE_WINDOW)), FailureKind::Clock);
+        // A device waiting for approval is not a revoked one: it says so and keeps trying.
+        assert_eq!(
+            kind(refused(401, "device_pending")),
+            FailureKind::Blocked(BlockedKind::DevicePending)
+        );
         assert_eq!(
             kind(refused(503, "unavailable")),
             FailureKind::Refused {

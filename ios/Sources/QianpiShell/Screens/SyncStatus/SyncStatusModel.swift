@@ -110,6 +110,7 @@ public final class SyncStatusModel {
         case .proxy: return "proxy"
         case .clock: return "clock"
         case .deviceRevoked: return "revoked"
+        case .devicePending: return "pending"
         case .serverError: return "server_error"
         }
     }

@@ -140,6 +140,7 @@ class SyncStatusViewModel(
                 BlockedReason.PROXY -> "sync_status_blocked_proxy"
                 BlockedReason.CLOCK -> "sync_status_blocked_clock"
                 BlockedReason.DEVICE_REVOKED -> "sync_status_blocked_revoked"
+                BlockedReason.DEVICE_PENDING -> "sync_status_blocked_pending"
                 BlockedReason.SERVER_ERROR -> "sync_status_blocked_server"
             },
         )

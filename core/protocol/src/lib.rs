@@ -31,6 +31,7 @@
 //! - Any failure → [`ErrorBody`] with a stable code (and, to a revoked device, a signed
 //!   [`WipeCommand`]).
 
+pub mod activation;
 pub mod body_policy;
 pub mod cbor;
 pub mod content_range;
@@ -48,13 +49,17 @@ pub mod statement;
 // The domain's modules under the names the wire types use for them.
 use qianpi_domain::{model, workflow};
 
-use crate::model::{Document, Identity, Notice, RecipientStatus};
+use crate::model::{Document, Notice, RecipientStatus};
 use crate::workflow::{Instance, InstanceState, ProcessDefinition, RejectionCode};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use activation::{
+    app_attest_client_data, ActivateRequest, ActivateResponse, ActivationChallenge,
+    AttestationEvidence,
+};
 pub use body_policy::UnopenedBodyRule;
 pub use record::{CommandRecord, SignedCommand, UnsignedRecord};
 pub use statement::{
@@ -86,108 +91,6 @@ pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024;
 /// The assurance level a gateway records for a device whose keys live in a software vault (the
 /// terminal shell, tests) rather than in a phone's keystore.
 pub const SOFTWARE_ASSURANCE: &str = "software";
-
-/// The phone asks to bind itself to a user with a one-time activation code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivateRequest {
-    /// The user's login name.
-    pub login: String,
-    /// The one-time activation code the administrator issued.
-    pub code: String,
-    /// Request-signing key (DSK), SPKI DER, base64.
-    pub request_key_spki: String,
-    /// Approval-signing key (ASK), SPKI DER, base64.
-    pub approval_key_spki: String,
-    /// A human description, e.g. "华为 Mate 60 (Android 15)".
-    pub device_name: String,
-    /// `android`, `ios` or `terminal`.
-    pub platform: String,
-    /// The challenge from `POST /v1/devices/challenge` that `attestation` binds (base64url, no
-    /// padding); single use, and only with evidence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub challenge: Option<String>,
-    /// Platform attestation evidence; the terminal shell has none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attestation: Option<AttestationEvidence>,
-}
-
-/// A one-time challenge for the attestation of a device's keys at activation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivationChallenge {
-    /// 32 random bytes, base64url without padding. Android: the raw bytes are the keys'
-    /// attestation challenge (`setAttestationChallenge`). iOS: App Attest's client data is
-    /// [`app_attest_client_data`] over them.
-    pub challenge: String,
-    /// After this the gateway no longer accepts it.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// What a phone's platform says about where its keys live.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "kebab-case")]
-pub enum AttestationEvidence {
-    /// Android Key Attestation: the approval key's certificate chain, leaf first, each
-    /// certificate DER in standard base64; the leaf's attestation challenge is the gateway's.
-    AndroidKey {
-        /// Leaf (the approval key) first, the root last.
-        chain: Vec<String>,
-    },
-    /// Apple App Attest: the attestation object of an App Attest key (CBOR, standard base64)
-    /// whose client data is [`app_attest_client_data`].
-    AppleAppAttest {
-        /// The App Attest key id (SHA-256 of its public key), standard base64.
-        key_id: String,
-        /// The attestation object, standard base64.
-        object: String,
-    },
-}
-
-/// The client data an iOS phone has App Attest sign at activation: it binds the gateway's
-/// challenge to both device keys, so the attestation cannot be moved to other keys. The
-/// `clientDataHash` given to `attestKey` is SHA-256 of these bytes.
-pub fn app_attest_client_data(
-    challenge: &[u8],
-    request_key_spki: &[u8],
-    approval_key_spki: &[u8],
-) -> Vec<u8> {
-    let mut data = Vec::with_capacity(22 + challenge.len() + 2 * 32);
-    data.extend_from_slice(b"qianpi-activation-v1\0");
-    data.extend_from_slice(challenge);
-    data.extend_from_slice(&crypto::sha256(request_key_spki));
-    data.extend_from_slice(&crypto::sha256(approval_key_spki));
-    data
-}
-
-/// The gateway bound the device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivateResponse {
-    /// The device id the gateway assigned.
-    pub device_id: String,
-    /// Who the device now belongs to.
-    pub identity: Identity,
-    /// 单位名称 — the unit's name.
-    pub unit_name: String,
-    /// The access token, bound to the request key id: useless with any other key.
-    pub access_token: String,
-    /// Key id of the request key as the gateway computed it.
-    pub request_key_id: String,
-    /// Key id of the approval key as the gateway computed it.
-    pub approval_key_id: String,
-    /// Whether the binding still waits for an administrator's approval: until then every
-    /// signed request is refused with `device_pending`.
-    #[serde(default)]
-    pub pending_approval: bool,
-    /// The assurance level the gateway recorded for the device's keys after checking its
-    /// attestation: `software`, `unattested`, `tee`, `strongbox` or `secure_enclave`. Absent from
-    /// a gateway that does not say.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assurance: Option<String>,
-    /// The gateway's statement key: receipts, checkpoints, notices and wipe commands verify
-    /// under it.
-    pub gateway_key: GatewayPublicKey,
-    /// The gateway's clock, for the phone's offset.
-    pub server_time: DateTime<Utc>,
-}
 
 /// One item of a user's inbox (待办) as the feed carries it: the task with everything needed to
 /// show it and to preview an action offline.

@@ -64,7 +64,7 @@ pub fn verify(
     let stated = leaf
         .extension(NONCE)
         .ok_or(AttestationError::MissingExtension)?;
-    if stated_nonce(stated)? != nonce {
+    if !crypto::constant_time_eq(stated_nonce(stated)?, &nonce) {
         return Err(AttestationError::WrongChallenge);
     }
     let point = x509::public_key_bits(leaf.spki)?;

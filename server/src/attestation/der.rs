@@ -50,14 +50,16 @@ impl<'a> Tlv<'a> {
 
     /// A non-negative INTEGER or ENUMERATED value that fits 64 bits.
     pub fn small_uint(&self) -> Result<u64, AttestationError> {
-        let bytes = self.value;
-        if bytes.is_empty() || bytes[0] & 0x80 != 0 {
-            return Err(malformed("an integer is negative or empty"));
-        }
-        let bytes = if bytes.len() > 1 && bytes[0] == 0 {
-            &bytes[1..]
-        } else {
-            bytes
+        let bytes = match self.value {
+            [] => return Err(malformed("an integer is empty")),
+            [first, ..] if first & 0x80 != 0 => return Err(malformed("an integer is negative")),
+            // DER writes a leading zero only to keep the next byte's high bit from reading as a
+            // sign.
+            [0, next, ..] if next & 0x80 == 0 => {
+                return Err(malformed("an integer is not in its shortest form"))
+            }
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            bytes => bytes,
         };
         if bytes.len() > 8 {
             return Err(malformed("an integer is too large"));
@@ -106,6 +108,9 @@ impl<'a> Reader<'a> {
                 let byte = *data
                     .get(at)
                     .ok_or_else(|| malformed("a tag is cut short"))?;
+                if number == 0 && byte == 0x80 {
+                    return Err(malformed("a tag number is not in its shortest form"));
+                }
                 at += 1;
                 if number > (u32::MAX >> 7) {
                     return Err(malformed("a tag number is too large"));
@@ -114,6 +119,9 @@ impl<'a> Reader<'a> {
                 if byte & 0x80 == 0 {
                     break;
                 }
+            }
+            if number < 0x1f {
+                return Err(malformed("a tag number is not in its shortest form"));
             }
         }
         let first = *data
@@ -131,7 +139,15 @@ impl<'a> Reader<'a> {
                 .get(at..at + count)
                 .ok_or_else(|| malformed("a length is cut short"))?;
             at += count;
-            bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b))
+            // DER: no leading zero byte, and the long form only for lengths over 127.
+            if bytes.first() == Some(&0) {
+                return Err(malformed("a length is not in its shortest form"));
+            }
+            let len = bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b));
+            if len < 0x80 {
+                return Err(malformed("a length is not in its shortest form"));
+            }
+            len
         };
         let end = at
             .checked_add(len)
@@ -184,21 +200,160 @@ pub fn single(data: &[u8], ident: u8) -> Result<Tlv<'_>, AttestationError> {
     Ok(tlv)
 }
 
-/// Seconds since the epoch of a UTCTime or GeneralizedTime in UTC (`Z`).
+/// Seconds since the epoch of a UTCTime (`YYMMDDhhmmssZ`) or GeneralizedTime
+/// (`YYYYMMDDhhmmssZ`), read digit by digit: no signs, spaces, fractions, offsets or leap
+/// seconds, and a real calendar date.
 pub fn time(tlv: &Tlv<'_>) -> Result<i64, AttestationError> {
-    let text = std::str::from_utf8(tlv.value).map_err(|_| malformed("a time is not text"))?;
-    // RFC 5280: a two-digit UTCTime year below 50 is 20xx, otherwise 19xx.
-    let full = match (tlv.ident, text.len()) {
-        (UTC_TIME, 13) if text[..2] < *"50" => format!("20{text}"),
-        (UTC_TIME, 13) => format!("19{text}"),
-        (GENERALIZED_TIME, 15) => text.to_owned(),
+    let digits = tlv
+        .value
+        .strip_suffix(b"Z")
+        .filter(|d| d.iter().all(u8::is_ascii_digit))
+        .ok_or_else(|| malformed("a time is not in UTC to the second"))?;
+    let pairs: Vec<u32> = digits
+        .chunks_exact(2)
+        .map(|p| p.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+        .collect();
+    let (year, rest) = match (tlv.ident, pairs.as_slice()) {
+        // RFC 5280: a two-digit UTCTime year below 50 is 20xx, otherwise 19xx.
+        (UTC_TIME, [yy, rest @ ..]) if digits.len() == 12 => {
+            (if *yy < 50 { 2000 + yy } else { 1900 + yy }, rest)
+        }
+        (GENERALIZED_TIME, [cc, yy, rest @ ..]) if digits.len() == 14 => (cc * 100 + yy, rest),
         _ => return Err(malformed("a time is not in UTC to the second")),
     };
-    let parsed = chrono::NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%SZ")
-        .map_err(|_| malformed("a time does not parse"))?;
-    Ok(parsed.and_utc().timestamp())
+    let moment = match rest {
+        [month, day, hour, minute, second] => i32::try_from(year)
+            .ok()
+            .and_then(|year| chrono::NaiveDate::from_ymd_opt(year, *month, *day))
+            .and_then(|date| date.and_hms_opt(*hour, *minute, *second)),
+        _ => None,
+    };
+    let moment = moment.ok_or_else(|| malformed("a time is not a real moment"))?;
+    Ok(moment.and_utc().timestamp())
 }
 
 pub(super) fn malformed(what: &str) -> AttestationError {
     AttestationError::Malformed(what.to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn one(bytes: &[u8]) -> Result<Tlv<'_>, AttestationError> {
+        let mut reader = Reader::new(bytes);
+        let tlv = reader.any()?;
+        assert!(reader.is_empty(), "the test element is the whole input");
+        Ok(tlv)
+    }
+
+    fn time_of(ident: u8, text: &str) -> Result<i64, AttestationError> {
+        let tlv = Tlv {
+            ident,
+            number: u32::from(ident),
+            value: text.as_bytes(),
+            raw: text.as_bytes(),
+        };
+        time(&tlv)
+    }
+
+    #[test]
+    fn a_length_in_more_bytes_than_needed_is_refused() {
+        assert!(one(&[OCTET_STRING, 0x81, 0x01, 0xaa]).is_err());
+        let mut padded = vec![OCTET_STRING, 0x82, 0x00, 0x80];
+        padded.extend([0u8; 128]);
+        assert!(one(&padded).is_err());
+        let mut minimal = vec![OCTET_STRING, 0x81, 0x80];
+        minimal.extend([0u8; 128]);
+        assert_eq!(one(&minimal).unwrap().value.len(), 128);
+    }
+
+    #[test]
+    fn indefinite_and_overlong_lengths_are_refused() {
+        assert!(one(&[SEQUENCE, 0x80, 0x00, 0x00]).is_err());
+        assert!(one(&[OCTET_STRING, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]).is_err());
+        assert!(one(&[OCTET_STRING, 0x85, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00]).is_err());
+        assert!(one(&[OCTET_STRING, 0x03, 0x00]).is_err());
+        assert!(one(&[OCTET_STRING]).is_err());
+        assert!(one(&[OCTET_STRING, 0x82, 0x01]).is_err());
+    }
+
+    #[test]
+    fn a_tag_number_in_more_bytes_than_needed_is_refused() {
+        // [702] as Android writes it: 0xbf 0x85 0x3e.
+        let tag = one(&[0xbf, 0x85, 0x3e, 0x00]).unwrap();
+        assert!(tag.is_context(702));
+        // The same number behind a zero group, and a low number in the long form.
+        assert!(one(&[0xbf, 0x80, 0x85, 0x3e, 0x00]).is_err());
+        assert!(one(&[0x9f, 0x05, 0x00]).is_err());
+        // Too large for 32 bits, and cut short.
+        assert!(one(&[0x9f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]).is_err());
+        assert!(one(&[0x9f, 0x85]).is_err());
+    }
+
+    #[test]
+    fn integers_are_read_only_in_their_shortest_form() {
+        assert_eq!(
+            one(&[INTEGER, 0x02, 0x00, 0x80]).unwrap().small_uint(),
+            Ok(128)
+        );
+        assert_eq!(one(&[INTEGER, 0x01, 0x00]).unwrap().small_uint(), Ok(0));
+        let mut max = vec![INTEGER, 0x09, 0x00];
+        max.extend([0xff; 8]);
+        assert_eq!(one(&max).unwrap().small_uint(), Ok(u64::MAX));
+        assert!(one(&[INTEGER, 0x02, 0x00, 0x01])
+            .unwrap()
+            .small_uint()
+            .is_err());
+        assert!(one(&[INTEGER, 0x03, 0x00, 0x00, 0x80])
+            .unwrap()
+            .small_uint()
+            .is_err());
+        assert!(one(&[INTEGER, 0x01, 0x80]).unwrap().small_uint().is_err());
+        assert!(one(&[INTEGER, 0x00]).unwrap().small_uint().is_err());
+        let mut wide = vec![INTEGER, 0x09, 0x01];
+        wide.extend([0x00; 8]);
+        assert!(one(&wide).unwrap().small_uint().is_err());
+    }
+
+    #[test]
+    fn times_read_in_utc_to_the_second() {
+        assert_eq!(time_of(UTC_TIME, "491231235959Z"), Ok(2_524_607_999));
+        assert_eq!(time_of(UTC_TIME, "500101000000Z"), Ok(-631_152_000));
+        assert_eq!(time_of(UTC_TIME, "700101000000Z"), Ok(0));
+        assert_eq!(
+            time_of(GENERALIZED_TIME, "99991231235959Z"),
+            Ok(253_402_300_799)
+        );
+    }
+
+    #[test]
+    fn a_time_with_a_wide_character_is_refused_without_panicking() {
+        // 13 bytes, as a UTCTime is, whose second byte is inside a character.
+        assert!(time_of(UTC_TIME, "中010100000Z").is_err());
+        assert!(time_of(GENERALIZED_TIME, "中中0101000000Z").is_err());
+    }
+
+    #[test]
+    fn a_time_that_is_not_digits_or_not_a_real_moment_is_refused() {
+        for text in [
+            "240101000060Z",
+            "240101240000Z",
+            "240230000000Z",
+            "241301000000Z",
+            "240001000000Z",
+            "24010100000+Z",
+            "2401 1000000Z",
+            "+40101000000Z",
+            "240101000000z",
+            "2401010000000",
+        ] {
+            assert!(time_of(UTC_TIME, text).is_err(), "{text}");
+        }
+        for text in ["20240101000060Z", "+0240101000000Z", "2024 101000000Z"] {
+            assert!(time_of(GENERALIZED_TIME, text).is_err(), "{text}");
+        }
+        assert!(time_of(OCTET_STRING, "240101000000Z").is_err());
+    }
 }

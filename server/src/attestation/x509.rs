@@ -49,12 +49,21 @@ impl<'a> Certificate<'a> {
         let tbs = cert.expect(der::SEQUENCE)?;
         let algorithm = cert.expect(der::SEQUENCE)?;
         let signature = cert.expect(der::BIT_STRING)?.bits()?;
+        if !cert.is_empty() {
+            return Err(der::malformed("bytes follow a certificate's signature"));
+        }
         let signature_algorithm = algorithm.reader().expect(der::OID)?.value;
 
         let mut fields = tbs.reader();
         fields.optional_context(0)?;
         let serial = fields.expect(der::INTEGER)?.value;
-        fields.expect(der::SEQUENCE)?;
+        // RFC 5280: the algorithm outside must be the one signed inside, or the unsigned copy
+        // could name another hash than the issuer used.
+        if fields.expect(der::SEQUENCE)?.raw != algorithm.raw {
+            return Err(der::malformed(
+                "a certificate's signature algorithm differs from the signed one",
+            ));
+        }
         fields.expect(der::SEQUENCE)?;
         let validity = fields.expect(der::SEQUENCE)?;
         let mut times = validity.reader();
@@ -62,11 +71,18 @@ impl<'a> Certificate<'a> {
         let not_after = der::time(&times.any()?)?;
         fields.expect(der::SEQUENCE)?;
         let spki = fields.expect(der::SEQUENCE)?.raw;
-        let mut extensions = Vec::new();
-        while let Some(tlv) = fields.next_tlv()? {
-            if tlv.is_context(3) {
-                extensions = parse_extensions(&tlv)?;
-            }
+        // The issuer's and subject's unique ids, then the extensions, each at most once and in
+        // this order; anything else would be read differently by another parser.
+        fields.optional_context(1)?;
+        fields.optional_context(2)?;
+        let extensions = match fields.optional_context(3)? {
+            Some(tlv) => parse_extensions(&tlv)?,
+            None => Vec::new(),
+        };
+        if !fields.is_empty() {
+            return Err(der::malformed(
+                "a certificate's signed part has unknown or repeated fields",
+            ));
         }
         Ok(Certificate {
             tbs: tbs.raw,
@@ -274,4 +290,95 @@ pub fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, AttestationError> {
 /// The SubjectPublicKeyInfo of a DER certificate, owned.
 pub fn spki_of(der: &[u8]) -> Result<Vec<u8>, AttestationError> {
     Ok(Certificate::parse(der)?.spki.to_vec())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A SEQUENCE around `contents`, its length in DER's shortest form.
+    fn sequence(contents: &[u8]) -> Vec<u8> {
+        let len = contents.len();
+        let mut out = vec![der::SEQUENCE];
+        match len {
+            0..=0x7f => out.push(len as u8),
+            0x80..=0xff => out.extend([0x81, len as u8]),
+            _ => out.extend([0x82, (len >> 8) as u8, len as u8]),
+        }
+        out.extend_from_slice(contents);
+        out
+    }
+
+    /// Google's EC root split into its signed part, algorithm and signature, each whole DER.
+    fn root_parts() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+        let root = pem_certificates(super::super::GOOGLE_EC_ROOT)
+            .unwrap()
+            .remove(0);
+        let outer = der::single(&root, der::SEQUENCE).unwrap();
+        let mut parts = outer.reader();
+        let tbs = parts.any().unwrap().raw.to_vec();
+        let algorithm = parts.any().unwrap().raw.to_vec();
+        let signature = parts.any().unwrap().raw.to_vec();
+        (root, tbs, algorithm, signature)
+    }
+
+    fn certificate(tbs: &[u8], algorithm: &[u8], signature: &[u8], tail: &[u8]) -> Vec<u8> {
+        sequence(&[tbs, algorithm, signature, tail].concat())
+    }
+
+    #[test]
+    fn the_split_root_reassembles_and_verifies() {
+        let (root, tbs, algorithm, signature) = root_parts();
+        let again = certificate(&tbs, &algorithm, &signature, &[]);
+        assert_eq!(again, root);
+        let cert = Certificate::parse(&again).unwrap();
+        cert.verify_signed_by(cert.spki).unwrap();
+    }
+
+    #[test]
+    fn bytes_after_the_signature_are_refused() {
+        let (_, tbs, algorithm, signature) = root_parts();
+        let padded = certificate(&tbs, &algorithm, &signature, &[0x05, 0x00]);
+        assert!(matches!(
+            Certificate::parse(&padded),
+            Err(AttestationError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn an_outer_algorithm_other_than_the_signed_one_is_refused() {
+        let (_, tbs, _, signature) = root_parts();
+        let oid = [&[der::OID, ECDSA_SHA256.len() as u8][..], ECDSA_SHA256].concat();
+        let swapped = certificate(&tbs, &sequence(&oid), &signature, &[]);
+        assert!(matches!(
+            Certificate::parse(&swapped),
+            Err(AttestationError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_or_repeated_fields_in_the_signed_part_are_refused() {
+        let (_, tbs, algorithm, signature) = root_parts();
+        let outer = der::single(&tbs, der::SEQUENCE).unwrap();
+        let mut fields = outer.reader();
+        let mut extensions = None;
+        while let Some(field) = fields.next_tlv().unwrap() {
+            if field.is_context(3) {
+                extensions = Some(field.raw.to_vec());
+            }
+        }
+        let extensions = extensions.unwrap();
+        for extra in [&[0x05, 0x00][..], &extensions] {
+            let longer = sequence(&[outer.value, extra].concat());
+            let cert = certificate(&longer, &algorithm, &signature, &[]);
+            assert!(
+                matches!(
+                    Certificate::parse(&cert),
+                    Err(AttestationError::Malformed(_))
+                ),
+                "{extra:02x?}"
+            );
+        }
+    }
 }

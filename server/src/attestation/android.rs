@@ -97,7 +97,8 @@ pub fn verify_der(
 
 /// Parses a KeyDescription (the extension's contents).
 pub fn parse_key_description(data: &[u8]) -> Result<KeyDescription, AttestationError> {
-    let outer = der::single(data, der::SEQUENCE)?;
+    // Lenient: some devices' firmware writes the description in BER's longer forms.
+    let outer = der::lenient(data, der::SEQUENCE)?;
     let mut fields = outer.reader();
     fields.expect(der::INTEGER)?;
     let security_level = fields.expect(der::ENUMERATED)?.small_uint()?;
@@ -134,4 +135,56 @@ fn root_of_trust(mut wrapper: Reader<'_>) -> Result<(bool, u64), AttestationErro
     // Some devices write TRUE as 0x01 rather than DER's 0xff; any non-zero byte is true.
     let locked = locked.value.first().is_some_and(|b| *b != 0);
     Ok((locked, state))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A KeyDescription for challenge `abc` in a TEE, generated there, on a locked verified
+    /// device, with every length, [702]'s tag and the security level written longer than DER's
+    /// shortest form, as some devices' firmware does.
+    const LONG_FORMS: &[u8] = &[
+        0x30, 0x81, 0x35, // KeyDescription
+        0x02, 0x01, 0x03, // attestationVersion
+        0x0a, 0x02, 0x00, 0x01, // attestationSecurityLevel: TEE, with a needless zero
+        0x02, 0x01, 0x04, // keymasterVersion
+        0x0a, 0x01, 0x01, // keymasterSecurityLevel
+        0x04, 0x81, 0x03, b'a', b'b', b'c', // attestationChallenge
+        0x04, 0x00, // uniqueId
+        0x30, 0x00, // softwareEnforced
+        0x30, 0x82, 0x00, 0x1a, // teeEnforced
+        0xbf, 0x80, 0x85, 0x3e, 0x03, 0x02, 0x01, 0x00, // [702] origin: generated
+        0xbf, 0x85, 0x40, 0x0e, 0x30, 0x0c, // [704] rootOfTrust
+        0x04, 0x02, 0xaa, 0xbb, // verifiedBootKey
+        0x01, 0x01, 0xff, // deviceLocked
+        0x0a, 0x01, 0x00, // verifiedBootState: verified
+        0x04, 0x00, // verifiedBootHash
+    ];
+
+    #[test]
+    fn a_description_in_longer_forms_reads_the_same() {
+        let description = parse_key_description(LONG_FORMS).unwrap();
+        assert_eq!(
+            description,
+            KeyDescription {
+                security_level: 1,
+                challenge: b"abc".to_vec(),
+                origin: Some(0),
+                boot: Some((true, 0)),
+            }
+        );
+    }
+
+    #[test]
+    fn a_description_past_its_data_or_of_indefinite_length_is_refused() {
+        let mut short = LONG_FORMS.to_vec();
+        short.pop();
+        assert!(parse_key_description(&short).is_err());
+        let mut indefinite = LONG_FORMS.to_vec();
+        indefinite.splice(1..3, [0x80]);
+        indefinite.extend([0x00, 0x00]);
+        assert!(parse_key_description(&indefinite).is_err());
+    }
 }

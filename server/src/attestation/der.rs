@@ -1,6 +1,10 @@
 //! A small DER reader: just what certificates, Android's KeyDescription and Apple's nonce
 //! extension need (definite lengths, multi-byte tag numbers), over borrowed bytes, so a
 //! signature is checked over exactly the bytes the device signed.
+//!
+//! Certificates are read as strict DER. Android's KeyDescription is read with [`lenient`]:
+//! some devices' firmware writes it with lengths, tag numbers or integers longer than DER's
+//! shortest form, which changes no value, so those devices are not refused for it.
 
 use super::AttestationError;
 
@@ -35,6 +39,8 @@ pub struct Tlv<'a> {
     pub value: &'a [u8],
     /// The identifier, length and contents together.
     pub raw: &'a [u8],
+    /// Whether lengths, tag numbers and integers must be in their shortest form.
+    pub strict: bool,
 }
 
 impl<'a> Tlv<'a> {
@@ -45,7 +51,10 @@ impl<'a> Tlv<'a> {
 
     /// The elements inside a constructed element.
     pub fn reader(&self) -> Reader<'a> {
-        Reader::new(self.value)
+        Reader {
+            data: self.value,
+            strict: self.strict,
+        }
     }
 
     /// A non-negative INTEGER or ENUMERATED value that fits 64 bits.
@@ -55,11 +64,14 @@ impl<'a> Tlv<'a> {
             [first, ..] if first & 0x80 != 0 => return Err(malformed("an integer is negative")),
             // DER writes a leading zero only to keep the next byte's high bit from reading as a
             // sign.
-            [0, next, ..] if next & 0x80 == 0 => {
+            [0, next, ..] if self.strict && next & 0x80 == 0 => {
                 return Err(malformed("an integer is not in its shortest form"))
             }
-            [0, rest @ ..] if !rest.is_empty() => rest,
             bytes => bytes,
+        };
+        let bytes = match bytes.iter().position(|b| *b != 0) {
+            Some(first) => bytes.get(first..).unwrap_or_default(),
+            None => &[],
         };
         if bytes.len() > 8 {
             return Err(malformed("an integer is too large"));
@@ -80,12 +92,13 @@ impl<'a> Tlv<'a> {
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     data: &'a [u8],
+    strict: bool,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `data`.
     pub fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader { data }
+        Reader { data, strict: true }
     }
 
     /// Whether everything was read.
@@ -108,7 +121,7 @@ impl<'a> Reader<'a> {
                 let byte = *data
                     .get(at)
                     .ok_or_else(|| malformed("a tag is cut short"))?;
-                if number == 0 && byte == 0x80 {
+                if self.strict && number == 0 && byte == 0x80 {
                     return Err(malformed("a tag number is not in its shortest form"));
                 }
                 at += 1;
@@ -120,7 +133,7 @@ impl<'a> Reader<'a> {
                     break;
                 }
             }
-            if number < 0x1f {
+            if self.strict && number < 0x1f {
                 return Err(malformed("a tag number is not in its shortest form"));
             }
         }
@@ -140,11 +153,8 @@ impl<'a> Reader<'a> {
                 .ok_or_else(|| malformed("a length is cut short"))?;
             at += count;
             // DER: no leading zero byte, and the long form only for lengths over 127.
-            if bytes.first() == Some(&0) {
-                return Err(malformed("a length is not in its shortest form"));
-            }
             let len = bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b));
-            if len < 0x80 {
+            if self.strict && (bytes.first() == Some(&0) || len < 0x80) {
                 return Err(malformed("a length is not in its shortest form"));
             }
             len
@@ -159,6 +169,7 @@ impl<'a> Reader<'a> {
             number,
             value: &data[at..end],
             raw: &data[..end],
+            strict: self.strict,
         }))
     }
 
@@ -192,7 +203,22 @@ impl<'a> Reader<'a> {
 
 /// Reads exactly one element from `data`.
 pub fn single(data: &[u8], ident: u8) -> Result<Tlv<'_>, AttestationError> {
-    let mut reader = Reader::new(data);
+    one_of(Reader::new(data), ident)
+}
+
+/// [`single`], and everything inside it, accepting lengths, tag numbers and integers written
+/// longer than needed (BER's definite forms).
+pub fn lenient(data: &[u8], ident: u8) -> Result<Tlv<'_>, AttestationError> {
+    one_of(
+        Reader {
+            data,
+            strict: false,
+        },
+        ident,
+    )
+}
+
+fn one_of(mut reader: Reader<'_>, ident: u8) -> Result<Tlv<'_>, AttestationError> {
     let tlv = reader.expect(ident)?;
     if !reader.is_empty() {
         return Err(malformed("bytes follow the element"));
@@ -254,6 +280,7 @@ mod tests {
             number: u32::from(ident),
             value: text.as_bytes(),
             raw: text.as_bytes(),
+            strict: true,
         };
         time(&tlv)
     }
@@ -290,6 +317,41 @@ mod tests {
         // Too large for 32 bits, and cut short.
         assert!(one(&[0x9f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]).is_err());
         assert!(one(&[0x9f, 0x85]).is_err());
+    }
+
+    #[test]
+    fn the_lenient_reader_takes_longer_forms_of_the_same_values() {
+        let padded = [
+            SEQUENCE, 0x82, 0x00, 0x0d, // length 13 in three bytes
+            0xbf, 0x80, 0x85, 0x3e, 0x04, // [702] behind a zero group
+            INTEGER, 0x02, 0x00, 0x01, // 1 with a needless zero
+            INTEGER, 0x81, 0x01, 0x07, // 7 behind a long-form length
+        ];
+        assert!(single(&padded, SEQUENCE).is_err());
+        let outer = lenient(&padded, SEQUENCE).unwrap();
+        let mut fields = outer.reader();
+        let tagged = fields.any().unwrap();
+        assert!(tagged.is_context(702));
+        let one = single_in(tagged);
+        assert_eq!(one.small_uint(), Ok(1));
+        assert_eq!(fields.expect(INTEGER).unwrap().small_uint(), Ok(7));
+        assert!(fields.is_empty());
+        // Still no indefinite lengths or values past the data.
+        assert!(lenient(&[SEQUENCE, 0x80, 0x00, 0x00], SEQUENCE).is_err());
+        assert!(lenient(&[SEQUENCE, 0x82, 0x00, 0x03, 0x05, 0x00], SEQUENCE).is_err());
+        let mut wide = vec![INTEGER, 0x0a, 0x00, 0x01];
+        wide.extend([0x00; 8]);
+        assert!(lenient(&wide, INTEGER).unwrap().small_uint().is_err());
+        let mut zeros = vec![INTEGER, 0x0a, 0x00, 0x00];
+        zeros.extend([0xff; 8]);
+        assert_eq!(lenient(&zeros, INTEGER).unwrap().small_uint(), Ok(u64::MAX));
+    }
+
+    fn single_in(tagged: Tlv<'_>) -> Tlv<'_> {
+        let mut inner = tagged.reader();
+        let tlv = inner.expect(INTEGER).unwrap();
+        assert!(inner.is_empty());
+        tlv
     }
 
     #[test]

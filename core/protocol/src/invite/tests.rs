@@ -139,3 +139,32 @@ fn strange_texts_are_refused_each_with_its_code() {
         assert!(!error.to_string().is_empty());
     }
 }
+
+#[test]
+fn escapes_that_break_characters_or_hide_controls_are_refused() {
+    let good = invite().to_text();
+    let with_code = |value: &str| good.replace("code=ABCD2345", &format!("code={value}"));
+    // Not UTF-8 once decoded, and an escape cut inside a character: refused, never a panic.
+    assert_eq!(code(&with_code("AB%FF")), "bad_parameter");
+    assert_eq!(code(&with_code("AB%E4%B8")), "bad_parameter");
+    assert_eq!(code(&with_code("AB%中")), "bad_parameter");
+    assert_eq!(code(&with_code("AB%0A")), "bad_credentials");
+    let with_url = |value: &str| good.replace(&encode(&invite().server_url), value);
+    assert_eq!(code(&with_url("https%3A%2F%2Foa%0A.gov.cn")), "bad_url");
+    assert_eq!(
+        code(&with_url("https://oa.gov.cn%40evil.example")),
+        "bad_url"
+    );
+    assert_eq!(code(&with_url("http://localhost.evil.example/")), "bad_url");
+    // A name is never decoded: an encoded `v` is an unknown part.
+    assert_eq!(code(&good.replace("v=1", "%76=1")), "bad_parameter");
+}
+
+#[test]
+fn huge_texts_are_refused_by_length_whatever_they_hold() {
+    let good = invite().to_text();
+    let wide = format!("{good}&{}", "签".repeat(MAX_INVITE_CHARS));
+    assert_eq!(code(&wide), "too_long");
+    let huge = format!("{good}&{}", "x".repeat(8 << 20));
+    assert_eq!(code(&huge), "too_long");
+}

@@ -1,7 +1,9 @@
 //! Fuzz targets for every decoder of untrusted bytes (security.md C-1): the wire JSON the gateway
 //! and the phone read from each other, CBOR, COSE_Sign1 records and statements, the
 //! `Signature-Input` and `Signature` headers, the gateway's `Range` header, feed cursors, the
-//! address-book import, gzip request bodies and the `Content-Range` the phone reads.
+//! address-book import, gzip request bodies, the `Content-Range` the phone reads, the platform
+//! attestation evidence and revocation list the gateway reads at activation, and the activation
+//! QR code's text the phone reads.
 //!
 //! Each target is a plain function from bytes to an [`Outcome`], so the same code runs under
 //! libFuzzer (`fuzz/cargo-fuzz`, nightly) and in the replay of every corpus file by
@@ -9,6 +11,7 @@
 //! (a round trip that does not come back, a range past the file) is [`Outcome::Broken`], and the
 //! harnesses turn that into a failure.
 
+mod activation;
 mod cbor_cose;
 mod gateway;
 mod headers;
@@ -77,11 +80,20 @@ pub enum Target {
     GzipBody,
     /// The `Content-Range` of a download's answer, as the phone reads it.
     ContentRange,
+    /// An Android Key Attestation chain (DER certificates, leaf first), verified for a fixed
+    /// challenge, key and time.
+    AttestationAndroid,
+    /// An App Attest attestation object, verified for a fixed key id, client data and time.
+    AttestationApple,
+    /// Google's attestation certificate status list, as the operator's file holds it.
+    AttestationStatus,
+    /// The activation QR code's text.
+    ActivationInvite,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 11] = [
+    pub const ALL: [Target; 15] = [
         Target::WireGateway,
         Target::WirePhone,
         Target::Cbor,
@@ -93,6 +105,10 @@ impl Target {
         Target::AddressBook,
         Target::GzipBody,
         Target::ContentRange,
+        Target::AttestationAndroid,
+        Target::AttestationApple,
+        Target::AttestationStatus,
+        Target::ActivationInvite,
     ];
 
     /// The target's name: its cargo-fuzz binary and its folder under `fuzz/corpus/`.
@@ -109,6 +125,10 @@ impl Target {
             Target::AddressBook => "address_book",
             Target::GzipBody => "gzip_body",
             Target::ContentRange => "content_range",
+            Target::AttestationAndroid => "attestation_android",
+            Target::AttestationApple => "attestation_apple",
+            Target::AttestationStatus => "attestation_status",
+            Target::ActivationInvite => "activation_invite",
         }
     }
 
@@ -126,6 +146,10 @@ impl Target {
             Target::AddressBook => gateway::address_book(data),
             Target::GzipBody => gateway::gzip_body(data),
             Target::ContentRange => headers::content_range(data),
+            Target::AttestationAndroid => activation::android(data),
+            Target::AttestationApple => activation::apple(data),
+            Target::AttestationStatus => activation::status(data),
+            Target::ActivationInvite => activation::invite(data),
         }
     }
 }

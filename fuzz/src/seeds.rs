@@ -2,6 +2,7 @@
 //! signed by the harness key where a signature is checked, so the fuzzer begins past the first
 //! refusal. `cargo run -p qianpi-fuzz --example seed_corpora` writes them under `fuzz/corpus/`.
 
+use crate::activation;
 use crate::keys::HarnessKey;
 use crate::Target;
 use base64::engine::general_purpose::STANDARD;
@@ -9,6 +10,9 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::{Identity, RecipientStatus};
 use qianpi_domain::workflow::{Command, InstanceState};
+use qianpi_gateway::attestation::x509;
+use qianpi_protocol::crypto;
+use qianpi_protocol::invite::Invite;
 use qianpi_protocol::record::{RecordDevice, RecordTime, Signer, RECORD_VERSION, SUITE_P256};
 use qianpi_protocol::signature::{content_digest, signature_header, SignatureParams};
 use qianpi_protocol::{
@@ -168,7 +172,7 @@ pub fn all() -> Result<Vec<Seed>, String> {
         key_id: "dk_47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU".into(),
     };
 
-    Ok(vec![
+    let mut seeds = vec![
         (
             Target::WireGateway,
             "activate.json",
@@ -300,6 +304,54 @@ pub fn all() -> Result<Vec<Seed>, String> {
             "\u{feff}登录名,姓名,职务,角色\r\nzhaowen,赵文,办公室主任,unit_admin\r\n"
                 .as_bytes()
                 .to_vec(),
+        ),
+    ];
+    seeds.extend(activation()?);
+    Ok(seeds)
+}
+
+/// The recorded attestation evidence as each attestation target takes it, Google's status list
+/// sample, and activation QR codes as the gateway prints them.
+fn activation() -> Result<Vec<Seed>, String> {
+    let pem = |text: &str| x509::pem_certificates(text).map_err(|e| e.to_string());
+    let chain = pem(activation::ANDROID_CHAIN_PEM)?;
+    let root = chain.last().ok_or("the recorded chain is empty")?.clone();
+    let spki = x509::spki_of(&chain[0]).map_err(|e| e.to_string())?;
+    let invite = |invite: Invite| invite.to_text().into_bytes();
+    Ok(vec![
+        (Target::AttestationAndroid, "tee_rsa_root.der", chain.concat()),
+        (Target::AttestationApple, "ios14_4.cbor", activation::apple_seed()?),
+        (
+            Target::AttestationStatus,
+            "google_sample.json",
+            activation::STATUS_SAMPLE.as_bytes().to_vec(),
+        ),
+        (
+            Target::ActivationInvite,
+            "pinned",
+            invite(Invite {
+                server_url: "https://qianpi.sxnyt.gov.cn:8443/".into(),
+                login: Some("wangjianguo".into()),
+                code: "K7PM2QXD".into(),
+                pins: vec![crypto::sha256(&spki), [7; 32]],
+                ca_certificates: vec![root],
+            }),
+        ),
+        (
+            Target::ActivationInvite,
+            "loopback",
+            invite(Invite {
+                server_url: "http://127.0.0.1:8080".into(),
+                login: None,
+                code: "K7PM2QXD".into(),
+                pins: Vec::new(),
+                ca_certificates: Vec::new(),
+            }),
+        ),
+        (
+            Target::ActivationInvite,
+            "scanned",
+            b"qianpi://activate?v=1&url=https%3A%2F%2F%5B%3A%3A1%5D%2F&login=li.xm&code=Q3+9/ab&pin=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n".to_vec(),
         ),
     ])
 }

@@ -59,10 +59,12 @@ class QianpiApp : Application() {
             // The store opens unlocked: whether it holds an account is read before it is locked.
             val account = runCatching { client.account() }.getOrNull()
             // An activated phone starts locked: only the person's unlock (or a background sync,
-            // for its duration) opens the data.
-            if (account != null) client.lock()
+            // for its duration) opens the data. One still waiting for the administrator holds no
+            // documents yet and goes back to the activation screen's words and wait.
+            val approved = account != null && !account.pendingApproval
+            if (approved) client.lock()
             withContext(Dispatchers.Main) {
-                val lock = AppLock(client, scope, activated = account != null)
+                val lock = AppLock(client, scope, activated = approved)
                 ProcessLifecycleOwner.get().lifecycle.addObserver(lock)
                 Services(client, signer, KeystoreAttester(challenge), lock)
             }

@@ -21,6 +21,7 @@ import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -50,6 +51,8 @@ fun ActivationScreen(services: Services, onActivated: () -> Unit) {
     }
     val state by model.state.collectAsStateWithLifecycle()
     var scanning by remember { mutableStateOf(false) }
+    // Started again while the device still waits: back to the words and the wait.
+    LaunchedEffect(model) { model.resume() }
     // The wait for approval asks the gateway only while the screen is seen.
     LifecycleStartEffect(model) {
         model.onShown()

@@ -175,6 +175,37 @@ class ActivationViewModelTest : GatewayTest("k1-activation", tls = true) {
     }
 
     @Test
+    fun `an app started again while the device waits goes back to the words and the wait`() = runBlocking<Unit> {
+        val dir = File(root, "restarted").path
+        val keys = JcaKeyStore()
+        val signer = JcaDeviceSigner()
+        val words = QianpiClient(dir, keys, signer).use { client ->
+            val invite = cn.qianpi.core.parseActivationInvite(invite("lixiaomei", code("lixiaomei", approval = true)))
+            client.activate(invite.serverUrl, "lixiaomei", invite.code, "Pixel (JVM test)", "android", invite.settings).fingerprintWords
+        }
+        // The app is killed and opened again: the same store, a new screen.
+        QianpiClient(dir, keys, signer).use { client ->
+            AccountScreens.withScope { scope ->
+                val screen = ActivationViewModel(client, scope, "Pixel (JVM test)", pause = quick)
+                screen.onShown()
+                screen.resume().join()
+                val waiting = assertIs<ActivationStep.WaitingForApproval>(screen.state.value.step)
+                assertEquals(words, waiting.words, "the same words as before the restart")
+                gateway.admin("device", "approve", "--device", assertNotNull(client.deviceInfo()).deviceId)
+                assertIs<ActivationStep.Done>(screen.state.awaitState { it.step is ActivationStep.Done }.step)
+            }
+        }
+        // An approved phone started again stays where it is.
+        QianpiClient(dir, keys, signer).use { client ->
+            AccountScreens.withScope { scope ->
+                val screen = ActivationViewModel(client, scope, "Pixel (JVM test)", pause = quick)
+                screen.resume().join()
+                assertIs<ActivationStep.Entry>(screen.state.value.step)
+            }
+        }
+    }
+
+    @Test
     fun `the wait asks the gateway only while the screen is shown`() = runBlocking<Unit> {
         phone("hidden").use { client ->
             AccountScreens.withScope { scope ->

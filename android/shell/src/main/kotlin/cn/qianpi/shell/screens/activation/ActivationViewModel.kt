@@ -184,6 +184,23 @@ class ActivationViewModel(
         }
     }
 
+    /**
+     * The app started again on a phone bound but still waiting for the administrator: go
+     * straight back to the words and the wait (nothing to type again); an approved or unbound
+     * phone is left as it is.
+     */
+    fun resume(): Job = scope.launch {
+        val account = try {
+            client.account()
+        } catch (e: QianpiException) {
+            mutableState.update { it.copy(error = errorText(e)) }
+            return@launch
+        }
+        if (account == null || !account.pendingApproval) return@launch
+        waiting(account.fingerprintWords, 0)
+        startPolling()
+    }
+
     /** The screen is visible again: resume asking for the approval. */
     fun onShown() {
         shown = true

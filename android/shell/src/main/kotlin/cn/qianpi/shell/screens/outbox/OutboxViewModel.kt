@@ -6,6 +6,7 @@
 // bindings have no call that discards a waiting or a refused command, so the screen offers none.
 package cn.qianpi.shell.screens.outbox
 
+import cn.qianpi.core.OutboxOverview
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.QueuedAction
@@ -20,6 +21,8 @@ import cn.qianpi.shell.text.UiText
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
@@ -99,23 +102,12 @@ class OutboxViewModel(
     /** Titles by task id: a task's document does not change its title under the outbox. */
     private val titles = HashMap<String, UiText>()
 
+    /** The outbox as last told; rendered again after a sync, whose pull may change what a task allows. */
+    private var last: Result<OutboxOverview>? = null
+    private val rendering = Mutex()
+
     private val following: Job = scope.launch {
-        client.outboxFlow().collect { result ->
-            val next = result.fold(
-                onSuccess = { overview ->
-                    val waiting = overview.queued.map { waitingRow(it) }
-                    val refused = overview.refused.mapNotNull { refusedRow(it) }
-                    OutboxState(
-                        loading = false,
-                        waiting = waiting,
-                        refused = refused,
-                        empty = if (waiting.isEmpty() && refused.isEmpty()) UiText.res("outbox_empty") else null,
-                    )
-                },
-                onFailure = { OutboxState(loading = false, error = errorText(it)) },
-            )
-            mutableState.update { next.copy(syncing = it.syncing) }
-        }
+        client.outboxFlow().collect { result -> render(result) }
     }
 
     /** Sends what waits and fetches the office's verdicts. */
@@ -128,7 +120,28 @@ class OutboxViewModel(
         } catch (e: QianpiException) {
             errorText(e)
         }
+        // A refusal's next steps follow the task's flags, which the sync's pull may have changed
+        // (the task done on another phone) without the outbox itself changing.
+        last?.let { render(it) }
         mutableState.update { it.copy(syncing = false, error = error ?: it.error) }
+    }
+
+    private suspend fun render(result: Result<OutboxOverview>) = rendering.withLock {
+        last = result
+        val next = result.fold(
+            onSuccess = { overview ->
+                val waiting = overview.queued.map { waitingRow(it) }
+                val refused = overview.refused.mapNotNull { refusedRow(it) }
+                OutboxState(
+                    loading = false,
+                    waiting = waiting,
+                    refused = refused,
+                    empty = if (waiting.isEmpty() && refused.isEmpty()) UiText.res("outbox_empty") else null,
+                )
+            },
+            onFailure = { OutboxState(loading = false, error = errorText(it)) },
+        )
+        mutableState.update { next.copy(syncing = it.syncing) }
     }
 
     override fun close() = following.cancel()

@@ -58,7 +58,10 @@ final class AppServices {
                 let client = try await Task.detached(priority: .userInitiated) {
                     try QianpiClient(dataDir: folder.path, keyStore: keyStore, signer: signer)
                 }.value
-                let activated = try await client.account() != nil
+                // A phone still waiting for the administrator holds no documents yet and goes
+                // back to the activation screen's words and wait; an approved one starts locked.
+                let account = try await client.account()
+                let activated = account.map { !$0.pendingApproval } ?? false
                 if activated { client.lock() }
                 let session = AppSession(client: client, services: self, activated: activated)
                 phase = .ready(session)

@@ -118,6 +118,38 @@ final class ActivationTests: GatewayTestCase {
         XCTAssertEqual(synced.pulled, 1, "the approved phone syncs its 待办")
     }
 
+    func testAnAppStartedAgainWhileTheDeviceWaitsGoesBackToTheWordsAndTheWait() async throws {
+        let code = try gateway.admin(["issue-code", "--login", "wangjianguo", "--needs-approval"]).out
+        let words = try await {
+            let client = try phone()
+            return try await client.activate(
+                serverUrl: gateway.url, login: "wangjianguo", code: code, deviceName: "iPhone (Linux test)", platform: "ios"
+            ).fingerprintWords
+        }()
+        // The app is opened again: the same store, a new screen.
+        let client = try phone()
+        let clock = HandClock()
+        let model = ActivationModel(client: client, deviceName: "iPhone (Linux test)", clock: clock, firstPause: 5, longestPause: 60)
+        await model.resume()
+        XCTAssertEqual(model.step, .waitingForApproval)
+        XCTAssertEqual(model.words, words, "the same words as before the restart")
+        XCTAssertEqual(try zhText(model.heading), "等待管理员批准")
+        let waiting = Task { await model.waitForApproval() }
+        defer { waiting.cancel() }
+        let info = try await client.deviceInfo()
+        let device = try XCTUnwrap(info)
+        _ = try gateway.admin(["device", "approve", "--device", device.deviceId])
+        let at = clock.now()
+        try await awaitState("the first pause") { clock.deadlines == [at.addingTimeInterval(5)] }
+        clock.advance(by: 5)
+        try await awaitState("the approval") { model.step == .done }
+
+        // An approved phone opened again stays where it is.
+        let again = ActivationModel(client: try phone(), deviceName: "iPhone (Linux test)", clock: HandClock())
+        await again.resume()
+        XCTAssertEqual(again.step, .entry)
+    }
+
     func testWordsThatDifferWipeTheBinding() async throws {
         let client = try phone()
         let model = ActivationModel(client: client, deviceName: "iPhone (Linux test)")

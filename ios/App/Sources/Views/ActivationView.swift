@@ -28,6 +28,8 @@ struct ActivationView: View {
             case .wordsDiffered, .done: EmptyView()
             }
         }
+        // Opened again while the device still waits: back to the words and the wait.
+        .task { if model.step == .entry { await model.resume() } }
         .sheet(isPresented: $scanning) {
             QRScannerView(
                 found: { text in

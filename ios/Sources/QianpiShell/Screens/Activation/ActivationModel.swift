@@ -140,6 +140,25 @@ public final class ActivationModel {
         }
     }
 
+    /// The app started again on a phone bound but still waiting for the administrator: back to
+    /// the words and the wait (nothing to type again). An approved or unbound phone is left as
+    /// it is. The view then runs `waitForApproval()` as after `wordsMatch()`.
+    public func resume() async {
+        let bound: AccountInfo?
+        do {
+            bound = try await client.account()
+        } catch {
+            self.error = AccountText.error(error)
+            return
+        }
+        guard let bound, bound.pendingApproval else { return }
+        account = bound
+        words = bound.fingerprintWords
+        step = .waitingForApproval
+        heading = .key("activation.heading.waiting")
+        hint = .key("activation.hint.waiting")
+    }
+
     /// The words are the same as on the administrator's screen.
     public func wordsMatch() {
         guard step == .compareWords, let account else { return }

@@ -88,7 +88,8 @@ final class AppSession {
 
     func notice(_ id: String) -> NoticeModel { NoticeModel(client: client, id: id) }
 
-    func batch() -> BatchModel { BatchModel(client: client, prompt: approvals) }
+    // No per-item prompt: BatchView confirms the whole batch once (one LAContext for every signature).
+    func batch() -> BatchModel { BatchModel(client: client) }
 
     func picker(_ purpose: PeoplePickerModel.Purpose) -> PeoplePickerModel { PeoplePickerModel(client: client, purpose: purpose) }
 }

@@ -195,8 +195,7 @@ public final class DocumentModel {
     public func readAttachment(_ id: String) async -> Data? {
         guard let attachment = attachments.first(where: { $0.id == id }) else { return nil }
         do {
-            _ = try await client.download(sha256: attachment.sha256)
-            return try await client.readFile(sha256: attachment.sha256)
+            return try await client.fileBytes(sha256: attachment.sha256)
         } catch {
             errorText = WorkText.error(error)
             return nil

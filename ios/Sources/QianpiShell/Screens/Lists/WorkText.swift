@@ -61,6 +61,15 @@ public enum UrgencyMark: Sendable, Equatable {
     }
 }
 
+extension QianpiClient {
+    /// The bytes of the file `sha256` (an attachment), downloaded first when the phone lacks them;
+    /// held in memory only.
+    func fileBytes(sha256: String) async throws -> Data {
+        _ = try await download(sha256: sha256)
+        return try await readFile(sha256: sha256)
+    }
+}
+
 /// Shared wording of the work screens.
 enum WorkText {
     /// What the user reads for a failure: the core's sentence in both languages, or a general one.

@@ -1,6 +1,7 @@
 //! Validation of process definitions: structure (ids, start, end, routes, reachability, a way to
 //! finish from every node) and per-node settings that contradict each other. Every error names
-//! the node at fault.
+//! the node at fault ([`DefinitionError::node`]), and [`ProcessDefinition::problems`] lists every
+//! node's problem at once for an editor to show beside each node.
 
 use super::definition::{Completion, HandlerMode, Node, NodeKind, ProcessDefinition, RejectPolicy};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -52,40 +53,78 @@ pub enum DefinitionError {
     },
 }
 
+impl DefinitionError {
+    /// The node the problem concerns, where it concerns one (`BadStart` names the start the
+    /// definition gives, which may not exist); `None` for problems of the whole definition.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            DefinitionError::NoNodes | DefinitionError::NoEnd => None,
+            DefinitionError::DuplicateNode(node)
+            | DefinitionError::BadStart(node)
+            | DefinitionError::Unreachable(node)
+            | DefinitionError::DeadEnd(node)
+            | DefinitionError::BadRoutes(node)
+            | DefinitionError::BadHandlers(node)
+            | DefinitionError::UnknownRouteTarget { node, .. }
+            | DefinitionError::Contradiction { node, .. } => Some(node),
+        }
+    }
+}
+
 impl ProcessDefinition {
     /// Checks the definition; the first problem found is returned, naming its node.
     pub fn validate(&self) -> Result<(), DefinitionError> {
-        if self.nodes.is_empty() {
-            return Err(DefinitionError::NoNodes);
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
         }
+    }
+
+    /// Every problem found, so an editor can show each node its own; the first is the one
+    /// [`ProcessDefinition::validate`] returns. Problems of the whole (no nodes, an id used twice,
+    /// a bad start, no end) stop the check there, since no node can be judged without them; past
+    /// them each node's first problem is listed in order, then every unreachable node, then every
+    /// node from which no end can be reached.
+    pub fn problems(&self) -> Vec<DefinitionError> {
+        if self.nodes.is_empty() {
+            return vec![DefinitionError::NoNodes];
+        }
+        let mut problems = Vec::new();
         let mut index = HashMap::new();
         for (i, node) in self.nodes.iter().enumerate() {
             if index.insert(node.id.as_str(), i).is_some() {
-                return Err(DefinitionError::DuplicateNode(node.id.clone()));
+                problems.push(DefinitionError::DuplicateNode(node.id.clone()));
             }
+        }
+        if !problems.is_empty() {
+            return problems;
         }
         match self.node(&self.start) {
             Some(node) if node.kind != NodeKind::End => {}
-            _ => return Err(DefinitionError::BadStart(self.start.clone())),
+            _ => problems.push(DefinitionError::BadStart(self.start.clone())),
         }
         if !self.nodes.iter().any(|n| n.kind == NodeKind::End) {
-            return Err(DefinitionError::NoEnd);
+            problems.push(DefinitionError::NoEnd);
         }
-        for node in &self.nodes {
-            check_node(node, &index, self)?;
+        if !problems.is_empty() {
+            return problems;
         }
+        problems.extend(
+            self.nodes
+                .iter()
+                .filter_map(|node| check_node(node, &index, self).err()),
+        );
         let reachable = walk(&self.start, |id| {
             self.node(id)
                 .map(|n| n.routes.iter().map(|r| r.to.as_str()).collect())
                 .unwrap_or_default()
         });
-        if let Some(node) = self
-            .nodes
-            .iter()
-            .find(|n| !reachable.contains(n.id.as_str()))
-        {
-            return Err(DefinitionError::Unreachable(node.id.clone()));
-        }
+        problems.extend(
+            self.nodes
+                .iter()
+                .filter(|n| !reachable.contains(n.id.as_str()))
+                .map(|n| DefinitionError::Unreachable(n.id.clone())),
+        );
         // Walk backwards from every end: whatever is not met cannot finish.
         let mut incoming: HashMap<&str, Vec<&str>> = HashMap::new();
         for node in &self.nodes {
@@ -102,14 +141,13 @@ impl ProcessDefinition {
                 incoming.get(id).cloned().unwrap_or_default()
             }));
         }
-        if let Some(node) = self
-            .nodes
-            .iter()
-            .find(|n| !finishing.contains(n.id.as_str()))
-        {
-            return Err(DefinitionError::DeadEnd(node.id.clone()));
-        }
-        Ok(())
+        problems.extend(
+            self.nodes
+                .iter()
+                .filter(|n| !finishing.contains(n.id.as_str()))
+                .map(|n| DefinitionError::DeadEnd(n.id.clone())),
+        );
+        problems
     }
 }
 
@@ -290,4 +328,60 @@ fn check_branches(split: &Node, definition: &ProcessDefinition) -> Result<(), De
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::definition;
+    use super::*;
+
+    #[test]
+    fn every_node_at_fault_is_reported_with_its_own_problem() {
+        let broken = definition(vec![
+            Node::manual("n1", "拟办", &[]).route("送", "n2"),
+            Node::manual("n2", "核稿", &["a", "b"])
+                .route("去", "nowhere")
+                .route("结束", "end"),
+            Node::manual("orphan", "传阅", &["c"]).route("结束", "end"),
+            Node::end("end"),
+        ]);
+        let problems = broken.problems();
+        let nodes: Vec<Option<&str>> = problems.iter().map(DefinitionError::node).collect();
+        assert_eq!(nodes, [Some("n1"), Some("n2"), Some("orphan")]);
+        assert_eq!(broken.validate(), Err(problems[0].clone()));
+        assert!(matches!(
+            problems[1],
+            DefinitionError::UnknownRouteTarget { ref to, .. } if to == "nowhere"
+        ));
+        assert_eq!(problems[2], DefinitionError::Unreachable("orphan".into()));
+    }
+
+    #[test]
+    fn problems_of_the_whole_name_no_node_and_stop_the_check() {
+        let no_end = definition(vec![Node::manual("n1", "拟办", &[]).route("回", "n1")]);
+        assert_eq!(no_end.problems(), [DefinitionError::NoEnd]);
+        assert_eq!(DefinitionError::NoEnd.node(), None);
+        let empty = definition(Vec::new());
+        assert_eq!(empty.problems(), [DefinitionError::NoNodes]);
+        let twice = definition(vec![
+            Node::manual("n1", "拟办", &["a"]).route("结束", "end"),
+            Node::end("end"),
+            Node::end("end"),
+        ]);
+        assert_eq!(
+            twice.problems(),
+            [DefinitionError::DuplicateNode("end".into())]
+        );
+        assert_eq!(twice.problems()[0].node(), Some("end"));
+    }
+
+    #[test]
+    fn a_valid_definition_has_no_problems() {
+        let valid = definition(vec![
+            Node::manual("n1", "拟办", &["a"]).route("结束", "end"),
+            Node::end("end"),
+        ]);
+        assert!(valid.problems().is_empty());
+        assert_eq!(valid.validate(), Ok(()));
+    }
 }

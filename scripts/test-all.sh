@@ -4,7 +4,8 @@
 # gateway's suites twice: on SQLite, then on a local PostgreSQL from scripts/postgres.sh),
 # fuzzes a live gateway against its OpenAPI document on SQLite and on PostgreSQL
 # (scripts/schemathesis.sh), generates the bindings, and runs the Kotlin and Swift tests against the real library and a real
-# gateway. Every suite runs even if an earlier one failed; the last line is
+# gateway, and runs the web console's tests in Debian's Chromium (scripts/test-browser.sh). Every
+# suite runs even if an earlier one failed; the last line is
 # "N passed, M failed" over all of them, and the exit code is non-zero if anything failed or
 # could not run.
 set -uo pipefail
@@ -142,12 +143,26 @@ for lang in kotlin swift; do
   fi
 done
 
+stage "browser tests (the web console in Debian's Chromium, SQLite and PostgreSQL)"
+if [ "$pg_ok" -eq 1 ]; then
+  QIANPI_TEST_POSTGRES="$pg_url" ./scripts/test-browser.sh 2>&1 | tee "$log/browser"
+else
+  ./scripts/test-browser.sh 2>&1 | tee "$log/browser"
+fi
+status=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/browser" | tail -1)
+if [ -n "$line" ]; then
+  record browser "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")" "$status"
+else
+  record browser 0 1 1   # the suite did not run: a failure, never a skip
+fi
+
 stage "summary"
 for timing in "${timings[@]}"; do echo "  $timing"; done
 printf '  %5ds  in all\n' $((SECONDS - started))
 printf '  disk: target folder %s, %s free\n' "$(du -sh target 2>/dev/null | cut -f1)" \
   "$(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')"
-for suite in lints rust schemathesis postgres kotlin swift; do
+for suite in lints rust schemathesis postgres kotlin swift browser; do
   printf '  %-12s %s\n' "$suite" "${counts[$suite]:-did not run}"
 done
 if [ ${#broken[@]} -gt 0 ]; then

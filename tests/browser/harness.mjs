@@ -1,0 +1,439 @@
+// The browser tests' harness: a real gateway on loopback (SQLite in a temporary folder, or a
+// fresh PostgreSQL database when QIANPI_BROWSER_POSTGRES names a server), its command line to
+// create units, people and office accounts, TOTP codes (RFC 6238) to log in, Debian's Chromium
+// driven by playwright-core, screenshots for a reviewer, and the terminal shell `qianpi` as the
+// leader's phone.
+//
+// Paths come from this file's place in the repository, so a clone anywhere (under /tmp, say)
+// runs the same; QIANPI_GATEWAY_BIN, QIANPI_CLI_BIN and QIANPI_CHROMIUM override the binaries.
+
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const gatewayBin =
+  process.env.QIANPI_GATEWAY_BIN || path.join(repoRoot, 'target', 'debug', 'qianpi-gateway');
+export const cliBin = process.env.QIANPI_CLI_BIN || path.join(repoRoot, 'target', 'debug', 'qianpi');
+export const chromiumPath = process.env.QIANPI_CHROMIUM || '/usr/bin/chromium';
+export const screenshotDir =
+  process.env.QIANPI_SCREENSHOTS || path.join(repoRoot, 'target', 'console-screenshots');
+
+/** Runs a program; resolves with its stdout (a Buffer when `binary`), rejects with its stderr. */
+export function run(program, args, { input, env, binary = false, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const merged = { ...process.env, RUST_LOG: 'warn', ...env };
+    // An `undefined` value removes the variable (DATABASE_URL must not reach the gateway's CLI).
+    for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+    const child = spawn(program, args, {
+      cwd,
+      env: merged,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out);
+      if (code === 0) {
+        resolve(binary ? stdout : stdout.toString('utf8').trim());
+      } else {
+        const name = path.basename(program);
+        reject(
+          new Error(`${name} ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString('utf8').trim()}`),
+        );
+      }
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A fresh PostgreSQL database on the server QIANPI_BROWSER_POSTGRES names, or null. */
+async function freshPostgres() {
+  const base = process.env.QIANPI_BROWSER_POSTGRES;
+  if (!base) return null;
+  const url = new URL(base);
+  const name = `qianpi_browser_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const conn = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username)];
+  await run('createdb', [...conn, name]);
+  return {
+    url: `${base.replace(/\/+$/, '')}/${name}`,
+    drop: () => run('dropdb', [...conn, '--if-exists', name]).catch(() => {}),
+  };
+}
+
+/**
+ * A gateway on 127.0.0.1 with a port of its own. `cli(...)` runs its command line against the
+ * same database; `stop()` ends it and removes its data.
+ */
+export class Gateway {
+  static async start({ demo = false } = {}) {
+    const gateway = new Gateway();
+    gateway.dir = await mkdtemp(path.join(tmpdir(), 'qianpi-browser-'));
+    gateway.postgres = await freshPostgres();
+    gateway.dbArgs = ['--data-dir', path.join(gateway.dir, 'data')];
+    if (gateway.postgres) gateway.dbArgs.push('--database-url', gateway.postgres.url);
+    await gateway.cli('init', ...(demo ? ['--demo'] : []));
+    await gateway.serve();
+    return gateway;
+  }
+
+  async serve() {
+    const log = createWriteStream(path.join(this.dir, 'gateway.log'));
+    const env = { ...process.env, RUST_LOG: 'warn' };
+    delete env.DATABASE_URL; // only the arguments name the database
+    this.process = spawn(gatewayBin, ['serve', ...this.dbArgs, '--listen', '127.0.0.1:0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.process.stderr.pipe(log);
+    this.exited = new Promise((resolve) => this.process.on('exit', resolve));
+    this.url = await new Promise((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error(`the gateway did not start: ${seen}`)), 60_000);
+      this.process.stdout.on('data', (chunk) => {
+        seen += chunk.toString('utf8');
+        const match = seen.match(/listening on (\S+)/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1].replace(/\/+$/, ''));
+        }
+      });
+      this.process.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the gateway exited (${code}) before listening; see ${this.dir}/gateway.log`));
+      });
+    });
+  }
+
+  /** Runs `qianpi-gateway <args> <database>`; `input` goes to its standard input. */
+  cli(...args) {
+    let input;
+    if (args.length && typeof args[args.length - 1] === 'object') input = args.pop().input;
+    const env = { DATABASE_URL: undefined };
+    return run(gatewayBin, [...args, ...this.dbArgs], { input, env });
+  }
+
+  async stop() {
+    if (this.process && this.process.exitCode === null) {
+      this.process.kill('SIGTERM');
+      await this.exited;
+    }
+    if (this.postgres) await this.postgres.drop();
+    if (this.dir && !process.env.QIANPI_BROWSER_KEEP) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** A unit with the people the tests need and their office accounts (password + TOTP). */
+  async createUnit({ id, name, organ, accounts = true }) {
+    await this.cli('create-unit', '--id', id, '--name', name, '--organ-code', organ);
+    const person = async (login, personName, post, role) => {
+      const userId = await this.cli('add-user', '--unit', id, '--login', login, '--name', personName, '--post', post, '--role', role);
+      return { userId, login, name: personName };
+    };
+    const unit = { id, name, organ };
+    unit.leader = await person(`${id}-leader`, '王厅长', '厅长', 'leader');
+    unit.handler = await person(`${id}-handler`, '赵主任', '办公室主任', 'staff');
+    unit.registrar = await person(`${id}-registrar`, '刘登记', '收文登记员', 'staff');
+    unit.admin = await person(`${id}-admin`, '孙管理', '系统管理员', 'unit_admin');
+    if (accounts) {
+      unit.registrar.account = await this.officeAccount(id, unit.registrar.userId, ['registrar']);
+      unit.admin.account = await this.officeAccount(id, unit.admin.userId, ['administrator']);
+    }
+    return unit;
+  }
+
+  /** An office account for a person; returns { login, password, secret }. */
+  async officeAccount(unit, userId, roles) {
+    const password = `Pw-${randomBytes(9).toString('base64url')}`;
+    const login = await this.cli(
+      'office-account', '--unit', unit, '--user', userId, '--roles', roles.join(','), '--password-stdin',
+      { input: `${password}\n` },
+    );
+    return { login: login.split('\n').pop().trim(), password, secret: null, lastStep: -1 };
+  }
+
+  /** Loads 收文办理 (leader's 批示, then the handler) into a unit; returns its id. */
+  async loadIncomingDefinition(unit) {
+    const node = (id, name, user, routes, allow = {}) => ({
+      id,
+      name,
+      kind: 'manual',
+      handlers: [{ user, weight: 1 }],
+      mode: 'single',
+      completion: { rule: 'all' },
+      reject: { policy: 'not_allowed' },
+      returns: { allowed: false, targets: [], way: 'step' },
+      allow: {
+        recall: false, add_sign: false, transfer: false, delegate: false, circulate: false,
+        urge: true, batch: false, terminate: true, ...allow,
+      },
+      routes,
+      read_only: false,
+      opinion_column: name,
+      time_limit_hours: null,
+      requires_handwriting: false,
+    });
+    const id = `def-incoming-${unit.id}`;
+    const definition = {
+      id,
+      name: '收文办理',
+      start: 'leader-instruction',
+      nodes: [
+        node('leader-instruction', '领导批示', unit.leader.userId, [
+          { id: 'r1', label: '送承办', to: 'handling', requires_opinion: false },
+        ]),
+        node('handling', '承办', unit.handler.userId, [
+          { id: 'r1', label: '办结', to: 'end', requires_opinion: false },
+        ]),
+        { ...node('end', '结束', null, []), kind: 'end', handlers: [], opinion_column: null },
+      ],
+      urge_interval_minutes: 240,
+    };
+    const file = path.join(this.dir, `${id}.json`);
+    await writeFile(file, JSON.stringify(definition));
+    await this.cli('load-definition', '--unit', unit.id, '--file', file);
+    return id;
+  }
+}
+
+// ---- TOTP (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) ----
+
+/** Decodes RFC 4648 base32 (spaces, dashes and padding ignored). */
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = text.toUpperCase().replace(/[\s=-]/g, '');
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const char of clean) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) throw new Error(`not base32: ${char}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The TOTP code of `secret` (base32) for time step `step`. */
+export function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
+}
+
+export const totpStep = (ms = Date.now()) => Math.floor(ms / 1000 / 30);
+
+/**
+ * A code for `account` that it has not used yet: a gateway refuses a code used twice, so a
+ * second login within the same 30 s waits for the next step.
+ */
+export async function freshTotp(account) {
+  let step = totpStep();
+  if (step <= account.lastStep) {
+    await new Promise((resolve) => setTimeout(resolve, (account.lastStep + 1) * 30_000 - Date.now() + 50));
+    step = totpStep();
+  }
+  account.lastStep = step;
+  return totpAt(account.secret, step);
+}
+
+// ---- the browser ----
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // As root Chromium needs --no-sandbox; the rest keeps it from calling out of the machine.
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--lang=zh-CN',
+    ],
+  });
+}
+
+/**
+ * A fresh browser context (its own cookies) whose page records every dialog and every page
+ * error, so a test can assert that no injected script ran.
+ */
+export async function newPage(browser, baseURL) {
+  const context = await browser.newContext({ baseURL, locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.dialogs = [];
+  page.errors = [];
+  page.acceptConfirms = false;
+  page.on('dialog', async (dialog) => {
+    page.dialogs.push({ type: dialog.type(), message: dialog.message() });
+    // A data-confirm button asks before submitting; a test that clicks one accepts it.
+    if (page.acceptConfirms && dialog.type() === 'confirm') await dialog.accept();
+    else await dialog.dismiss();
+  });
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  return page;
+}
+
+/**
+ * Logs `account` in: password, then either the TOTP enrolment (first login: reads the secret
+ * from #totp-secret and confirms with a code) or a code. Ends on the page after login.
+ */
+export async function login(page, account) {
+  await page.goto('/console/login');
+  await page.fill('input[name="login"]', account.login);
+  await page.fill('input[name="password"]', account.password);
+  await Promise.all([page.waitForLoadState('load'), page.locator('form button[type="submit"], form button:not([type])').first().click()]);
+  await page.waitForSelector('#totp-secret, input[name="code"]');
+  if (await page.locator('#totp-secret').count()) {
+    account.secret = (await page.locator('#totp-secret').innerText()).trim();
+  }
+  if (!account.secret) throw new Error(`no TOTP secret known for ${account.login}`);
+  await page.fill('input[name="code"]', await freshTotp(account));
+  await Promise.all([page.waitForLoadState('load'), page.locator('form:has(input[name="code"]) button').first().click()]);
+  if (page.url().includes('/console/login')) {
+    throw new Error(`login failed for ${account.login}: ${await page.locator('.error').allInnerTexts()}`);
+  }
+}
+
+/** The named cookie of a page's context (the session cookie by default), or undefined. */
+export async function cookie(page, name) {
+  const cookies = await page.context().cookies();
+  return name ? cookies.find((c) => c.name === name) : cookies;
+}
+
+/** Saves a full-page screenshot as <screenshots>/<name>.png. */
+export async function screenshot(page, name) {
+  await mkdir(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+// ---- the leader's phone: the terminal shell ----
+
+/** The terminal shell `qianpi` as a person's phone, with its own data folder and vault. */
+export class Phone {
+  constructor(gateway, person) {
+    this.gateway = gateway;
+    this.person = person;
+    this.dir = path.join(gateway.dir, `phone-${person.login}`);
+    this.env = { QIANPI_PASSPHRASE: `vault-${randomBytes(12).toString('hex')}` };
+  }
+
+  run(...args) {
+    const binary = args[0] === 'body';
+    return run(cliBin, [...args, '--data-dir', this.dir], { env: this.env, binary });
+  }
+
+  /** Activates with a one-time code the gateway's command line issues. */
+  async activate({ needsApproval = false } = {}) {
+    const code = await this.gateway.cli('issue-code', '--login', this.person.login, ...(needsApproval ? ['--needs-approval'] : []));
+    return run(cliBin, ['activate', '--server', `${this.gateway.url}/`, '--login', this.person.login, '--code', code.split('\n')[0], '--data-dir', this.dir], { env: this.env });
+  }
+
+  /** The six fingerprint words the phone shows. */
+  async fingerprintWords() {
+    const out = await this.run('device');
+    const line = out.split('\n').find((l) => l.startsWith('指纹词'));
+    return line.replace(/^指纹词:\s*/, '').replace(/\s*\(.*$/, '').trim().split(/\s+/);
+  }
+
+  /** Whether the gateway still keeps this device waiting for approval (asks it first). */
+  async pending() {
+    const out = await this.run('device', '--check');
+    return out.includes('待管理员批准');
+  }
+
+  sync() {
+    return this.run('sync');
+  }
+
+  /** The inbox rows: { state, title, taskId, line }. */
+  async inbox() {
+    const out = await this.run('inbox');
+    return out
+      .split('\n')
+      .map((line) => {
+        const match = line.match(/^\[(\S+)\] \[\S+\] (.*?)  .*\(task (\S+)\)/);
+        return match && { state: match[1], title: match[2], taskId: match[3], line };
+      })
+      .filter(Boolean);
+  }
+
+  /** The body's bytes as the phone opens it (the PDF rendition when there is one). */
+  body(id) {
+    return this.run('body', id);
+  }
+
+  approve(taskId, opinion) {
+    return this.run('approve', taskId, '--opinion', opinion);
+  }
+
+  show(id) {
+    return this.run('show', id);
+  }
+}
+
+// ---- small files ----
+
+/** A one-page PDF naming `title` (ASCII), enough for a body upload. */
+export function onePagePdf(title) {
+  const text = `BT /F1 18 Tf 72 720 Td (${title.replace(/[()\\]/g, '')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(pdf.length);
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+/** Text in GBK (GB 2312 range), as a bureau's spreadsheet exports its CSV. */
+export function gbk(text) {
+  return encodeGbk(text);
+}
+
+let gbkTable = null;
+/** Builds the reverse of TextDecoder('gbk') once: every two-byte code to its character. */
+function encodeGbk(text) {
+  if (!gbkTable) {
+    gbkTable = new Map();
+    const decoder = new TextDecoder('gbk');
+    for (let lead = 0x81; lead <= 0xfe; lead++) {
+      for (let trail = 0x40; trail <= 0xfe; trail++) {
+        if (trail === 0x7f) continue;
+        const char = decoder.decode(Uint8Array.of(lead, trail));
+        if (char.length === 1 && char !== '\ufffd' && !gbkTable.has(char)) gbkTable.set(char, [lead, trail]);
+      }
+    }
+  }
+  const bytes = [];
+  for (const char of text) {
+    const code = char.codePointAt(0);
+    if (code < 0x80) bytes.push(code);
+    else if (gbkTable.has(char)) bytes.push(...gbkTable.get(char));
+    else throw new Error(`not in GBK: ${char}`);
+  }
+  return Buffer.from(bytes);
+}

@@ -185,13 +185,71 @@ pub async fn list_users(
     .await
 }
 
-fn check_field(field: &str, value: &str) -> Result<(), String> {
+fn check_field(field: &'static str, value: &str) -> Result<(), String> {
+    check_field_fault(field, value).map_err(|fault| fault.to_string())
+}
+
+/// Why an identity's fields are refused; the English text is the API's, the Chinese one is
+/// shown to administrators next to the row of an address book that carries it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserFault {
+    /// A required field is blank.
+    #[error("{0} is empty")]
+    Empty(&'static str),
+    /// A field longer than [`MAX_FIELD`] characters.
+    #[error("{0} is longer than {max} characters", max = MAX_FIELD)]
+    TooLong(&'static str),
+    /// A field holding control characters.
+    #[error("{0} holds control characters")]
+    Control(&'static str),
+    /// A login with blanks in it.
+    #[error("login holds spaces")]
+    LoginSpaces,
+    /// A role that is none of the four.
+    #[error("unknown role {0:?} (unit_admin, leader, secretary or staff)")]
+    UnknownRole(String),
+    /// Leaders named for someone who is not a secretary.
+    #[error("only a secretary may sign for leaders")]
+    NotSecretary,
+}
+
+impl UserFault {
+    /// The fault in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            UserFault::Empty(field) => format!("{}为空", field_zh(field)),
+            UserFault::TooLong(field) => format!("{}超过{MAX_FIELD}个字符", field_zh(field)),
+            UserFault::Control(field) => format!("{}含有控制字符", field_zh(field)),
+            UserFault::LoginSpaces => "登录名含有空格".to_owned(),
+            UserFault::UnknownRole(role) => {
+                format!("未知角色“{role}”（应为单位管理员、领导、秘书或工作人员）")
+            }
+            UserFault::NotSecretary => "只有秘书可以为领导代签".to_owned(),
+        }
+    }
+}
+
+/// The Chinese name of a field (the address book's own header words).
+fn field_zh(field: &str) -> &'static str {
+    match field {
+        "login" => "登录名",
+        "name" => "姓名",
+        "post" => "职务",
+        "department" => "处室",
+        "office_phone" => "办公电话",
+        "organ_code" => "机关代字",
+        "id" => "编号",
+        _ => "字段",
+    }
+}
+
+fn check_field_fault(field: &'static str, value: &str) -> Result<(), UserFault> {
     if value.trim().is_empty() {
-        Err(format!("{field} is empty"))
+        Err(UserFault::Empty(field))
     } else if value.chars().count() > MAX_FIELD {
-        Err(format!("{field} is longer than {MAX_FIELD} characters"))
+        Err(UserFault::TooLong(field))
     } else if value.chars().any(char::is_control) {
-        Err(format!("{field} holds control characters"))
+        Err(UserFault::Control(field))
     } else {
         Ok(())
     }
@@ -199,28 +257,28 @@ fn check_field(field: &str, value: &str) -> Result<(), String> {
 
 /// Checks an identity's fields; returns its canonical role.
 pub(super) fn check_user(user: &NewUser) -> Result<&'static str, String> {
-    check_field("login", &user.login)?;
-    check_field("name", &user.name)?;
-    check_field("post", &user.post)?;
+    check_user_fault(user).map_err(|fault| fault.to_string())
+}
+
+/// [`check_user`] with the fault typed, for the address book's bilingual row reasons.
+pub(super) fn check_user_fault(user: &NewUser) -> Result<&'static str, UserFault> {
+    check_field_fault("login", &user.login)?;
+    check_field_fault("name", &user.name)?;
+    check_field_fault("post", &user.post)?;
     if user.login.chars().any(char::is_whitespace) {
-        return Err("login holds spaces".into());
+        return Err(UserFault::LoginSpaces);
     }
     for (field, value) in [
         ("department", &user.department),
         ("office_phone", &user.office_phone),
     ] {
         if !value.trim().is_empty() {
-            check_field(field, value)?;
+            check_field_fault(field, value)?;
         }
     }
-    let role = parse_role(&user.role).ok_or_else(|| {
-        format!(
-            "unknown role {:?} (unit_admin, leader, secretary or staff)",
-            user.role
-        )
-    })?;
+    let role = parse_role(&user.role).ok_or_else(|| UserFault::UnknownRole(user.role.clone()))?;
     if role != "secretary" && !user.secretary_for.is_empty() {
-        return Err("only a secretary may sign for leaders".into());
+        return Err(UserFault::NotSecretary);
     }
     Ok(role)
 }

@@ -63,7 +63,8 @@ pub async fn forget_stale_guessers(db: &Db) -> Result<u64, crate::ApiError> {
     let now = chrono::Utc::now().timestamp();
     db.tx(move |sql| {
         Ok(crate::devices::lockout::forget_stale(sql, now)?
-            + crate::devices::challenge::forget_expired(sql, now)?)
+            + crate::devices::challenge::forget_expired(sql, now)?
+            + crate::office::sessions::forget_expired(sql, now)?)
     })
     .await
 }

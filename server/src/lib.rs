@@ -14,6 +14,7 @@ pub mod auth;
 pub mod blobs;
 pub mod checkpoints;
 pub mod commands;
+pub mod console;
 pub mod db;
 pub mod delegations;
 pub mod devices;
@@ -25,6 +26,7 @@ pub mod housekeeping;
 pub mod instances;
 pub mod listener;
 pub mod notices;
+pub mod office;
 pub mod openapi;
 pub mod phrases;
 pub mod refusals;
@@ -81,6 +83,8 @@ pub struct GatewayConfig {
     pub group_commit: bool,
     /// How phones' attestation evidence is verified (the vendors' roots are built in).
     pub attestation: attestation::TrustConfig,
+    /// The zone the office console shows times in.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl GatewayConfig {
@@ -101,6 +105,7 @@ impl GatewayConfig {
             behind_proxy: false,
             group_commit: true,
             attestation: attestation::TrustConfig::default(),
+            time_zone: console::time::DEFAULT_ZONE,
         }
     }
 
@@ -244,6 +249,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         group_commit: config.group_commit,
         attestation: trust,
+        time_zone: config.time_zone,
     });
     let limits = listener::Limits {
         header_read_timeout: config.header_read_timeout,

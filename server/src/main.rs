@@ -46,6 +46,8 @@ struct Cli {
 enum Commands {
     #[command(flatten)]
     Gateway(cli::serve::Commands),
+    #[command(flatten)]
+    Office(cli::office::Commands),
     /// Issue a one-time activation code for a user; prints the code.
     IssueCode {
         #[command(flatten)]
@@ -205,6 +207,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Commands::Gateway(command) => cli::serve::run(command),
+        Commands::Office(command) => cli::office::run(command),
         Commands::Tls { command } => cli::tls::run(command),
         Commands::IssueCode {
             database,

@@ -175,6 +175,21 @@ pub const MIGRATIONS: &[&str] = &[
         expires_at BIGINT NOT NULL);
      CREATE INDEX activation_challenges_by_source ON activation_challenges (source, created_at);
      CREATE INDEX activation_challenges_by_expiry ON activation_challenges (expires_at);",
+    // 11: office accounts for the web console (an identity of the address book with an Argon2id
+    //     password, a TOTP secret once enrolled, the last TOTP step used, failures in a row and a
+    //     lockout, roles in its unit) and their sessions, by the SHA-256 of the cookie's id.
+    "CREATE TABLE office_accounts (
+        user_id TEXT PRIMARY KEY REFERENCES users(id), unit_id TEXT NOT NULL REFERENCES units(id),
+        login TEXT NOT NULL UNIQUE, roles TEXT NOT NULL, password_hash TEXT NOT NULL,
+        totp_secret BLOB, totp_last_step BIGINT NOT NULL, failures BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL, disabled BIGINT NOT NULL, created_at TEXT NOT NULL);
+     CREATE INDEX office_accounts_by_unit ON office_accounts (unit_id, login);
+     CREATE TABLE console_sessions (
+        id_hash BLOB PRIMARY KEY, user_id TEXT NOT NULL REFERENCES office_accounts(user_id),
+        stage TEXT NOT NULL, csrf TEXT NOT NULL, enrol_secret BLOB, created_at BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+     CREATE INDEX console_sessions_by_user ON console_sessions (user_id);
+     CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -9,6 +9,7 @@
 //! database that holds none, so a mistyped `--data-dir` is an error, not a new gateway.
 
 pub mod content;
+pub mod office;
 pub mod policy;
 pub mod serve;
 pub mod tls;

@@ -83,6 +83,9 @@ pub enum Commands {
         /// certificate it lists as revoked or suspended fails attestation.
         #[arg(long, value_name = "JSON file")]
         attestation_status: Option<PathBuf>,
+        /// The time zone the office console shows times in (an IANA name).
+        #[arg(long, default_value = "Asia/Shanghai", value_name = "zone")]
+        time_zone: chrono_tz::Tz,
     },
     /// Create (or migrate) the database and the statement key, without serving.
     Init {
@@ -114,8 +117,10 @@ pub fn run(command: Commands) -> Result<(), String> {
             apple_app_ids,
             apple_development,
             attestation_status,
+            time_zone,
         } => runtime.block_on(async {
             let mut config = database.config(listen, demo);
+            config.time_zone = time_zone;
             config.public_scheme = if behind_proxy.is_empty() {
                 public_scheme
             } else {

@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(people::routes())
         .merge(phrases::routes())
         .nest("/v1/admin", admin::routes())
+        .merge(crate::console::home_routes())
+        .nest("/console", crate::console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

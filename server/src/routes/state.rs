@@ -19,4 +19,6 @@ pub struct AppState {
     pub group_commit: bool,
     /// The roots and settings phones' attestation evidence is verified against.
     pub attestation: std::sync::Arc<crate::attestation::Trust>,
+    /// The zone the console shows times in (Asia/Shanghai unless configured).
+    pub time_zone: chrono_tz::Tz,
 }

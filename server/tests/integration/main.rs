@@ -10,6 +10,8 @@ mod attestation_chains;
 mod attestation_vectors;
 mod cli;
 mod cli_devices;
+mod console_login;
+mod console_support;
 mod feed_objects;
 mod feed_pages;
 mod instance_storage;

@@ -1,0 +1,15 @@
+//! The console's menu: each area's entries with the roles that see them (none listed: everyone).
+//! Each area adds its own lines to [`NAV`].
+
+use crate::office::{Account, Role};
+
+/// Path, text key, roles that see it (empty: every office role).
+pub const NAV: &[(&str, &str, &[Role])] = &[("/console/", "nav.home", &[])];
+
+/// The entries `account` sees, in order.
+pub fn entries(account: &Account) -> Vec<(&'static str, &'static str)> {
+    NAV.iter()
+        .filter(|(_, _, roles)| roles.is_empty() || roles.iter().any(|r| account.has(*r)))
+        .map(|(path, key, _)| (*path, *key))
+        .collect()
+}

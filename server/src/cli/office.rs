@@ -45,7 +45,13 @@ pub fn run(command: Commands) -> Result<(), String> {
     } = command;
     let parsed: Vec<Role> = roles
         .split(',')
-        .map(|r| Role::parse(r).ok_or_else(|| format!("unknown role {r:?}")))
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| {
+                format!(
+                    "unknown role {r:?} (administrator, registrar, drafter, secretary, auditor)"
+                )
+            })
+        })
         .collect::<Result<_, _>>()?;
     let (password, generated) = if password_stdin {
         let mut line = Zeroizing::new(String::new());

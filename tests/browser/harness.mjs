@@ -133,11 +133,8 @@ export class Gateway {
   /** A unit with the people the tests need and their office accounts (password + TOTP). */
   async createUnit({ id, name, organ, accounts = true }) {
     await this.cli('create-unit', '--id', id, '--name', name, '--organ-code', organ);
-    const person = async (login, personName, post, role) => {
-      const userId = await this.cli('add-user', '--unit', id, '--login', login, '--name', personName, '--post', post, '--role', role);
-      return { userId, login, name: personName };
-    };
     const unit = { id, name, organ };
+    const person = (login, personName, post, role) => this.addPerson(unit, login, personName, post, role);
     unit.leader = await person(`${id}-leader`, '王厅长', '厅长', 'leader');
     unit.handler = await person(`${id}-handler`, '赵主任', '办公室主任', 'staff');
     unit.registrar = await person(`${id}-registrar`, '刘登记', '收文登记员', 'staff');
@@ -147,6 +144,22 @@ export class Gateway {
       unit.admin.account = await this.officeAccount(id, unit.admin.userId, ['administrator']);
     }
     return unit;
+  }
+
+  /** One person (identity) of a unit: { userId, login, name }. */
+  async addPerson(unit, login, name, post, role) {
+    const userId = await this.cli('add-user', '--unit', unit.id, '--login', login, '--name', name, '--post', post, '--role', role);
+    return { userId, login, name };
+  }
+
+  /**
+   * Another office person of `unit` with `roles` (each test logging in its own person spares
+   * waiting for a fresh TOTP step).
+   */
+  async officePerson(unit, login, name, roles) {
+    const person = await this.addPerson(unit, `${unit.id}-${login}`, name, '科员', 'staff');
+    person.account = await this.officeAccount(unit.id, person.userId, roles);
+    return person;
   }
 
   /** An office account for a person; returns { login, password, secret }. */
@@ -238,17 +251,24 @@ export function totpAt(secret, step) {
 export const totpStep = (ms = Date.now()) => Math.floor(ms / 1000 / 30);
 
 /**
- * A code for `account` that it has not used yet: a gateway refuses a code used twice, so a
- * second login within the same 30 s waits for the next step.
+ * A code for `account` that it has not used yet: the gateway takes a code once, and one step
+ * early or late for clock drift, so a second login within the same 30 s uses the next step's
+ * code, and only a third waits for the clock.
  */
 export async function freshTotp(account) {
-  let step = totpStep();
-  if (step <= account.lastStep) {
-    await new Promise((resolve) => setTimeout(resolve, (account.lastStep + 1) * 30_000 - Date.now() + 50));
-    step = totpStep();
+  let step = Math.max(totpStep(), account.lastStep + 1);
+  while (step > totpStep() + 1) {
+    await new Promise((resolve) => setTimeout(resolve, (step - 1) * 30_000 - Date.now() + 100));
   }
   account.lastStep = step;
   return totpAt(account.secret, step);
+}
+
+/** A six-digit code that no step the gateway would accept now matches. */
+export function wrongTotp(account) {
+  const now = totpStep();
+  const valid = new Set([now - 1, now, now + 1, now + 2].map((step) => totpAt(account.secret, step)));
+  return ['000000', '111111', '222222'].find((code) => !valid.has(code));
 }
 
 // ---- the browser ----
@@ -283,28 +303,72 @@ export async function newPage(browser, baseURL) {
     else await dialog.dismiss();
   });
   page.on('pageerror', (error) => page.errors.push(error.message));
+  // The origin the browser itself sent with the last form it posted (for `submit`'s diagnosis).
+  page.on('request', async (request) => {
+    if (request.method() !== 'POST' || !request.isNavigationRequest()) return;
+    page.lastPostUrl = request.url();
+    page.lastPostOrigin = (await request.allHeaders()).origin;
+  });
   return page;
 }
 
-/**
- * Logs `account` in: password, then either the TOTP enrolment (first login: reads the secret
- * from #totp-secret and confirms with a code) or a code. Ends on the page after login.
- */
-export async function login(page, account) {
+/** The console's session cookie (`__Host-`: Secure, Path=/, no Domain). */
+export const SESSION_COOKIE = '__Host-qianpi';
+
+/** The login's first step: the password form. Ends on the code (or enrolment) page. */
+export async function passwordStep(page, account) {
   await page.goto('/console/login');
-  await page.fill('input[name="login"]', account.login);
-  await page.fill('input[name="password"]', account.password);
-  await Promise.all([page.waitForLoadState('load'), page.locator('form button[type="submit"], form button:not([type])').first().click()]);
-  await page.waitForSelector('#totp-secret, input[name="code"]');
+  await page.fill('#login', account.login);
+  await page.fill('#password', account.password);
+  await submit(page, '#login-submit');
+  if (!new URL(page.url()).pathname.startsWith('/console/login/code')) {
+    throw new Error(`password refused for ${account.login}: ${await page.locator('#login-error').allInnerTexts()}`);
+  }
+}
+
+/**
+ * Clicks a submit button (or a link) and waits for the page it leads to; returns that page's
+ * response. A form the gateway refuses as not its own says why when the browser sent no origin.
+ */
+export async function submit(page, selector) {
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  if (response && response.status() === 403 && page.lastPostOrigin === 'null') {
+    throw new Error(
+      `${page.lastPostUrl} was refused (403) as a form from another site: Chromium sent "Origin: null" ` +
+        'for the console\'s own form, as the Fetch standard requires under "Referrer-Policy: no-referrer"',
+    );
+  }
+  return response;
+}
+
+/**
+ * The second step: on a first login reads the secret from #totp-secret (enrolment), then
+ * enters a code the account has not used yet. Ends on the page after login.
+ */
+export async function codeStep(page, account) {
+  await page.waitForSelector('#code');
   if (await page.locator('#totp-secret').count()) {
     account.secret = (await page.locator('#totp-secret').innerText()).trim();
   }
   if (!account.secret) throw new Error(`no TOTP secret known for ${account.login}`);
-  await page.fill('input[name="code"]', await freshTotp(account));
-  await Promise.all([page.waitForLoadState('load'), page.locator('form:has(input[name="code"]) button').first().click()]);
-  if (page.url().includes('/console/login')) {
-    throw new Error(`login failed for ${account.login}: ${await page.locator('.error').allInnerTexts()}`);
+  await page.fill('#code', await freshTotp(account));
+  await submit(page, '#code-submit');
+  if (new URL(page.url()).pathname.startsWith('/console/login')) {
+    throw new Error(`code refused for ${account.login}: ${await page.locator('#login-error').allInnerTexts()}`);
   }
+}
+
+/** Logs `account` in: password, then TOTP enrolment (first login) or a code. */
+export async function login(page, account) {
+  await passwordStep(page, account);
+  await codeStep(page, account);
+}
+
+/** Puts a session cookie into a browser context, as an attacker or a thief would. */
+export async function plantSession(context, gatewayUrl, value) {
+  await context.addCookies([
+    { name: SESSION_COOKIE, value, domain: new URL(gatewayUrl).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Strict' },
+  ]);
 }
 
 /** The named cookie of a page's context (the session cookie by default), or undefined. */

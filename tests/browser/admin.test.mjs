@@ -112,9 +112,11 @@ describe('administrator: address book, devices, notices', () => {
 
     // The leader's phone gets it, opens it and answers 参加 with a note.
     await phone.sync();
+    const readFrom = Date.now();
     await phone.run('notice', notice);
     await phone.run('reply', notice, '--choice', 'c1', '--note', '两人参加');
     await phone.sync();
+    const readTo = Date.now();
 
     await page.reload();
     assert.equal(await count('count-unread'), recipients - 1);
@@ -122,8 +124,24 @@ describe('administrator: address book, devices, notices', () => {
     const leader = page.locator(`#roster tr[data-user="${unit.leader.userId}"]`);
     assert.equal(await leader.locator('td.reply').innerText(), '参加');
     assert.equal(await leader.locator('td.note').innerText(), '两人参加');
-    assert.match(await leader.locator('td.read-at').innerText(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    // Shown in the deployment's zone (Asia/Shanghai), never in UTC.
+    const shown = (await leader.locator('td.read-at').innerText()).trim();
+    const inShanghai = (ms) => new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    }).format(new Date(ms));
+    assert.ok(shown >= inShanghai(readFrom - 60_000) && shown <= inShanghai(readTo), `read at ${shown}, Shanghai time`);
     await screenshot(page, '26-notice-roster');
+
+    // The same roster in English, then back in Chinese.
+    const roster = page.url();
+    await submit(page, '#lang-switch');
+    await page.goto(roster);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.ok((await page.locator('#roster thead').innerText()).includes('Name'));
+    await screenshot(page, '27-notice-roster-en');
+    await submit(page, '#lang-switch');
+    await page.goto(roster);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
 
     // Who still owes an answer: everyone but the leader.
     await submit(page, '#filter-unreplied');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   Gateway, Phone, SESSION_COOKIE, codeStep, cookie, launchBrowser, login, newPage, passwordStep,
-  plantSession, screenshot, wrongTotp,
+  plantSession, screenshot, submit, wrongTotp,
 } from './harness.mjs';
 
 describe('login and security', () => {
@@ -50,7 +50,7 @@ describe('login and security', () => {
     await passwordStep(again, account);
     assert.equal(await again.locator('#totp-secret').count(), 0, 'the secret is shown once');
     await again.fill('#code', wrongTotp(account));
-    await Promise.all([again.waitForNavigation(), again.click('#code-submit')]);
+    await submit(again, '#code-submit');
     assert.match(new URL(again.url()).pathname, /^\/console\/login/);
     assert.ok((await again.locator('#login-error').innerText()).length > 0);
     await codeStep(again, account);
@@ -65,7 +65,7 @@ describe('login and security', () => {
       await page.goto('/console/login');
       await page.fill('#login', name);
       await page.fill('#password', password);
-      await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
+      await submit(page, '#login-submit');
       assert.match(new URL(page.url()).pathname, /^\/console\/login$/);
       return page.locator('#login-error').innerText();
     };
@@ -157,7 +157,7 @@ describe('login and security', () => {
     assert.equal(await as(session), 200, 'the logged-in id itself works');
 
     // After logout the id is dead too, even replayed by someone who copied it.
-    await Promise.all([page.waitForNavigation(), page.click('#logout')]);
+    await submit(page, '#logout');
     assert.match(new URL(page.url()).pathname, /^\/console\/login/);
     assert.equal(await as(session), 303);
     await thief.context().close();

@@ -190,6 +190,23 @@ pub const MIGRATIONS: &[&str] = &[
         last_seen BIGINT NOT NULL, expires_at BIGINT NOT NULL);
      CREATE INDEX console_sessions_by_user ON console_sessions (user_id);
      CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);",
+    // 14: 发文 drafts at the console before their flow starts (title, head fields as JSON, the
+    //     flow once started), each body version with its PDF blob, stage, uploader and time, and
+    //     the flows each person follows (关注).
+    "CREATE TABLE office_drafts (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id),
+        drafter TEXT NOT NULL REFERENCES users(id), title TEXT NOT NULL, fields TEXT NOT NULL,
+        created_at TEXT NOT NULL, instance_id TEXT, started_at TEXT);
+     CREATE INDEX office_drafts_by_drafter ON office_drafts (unit_id, drafter, created_at);
+     CREATE TABLE office_draft_versions (
+        draft_id TEXT NOT NULL REFERENCES office_drafts(id), seq BIGINT NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256), size BIGINT NOT NULL,
+        file_name TEXT NOT NULL, stage TEXT NOT NULL, uploaded_by TEXT NOT NULL REFERENCES users(id),
+        uploaded_at TEXT NOT NULL, PRIMARY KEY (draft_id, seq));
+     CREATE TABLE office_follows (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        instance_id TEXT NOT NULL REFERENCES instances(id), followed_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, instance_id));",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -10,10 +10,12 @@
 //! Policy (no inline script or style), `nosniff`, no framing and no caching.
 
 pub mod error;
+mod drafts;
 mod home;
 mod login;
 pub mod nav;
 pub mod page;
+mod secretary;
 pub mod session;
 pub mod text;
 pub mod time;
@@ -61,6 +63,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/{file}", get(asset))
         .merge(login::routes())
+        .merge(drafts::routes())
+        .merge(secretary::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(headers))

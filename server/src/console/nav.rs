@@ -4,7 +4,11 @@
 use crate::office::{Account, Role};
 
 /// Path, text key, roles that see it (empty: every office role).
-pub const NAV: &[(&str, &str, &[Role])] = &[("/console/", "nav.home", &[])];
+pub const NAV: &[(&str, &str, &[Role])] = &[
+    ("/console/", "nav.home", &[]),
+    ("/console/drafts", "nav.drafts", &[Role::Drafter]),
+    ("/console/secretary", "nav.secretary", &[Role::Secretary]),
+];
 
 /// The entries `account` sees, in order.
 pub fn entries(account: &Account) -> Vec<(&'static str, &'static str)> {

@@ -29,6 +29,8 @@ impl Lang {
 const TABLES: &[(&str, &str)] = &[
     ("common.tsv", include_str!("text/common.tsv")),
     ("login.tsv", include_str!("text/login.tsv")),
+    ("drafts.tsv", include_str!("text/drafts.tsv")),
+    ("secretary.tsv", include_str!("text/secretary.tsv")),
 ];
 
 type Table = HashMap<&'static str, (&'static str, &'static str)>;

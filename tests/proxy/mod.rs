@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// What the proxy does to the traffic; change it at any time, new bytes obey it at once.
@@ -59,6 +60,9 @@ pub struct Faults {
     pub bandwidth: Option<u64>,
     /// Bytes are written in pieces of at most this many (tiny TCP segments).
     pub segment: Option<usize>,
+    /// Connections opened while this is set wait, their bytes unread and no gateway connected,
+    /// until `Proxy::release`: a network that delivers requests as late as a test wants.
+    pub hold_new: bool,
 }
 
 impl Faults {
@@ -112,6 +116,8 @@ struct State {
     carried: (u64, u64),
     /// Every request forwarded, as `METHOD /path` (lowercase path, no query), in order.
     requests: Vec<String>,
+    /// How many times held connections were released; a held connection waits for the next.
+    released: watch::Sender<u64>,
 }
 
 impl State {
@@ -166,6 +172,7 @@ impl Proxy {
             served: vec![0; upstreams.len()],
             carried: (0, 0),
             requests: Vec::new(),
+            released: watch::Sender::new(0),
         }));
         let shared = Arc::clone(&state);
         let upstreams = Arc::new(upstreams);
@@ -185,6 +192,11 @@ impl Proxy {
     /// Replaces the faults.
     pub fn set(&self, faults: Faults) {
         self.state.lock().faults = faults;
+    }
+
+    /// Lets the connections held by `Faults::hold_new` go on to the gateways.
+    pub fn release(&self) {
+        self.state.lock().released.send_modify(|n| *n += 1);
     }
 
     /// The faults now in force.
@@ -239,8 +251,19 @@ async fn connect(upstreams: &[SocketAddr], state: &Mutex<State>) -> Option<TcpSt
 }
 
 async fn relay(client: TcpStream, upstreams: Arc<Vec<SocketAddr>>, state: Arc<Mutex<State>>) {
-    if state.lock().faults.budget == Some(0) {
-        return;
+    let held = {
+        let state = state.lock();
+        if state.faults.budget == Some(0) {
+            return;
+        }
+        let released = state.released.subscribe();
+        let seen = *released.borrow();
+        state.faults.hold_new.then_some((released, seen))
+    };
+    if let Some((mut released, seen)) = held {
+        if released.wait_for(|n| *n > seen).await.is_err() {
+            return;
+        }
     }
     let Some(server) = connect(&upstreams, &state).await else {
         return;

@@ -190,6 +190,13 @@ pub const MIGRATIONS: &[&str] = &[
         last_seen BIGINT NOT NULL, expires_at BIGINT NOT NULL);
      CREATE INDEX console_sessions_by_user ON console_sessions (user_id);
      CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);",
+    // 12: the office's lists of a unit's flows: each instance's state, when it started and when
+    //     it is due, kept beside the instance and refreshed from it whenever its version moved
+    //     on, so a list by state is one indexed query rather than a read of every flow.
+    "CREATE TABLE flow_index (
+        instance_id TEXT PRIMARY KEY REFERENCES instances(id), unit_id TEXT NOT NULL,
+        version BIGINT NOT NULL, state TEXT NOT NULL, started_at TEXT NOT NULL, due_at TEXT);
+     CREATE INDEX flow_index_by_state ON flow_index (unit_id, state, started_at);",
     // 14: 发文 drafts at the console before their flow starts (title, head fields as JSON, the
     //     flow once started), each body version with its PDF blob, stage, uploader and time, and
     //     the flows each person follows (关注).
@@ -207,6 +214,50 @@ pub const MIGRATIONS: &[&str] = &[
         user_id TEXT NOT NULL REFERENCES users(id),
         instance_id TEXT NOT NULL REFERENCES instances(id), followed_at TEXT NOT NULL,
         PRIMARY KEY (user_id, instance_id));",
+    // 13: the integration API for a bureau's existing OA: API keys (stored as their SHA-256)
+    //     scoped to units, the documents they created and the flow each started, webhook
+    //     subscriptions with their signing secret, the audit cursor the dispatcher has read up
+    //     to (starting at the head, so no history is replayed), the last trace version sent
+    //     per instance, and each delivery with every attempt made.
+    "CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, key_hash BLOB NOT NULL UNIQUE, label TEXT NOT NULL,
+        created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+     CREATE TABLE api_key_units (
+        key_id TEXT NOT NULL REFERENCES api_keys(id), unit_id TEXT NOT NULL REFERENCES units(id),
+        PRIMARY KEY (key_id, unit_id));
+     CREATE INDEX api_key_units_by_unit ON api_key_units (unit_id);
+     CREATE TABLE integration_documents (
+        id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id),
+        key_id TEXT NOT NULL REFERENCES api_keys(id), body TEXT NOT NULL, instance_id TEXT,
+        created_at TEXT NOT NULL);
+     CREATE TABLE webhook_subscriptions (
+        id TEXT PRIMARY KEY, key_id TEXT NOT NULL REFERENCES api_keys(id), url TEXT NOT NULL,
+        events TEXT NOT NULL, secret TEXT NOT NULL, from_seq BIGINT NOT NULL,
+        created_at TEXT NOT NULL, revoked_at TEXT);
+     CREATE INDEX webhook_subscriptions_by_key ON webhook_subscriptions (key_id);
+     CREATE TABLE webhook_cursor (id BIGINT PRIMARY KEY, audit_seq BIGINT NOT NULL);
+     INSERT INTO webhook_cursor (id, audit_seq) SELECT 1, seq FROM audit_head WHERE id = 1;
+     CREATE TABLE webhook_marks (instance_id TEXT PRIMARY KEY, version BIGINT NOT NULL);
+     CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions(id),
+        event_id TEXT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
+        state TEXT NOT NULL, attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+        lease_until BIGINT NOT NULL, created_at TEXT NOT NULL,
+        UNIQUE (subscription_id, event_id));
+     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
+     CREATE TABLE webhook_attempts (
+        delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id), attempt BIGINT NOT NULL,
+        at TEXT NOT NULL, status BIGINT, error TEXT, PRIMARY KEY (delivery_id, attempt));",
+    // 15: 公文交换 — a unit's document sent to another unit of the deployment, signed for,
+    //     returned with a reason or registered there as a 收文 (the flow it started).
+    "CREATE TABLE exchange_items (
+        id TEXT PRIMARY KEY, from_unit TEXT NOT NULL REFERENCES units(id),
+        to_unit TEXT NOT NULL REFERENCES units(id),
+        document_id TEXT NOT NULL REFERENCES documents(id), sent_by TEXT NOT NULL,
+        sent_at TEXT NOT NULL, state TEXT NOT NULL, acted_by TEXT, acted_at TEXT, reason TEXT,
+        instance_id TEXT, UNIQUE (document_id, to_unit));
+     CREATE INDEX exchange_items_to ON exchange_items (to_unit, sent_at);
+     CREATE INDEX exchange_items_from ON exchange_items (from_unit, sent_at);",
 ];
 
 /// Errors bringing a database to the current schema.

@@ -10,6 +10,7 @@
 //! Policy (no inline script or style), `nosniff`, no framing and no caching.
 
 pub mod error;
+mod exchange;
 mod drafts;
 mod home;
 mod login;
@@ -63,6 +64,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/{file}", get(asset))
         .merge(login::routes())
+        .merge(exchange::routes())
         .merge(drafts::routes())
         .merge(secretary::routes())
         .fallback(not_found)
@@ -87,7 +89,7 @@ async fn headers(request: Request, next: Next) -> Response {
     for (name, value) in [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, "same-origin"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }

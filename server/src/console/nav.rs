@@ -6,6 +6,11 @@ use crate::office::{Account, Role};
 /// Path, text key, roles that see it (empty: every office role).
 pub const NAV: &[(&str, &str, &[Role])] = &[
     ("/console/", "nav.home", &[]),
+    (
+        "/console/exchange",
+        "nav.exchange",
+        &[Role::Registrar, Role::Drafter, Role::Administrator],
+    ),
     ("/console/drafts", "nav.drafts", &[Role::Drafter]),
     ("/console/secretary", "nav.secretary", &[Role::Secretary]),
 ];

@@ -118,23 +118,30 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
 }
 
 /// Refuses a state-changing request a browser says came from another site. Browsers send
-/// `Sec-Fetch-Site` and `Origin` on such posts; a form of ours says `same-origin`.
+/// `Sec-Fetch-Site` on such posts (ours say `same-origin`) and `Origin`, which is `null` when
+/// the page's referrer policy hides it: then `Sec-Fetch-Site` must vouch for it.
 pub fn same_origin(headers: &HeaderMap) -> Result<(), ConsoleError> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = site {
         if site != "same-origin" && site != "none" {
             return Err(ConsoleError::Csrf);
         }
     }
-    if let (Some(origin), Some(host)) = (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-        if origin_host != host {
-            return Err(ConsoleError::Csrf);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some("null"), _) if site != Some("same-origin") => Err(ConsoleError::Csrf),
+        (Some("null"), _) | (None, _) => Ok(()),
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+            if origin_host == host {
+                Ok(())
+            } else {
+                Err(ConsoleError::Csrf)
+            }
         }
+        (Some(_), None) => Err(ConsoleError::Csrf),
     }
-    Ok(())
 }
 
 impl FromRequestParts<AppState> for Office {

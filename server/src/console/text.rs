@@ -29,6 +29,7 @@ impl Lang {
 const TABLES: &[(&str, &str)] = &[
     ("common.tsv", include_str!("text/common.tsv")),
     ("login.tsv", include_str!("text/login.tsv")),
+    ("exchange.tsv", include_str!("text/exchange.tsv")),
     ("drafts.tsv", include_str!("text/drafts.tsv")),
     ("secretary.tsv", include_str!("text/secretary.tsv")),
 ];

@@ -12,6 +12,7 @@
 //! describes the seam.
 
 pub mod accounts;
+pub mod exchange;
 pub mod drafts;
 pub mod password;
 pub mod sessions;

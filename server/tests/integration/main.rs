@@ -11,6 +11,7 @@ mod attestation_vectors;
 mod cli;
 mod cli_devices;
 mod console_drafts;
+mod console_exchange;
 mod console_login;
 mod console_support;
 mod feed_objects;

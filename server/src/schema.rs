@@ -197,7 +197,7 @@ pub const MIGRATIONS: &[&str] = &[
         instance_id TEXT PRIMARY KEY REFERENCES instances(id), unit_id TEXT NOT NULL,
         version BIGINT NOT NULL, state TEXT NOT NULL, started_at TEXT NOT NULL, due_at TEXT);
      CREATE INDEX flow_index_by_state ON flow_index (unit_id, state, started_at);",
-    // 14: 发文 drafts at the console before their flow starts (title, head fields as JSON, the
+    // 13: 发文 drafts at the console before their flow starts (title, head fields as JSON, the
     //     flow once started), each body version with its PDF blob, stage, uploader and time, and
     //     the flows each person follows (关注).
     "CREATE TABLE office_drafts (
@@ -214,7 +214,7 @@ pub const MIGRATIONS: &[&str] = &[
         user_id TEXT NOT NULL REFERENCES users(id),
         instance_id TEXT NOT NULL REFERENCES instances(id), followed_at TEXT NOT NULL,
         PRIMARY KEY (user_id, instance_id));",
-    // 13: the integration API for a bureau's existing OA: API keys (stored as their SHA-256)
+    // 14: the integration API for a bureau's existing OA: API keys (stored as their SHA-256)
     //     scoped to units, the documents they created and the flow each started, webhook
     //     subscriptions with their signing secret, the audit cursor the dispatcher has read up
     //     to (starting at the head, so no history is replayed), the last trace version sent

@@ -9,6 +9,8 @@
 //! with its own router merged in [`routes`]. Every answer carries a strict Content-Security-
 //! Policy (no inline script or style), `nosniff`, no framing and no caching.
 
+mod audit;
+mod definitions;
 pub mod error;
 mod exchange;
 mod drafts;
@@ -64,6 +66,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/{file}", get(asset))
         .merge(login::routes())
+        .merge(audit::routes())
+        .merge(definitions::routes())
         .merge(exchange::routes())
         .merge(drafts::routes())
         .merge(secretary::routes())

@@ -13,6 +13,16 @@ pub const NAV: &[(&str, &str, &[Role])] = &[
     ),
     ("/console/drafts", "nav.drafts", &[Role::Drafter]),
     ("/console/secretary", "nav.secretary", &[Role::Secretary]),
+    (
+        "/console/definitions",
+        "nav.definitions",
+        &[Role::Administrator],
+    ),
+    (
+        "/console/audit",
+        "nav.audit",
+        &[Role::Auditor, Role::Administrator],
+    ),
 ];
 
 /// The entries `account` sees, in order.

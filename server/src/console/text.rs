@@ -29,6 +29,8 @@ impl Lang {
 const TABLES: &[(&str, &str)] = &[
     ("common.tsv", include_str!("text/common.tsv")),
     ("login.tsv", include_str!("text/login.tsv")),
+    ("audit.tsv", include_str!("text/audit.tsv")),
+    ("definitions.tsv", include_str!("text/definitions.tsv")),
     ("exchange.tsv", include_str!("text/exchange.tsv")),
     ("drafts.tsv", include_str!("text/drafts.tsv")),
     ("secretary.tsv", include_str!("text/secretary.tsv")),

@@ -42,6 +42,12 @@ SHOTS="$ROOT/target/console-screenshots"
 rm -rf "$SHOTS"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The tests run copies of the binaries just built: another build in the same target folder (a
+# developer's, while the suite runs) then cannot swap them halfway through.
+install -D -m 0755 target/debug/qianpi-gateway "$out/bin/qianpi-gateway"
+install -D -m 0755 target/debug/qianpi "$out/bin/qianpi"
+export QIANPI_GATEWAY_BIN="${QIANPI_GATEWAY_BIN:-$out/bin/qianpi-gateway}"
+export QIANPI_CLI_BIN="${QIANPI_CLI_BIN:-$out/bin/qianpi}"
 
 total_passed=0
 total_failed=0

@@ -292,6 +292,9 @@ export async function launchBrowser() {
  */
 export async function newPage(browser, baseURL) {
   const context = await browser.newContext({ baseURL, locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  // Pages answer within a second here; 15 s leaves room for a loaded machine, and a page that
+  // never shows what a test waits for fails in 15 s rather than Playwright's 30.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   page.dialogs = [];
   page.errors = [];

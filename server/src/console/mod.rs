@@ -15,6 +15,7 @@ pub mod error;
 mod exchange;
 mod drafts;
 mod home;
+mod incoming;
 mod login;
 pub mod nav;
 pub mod page;
@@ -66,6 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/{file}", get(asset))
         .merge(login::routes())
+        .merge(incoming::routes())
         .merge(audit::routes())
         .merge(definitions::routes())
         .merge(exchange::routes())

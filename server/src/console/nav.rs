@@ -13,6 +13,7 @@ pub const NAV: &[(&str, &str, &[Role])] = &[
     ),
     ("/console/drafts", "nav.drafts", &[Role::Drafter]),
     ("/console/secretary", "nav.secretary", &[Role::Secretary]),
+    ("/console/incoming", "nav.incoming", &[Role::Registrar]),
     (
         "/console/definitions",
         "nav.definitions",

@@ -29,6 +29,7 @@ impl Lang {
 const TABLES: &[(&str, &str)] = &[
     ("common.tsv", include_str!("text/common.tsv")),
     ("login.tsv", include_str!("text/login.tsv")),
+    ("incoming.tsv", include_str!("text/incoming.tsv")),
     ("audit.tsv", include_str!("text/audit.tsv")),
     ("definitions.tsv", include_str!("text/definitions.tsv")),
     ("exchange.tsv", include_str!("text/exchange.tsv")),

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod exchange;
 pub mod drafts;
+pub mod incoming;
 pub mod password;
 pub mod sessions;
 pub mod totp;

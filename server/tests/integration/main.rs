@@ -13,6 +13,7 @@ mod cli_devices;
 mod console_audit;
 mod console_drafts;
 mod console_exchange;
+mod console_incoming;
 mod console_login;
 mod console_support;
 mod feed_objects;

@@ -149,4 +149,18 @@ describe('administrator: address book, devices, notices', () => {
     assert.equal(owing.length, recipients - 1);
     assert.ok(!owing.includes(unit.leader.userId));
   });
+
+  it('reads each change in the audit log under the administrator\'s name, and the chain verifies', async () => {
+    await page.goto('/console/audit');
+    const rows = page.locator('main table.list tbody tr');
+    const mine = await rows.filter({ hasText: unit.admin.name }).count();
+    assert.ok(mine >= 3, `the import, the approval and the notice are ${unit.admin.name}'s (${mine} rows)`);
+    await screenshot(page, '28-audit-log');
+    await submit(page, 'form[action="/console/audit/verify"] button');
+    const head = (await page.locator('#audit-head').innerText()).trim();
+    assert.match(head, /^[A-Za-z0-9+/]{43}=$/, 'a SHA-256 hash');
+    // The page's head is the one the command line computes from the same chain.
+    assert.ok((await gateway.cli('verify-audit')).includes(head));
+    await screenshot(page, '29-audit-verified');
+  });
 });

@@ -11,6 +11,7 @@
 
 mod audit;
 mod definitions;
+mod addressbook;
 pub mod error;
 mod exchange;
 mod drafts;
@@ -18,6 +19,7 @@ mod home;
 mod incoming;
 mod login;
 pub mod nav;
+mod notices;
 pub mod page;
 mod secretary;
 pub mod session;
@@ -67,6 +69,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/{file}", get(asset))
         .merge(login::routes())
+        .merge(addressbook::routes())
+        .merge(notices::routes())
         .merge(incoming::routes())
         .merge(audit::routes())
         .merge(definitions::routes())

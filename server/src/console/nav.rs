@@ -24,6 +24,12 @@ pub const NAV: &[(&str, &str, &[Role])] = &[
         "nav.audit",
         &[Role::Auditor, Role::Administrator],
     ),
+    (
+        "/console/addressbook",
+        "nav.addressbook",
+        &[Role::Administrator],
+    ),
+    ("/console/notices", "nav.notices", &[Role::Administrator]),
 ];
 
 /// The entries `account` sees, in order.

@@ -29,6 +29,8 @@ impl Lang {
 const TABLES: &[(&str, &str)] = &[
     ("common.tsv", include_str!("text/common.tsv")),
     ("login.tsv", include_str!("text/login.tsv")),
+    ("addressbook.tsv", include_str!("text/addressbook.tsv")),
+    ("notices.tsv", include_str!("text/notices.tsv")),
     ("incoming.tsv", include_str!("text/incoming.tsv")),
     ("audit.tsv", include_str!("text/audit.tsv")),
     ("definitions.tsv", include_str!("text/definitions.tsv")),

@@ -12,12 +12,14 @@
 //! describes the seam.
 
 pub mod accounts;
+pub mod import;
 pub mod exchange;
 pub mod drafts;
 pub mod incoming;
 pub mod password;
 pub mod sessions;
 pub mod totp;
+pub mod xlsx;
 
 use serde::{Deserialize, Serialize};
 

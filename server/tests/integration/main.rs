@@ -15,6 +15,7 @@ mod console_drafts;
 mod console_exchange;
 mod console_incoming;
 mod console_login;
+mod console_people;
 mod console_support;
 mod feed_objects;
 mod feed_pages;

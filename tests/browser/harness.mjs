@@ -33,7 +33,7 @@ export function run(program, args, { input, env, binary = false, cwd } = {}) {
     const child = spawn(program, args, {
       cwd,
       env: merged,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out = [];
     const err = [];
@@ -51,7 +51,13 @@ export function run(program, args, { input, env, binary = false, cwd } = {}) {
         );
       }
     });
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      // A program that exits without reading its input closes the pipe: not an error of ours.
+      child.stdin.on('error', (error) => {
+        if (error.code !== 'EPIPE') reject(error);
+      });
+      child.stdin.end(input);
+    }
   });
 }
 

@@ -124,6 +124,18 @@ describe('login and security', () => {
     assert.equal((await post({ _csrf: token }, { 'sec-fetch-site': 'cross-site' })).status(), 403, 'from another site');
     assert.equal(await alive(), true, 'every refused POST left the session as it was');
 
+    // A multipart form (a draft with its body file) is held to the same token, read first.
+    const draft = (fields) =>
+      page.request.post('/console/drafts/new', {
+        multipart: { ...fields, title: '无令牌的草稿', organ: '甲办', year: '2026', sequence: '1', urgency: 'normal', secrecy: 'none' },
+        maxRedirects: 0,
+        failOnStatusCode: false,
+      });
+    assert.equal((await draft({})).status(), 403, 'a multipart form without a token');
+    assert.equal((await draft({ _csrf: 'not-the-token' })).status(), 403, 'a multipart form with a wrong token');
+    await page.goto('/console/drafts');
+    assert.ok(!(await page.locator('main').innerText()).includes('无令牌的草稿'), 'no draft was made');
+
     // The same form with its own token does what it says: the test can tell the difference.
     const done = await post({ _csrf: token });
     assert.equal(done.status(), 303);

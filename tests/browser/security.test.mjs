@@ -75,6 +75,31 @@ describe('login and security', () => {
     await page.context().close();
   });
 
+  it('locks an account after five wrong passwords in a row, until a time shown in Beijing time', async () => {
+    const { account } = await gateway.officePerson(unit, 'locked', '冯科员', ['auditor']);
+    const page = await newPage(browser, gateway.url);
+    const attempt = async (password) => {
+      await page.goto('/console/login');
+      await page.fill('#login', account.login);
+      await page.fill('#password', password);
+      await submit(page, '#login-submit');
+      return page.locator('#login-error').innerText().catch(() => '');
+    };
+    for (let i = 0; i < 5; i += 1) await attempt('wrong-password');
+    const started = Date.now();
+    // Now even the right password is refused, saying until when.
+    const refusal = await attempt(account.password);
+    assert.match(new URL(page.url()).pathname, /^\/console\/login$/);
+    const until = refusal.match(/(\d{4}-\d{2}-\d{2} \d{2}:\d{2})/);
+    assert.ok(until, `the refusal names the time: ${refusal}`);
+    const shanghai = (ms) => new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    }).format(new Date(ms));
+    // 15 minutes from the last failure, in the deployment's zone.
+    assert.ok(until[1] >= shanghai(started + 13 * 60_000) && until[1] <= shanghai(Date.now() + 16 * 60_000), until[1]);
+    await page.context().close();
+  });
+
   it('serves every page with a strict Content-Security-Policy and no framing', async () => {
     const page = await newPage(browser, gateway.url);
     for (const path of ['/console/login', '/console/no-such-page']) {

@@ -4,62 +4,23 @@
 // driven by playwright-core, screenshots for a reviewer, and the terminal shell `qianpi` as the
 // leader's phone.
 //
-// Paths come from this file's place in the repository, so a clone anywhere (under /tmp, say)
-// runs the same; QIANPI_GATEWAY_BIN, QIANPI_CLI_BIN and QIANPI_CHROMIUM override the binaries.
+// The pieces live beside it (run.mjs, totp.mjs, phone.mjs, files.mjs); tests import them all
+// from here.
 
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumPath, gatewayBin, run, screenshotDir } from './run.mjs';
+import { freshTotp } from './totp.mjs';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const gatewayBin =
-  process.env.QIANPI_GATEWAY_BIN || path.join(repoRoot, 'target', 'debug', 'qianpi-gateway');
-export const cliBin = process.env.QIANPI_CLI_BIN || path.join(repoRoot, 'target', 'debug', 'qianpi');
-export const chromiumPath = process.env.QIANPI_CHROMIUM || '/usr/bin/chromium';
-export const screenshotDir =
-  process.env.QIANPI_SCREENSHOTS || path.join(repoRoot, 'target', 'console-screenshots');
-
-/** Runs a program; resolves with its stdout (a Buffer when `binary`), rejects with its stderr. */
-export function run(program, args, { input, env, binary = false, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const merged = { ...process.env, RUST_LOG: 'warn', ...env };
-    // An `undefined` value removes the variable (DATABASE_URL must not reach the gateway's CLI).
-    for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
-    const child = spawn(program, args, {
-      cwd,
-      env: merged,
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out);
-      if (code === 0) {
-        resolve(binary ? stdout : stdout.toString('utf8').trim());
-      } else {
-        const name = path.basename(program);
-        reject(
-          new Error(`${name} ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString('utf8').trim()}`),
-        );
-      }
-    });
-    if (input !== undefined) {
-      // A program that exits without reading its input closes the pipe: not an error of ours.
-      child.stdin.on('error', (error) => {
-        if (error.code !== 'EPIPE') reject(error);
-      });
-      child.stdin.end(input);
-    }
-  });
-}
+export { Phone } from './phone.mjs';
+export { gbk, onePagePdf } from './files.mjs';
+export { base32Decode, freshTotp, totpAt, totpStep, wrongTotp } from './totp.mjs';
+export { cliBin, chromiumPath, gatewayBin, repoRoot, run, screenshotDir } from './run.mjs';
 
 /** A fresh PostgreSQL database on the server QIANPI_BROWSER_POSTGRES names, or null. */
 async function freshPostgres() {
@@ -222,61 +183,6 @@ export class Gateway {
   }
 }
 
-// ---- TOTP (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) ----
-
-/** Decodes RFC 4648 base32 (spaces, dashes and padding ignored). */
-export function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = text.toUpperCase().replace(/[\s=-]/g, '');
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const char of clean) {
-    const index = alphabet.indexOf(char);
-    if (index < 0) throw new Error(`not base32: ${char}`);
-    value = (value << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** The TOTP code of `secret` (base32) for time step `step`. */
-export function totpAt(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(binary % 1_000_000).padStart(6, '0');
-}
-
-export const totpStep = (ms = Date.now()) => Math.floor(ms / 1000 / 30);
-
-/**
- * A code for `account` that it has not used yet: the gateway takes a code once, and one step
- * early or late for clock drift, so a second login within the same 30 s uses the next step's
- * code, and only a third waits for the clock.
- */
-export async function freshTotp(account) {
-  let step = Math.max(totpStep(), account.lastStep + 1);
-  while (step > totpStep() + 1) {
-    await new Promise((resolve) => setTimeout(resolve, (step - 1) * 30_000 - Date.now() + 100));
-  }
-  account.lastStep = step;
-  return totpAt(account.secret, step);
-}
-
-/** A six-digit code that no step the gateway would accept now matches. */
-export function wrongTotp(account) {
-  const now = totpStep();
-  const valid = new Set([now - 1, now, now + 1, now + 2].map((step) => totpAt(account.secret, step)));
-  return ['000000', '111111', '222222'].find((code) => !valid.has(code));
-}
-
 // ---- the browser ----
 
 export async function launchBrowser() {
@@ -392,121 +298,3 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
-// ---- the leader's phone: the terminal shell ----
-
-/** The terminal shell `qianpi` as a person's phone, with its own data folder and vault. */
-export class Phone {
-  constructor(gateway, person) {
-    this.gateway = gateway;
-    this.person = person;
-    this.dir = path.join(gateway.dir, `phone-${person.login}`);
-    this.env = { QIANPI_PASSPHRASE: `vault-${randomBytes(12).toString('hex')}` };
-  }
-
-  run(...args) {
-    const binary = args[0] === 'body';
-    return run(cliBin, [...args, '--data-dir', this.dir], { env: this.env, binary });
-  }
-
-  /** Activates with a one-time code the gateway's command line issues. */
-  async activate({ needsApproval = false } = {}) {
-    const code = await this.gateway.cli('issue-code', '--login', this.person.login, ...(needsApproval ? ['--needs-approval'] : []));
-    return run(cliBin, ['activate', '--server', `${this.gateway.url}/`, '--login', this.person.login, '--code', code.split('\n')[0], '--data-dir', this.dir], { env: this.env });
-  }
-
-  /** The six fingerprint words the phone shows. */
-  async fingerprintWords() {
-    const out = await this.run('device');
-    const line = out.split('\n').find((l) => l.startsWith('指纹词'));
-    return line.replace(/^指纹词:\s*/, '').replace(/\s*\(.*$/, '').trim().split(/\s+/);
-  }
-
-  /** Whether the gateway still keeps this device waiting for approval (asks it first). */
-  async pending() {
-    const out = await this.run('device', '--check');
-    return out.includes('待管理员批准');
-  }
-
-  sync() {
-    return this.run('sync');
-  }
-
-  /** The inbox rows: { state, title, taskId, line }. */
-  async inbox() {
-    const out = await this.run('inbox');
-    return out
-      .split('\n')
-      .map((line) => {
-        const match = line.match(/^\[(\S+)\] \[\S+\] (.*?)  .*\(task (\S+)\)/);
-        return match && { state: match[1], title: match[2], taskId: match[3], line };
-      })
-      .filter(Boolean);
-  }
-
-  /** The body's bytes as the phone opens it (the PDF rendition when there is one). */
-  body(id) {
-    return this.run('body', id);
-  }
-
-  approve(taskId, opinion) {
-    return this.run('approve', taskId, '--opinion', opinion);
-  }
-
-  show(id) {
-    return this.run('show', id);
-  }
-}
-
-// ---- small files ----
-
-/** A one-page PDF naming `title` (ASCII), enough for a body upload. */
-export function onePagePdf(title) {
-  const text = `BT /F1 18 Tf 72 720 Td (${title.replace(/[()\\]/g, '')}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets = [];
-  objects.forEach((body, i) => {
-    offsets.push(pdf.length);
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
-}
-
-/** Text in GBK (GB 2312 range), as a bureau's spreadsheet exports its CSV. */
-export function gbk(text) {
-  return encodeGbk(text);
-}
-
-let gbkTable = null;
-/** Builds the reverse of TextDecoder('gbk') once: every two-byte code to its character. */
-function encodeGbk(text) {
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder('gbk');
-    for (let lead = 0x81; lead <= 0xfe; lead++) {
-      for (let trail = 0x40; trail <= 0xfe; trail++) {
-        if (trail === 0x7f) continue;
-        const char = decoder.decode(Uint8Array.of(lead, trail));
-        if (char.length === 1 && char !== '\ufffd' && !gbkTable.has(char)) gbkTable.set(char, [lead, trail]);
-      }
-    }
-  }
-  const bytes = [];
-  for (const char of text) {
-    const code = char.codePointAt(0);
-    if (code < 0x80) bytes.push(code);
-    else if (gbkTable.has(char)) bytes.push(...gbkTable.get(char));
-    else throw new Error(`not in GBK: ${char}`);
-  }
-  return Buffer.from(bytes);
-}

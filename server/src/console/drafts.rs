@@ -121,8 +121,14 @@ async fn list(State(state): State<AppState>, office: Office) -> Result<Html<Stri
 }
 
 /// `GET /console/drafts/new`.
-async fn new_form(office: Office) -> Result<Html<String>, ConsoleError> {
+async fn new_form(
+    State(state): State<AppState>,
+    office: Office,
+) -> Result<Html<String>, ConsoleError> {
     office.require(Role::Drafter)?;
+    let organ = drafts::organ_code(&state.db, &office.actor(), office.unit())
+        .await
+        .map_err(|e| refused(&office, e))?;
     let year = Utc::now()
         .with_timezone(&office.zone)
         .format("%Y")
@@ -136,7 +142,7 @@ async fn new_form(office: Office) -> Result<Html<String>, ConsoleError> {
                 label for="title" { (office.t("drafts.field.title")) }
                 input id="title" name="title" required maxlength="200";
                 label for="organ" { (office.t("drafts.field.organ")) }
-                input id="organ" name="organ" required maxlength="32";
+                input id="organ" name="organ" value=(organ) required maxlength="32";
                 label for="year" { (office.t("drafts.field.year")) }
                 input id="year" name="year" type="number" min="1000" max="9999" value=(year) required;
                 label for="sequence" { (office.t("drafts.field.sequence")) }

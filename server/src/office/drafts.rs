@@ -235,6 +235,22 @@ pub async fn create(
     Ok(out)
 }
 
+/// The unit's 机关代字, which a new draft's 发文字号 starts from.
+pub async fn organ_code(db: &Db, actor: &AdminActor, unit_id: &str) -> Result<String, DraftError> {
+    let (actor, unit_id) = (actor.clone(), unit_id.to_owned());
+    Ok(db
+        .tx(move |sql| {
+            person_of_unit(sql, &actor, &unit_id)?;
+            Ok(sql
+                .query_one(
+                    "SELECT organ_code FROM units WHERE id = ?1",
+                    args![&unit_id],
+                )?
+                .text(0)?)
+        })
+        .await?)
+}
+
 /// The drafts of `actor`, newest first, without their versions.
 pub async fn list(db: &Db, actor: &AdminActor, unit_id: &str) -> Result<Vec<Draft>, DraftError> {
     let (actor, unit_id) = (actor.clone(), unit_id.to_owned());

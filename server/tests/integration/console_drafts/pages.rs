@@ -125,7 +125,13 @@ async fn a_drafter_uploads_two_body_versions_and_starts_on_the_second() {
     let console = Console::start().await;
     let mut drafter = console.logged_in("nigao", &[Role::Drafter]).await;
     let title = "关于<script>alert(1)</script>春耕的通知";
-    assert_eq!(drafter.get("/console/drafts/new").await.status, 200);
+    let form = drafter.get("/console/drafts/new").await;
+    assert_eq!(form.status, 200);
+    assert_eq!(
+        form.input("organ").as_deref(),
+        Some("晋农办"),
+        "the unit's organ code"
+    );
     let created = drafter
         .post_multipart(
             "/console/drafts/new",

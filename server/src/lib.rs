@@ -24,6 +24,7 @@ pub mod feed;
 pub mod forwarded;
 pub mod housekeeping;
 pub mod instances;
+pub mod integration;
 pub mod listener;
 pub mod notices;
 pub mod office;
@@ -237,6 +238,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         source,
     })?;
     let housekeeping = housekeeping::spawn(db.clone());
+    let deliveries = integration::deliver::spawn(db.clone());
     let app = routes::router(routes::AppState {
         db,
         key,
@@ -265,6 +267,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         })
         .await;
         housekeeping.abort();
+        deliveries.abort();
         served
     });
     tracing::info!(%addr, scheme, "gateway listening");

@@ -29,6 +29,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ),
     ("people.json", include_str!("../openapi/people.json")),
     ("opinions.json", include_str!("../openapi/opinions.json")),
+    (
+        "integration.json",
+        include_str!("../openapi/integration.json"),
+    ),
 ];
 
 /// The merged document and its serialised form, built on first use.

@@ -16,6 +16,7 @@ mod commands;
 mod delegations;
 mod devices;
 pub mod extract;
+mod integration;
 mod notices;
 mod people;
 mod phrases;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(people::routes())
         .merge(phrases::routes())
         .nest("/v1/admin", admin::routes())
+        .merge(integration::routes())
         .merge(crate::console::home_routes())
         .nest("/console", crate::console::routes())
         .fallback(not_found)

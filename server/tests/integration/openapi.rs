@@ -69,6 +69,25 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/blobs/{sha256}"),
     ("get", "/v1/admin/units/{unit}/phrases"),
     ("put", "/v1/admin/units/{unit}/phrases"),
+    ("post", "/v1/integration/units/{unit}/files"),
+    ("post", "/v1/integration/units/{unit}/documents"),
+    ("get", "/v1/integration/units/{unit}/documents/{document}"),
+    (
+        "post",
+        "/v1/integration/units/{unit}/documents/{document}/flow",
+    ),
+    ("get", "/v1/integration/units/{unit}/instances/{instance}"),
+    (
+        "get",
+        "/v1/integration/units/{unit}/instances/{instance}/record",
+    ),
+    ("get", "/v1/integration/webhooks"),
+    ("post", "/v1/integration/webhooks"),
+    ("delete", "/v1/integration/webhooks/{id}"),
+    ("get", "/v1/integration/webhooks/{id}/deliveries"),
+    ("get", "/v1/admin/units/{unit}/api-keys"),
+    ("post", "/v1/admin/units/{unit}/api-keys"),
+    ("post", "/v1/admin/units/{unit}/api-keys/{key}/revoke"),
 ];
 
 #[tokio::test]

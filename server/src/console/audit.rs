@@ -105,16 +105,22 @@ async fn list(
     office.require_any(READERS)?;
     let filter = filter(&office, office.zone, &query)?;
     let unit = office.unit().to_owned();
-    let (entries, actors, kinds) = state
+    let (entries, mut actors) = state
         .db
-        .tx(move |sql| {
-            Ok((
-                query::page(sql, &filter)?,
-                query::actors(sql, &unit)?,
-                query::kinds(sql, &unit)?,
-            ))
-        })
+        .tx(move |sql| Ok((query::page(sql, &filter)?, query::people(sql, &unit)?)))
         .await?;
+    actors.extend(words::non_persons().map(|actor| query::Actor {
+        actor: actor.to_owned(),
+        person: None,
+    }));
+    // Every kind with words, and any newer kind this page shows or the reader asked for.
+    let mut kinds: Vec<String> = words::known_kinds()
+        .map(str::to_owned)
+        .chain(entries.lines.iter().map(|line| line.kind.clone()))
+        .chain(non_empty(&query.kind))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
     let body = html! {
         (filters(&office, &query, &actors, &kinds))
         form method="post" action="/console/audit/verify" class="actions" {

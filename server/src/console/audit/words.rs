@@ -8,11 +8,44 @@ use super::super::prelude::*;
 /// recorded, so a new kind is never hidden.
 const KINDS: &[(&str, &str)] = &[
     ("activation.locked_out", "audit.kind.activation.locked_out"),
+    ("address_book.imported", "audit.kind.address_book.imported"),
     ("admin_token.issued", "audit.kind.admin_token.issued"),
+    ("api_key.issued", "audit.kind.api_key.issued"),
+    ("api_key.revoked", "audit.kind.api_key.revoked"),
     ("blob.uploaded", "audit.kind.blob.uploaded"),
     ("code.issued", "audit.kind.code.issued"),
     ("command.accepted", "audit.kind.command.accepted"),
     ("command.refused", "audit.kind.command.refused"),
+    (
+        "console.account_created",
+        "audit.kind.console.account_created",
+    ),
+    (
+        "console.account_disabled",
+        "audit.kind.console.account_disabled",
+    ),
+    (
+        "console.account_enabled",
+        "audit.kind.console.account_enabled",
+    ),
+    (
+        "console.account_password",
+        "audit.kind.console.account_password",
+    ),
+    ("console.account_roles", "audit.kind.console.account_roles"),
+    (
+        "console.account_totp_reset",
+        "audit.kind.console.account_totp_reset",
+    ),
+    (
+        "console.account_unlocked",
+        "audit.kind.console.account_unlocked",
+    ),
+    ("console.locked", "audit.kind.console.locked"),
+    ("console.login", "audit.kind.console.login"),
+    ("console.logout", "audit.kind.console.logout"),
+    ("console.own_password", "audit.kind.console.own_password"),
+    ("console.totp_enrolled", "audit.kind.console.totp_enrolled"),
     ("definition.loaded", "audit.kind.definition.loaded"),
     ("definition.replaced", "audit.kind.definition.replaced"),
     ("delegation.created", "audit.kind.delegation.created"),
@@ -24,9 +57,28 @@ const KINDS: &[(&str, &str)] = &[
     ("device.suspended", "audit.kind.device.suspended"),
     ("device.wipe_requested", "audit.kind.device.wipe_requested"),
     ("device.wipe_sent", "audit.kind.device.wipe_sent"),
+    (
+        "directory.department_renamed",
+        "audit.kind.directory.department_renamed",
+    ),
     ("directory.entry_set", "audit.kind.directory.entry_set"),
     ("directory.policy_set", "audit.kind.directory.policy_set"),
+    ("document.received", "audit.kind.document.received"),
+    ("draft.created", "audit.kind.draft.created"),
+    ("draft.version_added", "audit.kind.draft.version_added"),
+    ("exchange.registered", "audit.kind.exchange.registered"),
+    ("exchange.returned", "audit.kind.exchange.returned"),
+    ("exchange.sent", "audit.kind.exchange.sent"),
+    (
+        "flow.entered_for_leader",
+        "audit.kind.flow.entered_for_leader",
+    ),
+    ("flow.followed", "audit.kind.flow.followed"),
+    ("flow.revoked", "audit.kind.flow.revoked"),
     ("flow.started", "audit.kind.flow.started"),
+    ("flow.terminated", "audit.kind.flow.terminated"),
+    ("flow.unfollowed", "audit.kind.flow.unfollowed"),
+    ("flow.urged", "audit.kind.flow.urged"),
     ("notice.published", "audit.kind.notice.published"),
     ("notice.read", "audit.kind.notice.read"),
     ("notice.replied", "audit.kind.notice.replied"),
@@ -35,6 +87,9 @@ const KINDS: &[(&str, &str)] = &[
     ("policy.changed", "audit.kind.policy.changed"),
     ("unit.created", "audit.kind.unit.created"),
     ("user.created", "audit.kind.user.created"),
+    ("user.updated", "audit.kind.user.updated"),
+    ("webhook.subscribed", "audit.kind.webhook.subscribed"),
+    ("webhook.unsubscribed", "audit.kind.webhook.unsubscribed"),
 ];
 
 /// Actors that are not people, each with its text key.
@@ -60,6 +115,16 @@ const BREAKS: &[(&str, &str)] = &[
         "audit.verify.reason.tail",
     ),
 ];
+
+/// The kinds this table has words for.
+pub(super) fn known_kinds() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|(kind, _)| *kind)
+}
+
+/// The actors that are not people (the operator, its command line, the gateway).
+pub(super) fn non_persons() -> impl Iterator<Item = &'static str> {
+    NON_PERSONS.iter().map(|(actor, _)| *actor)
+}
 
 fn lookup(table: &[(&str, &'static str)], raw: &str) -> Option<&'static str> {
     table.iter().find(|(r, _)| *r == raw).map(|(_, key)| *key)
@@ -110,6 +175,13 @@ mod tests {
             "definition_id: def-1; nodes: 3"
         );
         assert_eq!(detail("[1,2]"), "[1,2]");
+    }
+
+    #[test]
+    fn every_kind_actor_and_reason_here_has_a_text() {
+        for (_, key) in KINDS.iter().chain(NON_PERSONS).chain(BREAKS) {
+            assert!(crate::console::text::known(key).is_some(), "{key}");
+        }
     }
 
     #[test]

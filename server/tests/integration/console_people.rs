@@ -350,3 +350,80 @@ async fn admin_bytes(admin: &mut Browser, path: &str) -> Vec<u8> {
     assert!(!head.contains("transfer-encoding: chunked"), "{head}");
     raw[split + 4..].to_vec()
 }
+
+#[tokio::test]
+async fn a_notice_to_chosen_people_reaches_only_them_and_a_faulty_form_publishes_nothing() {
+    let console = Console::start().await;
+    let mut admin = console
+        .logged_in("pick-admin", &[Role::Administrator])
+        .await;
+    let people = list_users(&console.db, &AdminActor::cli(), UNIT)
+        .await
+        .unwrap();
+    let count = || async {
+        console
+            .db
+            .tx(|sql| Ok(sql.query_one("SELECT count(*) FROM notices", &[])?.int(0)?))
+            .await
+            .unwrap()
+    };
+
+    admin.get("/console/notices/new").await;
+    let untitled = admin
+        .post_multipart(
+            "/console/notices/new",
+            &[("title", Part::Text(" ")), ("scope", Part::Text("unit"))],
+        )
+        .await;
+    assert_eq!(untitled.status, 400);
+    assert!(untitled.body.contains("请填写标题"), "{}", untitled.body);
+    let past = admin
+        .post_multipart(
+            "/console/notices/new",
+            &[
+                ("title", Part::Text("过期的回执")),
+                ("scope", Part::Text("unit")),
+                ("receipt", Part::Text("1")),
+                ("deadline", Part::Text("2020-01-01T09:00")),
+            ],
+        )
+        .await;
+    assert_eq!(past.status, 400);
+    assert!(
+        past.body.contains("回执截止时间须晚于现在"),
+        "{}",
+        past.body
+    );
+    let nobody = admin
+        .post_multipart(
+            "/console/notices/new",
+            &[
+                ("title", Part::Text("无人")),
+                ("scope", Part::Text("people")),
+            ],
+        )
+        .await;
+    assert_eq!(nobody.status, 400);
+    assert_eq!(count().await, 0, "nothing published");
+
+    let chosen: Vec<&str> = people.iter().take(2).map(|p| p.id.as_str()).collect();
+    let published = admin
+        .post_multipart(
+            "/console/notices/new",
+            &[
+                ("title", Part::Text("仅限两人的通知")),
+                ("scope", Part::Text("people")),
+                ("people", Part::Text(chosen[0])),
+                ("people", Part::Text(chosen[1])),
+            ],
+        )
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let roster = admin.get_following(published.location()).await;
+    assert_eq!(roster.text_of("count-recipients").as_deref(), Some("2"));
+    for id in &chosen {
+        assert!(roster.body.contains(&format!("data-user=\"{id}\"")));
+    }
+    // No receipt asked: nobody owes a reply and there is no such filter.
+    assert!(roster.text_of("count-unreplied").is_none());
+}

@@ -13,6 +13,7 @@ mod audit;
 mod definitions;
 mod addressbook;
 pub mod error;
+mod flows;
 mod exchange;
 mod drafts;
 mod home;
@@ -72,6 +73,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(addressbook::routes())
         .merge(notices::routes())
         .merge(incoming::routes())
+        .merge(flows::routes())
         .merge(audit::routes())
         .merge(definitions::routes())
         .merge(exchange::routes())

@@ -6,6 +6,7 @@ use crate::office::{Account, Role};
 /// Path, text key, roles that see it (empty: every office role).
 pub const NAV: &[(&str, &str, &[Role])] = &[
     ("/console/", "nav.home", &[]),
+    ("/console/flows", "nav.flows", &[]),
     (
         "/console/exchange",
         "nav.exchange",

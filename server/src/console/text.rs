@@ -32,6 +32,7 @@ const TABLES: &[(&str, &str)] = &[
     ("addressbook.tsv", include_str!("text/addressbook.tsv")),
     ("notices.tsv", include_str!("text/notices.tsv")),
     ("incoming.tsv", include_str!("text/incoming.tsv")),
+    ("flows.tsv", include_str!("text/flows.tsv")),
     ("audit.tsv", include_str!("text/audit.tsv")),
     ("definitions.tsv", include_str!("text/definitions.tsv")),
     ("exchange.tsv", include_str!("text/exchange.tsv")),

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod import;
+pub mod flows;
 pub mod exchange;
 pub mod drafts;
 pub mod incoming;

@@ -14,6 +14,7 @@ mod console_audit;
 mod console_drafts;
 mod console_exchange;
 mod console_incoming;
+mod console_flows;
 mod console_login;
 mod console_people;
 mod console_support;

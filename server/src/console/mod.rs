@@ -12,6 +12,7 @@
 mod audit;
 mod definitions;
 mod addressbook;
+mod admin;
 pub mod error;
 mod flows;
 mod exchange;
@@ -72,6 +73,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(addressbook::routes())
         .merge(notices::routes())
+        .merge(admin::routes())
         .merge(incoming::routes())
         .merge(flows::routes())
         .merge(audit::routes())

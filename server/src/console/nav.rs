@@ -31,6 +31,26 @@ pub const NAV: &[(&str, &str, &[Role])] = &[
         &[Role::Administrator],
     ),
     ("/console/notices", "nav.notices", &[Role::Administrator]),
+    (
+        "/console/admin/devices",
+        "nav.admin.devices",
+        &[Role::Administrator],
+    ),
+    (
+        "/console/admin/accounts",
+        "nav.admin.accounts",
+        &[Role::Administrator],
+    ),
+    (
+        "/console/admin/units",
+        "nav.admin.units",
+        &[Role::Administrator],
+    ),
+    (
+        "/console/admin/policy",
+        "nav.admin.policy",
+        &[Role::Administrator],
+    ),
 ];
 
 /// The entries `account` sees, in order.

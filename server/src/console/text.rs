@@ -31,6 +31,7 @@ const TABLES: &[(&str, &str)] = &[
     ("login.tsv", include_str!("text/login.tsv")),
     ("addressbook.tsv", include_str!("text/addressbook.tsv")),
     ("notices.tsv", include_str!("text/notices.tsv")),
+    ("admin.tsv", include_str!("text/admin.tsv")),
     ("incoming.tsv", include_str!("text/incoming.tsv")),
     ("flows.tsv", include_str!("text/flows.tsv")),
     ("audit.tsv", include_str!("text/audit.tsv")),

@@ -10,6 +10,7 @@ mod attestation_chains;
 mod attestation_vectors;
 mod cli;
 mod cli_devices;
+mod console_admin;
 mod console_audit;
 mod console_drafts;
 mod console_exchange;

@@ -178,6 +178,20 @@ async fn definitions_are_checked_node_by_node_stored_listed_and_audited_under_th
         .body
         .contains("收文办理（修订）"));
 
+    // The demo unit's 收文 process has a flow running on it: it is not replaced under it.
+    let json = serde_json::to_string(&valid("def-incoming")).unwrap();
+    let in_use = load(&mut admin, &json, true).await;
+    assert_eq!(in_use.status, 422);
+    assert!(in_use
+        .text_of("definition-error")
+        .unwrap()
+        .contains("已有流程按该定义办理"));
+    assert!(admin
+        .get("/console/definitions/def-incoming")
+        .await
+        .body
+        .contains("data-node=\"leader-instruction\""));
+
     // Another unit's definition is not found, and its id cannot be taken over.
     let other = console.other_unit("unit-audit-other").await;
     let stranger = seed_office(

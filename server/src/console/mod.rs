@@ -11,6 +11,7 @@
 
 mod audit;
 mod definitions;
+mod account;
 mod addressbook;
 mod admin;
 pub mod error;
@@ -71,6 +72,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/{file}", get(asset))
         .merge(login::routes())
+        .merge(account::routes())
         .merge(addressbook::routes())
         .merge(notices::routes())
         .merge(admin::routes())

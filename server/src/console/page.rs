@@ -40,7 +40,7 @@ pub fn page(office: &Office, title: &str, content: Markup) -> Html<String> {
                         }
                     }
                     div.who {
-                        span id="who-name" { (office.account.name) }
+                        a id="who-name" href="/console/account" title=(office.t("nav.account")) { (office.account.name) }
                         span.muted { (office.account.post) }
                         a id="lang-switch" href=(switch) { (other.1) }
                         form.inline method="post" action="/console/logout" {

@@ -29,6 +29,7 @@ impl Lang {
 const TABLES: &[(&str, &str)] = &[
     ("common.tsv", include_str!("text/common.tsv")),
     ("login.tsv", include_str!("text/login.tsv")),
+    ("account.tsv", include_str!("text/account.tsv")),
     ("addressbook.tsv", include_str!("text/addressbook.tsv")),
     ("notices.tsv", include_str!("text/notices.tsv")),
     ("admin.tsv", include_str!("text/admin.tsv")),
@@ -179,7 +180,10 @@ mod tests {
 
     #[test]
     fn the_key_scanner_finds_lookups_only() {
-        assert_eq!(used_keys(r#"p { (office.t("a.b")) (t(lang, "c.d")) }"#), ["a.b", "c.d"]);
+        assert_eq!(
+            used_keys(r#"p { (office.t("app.name")) (t(lang, "nav.home")) }"#),
+            ["app.name", "nav.home"]
+        );
         assert!(used_keys(r#"x.format("%Y") redirect("/x") get("/y")"#).is_empty());
     }
 

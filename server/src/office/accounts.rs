@@ -269,3 +269,59 @@ pub async fn change(
     })
     .await
 }
+
+/// A person changes their own password: the current one must be right (so a session left open
+/// on a desk cannot lock its owner out); their other sessions end.
+pub async fn change_own_password(
+    db: &Db,
+    account: &Account,
+    current: Zeroizing<String>,
+    new: Zeroizing<String>,
+    keep_session: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let user_id = account.user_id.clone();
+    let stored = db
+        .tx({
+            let user_id = user_id.clone();
+            move |sql| {
+                Ok(sql
+                    .query_one(
+                        "SELECT password_hash FROM office_accounts WHERE user_id = ?1",
+                        args![&user_id],
+                    )?
+                    .text(0)?)
+            }
+        })
+        .await?;
+    let hash = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
+        if !password::verify(&current, &stored).map_err(|e| ApiError::internal(e.to_string()))? {
+            return Err(bad("wrong_password", "the current password is wrong"));
+        }
+        password::hash(&new).map_err(|e| bad("invalid_password", e.to_string()))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let actor = AdminActor::unit_admin(&account.user_id, &account.unit_id);
+    let unit_id = account.unit_id.clone();
+    db.tx(move |sql| {
+        sql.execute(
+            "UPDATE office_accounts SET password_hash = ?1 WHERE user_id = ?2",
+            args![&hash, &user_id],
+        )?;
+        sql.execute(
+            "DELETE FROM console_sessions WHERE user_id = ?1 AND id_hash <> ?2",
+            args![&user_id, keep_session.clone()],
+        )?;
+        actor.audit(
+            sql,
+            Some(&unit_id),
+            "console.own_password",
+            &user_id,
+            serde_json::json!({}),
+            now,
+        )?;
+        Ok(())
+    })
+    .await
+}

@@ -58,7 +58,7 @@ async fn first_login_enrols_totp_then_the_home_page_shows_the_roles() {
         refused.text_of("login-error").as_deref(),
         Some("动态口令错误或已使用过。")
     );
-    let code = again.next_code();
+    let code = again.next_code().await;
     let done = again
         .post_form("/console/login/code", &[("code", &code)])
         .await;
@@ -131,7 +131,7 @@ async fn a_session_id_set_before_login_is_never_the_one_after() {
     let step = half.password("gu", PASSWORD).await;
     let pending = half.session().cloned().unwrap();
     half.get(step.location()).await;
-    let code = half.next_code();
+    let code = half.next_code().await;
     half.post_form("/console/login/code", &[("code", &code)])
         .await;
     assert_ne!(half.session().unwrap(), &pending);
@@ -180,7 +180,19 @@ async fn forms_without_the_token_or_from_another_site_are_refused_and_logout_end
         "still logged in"
     );
 
-    let out = browser.post_form("/console/logout", &[]).await;
+    let token = browser.csrf.clone().unwrap();
+    let out = browser
+        .send(
+            "POST",
+            "/console/logout",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", "null"),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
+            format!("_csrf={token}").as_bytes(),
+        )
+        .await;
     assert_eq!(out.status, 303);
     assert_eq!(out.location(), "/console/login?bye=1");
     assert!(browser.session().is_none(), "the cookie is deleted");
@@ -264,4 +276,82 @@ async fn a_disabled_account_cannot_log_in_and_loses_its_sessions() {
         refused.text_of("login-error").as_deref(),
         Some("该账户已被停用，请联系管理员。")
     );
+}
+
+#[tokio::test]
+async fn a_person_changes_their_password_and_their_other_sessions_end() {
+    let console = Console::start().await;
+    let mut desk = console.logged_in("mima", &[Role::Drafter]).await;
+    let mut laptop = console.browser();
+    laptop.totp = desk.totp.clone();
+    laptop.login("mima", PASSWORD).await;
+    desk.totp = laptop.totp.clone();
+
+    let page = desk.get("/console/account").await;
+    assert_eq!(page.text_of("account-roles").as_deref(), Some("拟稿人"));
+    let wrong = desk
+        .post_form(
+            "/console/account",
+            &[
+                ("current", "不对的口令-123"),
+                ("new", "新的口令-2027年"),
+                ("repeat", "新的口令-2027年"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(
+        wrong.text_of("account-error").as_deref(),
+        Some("当前密码不正确。")
+    );
+    let differ = desk
+        .post_form(
+            "/console/account",
+            &[
+                ("current", PASSWORD),
+                ("new", "新的口令-2027年"),
+                ("repeat", "新的口令-2028年"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        differ.text_of("account-error").as_deref(),
+        Some("两次输入的新密码不一致。")
+    );
+    let short = desk
+        .post_form(
+            "/console/account",
+            &[("current", PASSWORD), ("new", "短"), ("repeat", "短")],
+        )
+        .await;
+    assert_eq!(short.status, 400);
+
+    let changed = desk
+        .post_form(
+            "/console/account",
+            &[
+                ("current", PASSWORD),
+                ("new", "新的口令-2027年"),
+                ("repeat", "新的口令-2027年"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303);
+    assert_eq!(
+        desk.get("/console/").await.status,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        laptop.get("/console/").await.status,
+        303,
+        "the other one ended"
+    );
+    assert_eq!(
+        console.browser().password("mima", PASSWORD).await.status,
+        401
+    );
+    let mut again = console.browser();
+    again.totp = desk.totp.clone();
+    again.login("mima", "新的口令-2027年").await;
 }

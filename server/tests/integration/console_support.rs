@@ -415,14 +415,18 @@ impl Browser {
             .await
     }
 
-    /// The code for this person's next login (never the step used last, as a person waits for
-    /// the next code).
-    pub fn next_code(&mut self) -> String {
+    /// The code for this person's next login: never one used before, so after a login in this
+    /// 30-second step it waits for the next, as a person waits for the app's next code.
+    pub async fn next_code(&mut self) -> String {
         let (secret, last) = self.totp.clone().expect("enrolled");
-        let now = totp::step_of(chrono::Utc::now().timestamp());
-        let step = now.max(last + 1);
-        self.totp = Some((secret.clone(), step));
-        format!("{:06}", totp::code_at(&secret, step as u64))
+        loop {
+            let now = totp::step_of(chrono::Utc::now().timestamp());
+            if last < now {
+                self.totp = Some((secret.clone(), now));
+                return format!("{:06}", totp::code_at(&secret, now as u64));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
     }
 
     /// Logs in with the password, then the TOTP code (enrolling on the first login); panics
@@ -435,7 +439,7 @@ impl Browser {
         if let Some(secret) = step.text_of("totp-secret") {
             self.totp = Some((base32_decode(&secret), 0));
         }
-        let code = self.next_code();
+        let code = self.next_code().await;
         let done = self
             .post_form("/console/login/code", &[("code", &code)])
             .await;

@@ -119,7 +119,8 @@ fn random_token() -> Result<String, ApiError> {
     Ok(B64.encode(bytes))
 }
 
-fn id_hash(token: &str) -> Vec<u8> {
+/// The SHA-256 a session id is stored as.
+pub fn id_hash(token: &str) -> Vec<u8> {
     crypto::sha256(token.as_bytes()).to_vec()
 }
 

@@ -24,7 +24,7 @@ pub async fn password_step(
         .tx({
             let login = login.clone();
             move |sql| {
-                Ok(sql
+                sql
                     .query_opt(
                         "SELECT user_id, password_hash, locked_until, disabled,
                             CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END
@@ -40,7 +40,7 @@ pub async fn password_step(
                             r.int(4)? != 0,
                         ))
                     })
-                    .transpose()?)
+                    .transpose()
             }
         })
         .await?;
@@ -185,7 +185,7 @@ pub async fn code_step(
         .tx({
             let hash = hash.clone();
             move |sql| {
-                Ok(sql
+                sql
                     .query_opt(
                         "SELECT s.user_id, s.stage, s.enrol_secret, a.totp_secret,
                             a.totp_last_step, a.locked_until
@@ -207,7 +207,7 @@ pub async fn code_step(
                             r.int(5)?,
                         ))
                     })
-                    .transpose()?)
+                    .transpose()
             }
         })
         .await?;

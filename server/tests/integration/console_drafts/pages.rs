@@ -449,6 +449,13 @@ async fn the_leaders_secretary_enters_his_decision_and_others_are_refused() {
     assert_eq!(audited.0, secretary_id);
     assert!(audited.1.contains(LEADER));
 
+    // The flow record shows the decision as the leader's, entered by his secretary.
+    let record = drafter.get(&format!("/console/flows/{instance}")).await;
+    assert_eq!(record.status, 200, "{}", record.body);
+    let entries = record.text_of("flow-record-table").unwrap();
+    assert!(entries.contains("secretarymishu (代 王建国)"), "{entries}");
+    assert!(entries.contains("同意，请办公室抓紧印发。"), "{entries}");
+
     // The task left the leader's list.
     let list = secretary.get(&format!("/console/secretary/{LEADER}")).await;
     assert!(!list.body.contains(&format!("/flows/{instance}/tasks/")));

@@ -252,6 +252,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         group_commit: config.group_commit,
         attestation: trust,
         time_zone: config.time_zone,
+        tls_chain: config.tls.as_ref().map(|files| files.cert.clone()),
     });
     let limits = listener::Limits {
         header_read_timeout: config.header_read_timeout,

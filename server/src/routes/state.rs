@@ -21,4 +21,7 @@ pub struct AppState {
     pub attestation: std::sync::Arc<crate::attestation::Trust>,
     /// The zone the console shows times in (Asia/Shanghai unless configured).
     pub time_zone: chrono_tz::Tz,
+    /// The certificate chain the gateway serves itself (`serve --tls-cert`): activation invites
+    /// made in the console carry its CA and pins, as `issue-code --tls-cert` does.
+    pub tls_chain: Option<std::path::PathBuf>,
 }

@@ -8,9 +8,11 @@
 #
 # The hooks in scripts/schemathesis_signing.py activate two devices (one then wiped), sign 70 % of
 # the requests to the phone endpoints (the rest go unsigned, badly signed or from the wiped
-# device, for the 401s), and give the admin requests an operator token; the answers are counted
+# device, for the 401s), give the admin requests an operator token and the integration requests an
+# API key (issued through the admin API, 70 % of them); the answers are counted
 # per operation and printed. A signed phone endpoint that never answered 200, a signed request
-# refused with a 401, a wiped device served, or no wipe order seen is a failure: the signing no
+# or one with the API key refused with a 401, a wiped device served, or no wipe order seen is a
+# failure: the signing no
 # longer works, and the 200 answers (or the wipe order) went unchecked.
 #
 # Its last line is "N passed, M failed" (test cases schemathesis generated that passed every
@@ -122,7 +124,7 @@ for operation in ("GET /v1/sync", "POST /v1/commands", "GET /v1/ping"):
         failures += 1
 for (operation, auth), statuses in sorted(counts.items()):
     refused = sum(n for s, n in statuses.items() if s.startswith("401"))
-    if auth == "signed" and refused:
+    if auth in ("signed", "integration key") and refused:
         log(f"{operation} refused {refused} signed requests with 401")
         failures += 1
     if auth == "wiped device" and statuses["200"]:

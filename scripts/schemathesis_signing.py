@@ -31,6 +31,12 @@ fuzzer's made-up token or none: 401 `bad_token` / `missing_token`), every other 
 from the device list) acts on the wiped device instead, so the fuzzer cannot revoke the device
 that signs.
 
+Integration requests (/v1/integration/...) get an API key of the demo unit in the same rhythm
+(request 7 of every 10 keeps the fuzzer's made-up token or none: 401 `bad_key` / `missing_key`),
+and every other one that names a `{unit}` names the demo unit. The key is issued at import through
+the admin API with the operator token, beside a spare one: a revocation naming the key in use
+revokes the spare instead, so the fuzzer cannot lock itself out.
+
 A long-poll `wait` above one second is lowered to one second: a pull that waits for a change
 that never comes would hold a worker for up to 25 seconds and time out the client.
 
@@ -145,6 +151,23 @@ _cli("device", "wipe", "--device", WIPED.device_id)
 OPERATOR_TOKEN = _cli("issue-admin-token", "--operator", "--label", "schemathesis")
 
 
+def _issue_api_key(label: str) -> dict:
+    """An API key of the demo unit, issued through the admin API."""
+    response = requests.post(
+        f"{URL}/v1/admin/units/{DEMO_UNIT}/api-keys",
+        json={"label": label},
+        headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+        timeout=30,
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"issuing an API key answered {response.status_code}: {response.text}")
+    return response.json()
+
+
+API_KEY = _issue_api_key("schemathesis")
+SPARE_API_KEY = _issue_api_key("schemathesis (spare)")
+
+
 def signature_base(method: str, target_uri: str, digest: str, authorization: str, params: str) -> str:
     """RFC 9421 §2.5 for the profile: one line per covered component, then the parameters."""
     values = (method, target_uri, digest, CONTENT_TYPE, authorization)
@@ -204,11 +227,18 @@ class OperatorToken(requests.auth.AuthBase):
         return request
 
 
+class IntegrationKey(requests.auth.AuthBase):
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {API_KEY['key']}"
+        return request
+
+
 def is_phone_path(path: str) -> bool:
     return (
         path.startswith("/v1/")
         and path not in ("/v1/devices/activate", "/v1/health")
         and not path.startswith("/v1/admin/")
+        and not path.startswith("/v1/integration/")
     )
 
 
@@ -261,8 +291,20 @@ def before_call(context, case, kwargs):
             parameters["unit"] = DEMO_UNIT
         if parameters.get("device") == SIGNER.device_id:
             parameters["device"] = WIPED.device_id
+        if parameters.get("key") == API_KEY["id"]:
+            parameters["key"] = SPARE_API_KEY["id"]
         _how.auth = "operator token"
         kwargs["auth"] = OperatorToken()
+    elif path.startswith("/v1/integration/"):
+        position = _position(label)
+        if position == AS_GENERATED_AT:
+            _how.auth = "generated token" if "authorization" in generated else "no token"
+            return
+        parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+        if "unit" in parameters and position % 2 == 0:
+            parameters["unit"] = DEMO_UNIT
+        _how.auth = "integration key"
+        kwargs["auth"] = IntegrationKey()
 
 
 def _count(case, status: str) -> None:

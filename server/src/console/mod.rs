@@ -9,6 +9,7 @@
 //! with its own router merged in [`routes`]. Every answer carries a strict Content-Security-
 //! Policy (no inline script or style), `nosniff`, no framing and no caching.
 
+mod apikeys;
 mod audit;
 mod definitions;
 mod account;
@@ -83,6 +84,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(exchange::routes())
         .merge(drafts::routes())
         .merge(secretary::routes())
+        .merge(apikeys::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(headers))

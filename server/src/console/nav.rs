@@ -51,6 +51,7 @@ pub const NAV: &[(&str, &str, &[Role])] = &[
         "nav.admin.policy",
         &[Role::Administrator],
     ),
+    ("/console/apikeys", "nav.apikeys", &[Role::Administrator]),
 ];
 
 /// The entries `account` sees, in order.

@@ -40,6 +40,7 @@ const TABLES: &[(&str, &str)] = &[
     ("exchange.tsv", include_str!("text/exchange.tsv")),
     ("drafts.tsv", include_str!("text/drafts.tsv")),
     ("secretary.tsv", include_str!("text/secretary.tsv")),
+    ("apikeys.tsv", include_str!("text/apikeys.tsv")),
 ];
 
 type Table = HashMap<&'static str, (&'static str, &'static str)>;

@@ -48,29 +48,38 @@ pub struct StartOnDocument {
 }
 
 /// The format a file's `Content-Type` names, if it is one the API takes (415 otherwise): its
-/// media type and the bytes such a file starts with.
-pub fn format_of(content_type: Option<&str>) -> Result<(&'static str, &'static [u8]), ApiError> {
+/// media type and the bytes such a file starts with; `None` for `application/octet-stream`, whose
+/// format is read from its first bytes.
+pub fn format_of(
+    content_type: Option<&str>,
+) -> Result<Option<(&'static str, &'static [u8])>, ApiError> {
     let essence = content_type
         .and_then(|t| t.split(';').next())
         .map(|t| t.trim().to_ascii_lowercase())
         .unwrap_or_default();
+    if essence == "application/octet-stream" {
+        return Ok(None);
+    }
     FORMATS
         .iter()
         .find(|(t, _)| *t == essence)
         .copied()
+        .map(Some)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "a body or attachment is sent as application/pdf or application/ofd",
+                "a body or attachment is sent as application/pdf, application/ofd or \
+                 application/octet-stream",
             )
         })
 }
 
 /// The media type of a file sent with `content_type`: 415 for another type, 413 over
-/// [`MAX_FILE_BYTES`], 400 `bad_file` when the bytes are not of that format.
+/// [`MAX_FILE_BYTES`], 400 `bad_file` when the bytes are not of that format (or, sent as
+/// `application/octet-stream`, of neither).
 pub fn check_file(content_type: Option<&str>, body: &[u8]) -> Result<&'static str, ApiError> {
-    let (media_type, magic) = format_of(content_type)?;
+    let format = format_of(content_type)?;
     if body.len() > MAX_FILE_BYTES {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -78,13 +87,15 @@ pub fn check_file(content_type: Option<&str>, body: &[u8]) -> Result<&'static st
             format!("a file may have at most {MAX_FILE_BYTES} bytes"),
         ));
     }
-    if !body.starts_with(magic) {
-        return Err(ApiError::bad_request(
+    let found = FORMATS.iter().find(|(_, magic)| body.starts_with(magic));
+    match (format, found) {
+        (Some((media_type, magic)), _) if body.starts_with(magic) => Ok(media_type),
+        (None, Some((media_type, _))) => Ok(media_type),
+        _ => Err(ApiError::bad_request(
             "bad_file",
-            format!("the file is not a {media_type} file"),
-        ));
+            "the file is neither a PDF nor an OFD file of the type named",
+        )),
     }
-    Ok(media_type)
 }
 
 /// Stores a file for `unit_id`; whether it is new to the unit.

@@ -143,31 +143,40 @@ impl Setup {
     /// Hands over a document with a PDF body and one attachment and starts the demo unit's
     /// 收文 flow on it; the instance id.
     pub async fn start_document(&self, key: &str, id: &str) -> String {
-        let body = pdf(&format!("body of {id}"));
-        let attachment = pdf(&format!("annex of {id}"));
-        self.upload_pdf(key, UNIT, &body).await;
-        self.upload_pdf(key, UNIT, &attachment).await;
-        let document = document(id, UNIT, &body, &attachment);
-        let (status, created) = call(
-            self.addr(),
-            "POST",
-            &format!("/v1/integration/units/{UNIT}/documents"),
-            Some(key),
-            serde_json::to_value(&document).unwrap(),
-        )
-        .await;
-        assert_eq!(status, 201, "{created}");
-        let (status, started) = call(
-            self.addr(),
-            "POST",
-            &format!("/v1/integration/units/{UNIT}/documents/{id}/flow"),
-            Some(key),
-            json!({ "definition_id": "def-incoming", "drafter": "user-li" }),
-        )
-        .await;
-        assert_eq!(status, 201, "{started}");
-        started["instance_id"].as_str().unwrap().to_owned()
+        start_document(self.addr(), key, id).await
     }
+}
+
+/// Hands over a document with a PDF body and one attachment through the gateway at `addr` and
+/// starts the demo unit's 收文 flow on it; the instance id.
+pub async fn start_document(addr: SocketAddr, key: &str, id: &str) -> String {
+    let body = pdf(&format!("body of {id}"));
+    let attachment = pdf(&format!("annex of {id}"));
+    for file in [&body, &attachment] {
+        let path = format!("/v1/integration/units/{UNIT}/files");
+        let (status, blob) = request(addr, "POST", &path, Some(key), "application/pdf", file).await;
+        assert!(status == 201 || status == 200, "{status} {blob}");
+    }
+    let document = document(id, UNIT, &body, &attachment);
+    let (status, created) = call(
+        addr,
+        "POST",
+        &format!("/v1/integration/units/{UNIT}/documents"),
+        Some(key),
+        serde_json::to_value(&document).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, started) = call(
+        addr,
+        "POST",
+        &format!("/v1/integration/units/{UNIT}/documents/{id}/flow"),
+        Some(key),
+        json!({ "definition_id": "def-incoming", "drafter": "user-li" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    started["instance_id"].as_str().unwrap().to_owned()
 }
 
 /// A small file that starts as a PDF does.

@@ -23,6 +23,7 @@ mod feed_objects;
 mod feed_pages;
 mod instance_storage;
 mod integration_api;
+mod integration_api_console;
 mod integration_api_support;
 mod integration_api_webhooks;
 mod migrations;

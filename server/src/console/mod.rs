@@ -9,16 +9,16 @@
 //! with its own router merged in [`routes`]. Every answer carries a strict Content-Security-
 //! Policy (no inline script or style), `nosniff`, no framing and no caching.
 
-mod apikeys;
-mod audit;
-mod definitions;
 mod account;
 mod addressbook;
 mod admin;
-pub mod error;
-mod flows;
-mod exchange;
+mod apikeys;
+mod audit;
+mod definitions;
 mod drafts;
+pub mod error;
+mod exchange;
+mod flows;
 mod home;
 mod incoming;
 mod login;

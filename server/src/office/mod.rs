@@ -12,10 +12,10 @@
 //! describes the seam.
 
 pub mod accounts;
-pub mod import;
-pub mod flows;
-pub mod exchange;
 pub mod drafts;
+pub mod exchange;
+pub mod flows;
+pub mod import;
 pub mod incoming;
 pub mod password;
 pub mod sessions;

@@ -18,7 +18,7 @@ use qianpi_gateway::office::Role;
 async fn outgoing(console: &Console, title: &str) -> String {
     let mut document = console
         .db
-        .tx(|sql| Ok(instances::load_document(sql, "doc-2026-0012")?))
+        .tx(|sql| instances::load_document(sql, "doc-2026-0012"))
         .await
         .unwrap()
         .expect("the demo document");

@@ -102,7 +102,7 @@ async fn an_administrator_issues_a_key_once_sees_its_deliveries_and_revokes_it()
     )
     .await;
     assert_eq!(status, 401);
-    let page = admin.get_following(&revoked.location().to_owned()).await;
+    let page = admin.get_following(revoked.location()).await;
     assert!(page.body.contains("已吊销于") || page.body.contains("Revoked at"));
     console.gateway.stop().await.unwrap();
 }

@@ -74,8 +74,13 @@ async fn issue(
     )
     .await?;
     let invite = gateway_url(&state.scheme, &headers).and_then(|url| {
-        invite::activation_invite(&url, Some(&person.login), &issued.code, state.tls_chain.as_deref())
-            .ok()
+        invite::activation_invite(
+            &url,
+            Some(&person.login),
+            &issued.code,
+            state.tls_chain.as_deref(),
+        )
+        .ok()
     });
     let expires = DateTime::parse_from_rfc3339(&issued.expires_at)
         .map(|t| t.with_timezone(&Utc))

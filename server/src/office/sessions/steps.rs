@@ -24,23 +24,22 @@ pub async fn password_step(
         .tx({
             let login = login.clone();
             move |sql| {
-                sql
-                    .query_opt(
-                        "SELECT user_id, password_hash, locked_until, disabled,
+                sql.query_opt(
+                    "SELECT user_id, password_hash, locked_until, disabled,
                             CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END
                          FROM office_accounts WHERE login = ?1",
-                        args![&login],
-                    )?
-                    .map(|r| -> Result<_, ApiError> {
-                        Ok((
-                            r.text(0)?,
-                            r.text(1)?,
-                            r.int(2)?,
-                            r.int(3)? != 0,
-                            r.int(4)? != 0,
-                        ))
-                    })
-                    .transpose()
+                    args![&login],
+                )?
+                .map(|r| -> Result<_, ApiError> {
+                    Ok((
+                        r.text(0)?,
+                        r.text(1)?,
+                        r.int(2)?,
+                        r.int(3)? != 0,
+                        r.int(4)? != 0,
+                    ))
+                })
+                .transpose()
             }
         })
         .await?;
@@ -185,29 +184,28 @@ pub async fn code_step(
         .tx({
             let hash = hash.clone();
             move |sql| {
-                sql
-                    .query_opt(
-                        "SELECT s.user_id, s.stage, s.enrol_secret, a.totp_secret,
+                sql.query_opt(
+                    "SELECT s.user_id, s.stage, s.enrol_secret, a.totp_secret,
                             a.totp_last_step, a.locked_until
                          FROM console_sessions s JOIN office_accounts a ON a.user_id = s.user_id
                          WHERE s.id_hash = ?1 AND s.stage <> 'full' AND s.expires_at > ?2",
-                        args![hash.clone(), unix],
-                    )?
-                    .map(|r| -> Result<_, ApiError> {
-                        let secret = if r.text(1)? == "enrol" {
-                            r.blob(2)?
-                        } else {
-                            r.blob(3)?
-                        };
-                        Ok((
-                            r.text(0)?,
-                            r.text(1)? == "enrol",
-                            secret,
-                            r.int(4)?,
-                            r.int(5)?,
-                        ))
-                    })
-                    .transpose()
+                    args![hash.clone(), unix],
+                )?
+                .map(|r| -> Result<_, ApiError> {
+                    let secret = if r.text(1)? == "enrol" {
+                        r.blob(2)?
+                    } else {
+                        r.blob(3)?
+                    };
+                    Ok((
+                        r.text(0)?,
+                        r.text(1)? == "enrol",
+                        secret,
+                        r.int(4)?,
+                        r.int(5)?,
+                    ))
+                })
+                .transpose()
             }
         })
         .await?;

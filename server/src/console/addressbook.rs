@@ -9,7 +9,7 @@
 //! a fresh preview when the unit's people changed in between.
 
 use super::prelude::*;
-use super::session::same_origin;
+use super::session::checked_multipart;
 use crate::admin::address_book::{Action, BadRow, Planned};
 use crate::admin::people::list_users;
 use crate::office::import::{self, ImportError, Preview, MAX_UPLOAD_BYTES};
@@ -69,13 +69,8 @@ async fn read_upload(
     headers: &HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Vec<u8>, ConsoleError> {
-    same_origin(headers)?;
+    checked_multipart(office, headers, &mut multipart).await?;
     let malformed = |_| ConsoleError::Malformed;
-    let first = multipart.next_field().await.map_err(malformed)?;
-    let Some(first) = first.filter(|f| f.name() == Some("_csrf")) else {
-        return Err(ConsoleError::Csrf);
-    };
-    office.check_csrf(&first.text().await.map_err(malformed)?)?;
     let mut file = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         if field.name() != Some("file") {

@@ -8,7 +8,7 @@ mod store;
 mod table;
 
 use super::prelude::*;
-use super::session::same_origin;
+use super::session::checked_multipart;
 use axum::http::{HeaderMap, StatusCode};
 use problems::Problem;
 use qianpi_domain::workflow::ProcessDefinition;
@@ -111,8 +111,7 @@ async fn show(
 async fn read_form(office: &Office, mut multipart: Multipart) -> Result<Entered, ConsoleError> {
     let too_large = || ConsoleError::BadInput(office.t("definitions.error.too_large").to_owned());
     let bad_form = || ConsoleError::BadInput(office.t("definitions.error.form").to_owned());
-    let (mut csrf, mut pasted, mut uploaded, mut replace) =
-        (None, String::new(), Vec::new(), false);
+    let (mut pasted, mut uploaded, mut replace) = (String::new(), Vec::new(), false);
     while let Some(mut field) = multipart.next_field().await.map_err(|_| bad_form())? {
         let name = field.name().unwrap_or_default().to_owned();
         let mut bytes = Vec::new();
@@ -123,15 +122,12 @@ async fn read_form(office: &Office, mut multipart: Multipart) -> Result<Entered,
             bytes.extend_from_slice(&chunk);
         }
         match name.as_str() {
-            "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
             "text" => pasted = String::from_utf8_lossy(&bytes).into_owned(),
             "file" => uploaded = bytes,
             "replace" => replace = !bytes.is_empty(),
             _ => {}
         }
     }
-    // Nothing entered is looked at before the form is known to be the administrator's own.
-    office.check_csrf(csrf.as_deref().unwrap_or_default())?;
     // An uploaded file wins over the text box; it is shown in the box if it is refused.
     let text = if uploaded.is_empty() {
         pasted
@@ -147,11 +143,12 @@ async fn submit(
     State(state): State<AppState>,
     office: Office,
     headers: HeaderMap,
-    multipart: Multipart,
+    mut multipart: Multipart,
 ) -> Result<Response, ConsoleError> {
     office.require(Role::Administrator)?;
-    // The same checks a urlencoded form gets: from our own pages, with the session's token.
-    same_origin(&headers)?;
+    // The same checks a urlencoded form gets: from our own pages, with the session's token,
+    // before anything else in the form is read.
+    checked_multipart(&office, &headers, &mut multipart).await?;
     let entered = read_form(&office, multipart).await?;
     if entered.text.trim().is_empty() {
         return refused(

@@ -144,6 +144,25 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), ConsoleError> {
     }
 }
 
+/// Opens a multipart form posted by `office`: refused unless the browser says it came from this
+/// console and its first field is the session's CSRF token, so nothing else is read before.
+pub async fn checked_multipart(
+    office: &Office,
+    headers: &HeaderMap,
+    multipart: &mut axum::extract::Multipart,
+) -> Result<(), ConsoleError> {
+    same_origin(headers)?;
+    let first = multipart
+        .next_field()
+        .await
+        .map_err(|_| ConsoleError::Malformed)?;
+    let Some(first) = first.filter(|f| f.name() == Some("_csrf")) else {
+        return Err(ConsoleError::Csrf);
+    };
+    let token = first.text().await.map_err(|_| ConsoleError::Malformed)?;
+    office.check_csrf(&token)
+}
+
 impl FromRequestParts<AppState> for Office {
     type Rejection = ConsoleError;
 
@@ -151,7 +170,12 @@ impl FromRequestParts<AppState> for Office {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Office, ConsoleError> {
-        let path = parts.uri.path().to_owned();
+        // Inside the nested console router the URI has lost its `/console` prefix; the
+        // original one is what the browser asked for (the login returns there).
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_owned(), |o| o.path().to_owned());
         let login = || ConsoleError::Login(path.clone());
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(login)?;
         let current = sessions::current(&state.db, &token, Utc::now())

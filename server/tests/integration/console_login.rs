@@ -227,6 +227,17 @@ async fn pages_carry_a_strict_policy_and_secure_cookies_and_speak_english_on_req
     browser.login("ying", PASSWORD).await;
     let switched = browser.get("/console/lang?to=en&back=%2Fconsole%2F").await;
     assert_eq!(switched.location(), "/console/");
+    // A page inside the console links the switch back to itself, and a login asked for by a
+    // page returns to it.
+    let flows = browser.get("/console/flows").await;
+    assert!(
+        flows.body.contains("back=%2Fconsole%2Fflows"),
+        "{}",
+        flows.body
+    );
+    let mut stranger = console.browser();
+    let sent = stranger.get("/console/flows").await;
+    assert_eq!(sent.location(), "/console/login?next=%2Fconsole%2Fflows");
     let home = browser.get("/console/").await;
     assert!(home.body.contains("<html lang=\"en\">"));
     assert!(home.body.contains("Welcome to the Qianpi office console."));

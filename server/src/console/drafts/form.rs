@@ -4,7 +4,7 @@
 //! draft pages share: a snake-case name of a domain value and back, and the text of a refusal.
 
 use super::super::prelude::*;
-use super::super::session::same_origin;
+use super::super::session::checked_multipart;
 use crate::office::drafts::{DraftError, Invalid, MAX_BODY_BYTES};
 use axum::http::HeaderMap;
 use bytes::{Bytes, BytesMut};
@@ -38,13 +38,8 @@ pub(super) async fn read(
     headers: &HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Upload, ConsoleError> {
-    same_origin(headers)?;
+    checked_multipart(office, headers, &mut multipart).await?;
     let malformed = |_| ConsoleError::Malformed;
-    let first = multipart.next_field().await.map_err(malformed)?;
-    let Some(first) = first.filter(|f| f.name() == Some("_csrf")) else {
-        return Err(ConsoleError::Csrf);
-    };
-    office.check_csrf(&first.text().await.map_err(malformed)?)?;
     let mut upload = Upload {
         fields: HashMap::new(),
         file: None,

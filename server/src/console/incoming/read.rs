@@ -5,7 +5,7 @@
 //! console's body limit keeps what arrived and says so.
 
 use super::super::prelude::*;
-use super::super::session::same_origin;
+use super::super::session::checked_multipart;
 use crate::office::incoming::{Registration, Upload, MAX_ATTACHMENTS, MAX_FILE_BYTES};
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,16 +22,7 @@ pub(super) async fn form(
     headers: &HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Registration, ConsoleError> {
-    same_origin(headers)?;
-    let first = multipart
-        .next_field()
-        .await
-        .map_err(|_| ConsoleError::Malformed)?;
-    let Some(first) = first.filter(|f| f.name() == Some("_csrf")) else {
-        return Err(ConsoleError::Csrf);
-    };
-    let token = first.text().await.map_err(|_| ConsoleError::Malformed)?;
-    office.check_csrf(&token)?;
+    checked_multipart(office, headers, &mut multipart).await?;
     let mut form = Registration::default();
     let mut parts = 1usize;
     loop {

@@ -6,7 +6,7 @@
 //! to every recipient's feed by [`crate::notices::publish`].
 
 use super::super::prelude::*;
-use super::super::session::same_origin;
+use super::super::session::checked_multipart;
 use crate::admin::people::list_users;
 use crate::blobs::{self, MAX_BLOB_BYTES};
 use crate::notices::{self, PublishNotice};
@@ -83,13 +83,8 @@ async fn read(
     headers: &HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Posted, ConsoleError> {
-    same_origin(headers)?;
+    checked_multipart(office, headers, &mut multipart).await?;
     let malformed = |_| ConsoleError::Malformed;
-    let first = multipart.next_field().await.map_err(malformed)?;
-    let Some(first) = first.filter(|f| f.name() == Some("_csrf")) else {
-        return Err(ConsoleError::Csrf);
-    };
-    office.check_csrf(&first.text().await.map_err(malformed)?)?;
     let too_large = || ConsoleError::BadInput(office.t("notices.error.too_large").to_owned());
     let mut posted = Posted {
         fields: HashMap::new(),

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod pages;
+mod secretary_pages;
 
 use crate::support;
 

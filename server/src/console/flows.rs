@@ -237,11 +237,38 @@ fn render(office: &Office, detail: &FlowDetail, error: Option<&str>) -> Html<Str
                     dt { (office.t("flows.field.deadline")) } dd { (deadline(office, row)) }
                 }
             }
+            (files(office, detail))
             (record(office, detail))
             (act::forms(office, detail))
             p { a href="/console/flows" { (office.t("common.back")) } }
         },
     )
+}
+
+/// The document's body and attachments, opened in the browser (PDFs and pictures) or saved.
+fn files(office: &Office, detail: &FlowDetail) -> Markup {
+    let base = format!("/console/documents/{}", segment(&detail.document_id));
+    html! {
+        @if detail.has_body || !detail.attachments.is_empty() {
+            section.card id="flow-files" {
+                h2 { (office.t("flows.files")) }
+                ul.links {
+                    @if detail.has_body {
+                        li { a id="flow-body" href=(format!("{base}/body")) target="_blank" rel="noopener" {
+                            (office.t("flows.files.body"))
+                        } }
+                    }
+                    @for (id, name, size) in &detail.attachments {
+                        li {
+                            a.attachment href=(format!("{base}/attachments/{}", segment(id)))
+                                target="_blank" rel="noopener" { (name) }
+                            " " span.muted { "(" (size.div_ceil(1024)) " KB)" }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// 流转记录: every entry in order, each opinion as text with its handwriting and voice.

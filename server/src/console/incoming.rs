@@ -15,6 +15,8 @@ use axum::http::{HeaderMap, StatusCode};
 
 /// Who may register incoming documents.
 const ROLES: &[Role] = &[Role::Registrar, Role::Administrator];
+/// Everyone in the office reads a flow's documents from its record.
+const READERS: &[Role] = &Role::ALL;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

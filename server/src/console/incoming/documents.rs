@@ -6,7 +6,7 @@
 //! the console. Streamed chunk by chunk from the database.
 
 use super::super::prelude::*;
-use super::ROLES;
+use super::READERS;
 use crate::blobs;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -51,7 +51,7 @@ async fn serve(
     id: &str,
     which: Which,
 ) -> Result<Response, ConsoleError> {
-    office.require_any(ROLES)?;
+    office.require_any(READERS)?;
     let file = incoming::document_file(&state.db, office.unit(), id, which)
         .await?
         .ok_or(ConsoleError::NotFound)?;

@@ -57,6 +57,12 @@ pub struct FlowDetail {
     pub from_organ: Option<String>,
     /// The process definition's name.
     pub process: String,
+    /// The document's id (its body and attachments are read by it).
+    pub document_id: String,
+    /// Whether the document has a body.
+    pub has_body: bool,
+    /// Its attachments: id, name, size in bytes.
+    pub attachments: Vec<(String, String, u64)>,
     /// The record, oldest first.
     pub record: Vec<RecordEntry>,
     /// Whether the reader may 催办 now (or could, but for the interval between two).
@@ -98,6 +104,15 @@ pub async fn detail(
             kind: flow.document.kind,
             from_organ: flow.document.from_organ.clone(),
             process: flow.definition.name.clone(),
+            document_id: flow.document.id.clone(),
+            has_body: flow.document.current_body().is_some(),
+            attachments: flow
+                .document
+                .body
+                .attachments
+                .iter()
+                .map(|a| (a.id.clone(), a.name.clone(), a.size))
+                .collect(),
             record: flow
                 .instance
                 .trace

@@ -221,7 +221,7 @@ async fn the_csrf_token_is_checked_before_the_form_is_read() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_drafter_may_not_register_nor_read_bodies_here() {
+async fn a_drafter_may_not_register_but_reads_the_body_from_the_flow_record() {
     let console = Console::start().await;
     let mut drafter = console.logged_in("nigao", &[Role::Drafter]).await;
     let home = drafter.get("/console/").await;
@@ -232,8 +232,20 @@ async fn a_drafter_may_not_register_nor_read_bodies_here() {
         post(&mut drafter, &fields(&[]), Some(&body)).await.status,
         403
     );
+    // The demo flow's record links its body and attachments; every office role of the unit
+    // reads them there.
+    let flow = drafter.get("/console/flows/inst-2026-0012").await;
     let path = format!("/console/documents/{DEMO_DOCUMENT}/body");
-    assert_eq!(drafter.get(&path).await.status, 403);
+    assert!(
+        flow.body
+            .contains(&format!("id=\"flow-body\" href=\"{path}\"")),
+        "{}",
+        flow.body
+    );
+    assert!(flow.body.contains(&format!("{DEMO_DOCUMENT}/attachments/")));
+    let read = drafter.get(&path).await;
+    assert_eq!(read.status, 200);
+    assert!(read.body.starts_with("%PDF-"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

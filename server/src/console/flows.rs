@@ -238,6 +238,13 @@ fn render(office: &Office, detail: &FlowDetail, error: Option<&str>) -> Html<Str
                 }
             }
             (files(office, detail))
+            @if office.account.has(Role::Drafter) {
+                form.inline id="follow-form" method="post" action="/console/drafts/follow" {
+                    (office.csrf_field())
+                    input type="hidden" name="instance_id" value=(row.instance_id);
+                    button.secondary type="submit" { (office.t("flows.follow")) }
+                }
+            }
             (record(office, detail))
             (act::forms(office, detail))
             p { a href="/console/flows" { (office.t("common.back")) } }

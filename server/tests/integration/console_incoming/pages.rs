@@ -246,6 +246,18 @@ async fn a_drafter_may_not_register_but_reads_the_body_from_the_flow_record() {
     let read = drafter.get(&path).await;
     assert_eq!(read.status, 200);
     assert!(read.body.starts_with("%PDF-"));
+    // A drafter follows the flow from its page; it is then among the flows they follow.
+    let page = drafter.get("/console/flows/inst-2026-0012").await;
+    assert!(page.body.contains("id=\"follow-form\""));
+    let followed = drafter
+        .post_form(
+            "/console/drafts/follow",
+            &[("instance_id", "inst-2026-0012")],
+        )
+        .await;
+    assert_eq!(followed.status, 303, "{}", followed.body);
+    let drafts = drafter.get("/console/drafts").await;
+    assert!(drafts.body.contains("data-instance=\"inst-2026-0012\""));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -200,7 +200,7 @@ fn entry(office: &Office, line: &Line) -> Markup {
             td { (words::actor(office, &line.actor, line.person.as_ref())) }
             td { (words::kind(office, &line.kind)) }
             td { code { (line.subject) } }
-            td { (words::detail(&line.detail)) }
+            td { (words::detail(&line.detail, office.zone)) }
         }
     }
 }

@@ -145,12 +145,20 @@ pub(super) fn actor(office: &Office, actor: &str, person: Option<&(String, Strin
 }
 
 /// The detail's facts as `key: value` pairs (they are ids, codes and states by design).
-pub(super) fn detail(detail: &str) -> String {
+pub(super) fn detail(detail: &str, zone: chrono_tz::Tz) -> String {
     match serde_json::from_str::<serde_json::Value>(detail) {
         Ok(serde_json::Value::Object(fields)) => fields
             .iter()
             .map(|(key, value)| match value {
-                serde_json::Value::String(text) => format!("{key}: {text}"),
+                // A time in a detail is stored in UTC; the office reads it in its own zone.
+                serde_json::Value::String(text) => match chrono::DateTime::parse_from_rfc3339(text)
+                {
+                    Ok(at) => format!(
+                        "{key}: {}",
+                        crate::console::time::when(zone, at.with_timezone(&chrono::Utc))
+                    ),
+                    Err(_) => format!("{key}: {text}"),
+                },
                 other => format!("{key}: {other}"),
             })
             .collect::<Vec<_>>()
@@ -170,11 +178,16 @@ mod tests {
 
     #[test]
     fn a_detail_shows_its_facts_and_a_non_object_as_stored() {
+        let zone = crate::console::time::DEFAULT_ZONE;
         assert_eq!(
-            detail(r#"{"nodes":3,"definition_id":"def-1"}"#),
+            detail(r#"{"nodes":3,"definition_id":"def-1"}"#, zone),
             "definition_id: def-1; nodes: 3"
         );
-        assert_eq!(detail("[1,2]"), "[1,2]");
+        assert_eq!(detail("[1,2]", zone), "[1,2]");
+        assert_eq!(
+            detail(r#"{"until":"2026-12-06T17:30:00+00:00"}"#, zone),
+            "until: 2026-12-07 01:30"
+        );
     }
 
     #[test]

@@ -101,6 +101,8 @@ async fn a_pending_device_is_approved_by_its_words_then_suspended_and_revoked() 
     let console = Console::start().await;
     let (admin_id, mut browser) = admin(&console).await;
     let id = device(&console.db, "dev-pixel", "user-wang", "pending").await;
+    let home = browser.get("/console/").await;
+    assert_eq!(home.text_of("count-pending-devices").as_deref(), Some("1"));
 
     let page = browser.get("/console/admin/devices").await;
     assert_eq!(page.status, 200, "{}", page.body);

@@ -131,6 +131,12 @@ async fn a_sent_document_is_signed_for_registered_and_its_flow_reaches_the_handl
         .await;
     assert_eq!(again.status, 409);
 
+    let home = registrar.get("/console/").await;
+    assert_eq!(
+        home.text_of("count-unsigned").as_deref(),
+        Some("1"),
+        "waiting on the home page"
+    );
     let inbox = registrar.get("/console/exchange").await;
     let item = item_id(&inbox.body, "exchange-inbox");
     assert!(

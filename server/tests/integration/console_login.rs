@@ -35,6 +35,13 @@ async fn first_login_enrols_totp_then_the_home_page_shows_the_roles() {
         "{roles}"
     );
     assert!(!roles.contains("管理员"));
+    // What waits: the demo unit's one running flow; a registrar also sees unsigned exchange.
+    assert_eq!(home.text_of("count-running").as_deref(), Some("1"));
+    assert_eq!(home.text_of("count-unsigned").as_deref(), Some("0"));
+    assert!(
+        home.text_of("count-pending-devices").is_none(),
+        "not an administrator"
+    );
 
     // A second login asks for a code, not a new enrolment, and a replayed code is refused.
     let mut again = console.browser();

@@ -364,12 +364,14 @@ pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError>
 }
 
 /// JSON as a deflated column stores it: raw DEFLATE at a fast level (the JSON of documents and
-/// flows shrinks severalfold, and a new instance version is written on every decision).
+/// flows shrinks severalfold, and a new instance version is written on every decision). Level 2,
+/// not 1: the zlib-rs backend (which the .xlsx readers and writers bring into flate2) answers
+/// level 1 with its "quick" strategy, which left these small JSONs a third larger.
 pub fn deflate(json: &str) -> Result<Vec<u8>, ApiError> {
     use std::io::Write as _;
     let mut encoder = flate2::write::DeflateEncoder::new(
         Vec::with_capacity(json.len() / 3),
-        flate2::Compression::fast(),
+        flate2::Compression::new(2),
     );
     encoder
         .write_all(json.as_bytes())

@@ -69,18 +69,24 @@ pub(super) async fn signed_by(
 /// only the head, so it is checked before any body is read.
 pub struct Admin(pub AdminActor);
 
+/// The `Authorization` header's text, if any; one that is not text is a 401 with `code`.
+pub fn authorization<'a>(
+    parts: &'a Parts,
+    code: &'static str,
+) -> Result<Option<&'a str>, ApiError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str())
+        .transpose()
+        .map_err(|_| ApiError::unauthorized(code, "the Authorization header is not text"))
+}
+
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
-        let authorization = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str())
-            .transpose()
-            .map_err(|_| {
-                ApiError::unauthorized("bad_token", "the Authorization header is not text")
-            })?;
+        let authorization = authorization(parts, "bad_token")?;
         tokens::authenticate(&state.db, authorization)
             .await
             .map(Admin)

@@ -32,14 +32,7 @@ impl FromRequestParts<AppState> for Integration {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Integration, ApiError> {
-        let authorization = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str())
-            .transpose()
-            .map_err(|_| {
-                ApiError::unauthorized("bad_key", "the Authorization header is not text")
-            })?;
+        let authorization = super::extract::authorization(parts, "bad_key")?;
         keys::authenticate(&state.db, authorization)
             .await
             .map(Integration)

@@ -334,14 +334,23 @@ pub enum ReceiptOutcome {
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `bad_signature`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_]+$"))]
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
-    /// To a revoked device, or one an administrator asked to wipe: the signed order to
-    /// crypto-shred its data.
+    /// The gateway's signed `WipeCommand` `{device_id, issued_at, reason: revoked |
+    /// wipe_requested}` (kind `wipe`): standard base64 of a tagged COSE_Sign1 (ES256,
+    /// deterministic CBOR payload `{v, kind, body}`) made by the statement key; it verifies under
+    /// ActivateResponse.gateway_key. Sent only with a 401 `device_revoked` or `wipe_requested` to
+    /// a device that proved it holds its key: the order to crypto-shred its data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, pattern = "^[A-Za-z0-9+/]+={0,2}$")
+    )]
     pub wipe: Option<Signed<WipeCommand>>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,

@@ -95,9 +95,12 @@ pub enum Commands {
         #[arg(long)]
         demo: bool,
     },
+    /// Print the OpenAPI document (the same as GET /openapi.json), e.g. to generate an OA
+    /// system's client where the gateway cannot be reached.
+    Openapi,
 }
 
-/// Runs `serve` or `init`.
+/// Runs `serve`, `init` or `openapi`.
 pub fn run(command: Commands) -> Result<(), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     match command {
@@ -162,6 +165,12 @@ pub fn run(command: Commands) -> Result<(), String> {
                 Location::Postgres(_) => println!("gateway database ready on PostgreSQL"),
             }
             println!("statement key {}", key.public().key_id);
+            Ok(())
+        }
+        Commands::Openapi => {
+            let document = qianpi_gateway::openapi::document().map_err(|e| e.message)?;
+            let text = serde_json::to_string_pretty(document).map_err(|e| e.to_string())?;
+            println!("{text}");
             Ok(())
         }
     }

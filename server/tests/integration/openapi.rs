@@ -172,6 +172,24 @@ async fn the_document_describes_the_live_gateway() {
     gateway.stop().await.unwrap();
 }
 
+/// `qianpi-gateway openapi` prints, without a database, the very document the gateway serves:
+/// an OA system's developers generate their client from it where the gateway cannot be reached.
+#[tokio::test]
+async fn the_command_line_prints_the_served_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, _) = gateway(&dir).await;
+    let served = served_document(gateway.addr()).await;
+    gateway.stop().await.unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qianpi-gateway"))
+        .arg("openapi")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed, served);
+}
+
 /// A device's two keys in memory, in place of a phone's keystore.
 struct TestKeys {
     request: EcdsaKeyPair,

@@ -79,6 +79,6 @@ pub async fn gateway(dir: &tempfile::TempDir) -> (RunningGateway, GatewayConfig)
 pub async fn served_document(addr: SocketAddr) -> Value {
     let (status, document) = call(addr, "GET", "/openapi.json", "").await;
     assert_eq!(status, 200);
-    assert_eq!(document["openapi"], "3.0.3");
+    assert_eq!(document["openapi"], "3.1.0");
     document
 }

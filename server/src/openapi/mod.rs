@@ -1,37 +1,46 @@
-//! The gateway's OpenAPI 3.0.3 document, served at `GET /openapi.json`. It is written by hand in
-//! JSON fragments under `server/openapi/`: `base.json` (info, servers, security schemes, shared
-//! schemas and this document's own path) and one fragment per audience with the shape
-//! `{"paths": {...}, "components": {"schemas": {...}}}`. The fragments are compiled in and merged
-//! once; a path or component defined twice is an error, never a silent overwrite.
+//! The gateway's OpenAPI 3.1 document, served at `GET /openapi.json`, generated from the code:
+//! each operation is described on its handler (`#[utoipa::path]`), each wire type derives its
+//! schema (`ToSchema`; the domain and protocol crates behind their `openapi` feature), and one
+//! module per audience lists its operations (`#[derive(OpenApi)]`). The audiences are merged into
+//! [`base::Base`] once; an operation defined twice, or one schema name given two different
+//! schemas, is an error, never a silent overwrite. Two rules are then applied to every
+//! operation and schema in code rather than repeated on each: the HTTP layer's refusals
+//! ([`add_connection_refusals`]) and closed objects ([`close_objects`]).
 //!
-//! Adding an audience is one line in [`FRAGMENTS`].
+//! Adding an audience is one line in [`AREAS`]. While an audience is still described by a JSON
+//! fragment under `server/openapi/` it is one line in [`FRAGMENTS`] instead.
+
+mod base;
+pub mod refusals;
 
 use crate::error::ApiError;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
+use utoipa::OpenApi;
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/openapi.json";
 
-/// The base of the document.
-const BASE: (&str, &str) = ("base.json", include_str!("../openapi/base.json"));
+/// Every audience's generated document, merged into [`base::Base`].
+const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[];
 
-/// Every fragment merged into the base, by file name.
+/// The audiences still described by hand-written fragments (OpenAPI 3.1, `{"paths": {...},
+/// "components": {"schemas": {...}}}`), merged after [`AREAS`].
 const FRAGMENTS: &[(&str, &str)] = &[
-    ("phone.json", include_str!("../openapi/phone.json")),
-    ("admin.json", include_str!("../openapi/admin.json")),
-    ("notices.json", include_str!("../openapi/notices.json")),
+    ("phone.json", include_str!("../../openapi/phone.json")),
+    ("admin.json", include_str!("../../openapi/admin.json")),
+    ("notices.json", include_str!("../../openapi/notices.json")),
     (
         "delegations.json",
-        include_str!("../openapi/delegations.json"),
+        include_str!("../../openapi/delegations.json"),
     ),
-    ("people.json", include_str!("../openapi/people.json")),
-    ("opinions.json", include_str!("../openapi/opinions.json")),
+    ("people.json", include_str!("../../openapi/people.json")),
+    ("opinions.json", include_str!("../../openapi/opinions.json")),
     (
         "integration.json",
-        include_str!("../openapi/integration.json"),
+        include_str!("../../openapi/integration.json"),
     ),
 ];
 
@@ -46,7 +55,7 @@ static BUILT: OnceLock<Result<Built, String>> = OnceLock::new();
 fn built() -> Result<&'static Built, ApiError> {
     BUILT
         .get_or_init(|| {
-            let document = merge(BASE, FRAGMENTS)?;
+            let document = build()?;
             let json = serde_json::to_string(&document).map_err(|e| e.to_string())?;
             Ok(Built { document, json })
         })
@@ -63,6 +72,31 @@ pub fn document() -> Result<&'static Value, ApiError> {
 pub async fn serve() -> Result<Response, ApiError> {
     let json = &built()?.json;
     Ok(([(header::CONTENT_TYPE, "application/json")], json.as_str()).into_response())
+}
+
+/// The base, every area and every fragment, merged; then the rules applied to all of them.
+fn build() -> Result<Value, String> {
+    let generated = |name: &str, document: utoipa::openapi::OpenApi| {
+        serde_json::to_string(&document).map_err(|e| format!("{name}: {e}"))
+    };
+    let base = generated("base", base::Base::openapi())?;
+    let mut parts = Vec::new();
+    for (i, area) in AREAS.iter().enumerate() {
+        parts.push((format!("area {i}"), generated("area", area())?));
+    }
+    for &(name, text) in FRAGMENTS {
+        parts.push((name.to_owned(), text.to_owned()));
+    }
+    let parts: Vec<(&str, &str)> = parts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let mut document = merge(("base", &base), &parts)?;
+    if let Value::Object(map) = &mut document {
+        add_connection_refusals(map);
+    }
+    close_objects(&mut document, false);
+    Ok(document)
 }
 
 /// Merges `fragments` into `base`: their `paths` and `components.*` maps are added key by key.
@@ -86,7 +120,7 @@ fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String
                         // upload beside its download); an operation defined twice is refused.
                         match (target.get_mut(&path), item) {
                             (Some(Value::Object(existing)), Value::Object(item)) => {
-                                add_all(existing, item, name)?
+                                add_all(existing, item, name, Same::Refused)?
                             }
                             (Some(_), _) => return Err(format!("{name}: {path} is defined twice")),
                             (None, item) => {
@@ -101,9 +135,11 @@ fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String
                         let Value::Object(entries) = entries else {
                             return Err(format!("{name}: components.{kind} is not an object"));
                         };
-                        add_all(section(target, &kind, name)?, entries, name)?;
+                        add_all(section(target, &kind, name)?, entries, name, Same::Accepted)?;
                     }
                 }
+                // A generated area carries its own (default) frame; the base's is the document's.
+                ("openapi" | "info", _) => {}
                 (other, _) => {
                     return Err(format!(
                         "{name}: a fragment may only hold paths and components, not {other}"
@@ -112,7 +148,6 @@ fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String
             }
         }
     }
-    add_connection_refusals(&mut document);
     Ok(Value::Object(document))
 }
 
@@ -187,18 +222,63 @@ fn section<'a>(
     }
 }
 
+/// Whether an entry met twice with the very same value is accepted.
+#[derive(Clone, Copy, PartialEq)]
+enum Same {
+    /// An operation: two handlers documenting one method of one path is a mistake.
+    Refused,
+    /// A component: two audiences' operations refer to one shared schema (e.g. `ErrorBody`),
+    /// and each generated document carries it.
+    Accepted,
+}
+
+/// Adds `entries` to `target`; an entry already there is an error unless `same` accepts it and
+/// it is the very same.
 fn add_all(
     target: &mut Map<String, Value>,
     entries: Map<String, Value>,
     fragment: &str,
+    same: Same,
 ) -> Result<(), String> {
     for (key, value) in entries {
-        if target.contains_key(&key) {
-            return Err(format!("{fragment}: {key} is defined twice"));
+        match target.get(&key) {
+            Some(existing) if same == Same::Accepted && *existing == value => {}
+            Some(_) => return Err(format!("{fragment}: {key} is defined twice")),
+            None => {
+                target.insert(key, value);
+            }
         }
-        target.insert(key, value);
     }
     Ok(())
+}
+
+/// Marks every object schema that names its properties as closed (`additionalProperties:
+/// false`) unless it says otherwise: the gateway's answers are serialised from the very types
+/// the schemas were derived from, so a field a schema does not name is a fault the checks
+/// (schemathesis, the tests' validator) must catch. The parts of an `allOf` stay open, since
+/// each names only its share of the properties.
+fn close_objects(value: &mut Value, in_all_of: bool) {
+    match value {
+        Value::Object(map) => {
+            let is_object = match map.get("type") {
+                Some(Value::String(kind)) => kind == "object",
+                Some(Value::Array(kinds)) => kinds.iter().any(|k| k == "object"),
+                _ => false,
+            };
+            if is_object
+                && !in_all_of
+                && map.contains_key("properties")
+                && !map.contains_key("additionalProperties")
+            {
+                map.insert("additionalProperties".to_owned(), Value::Bool(false));
+            }
+            for (key, inner) in map.iter_mut() {
+                close_objects(inner, key == "allOf");
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| close_objects(v, in_all_of)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -208,7 +288,7 @@ mod tests {
     #[test]
     fn the_fragments_merge() {
         let document = document().unwrap();
-        assert_eq!(document["openapi"], "3.0.3");
+        assert_eq!(document["openapi"], "3.1.0");
         assert!(document["paths"]["/v1/sync"].is_object());
         assert!(document["paths"][OPENAPI_PATH].is_object());
         assert!(document["components"]["schemas"]["ErrorBody"].is_object());
@@ -234,8 +314,43 @@ mod tests {
         let merged = merge(base, &other_method).unwrap();
         assert!(merged["paths"]["/a"]["get"].is_object());
         assert!(merged["paths"]["/a"]["put"].is_object());
-        let other = [("x.json", r#"{"info": {}}"#)];
+        let other = [("x.json", r#"{"servers": []}"#)];
         assert!(merge(base, &other).is_err());
+        // A schema two areas share is taken once; one name for two schemas is refused.
+        let base = (
+            "base.json",
+            r#"{"components": {"schemas": {"A": {"type": "string"}}}}"#,
+        );
+        let same = [(
+            "x.json",
+            r#"{"components": {"schemas": {"A": {"type": "string"}}}}"#,
+        )];
+        assert!(merge(base, &same).is_ok());
+        let other = [(
+            "x.json",
+            r#"{"components": {"schemas": {"A": {"type": "integer"}}}}"#,
+        )];
+        assert!(merge(base, &other)
+            .unwrap_err()
+            .contains("A is defined twice"));
+    }
+
+    #[test]
+    fn objects_are_closed_except_the_parts_of_an_all_of() {
+        let mut schema = serde_json::json!({
+            "type": "object", "properties": {"a": {"type": ["object", "null"], "properties": {}}},
+            "allOf": [{"type": "object", "properties": {"b": {"type": "object", "properties": {}}}}],
+            "oneOf": [{"type": "object", "properties": {}, "additionalProperties": true}]
+        });
+        close_objects(&mut schema, false);
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(schema["properties"]["a"]["additionalProperties"], false);
+        assert!(schema["allOf"][0]["additionalProperties"].is_null());
+        assert_eq!(
+            schema["allOf"][0]["properties"]["b"]["additionalProperties"],
+            false
+        );
+        assert_eq!(schema["oneOf"][0]["additionalProperties"], true);
     }
 
     #[test]

@@ -219,6 +219,10 @@ pub struct Node {
     /// 手写签批 — every approval here needs its own handwriting (so no batch approval).
     #[serde(default)]
     pub requires_handwriting: bool,
+    /// 发起时选定处理人 — the person who starts the flow chooses this step's handlers (the
+    /// handlers listed are then only the suggestion, and may be none).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chosen_at_start: bool,
 }
 
 impl Node {
@@ -249,6 +253,7 @@ impl Node {
             opinion_column: Some(name.to_owned()),
             time_limit_hours: None,
             requires_handwriting: false,
+            chosen_at_start: false,
         }
     }
 

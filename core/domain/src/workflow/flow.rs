@@ -250,7 +250,7 @@ impl<'a> Flow<'a> {
         let done = match (node.mode, node.completion) {
             (HandlerMode::Serial, _) => {
                 let next_seat = task.seat + 1;
-                match node.handlers.get(next_seat as usize) {
+                match self.handlers(node).get(next_seat as usize) {
                     Some(handler) => {
                         let user = handler.user.clone();
                         let deadline = self.deadline(node);
@@ -269,12 +269,14 @@ impl<'a> Flow<'a> {
             }
             (HandlerMode::Parallel, Completion::FirstWins) => true,
             (HandlerMode::Parallel, Completion::Ratio { percent }) => {
-                agreeing.len() * 100 >= usize::from(percent) * node.handlers.len() || open == 0
+                agreeing.len() * 100 >= usize::from(percent) * self.handlers(node).len()
+                    || open == 0
             }
             (HandlerMode::Parallel, Completion::WeightedVote { threshold }) => {
+                let handlers = self.handlers(node);
                 let weight: u64 = agreeing
                     .iter()
-                    .filter_map(|seat| node.handlers.get(*seat as usize))
+                    .filter_map(|seat| handlers.get(*seat as usize))
                     .map(|h| u64::from(h.weight))
                     .sum();
                 weight >= u64::from(threshold) || open == 0
@@ -309,6 +311,11 @@ impl<'a> Flow<'a> {
         self.enter(&next_id, Some(&task.id), 0)
     }
 
+    /// The handlers of `node` in this instance: the starter's choice where the step takes one.
+    fn handlers(&self, node: &'a Node) -> std::borrow::Cow<'a, [super::Handler]> {
+        super::choice::handlers(node, &self.next.chosen_handlers)
+    }
+
     /// When a node entered now is due.
     pub fn deadline(&self, node: &Node) -> Option<DateTime<Utc>> {
         node.time_limit_hours
@@ -340,7 +347,7 @@ impl<'a> Flow<'a> {
                 let deadline = self.deadline(node);
                 match node.mode {
                     HandlerMode::Serial => {
-                        if let Some(first) = node.handlers.first() {
+                        if let Some(first) = self.handlers(node).first() {
                             let user = first.user.clone();
                             self.open_task(node, visit, 0, &user, TaskKind::Handler, deadline);
                         }
@@ -351,12 +358,12 @@ impl<'a> Flow<'a> {
                         seat: 0,
                         assignee: String::new(),
                         on_behalf_of: None,
-                        candidates: node.handlers.iter().map(|h| h.user.clone()).collect(),
+                        candidates: self.handlers(node).iter().map(|h| h.user.clone()).collect(),
                         kind: TaskKind::Handler,
                         deadline,
                     }),
                     HandlerMode::Single | HandlerMode::Parallel => {
-                        for (seat, handler) in node.handlers.iter().enumerate() {
+                        for (seat, handler) in self.handlers(node).iter().enumerate() {
                             let seat = u32::try_from(seat)
                                 .map_err(|_| RejectionCode::DefinitionInvalid)?;
                             let user = handler.user.clone();

@@ -23,6 +23,7 @@
 mod actions;
 mod apply;
 mod assist;
+mod choice;
 mod command;
 mod controls;
 pub mod definition;
@@ -36,6 +37,7 @@ mod state;
 mod validate;
 
 pub use apply::apply;
+pub use choice::{ChoiceError, ChosenHandlers};
 pub use command::{Actor, Command, DelegationScope, Env, Roles, StandingDelegation, Submission};
 pub use controls::{controls, controls_acting_for, Controls, StepName};
 pub use definition::{
@@ -67,8 +69,26 @@ impl Instance {
         initiator: &str,
         now: DateTime<Utc>,
     ) -> Result<Instance, DefinitionError> {
+        Instance::start_choosing(env, id, document_id, initiator, &ChosenHandlers::new(), now)
+            .map_err(|e| match e {
+                StartError::Definition(e) => e,
+                StartError::Choice(e) => DefinitionError::BadHandlers(e.node().to_owned()),
+            })
+    }
+
+    /// [`Instance::start`] with the handlers the starter chose for the steps marked
+    /// `chosen_at_start` (see [`ChosenHandlers`]).
+    pub fn start_choosing(
+        env: Env<'_>,
+        id: &str,
+        document_id: &str,
+        initiator: &str,
+        chosen: &ChosenHandlers,
+        now: DateTime<Utc>,
+    ) -> Result<Instance, StartError> {
         let definition = env.definition;
         definition.validate()?;
+        choice::check(definition, chosen)?;
         let blank = Instance {
             id: id.to_owned(),
             document_id: document_id.to_owned(),
@@ -81,6 +101,7 @@ impl Instance {
             jump_back: None,
             read_items: Vec::new(),
             trace: Vec::new(),
+            chosen_handlers: chosen.clone(),
         };
         let actor = Actor::user(initiator);
         let mut flow = flow::Flow::new(env, &blank, &actor, initiator, None, now);
@@ -93,10 +114,23 @@ impl Instance {
     }
 }
 
+/// Why a flow cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// The definition is not valid.
+    #[error(transparent)]
+    Definition(#[from] DefinitionError),
+    /// The handlers chosen do not fit it.
+    #[error(transparent)]
+    Choice(#[from] ChoiceError),
+}
+
 #[cfg(test)]
 mod action_tests;
 #[cfg(test)]
 mod assist_tests;
+#[cfg(test)]
+mod choice_tests;
 #[cfg(test)]
 mod controls_tests;
 #[cfg(test)]

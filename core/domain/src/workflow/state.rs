@@ -324,6 +324,9 @@ pub struct Instance {
     /// 流转记录 — one record per accepted command.
     #[serde(default)]
     pub trace: Vec<TraceRecord>,
+    /// 发起时选定处理人 — the handlers the starter chose for the steps that take a choice.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub chosen_handlers: super::ChosenHandlers,
 }
 
 impl Instance {

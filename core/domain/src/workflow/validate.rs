@@ -191,7 +191,13 @@ fn check_node(
         return Err(DefinitionError::BadRoutes(node.id.clone()));
     }
     let is_manual = node.kind == NodeKind::Manual;
-    if is_manual == node.handlers.is_empty() {
+    let handlers_fit = match (is_manual, node.chosen_at_start) {
+        (true, false) => !node.handlers.is_empty(),
+        // Chosen when the flow starts: the listed handlers are a suggestion, and may be none.
+        (true, true) => true,
+        (false, chosen) => node.handlers.is_empty() && !chosen,
+    };
+    if !handlers_fit {
         return Err(DefinitionError::BadHandlers(node.id.clone()));
     }
     match node.kind {

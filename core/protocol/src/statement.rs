@@ -75,12 +75,16 @@ pub trait Statement: Serialize + DeserializeOwned {
     const KIND: &'static str;
 }
 
-/// The gateway's public statement key as a phone keeps it.
+/// The gateway's public statement key as a phone keeps it: command receipts, checkpoints,
+/// notices and wipe orders verify under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GatewayPublicKey {
-    /// `gk_…`: what the COSE `kid` of every statement names.
+    /// `gk_<base64url sha256(SPKI)>`: the COSE `kid` of every statement.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^gk_[A-Za-z0-9_-]+$"))]
     pub key_id: String,
-    /// SubjectPublicKeyInfo DER, base64.
+    /// P-256 SubjectPublicKeyInfo DER, standard base64.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]+={0,2}$"))]
     pub spki: String,
 }
 
@@ -387,6 +391,7 @@ pub struct NoticeStatus {
     pub user_id: String,
     /// Their state as the gateway holds it.
     pub status: RecipientStatus,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 }
 
 impl Statement for NoticeStatus {

@@ -12,11 +12,11 @@ use crate::instances::{insert_flow, standing_delegations};
 use crate::sql::args;
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::Document;
-use qianpi_domain::workflow::{Env, Instance, ProcessDefinition};
+use qianpi_domain::workflow::{ChosenHandlers, Env, Instance, ProcessDefinition, StartError};
 use serde::{Deserialize, Serialize};
 
 /// A flow to start.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartFlow {
     /// The definition, of the same unit.
@@ -28,10 +28,15 @@ pub struct StartFlow {
     /// The instance id; generated when absent.
     #[serde(default)]
     pub instance_id: Option<String>,
+    /// 发起时选定处理人: for the steps whose handlers the starter chooses (`chosen_at_start`),
+    /// node id → the user ids chosen, in order; each a person of the unit.
+    #[serde(default, skip_serializing_if = "ChosenHandlers::is_empty")]
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<String>>)]
+    pub handlers: ChosenHandlers,
 }
 
 /// A started flow.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct FlowStarted {
     /// Instance id.
     pub instance_id: String,
@@ -39,7 +44,7 @@ pub struct FlowStarted {
     pub document_id: String,
     /// Instance version.
     pub version: u64,
-    /// Whether the flow reaches phones (only 无 documents do).
+    /// Whether the flow reaches phones (only 无 documents do: false above 无, never on a phone).
     pub published: bool,
 }
 
@@ -155,10 +160,26 @@ pub async fn start_flow(
             delegations: &delegations,
         };
         let document = &start.document;
-        let instance = Instance::start(env, &instance_id, &document.id, &start.drafter, now)
-            .map_err(|e| {
-                ApiError::bad_request("invalid_definition", format!("cannot start: {e}"))
-            })?;
+        for user in start.handlers.values().flatten() {
+            if !is_person_of(sql, user, &unit_id)? {
+                return Err(ApiError::bad_request(
+                    "invalid_handlers",
+                    format!("handler {user} is not a person of this unit"),
+                ));
+            }
+        }
+        let (drafter, chosen) = (&start.drafter, &start.handlers);
+        let instance =
+            Instance::start_choosing(env, &instance_id, &document.id, drafter, chosen, now)
+                .map_err(|e| match e {
+                    StartError::Choice(e) => ApiError::bad_request(
+                        "invalid_handlers",
+                        format!("the handlers chosen do not fit the process: {e}"),
+                    ),
+                    StartError::Definition(e) => {
+                        ApiError::bad_request("invalid_definition", format!("cannot start: {e}"))
+                    }
+                })?;
         let secrecy = insert_flow(sql, &unit_id, &definition, document, &instance)?;
         actor.audit(
             sql,
@@ -179,4 +200,18 @@ pub async fn start_flow(
         })
     })
     .await
+}
+
+/// Whether `user` is a person of `unit_id`.
+pub(crate) fn is_person_of(
+    sql: &mut dyn crate::sql::Sql,
+    user: &str,
+    unit_id: &str,
+) -> Result<bool, ApiError> {
+    Ok(sql
+        .query_opt(
+            "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2",
+            args![user, unit_id],
+        )?
+        .is_some())
 }

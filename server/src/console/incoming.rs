@@ -7,6 +7,7 @@
 
 mod documents;
 mod form;
+mod handlers;
 mod read;
 
 use super::prelude::*;
@@ -35,6 +36,7 @@ async fn to_form(office: Office) -> Result<Response, ConsoleError> {
 async fn show(State(state): State<AppState>, office: Office) -> Result<Response, ConsoleError> {
     office.require_any(ROLES)?;
     let definitions = incoming::definitions(&state.db, office.unit()).await?;
+    let people = incoming::people(&state.db, office.unit()).await?;
     let today = Utc::now().with_timezone(&office.zone).date_naive();
     let entered = Registration {
         urgency: "normal".into(),
@@ -46,7 +48,7 @@ async fn show(State(state): State<AppState>, office: Office) -> Result<Response,
             .unwrap_or_default(),
         ..Default::default()
     };
-    Ok(form::page(&office, &definitions, &entered, &[]).into_response())
+    Ok(form::page(&office, &definitions, &people, &entered, &[]).into_response())
 }
 
 /// `POST /console/incoming/new` (multipart): registers and starts, then shows the flow's record.
@@ -72,7 +74,8 @@ async fn submit(
         ))),
         Err(IncomingError::Fields(faults)) => {
             let definitions = incoming::definitions(&state.db, office.unit()).await?;
-            let page = form::page(&office, &definitions, &entered, &faults);
+            let people = incoming::people(&state.db, office.unit()).await?;
+            let page = form::page(&office, &definitions, &people, &entered, &faults);
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(IncomingError::Api(e)) => Err(e.into()),

@@ -250,6 +250,7 @@ pub async fn start_flow(
             drafter: start.drafter,
             document: view.document,
             instance_id: None,
+            handlers: Default::default(),
         },
         now,
     )

@@ -9,6 +9,7 @@
 //! Also what the console shows around it: the unit's definitions with the people of each step,
 //! and a document's body and attachments for the unit's own office.
 
+mod faults;
 mod fields;
 mod files;
 mod form;
@@ -21,11 +22,12 @@ pub use files::{
     is_ofd, is_pdf, shown_inline, Upload, MAX_ATTACHMENTS, MAX_FILE_BYTES, MAX_REQUEST_BYTES,
 };
 pub use view::{
-    definitions, document_file, has_definition, DefinitionChoice, DocumentFile, Step, Which,
+    definitions, document_file, has_definition, people, Choice, ChoiceKind, DefinitionChoice,
+    DocumentFile, Person, Step, Which,
 };
 
 use crate::actor::AdminActor;
-use crate::admin::flows::{start_flow, FlowStarted, StartFlow};
+use crate::admin::flows::{is_person_of, start_flow, FlowStarted, StartFlow};
 use crate::blobs;
 use crate::db::{decode, Db};
 use crate::error::ApiError;
@@ -35,7 +37,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fields::Faults;
 use qianpi_domain::model::{Attachment, BodyFormat, BodyStage, BodyVersion, Document, Rendition};
-use qianpi_domain::workflow::{Env, Instance, NodeKind, ProcessDefinition};
+use qianpi_domain::workflow::{
+    ChoiceError, ChosenHandlers, Env, Instance, NodeKind, ProcessDefinition, StartError,
+};
 use qianpi_protocol::crypto::sha256_hex;
 
 /// Why a registration was refused.
@@ -79,6 +83,9 @@ pub struct Registration {
     pub deadline: String,
     /// The process definition's id.
     pub definition: String,
+    /// The handlers chosen, as sent: (the form field's name, a user id), in the form's order.
+    /// Only those of the chosen definition count ([`Registration::chosen_handlers`]).
+    pub handlers: Vec<(String, String)>,
     /// 正文 as PDF.
     pub body_pdf: Option<Upload>,
     /// 正文 as OFD.
@@ -87,6 +94,29 @@ pub struct Registration {
     pub attachments: Vec<Upload>,
     /// Whether the request was cut at [`MAX_REQUEST_BYTES`] (some files were not received).
     pub cut_short: bool,
+}
+
+/// The prefix of a handler choice's form field: `handlers/<definition id>/<node id>`.
+pub const HANDLERS_FIELD: &str = "handlers/";
+
+impl Registration {
+    /// The handlers chosen for the steps of the chosen definition, in the order sent.
+    pub fn chosen_handlers(&self) -> ChosenHandlers {
+        let prefix = format!("{HANDLERS_FIELD}{}/", self.definition.trim());
+        let mut chosen = ChosenHandlers::new();
+        for (field, user) in &self.handlers {
+            let (Some(node), user) = (field.strip_prefix(&prefix), user.trim()) else {
+                continue;
+            };
+            if !user.is_empty() {
+                chosen
+                    .entry(node.to_owned())
+                    .or_default()
+                    .push(user.to_owned());
+            }
+        }
+        chosen
+    }
 }
 
 /// Who registers: the registrar's identity, unit and the deployment's time zone.
@@ -119,7 +149,8 @@ pub async fn register(
 ) -> Result<FlowStarted, IncomingError> {
     let mut faults = Faults::default();
     let checked = form::check(&form, who.zone, now, &mut faults);
-    probe_definition(db, who, &form.definition, now, &mut faults).await?;
+    let chosen = form.chosen_handlers();
+    probe_definition(db, who, &form.definition, &chosen, now, &mut faults).await?;
     let (Some(mut document), true) = (checked, faults.0.is_empty()) else {
         return Err(IncomingError::Fields(faults.0));
     };
@@ -134,16 +165,18 @@ pub async fn register(
         drafter: who.user_id.clone(),
         document,
         instance_id: None,
+        handlers: chosen,
     };
     Ok(start_flow(db, &who.actor, &who.unit_id, start, now).await?)
 }
 
 /// Records a fault unless `definition_id` is a definition of the registrar's unit that can start
-/// a flow for the registrar now.
+/// a flow for the registrar now with the handlers `chosen`.
 async fn probe_definition(
     db: &Db,
     who: &Registrar,
     definition_id: &str,
+    chosen: &ChosenHandlers,
     now: DateTime<Utc>,
     faults: &mut Faults,
 ) -> Result<(), ApiError> {
@@ -151,12 +184,17 @@ async fn probe_definition(
     if definition_id.is_empty() {
         return Ok(());
     }
-    let (unit_id, user_id) = (who.unit_id.clone(), who.user_id.clone());
+    let (unit_id, user_id, chosen) = (who.unit_id.clone(), who.user_id.clone(), chosen.clone());
     let problem = db
         .once(move |sql| {
             let Some(definition) = unit_definition(sql, &unit_id, &definition_id)? else {
-                return Ok(Some(Problem::NoSuchDefinition));
+                return Ok(Some((Field::Definition, Problem::NoSuchDefinition)));
             };
+            for user in chosen.values().flatten() {
+                if !is_person_of(sql, user, &unit_id)? {
+                    return Ok(Some((Field::Handlers, Problem::HandlersNotAllowed)));
+                }
+            }
             // What start_flow will do, tried first: a definition that cannot start is the
             // registrar's to change, not a fault found after the files are stored.
             let delegations = standing_delegations(sql, &unit_id)?;
@@ -164,14 +202,28 @@ async fn probe_definition(
                 definition: &definition,
                 delegations: &delegations,
             };
-            let started = Instance::start(env, "probe", "probe", &user_id, now);
-            Ok(started.err().map(|_| Problem::DefinitionCannotStart))
+            let started = Instance::start_choosing(env, "probe", "probe", &user_id, &chosen, now);
+            Ok(started.err().map(|e| match e {
+                StartError::Choice(e) => (Field::Handlers, choice_problem(&e)),
+                StartError::Definition(_) => (Field::Definition, Problem::DefinitionCannotStart),
+            }))
         })
         .await?;
-    if let Some(problem) = problem {
-        faults.add(Field::Definition, problem);
+    if let Some((field, problem)) = problem {
+        faults.add(field, problem);
     }
     Ok(())
+}
+
+/// The registration form's wording of a handler choice that does not fit.
+fn choice_problem(error: &ChoiceError) -> Problem {
+    match error {
+        ChoiceError::Missing(_) => Problem::HandlersMissing,
+        ChoiceError::Twice { .. } => Problem::HandlersTwice,
+        ChoiceError::OnlyOne(_) => Problem::HandlersOnlyOne,
+        ChoiceError::ThresholdUnreachable(_) => Problem::HandlersVote,
+        ChoiceError::UnknownNode(_) | ChoiceError::NotChoosable(_) => Problem::HandlersNotAllowed,
+    }
 }
 
 /// The definition `definition_id` if it is `unit_id`'s.

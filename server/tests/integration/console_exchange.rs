@@ -37,6 +37,7 @@ async fn outgoing(console: &Console, title: &str) -> String {
             drafter: "user-li".into(),
             document,
             instance_id: None,
+            handlers: Default::default(),
         },
         chrono::Utc::now(),
     )

@@ -6,4 +6,5 @@
 //! `QIANPI_TEST_POSTGRES` names a server.
 
 mod data;
+mod handlers;
 mod pages;

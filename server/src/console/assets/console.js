@@ -20,3 +20,16 @@ document.addEventListener("change", (event) => {
   }
   input.setCustomValidity("");
 });
+// The registration form: only the chosen process's handler pickers are shown (all are in the
+// form, and only the chosen process's count, so the form works without this).
+function showChosenHandlers() {
+  const process = document.getElementById("incoming-definition");
+  if (!process) return;
+  for (const group of document.querySelectorAll("fieldset.handlers[data-definition]")) {
+    group.hidden = group.getAttribute("data-definition") !== process.value;
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target.id === "incoming-definition") showChosenHandlers();
+});
+document.addEventListener("DOMContentLoaded", showChosenHandlers);

@@ -3,8 +3,9 @@
 //! processes with the people of each step, so the registrar knows who receives the document.
 
 use super::super::prelude::*;
+use super::handlers;
 use crate::office::incoming::{
-    genre_value, DefinitionChoice, Field, FieldError, Problem, Registration,
+    genre_value, DefinitionChoice, Field, FieldError, Person, Problem, Registration,
 };
 use qianpi_domain::model::DocumentGenre;
 
@@ -39,6 +40,7 @@ pub(super) fn label(field: Field) -> &'static str {
         Field::RegistrationNumber => "incoming.field.registration_number",
         Field::Deadline => "incoming.field.deadline",
         Field::Definition => "incoming.field.definition",
+        Field::Handlers => "incoming.field.handlers",
         Field::BodyPdf => "incoming.field.body_pdf",
         Field::BodyOfd => "incoming.field.body_ofd",
         Field::Attachments => "incoming.field.attachments",
@@ -81,10 +83,14 @@ pub(super) fn choice_keys() -> Vec<&'static str> {
 pub(super) fn page(
     office: &Office,
     definitions: &[DefinitionChoice],
+    people: &[Person],
     entered: &Registration,
     faults: &[FieldError],
 ) -> Html<String> {
     let f = Fields { office, faults };
+    let handlers = f.row(Field::Handlers, |_, _| {
+        handlers::pickers(office, definitions, people, entered)
+    });
     let chose_files =
         entered.body_pdf.is_some() || entered.body_ofd.is_some() || !entered.attachments.is_empty();
     let content = html! {
@@ -109,6 +115,7 @@ pub(super) fn page(
             (f.text(Field::RegistrationNumber, &entered.registration_number, 50, None))
             (f.date(Field::Deadline, &entered.deadline, false))
             (f.definition(definitions, &entered.definition))
+            @if definitions.iter().any(handlers::takes_choice) { (handlers) }
             p.muted.wide { (office.t("incoming.hint.body")) }
             @if chose_files && !faults.is_empty() {
                 p.field-error.wide id="incoming-reselect" { (office.t("incoming.hint.reselect")) }
@@ -125,7 +132,7 @@ pub(super) fn page(
 }
 
 /// Renders the form's fields with their faults.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     office: &'a Office,
     faults: &'a [FieldError],
 }
@@ -140,7 +147,7 @@ impl Fields<'_> {
     }
 
     /// The label, the control and the faults under it.
-    fn row(&self, field: Field, control: impl FnOnce(&str, bool) -> Markup) -> Markup {
+    pub(super) fn row(&self, field: Field, control: impl FnOnce(&str, bool) -> Markup) -> Markup {
         let id = format!("incoming-{}", field.name());
         let problems = self.problems(field);
         html! {
@@ -248,6 +255,9 @@ impl Fields<'_> {
                                     @for (i, step) in d.steps.iter().enumerate() {
                                         @if i > 0 { " → " }
                                         (step.name) "（" (step.handlers.join("、")) "）"
+                                        @if step.choice.is_some() {
+                                            " " span.badge { (office.t("incoming.handlers.chosen")) }
+                                        }
                                     }
                                 }
                             }

@@ -6,15 +6,18 @@
 
 use super::super::prelude::*;
 use super::super::session::checked_multipart;
-use crate::office::incoming::{Registration, Upload, MAX_ATTACHMENTS, MAX_FILE_BYTES};
+use crate::office::incoming::{
+    Registration, Upload, HANDLERS_FIELD, MAX_ATTACHMENTS, MAX_FILE_BYTES,
+};
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::{HeaderMap, StatusCode};
 use bytes::BytesMut;
 
 /// The longest text field accepted (a title of 200 characters is 600 bytes).
 const MAX_TEXT_BYTES: usize = 4 * 1024;
-/// The most parts a form may have (its fields and the attachments, with room to spare).
-const MAX_PARTS: usize = 64;
+/// The most parts a form may have (its fields, the attachments and every handler chosen for every
+/// process's steps, with room to spare).
+const MAX_PARTS: usize = 512;
 
 /// The form `office` posted, its CSRF token checked first.
 pub(super) async fn form(
@@ -52,7 +55,9 @@ pub(super) async fn form(
                 }
             }),
             _ => text(field).await.map(|value| {
-                if let Some(slot) = text_slot(&mut form, &name) {
+                if name.starts_with(HANDLERS_FIELD) {
+                    form.handlers.push((name, value));
+                } else if let Some(slot) = text_slot(&mut form, &name) {
                     *slot = value;
                 }
             }),

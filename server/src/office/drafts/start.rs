@@ -165,6 +165,7 @@ pub async fn start(
         drafter: actor.actor.clone(),
         document,
         instance_id: Some(instance_id.clone()),
+        handlers: Default::default(),
     };
     if let Err(error) = start_flow(db, actor, unit_id, request, now).await {
         let (lookup, wanted) = (instance_id.clone(), unit_id.to_owned());

@@ -85,6 +85,7 @@ pub async fn register(
                 drafter: actor.actor.clone(),
                 document,
                 instance_id: Some(instance_id.clone()),
+                handlers: Default::default(),
             },
             now,
         )

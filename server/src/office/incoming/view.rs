@@ -7,7 +7,7 @@ use crate::db::{decode, Db};
 use crate::error::ApiError;
 use crate::sql::args;
 use qianpi_domain::model::BodyFormat;
-use qianpi_domain::workflow::ProcessDefinition;
+use qianpi_domain::workflow::{HandlerMode, Node, ProcessDefinition};
 
 /// A process definition the registrar may start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +23,75 @@ pub struct DefinitionChoice {
 /// A step of a definition and who handles it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
+    /// The node's id (the handler choice's key).
+    pub node_id: String,
     /// 节点名称.
     pub name: String,
-    /// 处理人, by name.
+    /// 处理人, by name (the suggestion, for a step whose handlers the registrar chooses).
     pub handlers: Vec<String>,
+    /// How the registrar chooses this step's handlers; `None` where the process fixes them.
+    pub choice: Option<Choice>,
+}
+
+/// How a step's handlers are chosen at registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// How many, and whether their order counts.
+    pub kind: ChoiceKind,
+    /// The user ids the process suggests, in order.
+    pub suggested: Vec<String>,
+}
+
+/// What a step takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceKind {
+    /// Exactly one person.
+    One,
+    /// Several, one after another in the order chosen.
+    InOrder,
+    /// Several at once.
+    Several,
+}
+
+/// A person of the unit the registrar may choose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// User id.
+    pub id: String,
+    /// 姓名（职务）.
+    pub label: String,
+}
+
+/// The unit's people, by name.
+pub async fn people(db: &Db, unit_id: &str) -> Result<Vec<Person>, ApiError> {
+    let unit_id = unit_id.to_owned();
+    db.once(move |sql| {
+        let rows = sql.query(
+            "SELECT id, name, post FROM users WHERE unit_id = ?1 ORDER BY name, id",
+            args![&unit_id],
+        )?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Person {
+                    id: r.text(0)?,
+                    label: format!("{}（{}）", r.text(1)?, r.text(2)?),
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// How `node`'s handlers are chosen, if the registrar chooses them.
+fn choice_of(node: &Node) -> Option<Choice> {
+    node.chosen_at_start.then(|| Choice {
+        kind: match node.mode {
+            HandlerMode::Single => ChoiceKind::One,
+            HandlerMode::Serial => ChoiceKind::InOrder,
+            HandlerMode::Parallel | HandlerMode::Pool => ChoiceKind::Several,
+        },
+        suggested: node.handlers.iter().map(|h| h.user.clone()).collect(),
+    })
 }
 
 /// The unit's process definitions, by name.
@@ -54,8 +119,10 @@ pub async fn definitions(db: &Db, unit_id: &str) -> Result<Vec<DefinitionChoice>
                     handlers.push(name.unwrap_or_else(|| handler.user.clone()));
                 }
                 steps.push(Step {
+                    node_id: node.id.clone(),
                     name: node.name.clone(),
                     handlers,
+                    choice: choice_of(node),
                 });
             }
             out.push(DefinitionChoice {

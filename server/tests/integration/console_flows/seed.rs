@@ -88,6 +88,7 @@ impl Office {
             drafter: self.initiator.clone(),
             document,
             instance_id: Some(id.into()),
+            handlers: Default::default(),
         };
         let actor = AdminActor::unit_admin(&self.initiator, &self.unit);
         start_flow(db, &actor, &self.unit, start, Utc::now())

@@ -95,6 +95,7 @@ pub const SOFTWARE_ASSURANCE: &str = "software";
 /// One item of a user's inbox (待办) as the feed carries it: the task with everything needed to
 /// show it and to preview an action offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxEntry {
     /// The task id.
     pub task_id: String,
@@ -108,6 +109,7 @@ pub struct InboxEntry {
 
 /// The outcome of one pushed command, stored under its command id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandVerdict {
     /// The command this verdict is for.
     pub command_id: String,
@@ -117,26 +119,34 @@ pub struct CommandVerdict {
     pub outcome: VerdictOutcome,
     /// When the gateway decided.
     pub decided_at: DateTime<Utc>,
-    /// The gateway's signed receipt of this verdict; the phone verifies it before the command
-    /// leaves its outbox.
+    /// The gateway's signed `CommandReceipt` `{command_id, device_id, record_hash, accepted,
+    /// code, instance_id, instance_version, decided_at}` (kind `command_receipt`) of this
+    /// verdict: standard base64 of a tagged COSE_Sign1 (ES256, deterministic CBOR payload `{v,
+    /// kind, body}`) made by the statement key; it verifies under ActivateResponse.gateway_key.
+    /// The phone verifies it before the command leaves its outbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9+/]+={0,2}$"))]
     pub receipt: Option<Signed<CommandReceipt>>,
 }
 
 /// Accepted (with the resulting state) or refused (with the reason).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum VerdictOutcome {
     /// Applied; the instance moved to this version and state.
+    #[cfg_attr(feature = "openapi", schema(title = "AcceptedOutcome"))]
     Accepted {
         /// The new instance version.
         instance_version: u64,
         /// The new instance state.
         instance_state: InstanceState,
         /// 当前节点 — the node now open, if any.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         current_node_name: Option<String>,
     },
     /// Not applied; nothing changed.
+    #[cfg_attr(feature = "openapi", schema(title = "RefusedOutcome"))]
     Refused {
         /// Stable reason code (a workflow code or a protocol code such as `bad_record_signature`).
         code: String,
@@ -145,6 +155,7 @@ pub enum VerdictOutcome {
         /// The reason in English.
         message_en: String,
         /// The instance version at the gateway, when known.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         current_version: Option<u64>,
     },
 }
@@ -183,28 +194,36 @@ impl VerdictOutcome {
 
 /// One entry of a user's change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Change {
     /// An inbox item appeared or changed (e.g. its instance moved on).
+    #[cfg_attr(feature = "openapi", schema(title = "InboxChange"))]
     Inbox {
         /// The item.
         entry: Box<InboxEntry>,
     },
     /// A verdict on a command this user's device pushed.
+    #[cfg_attr(feature = "openapi", schema(title = "VerdictChange"))]
     Verdict {
         /// The verdict.
         verdict: CommandVerdict,
     },
     /// 通知公告 — a notice addressed to this user, new or re-published.
+    #[cfg_attr(feature = "openapi", schema(title = "NoticeChange"))]
     Notice {
         /// The notice.
         notice: Box<Notice>,
-        /// The same notice signed by the gateway: the phone keeps it and checks it at display
-        /// time, so a tampered local copy is detected.
+        /// The gateway's signed `Notice` (kind `notice`), the same notice: standard base64 of a
+        /// tagged COSE_Sign1 (ES256, deterministic CBOR payload `{v, kind, body}`) made by the
+        /// statement key; it verifies under ActivateResponse.gateway_key. The phone keeps it and
+        /// checks it at display time, so a tampered local copy is detected.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9+/]+={0,2}$"))]
         signed: Signed<Notice>,
     },
     /// 回执 — this user's state for a notice as the gateway holds it (e.g. read on another of
     /// the user's phones).
+    #[cfg_attr(feature = "openapi", schema(title = "ReceiptChange"))]
     Receipt {
         /// The state.
         status: NoticeStatus,
@@ -213,19 +232,31 @@ pub enum Change {
 
 /// A page of the change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncPage {
     /// Changes after the cursor. Inside a backlog they come by priority: verdicts first, then
     /// pending items (待办), then notices, then history.
     pub changes: Vec<Change>,
-    /// The cursor to send next time (opaque to the phone).
+    /// The cursor to send as `cursor` next time (opaque to the phone).
     pub next_cursor: String,
     /// Whether more pages follow right away.
     pub has_more: bool,
-    /// [`page_checksum`] of `changes`: the phone checks it before applying the page.
+    /// `sha-256=:<base64>:` over the JSON of each change, each followed by a newline
+    /// ([`page_checksum`]): the phone checks it, on the decoded changes, before applying the page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, pattern = "^sha-256=:[A-Za-z0-9+/]+={0,2}:$")
+    )]
     pub checksum: String,
-    /// A fresh checkpoint for this device with its offline limits.
+    /// The gateway's signed `Checkpoint` `{device_id, user_id, issued_at, policy: OfflinePolicy}`
+    /// (kind `checkpoint`) for this device, with its offline limits: standard base64 of a tagged
+    /// COSE_Sign1 (ES256, deterministic CBOR payload `{v, kind, body}`) made by the statement
+    /// key; it verifies under ActivateResponse.gateway_key. The phone's records name the last
+    /// checkpoint they were made under; the gateway reuses one younger than five minutes under an
+    /// unchanged policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9+/]+={0,2}$"))]
     pub checkpoint: Option<Signed<Checkpoint>>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,
@@ -234,6 +265,7 @@ pub struct SyncPage {
     /// version differs, so a sync with nothing new stays one request (performance.md P-5).
     /// Absent from gateways older than this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{32}$"))]
     pub phrases: Option<String>,
 }
 
@@ -252,21 +284,24 @@ pub fn page_checksum(changes: &[Change]) -> Result<String, serde_json::Error> {
     ))
 }
 
-/// A batch of signed command records, in device counter order.
+/// A batch of signed command records, in device counter order. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandBatch {
-    /// The commands.
+    /// The commands: at most 64, in device counter order.
     pub commands: Vec<SignedCommand>,
 }
 
 /// One verdict per pushed command, in the order pushed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// The verdicts, one per decided command.
     pub verdicts: Vec<CommandVerdict>,
     /// Commands held, undecided, because an earlier record of the device has not arrived: they
     /// stay in the outbox and are decided once the gap closes.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub held: Vec<String>,
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,

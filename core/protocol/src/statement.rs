@@ -384,6 +384,7 @@ impl Statement for Notice {
 /// The gateway's copy of one recipient's state for a notice (read on another of the user's
 /// phones, say), signed like everything else the gateway states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticeStatus {
     /// The notice.
     pub notice_id: String,

@@ -11,6 +11,7 @@
 //! fragment under `server/openapi/` it is one line in [`FRAGMENTS`] instead.
 
 mod base;
+mod phone;
 pub mod refusals;
 
 use crate::error::ApiError;
@@ -24,12 +25,11 @@ use utoipa::OpenApi;
 pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Every audience's generated document, merged into [`base::Base`].
-const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[];
+const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[<phone::Api as OpenApi>::openapi];
 
 /// The audiences still described by hand-written fragments (OpenAPI 3.1, `{"paths": {...},
 /// "components": {"schemas": {...}}}`), merged after [`AREAS`].
 const FRAGMENTS: &[(&str, &str)] = &[
-    ("phone.json", include_str!("../../openapi/phone.json")),
     ("admin.json", include_str!("../../openapi/admin.json")),
     ("notices.json", include_str!("../../openapi/notices.json")),
     (

@@ -5,12 +5,13 @@ use super::extract::{parse_json, Signed};
 use super::state::AppState;
 use crate::commands::{decide_batch, BatchOutcome, Decision};
 use crate::error::ApiError;
+use crate::openapi::refusals::SignedRefusals;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_protocol::{CommandBatch, PushResponse, COMMANDS_PATH};
+use qianpi_protocol::{CommandBatch, ErrorBody, PushResponse, COMMANDS_PATH};
 
 /// Most commands in one push.
 const MAX_BATCH: usize = 64;
@@ -20,7 +21,25 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route(COMMANDS_PATH, post(push))
 }
 
-async fn push(
+/// Push signed approval records; one verdict per decided command (signed).
+#[utoipa::path(
+    post,
+    path = "/v1/commands",
+    operation_id = "push",
+    tag = "phone",
+    summary = "Push signed approval records; one verdict per decided command (signed).",
+    request_body = CommandBatch,
+    responses(
+        (status = 200, description = "The verdicts and the held commands.", body = PushResponse),
+        (status = 400, description = "`malformed_body` or `unreadable_body`.", body = ErrorBody),
+        (status = 413, description = "`body_too_large` (over 256 KiB) or `batch_too_large` (over \
+            64 commands).", body = ErrorBody),
+        SignedRefusals,
+        (status = 401, description = super::sync::REVOKED, body = ErrorBody),
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn push(
     State(state): State<AppState>,
     Signed { device, body }: Signed,
 ) -> Result<Json<PushResponse>, ApiError> {

@@ -12,16 +12,16 @@
 mod admin;
 mod blobs;
 mod body;
-mod commands;
+pub(crate) mod commands;
 mod delegations;
-mod devices;
+pub(crate) mod devices;
 pub mod extract;
 mod integration;
 mod notices;
 mod people;
 mod phrases;
 mod state;
-mod sync;
+pub(crate) mod sync;
 
 // The body decoder is public for its fuzz target; the rest stays inside the HTTP layer.
 pub use body::gunzip;
@@ -29,6 +29,7 @@ use body::MAX_BODY_BYTES;
 pub use state::AppState;
 
 use crate::error::ApiError;
+use crate::openapi::refusals::Common;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -83,8 +84,39 @@ fn offers_no_ranges(
     !headers.contains_key(axum::http::header::ACCEPT_RANGES)
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "server_time": Utc::now() }))
+/// The liveness answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    #[schema(inline)]
+    status: HealthStatus,
+    /// The gateway's clock.
+    server_time: chrono::DateTime<Utc>,
+}
+
+// What a live gateway says of itself (undocumented: its schema is inlined into `Health`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum HealthStatus {
+    Ok,
+}
+
+/// Liveness probe (unauthenticated).
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    operation_id = "health",
+    tag = "phone",
+    summary = "Liveness probe (unauthenticated).",
+    responses(
+        (status = 200, description = "The gateway is up.", body = Health),
+        Common
+    )
+)]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health {
+        status: HealthStatus::Ok,
+        server_time: Utc::now(),
+    })
 }
 
 async fn not_found() -> ApiError {

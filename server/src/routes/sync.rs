@@ -6,14 +6,21 @@
 use super::extract::{parse_query, Signed};
 use super::state::AppState;
 use crate::error::ApiError;
+use crate::openapi::refusals::SignedRefusals;
 use crate::{checkpoints, feed, notices};
 use axum::extract::State;
 use axum::http::Uri;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_protocol::{page_checksum, SyncPage, PING_PATH, SYNC_PATH};
+use qianpi_protocol::{page_checksum, ErrorBody, SyncPage, PING_PATH, SYNC_PATH};
 use serde::Deserialize;
+
+/// The 401 of the phone's own signed operations, which besides the scheme's checks may carry a
+/// wipe order.
+pub(super) const REVOKED: &str = "The signed request failed a check; the code names it (see the \
+    signedRequest scheme). To a revoked device, or one an administrator asked to wipe, \
+    `device_revoked` or `wipe_requested` with the signed `wipe` order.";
 
 /// Largest page a client may ask for.
 const MAX_PAGE: usize = 500;
@@ -44,7 +51,38 @@ const MAX_WAIT_SECS: u64 = 25;
 /// committed by any replica wakes the poll.
 const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
-async fn pull(
+/// A page of the user's change feed, with a signed checkpoint and the page checksum (signed).
+#[utoipa::path(
+    get,
+    path = "/v1/sync",
+    operation_id = "pull",
+    tag = "phone",
+    summary = "A page of the user's change feed, with a signed checkpoint and the page checksum \
+        (signed).",
+    params(
+        ("cursor" = Option<String>, Query,
+         description = "The `next_cursor` of the previous page; empty or absent for the start."),
+        ("limit" = Option<u64>, Query,
+         description = "Page size, clamped to 1..500 (default 200)."),
+        ("wait" = Option<u64>, Query,
+         description = "Seconds to wait for a change after the cursor when there is none yet \
+            (long-poll); at most 25 are honoured. Absent or 0: answer at once."),
+        ("delivered_from" = Option<String>, Query,
+         description = "With `delivered_to`: the range of cursors whose pages' notices the phone \
+            has stored since it last reported (送达). The gateway marks those notices delivered \
+            to the user before answering; reporting a range again changes nothing."),
+        ("delivered_to" = Option<String>, Query,
+         description = "The end of the range `delivered_from` starts."),
+    ),
+    responses(
+        (status = 200, description = "A page of changes.", body = SyncPage),
+        (status = 400, description = "`malformed_query` or `bad_cursor`.", body = ErrorBody),
+        SignedRefusals,
+        (status = 401, description = REVOKED, body = ErrorBody),
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn pull(
     State(state): State<AppState>,
     uri: Uri,
     Signed { device, .. }: Signed,
@@ -123,8 +161,31 @@ async fn pull(
     }))
 }
 
+/// The gateway's clock and nothing else.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ServerTime {
+    /// The gateway's clock.
+    server_time: chrono::DateTime<Utc>,
+}
+
 /// A signed request that does nothing but pass the signature checks: the cost floor of every
 /// signed request, and a way for a phone to test its credentials and clock.
-async fn ping(_: Signed) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(serde_json::json!({ "server_time": Utc::now() })))
+#[utoipa::path(
+    get,
+    path = "/v1/ping",
+    operation_id = "ping",
+    tag = "phone",
+    summary = "A signed request that only passes the signature checks: tests credentials and \
+        clock.",
+    responses(
+        (status = 200, description = "The server time.", body = ServerTime),
+        SignedRefusals,
+        (status = 401, description = REVOKED, body = ErrorBody),
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn ping(_: Signed) -> Result<Json<ServerTime>, ApiError> {
+    Ok(Json(ServerTime {
+        server_time: Utc::now(),
+    }))
 }

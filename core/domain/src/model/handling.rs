@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// 公文类型 — how the document is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// 发文 — outgoing.
@@ -33,6 +34,7 @@ impl DocumentKind {
 
 /// 文种 — the 15 kinds of 公文 of the 党政机关公文处理工作条例 (2012), article 8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentGenre {
     /// 决议 — resolution.
@@ -122,32 +124,41 @@ impl DocumentGenre {
 
 /// 督办 — a supervision put on the document's handling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Supervision {
     /// 督办单位 / 督办人 — who supervises (e.g. `厅督查室`).
     pub supervisor: String,
     /// 督办要求 — what is required, in words.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub requirement: String,
     /// 立项时间 — when the supervision started.
     pub started_at: DateTime<Utc>,
     /// 反馈时限 — when progress must be reported back.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub report_by: Option<DateTime<Utc>>,
 }
 
 /// 办理 — the handling details not kept directly on the document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Handling {
     /// 文种 — which of the 15 kinds of 公文 this is.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub genre: Option<DocumentGenre>,
     /// 办理时限 — when handling must be finished.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deadline: Option<DateTime<Utc>>,
     /// 办结时间 — when handling was finished; a finished document is never overdue.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub finished_at: Option<DateTime<Utc>>,
     /// 督办 — the supervision, if the document is supervised.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub supervision: Option<Supervision>,
     /// 领导批示 — the ids of the tasks whose opinions are leaders' instructions on this document,
     /// in the order given (an opinion is stored on its task, so the task id points at it).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub instruction_task_ids: Vec<String>,
 }

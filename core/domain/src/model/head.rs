@@ -8,6 +8,7 @@ use std::fmt;
 
 /// 紧急程度 — how urgent a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// 平件 — ordinary.
@@ -31,6 +32,7 @@ impl Urgency {
 
 /// 密级 — secrecy level. Phones only ever hold documents at [`SecrecyLevel::None`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecrecyLevel {
     /// 无 — not classified.
@@ -65,6 +67,7 @@ impl SecrecyLevel {
 /// 保密期限 — how long a classified document stays classified, printed after the 密级
 /// (`秘密★1年`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecrecyPeriod {
     /// N 年 — a number of years.
@@ -94,6 +97,7 @@ impl SecrecyPeriod {
 
 /// 发文字号 — the document number `{organ code, year, sequence}`, shown as `晋农办〔2026〕12号`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentNumber {
     /// 机关代字 — the issuing organ's code, e.g. `晋农办`.
     pub organ: String,
@@ -112,15 +116,20 @@ impl fmt::Display for DocumentNumber {
 
 /// 版头 — the head elements not kept directly on the document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DocumentHead {
     /// 份号 — the copy number, digits as printed (`000001`); only classified documents carry one
     /// as a rule.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub copy_number: Option<String>,
     /// 保密期限 — the secrecy period; only with a 密级 above 无.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub secrecy_period: Option<SecrecyPeriod>,
     /// 发文机关标志 — the issuing organ(s), the lead organ first; several for a joint issue (联合行文).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub issuing_organs: Vec<String>,
     /// 签发人 — the signers' names in printed order (required on upward documents).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub signers: Vec<String>,
 }

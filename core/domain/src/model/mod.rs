@@ -55,6 +55,7 @@ pub const MAX_TITLE_CHARS: usize = 200;
 
 /// 公文 — the document as a phone shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Document {
     /// Stable id.
     pub id: String,
@@ -71,23 +72,30 @@ pub struct Document {
     /// 密级 — secrecy level.
     pub secrecy: SecrecyLevel,
     /// 来文单位 — for incoming documents, the sending organ.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub from_organ: Option<String>,
     /// 收文时间 — for incoming documents, when it arrived, RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub received_at: Option<String>,
     /// 版头 — the rest of the head: 份号, 保密期限, 发文机关, 签发人.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub head: DocumentHead,
     /// 主体 — the rest of the body: 主送机关, 正文, 附件, 署名, 成文日期, 印章, 附注.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub body: DocumentBody,
     /// 版记 — 抄送机关, 印发机关, 印发日期.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub footer: DocumentFooter,
     /// 收文登记 — the rest of the receiving side: 来文字号, 登记时间, 收文编号.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub receiving: Receiving,
     /// 办理 — 文种, 办理时限, 办结时间, 督办, 领导批示.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub handling: Handling,
 }
 
@@ -109,6 +117,7 @@ impl Document {
 
 /// A person acting in a post of a unit (identity = person + post + unit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     /// The user id.
     pub user_id: String,

@@ -13,13 +13,17 @@ use thiserror::Error;
 /// 发布范围 — who a notice is addressed to: whole units, departments, or named people. The
 /// gateway expands it into the list of recipients.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NoticeScope {
     /// 单位 — unit ids.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub units: Vec<String>,
     /// 部门 — department ids.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub departments: Vec<String>,
     /// 人员 — user ids.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub people: Vec<String>,
 }
 
@@ -32,6 +36,7 @@ impl NoticeScope {
 
 /// 回执选项 — one choice on a receipt form, e.g. `参加`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptChoice {
     /// Stable id the reply names (`attend`); labels may be reworded, ids may not.
     pub id: String,
@@ -41,6 +46,7 @@ pub struct ReceiptChoice {
 
 /// 备注 — whether a reply may or must carry a note.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteRule {
     /// 不填备注 — no note.
@@ -55,11 +61,14 @@ pub enum NoteRule {
 /// 回执单 — the receipt form: the choices (one must be picked when there are any) and the note
 /// rule. Without choices, replying is a plain acknowledgement (收到).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ReceiptForm {
     /// 选项 — e.g. 参加 / 不参加 / 待定.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub choices: Vec<ReceiptChoice>,
     /// 备注 — whether a note is allowed or required.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: NoteRule,
 }
 
@@ -88,6 +97,7 @@ impl ReceiptForm {
 
 /// 通知公告 — a notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     /// Stable id.
     pub id: String,
@@ -97,6 +107,7 @@ pub struct Notice {
     pub body: String,
     /// 附件 — attachments.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub attachments: Vec<Attachment>,
     /// 发布人 — who published it.
     pub publisher: Identity,
@@ -106,12 +117,15 @@ pub struct Notice {
     pub scope: NoticeScope,
     /// 需要回执 — whether recipients must reply.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub receipt_required: bool,
     /// 回执单 — the form of the reply; none means a plain acknowledgement.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub receipt_form: Option<ReceiptForm>,
     /// 回执截止时间 — replies after this are refused.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub receipt_deadline: Option<DateTime<Utc>>,
 }
 

@@ -17,11 +17,14 @@ pub const MAX_NOTE_CHARS: usize = 500;
 
 /// 回执内容 — what a recipient answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Reply {
     /// 选项 — the id of the chosen [`super::ReceiptChoice`], if the form has choices.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub choice: Option<String>,
     /// 备注 — the note.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
 }
 
@@ -41,15 +44,20 @@ impl Reply {
 
 /// 阅办状态 — one recipient's state for one notice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RecipientStatus {
     /// 送达时间 — when it reached the recipient's phone.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub delivered_at: Option<DateTime<Utc>>,
     /// 阅读时间 — when the recipient first opened it.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub read_at: Option<DateTime<Utc>>,
     /// 回执时间 — when the recipient replied (last changed the reply).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub replied_at: Option<DateTime<Utc>>,
     /// 回执 — the reply.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reply: Option<Reply>,
 }
 

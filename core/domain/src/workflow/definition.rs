@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A process definition: a graph of nodes from `start` to at least one end node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessDefinition {
     /// Stable id.
     pub id: String,
@@ -17,9 +18,11 @@ pub struct ProcessDefinition {
     /// The node an instance starts at.
     pub start: String,
     /// 节点 — every node.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub nodes: Vec<Node>,
     /// 催办间隔 — each task may be urged at most once in this many minutes.
     #[serde(default = "four_hours")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub urge_interval_minutes: u32,
 }
 

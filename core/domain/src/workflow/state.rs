@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// 流程实例状态 — the state of a flow instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InstanceState {
     /// 草稿 — not yet submitted.
@@ -296,6 +297,7 @@ pub struct TraceRecord {
 
 /// 流程实例 — a running flow over one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Instance {
     /// Stable id.
     pub id: String,
@@ -311,21 +313,27 @@ pub struct Instance {
     pub version: u64,
     /// The nodes whose tasks are open (several on parallel branches).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<Object>))]
     pub active: Vec<ActiveNode>,
     /// Every task ever created, in creation order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub tasks: Vec<Task>,
     /// After a return by the jump way: the node the flow comes straight back to when the
     /// returned-to node is done.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub jump_back: Option<String>,
     /// 传阅 — read items.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<Object>))]
     pub read_items: Vec<ReadItem>,
     /// 流转记录 — one record per accepted command.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<Object>))]
     pub trace: Vec<TraceRecord>,
     /// 发起时选定处理人 — the handlers the starter chose for the steps that take a choice.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, Vec<String>>))]
     pub chosen_handlers: super::ChosenHandlers,
 }
 

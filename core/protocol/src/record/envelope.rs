@@ -80,6 +80,7 @@ impl CommandRecord {
 
 /// A record as it travels in a JSON batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedCommand {
     /// The command id (a copy of the signed one, for routing and idempotency before decoding).
     pub command_id: String,

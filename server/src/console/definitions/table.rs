@@ -59,7 +59,12 @@ pub(super) fn nodes(
                             }
                         }
                         td { (office.t(kind_key(node.kind))) }
-                        td { (handlers(node, people)) }
+                        td {
+                            (handlers(node, people))
+                            @if node.chosen_at_start {
+                                " " span.badge { (office.t("definitions.node.chosen_at_start")) }
+                            }
+                        }
                         td {
                             @if node.kind == NodeKind::Manual { (office.t(mode_key(node.mode))) }
                         }

@@ -6,6 +6,7 @@
 
 mod build;
 mod print;
+mod refusal;
 
 pub use print::allowed;
 
@@ -17,6 +18,7 @@ use print::{batch, delegation_line, draft};
 use qianpi_core::model::{Attitude, Opinion};
 use qianpi_core::protocol::delegations::NewDelegation;
 use qianpi_core::workflow::{Command, DelegationScope};
+use refusal::{delegation_refused, refused};
 use std::path::PathBuf;
 
 /// The action subcommands.
@@ -69,7 +71,7 @@ pub enum Actions {
     },
     /// Act on a whole flow, by its 已发 id or a task of it (works offline).
     Flow {
-        /// The instance id (as `sent` lists it) or a task id of the flow.
+        /// The instance id (as `qianpi list sent` lists it) or a task id of the flow.
         flow: String,
         /// The action.
         action: FlowVerb,
@@ -96,6 +98,9 @@ pub enum Actions {
     Allowed {
         /// The task, read item or instance id.
         id: String,
+        /// 代签: what you may enter on this task for this leader, whose secretary you are.
+        #[arg(long = "for")]
+        acting_for: Option<String>,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -251,7 +256,7 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             let voice = crate::phrases::keep_file(&client, voice, voice_ms)?;
             let queued = client
                 .act_with_files(command, acting_for.as_deref(), handwriting, voice)
-                .map_err(|e| format!("未能办理：{e}"))?;
+                .map_err(|e| format!("未能办理：{}", refused(&e)))?;
             println!(
                 "已签名并放入待发队列 ({})；运行 `qianpi sync` 送达",
                 queued.command_id
@@ -276,7 +281,7 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             let client = open(&data_dir)?;
             let queued = client
                 .act_on_flow(&flow, command)
-                .map_err(|e| format!("未能办理：{e}"))?;
+                .map_err(|e| format!("未能办理：{}", refused(&e)))?;
             println!(
                 "已签名并放入待发队列 ({})；运行 `qianpi sync` 送达",
                 queued.command_id
@@ -288,10 +293,14 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             route,
             data_dir,
         } => batch(&open(&data_dir)?, tasks, route),
-        Actions::Allowed { id, data_dir } => {
+        Actions::Allowed {
+            id,
+            acting_for,
+            data_dir,
+        } => {
             let controls = open(&data_dir)?
-                .controls_for(&id)
-                .map_err(|e| e.to_string())?;
+                .controls_acting_for(&id, acting_for.as_deref())
+                .map_err(|e| refused(&e))?;
             let allowed = allowed(&controls);
             if allowed.is_empty() {
                 println!("{id}：现在没有可办理的操作");
@@ -324,7 +333,7 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             let view = open(&data_dir)?
                 .set_delegation(&request)
                 .await
-                .map_err(|e| format!("未能设置委托：{e}"))?;
+                .map_err(|e| format!("未能设置委托：{}", delegation_refused(&e)))?;
             println!("已设置委托：{}", delegation_line(&view));
             Ok(())
         }
@@ -345,7 +354,7 @@ pub async fn run(actions: Actions) -> Result<(), String> {
             let view = open(&data_dir)?
                 .revoke_delegation(&id)
                 .await
-                .map_err(|e| format!("未能收回委托：{e}"))?;
+                .map_err(|e| format!("未能收回委托：{}", delegation_refused(&e)))?;
             println!("已收回委托：{}", delegation_line(&view));
             Ok(())
         }

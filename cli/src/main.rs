@@ -8,6 +8,7 @@
 //! qianpi device [--check]                      # fingerprint words; waiting for approval or not
 //! qianpi … [--proxy http://proxy:3128 [--proxy-user u --proxy-password-env VAR]]  # any command
 //! qianpi inbox | approve <task> --opinion "…" [--route r2] | sync | status | verdicts
+//! qianpi list <todo|done|to-read|read|sent|drafts> [--for <leader>]  # 待办 已办 待阅 已阅 已发 草稿
 //! qianpi notices | notice <id> | reply <id> [--choice attend] [--note "…"] | download <sha256>
 //! qianpi people [query] [--picker] [--offline]  # 通讯录: name, pinyin or initials
 //! qianpi phrases [add <text> | remove <n> | move <from> <to> | pick <n>] [--offline]  # 常用意见
@@ -27,6 +28,7 @@ mod bodies;
 mod connection;
 mod demo;
 mod detail;
+mod lists;
 mod notices;
 mod people;
 mod phone;
@@ -87,6 +89,25 @@ enum Command {
     },
     /// List the inbox (待办 first).
     Inbox {
+        /// The phone data folder.
+        #[arg(long, default_value = "qianpi-phone")]
+        data_dir: PathBuf,
+    },
+    /// List 待办, 已办, 待阅, 已阅, 已发 or 草稿 with the id each row's verbs take (works
+    /// offline; times in the local time zone).
+    List {
+        /// Which list: todo (待办), done (已办), to-read (待阅), read (已阅), sent (已发),
+        /// drafts (草稿).
+        which: lists::Which,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Skip this many rows (the next page).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// 代签: the pending tasks of this leader, whose secretary you are.
+        #[arg(long = "for")]
+        acting_for: Option<String>,
         /// The phone data folder.
         #[arg(long, default_value = "qianpi-phone")]
         data_dir: PathBuf,
@@ -283,6 +304,13 @@ fn main() -> ExitCode {
             },
             Command::Device { check, data_dir } => activation::device(&data_dir, check).await,
             Command::Inbox { data_dir } => phone::inbox(&data_dir),
+            Command::List {
+                which,
+                limit,
+                offset,
+                acting_for,
+                data_dir,
+            } => lists::list(&data_dir, which, limit, offset, acting_for),
             Command::Approve {
                 task,
                 opinion,

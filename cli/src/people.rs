@@ -1,7 +1,8 @@
 //! The terminal's 通讯录: `qianpi people [query]` refreshes the unit's address book when the
 //! gateway is reachable (keeping the copy on the phone when it is not), then lists the people
 //! matching the query by name, full pinyin or initials; `--picker` shows the departments with
-//! their people as the transfer and delegate pickers do, without the user himself.
+//! their people as the transfer and delegate pickers do, without the user himself. Each person's
+//! line ends with the user id the verbs' `--to` takes.
 
 use crate::phone::open;
 use qianpi_core::client::ClientError;
@@ -60,5 +61,8 @@ fn line(person: &Contact) -> String {
         text.push_str("  ☎ ");
         text.push_str(phone);
     }
+    // The id `act … --to` and `delegate-standing --to` take.
+    text.push_str("  ");
+    text.push_str(&person.user_id);
     text
 }

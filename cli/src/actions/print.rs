@@ -1,6 +1,7 @@
 //! What the action subcommands print, in Chinese: one line per item of a batch, the kept draft,
 //! what a row allows now, and a standing delegation.
 
+use super::refusal::refused;
 use crate::notices::when;
 use qianpi_core::client::{BatchEntry, Client, Verdict};
 use qianpi_core::model::Attitude;
@@ -26,7 +27,9 @@ pub(super) fn batch(
                 queued += 1;
                 println!("{}：已签名并放入待发队列", outcome.task_id);
             }
-            Verdict::Refused(error) => println!("{}：未能办理（{error}）", outcome.task_id),
+            Verdict::Refused(error) => {
+                println!("{}：未能办理（{}）", outcome.task_id, refused(&error))
+            }
         }
     }
     println!(
@@ -41,7 +44,7 @@ pub(super) fn draft(client: &Client, task: &str, opinion: Option<String>) -> Res
         Some(text) => {
             client
                 .save_draft(task, Attitude::Agree, &text)
-                .map_err(|e| format!("未能暂存：{e}"))?;
+                .map_err(|e| format!("未能暂存：{}", refused(&e)))?;
             println!("已暂存（仅保存在本机）");
         }
         None => match client.draft(task).map_err(|e| e.to_string())? {

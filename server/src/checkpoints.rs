@@ -152,23 +152,30 @@ pub fn whole_unit_policy(sql: &mut dyn Sql, unit_id: &str) -> Result<UnitPolicy,
     .map(Option::unwrap_or_default)
 }
 
-/// A change of a unit's offline policy, as an administrator sends it; absent fields keep their
-/// value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A change of a unit's offline policy; absent fields keep their value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyChange {
     /// Days without a checkpoint after which phones become read-only.
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub max_offline_block_days: Option<u32>,
-    /// Days without a checkpoint after which phones erase themselves.
+    /// Days without a checkpoint after which phones erase themselves; not fewer than the block
+    /// limit.
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub max_offline_wipe_days: Option<u32>,
     /// Days finished items stay on phones.
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub retention_days: Option<u32>,
     /// Minutes without use after which the app locks.
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub inactivity_lock_minutes: Option<u32>,
-    /// Whether phones allow, warn about or refuse approving a document whose body was never
-    /// opened on them.
+    /// Approving a document whose body was never opened on the phone: allowed, warned (the shell
+    /// asks for a confirmation) or refused on the phone.
+    #[schema(inline)]
     pub unopened_body: Option<UnopenedBodyRule>,
-    /// Whether only phones with hardware-backed keys may activate.
+    /// Only phones whose keys attested as held by secure hardware (TEE, StrongBox, Secure
+    /// Enclave) may activate; unattested phones and software keys (the terminal shell included)
+    /// are refused with 403 `hardware_keys_required`. Devices already bound stay.
     pub require_hardware_keys: Option<bool>,
 }
 

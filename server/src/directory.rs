@@ -21,17 +21,20 @@ use serde::{Deserialize, Serialize};
 const MAX_FIELD: usize = 64;
 
 /// What an administrator sets on one identity's address book entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryEntry {
     /// 处室 (empty for none).
     #[serde(default)]
+    #[schema(max_length = 64, default = "")]
     pub department: String,
     /// 办公电话 (empty for none).
     #[serde(default)]
+    #[schema(max_length = 64, default = "")]
     pub office_phone: String,
     /// Whether phones list the identity (false takes someone who left off every phone).
     #[serde(default = "listed_by_default")]
+    #[schema(default = true)]
     pub listed: bool,
 }
 
@@ -40,7 +43,7 @@ fn listed_by_default() -> bool {
 }
 
 /// The unit's address book policy.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryPolicy {
     /// Whether phones may show office phone numbers.

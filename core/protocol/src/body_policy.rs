@@ -9,6 +9,7 @@ use std::str::FromStr;
 /// What a phone does when someone approves a document whose body was never opened on it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UnopenedBodyRule {
     /// 允许 — nothing is said (the rule of units that set none, and of older checkpoints).
     #[default]

@@ -17,6 +17,7 @@ pub const PEOPLE_PATH: &str = "/v1/people";
 
 /// The unit's address book as one device may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeopleDirectory {
     /// Changes whenever anything a phone would show changes (a person, a post, a department,
     /// a phone number, the unit's policy); also sent as the `ETag`.
@@ -31,6 +32,7 @@ pub struct PeopleDirectory {
 
 /// One identity of the address book.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DirectoryPerson {
     /// User id (the id a transfer, an added signer or a delegation names).
     pub user_id: String,
@@ -40,7 +42,8 @@ pub struct DirectoryPerson {
     pub post: String,
     /// 处室 (empty when the unit recorded none).
     pub department: String,
-    /// 办公电话, only when the unit allows phones to show it and one is recorded.
+    /// 办公电话; absent unless the unit shows phones and one is recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub office_phone: Option<String>,
 }

@@ -324,23 +324,30 @@ impl Statement for CommandReceipt {
 }
 
 /// What the gateway asks of a phone while it cannot reach the gateway (security.md, device
-/// binding 4), and its housekeeping settings.
+/// binding 4), and its housekeeping settings; signed checkpoints carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfflinePolicy {
-    /// The policy's version; records name it.
+    /// The policy's version (1 for the defaults, one more on every change); records name it.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub version: u64,
     /// After this many seconds without a newer checkpoint the phone stops creating approvals
     /// (read-only) until it reaches the gateway again.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_offline_block_secs: u64,
     /// After this many seconds without a newer checkpoint the phone crypto-shreds its data.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_offline_wipe_secs: u64,
     /// Finished items are kept this many days; pending ones always.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub retention_days: u32,
     /// The app locks after this many minutes without use.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub inactivity_lock_minutes: u32,
     /// Whether approving a document whose body was never opened on the phone is allowed, warned
-    /// or refused (checkpoints issued before the rule existed allow it).
+    /// or refused (absent in checkpoints issued before the rule existed: allowed).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub unopened_body: crate::UnopenedBodyRule,
 }
 

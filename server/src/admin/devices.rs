@@ -15,7 +15,8 @@ use qianpi_protocol::fingerprint::Fingerprint;
 use serde::{Deserialize, Serialize};
 
 /// A device as administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = Device)]
 pub struct DeviceView {
     /// Device id.
     pub id: String,
@@ -32,6 +33,7 @@ pub struct DeviceView {
     /// Assurance level.
     pub assurance: String,
     /// `pending`, `active`, `suspended`, `revoked` or `wipe_requested`.
+    #[schema(schema_with = state_schema)]
     pub state: String,
     /// Request key id (`dk_…`).
     pub request_key_id: String,
@@ -44,14 +46,35 @@ pub struct DeviceView {
     /// 设备指纹词 — the words the phone shows after activation, from both device keys
     /// ([`qianpi_protocol::fingerprint`]): compare them with the person before approving.
     #[serde(default)]
+    #[schema(required = true)]
     pub fingerprint_words: Vec<String>,
-    /// The same fingerprint as numbers (`042 218 …`).
+    /// The same fingerprint as six three-digit numbers (`042 218 …`).
     #[serde(default)]
+    #[schema(required = true)]
     pub fingerprint_digits: String,
 }
 
-/// What an administrator does to a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The states a device may be in, as [`DeviceView::state`] names them.
+const STATES: [&str; 5] = [
+    "pending",
+    "active",
+    "suspended",
+    "revoked",
+    "wipe_requested",
+];
+
+/// [`DeviceView::state`]'s schema: one of [`STATES`].
+fn state_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some("The device's state."))
+        .enum_values(Some(STATES))
+        .build()
+}
+
+/// What an administrator does to a device (named in lower case in paths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Transition {
     /// pending → active.
     Approve,

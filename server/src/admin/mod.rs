@@ -34,13 +34,14 @@ const CODE_LEN: usize = 8;
 pub const CODE_TTL_SECS: i64 = 24 * 3600;
 
 /// A code as its issuer receives it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct IssuedCode {
     /// The code, shown once.
     pub code: String,
     /// The identity it binds.
     pub user_id: String,
     /// When it stops working (RFC 3339).
+    #[schema(format = DateTime)]
     pub expires_at: String,
     /// Whether the bound device waits for an administrator's approval.
     pub needs_approval: bool,

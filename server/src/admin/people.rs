@@ -18,7 +18,7 @@ const MAX_FIELD: usize = 64;
 pub const MAX_IMPORT_ROWS: usize = 5000;
 
 /// A unit to create.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewUnit {
     /// Its id; generated when absent.
     #[serde(default)]
@@ -30,7 +30,8 @@ pub struct NewUnit {
 }
 
 /// A unit as administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = Unit)]
 pub struct UnitView {
     /// Id.
     pub id: String,
@@ -41,7 +42,7 @@ pub struct UnitView {
 }
 
 /// An identity to create.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// The person's login (shared by all their identities).
@@ -50,9 +51,9 @@ pub struct NewUser {
     pub name: String,
     /// 职务.
     pub post: String,
-    /// `unit_admin`, `leader`, `secretary` or `staff`.
+    /// `unit_admin`, `leader`, `secretary` or `staff` (单位管理员, 领导, 秘书, 工作人员 accepted).
     pub role: String,
-    /// For a secretary: the user ids of the leaders they may sign for (代签).
+    /// Secretary only: the user ids of the leaders of the unit they may sign for (代签).
     #[serde(default)]
     pub secretary_for: Vec<String>,
     /// 处室, for the address book phones receive (empty for none).
@@ -64,7 +65,8 @@ pub struct NewUser {
 }
 
 /// An identity as administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     /// User id (one per identity).
     pub id: String,
@@ -77,9 +79,22 @@ pub struct UserView {
     /// Post.
     pub post: String,
     /// Role.
+    #[schema(schema_with = role_schema)]
     pub role: String,
     /// Workflow roles derived from the role.
     pub roles: Roles,
+}
+
+/// The roles an identity may have, as they are stored and answered.
+const ROLES: [&str; 4] = ["unit_admin", "leader", "secretary", "staff"];
+
+/// [`UserView::role`]'s schema: one of [`ROLES`].
+fn role_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some("Role."))
+        .enum_values(Some(ROLES))
+        .build()
 }
 
 /// The roles an identity may have. Chinese names are accepted too (通讯录 exports use them).

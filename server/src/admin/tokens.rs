@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 const PREFIX: &str = "qpa_";
 
 /// A token as its issuer receives it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     /// The token, shown once.
     pub token: String,

@@ -10,7 +10,9 @@
 //! Adding an audience is one line in [`AREAS`]. While an audience is still described by a JSON
 //! fragment under `server/openapi/` it is one line in [`FRAGMENTS`] instead.
 
+mod admin;
 mod base;
+mod people;
 mod phone;
 pub mod refusals;
 
@@ -25,18 +27,20 @@ use utoipa::OpenApi;
 pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Every audience's generated document, merged into [`base::Base`].
-const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[<phone::Api as OpenApi>::openapi];
+const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
+    <admin::Api as OpenApi>::openapi,
+    <people::Api as OpenApi>::openapi,
+    <phone::Api as OpenApi>::openapi,
+];
 
 /// The audiences still described by hand-written fragments (OpenAPI 3.1, `{"paths": {...},
 /// "components": {"schemas": {...}}}`), merged after [`AREAS`].
 const FRAGMENTS: &[(&str, &str)] = &[
-    ("admin.json", include_str!("../../openapi/admin.json")),
     ("notices.json", include_str!("../../openapi/notices.json")),
     (
         "delegations.json",
         include_str!("../../openapi/delegations.json"),
     ),
-    ("people.json", include_str!("../../openapi/people.json")),
     ("opinions.json", include_str!("../../openapi/opinions.json")),
     (
         "integration.json",

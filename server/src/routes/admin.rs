@@ -1,4 +1,4 @@
-//! The administrators' endpoints under `/v1/admin` (server/openapi/admin.json documents them):
+//! The administrators' endpoints under `/v1/admin` (each handler carries its OpenAPI description):
 //! `Authorization: Bearer <admin token>`, JSON in and out (CSV for the address book import), the
 //! logic in [`crate::admin`]. The operator may do anything; a unit administrator only in their
 //! unit, and another unit's data answers 404 as if it did not exist.
@@ -12,15 +12,23 @@ use crate::admin::flows::{self, FlowStarted, StartFlow};
 use crate::admin::people::{self, NewUnit, NewUser, UnitView, UserView};
 use crate::admin::tokens::{self, Holder, IssuedToken};
 use crate::admin::{self, IssuedCode};
-use crate::checkpoints::{self, PolicyChange};
+use crate::checkpoints::{self, PolicyChange, UnitPolicy};
 use crate::error::ApiError;
+use crate::openapi::refusals::AdminRefusals;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_domain::workflow::ProcessDefinition;
+use qianpi_protocol::ErrorBody;
 use serde::Deserialize;
+
+/// The 404 of the operations under a unit.
+const NO_SUCH: &str = "`no_such_unit` (also for another unit's data), `no_such_user`, \
+    `no_such_device`, `no_such_definition`, or `not_found`";
+/// The 413 of the operations that take a body.
+const TOO_LARGE: &str = "`body_too_large`";
 
 /// The admin routes, to nest under `/v1/admin`.
 pub(super) fn routes() -> Router<AppState> {
@@ -43,7 +51,23 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/units/{unit}/policy", put(set_policy))
 }
 
-async fn create_unit(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units",
+    operation_id = "adminCreateUnit",
+    tag = "admin",
+    summary = "Create a unit (deployment operator only)",
+    request_body = NewUnit,
+    responses(
+        (status = 201, description = "Created", body = UnitView),
+        (status = 400, description = "`malformed_body`, `invalid_unit`", body = ErrorBody),
+        (status = 409, description = "`already_exists`", body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn create_unit(
     State(state): State<AppState>,
     Admin(actor): Admin,
     RawBody(body): RawBody,
@@ -54,7 +78,21 @@ async fn create_unit(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-async fn list_users(
+#[utoipa::path(
+    get,
+    path = "/v1/admin/units/{unit}/users",
+    operation_id = "adminListUsers",
+    tag = "admin",
+    summary = "List a unit's identities",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    responses(
+        (status = 200, description = "The unit's identities", body = Vec<UserView>),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn list_users(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -62,7 +100,26 @@ async fn list_users(
     Ok(Json(people::list_users(&state.db, &actor, &unit).await?))
 }
 
-async fn create_user(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/users",
+    operation_id = "adminCreateUser",
+    tag = "admin",
+    summary = "Create one identity (login + post + unit)",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, description = "`malformed_body`, `invalid_user`", body = ErrorBody),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 409, description = "`already_exists`: the login already holds this post in the \
+            unit", body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn create_user(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -73,7 +130,32 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-async fn import_users(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/users/import",
+    operation_id = "adminImportUsers",
+    tag = "admin",
+    summary = "Import the address book (通讯录), all or nothing",
+    description = "Header `login,name,post,role` or `登录名,姓名,职务,角色`, optionally followed by \
+        `department,office_phone` (`处室,办公电话`) for the address book phones receive. Any bad \
+        row refuses the whole file with 400 `invalid_rows`, naming each bad row (line number, \
+        header = 1) and why.",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 201, description = "The identities created", body = Vec<UserView>),
+        (status = 400, description = "`invalid_header`, `invalid_rows`, `malformed_body` (not \
+            UTF-8)", body = ErrorBody),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not text/csv; \
+            `unsupported_encoding`: the body's Content-Encoding is neither gzip nor absent",
+         body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn import_users(
     State(state): State<AppState>,
     Admin(actor): Admin,
     headers: HeaderMap,
@@ -97,14 +179,39 @@ async fn import_users(
     Ok((StatusCode::CREATED, Json(users)))
 }
 
-#[derive(Deserialize, Default)]
+/// What an activation code is issued with; the body may be left out.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CodeRequest {
+pub(crate) struct CodeRequest {
+    /// Whether the device the code binds waits for an administrator's approval.
     #[serde(default)]
+    #[schema(default = false)]
     needs_approval: bool,
 }
 
-async fn issue_code(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/users/{user}/activation-code",
+    operation_id = "adminIssueCode",
+    tag = "admin",
+    summary = "Issue a one-time activation code for an identity",
+    params(
+        ("unit" = String, Path, description = "The unit's id."),
+        ("user" = String, Path, description = "The identity's user id, of that unit.")
+    ),
+    // By reference: a body the request may leave out, not a `null` one.
+    request_body(content = ref("#/components/schemas/CodeRequest"),
+        content_type = "application/json"),
+    responses(
+        (status = 201, description = "The code, shown once", body = IssuedCode),
+        (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn issue_code(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path((unit, user)): Path<(String, String)>,
@@ -127,7 +234,26 @@ async fn issue_code(
     Ok((StatusCode::CREATED, Json(code)))
 }
 
-async fn load_definition(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/definitions",
+    operation_id = "adminLoadDefinition",
+    tag = "admin",
+    summary = "Load a process definition",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body = ProcessDefinition,
+    responses(
+        (status = 201, description = "Loaded", body = ProcessDefinition),
+        (status = 400, description = "`malformed_body`, `invalid_definition` (fails validation, \
+            or a handler is not a person of the unit)", body = ErrorBody),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 409, description = "`already_exists`", body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn load_definition(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -138,7 +264,21 @@ async fn load_definition(
     Ok((StatusCode::CREATED, Json(loaded)))
 }
 
-async fn list_devices(
+#[utoipa::path(
+    get,
+    path = "/v1/admin/units/{unit}/devices",
+    operation_id = "adminListDevices",
+    tag = "admin",
+    summary = "List the devices of a unit's people (key ids only)",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    responses(
+        (status = 200, description = "The devices", body = Vec<DeviceView>),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn list_devices(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -146,7 +286,28 @@ async fn list_devices(
     Ok(Json(devices::list_devices(&state.db, &actor, &unit).await?))
 }
 
-async fn device_action(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/devices/{device}/{action}",
+    operation_id = "adminDeviceAction",
+    tag = "admin",
+    summary = "Change a device's state",
+    description = "approve: pending→active; suspend: active→suspended; resume: suspended→active; \
+        revoke: any→revoked (sets revoked_at); wipe: pending/active/suspended→wipe_requested.",
+    params(
+        ("unit" = String, Path, description = "The unit's id."),
+        ("device" = String, Path, description = "The device's id."),
+        ("action" = inline(Transition), Path, description = "What to do to the device.")
+    ),
+    responses(
+        (status = 200, description = "The device after the change", body = DeviceView),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 409, description = "`bad_transition`", body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn device_action(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path((unit, device, action)): Path<(String, String, String)>,
@@ -170,7 +331,28 @@ async fn device_action(
     Ok(Json(view))
 }
 
-async fn start_flow(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/flows",
+    operation_id = "adminStartFlow",
+    tag = "admin",
+    summary = "Start a flow on a document for a drafter",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body = StartFlow,
+    responses(
+        (status = 201, description = "Started and published", body = FlowStarted),
+        (status = 400, description = "`malformed_body`, `unit_mismatch`, `invalid_document`, \
+            `invalid_definition`, `invalid_handlers` (a handler chosen at start who is not a \
+            person of the unit, or a choice that does not fit the process)", body = ErrorBody),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 409, description = "`already_exists`: the document or instance id is taken",
+         body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn start_flow(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -181,15 +363,37 @@ async fn start_flow(
     Ok((StatusCode::CREATED, Json(started)))
 }
 
-#[derive(Deserialize)]
+/// Whom an admin token is issued to.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
+    /// The unit administrator's user id.
     user_id: String,
+    /// A label to recognise the token by.
     #[serde(default)]
     label: String,
 }
 
-async fn issue_admin_token(
+#[utoipa::path(
+    post,
+    path = "/v1/admin/units/{unit}/admin-tokens",
+    operation_id = "adminIssueToken",
+    tag = "admin",
+    summary = "Issue an admin token for a unit administrator (operator or that unit's admin)",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body = TokenRequest,
+    responses(
+        (status = 201, description = "The token, shown once", body = IssuedToken),
+        (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 404, description = NO_SUCH, body = ErrorBody),
+        (status = 409, description = "`not_unit_admin`: the person's role is not unit_admin",
+         body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn issue_admin_token(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -208,12 +412,36 @@ async fn issue_admin_token(
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
-async fn set_policy(
+#[utoipa::path(
+    put,
+    path = "/v1/admin/units/{unit}/policy",
+    operation_id = "adminSetPolicy",
+    tag = "admin",
+    summary = "Change a unit's offline policy (operator or that unit's admin)",
+    description = "Absent fields keep their value; the policy gets the next version, and phones \
+        get it with their next checkpoint (the signed `checkpoint` of a pull). Limits are given \
+        in days and answered in seconds. Refused with 400 `invalid_policy` when they make no \
+        sense: a wipe limit shorter than the block limit, or a zero.",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body = PolicyChange,
+    responses(
+        (status = 200, description = "The unit's policy after the change", body = UnitPolicy),
+        (status = 400, description = "`malformed_body` (not JSON, an unknown field, a value that \
+            is not a whole number of at most 4294967295), `invalid_policy` (the wipe limit is \
+            shorter than the block limit, or a limit is zero)", body = ErrorBody),
+        (status = 404, description = "`no_such_unit` (also for another unit's data)",
+         body = ErrorBody),
+        (status = 413, description = TOO_LARGE, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn set_policy(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
     RawBody(body): RawBody,
-) -> Result<Json<checkpoints::UnitPolicy>, ApiError> {
+) -> Result<Json<UnitPolicy>, ApiError> {
     let change: PolicyChange = parse_json(&body)?;
     let policy = checkpoints::set_policy(&state.db, &actor, &unit, change, Utc::now()).await?;
     Ok(Json(policy))

@@ -9,7 +9,7 @@
 //! [`extract::parse_query`], so a malformed, mistyped, oversized or unknown-coded request gets
 //! our JSON error with a stable code. The data layer below never imports this module.
 
-mod admin;
+pub(crate) mod admin;
 mod blobs;
 mod body;
 pub(crate) mod commands;
@@ -18,7 +18,7 @@ pub(crate) mod devices;
 pub mod extract;
 mod integration;
 mod notices;
-mod people;
+pub(crate) mod people;
 mod phrases;
 mod state;
 pub(crate) mod sync;

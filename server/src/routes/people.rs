@@ -8,13 +8,15 @@ use super::extract::{parse_json, Admin, Signed};
 use super::state::AppState;
 use crate::directory::{self, DirectoryEntry, DirectoryPolicy};
 use crate::error::ApiError;
+use crate::openapi::refusals::{AdminRefusals, SignedRefusals};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_protocol::people::PEOPLE_PATH;
+use qianpi_protocol::people::{PeopleDirectory, PEOPLE_PATH};
+use qianpi_protocol::ErrorBody;
 
 /// The address book routes, with their full paths.
 pub(super) fn routes() -> Router<AppState> {
@@ -24,7 +26,33 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/admin/units/{unit}/people-policy", put(set_policy))
 }
 
-async fn people(
+#[utoipa::path(
+    get,
+    path = "/v1/people",
+    operation_id = "getPeople",
+    tag = "phone",
+    summary = "The unit's address book (通讯录) for the signer's phone (signed).",
+    description = "Everyone listed in the signer's unit, one entry per identity, with post and \
+        department; office phone numbers only when the unit's policy shows them. The answer \
+        carries a strong `ETag` (the directory's `version`, quoted); a phone sends the version it \
+        holds as `If-None-Match` and gets a bodiless 304 while nothing changed. A snapshot rather \
+        than feed changes: the directory is the unit's, small, and a whole snapshot drops whoever \
+        left.",
+    params(
+        ("If-None-Match" = Option<String>, Header, nullable = false,
+         description = "The quoted version the phone holds.")
+    ),
+    responses(
+        (status = 200, description = "The directory.", body = PeopleDirectory,
+         headers(("ETag" = String, description = "The directory's version, quoted."))),
+        (status = 304, description = "The phone's `If-None-Match` names the current version: \
+            nothing changed, no body.",
+         headers(("ETag" = String, description = "The directory's version, quoted."))),
+        SignedRefusals
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn people(
     State(state): State<AppState>,
     headers: HeaderMap,
     Signed { device, .. }: Signed,
@@ -43,7 +71,35 @@ async fn people(
     Ok(([(header::ETAG, etag_value)], Json(directory)).into_response())
 }
 
-async fn set_entry(
+#[utoipa::path(
+    put,
+    path = "/v1/admin/units/{unit}/people/{user}",
+    operation_id = "adminSetDirectoryEntry",
+    tag = "admin",
+    summary = "Set one identity's address book entry: department, office phone, listed (operator \
+        or that unit's admin)",
+    description = "Absent fields take their defaults (empty department and phone, listed). \
+        `listed: false` takes the identity off every phone's address book at its next fetch \
+        (someone who left); the identity itself is kept, as its flows and audit name it. Audited \
+        as `directory.entry_set` without the number itself.",
+    params(
+        ("unit" = String, Path, description = "The unit's id."),
+        ("user" = String, Path, description = "The identity's user id, of that unit.")
+    ),
+    request_body = DirectoryEntry,
+    responses(
+        (status = 200, description = "The entry as stored", body = DirectoryEntry),
+        (status = 400, description = "`malformed_body` (not JSON, an unknown field), \
+            `invalid_entry` (a field longer than 64 characters or holding control characters)",
+         body = ErrorBody),
+        (status = 404, description = "`no_such_unit` (also for another unit's data) or \
+            `no_such_user`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn set_entry(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path((unit, user)): Path<(String, String)>,
@@ -55,7 +111,28 @@ async fn set_entry(
     ))
 }
 
-async fn set_policy(
+#[utoipa::path(
+    put,
+    path = "/v1/admin/units/{unit}/people-policy",
+    operation_id = "adminSetDirectoryPolicy",
+    tag = "admin",
+    summary = "Whether phones show office phone numbers (operator or that unit's admin)",
+    description = "Hidden until a unit allows them. Phones get the change with their next address \
+        book fetch. Audited as `directory.policy_set`.",
+    params(("unit" = String, Path, description = "The unit's id.")),
+    request_body = DirectoryPolicy,
+    responses(
+        (status = 200, description = "The policy as stored", body = DirectoryPolicy),
+        (status = 400, description = "`malformed_body` (not JSON, an unknown field, \
+            `show_office_phones` missing or not a boolean)", body = ErrorBody),
+        (status = 404, description = "`no_such_unit` (also for another unit's data)",
+         body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn set_policy(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,

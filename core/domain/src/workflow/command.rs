@@ -281,6 +281,7 @@ impl Command {
 
 /// What the deciding side knows about a person beyond their id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Roles {
     /// 单位管理员 — may terminate, suspend and resume any flow of the unit.
     #[serde(default)]

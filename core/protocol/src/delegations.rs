@@ -18,6 +18,7 @@ pub const MAX_DELEGATION_DAYS: i64 = 92;
 
 /// A rule the signer sets for themselves: while it is active, their new tasks go to `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewDelegation {
     /// The deputy's user id, of the signer's unit.
@@ -32,6 +33,7 @@ pub struct NewDelegation {
 
 /// A standing delegation as the gateway holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DelegationView {
     /// Stable id.
     pub id: String,

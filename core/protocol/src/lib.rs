@@ -309,14 +309,17 @@ pub struct PushResponse {
 
 /// A batch of 回执: this user's state for each notice, as changed on the phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptBatch {
-    /// One state per notice, in the order the phone changed them.
+    /// One state per notice, in the order the phone changed them; at most 64 (more is a 413
+    /// `batch_too_large`).
     pub receipts: Vec<ReceiptUpdate>,
 }
 
 /// This user's state for one notice (read and reply with their device-clock times corrected by
 /// the gateway offset). Sending a state again changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptUpdate {
     /// The notice.
     pub notice_id: String,
@@ -326,6 +329,7 @@ pub struct ReceiptUpdate {
 
 /// One result per receipt, in the order sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptResponse {
     /// The results.
     pub results: Vec<ReceiptResult>,
@@ -335,6 +339,7 @@ pub struct ReceiptResponse {
 
 /// What became of one receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptResult {
     /// The notice.
     pub notice_id: String,
@@ -344,6 +349,7 @@ pub struct ReceiptResult {
 
 /// Accepted or refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum ReceiptOutcome {
     /// Recorded; this is the recipient's state at the gateway now.
@@ -354,6 +360,7 @@ pub enum ReceiptOutcome {
     /// Not recorded (not a recipient, after the deadline, a reply that does not fit the form).
     Refused {
         /// Stable reason code.
+        #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_]+$"))]
         code: String,
         /// The reason in Chinese.
         message_zh: String,
@@ -363,6 +370,7 @@ pub enum ReceiptOutcome {
         /// recipient: a refused reply still records the read that came with it, and the phone
         /// returns to this state (keeping the refusal visible) so the person can reply again.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         status: Option<RecipientStatus>,
     },
 }

@@ -37,6 +37,7 @@ pub const STALE_PHRASES: &str = "stale_phrases";
 
 /// The phrases a person may pick an opinion from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhraseBook {
     /// Changes whenever either list changes; also sent as the `ETag`.
     pub version: String,
@@ -50,20 +51,44 @@ pub struct PhraseBook {
 
 /// A new own list, made on `base_version`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PhraseEdit {
     /// The [`PhraseBook::own_version`] the edit was made on.
+    // The gateway keeps versions as signed 64-bit numbers.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9223372036854775807_u64))]
     pub base_version: u64,
     /// The whole list as it should be.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::phrase_list))]
     pub phrases: Vec<String>,
 }
 
 /// The unit's default phrases, as an administrator sets and reads them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UnitPhrases {
     /// The phrases, in order.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::phrase_list))]
     pub phrases: Vec<String>,
+}
+
+#[cfg(feature = "openapi")]
+mod schema {
+    use super::{MAX_PHRASES, MAX_PHRASE_CHARS};
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+
+    /// A list of phrases as an edit sends it: its bounds are the ones [`super::check_phrases`]
+    /// enforces (a derived `Vec<String>` could not carry the items' length).
+    pub fn phrase_list() -> ArrayBuilder {
+        let phrase = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(MAX_PHRASE_CHARS));
+        ArrayBuilder::new()
+            .items(phrase)
+            .max_items(Some(MAX_PHRASES))
+            .description(Some("The phrases, in order."))
+    }
 }
 
 /// Why a list of phrases is not acceptable, if it is not: too many, an empty or blank one, one

@@ -38,10 +38,12 @@ pub const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 /// Longest media type kept (it is sent back as a header).
 const MAX_MEDIA_TYPE_LEN: usize = 255;
 
-/// A stored blob as its uploader sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A stored file, as its uploader sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Blob)]
 pub struct BlobView {
     /// SHA-256 of the bytes, 64 lowercase hex digits.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub sha256: String,
     /// Size in bytes.
     pub size: u64,

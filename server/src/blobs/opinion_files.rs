@@ -34,11 +34,14 @@ pub fn too_large() -> ApiError {
 }
 
 /// What an upload stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = UploadedOpinionFile)]
 pub struct UploadedFile {
     /// SHA-256 of the bytes.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub sha256: String,
     /// Size in bytes.
+    #[schema(maximum = 2097152)]
     pub size: u64,
     /// Whether this person had not uploaded it before (201 rather than 200).
     #[serde(skip)]

@@ -37,11 +37,13 @@ const MAX_ID_LEN: usize = 128;
 
 /// A notice to publish, as an administrator sends it; the gateway adds the publish time and the
 /// publisher's identity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishNotice {
-    /// The notice id; `notice-<UUIDv7>` when absent. Letters, digits, `.`, `_` and `-`.
+    /// The notice id; generated (`notice-<UUIDv7>`) when absent. Letters, digits, `.`, `_` and
+    /// `-`.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")] // MAX_ID_LEN
     pub id: Option<String>,
     /// 标题.
     pub title: String,
@@ -66,7 +68,8 @@ pub struct PublishNotice {
 }
 
 /// A published notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = PublishedNotice)]
 pub struct Published {
     /// The notice as signed and delivered.
     pub notice: Notice,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_LIST: usize = 500;
 
 /// One notice in a unit's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeSummary {
     /// The notice id.
     pub id: String,
@@ -36,7 +36,8 @@ pub struct NoticeSummary {
 }
 
 /// One recipient's state, for the publisher.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = NoticeRecipient)]
 pub struct RecipientView {
     /// User id.
     pub user_id: String,
@@ -45,17 +46,22 @@ pub struct RecipientView {
     /// 职务.
     pub post: String,
     /// 送达时间.
+    // This and the next three are always sent, null until they happen.
+    #[schema(required = true)]
     pub delivered_at: Option<DateTime<Utc>>,
     /// 阅读时间.
+    #[schema(required = true)]
     pub read_at: Option<DateTime<Utc>>,
     /// 回执时间.
+    #[schema(required = true)]
     pub replied_at: Option<DateTime<Utc>>,
     /// 回执.
+    #[schema(required = true)]
     pub reply: Option<Reply>,
 }
 
 /// 回执汇总 — a notice's roster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeReceipts {
     /// The notice id.
     pub notice_id: String,

@@ -12,6 +12,9 @@
 
 mod admin;
 mod base;
+mod delegations;
+pub mod notices;
+pub mod opinions;
 mod people;
 mod phone;
 pub mod refusals;
@@ -31,17 +34,14 @@ const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
     <admin::Api as OpenApi>::openapi,
     <people::Api as OpenApi>::openapi,
     <phone::Api as OpenApi>::openapi,
+    <delegations::Api as OpenApi>::openapi,
+    <notices::Api as OpenApi>::openapi,
+    <opinions::Api as OpenApi>::openapi,
 ];
 
 /// The audiences still described by hand-written fragments (OpenAPI 3.1, `{"paths": {...},
 /// "components": {"schemas": {...}}}`), merged after [`AREAS`].
 const FRAGMENTS: &[(&str, &str)] = &[
-    ("notices.json", include_str!("../../openapi/notices.json")),
-    (
-        "delegations.json",
-        include_str!("../../openapi/delegations.json"),
-    ),
-    ("opinions.json", include_str!("../../openapi/opinions.json")),
     (
         "integration.json",
         include_str!("../../openapi/integration.json"),

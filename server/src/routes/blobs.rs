@@ -11,9 +11,11 @@ use super::body::read_body;
 use super::extract::{Admin, Signed};
 use super::state::AppState;
 use crate::blobs::range::{self, Plan};
-use crate::blobs::{self as store, BlobMeta, MAX_BLOB_BYTES};
+use crate::blobs::{self as store, BlobMeta, BlobView, MAX_BLOB_BYTES};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::openapi::notices::{Binary, DownloadAnswers};
+use crate::openapi::refusals::{AdminRefusals, SignedRefusals};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -21,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_protocol::BLOBS_PATH;
+use qianpi_protocol::{ErrorBody, BLOBS_PATH};
 
 /// The blob routes, with their full paths.
 pub(super) fn routes() -> Router<AppState> {
@@ -34,7 +36,39 @@ pub(super) fn routes() -> Router<AppState> {
         .route(&format!("{BLOBS_PATH}/{{sha256}}"), get(download))
 }
 
-async fn upload(
+/// Upload a file (body version or attachment) as a blob of the unit.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/units/{unit}/blobs/{sha256}",
+    operation_id = "adminUploadBlob",
+    tags = ["admin", "blobs"],
+    description = "The raw file is the body (at most 64 MiB), its media type the Content-Type \
+        (application/octet-stream when absent). The path names the SHA-256 the body must have; \
+        the file is stored in 256 KiB chunks in one transaction and the unit becomes an owner. \
+        Uploading a file the unit already owns changes nothing (200); the first upload is \
+        audited `blob.uploaded` (201). A file uploaded by several units is stored once; each \
+        unit keeps the media type of its own first upload, and its readers are served that \
+        type.",
+    params(
+        ("unit" = String, Path, description = "The unit id."),
+        ("sha256" = String, Path, description = SHA256, pattern = "^[0-9a-f]{64}$"),
+    ),
+    request_body(content = inline(Binary), content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "The unit already owned this file; nothing changed.",
+         body = BlobView),
+        (status = 201, description = "Stored (new to the unit).", body = BlobView),
+        (status = 400, description = "`bad_hash` (the path is not 64 lowercase hex digits), \
+            `hash_mismatch` (the body's SHA-256 differs; nothing stored), `bad_media_type`, \
+            `unreadable_body`.", body = ErrorBody),
+        (status = 404, description = "`no_such_unit`: no such unit, or not one this \
+            administrator administers.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: over 64 MiB.", body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn upload(
     State(state): State<AppState>,
     // Who asks is checked before the body is read (the extractor reads the head only): nobody
     // unauthenticated makes the gateway take in 64 MiB.
@@ -69,7 +103,43 @@ async fn upload(
     Ok((status, Json(uploaded.blob)).into_response())
 }
 
-async fn download(
+/// The path parameter naming a file.
+const SHA256: &str = "The file's SHA-256, 64 lowercase hex digits.";
+
+/// Download a body version or attachment file (signed).
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{sha256}",
+    operation_id = "downloadBlob",
+    tags = ["phone", "blobs"],
+    description = "Only a file shared with the device's user (a document whose task reached \
+        them, a notice addressed to them) can be fetched; any other answers 404 \
+        `no_such_blob`, whether it exists or not. Conditional and ranged: `If-None-Match` \
+        (weak comparison, `*`) answers 304; one `Range: bytes=a-b | a- | -n` answers 206 with \
+        Content-Range; a malformed or multiple range is ignored (the whole file, 200); \
+        `If-Range` with the ETag honours the Range, anything else (another tag, a date) sends \
+        the whole file. The answer is streamed from the database and never compressed, \
+        whatever Accept-Encoding says.",
+    params(
+        ("sha256" = String, Path, description = SHA256, pattern = "^[0-9a-f]{64}$"),
+        ("Range" = Option<String>, Header, nullable = false,
+         description = "One byte range, e.g. `bytes=0-262143`, `bytes=524288-`, `bytes=-1024`."),
+        ("If-Range" = Option<String>, Header, nullable = false,
+         description = "The ETag of the copy being resumed."),
+        ("If-None-Match" = Option<String>, Header, nullable = false,
+         description = "ETags of copies the phone has, or `*`."),
+    ),
+    responses(
+        DownloadAnswers,
+        (status = 400, description = "`bad_hash`: the path is not 64 lowercase hex digits.",
+         body = ErrorBody),
+        (status = 404, description = "`no_such_blob`: no such file, or not shared with this \
+            user.", body = ErrorBody),
+        SignedRefusals
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn download(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(sha256): Path<String>,

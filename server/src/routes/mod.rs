@@ -10,16 +10,16 @@
 //! our JSON error with a stable code. The data layer below never imports this module.
 
 pub(crate) mod admin;
-mod blobs;
+pub(crate) mod blobs;
 mod body;
 pub(crate) mod commands;
-mod delegations;
+pub(crate) mod delegations;
 pub(crate) mod devices;
 pub mod extract;
 mod integration;
-mod notices;
+pub(crate) mod notices;
 pub(crate) mod people;
-mod phrases;
+pub(crate) mod phrases;
 mod state;
 pub(crate) mod sync;
 

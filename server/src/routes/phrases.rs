@@ -8,8 +8,11 @@
 use super::body::read_encoded;
 use super::extract::{parse_json, parse_query, signed_by, Admin, Signed};
 use super::state::AppState;
-use crate::blobs::{self, opinion_files};
+use crate::blobs;
+use crate::blobs::opinion_files::{self, UploadedFile};
 use crate::error::ApiError;
+use crate::openapi::opinions::OpinionFileBytes;
+use crate::openapi::refusals::{AdminRefusals, SignedRefusals};
 use crate::phrases;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -18,7 +21,7 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use qianpi_protocol::phrases::{PhraseBook, PhraseEdit, UnitPhrases, PHRASES_PATH};
-use qianpi_protocol::BLOBS_PATH;
+use qianpi_protocol::{ErrorBody, BLOBS_PATH};
 use serde::Deserialize;
 
 /// The opinion routes, with their full paths.
@@ -47,7 +50,29 @@ fn etag_of(book: &PhraseBook) -> Result<HeaderValue, ApiError> {
         .map_err(|e| ApiError::internal(format!("cannot send the phrases' tag: {e}")))
 }
 
-async fn book(
+/// The signer's 常用意见: their own phrases and the unit's defaults (signed).
+#[utoipa::path(
+    get,
+    path = "/v1/phrases",
+    operation_id = "getPhrases",
+    tag = "phone",
+    description = "The person's own list (the same on every device of theirs) with the version \
+        an edit must name, and the unit's default phrases an administrator set. The answer \
+        carries a strong `ETag` (the book's `version`, quoted); a phone sends the version it \
+        holds as `If-None-Match` and gets a bodiless 304 while neither list changed.",
+    params(("If-None-Match" = Option<String>, Header, nullable = false,
+        description = "The quoted version the phone holds.")),
+    responses(
+        (status = 200, description = "The phrase book.", body = PhraseBook,
+         headers(("ETag" = String, description = "The phrase book's version, quoted."))),
+        (status = 304, description = "The phone's `If-None-Match` names the current version: \
+            nothing changed, no body.",
+         headers(("ETag" = String, description = "The phrase book's version, quoted."))),
+        SignedRefusals
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn book(
     State(state): State<AppState>,
     headers: HeaderMap,
     Signed { device, .. }: Signed,
@@ -65,7 +90,36 @@ async fn book(
     tagged(book, StatusCode::OK)
 }
 
-async fn replace_own(
+/// What makes a list of phrases unacceptable.
+const INVALID_PHRASES: &str = "`malformed_body` (not JSON, an unknown or missing field), \
+    `invalid_phrases` (too many, an empty or blank one, one too long, control characters, a \
+    repeated one).";
+
+/// Replace the signer's own phrases, made on a given version (signed).
+#[utoipa::path(
+    put,
+    path = "/v1/phrases",
+    operation_id = "replacePhrases",
+    tag = "phone",
+    description = "The whole list as it should be, with the `own_version` it was made on. \
+        Phrases are trimmed; at most 50, each 1 to 200 characters, no control characters, none \
+        twice. An edit made on an older version (another device of the person saved first) is \
+        refused with 409 `stale_phrases` and changes nothing: the device fetches the list that \
+        won and edits again.",
+    request_body = PhraseEdit,
+    responses(
+        (status = 200, description = "The phrase book after the edit.", body = PhraseBook,
+         headers(("ETag" = String, description = "The phrase book's version, quoted."))),
+        (status = 400, description = INVALID_PHRASES, body = ErrorBody),
+        (status = 409, description = "`stale_phrases`: the list changed since the version the \
+            edit names.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: the request body is over 256 KiB.",
+         body = ErrorBody),
+        SignedRefusals
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn replace_own(
     State(state): State<AppState>,
     Signed { device, body }: Signed,
 ) -> Result<Response, ApiError> {
@@ -83,13 +137,50 @@ async fn replace_own(
 
 /// The upload's query: the file's media type (the signed request's own `Content-Type` is the
 /// signing profile's, so the file's type travels in the signed target URI).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct UploadQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct UploadQuery {
+    /// The file's media type, e.g. `image/png` or `audio/aac` (`application/octet-stream` when
+    /// absent).
     media_type: Option<String>,
 }
 
-async fn upload(
+/// Upload an opinion's handwriting image or voice clip (signed).
+#[utoipa::path(
+    put,
+    path = "/v1/blobs/{sha256}",
+    operation_id = "uploadOpinionFile",
+    tags = ["phone", "blobs"],
+    description = "The raw bytes of the file (at most 2 MiB), named by their SHA-256; its media \
+        type is the `media_type` query parameter, inside the signed target URI (the request's \
+        own `Content-Type` is the signing profile's). The gateway stores the file if the bytes \
+        hash to the path's SHA-256, owned by the signer's unit and recorded as uploaded by the \
+        signer, who may download it back. A pushed command whose opinion names a file its \
+        signer has not uploaded is refused with `opinion_file_missing` (not kept: upload, then \
+        push it again). Once the command is accepted, everyone the flow is published to may \
+        download the file. Uploading a file again answers 200 and changes nothing.",
+    params(
+        ("sha256" = String, Path, description = "The file's SHA-256, 64 lowercase hex digits.",
+         pattern = "^[0-9a-f]{64}$"),
+        UploadQuery,
+    ),
+    request_body(content = inline(OpinionFileBytes), content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "The signer had uploaded this file before; nothing \
+            changed.", body = UploadedFile),
+        (status = 201, description = "Stored as uploaded by the signer.", body = UploadedFile),
+        (status = 400, description = "`bad_hash` (the path is not 64 lowercase hex digits), \
+            `malformed_query` (an unknown query parameter), `hash_mismatch` (the bytes hash to \
+            another SHA-256; nothing is stored), `bad_media_type` (not a plain \
+            `type/subtype`).", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: the file is over 2 MiB.",
+         body = ErrorBody),
+        SignedRefusals
+    ),
+    security(("signedRequest" = []))
+)]
+pub(crate) async fn upload(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
     request: Request,
@@ -130,7 +221,25 @@ async fn upload(
     Ok((status, Json(uploaded)).into_response())
 }
 
-async fn unit_phrases(
+/// The 404 of an administrator's call naming a unit.
+const NO_SUCH_UNIT: &str = "`no_such_unit` (also for another unit's data).";
+
+/// The unit's default phrases (operator or that unit's admin).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/units/{unit}/phrases",
+    operation_id = "adminGetUnitPhrases",
+    tag = "admin",
+    params(("unit" = String, Path, description = "The unit id.")),
+    responses(
+        (status = 200, description = "The unit's defaults, in order (empty when none were set).",
+         body = UnitPhrases),
+        (status = 404, description = NO_SUCH_UNIT, body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn unit_phrases(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,
@@ -138,7 +247,28 @@ async fn unit_phrases(
     Ok(Json(phrases::unit(&state.db, &actor, &unit).await?))
 }
 
-async fn set_unit_phrases(
+/// Set the unit's default phrases (operator or that unit's admin).
+#[utoipa::path(
+    put,
+    path = "/v1/admin/units/{unit}/phrases",
+    operation_id = "adminSetUnitPhrases",
+    tag = "admin",
+    description = "Replaces the defaults every phone of the unit lists after its person's own \
+        phrases, e.g. 同意。/ 已阅。/ 拟同意，请领导审定。 Phrases are trimmed; at most 50, each 1 \
+        to 200 characters, no control characters, none twice. Phones get them at their next \
+        fetch. Audited as `phrases.unit_set`.",
+    params(("unit" = String, Path, description = "The unit id.")),
+    request_body = UnitPhrases,
+    responses(
+        (status = 200, description = "The defaults as stored.", body = UnitPhrases),
+        (status = 400, description = INVALID_PHRASES, body = ErrorBody),
+        (status = 404, description = NO_SUCH_UNIT, body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        AdminRefusals
+    ),
+    security(("bearerAuth" = []))
+)]
+pub(crate) async fn set_unit_phrases(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Path(unit): Path<String>,

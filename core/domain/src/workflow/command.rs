@@ -344,6 +344,7 @@ impl Submission {
 
 /// Which flows a standing delegation covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "scope")]
 pub enum DelegationScope {
     /// Every flow.

@@ -3,12 +3,13 @@
 //! logic in [`crate::admin`]. The operator may do anything; a unit administrator only in their
 //! unit, and another unit's data answers 404 as if it did not exist.
 
+pub(crate) mod devices;
+pub(crate) mod flows;
+
 use super::body::RawBody;
 use super::extract::{parse_json, Admin};
 use super::state::AppState;
 use crate::admin::address_book;
-use crate::admin::devices::{self, DeviceView, Transition};
-use crate::admin::flows::{self, FlowStarted, StartFlow};
 use crate::admin::people::{self, NewUnit, NewUser, UnitView, UserView};
 use crate::admin::tokens::{self, Holder, IssuedToken};
 use crate::admin::{self, IssuedCode};
@@ -20,15 +21,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use qianpi_domain::workflow::ProcessDefinition;
 use qianpi_protocol::ErrorBody;
 use serde::Deserialize;
 
 /// The 404 of the operations under a unit.
-const NO_SUCH: &str = "`no_such_unit` (also for another unit's data), `no_such_user`, \
+pub(crate) const NO_SUCH: &str = "`no_such_unit` (also for another unit's data), `no_such_user`, \
     `no_such_device`, `no_such_definition`, or `not_found`";
 /// The 413 of the operations that take a body.
-const TOO_LARGE: &str = "`body_too_large`";
+pub(crate) const TOO_LARGE: &str = "`body_too_large`";
 
 /// The admin routes, to nest under `/v1/admin`.
 pub(super) fn routes() -> Router<AppState> {
@@ -40,13 +40,13 @@ pub(super) fn routes() -> Router<AppState> {
             "/units/{unit}/users/{user}/activation-code",
             post(issue_code),
         )
-        .route("/units/{unit}/definitions", post(load_definition))
-        .route("/units/{unit}/devices", get(list_devices))
+        .route("/units/{unit}/definitions", post(flows::load_definition))
+        .route("/units/{unit}/devices", get(devices::list_devices))
         .route(
             "/units/{unit}/devices/{device}/{action}",
-            post(device_action),
+            post(devices::device_action),
         )
-        .route("/units/{unit}/flows", post(start_flow))
+        .route("/units/{unit}/flows", post(flows::start_flow))
         .route("/units/{unit}/admin-tokens", post(issue_admin_token))
         .route("/units/{unit}/policy", put(set_policy))
 }
@@ -232,135 +232,6 @@ pub(crate) async fn issue_code(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(code)))
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/admin/units/{unit}/definitions",
-    operation_id = "adminLoadDefinition",
-    tag = "admin",
-    summary = "Load a process definition",
-    params(("unit" = String, Path, description = "The unit's id.")),
-    request_body = ProcessDefinition,
-    responses(
-        (status = 201, description = "Loaded", body = ProcessDefinition),
-        (status = 400, description = "`malformed_body`, `invalid_definition` (fails validation, \
-            or a handler is not a person of the unit)", body = ErrorBody),
-        (status = 404, description = NO_SUCH, body = ErrorBody),
-        (status = 409, description = "`already_exists`", body = ErrorBody),
-        (status = 413, description = TOO_LARGE, body = ErrorBody),
-        AdminRefusals
-    ),
-    security(("bearerAuth" = []))
-)]
-pub(crate) async fn load_definition(
-    State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(unit): Path<String>,
-    RawBody(body): RawBody,
-) -> Result<(StatusCode, Json<ProcessDefinition>), ApiError> {
-    let definition: ProcessDefinition = parse_json(&body)?;
-    let loaded = flows::load_definition(&state.db, &actor, &unit, definition, Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(loaded)))
-}
-
-#[utoipa::path(
-    get,
-    path = "/v1/admin/units/{unit}/devices",
-    operation_id = "adminListDevices",
-    tag = "admin",
-    summary = "List the devices of a unit's people (key ids only)",
-    params(("unit" = String, Path, description = "The unit's id.")),
-    responses(
-        (status = 200, description = "The devices", body = Vec<DeviceView>),
-        (status = 404, description = NO_SUCH, body = ErrorBody),
-        AdminRefusals
-    ),
-    security(("bearerAuth" = []))
-)]
-pub(crate) async fn list_devices(
-    State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(unit): Path<String>,
-) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    Ok(Json(devices::list_devices(&state.db, &actor, &unit).await?))
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/admin/units/{unit}/devices/{device}/{action}",
-    operation_id = "adminDeviceAction",
-    tag = "admin",
-    summary = "Change a device's state",
-    description = "approve: pending→active; suspend: active→suspended; resume: suspended→active; \
-        revoke: any→revoked (sets revoked_at); wipe: pending/active/suspended→wipe_requested.",
-    params(
-        ("unit" = String, Path, description = "The unit's id."),
-        ("device" = String, Path, description = "The device's id."),
-        ("action" = inline(Transition), Path, description = "What to do to the device.")
-    ),
-    responses(
-        (status = 200, description = "The device after the change", body = DeviceView),
-        (status = 404, description = NO_SUCH, body = ErrorBody),
-        (status = 409, description = "`bad_transition`", body = ErrorBody),
-        AdminRefusals
-    ),
-    security(("bearerAuth" = []))
-)]
-pub(crate) async fn device_action(
-    State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path((unit, device, action)): Path<(String, String, String)>,
-) -> Result<Json<DeviceView>, ApiError> {
-    let transition = Transition::parse(&action).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such device action (approve, suspend, resume, revoke, wipe)",
-        )
-    })?;
-    let view = devices::transition(
-        &state.db,
-        &actor,
-        Some(&unit),
-        &device,
-        transition,
-        Utc::now(),
-    )
-    .await?;
-    Ok(Json(view))
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/admin/units/{unit}/flows",
-    operation_id = "adminStartFlow",
-    tag = "admin",
-    summary = "Start a flow on a document for a drafter",
-    params(("unit" = String, Path, description = "The unit's id.")),
-    request_body = StartFlow,
-    responses(
-        (status = 201, description = "Started and published", body = FlowStarted),
-        (status = 400, description = "`malformed_body`, `unit_mismatch`, `invalid_document`, \
-            `invalid_definition`, `invalid_handlers` (a handler chosen at start who is not a \
-            person of the unit, or a choice that does not fit the process)", body = ErrorBody),
-        (status = 404, description = NO_SUCH, body = ErrorBody),
-        (status = 409, description = "`already_exists`: the document or instance id is taken",
-         body = ErrorBody),
-        (status = 413, description = TOO_LARGE, body = ErrorBody),
-        AdminRefusals
-    ),
-    security(("bearerAuth" = []))
-)]
-pub(crate) async fn start_flow(
-    State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(unit): Path<String>,
-    RawBody(body): RawBody,
-) -> Result<(StatusCode, Json<FlowStarted>), ApiError> {
-    let start: StartFlow = parse_json(&body)?;
-    let started = flows::start_flow(&state.db, &actor, &unit, start, Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(started)))
 }
 
 /// Whom an admin token is issued to.

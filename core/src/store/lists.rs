@@ -14,7 +14,7 @@
 //! | 草稿 | opinions kept with 暂存 | last saved first | `drafts_list` |
 
 use super::{decode, Store, StoreError};
-use crate::model::Urgency;
+use crate::model::{DocumentKind, SecrecyLevel, Urgency};
 use crate::protocol::InboxEntry;
 use crate::workflow::{Instance, TraceRecord};
 use chrono::{DateTime, Utc};
@@ -74,6 +74,10 @@ pub struct ListItem {
     pub number: String,
     /// 紧急程度
     pub urgency: Urgency,
+    /// 公文类型 (收文, 发文 …)
+    pub kind: DocumentKind,
+    /// 密级
+    pub secrecy: SecrecyLevel,
     /// The list's time: received, finished, delivered, started or saved.
     pub at: Option<DateTime<Utc>>,
     /// 办理时限 of the task, if any.
@@ -105,7 +109,8 @@ pub(super) struct FlowParts {
     pub(super) document: crate::model::Document,
 }
 
-const SUMMARY: &str = "d.id, d.title, d.number, d.urgency";
+const SUMMARY: &str =
+    "d.id, d.title, d.number, d.urgency, d.kind, json_extract(d.body, '$.secrecy')";
 /// A row's document, from its instance.
 const DOCUMENT: &str = "JOIN documents d INDEXED BY documents_summary ON d.id = i.document_id";
 /// A task's instance and document.
@@ -136,9 +141,11 @@ impl Store {
                     title: r.get(2)?,
                     number: r.get(3)?,
                     urgency: urgency_from_rank(r.get(4)?),
-                    at: r.get(5)?,
-                    deadline: r.get(6)?,
-                    queued: r.get(7)?,
+                    kind: from_label(5, &r.get::<_, String>(5)?)?,
+                    secrecy: from_label(6, &r.get::<_, String>(6)?)?,
+                    at: r.get(7)?,
+                    deadline: r.get(8)?,
+                    queued: r.get(9)?,
                 })
             },
         )?;
@@ -323,6 +330,13 @@ pub(super) fn list_sql(kind: ListKind) -> String {
              ORDER BY k.updated_at DESC, k.task_id LIMIT ?2 OFFSET ?3"
         ),
     }
+}
+
+/// The value of a unit-like enum column written by [`super::label`] (column `index`).
+fn from_label<T: serde::de::DeserializeOwned>(index: usize, label: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(label.to_owned())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn urgency_from_rank(rank: i64) -> Urgency {

@@ -107,3 +107,29 @@ fn the_todo_page_shows_what_the_tasks_and_documents_hold() {
         ]
     );
 }
+
+#[test]
+fn a_row_says_what_kind_of_document_it_is_and_its_secrecy() {
+    use crate::model::{DocumentKind, SecrecyLevel};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(dir.path(), &DataKey::generate().unwrap());
+    let incoming = fresh_entry("doc-in", "关于春耕备耕的通知", Urgency::Normal, t0());
+    let mut outgoing = fresh_entry("doc-out", "关于印发预算的通知", Urgency::Normal, days(1));
+    outgoing.document.kind = DocumentKind::Outgoing;
+    store
+        .apply_page_at(&page(vec![incoming, outgoing], "c1"), t0())
+        .unwrap();
+    let rows = store.list(ListKind::Todo, 50, 0).unwrap();
+    let mut shown: Vec<(&str, DocumentKind, SecrecyLevel)> = rows
+        .iter()
+        .map(|r| (r.document_id.as_str(), r.kind, r.secrecy))
+        .collect();
+    shown.sort_by_key(|row| row.0);
+    assert_eq!(
+        shown,
+        vec![
+            ("doc-in", DocumentKind::Incoming, SecrecyLevel::None),
+            ("doc-out", DocumentKind::Outgoing, SecrecyLevel::None),
+        ]
+    );
+}

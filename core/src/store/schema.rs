@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, Transaction};
 
 mod sql;
 
-use sql::{V1, V10, V11, V12, V13, V2, V3, V4, V5, V6, V7, V8, V9};
+use sql::{V1, V10, V11, V12, V13, V14, V2, V3, V4, V5, V6, V7, V8, V9};
 
 /// A data step of a migration, run inside its transaction.
 pub(super) type DataStep = fn(&Transaction<'_>) -> Result<(), StoreError>;
@@ -87,6 +87,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: V13,
+        data: None,
+    },
+    Migration {
+        sql: V14,
         data: None,
     },
 ];

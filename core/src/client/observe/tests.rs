@@ -220,3 +220,102 @@ fn a_locked_phone_shows_neither_detail_nor_people() {
     assert!(client.document_overview(&pending.task_id).is_err());
     assert!(client.people_overview(true).is_err());
 }
+
+/// The address book at the test gateway: its version and its people (user id, name).
+type Book = std::sync::Arc<parking_lot::Mutex<(&'static str, Vec<(&'static str, &'static str)>)>>;
+
+/// One answer of the address-book server: the directory at `version`, or a bodiless 304 when
+/// the phone names that version already.
+fn directory_answer(head: &str, version: &str, people: &[(&str, &str)]) -> String {
+    if head.contains(&format!("if-none-match: \"{version}\"")) {
+        return "HTTP/1.1 304 Not Modified\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .into();
+    }
+    let people: Vec<serde_json::Value> = people
+        .iter()
+        .map(|(id, name)| {
+            serde_json::json!({"user_id": id, "name": name, "post": "科员", "department": "办公室"})
+        })
+        .collect();
+    let body = serde_json::json!({
+        "version": version, "unit_name": "县农业农村局", "show_office_phones": false, "people": people,
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\netag: \"{version}\"\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn a_changed_address_book_wakes_the_people_screen_and_an_unchanged_one_does_not() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The unit's address book at the gateway: one person, then a second one added.
+    let book: Book =
+        std::sync::Arc::new(parking_lot::Mutex::new(("v1", vec![("user-li", "李晓梅")])));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let served = std::sync::Arc::clone(&book);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let answer = {
+                let (version, people) = &*served.lock();
+                directory_answer(&head, version, people)
+            };
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    let root = tempfile::tempdir().unwrap();
+    let client = super::super::test_support::client(root.path());
+    super::super::test_support::bind(&client, &url, None, 0);
+    let names = |client: &super::Client| -> Vec<String> {
+        let mut names: Vec<String> = client
+            .people_overview(false)
+            .unwrap()
+            .into_iter()
+            .flat_map(|group| group.people.into_iter().map(|p| p.name))
+            .collect();
+        names.sort();
+        names
+    };
+    let mut watcher = client.changes();
+    let mut seen = *watcher.borrow_and_update();
+
+    // The first fetch brings the book: the people screen is woken and shows it.
+    assert!(client.sync_people().await.unwrap().changed);
+    assert!(watcher.has_changed().unwrap());
+    let now = *watcher.borrow_and_update();
+    assert!(
+        seen.shows_people(&now),
+        "a new book wakes the people screen"
+    );
+    assert_eq!(now.lists, seen.lists, "and not the lists");
+    assert_eq!(names(&client), ["李晓梅"]);
+    seen = now;
+
+    // Unchanged at the gateway (304): nothing wakes.
+    assert!(!client.sync_people().await.unwrap().changed);
+    assert!(
+        !watcher.has_changed().unwrap(),
+        "an unchanged book wakes nothing"
+    );
+
+    // Someone joins the unit: the next fetch wakes the screen with both.
+    *book.lock() = ("v2", vec![("user-li", "李晓梅"), ("user-zhao", "赵文")]);
+    assert!(client.sync_people().await.unwrap().changed);
+    let now = *watcher.borrow_and_update();
+    assert!(
+        seen.shows_people(&now),
+        "a changed book wakes the people screen"
+    );
+    assert_eq!(names(&client), ["李晓梅", "赵文"]);
+}

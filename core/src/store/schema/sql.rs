@@ -361,3 +361,11 @@ pub(super) const V13: &str =
      ALTER TABLE account ADD COLUMN platform TEXT;
      ALTER TABLE account ADD COLUMN assurance TEXT;
      ALTER TABLE account ADD COLUMN activated_at TEXT;";
+
+/// Version 14: a list row says what kind of document it is (收文, 发文 …) and its 密级 beside its
+/// 紧急程度, still from the documents' narrow index alone (see version 11): the index gains the
+/// kind and the 密级 as the stored document says it (an indexed expression, so every writer, the
+/// older migrations' data steps included, stays as it was).
+pub(super) const V14: &str = "DROP INDEX documents_summary;
+     CREATE INDEX documents_summary ON documents
+        (id, title, number, urgency, kind, json_extract(body, '$.secrecy'));";

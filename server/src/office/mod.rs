@@ -12,6 +12,7 @@
 //! describes the seam.
 
 pub mod accounts;
+pub mod command;
 pub mod drafts;
 pub mod exchange;
 pub mod flows;

@@ -8,15 +8,14 @@
 use super::follows::{name_of, roles_of};
 use super::{person_of_unit, DraftError, Invalid};
 use crate::actor::AdminActor;
-use crate::db::{encode, Db};
+use crate::db::Db;
 use crate::error::ApiError;
-use crate::instances::{load_instance, publish_departures, save_instance, standing_delegations};
+use crate::instances::load_instance;
+use crate::office::command::{self, NotApplied};
 use crate::sql::{args, Sql};
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::{Attitude, Opinion, Urgency};
-use qianpi_domain::workflow::{
-    self, Actor, Command, Env, InstanceState, Outcome, RejectPolicy, RejectionCode, Submission,
-};
+use qianpi_domain::workflow::{Actor, Command, InstanceState, RejectPolicy, Submission};
 
 /// A leader a secretary may enter decisions for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,8 +325,8 @@ pub(super) fn secretary_of(
     }))
 }
 
-/// Decides `submission` on `instance_id` (a flow of the unit) and, when accepted, stores the
-/// instance, publishes it, writes its trace record and the audit entry `kind` under the actor.
+/// Applies `submission` to `instance_id` (a flow of the unit) as the actor and, when accepted,
+/// writes the audit entry `kind` under them.
 #[allow(clippy::too_many_arguments)]
 fn decide(
     sql: &mut dyn Sql,
@@ -339,34 +338,11 @@ fn decide(
     mut detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<Result<u64, DraftError>, ApiError> {
-    let flow = load_instance(sql, instance_id, true)?.filter(|flow| flow.unit_id == unit_id);
-    let Some(flow) = flow else {
-        return Ok(Err(DraftError::NotFound));
+    let next = match command::apply(sql, unit_id, instance_id, submission, &actor.actor)? {
+        Ok(applied) => applied.instance,
+        Err(NotApplied::NotFound) => return Ok(Err(DraftError::NotFound)),
+        Err(NotApplied::Refused(code)) => return Ok(Err(DraftError::Refused(code))),
     };
-    let delegations = standing_delegations(sql, unit_id)?;
-    let env = Env {
-        definition: &flow.definition,
-        delegations: &delegations,
-    };
-    let (next, trace) = match workflow::execute(env, &flow.instance, submission) {
-        Ok(Outcome::Applied { instance, record }) => (instance, record),
-        // A fresh command id each time: a duplicate cannot happen, but is no change if it did.
-        Ok(Outcome::Duplicate { version }) => return Ok(Ok(version)),
-        Err(rejection) => return Ok(Err(refusal(rejection.code))),
-    };
-    save_instance(sql, &next, &flow.definition, &flow.document)?;
-    publish_departures(sql, &flow.instance, &next, &flow.definition, &flow.document)?;
-    sql.execute(
-        "INSERT INTO trace (instance_id, command_id, actor, device_id, body, at)
-         VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
-        args![
-            &next.id,
-            &submission.command_id,
-            &actor.actor,
-            encode(&trace)?,
-            now.to_rfc3339()
-        ],
-    )?;
     if let Some(map) = detail.as_object_mut() {
         map.insert("version".into(), next.version.into());
         map.insert("command_id".into(), submission.command_id.clone().into());
@@ -374,9 +350,4 @@ fn decide(
     }
     actor.audit(sql, Some(unit_id), kind, instance_id, detail, now)?;
     Ok(Ok(next.version))
-}
-
-/// The refusal as the office sees it.
-fn refusal(code: RejectionCode) -> DraftError {
-    DraftError::Refused(code)
 }

@@ -6,15 +6,14 @@
 
 use super::FlowError;
 use crate::actor::AdminActor;
-use crate::db::{decode, encode, Db};
+use crate::db::{decode, Db};
 use crate::error::ApiError;
-use crate::instances::{
-    load_instance, publish_departures, save_instance, standing_delegations, LoadedFlow,
-};
+use crate::instances::{standing_delegations, LoadedFlow};
+use crate::office::command::{self, Applied, NotApplied};
 use crate::sql::{args, Sql};
 use chrono::{DateTime, Utc};
 use qianpi_domain::workflow::{
-    self, Actor, Command, Env, InstanceState, Opinion, Outcome, RejectionCode, Roles, Submission,
+    self, Actor, Command, Env, InstanceState, Opinion, RejectionCode, Roles, Submission,
 };
 
 /// The office person reading or acting on a flow, with what their console roles give them in
@@ -117,16 +116,7 @@ async fn run(
         acting.clone(),
     );
     db.tx(move |sql| {
-        let flow = load_instance(sql, &instance_id, true)?.filter(|f| f.unit_id == unit_id);
-        let Some(flow) = flow else {
-            return Ok(Err(FlowError::NotFound));
-        };
         let actor = workflow_actor(sql, &acting)?;
-        let delegations = standing_delegations(sql, &unit_id)?;
-        let env = Env {
-            definition: &flow.definition,
-            delegations: &delegations,
-        };
         let submission = Submission {
             command_id: format!("office-{}", uuid::Uuid::now_v7()),
             actor,
@@ -135,27 +125,15 @@ async fn run(
             command: command.clone(),
             at: now,
         };
-        let (next, trace) = match workflow::execute(env, &flow.instance, &submission) {
-            Ok(Outcome::Applied { instance, record }) => (instance, record),
-            // A fresh command id is never a duplicate.
-            Ok(Outcome::Duplicate { .. }) => {
-                return Err(ApiError::internal("a new command id was seen before"))
-            }
-            Err(rejection) => return Ok(Err(FlowError::Refused(rejection.code))),
+        let applied = command::apply(sql, &unit_id, &instance_id, &submission, &acting.user_id)?;
+        let Applied {
+            instance: next,
+            trace,
+        } = match applied {
+            Ok(applied) => applied,
+            Err(NotApplied::NotFound) => return Ok(Err(FlowError::NotFound)),
+            Err(NotApplied::Refused(code)) => return Ok(Err(FlowError::Refused(code))),
         };
-        save_instance(sql, &next, &flow.definition, &flow.document)?;
-        publish_departures(sql, &flow.instance, &next, &flow.definition, &flow.document)?;
-        sql.execute(
-            "INSERT INTO trace (instance_id, command_id, actor, device_id, body, at)
-             VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
-            args![
-                &next.id,
-                &submission.command_id,
-                &acting.user_id,
-                encode(&trace)?,
-                now.to_rfc3339()
-            ],
-        )?;
         let (kind, detail) = match &command {
             Command::Urge => (
                 "flow.urged",

@@ -31,7 +31,8 @@ pub(super) fn routes() -> Router<AppState> {
     request_body = CommandBatch,
     responses(
         (status = 200, description = "The verdicts and the held commands.", body = PushResponse),
-        (status = 400, description = "`malformed_body` or `unreadable_body`.", body = ErrorBody),
+        (status = 400, description = "`malformed_body`, `unreadable_body`, or `invalid_text` (a \
+            NUL character in a command id).", body = ErrorBody),
         (status = 413, description = "`body_too_large` (over 256 KiB) or `batch_too_large` (over \
             64 commands).", body = ErrorBody),
         SignedRefusals,

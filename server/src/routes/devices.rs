@@ -85,7 +85,8 @@ pub(crate) async fn challenge(
             not signed by the next, expired or revoked, a foreign root, another challenge or key, \
             an imported key, an unlocked device, another app or environment), when evidence comes \
             without a challenge or a challenge without evidence, or when the challenge is \
-            unknown, already used or expired. Nothing is stored and the code stays good.",
+            unknown, already used or expired; `invalid_text` when a field holds a NUL character. \
+            Nothing is stored and the code stays good.",
          body = ErrorBody),
         (status = 401, description = "`activation_failed`: the login or code is wrong or has \
             expired, or this address sent too many wrong codes for the login and is locked out \

@@ -1,6 +1,6 @@
 //! The phone's lists as the shells page through them: 待办, 已办, 待阅, 已阅, 已发, 草稿.
 
-use crate::detail::Urgency;
+use crate::detail::{DocumentKind, SecrecyLevel, Urgency};
 use qianpi_core::store::{ListItem as CoreListItem, ListKind as CoreListKind};
 use std::time::SystemTime;
 
@@ -47,6 +47,10 @@ pub struct ListEntry {
     pub document_number: String,
     /// 紧急程度.
     pub urgency: Urgency,
+    /// 公文类型 (收文, 发文 …).
+    pub kind: DocumentKind,
+    /// 密级.
+    pub secrecy: SecrecyLevel,
     /// The list's time (received, finished, delivered, started or saved).
     pub at: Option<SystemTime>,
     /// 办理时限.
@@ -63,6 +67,8 @@ impl From<CoreListItem> for ListEntry {
             title: item.title,
             document_number: item.number,
             urgency: item.urgency.into(),
+            kind: item.kind.into(),
+            secrecy: item.secrecy.into(),
             at: item.at.map(Into::into),
             deadline: item.deadline.map(Into::into),
             queued: item.queued,

@@ -11,6 +11,7 @@ mod screens;
 mod sync;
 
 use crate::convert::Verdict;
+use crate::detail::FlowAction;
 use crate::lists::{ListEntry, ListKind};
 use crate::{runtime, QianpiClient, QianpiError};
 use qianpi_core::client::{Generations, ListsOverview as CoreLists, OutboxOverview as CoreOutbox};
@@ -163,8 +164,9 @@ pub struct QueuedAction {
     pub command_id: String,
     /// The task it acts on.
     pub task_id: String,
-    /// The action's stable name (`approve`, `reject`, …).
-    pub action: String,
+    /// What it does (同意, 驳回 …); none only for a record whose action this build does not
+    /// know (a record this phone signed always names one it knows).
+    pub action: Option<FlowAction>,
     /// When the person decided.
     pub created_at: SystemTime,
     /// Decided while the gateway could not be reached.
@@ -190,8 +192,8 @@ impl From<CoreOutbox> for OutboxOverview {
                 action: row
                     .command
                     .record_unverified()
-                    .map(|record| record.action)
-                    .unwrap_or_default(),
+                    .ok()
+                    .and_then(|record| FlowAction::named(&record.action)),
                 command_id: row.command.command_id,
                 task_id: row.task_id,
                 created_at: row.created_at.into(),

@@ -156,7 +156,7 @@ impl QianpiClient {
             let mut command = action.into_command(task_id.clone());
             client.attach_opinion_files(&mut command, handwriting, voice)?;
             let prepared = client.prepare_action(&task_id, &command, acting_for.as_deref())?;
-            Ok(Arc::new(PreparedApproval::new(prepared)))
+            Ok(Arc::new(PreparedApproval::new(prepared, &command)))
         })
         .await
     }

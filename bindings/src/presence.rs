@@ -9,8 +9,10 @@ use crate::actions::TaskAction;
 use crate::blocking;
 use crate::bodies::UnopenedBodyCheck;
 use crate::convert::ApprovalQueued;
+use crate::detail::FlowAction;
 use crate::{QianpiClient, QianpiError};
 use qianpi_core::client::PreparedAction;
+use qianpi_core::screens::FlowAction as CoreFlowAction;
 use qianpi_core::workflow::Command;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,18 +24,18 @@ pub struct PreparedApproval {
     to_be_signed: Vec<u8>,
     command_id: String,
     task_id: String,
-    action: String,
+    action: FlowAction,
     unopened_body: UnopenedBodyCheck,
 }
 
 impl PreparedApproval {
-    /// Wraps an action the core prepared.
-    pub(crate) fn new(prepared: PreparedAction) -> PreparedApproval {
+    /// Wraps an action the core prepared from `command`.
+    pub(crate) fn new(prepared: PreparedAction, command: &Command) -> PreparedApproval {
         PreparedApproval {
             to_be_signed: prepared.to_be_signed().to_vec(),
             command_id: prepared.command_id().to_owned(),
             task_id: prepared.task_id().to_owned(),
-            action: prepared.action().to_owned(),
+            action: CoreFlowAction::of(command).into(),
             unopened_body: prepared.unopened_body().into(),
             prepared: Mutex::new(Some(prepared)),
         }
@@ -57,9 +59,9 @@ impl PreparedApproval {
         self.task_id.clone()
     }
 
-    /// The action's stable name (`approve`, `reject`, …), for the prompt's text.
-    pub fn action(&self) -> String {
-        self.action.clone()
+    /// What it does (同意, 驳回 …), for the prompt's text.
+    pub fn action(&self) -> FlowAction {
+        self.action
     }
 
     /// `Confirm`: it approves a body never opened on this phone and the unit wants a warning, so
@@ -82,7 +84,7 @@ impl QianpiClient {
         blocking(&self.inner, move |client| {
             let command = action.into_command(task_id.clone());
             let prepared = client.prepare_action(&task_id, &command, acting_for.as_deref())?;
-            Ok(Arc::new(PreparedApproval::new(prepared)))
+            Ok(Arc::new(PreparedApproval::new(prepared, &command)))
         })
         .await
     }
@@ -103,7 +105,7 @@ impl QianpiClient {
                 route,
             };
             let prepared = client.prepare_action(&task_id, &command, None)?;
-            Ok(Arc::new(PreparedApproval::new(prepared)))
+            Ok(Arc::new(PreparedApproval::new(prepared, &command)))
         })
         .await
     }

@@ -4,9 +4,7 @@
 //! store or the network is async: store work runs on the IO runtime's blocking pool (the
 //! platform signer may block on a fingerprint prompt), network work on the runtime itself.
 
-use super::records::{
-    BatchItem, BatchRefusal, BatchResult, BatchVerdict, Delegation, DelegationScope, Draft,
-};
+use super::records::{BatchItem, BatchResult, BatchVerdict, Delegation, DelegationScope, Draft};
 use super::{InstanceAction, TaskAction, TaskControls};
 use crate::convert::{ApprovalQueued, Attitude};
 use crate::error::QianpiError;
@@ -18,9 +16,9 @@ use qianpi_core::workflow as core_workflow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-/// Why an item of a batch was refused on the phone, with the workflow's code where it has one
-/// and the reason in both languages.
-pub(super) fn refusal(error: ClientError) -> BatchRefusal {
+/// Why an item of a batch was refused on the phone: the workflow's code where it has one and
+/// the reason in both languages.
+pub(super) fn refusal(error: ClientError) -> BatchVerdict {
     let code = match &error {
         ClientError::Rejected(rejection) => rejection.code.as_str().to_owned(),
         ClientError::NoSuchTask(_) => "not_on_phone".to_owned(),
@@ -40,35 +38,23 @@ pub(super) fn refusal(error: ClientError) -> BatchRefusal {
             (shown.message_zh(), shown.message_en())
         }
     };
-    BatchRefusal {
+    BatchVerdict::Refused {
         code,
         reason_zh,
         reason_en,
     }
 }
 
-/// One item's result: queued, or refused with its reason (in Chinese in the verdict, both
-/// languages in `refusal`).
+/// One item's result: queued, or refused with its reason in both languages.
 fn batch_result(outcome: BatchOutcome) -> BatchResult {
-    match outcome.verdict {
-        CoreVerdict::Queued(queued) => BatchResult {
-            task_id: outcome.task_id,
-            verdict: BatchVerdict::Queued {
+    BatchResult {
+        task_id: outcome.task_id,
+        verdict: match outcome.verdict {
+            CoreVerdict::Queued(queued) => BatchVerdict::Queued {
                 queued: queued.into(),
             },
-            refusal: None,
+            CoreVerdict::Refused(error) => refusal(error),
         },
-        CoreVerdict::Refused(error) => {
-            let why = refusal(error);
-            BatchResult {
-                task_id: outcome.task_id,
-                verdict: BatchVerdict::Refused {
-                    code: why.code.clone(),
-                    reason: why.reason_zh.clone(),
-                },
-                refusal: Some(why),
-            }
-        }
     }
 }
 

@@ -28,20 +28,11 @@ pub enum BatchVerdict {
         /// The workflow's stable code (`not_assignee`, `opinion_required`, …), or `not_on_phone`
         /// or `failed` when the refusal is not the workflow's.
         code: String,
-        /// Why, for people, in Chinese (`BatchResult.refusal` has it in English as well).
-        reason: String,
+        /// Why, in Chinese.
+        reason_zh: String,
+        /// Why, in English.
+        reason_en: String,
     },
-}
-
-/// Why an item of a batch was refused on the phone, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct BatchRefusal {
-    /// The same code as `BatchVerdict::Refused`.
-    pub code: String,
-    /// Why, in Chinese.
-    pub reason_zh: String,
-    /// Why, in English.
-    pub reason_en: String,
 }
 
 /// One result of a batch, in the order the items were given.
@@ -49,10 +40,8 @@ pub struct BatchRefusal {
 pub struct BatchResult {
     /// The task.
     pub task_id: String,
-    /// Queued or refused.
+    /// Queued, or refused with why.
     pub verdict: BatchVerdict,
-    /// Why it was refused, in Chinese and English; none when queued.
-    pub refusal: Option<BatchRefusal>,
 }
 
 /// Which flows a standing delegation covers.

@@ -138,26 +138,63 @@ fn each_flow_action_acts_on_the_whole_flow() {
 #[test]
 fn a_batch_refusal_gives_its_reason_in_chinese_and_english() {
     use super::calls::refusal;
+    use super::records::BatchVerdict;
     use qianpi_core::client::ClientError;
     use qianpi_core::workflow::{Rejection, RejectionCode};
 
-    let by_rule = refusal(ClientError::Rejected(Rejection {
+    let refused = |error| match refusal(error) {
+        BatchVerdict::Refused {
+            code,
+            reason_zh,
+            reason_en,
+        } => (code, reason_zh, reason_en),
+        BatchVerdict::Queued { .. } => panic!("a refusal came out queued"),
+    };
+    let (code, zh, en) = refused(ClientError::Rejected(Rejection {
         code: RejectionCode::OpinionRequired,
         current_version: 3,
     }));
-    assert_eq!(by_rule.code, "opinion_required");
-    assert_eq!(
-        by_rule.reason_zh,
-        RejectionCode::OpinionRequired.message_zh()
-    );
-    assert_eq!(
-        by_rule.reason_en,
-        RejectionCode::OpinionRequired.message_en()
-    );
-    assert_ne!(by_rule.reason_zh, by_rule.reason_en);
+    assert_eq!(code, "opinion_required");
+    assert_eq!(zh, RejectionCode::OpinionRequired.message_zh());
+    assert_eq!(en, RejectionCode::OpinionRequired.message_en());
+    assert_ne!(zh, en);
 
-    let gone = refusal(ClientError::NoSuchTask("t9".into()));
-    assert_eq!(gone.code, "not_on_phone");
-    assert!(gone.reason_zh.contains("同步"), "{}", gone.reason_zh);
-    assert!(gone.reason_en.contains("sync"), "{}", gone.reason_en);
+    let (code, zh, en) = refused(ClientError::NoSuchTask("t9".into()));
+    assert_eq!(code, "not_on_phone");
+    assert!(zh.contains("同步"), "{zh}");
+    assert!(en.contains("sync"), "{en}");
+}
+
+#[test]
+fn a_queued_records_action_name_reads_back_as_the_flow_action_it_records() {
+    use crate::detail::FlowAction;
+    use qianpi_core::screens::FlowAction as CoreFlowAction;
+
+    let flow_actions = [
+        InstanceAction::Revoke,
+        InstanceAction::Terminate {
+            reason: "来文单位已撤回".into(),
+        },
+        InstanceAction::Urge,
+        InstanceAction::Suspend,
+        InstanceAction::Resume,
+    ];
+    let commands: Vec<Command> = task_actions()
+        .into_iter()
+        .map(|action| action.into_command("t1".into()))
+        .chain(flow_actions.into_iter().map(InstanceAction::into_command))
+        .chain([Command::BatchApprove {
+            task_id: "t1".into(),
+            route: None,
+        }])
+        .collect();
+    for command in &commands {
+        let recorded: FlowAction = CoreFlowAction::of(command).into();
+        assert_eq!(
+            FlowAction::named(command.name()),
+            Some(recorded),
+            "{command:?}"
+        );
+    }
+    assert_eq!(FlowAction::named("approve_all"), None);
 }

@@ -172,6 +172,39 @@ pub enum FlowAction {
     TakeBack,
 }
 
+impl FlowAction {
+    /// The action a signed record names by its stable name (`Command::name`: `approve`,
+    /// `disagree`, `add_signer` …); none for a name this build does not know.
+    pub(crate) fn named(name: &str) -> Option<FlowAction> {
+        Some(match name {
+            "approve" => FlowAction::Approve,
+            "disagree" => FlowAction::Disagree,
+            "batch_approve" => FlowAction::BatchApprove,
+            "mark_read" => FlowAction::MarkRead,
+            "reject" => FlowAction::Reject,
+            "return" => FlowAction::Return,
+            "transfer" => FlowAction::Transfer,
+            "delegate" => FlowAction::Delegate,
+            "resolve" => FlowAction::Resolve,
+            "add_signer" => FlowAction::AddSigner,
+            "remove_signer" => FlowAction::RemoveSigner,
+            "circulate" => FlowAction::Circulate,
+            "recall" => FlowAction::Recall,
+            "revoke" => FlowAction::Revoke,
+            "terminate" => FlowAction::Terminate,
+            "urge" => FlowAction::Urge,
+            "suspend" => FlowAction::Suspend,
+            "resume" => FlowAction::Resume,
+            "open" => FlowAction::Open,
+            "save" => FlowAction::Save,
+            "claim" => FlowAction::Claim,
+            "release" => FlowAction::Release,
+            "take_back" => FlowAction::TakeBack,
+            _ => return None,
+        })
+    }
+}
+
 impl From<model::Urgency> for Urgency {
     fn from(u: model::Urgency) -> Self {
         match u {

@@ -259,8 +259,18 @@ impl QianpiClient {
     /// Keeps the phone in sync until the returned runner is stopped or dropped: retries with
     /// backoff when the gateway cannot be reached, waits for news from the gateway while
     /// `foreground` with nothing queued, and pushes an action as soon as it is queued.
-    pub fn start_sync(&self, foreground: bool) -> Result<Arc<SyncRunner>, QianpiError> {
-        let handle = self.inner.run_sync(runtime()?.handle(), foreground)?;
+    /// Async: starting reads the account from the store, which is disk work the caller's thread
+    /// (a shell's main thread) must not do.
+    pub async fn start_sync(&self, foreground: bool) -> Result<Arc<SyncRunner>, QianpiError> {
+        let runtime = runtime()?;
+        let inner = Arc::clone(&self.inner);
+        let on = runtime.handle().clone();
+        let handle = runtime
+            .spawn_blocking(move || inner.run_sync(&on, foreground))
+            .await
+            .map_err(|e| QianpiError::Internal {
+                reason: e.to_string(),
+            })??;
         Ok(Arc::new(SyncRunner {
             handle: Mutex::new(Some(handle)),
         }))

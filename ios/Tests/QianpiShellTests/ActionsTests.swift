@@ -49,7 +49,7 @@ final class ActionsTests: GatewayTestCase {
         ])
         XCTAssertEqual(results.map(\.taskId), [task, "no-such-task"])
         guard case .queued = results[0].verdict else { return XCTFail("not queued: \(results[0])") }
-        guard case .refused(let code, _) = results[1].verdict else { return XCTFail("not refused: \(results[1])") }
+        guard case .refused(let code, _, _) = results[1].verdict else { return XCTFail("not refused: \(results[1])") }
         XCTAssertEqual(code, "not_on_phone")
         let approved = try await client.sync()
         XCTAssertEqual(approved.accepted, 1)

@@ -42,7 +42,7 @@ final class ObserveTests: GatewayTestCase {
         let moved = try await first(&lists) { (try? $0.get().counts.todo) == 0 }.get()
         XCTAssertEqual(moved.counts.done, 1, "the queued approval shows under 已办")
         let queued = try await first(&outbox) { (try? $0.get().queued.count) == 1 }.get()
-        XCTAssertEqual(queued.queued[0].action, "approve")
+        XCTAssertEqual(queued.queued[0].action, .approve)
         XCTAssertEqual(queued.queued[0].taskId, task)
 
         try gateway.start()

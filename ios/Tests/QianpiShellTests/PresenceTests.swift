@@ -59,7 +59,7 @@ final class PresenceTests: GatewayTestCase {
         // The prompt is shown and cancelled: the prepared approval is dropped.
         do {
             let cancelled = try await client.prepareAction(taskId: task, action: approve, actingFor: nil)
-            XCTAssertEqual(cancelled.action(), "approve")
+            XCTAssertEqual(cancelled.action(), .approve)
         }
         waiting = try await client.outboxCount()
         XCTAssertEqual(waiting, 0)

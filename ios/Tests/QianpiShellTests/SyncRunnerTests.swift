@@ -25,7 +25,7 @@ final class SyncRunnerTests: GatewayTestCase {
             serverUrl: gateway.url, login: "wangjianguo", code: try gateway.issueCode(login: "wangjianguo"),
             deviceName: "iPhone (Linux test)", platform: "ios")
         var updates = client.syncStatusUpdates().makeAsyncIterator()
-        let runner = try client.startSync(foreground: true)
+        let runner = try await client.startSync(foreground: true)
         defer { runner.stop() }
 
         // No sync called: the runner's first sync brings the leader's task.

@@ -99,12 +99,12 @@ public final class BatchModel {
                 items[index].commandId = queued.commandId
                 items[index].resultText = .key("acting.batch.queued")
                 items[index].refused = false
-            case .refused(let code, let reason):
+            case .refused(let code, let reasonZh, let reasonEn):
                 items[index].resultText = .key("acting.verdict.refused")
                 items[index].refused = true
                 items[index].reason = code == "not_on_phone"
                     ? .key("acting.batch.not_on_phone")
-                    : result.refusal.map { .both(zh: $0.reasonZh, en: $0.reasonEn) } ?? .plain(reason)
+                    : .both(zh: reasonZh, en: reasonEn)
             }
         }
         summarise()

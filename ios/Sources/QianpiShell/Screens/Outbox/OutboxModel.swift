@@ -192,14 +192,38 @@ public final class OutboxModel {
         }
     }
 
-    /// The action's stable name as the user says it.
-    static func actionText(_ name: String) -> UIText {
-        known.contains(name) ? .key("outbox.action." + name) : .plain(name)
+    /// The action as the user says it; none only for a record whose action the core could not name.
+    static func actionText(_ action: FlowAction?) -> UIText {
+        guard let action else { return .key("outbox.action.unknown") }
+        return .key("outbox.action." + stableName(action))
     }
 
-    private static let known: Set<String> = [
-        "approve", "disagree", "batch_approve", "mark_read", "reject", "return", "transfer", "delegate", "resolve",
-        "add_signer", "remove_signer", "circulate", "recall", "revoke", "terminate", "urge", "suspend", "resume",
-        "open", "save", "claim", "release", "take_back",
-    ]
+    /// The stable name a signed record carries for `action` (the strings' key).
+    static func stableName(_ action: FlowAction) -> String {
+        switch action {
+        case .approve: return "approve"
+        case .disagree: return "disagree"
+        case .batchApprove: return "batch_approve"
+        case .markRead: return "mark_read"
+        case .reject: return "reject"
+        case .return: return "return"
+        case .transfer: return "transfer"
+        case .delegate: return "delegate"
+        case .resolve: return "resolve"
+        case .addSigner: return "add_signer"
+        case .removeSigner: return "remove_signer"
+        case .circulate: return "circulate"
+        case .recall: return "recall"
+        case .revoke: return "revoke"
+        case .terminate: return "terminate"
+        case .urge: return "urge"
+        case .suspend: return "suspend"
+        case .resume: return "resume"
+        case .open: return "open"
+        case .save: return "save"
+        case .claim: return "claim"
+        case .release: return "release"
+        case .takeBack: return "take_back"
+        }
+    }
 }

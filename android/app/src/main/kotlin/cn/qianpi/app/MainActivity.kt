@@ -23,7 +23,7 @@ import androidx.compose.material3.NavigationBarItem
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.produceState
@@ -50,6 +50,7 @@ import cn.qianpi.app.screens.SyncStatusScreen
 import cn.qianpi.app.screens.UnlockScreen
 import cn.qianpi.app.ui.rememberModel
 import cn.qianpi.core.QianpiClient
+import cn.qianpi.core.QianpiException
 import cn.qianpi.shell.screens.acting.ActingViewModel
 import cn.qianpi.shell.screens.acting.BatchViewModel
 import cn.qianpi.shell.screens.document.DocumentViewModel
@@ -60,6 +61,7 @@ import cn.qianpi.shell.screens.outbox.OutboxViewModel
 import cn.qianpi.shell.screens.people.PersonRow
 import cn.qianpi.shell.screens.syncstatus.SyncStatusViewModel
 import cn.qianpi.shell.screens.unlock.UnlockViewModel
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.launch
 
 class MainActivity : FragmentActivity() {
@@ -186,28 +188,36 @@ private fun Unlocked(s: Services, gate: BiometricGate) {
 
 /**
  * The core's sync runner while the data is open on screen: it syncs by itself, pushes an action
- * as soon as it is queued, and tries again at once when the network returns.
+ * as soon as it is queued, and tries again at once when the network returns. Starting it reads
+ * the account from the store, so it is a suspend call made from the effect's coroutine.
  */
 @Composable
 private fun KeepInSync(client: QianpiClient) {
     val context = LocalContext.current
-    DisposableEffect(client) {
-        val runner = runCatching { client.startSync(true) }.getOrNull()
+    LaunchedEffect(client) {
+        val runner = try {
+            client.startSync(true)
+        } catch (e: QianpiException) {
+            // Locked or not activated: the screens say so; the next unlock starts it again.
+            return@LaunchedEffect
+        }
         val connectivity = context.getSystemService(ConnectivityManager::class.java)
         val callback = object : ConnectivityManager.NetworkCallback() {
             override fun onAvailable(network: Network) {
-                runner?.networkChanged(true)
+                runner.networkChanged(true)
             }
 
             override fun onLost(network: Network) {
-                runner?.networkChanged(false)
+                runner.networkChanged(false)
             }
         }
         connectivity?.registerDefaultNetworkCallback(callback)
-        onDispose {
+        try {
+            awaitCancellation()
+        } finally {
             connectivity?.unregisterNetworkCallback(callback)
-            runner?.stop()
-            runner?.close()
+            runner.stop()
+            runner.close()
         }
     }
 }

@@ -5,6 +5,7 @@
 package cn.qianpi.shell
 
 import cn.qianpi.core.Attitude
+import cn.qianpi.core.FlowAction
 import cn.qianpi.core.ListKind
 import cn.qianpi.core.ListsOverview
 import cn.qianpi.core.QianpiClient
@@ -61,7 +62,7 @@ class ObserveTest : GatewayTest("observe") {
                     val moved = lists.awaitFirst { counts(it)?.todo == 0u }.getOrThrow()
                     assertEquals(1u, moved.counts.done, "the queued approval shows under 已办")
                     val queued = outbox.awaitFirst { it.getOrNull()?.queued?.size == 1 }.getOrThrow()
-                    assertEquals("approve", queued.queued[0].action)
+                    assertEquals(FlowAction.APPROVE, queued.queued[0].action)
                     assertEquals(task, queued.queued[0].taskId)
 
                     gateway.start()

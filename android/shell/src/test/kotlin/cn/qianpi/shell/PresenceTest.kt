@@ -6,6 +6,7 @@
 package cn.qianpi.shell
 
 import cn.qianpi.core.Attitude
+import cn.qianpi.core.FlowAction
 import cn.qianpi.core.DeviceSigner
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
@@ -62,7 +63,7 @@ class PresenceTest : GatewayTest("presence") {
 
             // The prompt is shown and cancelled: the prepared approval is dropped.
             val cancelled = client.prepareAction(task, approve, null)
-            assertEquals("approve", cancelled.action())
+            assertEquals(FlowAction.APPROVE, cancelled.action())
             cancelled.close()
             assertEquals(0u, client.outboxCount())
 

@@ -5,6 +5,7 @@
 package cn.qianpi.shell.screens
 
 import cn.qianpi.core.Attitude
+import cn.qianpi.core.FlowAction
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.VerdictOutcome
@@ -98,18 +99,13 @@ class OutboxViewModelTest : GatewayTest("k1-outbox") {
 
     @Test
     fun `every action a command can carry has a name in both languages, and the next steps follow the task's flags`() {
-        val actions = listOf(
-            "approve", "disagree", "batch_approve", "mark_read", "reject", "return", "transfer", "delegate",
-            "resolve", "add_signer", "remove_signer", "circulate", "recall", "revoke", "terminate", "urge",
-            "suspend", "resume", "claim", "release", "take_back",
-        )
-        for (action in actions) {
+        for (action in FlowAction.entries + listOf(null)) {
             val name = OutboxViewModel.actionName(action)
-            assertIs<UiText.Res>(name, action)
-            assertTrue(zh(name).isNotBlank() && AccountScreens.en.resolve(name).isNotBlank())
+            assertIs<UiText.Res>(name, "$action")
+            assertTrue(zh(name).isNotBlank() && AccountScreens.en.resolve(name).isNotBlank(), "$action")
         }
-        assertEquals("退回", zh(OutboxViewModel.actionName("return")))
-        assertEquals(UiText.Plain("something_new"), OutboxViewModel.actionName("something_new"))
+        assertEquals("退回", zh(OutboxViewModel.actionName(FlowAction.RETURN)))
+        assertEquals("加签", zh(OutboxViewModel.actionName(FlowAction.ADD_SIGNER)))
         // No flags (the task is gone from the phone): a stale refusal still offers the sync.
         assertEquals(listOf<NextStep>(NextStep.SyncFirst), OutboxViewModel.nextSteps("t1", "stale", null))
         assertEquals(emptyList(), OutboxViewModel.nextSteps("t1", "not_assignee", null))

@@ -66,10 +66,7 @@ class BatchViewModel(private val client: QianpiClient, private val prompt: Appro
                 val title = titles[r.taskId] ?: UiText.Plain(r.taskId)
                 when (val v = r.verdict) {
                     is BatchVerdict.Queued -> BatchResultRow(r.taskId, title, true, UiText.res("acting_batch_queued"))
-                    is BatchVerdict.Refused -> BatchResultRow(
-                        r.taskId, title, false,
-                        r.refusal?.let { UiText.Both(it.reasonZh, it.reasonEn) } ?: UiText.Plain(v.reason),
-                    )
+                    is BatchVerdict.Refused -> BatchResultRow(r.taskId, title, false, UiText.Both(v.reasonZh, v.reasonEn))
                 }
             }
         } catch (e: QianpiException) {

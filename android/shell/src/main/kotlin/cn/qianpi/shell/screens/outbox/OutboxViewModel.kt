@@ -6,6 +6,7 @@
 // bindings have no call that discards a waiting or a refused command, so the screen offers none.
 package cn.qianpi.shell.screens.outbox
 
+import cn.qianpi.core.FlowAction
 import cn.qianpi.core.OutboxOverview
 import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
@@ -189,15 +190,13 @@ class OutboxViewModel(
     }
 
     companion object {
-        /** The action's name as the screen prints it; a name this shell does not know is shown as it is. */
-        fun actionName(action: String): UiText =
-            if (action in KNOWN_ACTIONS) UiText.res("outbox_action_$action") else UiText.Plain(action)
-
-        private val KNOWN_ACTIONS = setOf(
-            "approve", "disagree", "batch_approve", "mark_read", "reject", "return", "transfer", "delegate",
-            "resolve", "add_signer", "remove_signer", "circulate", "recall", "revoke", "terminate", "urge",
-            "suspend", "resume", "claim", "release", "take_back",
-        )
+        /**
+         * The action's name as the screen prints it (the enum's constant is the stable name the
+         * record carries, `ADD_SIGNER` → `outbox_action_add_signer`); none only for a record whose
+         * action the core could not name.
+         */
+        fun actionName(action: FlowAction?): UiText =
+            UiText.res("outbox_action_" + (action?.name?.lowercase() ?: "unknown"))
 
         /**
          * The next steps after a refusal with [code] on [taskId], given the task's flags now

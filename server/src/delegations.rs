@@ -14,63 +14,85 @@ use chrono::{DateTime, Utc};
 use qianpi_domain::workflow::{DelegationScope, StandingDelegation};
 use qianpi_protocol::delegations::{DelegationView, NewDelegation, MAX_DELEGATION_DAYS};
 
-/// Stores `request` as a rule of the device's user; refuses a deputy outside the unit, oneself,
-/// an empty or past window, a window longer than [`MAX_DELEGATION_DAYS`], or a process of
-/// another unit.
-pub fn create(
+/// Why a standing delegation cannot be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleError {
+    /// The deputy is the principal.
+    ToSelf,
+    /// The window is empty or already over.
+    BadWindow,
+    /// The window is longer than [`MAX_DELEGATION_DAYS`].
+    TooLong,
+    /// The deputy is not a person of the unit.
+    NoSuchDeputy,
+    /// The process scope names no definition of the unit.
+    NoSuchDefinition,
+}
+
+impl From<RuleError> for ApiError {
+    fn from(e: RuleError) -> ApiError {
+        let (code, message) = match e {
+            RuleError::ToSelf => (
+                "delegate_to_self",
+                "a rule must name another person as deputy",
+            ),
+            RuleError::BadWindow => (
+                "bad_window",
+                "the window must end after it starts, and in the future",
+            ),
+            RuleError::TooLong => ("window_too_long", "a rule may last at most 92 days"),
+            RuleError::NoSuchDeputy => {
+                ("no_such_deputy", "the deputy is not a person of your unit")
+            }
+            RuleError::NoSuchDefinition => ("no_such_definition", "no such process in your unit"),
+        };
+        ApiError::bad_request(code, message)
+    }
+}
+
+/// Checks `request` as a rule of `principal` in `unit_id` (a deputy of the unit other than the
+/// principal, a window ending after it starts and in the future and no longer than
+/// [`MAX_DELEGATION_DAYS`], a process of the unit) and stores it. Whoever sets it audits it:
+/// the principal's phone ([`create`]) or their secretary at the console.
+pub fn store(
     sql: &mut dyn Sql,
-    device: &AuthedDevice,
+    unit_id: &str,
+    principal: &str,
     request: &NewDelegation,
     now: DateTime<Utc>,
-) -> Result<DelegationView, ApiError> {
-    let invalid = |code: &'static str, message: &str| ApiError::bad_request(code, message);
-    if request.to == device.user_id {
-        return Err(invalid(
-            "delegate_to_self",
-            "a rule must name another person as deputy",
-        ));
+) -> Result<Result<StandingDelegation, RuleError>, ApiError> {
+    if request.to == principal {
+        return Ok(Err(RuleError::ToSelf));
     }
     if request.end <= request.start || request.end <= now {
-        return Err(invalid(
-            "bad_window",
-            "the window must end after it starts, and in the future",
-        ));
+        return Ok(Err(RuleError::BadWindow));
     }
     if request.end - request.start > chrono::Duration::days(MAX_DELEGATION_DAYS) {
-        return Err(invalid(
-            "window_too_long",
-            "a phone may set a rule of at most 92 days",
-        ));
+        return Ok(Err(RuleError::TooLong));
     }
     let same_unit = sql
         .query_opt(
             "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2",
-            args![&request.to, &device.unit_id],
+            args![&request.to, unit_id],
         )?
         .is_some();
     if !same_unit {
-        return Err(invalid(
-            "no_such_deputy",
-            "the deputy is not a person of your unit",
-        ));
+        return Ok(Err(RuleError::NoSuchDeputy));
     }
     if let DelegationScope::Process { definition_id } = &request.scope {
         let known = sql
             .query_opt(
                 "SELECT id FROM definitions WHERE id = ?1 AND unit_id = ?2",
-                args![definition_id, &device.unit_id],
+                args![definition_id, unit_id],
             )?
             .is_some();
         if !known {
-            return Err(invalid(
-                "no_such_definition",
-                "no such process in your unit",
-            ));
+            return Ok(Err(RuleError::NoSuchDefinition));
         }
     }
     let rule = StandingDelegation {
         id: format!("dlg-{}", uuid::Uuid::now_v7()),
-        from: device.user_id.clone(),
+        from: principal.to_owned(),
         to: request.to.clone(),
         scope: request.scope.clone(),
         start: request.start,
@@ -78,8 +100,19 @@ pub fn create(
     };
     sql.execute(
         "INSERT INTO standing_delegations (id, unit_id, body, revoked_at) VALUES (?1, ?2, ?3, NULL)",
-        args![&rule.id, &device.unit_id, encode(&rule)?],
+        args![&rule.id, unit_id, encode(&rule)?],
     )?;
+    Ok(Ok(rule))
+}
+
+/// Stores `request` as a rule of the device's user ([`store`]'s checks) and audits it under them.
+pub fn create(
+    sql: &mut dyn Sql,
+    device: &AuthedDevice,
+    request: &NewDelegation,
+    now: DateTime<Utc>,
+) -> Result<DelegationView, ApiError> {
+    let rule = store(sql, &device.unit_id, &device.user_id, request, now)??;
     audit_change(sql, device, "delegation.created", &rule, now)?;
     Ok(view(rule, None))
 }
@@ -110,20 +143,32 @@ pub fn list(sql: &mut dyn Sql, device: &AuthedDevice) -> Result<Vec<DelegationVi
     Ok(rules)
 }
 
-/// Ends the device user's own rule `id` now; a rule of someone else looks like no rule at all.
-/// Revoking twice keeps the first time.
-pub fn revoke(
+/// A rule ended by [`end_rule`].
+#[derive(Debug, Clone)]
+pub struct Ended {
+    /// The rule.
+    pub rule: StandingDelegation,
+    /// When it was ended.
+    pub at: DateTime<Utc>,
+    /// Whether this call ended it (false: it had been ended before, at `at`).
+    pub now: bool,
+}
+
+/// Ends `principal`'s rule `id` of `unit_id` now; `None` for no such rule of theirs (a rule of
+/// someone else looks like none). Ending twice keeps the first time. Whoever ends it audits it.
+pub fn end_rule(
     sql: &mut dyn Sql,
-    device: &AuthedDevice,
+    unit_id: &str,
+    principal: &str,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<DelegationView, ApiError> {
+) -> Result<Option<Ended>, ApiError> {
     let lock = sql.dialect().for_update();
     let row = sql.query_opt(
         &format!(
             "SELECT body, revoked_at FROM standing_delegations WHERE id = ?1 AND unit_id = ?2{lock}"
         ),
-        args![id, &device.unit_id],
+        args![id, unit_id],
     )?;
     let rule = match row {
         Some(row) => Some((
@@ -132,25 +177,48 @@ pub fn revoke(
         )),
         None => None,
     };
-    let Some((rule, revoked)) = rule.filter(|(rule, _)| rule.from == device.user_id) else {
+    let Some((rule, revoked)) = rule.filter(|(rule, _)| rule.from == principal) else {
+        return Ok(None);
+    };
+    if let Some(text) = revoked {
+        let at = DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| ApiError::internal("a stored revocation time is malformed"))?;
+        return Ok(Some(Ended {
+            rule,
+            at,
+            now: false,
+        }));
+    }
+    sql.execute(
+        "UPDATE standing_delegations SET revoked_at = ?1 WHERE id = ?2",
+        args![now.to_rfc3339(), id],
+    )?;
+    Ok(Some(Ended {
+        rule,
+        at: now,
+        now: true,
+    }))
+}
+
+/// Ends the device user's own rule `id` now ([`end_rule`]), audited under them.
+pub fn revoke(
+    sql: &mut dyn Sql,
+    device: &AuthedDevice,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<DelegationView, ApiError> {
+    let Some(ended) = end_rule(sql, &device.unit_id, &device.user_id, id, now)? else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "no_such_delegation",
             "no such standing delegation of yours",
         ));
     };
-    if let Some(text) = revoked {
-        let at = DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| ApiError::internal("a stored revocation time is malformed"))?;
-        return Ok(view(rule, Some(at)));
+    if ended.now {
+        audit_change(sql, device, "delegation.revoked", &ended.rule, now)?;
     }
-    sql.execute(
-        "UPDATE standing_delegations SET revoked_at = ?1 WHERE id = ?2",
-        args![now.to_rfc3339(), id],
-    )?;
-    audit_change(sql, device, "delegation.revoked", &rule, now)?;
-    Ok(view(rule, Some(now)))
+    Ok(view(ended.rule, Some(ended.at)))
 }
 
 fn view(rule: StandingDelegation, revoked_at: Option<DateTime<Utc>>) -> DelegationView {

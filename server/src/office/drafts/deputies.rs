@@ -1,20 +1,20 @@
 //! 委托代理 kept by a leader's secretary at the console: the leader's standing delegations listed
 //! (through [`crate::delegations::list`], as the leader's phone sees them), one set with a deputy
-//! and a window, one ended early. The rules are the phone's (a deputy of the unit other than the
-//! leader, a window ending in the future and no longer than the 92 days a principal may set);
-//! the audit names the secretary who set the rule and the leader it is for.
+//! and a window, one ended early — checked, stored and ended by the very functions the leader's
+//! phone goes through ([`crate::delegations::store`], [`crate::delegations::end_rule`]); the
+//! audit names the secretary who set the rule and the leader it is for.
 
 use super::acting::secretary_of;
 use super::{DraftError, Invalid};
 use crate::actor::AdminActor;
 use crate::auth::AuthedDevice;
-use crate::db::{decode, encode, Db};
-use crate::delegations;
+use crate::db::Db;
+use crate::delegations::{self, RuleError};
 use crate::error::ApiError;
 use crate::sql::{args, Sql};
 use chrono::{DateTime, Utc};
 use qianpi_domain::workflow::{DelegationScope, StandingDelegation};
-use qianpi_protocol::delegations::{DelegationView, MAX_DELEGATION_DAYS};
+use qianpi_protocol::delegations::{DelegationView, NewDelegation};
 
 /// A rule to set for the leader.
 #[derive(Debug, Clone)]
@@ -58,7 +58,8 @@ pub async fn list(
     .await?
 }
 
-/// Sets a standing delegation for the leader; returns its id.
+/// Sets a standing delegation for the leader, under the rules a leader's own phone meets
+/// ([`delegations::store`]); returns its id.
 pub async fn create(
     db: &Db,
     actor: &AdminActor,
@@ -67,50 +68,40 @@ pub async fn create(
     rule: NewRule,
     now: DateTime<Utc>,
 ) -> Result<String, DraftError> {
-    if rule.to == leader {
-        return Err(Invalid::DelegateToSelf.into());
-    }
-    if rule.end <= rule.start || rule.end <= now {
-        return Err(Invalid::BadWindow.into());
-    }
-    if rule.end - rule.start > chrono::Duration::days(MAX_DELEGATION_DAYS) {
-        return Err(Invalid::WindowTooLong.into());
-    }
     let (actor, unit_id, leader) = (actor.clone(), unit_id.to_owned(), leader.to_owned());
     db.tx(move |sql| {
         if let Err(refused) = secretary_of(sql, &actor, &unit_id, &leader)? {
             return Ok(Err(refused));
         }
-        let deputy = sql
-            .query_opt(
-                "SELECT id FROM users WHERE id = ?1 AND unit_id = ?2",
-                args![&rule.to, &unit_id],
-            )?
-            .is_some();
-        if !deputy {
-            return Ok(Err(Invalid::NoSuchDeputy.into()));
-        }
-        let stored = StandingDelegation {
-            id: format!("dlg-{}", uuid::Uuid::now_v7()),
-            from: leader.clone(),
+        let request = NewDelegation {
             to: rule.to.clone(),
             scope: DelegationScope::All,
             start: rule.start,
             end: rule.end,
         };
-        sql.execute(
-            "INSERT INTO standing_delegations (id, unit_id, body, revoked_at)
-             VALUES (?1, ?2, ?3, NULL)",
-            args![&stored.id, &unit_id, encode(&stored)?],
-        )?;
+        let stored = match delegations::store(sql, &unit_id, &leader, &request, now)? {
+            Ok(stored) => stored,
+            Err(broken) => return Ok(Err(invalid(broken))),
+        };
         audit(sql, &actor, &unit_id, "delegation.created", &stored, now)?;
         Ok(Ok(stored.id))
     })
     .await?
 }
 
-/// Ends the leader's rule `id` now; ending an ended rule changes nothing. A rule of anyone else
-/// looks like none.
+/// The console's wording of a rule that cannot be set.
+fn invalid(broken: RuleError) -> DraftError {
+    match broken {
+        RuleError::ToSelf => Invalid::DelegateToSelf.into(),
+        RuleError::BadWindow => Invalid::BadWindow.into(),
+        RuleError::TooLong => Invalid::WindowTooLong.into(),
+        // A secretary's rule covers every flow: no process to be missing.
+        RuleError::NoSuchDeputy | RuleError::NoSuchDefinition => Invalid::NoSuchDeputy.into(),
+    }
+}
+
+/// Ends the leader's rule `id` now ([`delegations::end_rule`]); ending an ended rule changes
+/// nothing. A rule of anyone else looks like none.
 pub async fn end(
     db: &Db,
     actor: &AdminActor,
@@ -129,27 +120,18 @@ pub async fn end(
         if let Err(refused) = secretary_of(sql, &actor, &unit_id, &leader)? {
             return Ok(Err(refused));
         }
-        let lock = sql.dialect().for_update();
-        let row = sql.query_opt(
-            &format!(
-                "SELECT body, revoked_at FROM standing_delegations
-                 WHERE id = ?1 AND unit_id = ?2{lock}"
-            ),
-            args![&id, &unit_id],
-        )?;
-        let Some(row) = row else {
+        let Some(ended) = delegations::end_rule(sql, &unit_id, &leader, &id, now)? else {
             return Ok(Err(DraftError::NotFound));
         };
-        let rule: StandingDelegation = decode(&row.text(0)?)?;
-        if rule.from != leader {
-            return Ok(Err(DraftError::NotFound));
-        }
-        if row.opt_text(1)?.is_none() {
-            sql.execute(
-                "UPDATE standing_delegations SET revoked_at = ?1 WHERE id = ?2",
-                args![now.to_rfc3339(), &id],
+        if ended.now {
+            audit(
+                sql,
+                &actor,
+                &unit_id,
+                "delegation.revoked",
+                &ended.rule,
+                now,
             )?;
-            audit(sql, &actor, &unit_id, "delegation.revoked", &rule, now)?;
         }
         Ok(Ok(()))
     })

@@ -27,23 +27,26 @@ const FORMATS: [(&str, &[u8]); 2] = [
 ];
 
 /// A stored document as the OA reads it back.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = IntegrationDocument)]
 pub struct DocumentView {
     /// The document.
     pub document: Document,
     /// The flow started on it, once one is.
+    #[schema(required = true)]
     pub instance_id: Option<String>,
     /// When it was handed over (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
 /// A flow to start on a stored document.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartOnDocument {
-    /// The process definition, of the same unit.
+    /// A process definition of the unit.
     pub definition_id: String,
-    /// The drafter (initiator), a person of the unit.
+    /// The initiator: a person (user id) of the unit.
     pub drafter: String,
 }
 

@@ -19,6 +19,7 @@ use crate::instances::{load_instance, LoadedFlow};
 use crate::sql::{args, Row, Sql};
 use chrono::{DateTime, Utc};
 use qianpi_domain::workflow::{Event, NodeKind, TraceRecord};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// A flow entered one or more nodes.
@@ -42,6 +43,54 @@ pub struct Outgoing {
     pub kind: &'static str,
     /// The JSON body sent.
     pub payload: Value,
+}
+
+/// The JSON body of a delivery. The gateway POSTs it to the subscription's URL as
+/// `application/json` with the headers `Qianpi-Timestamp` (Unix seconds), `Qianpi-Signature:
+/// v1=<hex HMAC-SHA256 over "<timestamp>.<body>" with the subscription's secret>`,
+/// `Qianpi-Event` (the event's type) and `Qianpi-Delivery` (the delivery's id).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct WebhookEvent {
+    /// The event's id: the same in every attempt.
+    pub id: String,
+    /// The event's type.
+    #[serde(rename = "type")]
+    #[schema(schema_with = crate::openapi::integration::event_type)]
+    pub kind: &'static str,
+    /// When it happened (RFC 3339).
+    #[schema(format = DateTime)]
+    pub occurred_at: String,
+    /// The unit it happened in.
+    pub unit_id: String,
+    /// For flow events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub instance_id: Option<String>,
+    /// For flow events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub document_id: Option<String>,
+    /// For notice.receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub notice_id: Option<String>,
+    /// flow.moved: {entered: [NodeRef], by, started}; task.done: a FlowRecordEntry;
+    /// flow.completed: {state, by}; notice.receipt: {user_id, user_name, replied, read_at,
+    /// replied_at, choice}.
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+impl WebhookEvent {
+    /// The event as the JSON stored with each delivery and sent.
+    fn outgoing(self) -> Result<Outgoing, ApiError> {
+        let payload = serde_json::to_value(&self).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Outgoing {
+            id: self.id,
+            kind: self.kind,
+            payload,
+        })
+    }
 }
 
 /// One audit entry, as the dispatcher reads it.
@@ -174,7 +223,7 @@ fn derive(sql: &mut dyn Sql, entry: &Entry) -> Result<Vec<Outgoing>, ApiError> {
             FLOW_MOVED,
             &entry.at,
             data,
-        ));
+        )?);
     }
     out.extend(new_trace_events(sql, &flow)?);
     Ok(out)
@@ -256,7 +305,13 @@ fn trace_events(
     if finished {
         let record = entry(sql, &flow.instance, &flow.definition, trace)?;
         let data = serde_json::to_value(record).map_err(|e| ApiError::internal(e.to_string()))?;
-        out.push(outgoing(flow, format!("{base}-task"), TASK_DONE, &at, data));
+        out.push(outgoing(
+            flow,
+            format!("{base}-task"),
+            TASK_DONE,
+            &at,
+            data,
+        )?);
     }
     let entered: Vec<_> = trace
         .events
@@ -279,7 +334,7 @@ fn trace_events(
             FLOW_MOVED,
             &at,
             data,
-        ));
+        )?);
     }
     let ended = trace.events.iter().find_map(|e| match e {
         Event::InstanceCompleted { .. } => Some(qianpi_domain::workflow::InstanceState::Completed),
@@ -294,36 +349,48 @@ fn trace_events(
             FLOW_COMPLETED,
             &at,
             data,
-        ));
+        )?);
     }
     Ok(out)
 }
 
-fn outgoing(flow: &LoadedFlow, id: String, kind: &'static str, at: &str, data: Value) -> Outgoing {
-    let payload = json!({
-        "id": id, "type": kind, "occurred_at": at, "unit_id": flow.unit_id,
-        "instance_id": flow.instance.id, "document_id": flow.instance.document_id,
-        "data": data,
-    });
-    Outgoing { id, kind, payload }
+fn outgoing(
+    flow: &LoadedFlow,
+    id: String,
+    kind: &'static str,
+    at: &str,
+    data: Value,
+) -> Result<Outgoing, ApiError> {
+    WebhookEvent {
+        id,
+        kind,
+        occurred_at: at.to_owned(),
+        unit_id: flow.unit_id.clone(),
+        instance_id: Some(flow.instance.id.clone()),
+        document_id: Some(flow.instance.document_id.clone()),
+        notice_id: None,
+        data,
+    }
+    .outgoing()
 }
 
 fn receipt(sql: &mut dyn Sql, entry: &Entry) -> Result<Outgoing, ApiError> {
     let id = format!("evt-audit-{}", entry.seq);
     let field = |name: &str| entry.detail.get(name).cloned().unwrap_or(Value::Null);
-    let payload = json!({
-        "id": id, "type": NOTICE_RECEIPT, "occurred_at": entry.at, "unit_id": entry.unit_id,
-        "notice_id": entry.subject,
-        "data": {
+    WebhookEvent {
+        id,
+        kind: NOTICE_RECEIPT,
+        occurred_at: entry.at.clone(),
+        unit_id: entry.unit_id.clone(),
+        instance_id: None,
+        document_id: None,
+        notice_id: Some(entry.subject.clone()),
+        data: json!({
             "user_id": entry.actor, "user_name": name_of(sql, &entry.actor)?,
             "replied": entry.kind == "notice.replied",
             "read_at": field("read_at"), "replied_at": field("replied_at"),
             "choice": field("choice"),
-        },
-    });
-    Ok(Outgoing {
-        id,
-        kind: NOTICE_RECEIPT,
-        payload,
-    })
+        }),
+    }
+    .outgoing()
 }

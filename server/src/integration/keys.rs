@@ -22,23 +22,26 @@ const MAX_LABEL_CHARS: usize = 100;
 const MAX_UNITS: usize = 50;
 
 /// A key to issue.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApiKeyRequest)]
 pub struct NewKey {
-    /// What the key is for, e.g. the OA system's name.
+    /// What the key is for, e.g. the OA system's name (at most 100 characters).
     #[serde(default)]
     pub label: String,
-    /// Further units besides the one in the path (each administered by the issuer).
+    /// Further units besides the one in the path.
     #[serde(default)]
     pub units: Vec<String>,
 }
 
 /// A key as its issuer receives it: the secret is shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = IssuedApiKey)]
 pub struct IssuedKey {
     /// The key's id.
     pub id: String,
-    /// The secret key itself.
+    /// The secret key itself. Shown once.
+    #[schema(pattern = "^qpk_[A-Za-z0-9_-]{43}$")]
     pub key: String,
     /// Its label.
     pub label: String,
@@ -47,7 +50,8 @@ pub struct IssuedKey {
 }
 
 /// A key as administrators list it (never the secret).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey)]
 pub struct KeyView {
     /// The key's id.
     pub id: String,
@@ -58,8 +62,10 @@ pub struct KeyView {
     /// Who issued it.
     pub created_by: String,
     /// When (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When it was revoked, if it was.
+    #[schema(format = DateTime, required = true)]
     pub revoked_at: Option<String>,
 }
 

@@ -15,7 +15,7 @@ use qianpi_domain::workflow::{Event, Instance, InstanceState, Opinion, ProcessDe
 use serde::{Deserialize, Serialize};
 
 /// A node, by id and name.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NodeRef {
     /// Its id in the definition.
     pub node_id: String,
@@ -24,7 +24,7 @@ pub struct NodeRef {
 }
 
 /// A task waiting for someone.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PendingTask {
     /// The task.
     pub task_id: String,
@@ -33,13 +33,16 @@ pub struct PendingTask {
     /// Who must act (empty while a candidate pool's task is unclaimed).
     pub assignee: String,
     /// Their name.
+    #[schema(required = true)]
     pub assignee_name: Option<String>,
     /// 办理时限, if any.
+    #[schema(required = true)]
     pub deadline: Option<DateTime<Utc>>,
 }
 
 /// Where an instance stands.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = IntegrationInstance)]
 pub struct InstanceView {
     /// The instance.
     pub instance_id: String,
@@ -58,7 +61,8 @@ pub struct InstanceView {
 }
 
 /// One entry of the flow record.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = FlowRecordEntry)]
 pub struct RecordEntry {
     /// The instance version the action produced.
     pub version: u64,
@@ -67,18 +71,24 @@ pub struct RecordEntry {
     /// Who acted (user id).
     pub actor: String,
     /// Their name.
+    #[schema(required = true)]
     pub actor_name: Option<String>,
-    /// 代签 — the secretary who entered it for them.
+    /// 代签: the secretary who entered it for the actor.
+    #[schema(required = true)]
     pub entered_by: Option<String>,
-    /// The action (`approve`, `disagree`, `reject`, `return`, `mark_read`, …).
+    /// The action: approve, disagree, batch_approve, mark_read, reject, return, transfer, …
     pub action: String,
     /// The node it was taken at, when it finished a task.
+    #[schema(required = true)]
     pub node: Option<NodeRef>,
     /// 态度, when it carried an opinion.
+    #[schema(schema_with = crate::openapi::integration::attitude, required = true)]
     pub attitude: Option<Attitude>,
-    /// 意见.
+    /// 意见 — the opinion text.
+    #[schema(required = true)]
     pub opinion: Option<String>,
     /// The route chosen.
+    #[schema(required = true)]
     pub route: Option<String>,
 }
 

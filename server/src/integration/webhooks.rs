@@ -25,17 +25,21 @@ const MAX_SUBSCRIPTIONS: i64 = 20;
 const MAX_LISTED: i64 = 100;
 
 /// A subscription to make.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WebhookSubscriptionRequest)]
 pub struct NewSubscription {
-    /// Where deliveries are POSTed.
+    /// Where deliveries are POSTed: an absolute http:// or https:// URL (at most 2048
+    /// characters).
     pub url: String,
     /// The events wanted (`flow.moved`, `task.done`, `flow.completed`, `notice.receipt`).
+    #[schema(schema_with = crate::openapi::integration::events_wanted)]
     pub events: Vec<String>,
 }
 
 /// A subscription as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookSubscription)]
 pub struct SubscriptionView {
     /// Its id.
     pub id: String,
@@ -44,41 +48,54 @@ pub struct SubscriptionView {
     /// Where deliveries go.
     pub url: String,
     /// The events it receives.
+    #[schema(schema_with = crate::openapi::integration::events_received)]
     pub events: Vec<String>,
     /// When it was made (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
-    /// The signing secret: only in the answer that made it.
+    /// The signing secret: only in the answer that made the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, pattern = "^whsec_[A-Za-z0-9_-]{43}$")]
     pub secret: Option<String>,
 }
 
 /// One attempt at a delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookAttempt)]
 pub struct AttemptView {
     /// 1 for the first.
+    #[schema(minimum = 1)]
     pub attempt: u32,
     /// When it was made.
+    #[schema(format = DateTime)]
     pub at: String,
     /// The receiver's HTTP status, if it answered.
+    #[schema(required = true)]
     pub status: Option<u16>,
     /// Why it failed, if it did.
+    #[schema(required = true)]
     pub error: Option<String>,
 }
 
 /// A delivery and its attempts.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookDelivery)]
 pub struct DeliveryView {
     /// Its id (also sent in the `Qianpi-Delivery` header).
     pub id: String,
     /// The event's id, the same in every attempt.
     pub event_id: String,
     /// The event's type.
+    #[schema(schema_with = crate::openapi::integration::event_type)]
     pub event_type: String,
     /// `pending`, `delivered` or `failed` (gave up after the last retry).
+    #[schema(schema_with = crate::openapi::integration::delivery_state)]
     pub state: String,
     /// When the event was queued.
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// The JSON sent.
+    #[schema(value_type = super::events::WebhookEvent)]
     pub payload: serde_json::Value,
     /// Every attempt, oldest first.
     pub attempts: Vec<AttemptView>,

@@ -13,6 +13,7 @@
 mod admin;
 mod base;
 mod delegations;
+pub(crate) mod integration;
 pub mod notices;
 pub mod opinions;
 mod people;
@@ -31,6 +32,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Every audience's generated document, merged into [`base::Base`].
 const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
+    <integration::Api as OpenApi>::openapi,
     <admin::Api as OpenApi>::openapi,
     <people::Api as OpenApi>::openapi,
     <phone::Api as OpenApi>::openapi,
@@ -41,12 +43,7 @@ const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
 
 /// The audiences still described by hand-written fragments (OpenAPI 3.1, `{"paths": {...},
 /// "components": {"schemas": {...}}}`), merged after [`AREAS`].
-const FRAGMENTS: &[(&str, &str)] = &[
-    (
-        "integration.json",
-        include_str!("../../openapi/integration.json"),
-    ),
-];
+const FRAGMENTS: &[(&str, &str)] = &[];
 
 /// The merged document and its serialised form, built on first use.
 struct Built {

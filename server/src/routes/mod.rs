@@ -16,7 +16,7 @@ pub(crate) mod commands;
 pub(crate) mod delegations;
 pub(crate) mod devices;
 pub mod extract;
-mod integration;
+pub(crate) mod integration;
 pub(crate) mod notices;
 pub(crate) mod people;
 pub(crate) mod phrases;

@@ -13,6 +13,7 @@ mod blobs;
 mod bodies;
 mod body_streams;
 mod chain;
+mod countersign;
 mod document_detail;
 mod end_to_end;
 mod feed;

@@ -33,6 +33,8 @@ final class ListsTests: GatewayTestCase {
         XCTAssertNil(lists.overdueText, "nothing is overdue yet by the core's clock")
         let urgent = try XCTUnwrap(lists.rows.first { zh($0.title) == "关于做好2026年春耕备耕工作的通知" })
         XCTAssertEqual(zh(urgent.urgency.text), "加急")
+        XCTAssertEqual(zh(urgent.kind), "收文", "the row says what kind of document it is")
+        XCTAssertNil(urgent.secrecy, "无 carries no mark")
         XCTAssertEqual(zh(urgent.number), "晋农办〔2026〕12号")
         XCTAssertFalse(urgent.overdue)
         XCTAssertNil(urgent.statusText)

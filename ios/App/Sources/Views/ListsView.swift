@@ -115,6 +115,8 @@ struct ListRowView: View {
                 Line(row.title).font(.headline).lineLimit(2)
             }
             HStack {
+                Line(row.kind).font(.caption).foregroundStyle(.secondary)
+                if let secrecy = row.secrecy { Line(secrecy).font(.caption.bold()).foregroundStyle(.red) }
                 Line(row.number).font(.caption).foregroundStyle(.secondary)
                 Spacer()
                 if let time = row.time { Line(time).font(.caption).foregroundStyle(.secondary) }

@@ -64,6 +64,10 @@ public final class ListsModel {
         public let queued: Bool
         /// "待同步" while queued.
         public let statusText: UIText?
+        /// 公文类型: 收文, 发文, 签报, 请示.
+        public let kind: UIText
+        /// 密级 above 无 (a phone holds none, but a row says what its document says); nil for 无.
+        public let secrecy: UIText?
     }
 
     /// One search result.
@@ -244,7 +248,9 @@ public final class ListsModel {
                 number: .plain(entry.documentNumber), urgency: UrgencyMark(entry.urgency),
                 time: entry.at.map(clock.text), deadline: entry.deadline.map { .key("lists.deadline", [clock.string($0)]) },
                 overdue: overdue, overdueText: overdue ? .key("lists.overdue") : nil,
-                queued: entry.queued, statusText: entry.queued ? .key("lists.queued") : nil)
+                queued: entry.queued, statusText: entry.queued ? .key("lists.queued") : nil,
+                kind: DocumentText.kind(entry.kind),
+                secrecy: entry.secrecy == .none ? nil : DocumentText.secrecy(entry.secrecy))
         }
         loaded = true
     }

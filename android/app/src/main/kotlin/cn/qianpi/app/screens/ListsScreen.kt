@@ -155,7 +155,10 @@ private fun ListRowItem(row: ListRow) {
         },
         headlineContent = { Text(ui(row.title), maxLines = 2) },
         supportingContent = {
-            Text(listOfNotNull(ui(row.number), uiOrNull(row.time)).joinToString(stringResource(R.string.platform_separator)))
+            Text(
+                listOfNotNull(ui(row.kind), uiOrNull(row.secrecy), ui(row.number), uiOrNull(row.time))
+                    .joinToString(stringResource(R.string.platform_separator)),
+            )
         },
     )
 }

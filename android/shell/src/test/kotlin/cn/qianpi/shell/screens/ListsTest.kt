@@ -67,6 +67,9 @@ class ListsTest : GatewayTest("k2-lists") {
                 assertEquals("超期", zh(byTitle.getValue(overdue).overdue))
                 assertNull(byTitle.getValue(ownOpinion).urgency)
                 assertEquals("晋农办〔2026〕31号", zh(byTitle.getValue(overdue).number))
+                assertEquals("收文", zh(byTitle.getValue(demo).kind), "the row says what kind of document it is")
+                assertEquals("签报", zh(byTitle.getValue(overdue).kind))
+                assertNull(byTitle.getValue(demo).secrecy, "无 carries no mark")
 
                 // The overdue one's document screen says so; the demo's has no 办理时限.
                 val late = DocumentViewModel(leader, byTitle.getValue(overdue).id, scope)

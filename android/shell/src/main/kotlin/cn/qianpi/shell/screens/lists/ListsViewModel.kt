@@ -11,6 +11,7 @@ import cn.qianpi.core.QianpiClient
 import cn.qianpi.core.QianpiException
 import cn.qianpi.core.SearchKind
 import cn.qianpi.core.SearchResult
+import cn.qianpi.core.SecrecyLevel
 import cn.qianpi.core.SyncSummary
 import cn.qianpi.shell.listsFlow
 import cn.qianpi.shell.screens.document.WorkText
@@ -40,6 +41,10 @@ data class ListRow(
     val time: UiText?,
     /** 待同步: acted on here, waiting for the gateway. */
     val pending: UiText?,
+    /** 公文类型: 收文, 发文, 签报, 请示. */
+    val kind: UiText,
+    /** 密级 above 无 (a phone holds none, but a row says what its document says); none for 无. */
+    val secrecy: UiText?,
 )
 
 /** What the last pull to refresh came to. */
@@ -165,6 +170,8 @@ class ListsViewModel(
             overdue = if (overdue && kind == ListKind.TODO) UiText.res("lists_overdue") else null,
             time = WorkText.time(entry.at, clock.zone),
             pending = if (entry.queued) UiText.res("lists_pending_sync") else null,
+            kind = WorkText.kind(entry.kind),
+            secrecy = if (entry.secrecy == SecrecyLevel.NONE) null else WorkText.secrecy(entry.secrecy),
         )
     }
 

@@ -13,7 +13,7 @@ async fn the_initiator_revokes_from_the_sent_list_and_the_leader_loses_the_task(
     let sent = staff.listing("sent").await;
     assert!(sent.starts_with("已发（1 件）"), "{sent}");
     assert!(sent.contains("关于做好全市防汛抗旱工作的通知"), "{sent}");
-    assert_eq!(staff.list("sent").await, [o.flow.clone()]);
+    assert_eq!(staff.list("sent").await, std::slice::from_ref(&o.flow));
     let allowed = staff.ok(&["allowed", &o.flow]).await;
     assert!(
         allowed.contains("撤销") && allowed.contains("催办"),
@@ -134,7 +134,7 @@ async fn a_draft_is_kept_across_terminal_runs_and_saved_at_the_gateway() {
         drafts.starts_with("草稿（1 件）") && drafts.contains("暂存 "),
         "{drafts}"
     );
-    assert_eq!(leader.list("drafts").await, [task.clone()]);
+    assert_eq!(leader.list("drafts").await, std::slice::from_ref(&task));
     assert!(leader.ok(&["allowed", &task]).await.contains("暂存"));
 
     // 暂存 at the gateway: the task stays in his 待办.
@@ -143,7 +143,7 @@ async fn a_draft_is_kept_across_terminal_runs_and_saved_at_the_gateway() {
         .await;
     leader.delivered(1).await;
     assert!(leader.ok(&["verdicts"]).await.contains("ACCEPTED"));
-    assert_eq!(leader.list("todo").await, [task.clone()]);
+    assert_eq!(leader.list("todo").await, std::slice::from_ref(&task));
     assert_eq!(o.state(&o.flow).await.1.as_deref(), Some("领导批示"));
 
     // Deciding uses up the draft.

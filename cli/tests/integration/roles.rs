@@ -120,8 +120,8 @@ async fn an_authorised_secretary_enters_the_leaders_instruction_for_him() {
     assert_eq!(o.state(&flow).await.1.as_deref(), Some("承办"));
     // On the leader's terminal the opinion is his, entered by the secretary.
     leader.sync().await;
-    assert_eq!(leader.list("todo").await, [own.clone()]);
-    assert_eq!(leader.list("done").await, [task.clone()]);
+    assert_eq!(leader.list("todo").await, std::slice::from_ref(&own));
+    assert_eq!(leader.list("done").await, std::slice::from_ref(&task));
     let shown = leader.ok(&["show", &task]).await;
     assert!(
         shown.contains(&format!("（{secretary_id}代签）")),
@@ -211,7 +211,7 @@ async fn a_pool_task_is_claimed_by_one_candidate_and_released_back_to_both() {
         .await;
     let (admin, clerk) = (o.admin().await, o.clerk().await);
     let task = admin.list("todo").await.remove(0);
-    assert_eq!(clerk.list("todo").await, [task.clone()]);
+    assert_eq!(clerk.list("todo").await, std::slice::from_ref(&task));
     assert!(admin.ok(&["allowed", &task]).await.contains("签收"));
     admin.act(&["act", &task, "claim"]).await;
     admin.delivered(1).await;
@@ -224,7 +224,7 @@ async fn a_pool_task_is_claimed_by_one_candidate_and_released_back_to_both() {
     admin.act(&["act", &task, "release"]).await;
     admin.delivered(1).await;
     clerk.sync().await;
-    assert_eq!(clerk.list("todo").await, [task.clone()]);
+    assert_eq!(clerk.list("todo").await, std::slice::from_ref(&task));
     clerk.act(&["act", &task, "claim"]).await;
     clerk.delivered(1).await;
     clerk

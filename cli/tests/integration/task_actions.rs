@@ -36,7 +36,7 @@ async fn approving_with_a_route_puts_the_document_in_the_next_persons_todo() {
         verdicts.contains("ACCEPTED") && verdicts.contains("now at 承办"),
         "{verdicts}"
     );
-    assert_eq!(leader.list("done").await, [task.clone()]);
+    assert_eq!(leader.list("done").await, std::slice::from_ref(&task));
     assert!(leader.list("todo").await.is_empty());
 
     staff.sync().await;
@@ -182,7 +182,7 @@ async fn a_delegation_comes_back_to_the_leader_and_a_transfer_does_not() {
         .await;
     admin.delivered(1).await;
     leader.sync().await;
-    assert_eq!(leader.list("todo").await, [task.clone()]);
+    assert_eq!(leader.list("todo").await, std::slice::from_ref(&task));
     assert!(leader.ok(&["show", &task]).await.contains("拟同意。"));
 
     leader
@@ -218,7 +218,7 @@ async fn an_added_signer_goes_first_and_is_removed_before_signing() {
     assert!(leader.ok(&["allowed", &task]).await.contains("减签"));
     leader.act(&["act", &added, "remove-sign"]).await;
     leader.delivered(1).await;
-    assert_eq!(leader.list("todo").await, [task.clone()]);
+    assert_eq!(leader.list("todo").await, std::slice::from_ref(&task));
     admin.sync().await;
     assert!(
         admin.list("todo").await.is_empty(),
@@ -275,7 +275,7 @@ async fn recall_is_offered_on_the_done_row_until_the_next_handler_acts() {
     );
     leader.act(&["act", &task, "recall"]).await;
     leader.delivered(1).await;
-    assert_eq!(leader.list("todo").await, [task.clone()]);
+    assert_eq!(leader.list("todo").await, std::slice::from_ref(&task));
     staff.sync().await;
     assert!(staff.list("todo").await.is_empty(), "the office lost it");
 

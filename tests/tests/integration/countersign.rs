@@ -5,7 +5,7 @@
 //! only when the rule is met: the gateway's instance, the 承办 handler's 待办 and the signers'
 //! lists all say so. On SQLite, or PostgreSQL through `QIANPI_TEST_POSTGRES`.
 
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::units::files::begin;
 use super::units::{document, operator, phone, post, unit, Unit};

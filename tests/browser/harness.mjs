@@ -166,9 +166,13 @@ export class Gateway {
       name: '收文办理',
       start: 'leader-instruction',
       nodes: [
-        node('leader-instruction', '领导批示', unit.leader.userId, [
-          { id: 'r1', label: '送承办', to: 'handling', requires_opinion: false },
-        ]),
+        // The registrar chooses the leader when registering; the process suggests this one.
+        {
+          ...node('leader-instruction', '领导批示', unit.leader.userId, [
+            { id: 'r1', label: '送承办', to: 'handling', requires_opinion: false },
+          ]),
+          chosen_at_start: true,
+        },
         node('handling', '承办', unit.handler.userId, [
           { id: 'r1', label: '办结', to: 'end', requires_opinion: false },
         ]),

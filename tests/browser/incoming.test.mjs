@@ -51,6 +51,11 @@ describe('registrar → leader\'s phone → registrar', () => {
       await page.fill('#incoming-title', TITLE);
       await page.selectOption('#incoming-urgency', 'urgent');
       await page.selectOption('#incoming-definition', definition);
+      // 领导批示 is the registrar's to choose: its picker shows with the suggestion chosen.
+      const leader = page.locator(`#incoming-handlers-${definition}-leader-instruction-1`);
+      assert.ok(await leader.isVisible(), 'the handler picker of the chosen process');
+      assert.equal(await leader.inputValue(), unit.leader.userId);
+      await leader.selectOption(unit.leader.userId);
       await page.setInputFiles('#incoming-body_pdf', { name: '正文.pdf', mimeType: 'application/pdf', buffer: body });
       await page.setInputFiles('#incoming-attachments', { name: '附件1 任务分解表.pdf', mimeType: 'application/pdf', buffer: annex });
     };

@@ -10,6 +10,8 @@
 use crate::integration_api_support::{
     call, decide, document, open_task, pdf, request, Setup, UNIT,
 };
+use crate::openapi_support::schema::check_answer;
+use crate::openapi_support::served_document;
 use qianpi_domain::workflow::Command;
 use qianpi_gateway::sql::args;
 use qianpi_protocol::crypto;
@@ -41,6 +43,13 @@ async fn an_oa_hands_over_a_document_starts_its_flow_and_reads_the_record() {
     let body = pdf("spot check");
     let (status, blob) = request(addr, "POST", &files, Some(&key), "application/pdf", &body).await;
     assert_eq!(status, 201, "{blob}");
+    // Each answer is the one the OpenAPI document describes.
+    let openapi = served_document(addr).await;
+    let check = |method: &str, path: &str, status: u16, body: &Value| {
+        let path = format!("/v1/integration/units/{{unit}}/{path}");
+        check_answer(&openapi, method, &path, status, body)
+    };
+    check("post", "files", 201, &blob);
     assert_eq!(blob["sha256"], crypto::sha256_hex(&body));
     let (status, _) = request(addr, "POST", &files, Some(&key), "application/pdf", &body).await;
     assert_eq!(status, 200);
@@ -111,6 +120,7 @@ async fn an_oa_hands_over_a_document_starts_its_flow_and_reads_the_record() {
     assert_eq!(status, 200);
     assert_eq!(view["instance_id"], instance.as_str());
     assert_eq!(view["document"]["title"], "关于做好秋粮收购工作的通知");
+    check("get", "documents/{document}", 200, &view);
     let again = format!("{documents}/doc-oa-1/flow");
     let start = json!({ "definition_id": "def-incoming", "drafter": "user-li" });
     let (status, refused) = call(addr, "POST", &again, Some(&key), start).await;
@@ -126,6 +136,7 @@ async fn an_oa_hands_over_a_document_starts_its_flow_and_reads_the_record() {
     assert_eq!(view["current_nodes"][0]["name"], "领导批示");
     assert_eq!(view["pending"][0]["assignee"], "user-wang");
     assert_eq!(view["pending"][0]["assignee_name"], "王建国");
+    check("get", "instances/{instance}", 200, &view);
 
     // The leader approves with an opinion: the record says who, when, where and how.
     let task = open_task(addr, &key, &instance).await;
@@ -160,6 +171,7 @@ async fn an_oa_hands_over_a_document_starts_its_flow_and_reads_the_record() {
     assert_eq!(entry["opinion"], "同意，请赵文同志抓紧落实。");
     assert_eq!(entry["node"]["name"], "领导批示");
     assert!(entry["at"].as_str().is_some());
+    check("get", "instances/{instance}/record", 200, &record);
 
     // Every change is audited under the key.
     let actor = format!("apikey:{key_id}");

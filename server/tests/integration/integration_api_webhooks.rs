@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::integration_api_support::{call, decide, open_task, Setup, UNIT};
+use crate::openapi_support::schema::{check_answer, validate};
+use crate::openapi_support::served_document;
 use qianpi_domain::workflow::{Command, Opinion};
 use qianpi_gateway::integration::{deliver, events};
 use qianpi_gateway::open_database;
@@ -246,6 +248,22 @@ async fn webhooks_are_signed_retried_after_a_500_and_every_attempt_recorded() {
     assert!(attempts[0]["error"].as_str().unwrap().contains("500"));
     assert_eq!(attempts[1]["status"], 200);
     assert!(attempts[1]["error"].is_null());
+    // The OpenAPI document describes the deliveries and the body each receiver got (a task.done
+    // carries a flow record entry).
+    let openapi = served_document(addr).await;
+    let deliveries_path = "/v1/integration/webhooks/{id}/deliveries";
+    check_answer(&openapi, "get", deliveries_path, 200, &json!(deliveries));
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    for body in &seen {
+        validate(&openapi, &schema("WebhookEvent"), body, "a webhook body");
+    }
+    let entry = &of("task.done")[0]["data"];
+    validate(
+        &openapi,
+        &schema("FlowRecordEntry"),
+        entry,
+        "task.done data",
+    );
 
     // Another key cannot read them; once deleted, the subscription is gone.
     let (_, other) = setup.issue_key(UNIT, "iGRP").await;

@@ -399,7 +399,6 @@ pub struct NoticeStatus {
     pub user_id: String,
     /// Their state as the gateway holds it.
     pub status: RecipientStatus,
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 }
 
 impl Statement for NoticeStatus {

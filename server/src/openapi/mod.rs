@@ -7,8 +7,9 @@
 //! operation and schema in code rather than repeated on each: the HTTP layer's refusals
 //! ([`add_connection_refusals`]) and closed objects ([`close_objects`]).
 //!
-//! Adding an audience is one line in [`AREAS`]. While an audience is still described by a JSON
-//! fragment under `server/openapi/` it is one line in [`FRAGMENTS`] instead.
+//! Adding an audience is one line in [`AREAS`]. The areas are merged here rather than with
+//! utoipa's own `merge`, which lets a later schema silently replace an earlier one of the same
+//! name.
 
 mod admin;
 mod base;
@@ -41,10 +42,6 @@ const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
     <opinions::Api as OpenApi>::openapi,
 ];
 
-/// The audiences still described by hand-written fragments (OpenAPI 3.1, `{"paths": {...},
-/// "components": {"schemas": {...}}}`), merged after [`AREAS`].
-const FRAGMENTS: &[(&str, &str)] = &[];
-
 /// The merged document and its serialised form, built on first use.
 struct Built {
     document: Value,
@@ -75,7 +72,7 @@ pub async fn serve() -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_TYPE, "application/json")], json.as_str()).into_response())
 }
 
-/// The base, every area and every fragment, merged; then the rules applied to all of them.
+/// The base and every area, merged; then the rules applied to all of them.
 fn build() -> Result<Value, String> {
     let generated = |name: &str, document: utoipa::openapi::OpenApi| {
         serde_json::to_string(&document).map_err(|e| format!("{name}: {e}"))
@@ -84,9 +81,6 @@ fn build() -> Result<Value, String> {
     let mut parts = Vec::new();
     for (i, area) in AREAS.iter().enumerate() {
         parts.push((format!("area {i}"), generated("area", area())?));
-    }
-    for &(name, text) in FRAGMENTS {
-        parts.push((name.to_owned(), text.to_owned()));
     }
     let parts: Vec<(&str, &str)> = parts
         .iter()
@@ -100,7 +94,8 @@ fn build() -> Result<Value, String> {
     Ok(document)
 }
 
-/// Merges `fragments` into `base`: their `paths` and `components.*` maps are added key by key.
+/// Merges the areas' documents (`fragments`, as JSON) into `base`: their `paths` and
+/// `components.*` maps are added key by key.
 fn merge(base: (&str, &str), fragments: &[(&str, &str)]) -> Result<Value, String> {
     let parse = |(name, text): (&str, &str)| -> Result<Map<String, Value>, String> {
         match serde_json::from_str(text) {

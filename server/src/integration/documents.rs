@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use qianpi_domain::model::Document;
+use qianpi_domain::workflow::ChosenHandlers;
 use qianpi_protocol::crypto;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +49,12 @@ pub struct StartOnDocument {
     pub definition_id: String,
     /// The initiator: a person (user id) of the unit.
     pub drafter: String,
+    /// 发起时选定处理人: for the process's steps whose handlers the starter chooses, node id → the
+    /// user ids chosen, in order (people of the unit); a step the process leaves open must be
+    /// chosen here.
+    #[serde(default, skip_serializing_if = "ChosenHandlers::is_empty")]
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<String>>)]
+    pub handlers: ChosenHandlers,
 }
 
 /// The format a file's `Content-Type` names, if it is one the API takes (415 otherwise): its
@@ -253,7 +260,7 @@ pub async fn start_flow(
             drafter: start.drafter,
             document: view.document,
             instance_id: None,
-            handlers: Default::default(),
+            handlers: start.handlers,
         },
         now,
     )

@@ -228,7 +228,8 @@ pub(crate) async fn get_document(
     tag = "integration",
     summary = "Start the flow on a handed-over document.",
     description = "Starts the unit's process definition `definition_id` on the document for the \
-        drafter (the initiator, a person of the unit), exactly as an administrator's start: the \
+        drafter (the initiator, a person of the unit), exactly as an administrator's start, with \
+        the handlers the OA chose for the steps the process leaves to the starter (`handlers`): the \
         first tasks reach their handlers' phones (a document above 无 is started but never \
         reaches a phone). Audited `flow.started` under the key; subscriptions receive \
         `flow.moved`.",
@@ -237,7 +238,9 @@ pub(crate) async fn get_document(
     responses(
         (status = 201, description = "Started.", body = FlowStarted),
         (status = 400, description = "`malformed_body`, `invalid_definition`, \
-         `invalid_document`, `missing_blob`, `blob_size_mismatch`, `unit_mismatch`.",
+         `invalid_handlers` (a step left unchosen, someone chosen twice or not of the unit, a step \
+         that takes no choice), `invalid_document`, `missing_blob`, `blob_size_mismatch`, \
+         `unit_mismatch`.",
          body = ErrorBody),
         (status = 404, description = "`no_such_unit`, `no_such_document`, \
          `no_such_definition`, `no_such_user`.", body = ErrorBody),

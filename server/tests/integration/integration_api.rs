@@ -286,3 +286,75 @@ async fn another_units_ids_answer_404_and_a_revoked_key_nothing() {
     assert_eq!(status, 404);
     setup.gateway.stop().await.unwrap();
 }
+
+/// An OA system starting a flow chooses the handlers of the steps the process leaves to the
+/// starter, as a registrar does at the console: without a choice, or with someone of no unit of
+/// the key's, it is refused by name and nothing starts; with one, the first task is the chosen
+/// person's.
+#[tokio::test]
+async fn an_oa_chooses_the_handlers_of_a_step_the_process_leaves_open() {
+    use qianpi_domain::workflow::{Node, ProcessDefinition};
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Setup::new(&dir).await;
+    let addr = setup.addr();
+    let (_, key) = setup.issue_key(UNIT, "致远OA").await;
+    let mut lead = Node::manual("lead", "领导批示", &[]).route("办结", "end");
+    lead.chosen_at_start = true;
+    let definition = ProcessDefinition::new(
+        "def-open",
+        "收文（选人）",
+        "lead",
+        vec![lead, Node::end("end")],
+    );
+    let (status, loaded) = call(
+        addr,
+        "POST",
+        &format!("/v1/admin/units/{UNIT}/definitions"),
+        Some(&setup.operator),
+        serde_json::to_value(&definition).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{loaded}");
+
+    let body = pdf("chosen");
+    let attachment = pdf("chosen annex");
+    for file in [&body, &attachment] {
+        setup.upload_pdf(&key, UNIT, file).await;
+    }
+    let handed = document("doc-oa-choose", UNIT, &body, &attachment);
+    let documents = format!("/v1/integration/units/{UNIT}/documents");
+    let (status, _) = call(
+        addr,
+        "POST",
+        &documents,
+        Some(&key),
+        serde_json::to_value(&handed).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let flow = format!("{documents}/doc-oa-choose/flow");
+    for handlers in [
+        json!({}),
+        json!({ "lead": ["user-nobody"] }),
+        json!({ "lead": [] }),
+    ] {
+        let start =
+            json!({ "definition_id": "def-open", "drafter": "user-li", "handlers": handlers });
+        let (status, refused) = call(addr, "POST", &flow, Some(&key), start).await;
+        assert_eq!(
+            (status, refused["code"].as_str()),
+            (400, Some("invalid_handlers")),
+            "{handlers}: {refused}"
+        );
+    }
+    let start = json!({ "definition_id": "def-open", "drafter": "user-li",
+                        "handlers": { "lead": ["user-zhao"] } });
+    let (status, started) = call(addr, "POST", &flow, Some(&key), start).await;
+    assert_eq!(status, 201, "{started}");
+    let instance = started["instance_id"].as_str().unwrap();
+    let path = format!("/v1/integration/units/{UNIT}/instances/{instance}");
+    let (status, view) = call(addr, "GET", &path, Some(&key), Value::Null).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["pending"][0]["assignee"], "user-zhao");
+    assert_eq!(view["pending"].as_array().unwrap().len(), 1);
+}

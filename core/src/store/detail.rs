@@ -84,16 +84,12 @@ impl Store {
         let Some(flow) = self.flow_parts(&instance_id)? else {
             return Ok(None);
         };
-        let (instance, local, definition, document) =
+        let (mut instance, mut local, definition, document) =
             (flow.instance, flow.local, flow.definition, flow.document);
         let (queued_tasks, own_tasks) = self.own_tasks(&instance_id)?;
         // The task opened if it is the viewer's; otherwise their most pressing one here. Its row
         // is for the control flags, which never read the trace (each probe has an id of its
         // own) but clone the instance for every action they try: the copies leave it out.
-        let without_trace = |i: &Instance| Instance {
-            trace: Vec::new(),
-            ..i.clone()
-        };
         let viewer_task = viewer_task
             .and_then(|id| own_tasks.iter().find(|(t, _)| *t == id).cloned())
             .or_else(|| own_tasks.first().cloned())
@@ -101,10 +97,10 @@ impl Store {
                 entry: InboxEntry {
                     task_id,
                     document: document.clone(),
-                    instance: without_trace(&instance),
+                    instance: clone_without_trace(&mut instance),
                     definition: definition.clone(),
                 },
-                local_instance: local.as_ref().map(without_trace),
+                local_instance: local.as_mut().map(clone_without_trace),
                 state: LocalTaskState::from_list(Some(&list)),
             });
         let held_files = self.held_files(&document)?;
@@ -207,4 +203,13 @@ impl Store {
         }
         Ok(held)
     }
+}
+
+/// A copy of `instance` without its trace, which is set aside while cloning rather than cloned
+/// and dropped (40 records with their opinions on a long flow).
+fn clone_without_trace(instance: &mut Instance) -> Instance {
+    let trace = std::mem::take(&mut instance.trace);
+    let copy = instance.clone();
+    instance.trace = trace;
+    copy
 }

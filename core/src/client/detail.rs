@@ -26,6 +26,7 @@ impl Client {
         let rows = store
             .detail_rows(id)?
             .ok_or_else(|| ClientError::NoSuchDocument(id.to_owned()))?;
+        let directory = store.directory()?;
         drop(store);
         let now = self.device_now() + chrono::Duration::milliseconds(device.clock_offset_ms);
         let user_id = &account.identity.user_id;
@@ -34,9 +35,15 @@ impl Client {
             .as_ref()
             .and_then(|flow| flow.viewer_task.as_ref())
             .map(|row| inbox_item(row, user_id, now));
-        Ok(detail::build(rows, &account.identity, my_task, now))
+        let mut detail = detail::build(rows, &account.identity, my_task, now);
+        if let Some(directory) = &directory {
+            detail.name_people(directory);
+        }
+        Ok(detail)
     }
 }
 
+#[cfg(test)]
+mod names_tests;
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@
 
 mod build;
 mod flow;
+mod names;
 mod reading;
 
 pub(crate) use build::build;
@@ -180,8 +181,8 @@ pub struct Deadline {
     pub overdue: bool,
 }
 
-/// Someone named in the flow. The phone knows names only of the signed-in user (a people
-/// directory fills the others in where it is on the phone); the id is always there.
+/// Someone named in the flow: the signed-in user by name, everyone else by the name the unit's
+/// address book on the phone gives them (`DocumentDetail::name_people`); the id is always there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     /// The user id.

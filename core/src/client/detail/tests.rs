@@ -116,7 +116,7 @@ fn step(
     }
 }
 
-fn open_task(inst: &Instance, user: &str) -> String {
+pub(super) fn open_task(inst: &Instance, user: &str) -> String {
     inst.open_tasks_of(user).next().unwrap().id.clone()
 }
 
@@ -130,7 +130,7 @@ fn approve(task_id: String, text: &str) -> Command {
 
 /// The flow as the gateway sends it: 拟办, 代签 批示, 退回 from 会签, 批示 again; the viewer's
 /// 会签 task pending (opened 2026-03-02 12:00, due a day later).
-fn seeded() -> (Instance, ProcessDefinition) {
+pub(super) fn seeded() -> (Instance, ProcessDefinition) {
     let def = definition();
     let h = |n: i64| t0() + Duration::hours(n);
     let mut inst = Instance::start(Env::new(&def), "ins-1", "doc-1", "zhao", t0()).unwrap();
@@ -173,7 +173,7 @@ fn seeded() -> (Instance, ProcessDefinition) {
     (inst, def)
 }
 
-fn deliver(client: &super::Client, inst: &Instance, def: &ProcessDefinition) {
+pub(super) fn deliver(client: &super::Client, inst: &Instance, def: &ProcessDefinition) {
     let entry = InboxEntry {
         task_id: open_task(inst, ME),
         document: document(),

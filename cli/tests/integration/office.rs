@@ -244,6 +244,21 @@ impl Terminal {
         self.ok(&["sync"]).await
     }
 
+    /// Approves `task` on route `r1` with `opinion` and syncs it, expecting it accepted.
+    pub async fn approve_on(&self, task: &str, opinion: &str) {
+        let args = [
+            "act",
+            task,
+            "approve",
+            "--route",
+            "r1",
+            "--opinion",
+            opinion,
+        ];
+        self.act(&args).await;
+        self.delivered(1).await;
+    }
+
     /// Syncs and expects `accepted` commands accepted and none refused.
     pub async fn delivered(&self, accepted: usize) {
         let out = self.sync().await;

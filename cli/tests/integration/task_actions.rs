@@ -117,18 +117,7 @@ async fn a_rejection_ends_the_flow_and_a_return_brings_the_document_back() {
     let second = o.another("doc-2", "关于报送春耕进度的函").await;
     leader.sync().await;
     let task = leader.list("todo").await.remove(0);
-    leader
-        .act(&[
-            "act",
-            &task,
-            "approve",
-            "--route",
-            "r1",
-            "--opinion",
-            "请承办。",
-        ])
-        .await;
-    leader.delivered(1).await;
+    leader.approve_on(&task, "请承办。").await;
     staff.sync().await;
     let handling = staff.list("todo").await.remove(0);
     assert!(staff
@@ -257,17 +246,7 @@ async fn recall_is_offered_on_the_done_row_until_the_next_handler_acts() {
     let o = Office::open("ta-recall").await;
     let (leader, staff) = (o.leader().await, o.staff().await);
     let task = leader.list("todo").await.remove(0);
-    let approve = [
-        "act",
-        &task,
-        "approve",
-        "--route",
-        "r1",
-        "--opinion",
-        "请承办。",
-    ];
-    leader.act(&approve).await;
-    leader.delivered(1).await;
+    leader.approve_on(&task, "请承办。").await;
     let inbox = leader.ok(&["inbox"]).await;
     assert!(
         inbox.contains("可以：") && inbox.contains("撤回"),
@@ -279,8 +258,7 @@ async fn recall_is_offered_on_the_done_row_until_the_next_handler_acts() {
     staff.sync().await;
     assert!(staff.list("todo").await.is_empty(), "the office lost it");
 
-    leader.act(&approve).await;
-    leader.delivered(1).await;
+    leader.approve_on(&task, "请承办。").await;
     staff.sync().await;
     let handling = staff.list("todo").await.remove(0);
     staff
@@ -322,17 +300,6 @@ async fn a_paused_task_is_resumed_and_can_then_be_approved() {
     );
     leader.act(&["act", &task, "resume"]).await;
     leader.delivered(1).await;
-    leader
-        .act(&[
-            "act",
-            &task,
-            "approve",
-            "--route",
-            "r1",
-            "--opinion",
-            "请承办。",
-        ])
-        .await;
-    leader.delivered(1).await;
+    leader.approve_on(&task, "请承办。").await;
     assert_eq!(o.state(&o.flow).await.1.as_deref(), Some("承办"));
 }

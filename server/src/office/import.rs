@@ -40,6 +40,10 @@ pub enum ImportError {
     /// A ZIP archive that is no readable workbook.
     #[error("the .xlsx workbook cannot be read ({0})")]
     Workbook(String),
+    /// A workbook that unpacks to more than [`read::MAX_UNPACKED_BYTES`] or holds more than
+    /// [`read::MAX_ENTRIES`] files: no address book is that large, a ZIP bomb is.
+    #[error("the .xlsx workbook unpacks to more than {} MB", read::MAX_UNPACKED_BYTES / 1024 / 1024)]
+    Unpacked,
     /// A first line that is none of the headers taken.
     #[error(
         "the first line must be login,name,post,role (or 登录名,姓名,职务,角色), optionally \
@@ -74,6 +78,10 @@ impl ImportError {
                 "文件既不是UTF-8、GBK或GB18030编码的CSV，也不是.xlsx工作簿".to_owned()
             }
             ImportError::Workbook(why) => format!(".xlsx工作簿无法读取（{why}）"),
+            ImportError::Unpacked => format!(
+                ".xlsx工作簿解压后超过{}MB，不像通讯录",
+                read::MAX_UNPACKED_BYTES / 1024 / 1024
+            ),
             ImportError::Header => "第一行须为“登录名,姓名,职务,角色”（或login,name,post,role），\
                                     其后可加“处室,办公电话”（department,office_phone）"
                 .to_owned(),

@@ -11,7 +11,7 @@
 use super::ImportError;
 use crate::admin::address_book::csv_records;
 use calamine::{Data, Reader, Xlsx};
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// How the upload was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +67,40 @@ pub fn decode(bytes: &[u8]) -> Result<(SourceKind, String), ImportError> {
         .ok_or(ImportError::NotText)
 }
 
+/// The most a workbook may unpack to: a sheet of [`super::MAX_IMPORT_ROWS`] people takes a few
+/// megabytes, a ZIP bomb of a 5 MB upload gigabytes.
+pub const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+/// The most files a workbook may hold (a plain one holds about a dozen).
+pub const MAX_ENTRIES: usize = 1_000;
+
+/// Refuses a workbook that unpacks to more than [`MAX_UNPACKED_BYTES`] or holds more than
+/// [`MAX_ENTRIES`] files, before the workbook reader unpacks anything into memory. The sizes an
+/// archive declares can lie, so what each file really unpacks to is counted, and unpacking stops
+/// at the limit.
+fn check_unpacked(bytes: &[u8]) -> Result<(), ImportError> {
+    let unreadable = |e: zip::result::ZipError| ImportError::Workbook(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(ImportError::Unpacked);
+    }
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(unreadable)?;
+        let room = MAX_UNPACKED_BYTES.saturating_sub(total);
+        let mut limited = entry.take(room.saturating_add(1));
+        let unpacked = std::io::copy(&mut limited, &mut std::io::sink())
+            .map_err(|e| ImportError::Workbook(e.to_string()))?;
+        total = total.saturating_add(unpacked);
+        if total > MAX_UNPACKED_BYTES {
+            return Err(ImportError::Unpacked);
+        }
+    }
+    Ok(())
+}
+
 /// The first sheet of a workbook; a record's line is its row number in the sheet.
 fn workbook(bytes: &[u8]) -> Result<Records, ImportError> {
+    check_unpacked(bytes)?;
     let mut book =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Workbook(e.to_string()))?;
     let range = book

@@ -236,3 +236,28 @@ async fn an_xlsx_address_book_is_imported() {
         .iter()
         .any(|u| u.name == "孙七" && u.role == "secretary"));
 }
+
+/// A ZIP bomb dressed as a workbook — a 5 MB upload that unpacks to more than the limit — is
+/// refused by name, in both languages, before anything is unpacked into memory.
+#[test]
+fn a_workbook_that_unpacks_past_the_limit_is_refused() {
+    use std::io::Write;
+    let mut archive = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    archive
+        .start_file("xl/worksheets/sheet1.xml", deflated)
+        .unwrap();
+    let zeros = vec![0u8; 1024 * 1024];
+    let megabytes = read::MAX_UNPACKED_BYTES / 1024 / 1024 + 1;
+    for _ in 0..megabytes {
+        archive.write_all(&zeros).unwrap();
+    }
+    let bomb = archive.finish().unwrap().into_inner();
+    assert!(bomb.len() < MAX_UPLOAD_BYTES, "{} bytes", bomb.len());
+    let refused = read::read(&bomb).unwrap_err();
+    assert!(matches!(refused, ImportError::Unpacked), "{refused:?}");
+    assert!(refused.message(true).contains("解压后超过64MB"));
+    assert!(refused.message(false).contains("more than 64 MB"));
+}

@@ -352,7 +352,7 @@ fn start_times(sql: &mut dyn Sql, unit_id: &str) -> Result<HashMap<String, Strin
 }
 
 /// A state as the index stores it (the workflow's own wire name).
-fn state_name(state: InstanceState) -> String {
+pub(crate) fn state_name(state: InstanceState) -> String {
     serde_json::to_value(state)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -166,9 +166,16 @@ pub async fn pending_of(
             Ok(leader) => leader,
             Err(refused) => return Ok(Err(refused)),
         };
+        // Only a running flow holds pending tasks: the flow index (brought up to date first)
+        // names them, so finished flows are never read.
+        crate::office::flows::refresh(sql, &unit_id, Utc::now())?;
         let ids = sql.query(
-            "SELECT id FROM instances WHERE unit_id = ?1 ORDER BY id",
-            args![&unit_id],
+            "SELECT instance_id FROM flow_index WHERE unit_id = ?1 AND state = ?2
+             ORDER BY instance_id",
+            args![
+                &unit_id,
+                crate::office::flows::state_name(InstanceState::Running)
+            ],
         )?;
         let mut tasks = Vec::new();
         for row in ids {

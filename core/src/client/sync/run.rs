@@ -181,8 +181,17 @@ impl Client {
                 (hands, event) = answer(&mut in_flight) => {
                     in_flight = None;
                     driver = Some(hands);
-                    known = queued(client);
                     actions.extend(engine.handle(clock.now(), event));
+                    // An action queued while the request was out may not have been told yet
+                    // (its store notice can come after this answer, and an answer counts the
+                    // outbox as it was): tell the engine now, or it would long-poll with the
+                    // action unsent.
+                    let now = queued(client);
+                    if now.0 > known.0 || now.1 > known.1 {
+                        let grew = Event::OutboxGrew { outbox: now.0, receipts: now.1 };
+                        actions.extend(engine.handle(clock.now(), grew));
+                    }
+                    known = now;
                 }
                 () = wake(timer) => {
                     timer = None;

@@ -24,15 +24,15 @@
 
 mod timing;
 
+#[path = "../common/account.rs"]
+mod account;
+use account::{account, ME};
 use chrono::{DateTime, Duration, Utc};
 use qianpi_core::keys::{self, DataKey};
-use qianpi_core::model::{
-    Attachment, BodyFormat, BodyStage, BodyVersion, Document, DocumentGenre, Identity,
-};
+use qianpi_core::model::{Attachment, BodyFormat, BodyStage, BodyVersion, Document, DocumentGenre};
 use qianpi_core::protocol::{Change, InboxEntry, SyncPage};
 use qianpi_core::session;
 use qianpi_core::software::SoftwareKeyVault;
-use qianpi_core::store::Account;
 use qianpi_core::workflow::{
     execute, Actor, Command, Env, Instance, Node, Opinion, Outcome, ProcessDefinition, Submission,
 };
@@ -45,7 +45,6 @@ use std::time::Instant;
 use timing::{load_average, timed};
 
 /// The signed-in user.
-const ME: &str = "wang";
 /// Documents in the store, the shown one and the template included.
 const DOCUMENTS: usize = 100_000;
 /// Timed calls.
@@ -58,24 +57,6 @@ fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z")
         .map(|t| t.with_timezone(&Utc))
         .expect("a valid time")
-}
-
-fn account() -> Account {
-    Account {
-        server_url: "https://oa.example.gov.cn/".into(),
-        device_id: "dev-bench".into(),
-        identity: Identity {
-            user_id: ME.into(),
-            name: "王局长".into(),
-            post: "副厅长".into(),
-            unit_id: "sx-nyt".into(),
-        },
-        unit_name: "山西省农业农村厅".into(),
-        request_key_id: "dk_bench".into(),
-        approval_key_id: "ak_bench".into(),
-        access_token: "token".into(),
-        gateway_key: None,
-    }
 }
 
 fn step(

@@ -24,20 +24,21 @@
 mod data;
 mod reference;
 
+#[path = "../common/account.rs"]
+mod account;
+use account::{account, ME};
 use chrono::{DateTime, Duration, Utc};
 use data::Seeded;
 use qianpi_core::keys::{self, DataKey};
 use qianpi_core::model::{Identity, Notice, NoticeScope};
 use qianpi_core::session;
 use qianpi_core::software::SoftwareKeyVault;
-use qianpi_core::store::Account;
 use qianpi_core::Client;
 use rusqlite::{params, Connection};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-const ME: &str = "wang";
 const DOCUMENTS: usize = 100_000;
 const NOTICES: usize = 2_000;
 /// Timed calls per query set.
@@ -58,24 +59,6 @@ const LONG: [&str; 8] = [
 ];
 /// One and two characters: names, surnames, short words, a 文种.
 const SHORT: [&str; 7] = ["函", "督", "娜", "春耕", "李娜", "防汛", "王伟"];
-
-fn account() -> Account {
-    Account {
-        server_url: "https://oa.example.gov.cn/".into(),
-        device_id: "dev-bench".into(),
-        identity: Identity {
-            user_id: ME.into(),
-            name: "王局长".into(),
-            post: "副厅长".into(),
-            unit_id: "sx-nyt".into(),
-        },
-        unit_name: "山西省农业农村厅".into(),
-        request_key_id: "dk_bench".into(),
-        approval_key_id: "ak_bench".into(),
-        access_token: "token".into(),
-        gateway_key: None,
-    }
-}
 
 /// A connection keyed and configured like the store's own (`store/cipher.rs`).
 fn open_raw(path: &Path, key: &DataKey) -> Connection {

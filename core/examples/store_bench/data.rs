@@ -292,21 +292,3 @@ pub(crate) fn page(defs: &Definitions, range: std::ops::Range<usize>) -> SyncPag
         phrases: None,
     }
 }
-
-pub(crate) fn account() -> Account {
-    Account {
-        server_url: "https://oa.example.gov.cn/".into(),
-        device_id: "dev-bench".into(),
-        identity: Identity {
-            user_id: ME.into(),
-            name: "王局长".into(),
-            post: "副厅长".into(),
-            unit_id: "sx-nyt".into(),
-        },
-        unit_name: "山西省农业农村厅".into(),
-        request_key_id: "dk_bench".into(),
-        approval_key_id: "ak_bench".into(),
-        access_token: "token".into(),
-        gateway_key: None,
-    }
-}

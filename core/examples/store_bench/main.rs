@@ -35,16 +35,19 @@
 // A benchmark program: a broken invariant must stop it loudly rather than print a figure.
 #![allow(clippy::expect_used, clippy::panic)]
 
+#[path = "../common/account.rs"]
+mod account;
+use account::{account, ME};
 use chrono::{DateTime, Duration, Utc};
 use qianpi_core::keys::{self, DataKey};
 use qianpi_core::model::{
     Attachment, BodyFormat, BodyStage, BodyVersion, Document, DocumentKind, DocumentNumber,
-    Identity, SecrecyLevel, Urgency,
+    SecrecyLevel, Urgency,
 };
 use qianpi_core::protocol::{Change, InboxEntry, SyncPage};
 use qianpi_core::session;
 use qianpi_core::software::SoftwareKeyVault;
-use qianpi_core::store::{Account, ListKind, Store};
+use qianpi_core::store::{ListKind, Store};
 use qianpi_core::workflow::{
     execute, Actor, Command, Env, Instance, Node, Opinion, Outcome, ProcessDefinition, Submission,
 };
@@ -67,7 +70,6 @@ use p3::*;
 use p4::*;
 
 /// The signed-in user: 王局长.
-const ME: &str = "wang";
 /// The phone's pull page size.
 const PAGE: usize = 200;
 /// P-1's number of pulled entries.

@@ -2,7 +2,6 @@
 //! request, an administrator's token, an OA system's API key), the error body every refusal
 //! carries, and the operation that serves the document itself.
 
-use super::refusals::Common;
 use qianpi_protocol::ErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,26 +21,11 @@ use utoipa::{Modify, OpenApi};
         license(name = "MPL-2.0")
     ),
     servers((url = "/", description = "The gateway that served this document")),
-    paths(openapi_document),
+    paths(super::serve),
     components(schemas(ErrorBody)),
     modifiers(&SecuritySchemes)
 )]
 pub struct Base;
-
-/// This document.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    operation_id = "openapi",
-    tag = "meta",
-    responses(
-        (status = 200, description = "The OpenAPI 3.1 document of the gateway.",
-         body = Object, content_type = "application/json"),
-        Common
-    )
-)]
-#[allow(dead_code)] // The route is `super::serve`; this function only carries the description.
-fn openapi_document() {}
 
 /// The security schemes the operations name.
 struct SecuritySchemes;

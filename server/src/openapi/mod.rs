@@ -24,6 +24,7 @@ pub mod refusals;
 use crate::error::ApiError;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use refusals::Common;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 use utoipa::OpenApi;
@@ -66,7 +67,19 @@ pub fn document() -> Result<&'static Value, ApiError> {
     built().map(|b| &b.document)
 }
 
-/// `GET /openapi.json`.
+// The route `GET /openapi.json` (`OPENAPI_PATH`); the doc line is its summary in the document.
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document of the gateway.",
+         body = Object, content_type = "application/json"),
+        Common
+    )
+)]
 pub async fn serve() -> Result<Response, ApiError> {
     let json = &built()?.json;
     Ok(([(header::CONTENT_TYPE, "application/json")], json.as_str()).into_response())
